@@ -1,0 +1,167 @@
+/**
+ * Transaction frames: `float64 txnTime` · repeat(`varint length` · audit entry) · optional `09 0b float64 sequenceId`.
+ * The receiver applies one frame as one transaction and acks the sequence tail with COMMITTED_UPDATE.
+ */
+import { type AuditEntry, type AuditEntryHeader, entryHeaderBound, readAuditEntry, writeEntryHeader } from './audit-entry.js';
+import { SEQUENCE_TAIL_LENGTH, SEQUENCE_TAIL_MARKER } from './codes.js';
+import { CodecError, readVarint, varintSize, writeVarintWidth } from './varint.js';
+
+export interface TxnFrame {
+  txnTime: number;
+  entries: AuditEntry[];
+  /** The sequence tail, when the frame carries one. */
+  sequenceId?: number;
+}
+
+export interface TxnFrameSummary {
+  txnTime: number;
+  entryCount: number;
+  sequenceId?: number;
+}
+
+/**
+ * Builds transaction frames in one growing buffer, entry by entry, without per-entry allocations.
+ * Each `begin` allocates a fresh buffer: a frame handed to ws.send must not be overwritten while it is in flight.
+ */
+export class TxnFrameWriter {
+  private buffer: Buffer = Buffer.alloc(0);
+  private view = new DataView(this.buffer.buffer);
+  private position = 0;
+  private entryStart = -1;
+  private lengthWidth: 1 | 2 | 4 | 5 = 1;
+  private entries = 0;
+
+  /** Starts a frame; `sizeHint` is the expected frame size in bytes. */
+  begin(txnTime: number, sizeHint = 64 * 1024): this {
+    this.allocate(Math.max(64, sizeHint));
+    this.view.setFloat64(0, txnTime);
+    this.position = 8;
+    this.entries = 0;
+    return this;
+  }
+
+  get entryCount(): number {
+    return this.entries;
+  }
+
+  get byteLength(): number {
+    return this.position;
+  }
+
+  /**
+   * Starts an entry and writes its header; the caller then writes at most `maxValueLength` value bytes at
+   * `valuePosition` into `target` and calls `endEntry` with the position after them.
+   */
+  startEntry(header: AuditEntryHeader, maxValueLength: number, keyLengthHint = 16): number {
+    const maxLength = entryHeaderBound(keyLengthHint + 64, header.user?.length ?? 0) + maxValueLength;
+    this.lengthWidth = varintSize(maxLength);
+    this.ensure(this.lengthWidth + maxLength + SEQUENCE_TAIL_LENGTH + 1);
+    this.entryStart = this.position;
+    return writeEntryHeader(this.buffer, this.position + this.lengthWidth, header, maxValueLength > 0, this.view);
+  }
+
+  /** The buffer entries are written into (changes when the frame grows: read it after `startEntry`). */
+  get target(): Buffer {
+    return this.buffer;
+  }
+
+  endEntry(valueEnd: number): void {
+    if (this.entryStart < 0) throw new Error('endEntry without startEntry');
+    const bodyStart = this.entryStart + this.lengthWidth;
+    const length = valueEnd - bodyStart;
+    const width = varintSize(length);
+    if (width < this.lengthWidth) {
+      // Keep the length prefix minimal, as Harper writes it.
+      this.buffer.copyWithin(this.entryStart + width, bodyStart, valueEnd);
+      this.position = writeVarintWidth(this.buffer, this.entryStart, length, width) + length;
+    } else {
+      writeVarintWidth(this.buffer, this.entryStart, length, this.lengthWidth);
+      this.position = valueEnd;
+    }
+    this.entryStart = -1;
+    this.entries++;
+  }
+
+  /** Adds a whole entry with an already encoded value. */
+  addEntry(header: AuditEntryHeader, value?: Uint8Array): this {
+    const valueLength = value?.length ?? 0;
+    const keyHint = typeof header.key === 'string' ? header.key.length * 3 + 8 : 64;
+    const valueStart = this.startEntry(header, valueLength, keyHint);
+    if (value) this.target.set(value, valueStart);
+    this.endEntry(valueStart + valueLength);
+    return this;
+  }
+
+  /** Ends the frame, optionally with a sequence tail, and returns it (the writer lets go of the buffer). */
+  finish(sequenceId?: number): Buffer {
+    if (sequenceId !== undefined) {
+      this.ensure(SEQUENCE_TAIL_LENGTH + 1);
+      this.buffer[this.position] = SEQUENCE_TAIL_LENGTH;
+      this.buffer[this.position + 1] = SEQUENCE_TAIL_MARKER;
+      this.view.setFloat64(this.position + 2, sequenceId);
+      this.position += 1 + SEQUENCE_TAIL_LENGTH;
+    }
+    const frame = this.buffer.subarray(0, this.position);
+    this.allocate(0);
+    this.position = 0;
+    return frame;
+  }
+
+  private allocate(size: number): void {
+    this.buffer = Buffer.allocUnsafe(size);
+    this.view = new DataView(this.buffer.buffer, this.buffer.byteOffset, this.buffer.byteLength);
+  }
+
+  private ensure(extra: number): void {
+    if (this.position + extra <= this.buffer.length) return;
+    const old = this.buffer;
+    this.allocate(Math.max(old.length * 2, this.position + extra));
+    old.copy(this.buffer, 0, 0, this.position);
+  }
+}
+
+/** The receiver stops at the first entry of length 9 whose first byte is 0x0b: the sequence tail. */
+function isSequenceTail(source: Uint8Array, entryStart: number, length: number): boolean {
+  return length === SEQUENCE_TAIL_LENGTH && source[entryStart] === SEQUENCE_TAIL_MARKER;
+}
+
+/** Walks the entry framing of a txn frame: calls `onEntry(start, end)` per entry; returns txnTime and tail. */
+function walkTxnFrame(
+  frame: Uint8Array,
+  onEntry: (start: number, end: number) => void,
+): { txnTime: number; sequenceId?: number } {
+  if (frame.length < 8) throw new CodecError(`transaction frame shorter than its 8-byte header (${frame.length} B)`, 0);
+  if (frame[0]! > 0x7f) throw new CodecError('not a transaction frame (first byte > 127)', 0);
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  const txnTime = view.getFloat64(0);
+  let position = 8;
+  while (position < frame.length) {
+    const length = readVarint(frame, position);
+    const end = length.next + length.value;
+    if (end > frame.length) {
+      throw new CodecError(`audit entry of ${length.value} B runs past the frame end (${frame.length} B)`, position);
+    }
+    if (isSequenceTail(frame, length.next, length.value)) {
+      return { txnTime, sequenceId: view.getFloat64(length.next + 1) };
+    }
+    onEntry(length.next, end);
+    position = end;
+  }
+  return { txnTime };
+}
+
+/** Decodes every audit entry of a transaction frame (values stay encoded; see TableDecoder). */
+export function decodeTxnFrame(frame: Uint8Array): TxnFrame {
+  const entries: AuditEntry[] = [];
+  const { txnTime, sequenceId } = walkTxnFrame(frame, (start, end) => entries.push(readAuditEntry(frame, start, end)));
+  return sequenceId === undefined ? { txnTime, entries } : { txnTime, entries, sequenceId };
+}
+
+/** Counts entries and reads the tail without decoding entries: cheap enough for every frame of a big capture. */
+export function summarizeTxnFrame(frame: Uint8Array): TxnFrameSummary {
+  let entryCount = 0;
+  const { txnTime, sequenceId } = walkTxnFrame(frame, () => {
+    entryCount++;
+  });
+  return sequenceId === undefined ? { txnTime, entryCount } : { txnTime, entryCount, sequenceId };
+}

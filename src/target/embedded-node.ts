@@ -1,0 +1,241 @@
+/**
+ * The embedded default target: a throwaway harperdb@4.7.29 (the project's own dependency) in a temp dir with its
+ * own HOME, on free loopback ports, with random admin credentials. Facts: ../shared/HARPER_RUN.md.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { freeLoopbackPorts } from './free-port.js';
+import { type Credentials, OperationsClient } from './operations-client.js';
+
+export interface EmbeddedNodeOptions {
+  /** Harper config overrides as env keys, e.g. { REPLICATION_RECORDCONCURRENCY: '2' }. */
+  config?: Record<string, string>;
+  threads?: number;
+  /** Keep the temp dir after stopping (for post-mortems). */
+  keep?: boolean;
+  /** Bound for install + start until the operations API answers. */
+  readyTimeoutMs?: number;
+  /** Bound for SIGTERM before SIGKILL. */
+  stopTimeoutMs?: number;
+  nodeName?: string;
+  onLog?: (line: string) => void;
+}
+
+export class EmbeddedNodeError extends Error {
+  override name = 'EmbeddedNodeError';
+}
+
+export interface EmbeddedNodeInfo {
+  nodeName: string;
+  operationsUrl: string;
+  replicationUrl: string;
+  httpUrl: string;
+  rootDir: string;
+  pid: number;
+}
+
+const HARPER_VERSION = '4.7.29';
+
+function harperEntryPoint(): string {
+  const require = createRequire(import.meta.url);
+  return join(dirname(require.resolve('harperdb/package.json')), 'bin', 'harperdb.js');
+}
+
+/** A running embedded node. Create with `EmbeddedNode.start()`, always `stop()` it. */
+export class EmbeddedNode implements EmbeddedNodeInfo {
+  private child?: ChildProcess;
+  private exited?: Promise<void>;
+  private stopped = false;
+  private readonly exitGuard = () => this.killNowSync();
+
+  private constructor(
+    readonly nodeName: string,
+    readonly baseDir: string,
+    readonly credentials: Credentials,
+    readonly ports: { operations: number; http: number; replication: number; mqtt: number },
+    private readonly options: EmbeddedNodeOptions,
+  ) {}
+
+  get rootDir(): string {
+    return join(this.baseDir, 'hdb');
+  }
+  get homeDir(): string {
+    return join(this.baseDir, 'home');
+  }
+  get logFile(): string {
+    return join(this.rootDir, 'log', 'hdb.log');
+  }
+  get consoleLogFile(): string {
+    return join(this.baseDir, 'console.log');
+  }
+  get operationsUrl(): string {
+    return `http://127.0.0.1:${this.ports.operations}`;
+  }
+  get httpUrl(): string {
+    return `http://127.0.0.1:${this.ports.http}`;
+  }
+  get replicationUrl(): string {
+    return `ws://127.0.0.1:${this.ports.replication}`;
+  }
+  get pid(): number {
+    return this.child?.pid ?? -1;
+  }
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  client(timeoutMs?: number): OperationsClient {
+    return new OperationsClient({ url: this.operationsUrl, credentials: this.credentials, timeoutMs });
+  }
+
+  static async start(options: EmbeddedNodeOptions = {}): Promise<EmbeddedNode> {
+    const baseDir = mkdtempSync(join(tmpdir(), 'harper-replay-node-'));
+    const [operations, http, replication, mqtt] = await freeLoopbackPorts(4);
+    const node = new EmbeddedNode(
+      options.nodeName ?? `hr-target-${randomBytes(3).toString('hex')}`,
+      baseDir,
+      { user: 'hr_admin', password: randomBytes(18).toString('base64url') },
+      { operations: operations!, http: http!, replication: replication!, mqtt: mqtt! },
+      options,
+    );
+    try {
+      await node.launch();
+    } catch (error) {
+      await node.stop();
+      throw error;
+    }
+    return node;
+  }
+
+  /** The env of every harperdb invocation: HOME and ROOTPATH per node, loopback ports, then user overrides. */
+  private environment(): NodeJS.ProcessEnv {
+    const loopback = (port: number) => `127.0.0.1:${port}`;
+    return {
+      PATH: process.env.PATH,
+      HOME: this.homeDir,
+      ROOTPATH: this.rootDir,
+      TC_AGREEMENT: 'yes',
+      HDB_ADMIN_USERNAME: this.credentials.user,
+      HDB_ADMIN_PASSWORD: this.credentials.password,
+      OPERATIONSAPI_NETWORK_PORT: loopback(this.ports.operations),
+      OPERATIONSAPI_NETWORK_SECUREPORT: 'null',
+      HTTP_PORT: loopback(this.ports.http),
+      HTTP_SECUREPORT: 'null',
+      REPLICATION_PORT: loopback(this.ports.replication),
+      REPLICATION_SECUREPORT: 'null',
+      REPLICATION_URL: this.replicationUrl,
+      REPLICATION_HOSTNAME: this.nodeName,
+      MQTT_NETWORK_PORT: loopback(this.ports.mqtt),
+      MQTT_NETWORK_SECUREPORT: 'null',
+      THREADS_COUNT: String(this.options.threads ?? 1),
+      LOGGING_LEVEL: 'info',
+      ...this.options.config,
+    };
+  }
+
+  private async launch(): Promise<void> {
+    const deadline = Date.now() + (this.options.readyTimeoutMs ?? 90_000);
+    const entry = harperEntryPoint();
+    const env = this.environment();
+    const out = openSync(this.consoleLogFile, 'a');
+    try {
+      // Install and run are separate invocations: install writes the config (with the overrides), run serves it.
+      const install = spawn(process.execPath, [entry, 'install'], { env, stdio: ['ignore', out, out] });
+      const installCode = await new Promise<number | null>((resolve, reject) => {
+        install.once('error', reject);
+        install.once('exit', (code) => resolve(code));
+      });
+      if (installCode !== 0) {
+        throw new EmbeddedNodeError(`harperdb ${HARPER_VERSION} install failed (exit ${installCode})${this.logTail()}`);
+      }
+      this.child = spawn(process.execPath, [entry, 'run'], {
+        env,
+        stdio: ['ignore', out, out],
+        // Own process group: a Ctrl-C in the terminal reaches the tool, which then stops the node in order.
+        detached: true,
+      });
+    } finally {
+      closeSync(out);
+    }
+    process.once('exit', this.exitGuard);
+    const child = this.child;
+    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    await this.waitReady(deadline);
+  }
+
+  private async waitReady(deadline: number): Promise<void> {
+    const client = this.client(2_000);
+    let lastError = 'no answer yet';
+    while (Date.now() < deadline) {
+      if (!this.running) {
+        throw new EmbeddedNodeError(
+          `harperdb ${HARPER_VERSION} exited during start-up (code ${this.child?.exitCode ?? this.child?.signalCode})${this.logTail()}`,
+        );
+      }
+      try {
+        const info = await client.userInfo();
+        if (info.username) return;
+      } catch (error) {
+        lastError = (error as Error).message;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new EmbeddedNodeError(
+      `harperdb ${HARPER_VERSION} did not become ready within ${this.options.readyTimeoutMs ?? 90_000} ms (${lastError})${this.logTail()}`,
+    );
+  }
+
+  /** The last lines of the node's logs, for error messages. */
+  logTail(lines = 15): string {
+    const tail: string[] = [];
+    for (const file of [this.consoleLogFile, this.logFile]) {
+      if (!existsSync(file)) continue;
+      const text = readFileSync(file, 'utf8')
+        // biome-ignore lint/suspicious/noControlCharactersInRegex: strip ANSI colour codes of the banner
+        .replace(/\u001b\[[0-9;]*m/g, '')
+        .split('\n')
+        .filter((line) => line.trim() && !line.includes(this.credentials.password));
+      if (text.length) tail.push(`--- ${file} (last ${Math.min(lines, text.length)} lines)`, ...text.slice(-lines));
+    }
+    return tail.length ? `\n${tail.join('\n')}` : '';
+  }
+
+  /** SIGTERM, then SIGKILL after a bound; removes the temp dir unless `keep`. Safe to call twice. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.child && this.running) {
+      const pid = this.child.pid!;
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {}
+      const timeout = this.options.stopTimeoutMs ?? 10_000;
+      const killed = await Promise.race([
+        this.exited!.then(() => false),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(true), timeout).unref()),
+      ]);
+      if (killed && this.running) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {}
+        await this.exited;
+      }
+    }
+    process.removeListener('exit', this.exitGuard);
+    if (!this.options.keep) rmSync(this.baseDir, { recursive: true, force: true });
+  }
+
+  /** Last resort when the tool exits without stopping the node (uncaught error, process.exit). */
+  private killNowSync(): void {
+    if (this.child && this.running) {
+      try {
+        process.kill(this.child.pid!, 'SIGKILL');
+      } catch {}
+    }
+    if (!this.options.keep) rmSync(this.baseDir, { recursive: true, force: true });
+  }
+}
