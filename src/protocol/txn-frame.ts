@@ -65,6 +65,11 @@ export class TxnFrameWriter {
     return this.buffer;
   }
 
+  /** A DataView over `target`, for float and multi-byte writes. */
+  get dataView(): DataView {
+    return this.view;
+  }
+
   endEntry(valueEnd: number): void {
     if (this.entryStart < 0) throw new Error('endEntry without startEntry');
     const bodyStart = this.entryStart + this.lengthWidth;

@@ -42,7 +42,8 @@ const HARPER_VERSION = '4.7.29';
 
 function harperEntryPoint(): string {
   const require = createRequire(import.meta.url);
-  return join(dirname(require.resolve('harperdb/package.json')), 'bin', 'harperdb.js');
+  // The package exports only its index (at the package root); the CLI sits beside it in bin/.
+  return join(dirname(require.resolve('harperdb')), 'bin', 'harperdb.js');
 }
 
 /** A running embedded node. Create with `EmbeddedNode.start()`, always `stop()` it. */
@@ -143,15 +144,8 @@ export class EmbeddedNode implements EmbeddedNodeInfo {
     const env = this.environment();
     const out = openSync(this.consoleLogFile, 'a');
     try {
-      // Install and run are separate invocations: install writes the config (with the overrides), run serves it.
-      const install = spawn(process.execPath, [entry, 'install'], { env, stdio: ['ignore', out, out] });
-      const installCode = await new Promise<number | null>((resolve, reject) => {
-        install.once('error', reject);
-        install.once('exit', (code) => resolve(code));
-      });
-      if (installCode !== 0) {
-        throw new EmbeddedNodeError(`harperdb ${HARPER_VERSION} install failed (exit ${installCode})${this.logTail()}`);
-      }
+      // `run` on an empty root installs (non-interactively, from the env) and then serves: one process, ~1.5 s
+      // faster than `install` followed by `run`.
       this.child = spawn(process.execPath, [entry, 'run'], {
         env,
         stdio: ['ignore', out, out],

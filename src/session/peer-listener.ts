@@ -1,0 +1,130 @@
+/**
+ * Peer mode, the tool's end: a replication server the target dials after `add_node` (Harper's own flow).
+ * It answers add_node_back / remove_node_back, answers NODE_NAME on every per-database socket, never subscribes
+ * to the target's data, and hands each SUBSCRIPTION_REQUEST to the caller, who decides what to stream.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
+import { PEER_MODE_MAX_FRAME, SUBPROTOCOL } from '../protocol/codes.js';
+import {
+  encodeNodeName,
+  encodeOperationResponse,
+  type SubscriptionEntry,
+  type TableDescription,
+} from '../protocol/control-frame.js';
+import type { DrainWait } from './flow-control.js';
+import { ReplicationSocket } from './replication-socket.js';
+
+export interface Subscription {
+  socket: ReplicationSocket;
+  /** The NODE_NAME the dialing node announced. */
+  remoteNodeName: string;
+  database: string;
+  entries: SubscriptionEntry[];
+  /** Where the subscriber wants the stream to start (exclusive): its cursor for us, or 0. */
+  startTime: number;
+}
+
+export interface PeerListenerEvents {
+  /** A node opened a socket for `database` and announced itself. */
+  onNodeName?: (socket: ReplicationSocket, remoteNodeName: string, database: string) => void;
+  onSubscription: (subscription: Subscription) => void;
+  onOperation?: (operation: string, remoteNodeName?: string) => void;
+  onClose?: (socket: ReplicationSocket, code: number, reason: string, remoteNodeName?: string, database?: string) => void;
+  onDrainWait?: (socket: ReplicationSocket, wait: DrainWait) => void;
+  onRejected?: (reason: string) => void;
+}
+
+export interface PeerListenerOptions extends PeerListenerEvents {
+  /** The name the tool announces (and add_node stores in the target's hdb_nodes). */
+  nodeName: string;
+  host: string;
+  port: number;
+  /** The exact Authorization header a connecting node must present (the one-time credential given to add_node). */
+  authorization: string;
+  highWaterMark: number;
+  /** What NODE_NAME answers list per database (informational for Harper). */
+  tablesOf?: (database: string) => TableDescription[];
+}
+
+export class PeerListener {
+  private server?: WebSocketServer;
+  private readonly sockets = new Set<ReplicationSocket>();
+
+  constructor(private readonly options: PeerListenerOptions) {}
+
+  /** Starts listening; resolves with the URL to hand to add_node. */
+  async listen(): Promise<string> {
+    const expected = Buffer.from(this.options.authorization);
+    const server = new WebSocketServer({
+      host: this.options.host,
+      port: this.options.port,
+      maxPayload: PEER_MODE_MAX_FRAME,
+      handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
+      verifyClient: ({ req }, callback) => {
+        const presented = Buffer.from(req.headers.authorization ?? '');
+        if (presented.length === expected.length && timingSafeEqual(presented, expected)) return callback(true);
+        this.options.onRejected?.(`connection from ${req.socket.remoteAddress} without the one-time credential`);
+        callback(false, 401, 'Unauthorized');
+      },
+    });
+    this.server = server;
+    server.on('connection', (ws) => {
+      const socket: ReplicationSocket = new ReplicationSocket(ws, {
+        highWaterMark: this.options.highWaterMark,
+        onDrainWait: (wait: DrainWait) => this.options.onDrainWait?.(socket, wait),
+      });
+      this.accept(socket);
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve);
+      server.once('error', reject);
+    });
+    const { port } = server.address() as AddressInfo;
+    const host = this.options.host.includes(':') ? `[${this.options.host}]` : this.options.host;
+    return `ws://${host}:${port}`;
+  }
+
+  private accept(socket: ReplicationSocket): void {
+    this.sockets.add(socket);
+    let remoteNodeName: string | undefined;
+    let database: string | undefined;
+    socket.on('OPERATION_REQUEST', ({ request }) => {
+      this.options.onOperation?.(request.operation, remoteNodeName ?? (request.hostname as string | undefined));
+      const known = request.operation === 'add_node_back' || request.operation === 'remove_node_back';
+      const response = known
+        ? { requestId: request.requestId, nodeName: this.options.nodeName }
+        : { requestId: request.requestId, error: `harper-replay does not run ${request.operation}` };
+      socket.send(encodeOperationResponse(response)).catch(() => {});
+    });
+    socket.on('NODE_NAME', (frame) => {
+      remoteNodeName = frame.nodeName;
+      database = frame.database;
+      this.options.onNodeName?.(socket, frame.nodeName, frame.database);
+      const tables = this.options.tablesOf?.(frame.database) ?? [];
+      socket.send(encodeNodeName(this.options.nodeName, frame.database, tables)).catch(() => {});
+    });
+    socket.on('SUBSCRIPTION_REQUEST', (frame) => {
+      if (!remoteNodeName || !database) return; // Harper always names itself first; ignore anything else.
+      const ours = frame.subscriptions.find((entry) => entry.name === this.options.nodeName) ?? frame.subscriptions[0];
+      this.options.onSubscription({
+        socket,
+        remoteNodeName,
+        database,
+        entries: frame.subscriptions,
+        startTime: typeof ours?.startTime === 'number' ? ours.startTime : 0,
+      });
+    });
+    socket.closed.then(({ code, reason }) => {
+      this.sockets.delete(socket);
+      this.options.onClose?.(socket, code, reason, remoteNodeName, database);
+    });
+  }
+
+  /** Closes every socket and the server. */
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.terminate();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}

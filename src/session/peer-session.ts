@@ -1,0 +1,123 @@
+/**
+ * Peer mode end to end: listen, `add_node` ourselves on the target with a one-time credential, and hand out the
+ * target's subscriptions to our database. Only sockets whose NODE_NAME is the target's own name get data: other
+ * cluster members learn about us through the replicated hdb_nodes table and dial in too; they are answered and
+ * reported, never loaded. `close()` removes us from the target (remove_node reaches every member).
+ */
+import { randomBytes } from 'node:crypto';
+import type { MetricsBus } from '../report/metrics-bus.js';
+import type { OperationsClient } from '../target/operations-client.js';
+import { AbortedError, type ChannelProvider, ChannelTimeoutError, type DataChannel } from './channel.js';
+import { PeerListener, type Subscription } from './peer-listener.js';
+
+export interface PeerSessionOptions {
+  client: OperationsClient;
+  targetNodeName: string;
+  database: string;
+  toolNodeName: string;
+  listenHost: string;
+  listenPort: number;
+  highWaterMark: number;
+  bus: MetricsBus;
+}
+
+export class PeerSession implements ChannelProvider {
+  private readonly listener: PeerListener;
+  private readonly pending: Subscription[] = [];
+  private waiter?: () => void;
+  private added = false;
+  readonly otherMembers = new Set<string>();
+  url?: string;
+
+  constructor(private readonly options: PeerSessionOptions) {
+    const secret = randomBytes(24).toString('base64url');
+    this.authorization = `Basic ${Buffer.from(`harper-replay:${secret}`).toString('base64')}`;
+    const { bus } = options;
+    this.listener = new PeerListener({
+      nodeName: options.toolNodeName,
+      host: options.listenHost,
+      port: options.listenPort,
+      authorization: this.authorization,
+      highWaterMark: options.highWaterMark,
+      onNodeName: (socket, remoteNodeName, database) => {
+        const isTarget = remoteNodeName === options.targetNodeName;
+        if (!isTarget) this.otherMembers.add(remoteNodeName);
+        bus.emit({ type: 'connection', socketId: socket.id, event: isTarget ? 'named' : 'ignored', remoteNodeName, database });
+      },
+      onSubscription: (subscription) => {
+        const { socket, remoteNodeName, database, startTime } = subscription;
+        bus.emit({ type: 'connection', socketId: socket.id, event: 'subscribed', remoteNodeName, database, startTime });
+        if (remoteNodeName !== options.targetNodeName || database !== options.database) return;
+        this.pending.push(subscription);
+        this.waiter?.();
+      },
+      onClose: (socket, code, reason, remoteNodeName, database) =>
+        bus.emit({ type: 'connection', socketId: socket.id, event: 'closed', code, reason, remoteNodeName, database }),
+      onDrainWait: (socket, wait) => bus.emit({ type: 'drain-wait', socketId: socket.id, ...wait }),
+      onRejected: (reason) => bus.emit({ type: 'warning', message: reason }),
+    });
+  }
+
+  private readonly authorization: string;
+
+  /** Listens and registers the tool on the target with add_node. */
+  async start(): Promise<void> {
+    this.url = await this.listener.listen();
+    await this.options.client.addNode(
+      { url: this.url, authorization: this.authorization, retain_authorization: true },
+      60_000,
+    );
+    this.added = true;
+  }
+
+  async next(timeoutMs: number, signal: AbortSignal): Promise<DataChannel> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (signal.aborted) throw new AbortedError();
+      const subscription = this.pending.shift();
+      if (subscription) {
+        if (!subscription.socket.isOpen) continue;
+        const names = subscription.entries.map((entry) => entry.name);
+        return { socket: subscription.socket, startTime: subscription.startTime, subscribedNames: names };
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new ChannelTimeoutError(
+          `${this.options.targetNodeName} did not subscribe to ${this.options.database} on ${this.url} within ${timeoutMs} ms`,
+        );
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, left);
+        function done() {
+          clearTimeout(timer);
+          signal.removeEventListener('abort', done);
+          resolve();
+        }
+        this.waiter = done;
+        signal.addEventListener('abort', done, { once: true });
+      });
+      this.waiter = undefined;
+    }
+  }
+
+  /** remove_node on the target (best effort, reported), then stop listening. */
+  async close(): Promise<void> {
+    try {
+      if (this.added) {
+        await this.options.client.removeNode(this.options.toolNodeName);
+        this.added = false;
+      }
+    } catch (error) {
+      this.options.bus.emit({
+        type: 'warning',
+        message: `remove_node ${this.options.toolNodeName} failed: ${(error as Error).message}`,
+      });
+    } finally {
+      await this.listener.close();
+    }
+  }
+
+  get registered(): boolean {
+    return this.added;
+  }
+}

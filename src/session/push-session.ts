@@ -1,0 +1,46 @@
+/** Push mode as a channel provider: dial, name ourselves, and resume after our own last ack on reconnects. */
+import type { MetricsBus } from '../report/metrics-bus.js';
+import { AbortedError, type ChannelProvider, type DataChannel } from './channel.js';
+import { connectPush } from './push-client.js';
+import type { ReplicationSocket } from './replication-socket.js';
+
+export interface PushSessionOptions {
+  url: string;
+  authorization?: string;
+  toolNodeName: string;
+  database: string;
+  highWaterMark: number;
+  bus: MetricsBus;
+}
+
+export class PushSession implements ChannelProvider {
+  private socket?: ReplicationSocket;
+
+  constructor(private readonly options: PushSessionOptions) {}
+
+  async next(timeoutMs: number, signal: AbortSignal, resumeAfter = 0): Promise<DataChannel> {
+    if (signal.aborted) throw new AbortedError();
+    const { bus } = this.options;
+    let socketId = -1;
+    const { socket, remoteNodeName } = await connectPush({
+      url: this.options.url,
+      authorization: this.options.authorization,
+      nodeName: this.options.toolNodeName,
+      database: this.options.database,
+      highWaterMark: this.options.highWaterMark,
+      handshakeTimeoutMs: timeoutMs,
+      onDrainWait: (wait) => bus.emit({ type: 'drain-wait', socketId, ...wait }),
+    });
+    socketId = socket.id;
+    this.socket = socket;
+    bus.emit({ type: 'connection', socketId, event: 'named', remoteNodeName, database: this.options.database });
+    socket.closed.then(({ code, reason }) =>
+      bus.emit({ type: 'connection', socketId, event: 'closed', code, reason, remoteNodeName }),
+    );
+    return { socket, startTime: resumeAfter, subscribedNames: [this.options.toolNodeName] };
+  }
+
+  async close(): Promise<void> {
+    this.socket?.close();
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * Streams a frame source over one replication socket: the preamble, then every frame after the subscriber's
+ * start point, each followed by its blob chunks, with flow control. Acks on the socket feed the shared tracker,
+ * so a stream that dies can be resumed on the next socket from what was committed.
+ */
+import type { MetricsBus } from '../report/metrics-bus.js';
+import type { FrameSource } from '../workload/synthetic.js';
+import type { AckTracker } from './ack-tracker.js';
+import type { ReplicationSocket } from './replication-socket.js';
+
+export interface StreamOptions {
+  socket: ReplicationSocket;
+  source: FrameSource;
+  tracker: AckTracker;
+  bus: MetricsBus;
+  /** Resume point: frames whose tail is ≤ startTime are already committed on the target. */
+  startTime: number;
+  subscribedNames: string[];
+  /** Frames per second; undefined = as fast as the target reads. */
+  rate?: number;
+  signal: AbortSignal;
+  /** Frames already sent on an earlier socket (their resend is flagged). */
+  sentBefore: number;
+}
+
+export interface StreamOutcome {
+  /** Highest frame index sent + 1. */
+  sentUpTo: number;
+  aborted: boolean;
+}
+
+/** Wires the socket's COMMITTED_UPDATE frames into the tracker and the bus. */
+export function trackAcks(socket: ReplicationSocket, tracker: AckTracker, source: FrameSource, bus: MetricsBus): void {
+  socket.on('COMMITTED_UPDATE', ({ sequenceId }) => {
+    const now = Date.now();
+    bus.emit({ type: 'ack', socketId: socket.id, sequenceId });
+    if (sequenceId === null) return;
+    for (const frame of tracker.ack(sequenceId, now)) {
+      bus.emit({
+        type: 'frame-committed',
+        index: frame.index,
+        records: source.recordsIn(frame.index),
+        latencyMs: frame.latencyMs ?? Number.NaN,
+      });
+    }
+  });
+}
+
+export async function streamFrames(options: StreamOptions): Promise<StreamOutcome> {
+  const { socket, source, tracker, bus, signal } = options;
+  const from = Math.max(tracker.firstAfter(options.startTime), 0);
+  for (const control of source.preamble(options.subscribedNames)) await socket.send(control);
+  const interval = options.rate ? 1000 / options.rate : 0;
+  const startedAt = Date.now();
+  let index = from;
+  for (; index < source.frameCount; index++) {
+    if (signal.aborted) return { sentUpTo: index, aborted: true };
+    if (interval) {
+      const due = startedAt + (index - from) * interval;
+      const wait = due - Date.now();
+      if (wait > 0) await sleep(wait, signal);
+      if (signal.aborted) return { sentUpTo: index, aborted: true };
+    }
+    const frame = source.build(index);
+    tracker.markSent(index, Date.now());
+    await socket.send(frame.data);
+    for (const chunk of frame.blobChunks) await socket.send(chunk);
+    bus.emit({
+      type: 'frame-sent',
+      socketId: socket.id,
+      index,
+      bytes: frame.data.length + frame.blobChunks.reduce((sum, chunk) => sum + chunk.length, 0),
+      records: frame.records,
+      blobs: frame.blobs,
+      blobBytes: frame.blobBytes,
+      resent: index < options.sentBefore,
+    });
+  }
+  return { sentUpTo: index, aborted: false };
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

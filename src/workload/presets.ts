@@ -1,0 +1,49 @@
+/** Named workloads: the scenarios of the seed pull requests, runnable in one command. */
+
+export interface WorkloadShape {
+  frames: number;
+  recordsPerFrame: number;
+  recordSize: number;
+  blobSize: number;
+  blobsPerFrame?: number;
+  /** Settings of the embedded node this scenario needs (Harper env overrides). */
+  nodeConfig?: Record<string, string>;
+}
+
+export interface Preset extends WorkloadShape {
+  name: string;
+  description: string;
+}
+
+export const PRESETS: Record<string, Preset> = {
+  'catchup-40x500': {
+    name: 'catchup-40x500',
+    description: 'PR #150 receiveBacklogMemory: a catch-up backlog of 40 frames × 500 records × 256 B',
+    frames: 40,
+    recordsPerFrame: 500,
+    recordSize: 256,
+    blobSize: 0,
+  },
+  'oversized-10k': {
+    name: 'oversized-10k',
+    description: 'PR #147 oversized batches: 20 frames × 10,000 records × 256 B (2.8 MB WebSocket messages)',
+    frames: 20,
+    recordsPerFrame: 10_000,
+    recordSize: 256,
+    blobSize: 0,
+  },
+  'blobs-50k': {
+    name: 'blobs-50k',
+    description: '200 records with a 50 KB file-backed blob each, 20 per frame, sent as BLOB_CHUNK frames',
+    frames: 10,
+    recordsPerFrame: 20,
+    recordSize: 256,
+    blobSize: 50 * 1024,
+  },
+};
+
+export const DEFAULT_PRESET = 'oversized-10k';
+
+export function presetNames(): string[] {
+  return Object.keys(PRESETS);
+}

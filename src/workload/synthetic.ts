@@ -1,0 +1,194 @@
+/**
+ * The synthesizer: frames of deterministic records, built on demand (never all held in memory), so a resumed
+ * stream can rebuild any frame. Record `id` k (1-based) is `{id, frame, payload}`, plus `blob` for the first
+ * `blobsPerFrame` records of each frame; the payload is a slice of a seeded text pool.
+ */
+import { encodeNodeIdMap, encodeTableStructure, type TableStructure } from '../protocol/control-frame.js';
+import { BLOB_EXTENSION_TYPE } from '../protocol/codes.js';
+import { blobChunkFrames, encodeBlobReferencePayload } from '../protocol/blob.js';
+import { stringHeaderSize, writeExtension, writeInteger, writeRecordStart, writeStringBytes } from '../protocol/record-writer.js';
+import { TxnFrameWriter } from '../protocol/txn-frame.js';
+import { bytesFromSeed, mix, textPool } from './deterministic.js';
+
+export interface SyntheticOptions {
+  frames: number;
+  recordsPerFrame: number;
+  /** Approximate encoded size of each record value (bytes). */
+  recordSize: number;
+  /** Bytes per blob; 0 = no blobs. */
+  blobSize: number;
+  /** How many records of each frame carry a blob (defaults to all of them when blobSize > 0). */
+  blobsPerFrame?: number;
+  seed: number;
+  /** Table the records go to (the id is ours: it only has to match our TABLE_FIXED_STRUCTURE). */
+  tableName: string;
+  tableId?: number;
+  /** The origin node name the records are attributed to (id 0 in our NODE_NAME_TO_ID_MAP). */
+  originName: string;
+  /** Version of frame 0 (epoch ms); frame i gets base + i / 1000 so every frame has its own version. */
+  baseVersion: number;
+  /** Sequence tail of frame i is base + i + 1: unique, increasing, never 0. */
+  baseSequence: number;
+}
+
+export interface SyntheticRecord {
+  id: number;
+  frame: number;
+  payload: string;
+  blob?: { size: number };
+}
+
+export interface BuiltFrame {
+  index: number;
+  data: Buffer;
+  records: number;
+  sequenceId: number;
+  /** BLOB_CHUNK frames to send right after the data frame. */
+  blobChunks: Buffer[];
+  blobs: number;
+  blobBytes: number;
+}
+
+/** Anything that yields numbered frames with increasing sequence tails (synthesizer, later the replayer). */
+export interface FrameSource {
+  readonly frameCount: number;
+  readonly totalRecords: number;
+  /** Control frames sent on every connection before data (node-id map, table structures). */
+  preamble(subscribedNames: string[]): Buffer[];
+  build(index: number): BuiltFrame;
+  sequenceId(index: number): number;
+  recordsIn(index: number): number;
+}
+
+const PLAIN = 0;
+const WITH_BLOB = 1;
+// Worst-case bytes of {id, frame} plus the record marker: 1 + 9 + 9.
+const FIXED_FIELDS_BOUND = 19;
+
+export class SyntheticWorkload implements FrameSource {
+  readonly tableId: number;
+  readonly payloadLength: number;
+  readonly blobsPerFrame: number;
+  private readonly pool: Buffer;
+  private readonly writer = new TxnFrameWriter();
+
+  constructor(readonly options: SyntheticOptions) {
+    this.tableId = options.tableId ?? 1;
+    // id and frame take 1–5 bytes each; aim the value at recordSize with mid-sized integers (3 + 3 + 1 marker).
+    const target = Math.max(0, options.recordSize - 7);
+    this.payloadLength = Math.max(0, target - stringHeaderSize(target));
+    this.blobsPerFrame = options.blobSize > 0 ? Math.min(options.blobsPerFrame ?? options.recordsPerFrame, options.recordsPerFrame) : 0;
+    this.pool = textPool(options.seed, Math.max(64 * 1024, this.payloadLength * 4));
+  }
+
+  get frameCount(): number {
+    return this.options.frames;
+  }
+
+  get totalRecords(): number {
+    return this.options.frames * this.options.recordsPerFrame;
+  }
+
+  get totalBlobs(): number {
+    return this.options.frames * this.blobsPerFrame;
+  }
+
+  recordsIn(): number {
+    return this.options.recordsPerFrame;
+  }
+
+  sequenceId(index: number): number {
+    return this.options.baseSequence + index + 1;
+  }
+
+  version(index: number): number {
+    return this.options.baseVersion + index / 1000;
+  }
+
+  /** The structures our record encoding refers to: slot 0 plain records, slot 1 records with a blob. */
+  tableStructure(): TableStructure {
+    return {
+      typedStructs: [],
+      structures: [
+        ['id', 'frame', 'payload'],
+        ['id', 'frame', 'payload', 'blob'],
+      ],
+      // Only the primary key: listing the other attributes would make Harper index them.
+      attributes: [{ name: 'id', isPrimaryKey: true }],
+      schemaDefined: false,
+    };
+  }
+
+  preamble(subscribedNames: string[]): Buffer[] {
+    return [
+      encodeNodeIdMap({ [this.options.originName]: 0 }, subscribedNames),
+      encodeTableStructure(this.tableStructure(), this.tableId, this.options.tableName),
+    ];
+  }
+
+  /** Offset of record `id`'s payload in the pool. */
+  private payloadOffset(id: number): number {
+    return mix(this.options.seed, id) % (this.pool.length - this.payloadLength + 1);
+  }
+
+  fileId(id: number): string {
+    return `hr${this.options.seed.toString(16)}x${id.toString(16)}`;
+  }
+
+  /** What record `id` holds: tests compare the target's copy with this. */
+  expectedRecord(id: number): SyntheticRecord {
+    const { recordsPerFrame } = this.options;
+    const frame = Math.floor((id - 1) / recordsPerFrame);
+    const offset = this.payloadOffset(id);
+    const record: SyntheticRecord = {
+      id,
+      frame,
+      payload: this.pool.toString('latin1', offset, offset + this.payloadLength),
+    };
+    if ((id - 1) % recordsPerFrame < this.blobsPerFrame) record.blob = { size: this.options.blobSize };
+    return record;
+  }
+
+  /** The blob content of record `id`. */
+  blobContent(id: number): Buffer {
+    return bytesFromSeed(mix(this.options.seed ^ 0x5bd1e995, id), this.options.blobSize);
+  }
+
+  build(index: number): BuiltFrame {
+    const { recordsPerFrame, blobSize } = this.options;
+    const version = this.version(index);
+    const valueBound = FIXED_FIELDS_BOUND + 5 + this.payloadLength + (this.blobsPerFrame ? 64 : 0);
+    const writer = this.writer.begin(version, recordsPerFrame * (valueBound + 32) + 64);
+    const blobChunks: Buffer[] = [];
+    const firstId = index * recordsPerFrame + 1;
+    for (let j = 0; j < recordsPerFrame; j++) {
+      const id = firstId + j;
+      const withBlob = j < this.blobsPerFrame;
+      let pos = writer.startEntry(
+        { type: 'put', nodeId: 0, tableId: this.tableId, key: id, version, hasBlobs: withBlob },
+        valueBound,
+      );
+      const target = writer.target;
+      const view = writer.dataView;
+      pos = writeRecordStart(target, pos, withBlob ? WITH_BLOB : PLAIN);
+      pos = writeInteger(target, pos, id, view);
+      pos = writeInteger(target, pos, index, view);
+      pos = writeStringBytes(target, pos, this.pool, this.payloadOffset(id), this.payloadLength, view);
+      if (withBlob) {
+        const fileId = this.fileId(id);
+        pos = writeExtension(target, pos, BLOB_EXTENSION_TYPE, encodeBlobReferencePayload(fileId, blobSize), view);
+        for (const chunk of blobChunkFrames(fileId, this.blobContent(id))) blobChunks.push(chunk);
+      }
+      writer.endEntry(pos);
+    }
+    return {
+      index,
+      data: writer.finish(this.sequenceId(index)),
+      records: recordsPerFrame,
+      sequenceId: this.sequenceId(index),
+      blobChunks,
+      blobs: this.blobsPerFrame,
+      blobBytes: this.blobsPerFrame * blobSize,
+    };
+  }
+}
