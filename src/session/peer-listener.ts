@@ -30,7 +30,7 @@ export interface PeerListenerEvents {
   /** A node opened a socket for `database` and announced itself. */
   onNodeName?: (socket: ReplicationSocket, remoteNodeName: string, database: string) => void;
   onSubscription: (subscription: Subscription) => void;
-  onOperation?: (operation: string, remoteNodeName?: string) => void;
+  onOperation?: (operation: string, authenticated: boolean, remoteNodeName?: string) => void;
   onClose?: (socket: ReplicationSocket, code: number, reason: string, remoteNodeName?: string, database?: string) => void;
   onDrainWait?: (socket: ReplicationSocket, wait: DrainWait) => void;
   onRejected?: (reason: string) => void;
@@ -41,7 +41,7 @@ export interface PeerListenerOptions extends PeerListenerEvents {
   nodeName: string;
   host: string;
   port: number;
-  /** The exact Authorization header a connecting node must present (the one-time credential given to add_node). */
+  /** The Authorization header a node must present to get data (the one-time credential given to add_node). */
   authorization: string;
   highWaterMark: number;
   /** What NODE_NAME answers list per database (informational for Harper). */
@@ -62,20 +62,18 @@ export class PeerListener {
       port: this.options.port,
       maxPayload: PEER_MODE_MAX_FRAME,
       handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
-      verifyClient: ({ req }, callback) => {
-        const presented = Buffer.from(req.headers.authorization ?? '');
-        if (presented.length === expected.length && timingSafeEqual(presented, expected)) return callback(true);
-        this.options.onRejected?.(`connection from ${req.socket.remoteAddress} without the one-time credential`);
-        callback(false, 401, 'Unauthorized');
-      },
     });
     this.server = server;
-    server.on('connection', (ws) => {
+    server.on('connection', (ws, request) => {
+      // Harper dials the one-shot add_node_back / remove_node_back sockets without the retained credential, so an
+      // upgrade without it is accepted but may only run those two operations; data needs the credential.
+      const presented = Buffer.from(request.headers.authorization ?? '');
+      const authenticated = presented.length === expected.length && timingSafeEqual(presented, expected);
       const socket: ReplicationSocket = new ReplicationSocket(ws, {
         highWaterMark: this.options.highWaterMark,
         onDrainWait: (wait: DrainWait) => this.options.onDrainWait?.(socket, wait),
       });
-      this.accept(socket);
+      this.accept(socket, authenticated, request.socket.remoteAddress ?? '?');
     });
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);
@@ -86,12 +84,12 @@ export class PeerListener {
     return `ws://${host}:${port}`;
   }
 
-  private accept(socket: ReplicationSocket): void {
+  private accept(socket: ReplicationSocket, authenticated: boolean, remoteAddress: string): void {
     this.sockets.add(socket);
     let remoteNodeName: string | undefined;
     let database: string | undefined;
     socket.on('OPERATION_REQUEST', ({ request }) => {
-      this.options.onOperation?.(request.operation, remoteNodeName ?? (request.hostname as string | undefined));
+      this.options.onOperation?.(request.operation, authenticated, request.hostname as string | undefined);
       const known = request.operation === 'add_node_back' || request.operation === 'remove_node_back';
       const response = known
         ? { requestId: request.requestId, nodeName: this.options.nodeName }
@@ -99,6 +97,13 @@ export class PeerListener {
       socket.send(encodeOperationResponse(response)).catch(() => {});
     });
     socket.on('NODE_NAME', (frame) => {
+      if (!authenticated) {
+        this.options.onRejected?.(
+          `${remoteAddress} announced itself as ${frame.nodeName} without the one-time credential: closed (1008)`,
+        );
+        socket.close(1008, 'Unauthorized');
+        return;
+      }
       remoteNodeName = frame.nodeName;
       database = frame.database;
       this.options.onNodeName?.(socket, frame.nodeName, frame.database);

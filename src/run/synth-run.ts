@@ -1,0 +1,410 @@
+/**
+ * One synth run, start to finish: target up, database and table ready, a session (peer or push), the synthetic
+ * stream with resume on reconnects, the wait for acks, verification, and cleanup — also when interrupted.
+ * Everything measurable goes through the metrics bus; the result is folded from it.
+ */
+import { randomBytes } from 'node:crypto';
+import { PEER_MODE_MAX_FRAME } from '../protocol/codes.js';
+import { MetricsBus, type RunEvent } from '../report/metrics-bus.js';
+import { RunCollector } from '../report/run-collector.js';
+import { AckTracker } from '../session/ack-tracker.js';
+import { AbortedError, type ChannelProvider, ChannelTimeoutError, type DataChannel } from '../session/channel.js';
+import { ConnectionClosedError } from '../session/flow-control.js';
+import { PeerSession } from '../session/peer-session.js';
+import { PushHandshakeError } from '../session/push-client.js';
+import { PushSession } from '../session/push-session.js';
+import { streamFrames, trackAcks } from '../session/stream-sender.js';
+import { OperationsApiError } from '../target/operations-client.js';
+import type { WorkloadShape } from '../workload/presets.js';
+import { SyntheticWorkload } from '../workload/synthetic.js';
+import { ExitCode, type ExitCodeValue, HarperReplayError } from './errors.js';
+import { type ResolvedTarget, resolveTarget, type TargetSpec, targetError } from './target.js';
+
+export interface SynthRunOptions {
+  target: TargetSpec;
+  via: 'peer' | 'push';
+  listenHost: string;
+  listenPort: number;
+  database: string;
+  table: string;
+  workload: WorkloadShape & { seed: number; preset?: string };
+  /** Frames per second; undefined = unlimited. */
+  rate?: number;
+  maxReconnects: number;
+  /** Fail when no frame is committed for this long while frames are outstanding. */
+  ackTimeoutMs: number;
+  subscribeTimeoutMs: number;
+  verify: boolean;
+  /** Bytes the tool may queue on a socket before it waits for drain. */
+  highWaterMark: number;
+  signal: AbortSignal;
+  bus?: MetricsBus;
+  /** Status lines for humans (stderr); never receives credentials. */
+  log?: (message: string) => void;
+  /** Called once the target is known (tests use it to find the embedded node). */
+  onTarget?: (target: ResolvedTarget) => void;
+}
+
+export interface SynthResult {
+  outcome: 'complete' | 'incomplete' | 'interrupted' | 'failed';
+  exitCode: ExitCodeValue;
+  error?: string;
+  workload: SynthRunOptions['workload'] & { totalRecords: number; toolNodeName: string };
+  target: {
+    embedded: boolean;
+    nodeName: string | null;
+    operationsUrl: string | null;
+    replicationUrl: string | null;
+    via: 'peer' | 'push';
+    database: string;
+    table: string;
+  };
+  sent: RunCollector['sent'];
+  committed: RunCollector['committed'] & { allFrames: boolean };
+  verify: { skipped: boolean; expectedRecords: number; targetRecords: number | null; preexisting: number | null; ok: boolean | null };
+  timing: {
+    durationMs: number;
+    sendMs: number | null;
+    commitMs: number | null;
+    sendRecordsPerSec: number | null;
+    sendMBPerSec: number | null;
+    commitRecordsPerSec: number | null;
+  };
+  flow: RunCollector['drain'];
+  reconnects: number;
+  cluster: { otherMembers: string[] };
+  cleanup: { removedFromTarget: boolean | null; targetStopped: boolean };
+  warnings: string[];
+}
+
+export async function runSynth(options: SynthRunOptions): Promise<SynthResult> {
+  const bus = options.bus ?? new MetricsBus();
+  const collector = new RunCollector();
+  bus.subscribe(collector.sink);
+  const log = options.log ?? (() => {});
+  const startedAt = Date.now();
+  const toolNodeName = `harper-replay-${randomBytes(4).toString('hex')}`;
+  const shape = options.workload;
+  const workload = new SyntheticWorkload({
+    frames: shape.frames,
+    recordsPerFrame: shape.recordsPerFrame,
+    recordSize: shape.recordSize,
+    blobSize: shape.blobSize,
+    blobsPerFrame: shape.blobsPerFrame,
+    seed: shape.seed,
+    tableName: options.table,
+    originName: toolNodeName,
+    baseVersion: Date.now(),
+    baseSequence: Date.now(),
+  });
+  const tracker = new AckTracker(workload.frameCount, (index) => workload.sequenceId(index));
+
+  let target: ResolvedTarget | undefined;
+  let session: (ChannelProvider & { otherMembers?: Set<string>; registered?: boolean }) | undefined;
+  let outcome: SynthResult['outcome'] = 'complete';
+  let exitCode: ExitCodeValue = ExitCode.OK;
+  let error: string | undefined;
+  const verify: SynthResult['verify'] = {
+    skipped: !options.verify,
+    expectedRecords: workload.totalRecords,
+    targetRecords: null,
+    preexisting: null,
+    ok: null,
+  };
+  const cleanup: SynthResult['cleanup'] = { removedFromTarget: null, targetStopped: false };
+
+  try {
+    bus.emit({ type: 'phase', phase: 'starting-target' });
+    log(options.target.url ? `target ${options.target.url}` : 'starting embedded harperdb 4.7.29 …');
+    target = await resolveTarget(options.target);
+    options.onTarget?.(target);
+    throwIfAborted(options.signal);
+    log(`target node ${target.nodeName} (${target.operationsUrl}), replication ${target.replicationUrl}`);
+
+    bus.emit({ type: 'phase', phase: 'preparing' });
+    await ensureTable(target, options.database, options.table);
+    if (options.verify) verify.preexisting = await countIds(target, options, workload.totalRecords);
+    if (verify.preexisting) {
+      bus.emit({
+        type: 'warning',
+        message: `${options.database}.${options.table} already holds ${verify.preexisting} of ids 1…${workload.totalRecords}: verification cannot tell them from this run's records`,
+      });
+    }
+    warnOversizedFrames(workload, options, bus);
+    throwIfAborted(options.signal);
+
+    bus.emit({
+      type: 'run-start',
+      frames: workload.frameCount,
+      records: workload.totalRecords,
+      via: options.via,
+      target: target.nodeName,
+    });
+    if (options.via === 'peer') {
+      const peer = new PeerSession({
+        client: target.client,
+        targetNodeName: target.nodeName,
+        database: options.database,
+        toolNodeName,
+        listenHost: options.listenHost,
+        listenPort: options.listenPort,
+        highWaterMark: options.highWaterMark,
+        bus,
+      });
+      session = peer;
+      bus.emit({ type: 'phase', phase: 'waiting-for-subscription' });
+      await peer.start();
+      log(`listening on ${peer.url} as ${toolNodeName}; added to ${target.nodeName} with add_node`);
+    } else {
+      session = new PushSession({
+        url: target.replicationUrl,
+        authorization: target.credentials ? basic(target.credentials.user, target.credentials.password) : undefined,
+        toolNodeName,
+        database: options.database,
+        highWaterMark: options.highWaterMark,
+        bus,
+      });
+    }
+    await stream(session, workload, tracker, bus, options, log);
+    if (!tracker.complete) {
+      outcome = 'incomplete';
+      exitCode = ExitCode.VERIFY_FAILED;
+      error = `${tracker.committedFrames} of ${workload.frameCount} frames committed`;
+    }
+  } catch (caught) {
+    if (caught instanceof AbortedError || options.signal.aborted) {
+      outcome = 'interrupted';
+      exitCode = ExitCode.INTERRUPTED;
+      error = 'interrupted';
+    } else {
+      const mapped = mapRunError(caught);
+      outcome = mapped.exitCode === ExitCode.VERIFY_FAILED ? 'incomplete' : 'failed';
+      exitCode = mapped.exitCode;
+      error = mapped.message;
+    }
+  }
+
+  // Verification reads the target even after a partial run: the user wants to know what landed.
+  if (target && options.verify && outcome !== 'failed') {
+    bus.emit({ type: 'phase', phase: 'verifying' });
+    try {
+      verify.targetRecords = await countIds(target, options, workload.totalRecords);
+      verify.ok = verify.targetRecords === workload.totalRecords;
+      if (!verify.ok && exitCode === ExitCode.OK) {
+        outcome = 'incomplete';
+        exitCode = ExitCode.VERIFY_FAILED;
+        error = `target holds ${verify.targetRecords} of ${workload.totalRecords} records`;
+      }
+    } catch (caught) {
+      bus.emit({ type: 'warning', message: `verification failed: ${(caught as Error).message}` });
+    }
+  }
+
+  bus.emit({ type: 'phase', phase: 'cleaning-up' });
+  if (session) {
+    await session.close();
+    if (session.registered !== undefined) cleanup.removedFromTarget = !session.registered;
+  }
+  if (target) {
+    await target.stop();
+    cleanup.targetStopped = target.embedded !== undefined;
+  }
+  bus.emit({ type: 'phase', phase: 'done' });
+
+  const committed = collector.committed;
+  const sendMs = collector.firstSendAt && collector.lastSendAt ? collector.lastSendAt - collector.firstSendAt : null;
+  const commitMs = collector.firstSendAt && collector.lastCommitAt ? collector.lastCommitAt - collector.firstSendAt : null;
+  const perSec = (count: number, ms: number | null) => (ms && ms > 0 ? Math.round((count * 1000) / ms) : null);
+  return {
+    outcome,
+    exitCode,
+    ...(error ? { error } : {}),
+    workload: { ...shape, totalRecords: workload.totalRecords, toolNodeName },
+    target: {
+      embedded: target?.embedded !== undefined || !options.target.url,
+      nodeName: target?.nodeName ?? null,
+      operationsUrl: target?.operationsUrl ?? options.target.url ?? null,
+      replicationUrl: target?.replicationUrl ?? null,
+      via: options.via,
+      database: options.database,
+      table: options.table,
+    },
+    sent: collector.sent,
+    committed: { ...committed, allFrames: tracker.complete },
+    verify,
+    timing: {
+      durationMs: Date.now() - startedAt,
+      sendMs,
+      commitMs,
+      sendRecordsPerSec: perSec(collector.sent.records, sendMs),
+      sendMBPerSec: sendMs && sendMs > 0 ? round((collector.sent.bytes / 1e6 / sendMs) * 1000, 2) : null,
+      commitRecordsPerSec: perSec(committed.records, commitMs),
+    },
+    flow: collector.drain,
+    reconnects: collector.resumes,
+    cluster: { otherMembers: [...(session?.otherMembers ?? [])] },
+    cleanup,
+    warnings: collector.warnings,
+  };
+}
+
+/** The stream loop: a channel, stream from its start point, wait for acks; on a drop, the next channel resumes. */
+async function stream(
+  session: ChannelProvider,
+  workload: SyntheticWorkload,
+  tracker: AckTracker,
+  bus: MetricsBus,
+  options: SynthRunOptions,
+  log: (message: string) => void,
+): Promise<void> {
+  let attempt = 0;
+  let sentUpTo = 0;
+  let lastClose: ConnectionClosedError | undefined;
+  while (!tracker.complete) {
+    if (attempt > options.maxReconnects) {
+      throw new HarperReplayError(
+        `the target dropped the stream ${attempt} times (last: ${lastClose?.message ?? 'unknown'}); giving up after --max-reconnects ${options.maxReconnects}. Committed ${tracker.committedFrames} of ${workload.frameCount} frames`,
+        ExitCode.ERROR,
+      );
+    }
+    const channel: DataChannel = await session.next(
+      attempt === 0 ? options.subscribeTimeoutMs : Math.max(options.subscribeTimeoutMs, 30_000),
+      options.signal,
+      tracker.cursor ?? 0,
+    );
+    const { socket } = channel;
+    const from = tracker.firstAfter(channel.startTime);
+    if (attempt > 0) {
+      bus.emit({ type: 'resume', socketId: socket.id, startTime: channel.startTime, fromFrame: from, attempt });
+      log(`reconnected: resuming at frame ${from} (target cursor ${channel.startTime})`);
+    }
+    bus.emit({ type: 'connection', socketId: socket.id, event: 'streaming', startTime: channel.startTime });
+    bus.emit({ type: 'phase', phase: 'streaming' });
+    attempt++;
+    trackAcks(socket, tracker, workload, bus);
+    const closed = socket.closed;
+    const streaming = streamFrames({
+      socket,
+      source: workload,
+      tracker,
+      bus,
+      startTime: channel.startTime,
+      subscribedNames: channel.subscribedNames,
+      rate: options.rate,
+      signal: options.signal,
+      sentBefore: sentUpTo,
+    }).catch((caught: unknown) => {
+      if (caught instanceof ConnectionClosedError) return { sentUpTo: -1, aborted: false };
+      throw caught;
+    });
+    const sent = await streaming;
+    if (options.signal.aborted) throw new AbortedError();
+    if (sent.sentUpTo >= 0) {
+      sentUpTo = Math.max(sentUpTo, sent.sentUpTo);
+      bus.emit({ type: 'phase', phase: 'waiting-for-acks' });
+      const waited = await waitForCommits(tracker, closed, options.ackTimeoutMs, options.signal);
+      if (waited === 'aborted') throw new AbortedError();
+      if (waited === 'complete') break;
+      if (waited === 'idle') {
+        throw new HarperReplayError(
+          `no commit acknowledgement for ${options.ackTimeoutMs} ms: ${tracker.committedFrames} of ${workload.frameCount} frames committed`,
+          ExitCode.VERIFY_FAILED,
+        );
+      }
+    }
+    lastClose = await closed;
+    bus.emit({ type: 'warning', message: `replication socket closed mid-stream: ${lastClose.message}` });
+    if (options.via === 'push' && lastClose.code === 1008) {
+      throw new HarperReplayError(`the target closed the connection: ${lastClose.reason || 'policy violation'} (1008)`, ExitCode.ERROR);
+    }
+  }
+}
+
+type CommitWait = 'complete' | 'closed' | 'idle' | 'aborted';
+
+/** Waits until every frame is committed; gives up after `idleMs` without progress, or when the socket closes. */
+function waitForCommits(
+  tracker: AckTracker,
+  closed: Promise<unknown>,
+  idleMs: number,
+  signal: AbortSignal,
+): Promise<CommitWait> {
+  return new Promise((resolve) => {
+    let last = tracker.committedFrames;
+    let lastProgress = Date.now();
+    let settled = false;
+    const finish = (result: CommitWait) => {
+      if (settled) return;
+      settled = true;
+      clearInterval(timer);
+      signal.removeEventListener('abort', onAbort);
+      resolve(result);
+    };
+    const onAbort = () => finish('aborted');
+    const timer = setInterval(() => {
+      if (tracker.complete) return finish('complete');
+      if (tracker.committedFrames !== last) {
+        last = tracker.committedFrames;
+        lastProgress = Date.now();
+      } else if (Date.now() - lastProgress > idleMs) {
+        finish('idle');
+      }
+    }, 20);
+    signal.addEventListener('abort', onAbort, { once: true });
+    closed.then(() => setTimeout(() => finish(tracker.complete ? 'complete' : 'closed'), 50));
+    if (tracker.complete) finish('complete');
+  });
+}
+
+async function ensureTable(target: ResolvedTarget, database: string, table: string): Promise<void> {
+  // The table must exist before the target subscribes: on 4.7.29 blob records are dropped otherwise.
+  const all = await target.client.describeAll();
+  if (!all[database]) await target.client.createDatabase(database);
+  if (!all[database]?.[table]) await target.client.createTable(database, table, 'id');
+}
+
+async function countIds(target: ResolvedTarget, options: SynthRunOptions, total: number): Promise<number> {
+  const rows = await target.client.sql<{ c: number }>(
+    `SELECT COUNT(*) AS c FROM \`${options.database}\`.\`${options.table}\` WHERE id >= 1 AND id <= ${total}`,
+    120_000,
+  );
+  return Number(rows[0]?.c ?? 0);
+}
+
+function warnOversizedFrames(workload: SyntheticWorkload, options: SynthRunOptions, bus: MetricsBus): void {
+  if (options.via !== 'peer') return;
+  const estimate = workload.options.recordsPerFrame * (workload.payloadLength + 40);
+  if (estimate > PEER_MODE_MAX_FRAME) {
+    bus.emit({
+      type: 'warning',
+      message: `frames of ~${(estimate / 2 ** 20).toFixed(0)} MiB exceed the ${PEER_MODE_MAX_FRAME / 2 ** 20} MiB a Harper 4.7 node accepts on connections it opened (peer mode): expect close 1009; use --via push or fewer --records-per-frame`,
+    });
+  }
+}
+
+function mapRunError(error: unknown): HarperReplayError {
+  if (error instanceof HarperReplayError) return error;
+  if (error instanceof PushHandshakeError) {
+    const code =
+      error.kind === 'unauthorized' ? ExitCode.AUTH_FAILED : error.kind === 'refused' ? ExitCode.UNREACHABLE : ExitCode.ERROR;
+    return new HarperReplayError(error.message, code);
+  }
+  if (error instanceof ChannelTimeoutError) return new HarperReplayError(error.message, ExitCode.ERROR);
+  if (error instanceof OperationsApiError) return targetError(error);
+  return targetError(error);
+}
+
+function throwIfAborted(signal: AbortSignal): void {
+  if (signal.aborted) throw new AbortedError();
+}
+
+function basic(user: string, password: string): string {
+  return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+}
+
+function round(value: number, digits: number): number {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}
+
+export type { RunEvent };
