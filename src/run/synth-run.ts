@@ -58,6 +58,9 @@ export interface SynthResult {
     via: 'peer' | 'push';
     database: string;
     table: string;
+    /** Embedded node only: its process id and root dir (gone after the run unless --keep-node). */
+    pid?: number;
+    rootDir?: string;
   };
   sent: RunCollector['sent'];
   committed: RunCollector['committed'] & { allFrames: boolean };
@@ -228,6 +231,7 @@ export async function runSynth(options: SynthRunOptions): Promise<SynthResult> {
       via: options.via,
       database: options.database,
       table: options.table,
+      ...(target?.embedded ? { pid: target.embedded.pid, rootDir: target.embedded.baseDir } : {}),
     },
     sent: collector.sent,
     committed: { ...committed, allFrames: tracker.complete },

@@ -1,0 +1,105 @@
+/** Test helpers: a real embedded harperdb per test file, the CLI as a child process, read-back of records. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { decode as decodeCbor } from 'cbor-x';
+import { EmbeddedNode } from '../../src/target/embedded-node.js';
+import type { OperationsClient } from '../../src/target/operations-client.js';
+
+export const BIN = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
+
+export async function startNode(config: Record<string, string> = {}): Promise<EmbeddedNode> {
+  return EmbeddedNode.start({ config, readyTimeoutMs: 120_000 });
+}
+
+export interface CliRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  child: ChildProcess;
+}
+
+/** Runs the CLI; `onStart` sees the child (e.g. to send SIGINT). Never inherits the developer's HARPER_* env. */
+export function runCli(
+  args: string[],
+  options: { env?: Record<string, string>; onStart?: (child: ChildProcess, output: { stderr: () => string }) => void; timeoutMs?: number } = {},
+): Promise<CliRun> {
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, CI: 'true', ...options.env };
+  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr!.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  options.onStart?.(child, { stderr: () => stderr });
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 300_000);
+  return new Promise((resolve) => {
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, child });
+    });
+  });
+}
+
+/** Makes non-key attributes of a dynamically created table readable (replicated records do not declare them). */
+export async function declareAttributes(client: OperationsClient, database: string, table: string, names: string[]) {
+  const info = await client.describeTable(database, table);
+  const known = new Set(info.attributes.map((a) => a.attribute));
+  for (const attribute of names) {
+    if (!known.has(attribute)) await client.call({ operation: 'create_attribute', database, table, attribute });
+  }
+}
+
+/** Reads records through the operations API in CBOR, which carries blob contents as bytes (JSON cannot). */
+export async function readRecordsCbor(
+  node: EmbeddedNode,
+  database: string,
+  table: string,
+  ids: number[],
+  attributes: string[],
+): Promise<Array<Record<string, unknown>>> {
+  const { user, password } = node.credentials;
+  const response = await fetch(`${node.operationsUrl}/`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/cbor',
+      authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
+    },
+    body: JSON.stringify({ operation: 'search_by_id', database, table, ids, get_attributes: attributes }),
+  });
+  if (!response.ok) throw new Error(`search_by_id: HTTP ${response.status} ${await response.text()}`);
+  return decodeCbor(Buffer.from(await response.arrayBuffer())) as Array<Record<string, unknown>>;
+}
+
+/** Names in the target's hdb_nodes table. */
+export async function hdbNodeNames(client: OperationsClient): Promise<string[]> {
+  const rows = await client.sql<{ name: string }>('SELECT name FROM system.hdb_nodes');
+  return rows.map((row) => row.name);
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Temp dirs the embedded launcher creates. */
+export function embeddedDirs(): string[] {
+  return readdirSync(tmpdir()).filter((name) => name.startsWith('harper-replay-node-'));
+}
+
+export function readText(path: string): string {
+  return existsSync(path) ? readFileSync(path, 'utf8') : '';
+}
+
+export const tmp = (name: string) => join(tmpdir(), name);
