@@ -1,18 +1,20 @@
 import { Command, Flags } from '@oclif/core';
-import { targetFlags, nodeConfig } from '../src/cli/shared-flags.js';
+import { nodeConfig, targetFlags } from '../src/cli/shared-flags.js';
 import { parseDuration, parseSize } from '../src/cli/units.js';
-import { EXIT_CODE_HELP, ExitCode } from '../src/run/errors.js';
-import { interruptible } from '../src/run/interrupt.js';
-import { runSynth, type SynthResult } from '../src/run/synth-run.js';
 import { MetricsBus } from '../src/report/metrics-bus.js';
 import { ProgressReporter } from '../src/report/progress.js';
 import { formatSynthSummary } from '../src/report/text-summary.js';
+import { EXIT_CODE_HELP, ExitCode } from '../src/run/errors.js';
+import { interruptible } from '../src/run/interrupt.js';
+import { runSynth, type SynthResult } from '../src/run/synth-run.js';
 import { DEFAULT_PRESET, PRESETS, presetNames } from '../src/workload/presets.js';
 
 export default class Synth extends Command {
-  static override summary = 'Stream synthetic replication batches (oversized frames, blobs) into a Harper node as a replication peer.';
+  static override summary =
+    'Stream synthetic replication batches (oversized frames, blobs) into a Harper node as a replication peer.';
 
-  static override description = `The tool acts as a replication peer and pushes a synthetic backlog into the target, then checks that every record landed.
+  static override description =
+    `The tool acts as a replication peer and pushes a synthetic backlog into the target, then checks that every record landed.
 
 --via peer (default): the tool listens, calls add_node on the target, and streams when the target subscribes — Harper's own flow; remove_node at the end, also on Ctrl-C. --via push: the tool dials the target's replication port with the credentials and sends unsolicited.
 
@@ -25,8 +27,14 @@ Exit codes:
 ${EXIT_CODE_HELP}`;
 
   static override examples = [
-    { description: 'Run the default preset against an embedded throwaway node', command: '<%= config.bin %> <%= command.id %>' },
-    { description: 'The catch-up scenario of PR #150', command: '<%= config.bin %> <%= command.id %> --preset catchup-40x500' },
+    {
+      description: 'Run the default preset against an embedded throwaway node',
+      command: '<%= config.bin %> <%= command.id %>',
+    },
+    {
+      description: 'The catch-up scenario of PR #150',
+      command: '<%= config.bin %> <%= command.id %> --preset catchup-40x500',
+    },
     {
       description: 'A staging node, push mode, 3 frames of 100k records',
       command:
@@ -34,7 +42,8 @@ ${EXIT_CODE_HELP}`;
     },
     {
       description: 'Embedded node with a low commit backlog limit',
-      command: '<%= config.bin %> <%= command.id %> --node-config REPLICATION_RECORDCONCURRENCY=2 --frames 300 --records-per-frame 1000',
+      command:
+        '<%= config.bin %> <%= command.id %> --node-config REPLICATION_RECORDCONCURRENCY=2 --frames 300 --records-per-frame 1000',
     },
   ];
 
@@ -42,34 +51,78 @@ ${EXIT_CODE_HELP}`;
 
   static override flags = {
     ...targetFlags,
-    via: Flags.string({ summary: 'How to get frames into the target.', options: ['peer', 'push'], default: 'peer' }),
+    via: Flags.string({
+      summary: 'How to get frames into the target.',
+      options: ['peer', 'push'],
+      default: 'peer',
+    }),
     listen: Flags.string({
       summary: 'Peer mode: address the tool listens on for the target to dial (port 0 = any free port).',
       default: '127.0.0.1:0',
       helpValue: 'HOST:PORT',
     }),
     database: Flags.string({ summary: 'Database to load (created if missing).', default: 'data' }),
-    table: Flags.string({ summary: 'Table to load (created if missing, primary key id).', default: 'harper_replay_synth' }),
-    preset: Flags.string({ summary: `Named workload (${presetNames().join(', ')}).`, default: DEFAULT_PRESET }),
+    table: Flags.string({
+      summary: 'Table to load (created if missing, primary key id).',
+      default: 'harper_replay_synth',
+    }),
+    preset: Flags.string({
+      summary: `Named workload (${presetNames().join(', ')}).`,
+      default: DEFAULT_PRESET,
+    }),
     frames: Flags.integer({ summary: 'Transaction frames (WebSocket messages) to send.', min: 1 }),
     'records-per-frame': Flags.integer({ summary: 'Records in each frame.', min: 1 }),
-    'record-size': Flags.string({ summary: 'Approximate encoded size of each record (e.g. 256, 1KB).', helpValue: 'BYTES' }),
-    'blob-size': Flags.string({ summary: 'Blob per record, sent as BLOB_CHUNK frames (0 = none; e.g. 50KB).', helpValue: 'BYTES' }),
-    'blobs-per-frame': Flags.integer({ summary: 'How many records of each frame carry a blob (default: all).', min: 0 }),
+    'record-size': Flags.string({
+      summary: 'Approximate encoded size of each record (e.g. 256, 1KB).',
+      helpValue: 'BYTES',
+    }),
+    'blob-size': Flags.string({
+      summary: 'Blob per record, sent as BLOB_CHUNK frames (0 = none; e.g. 50KB).',
+      helpValue: 'BYTES',
+    }),
+    'blobs-per-frame': Flags.integer({
+      summary: 'How many records of each frame carry a blob (default: all).',
+      min: 0,
+    }),
     rate: Flags.integer({ summary: 'Frames per second (default: as fast as the target reads).', min: 1 }),
     seed: Flags.integer({ summary: 'Seed of the record contents.', default: 1 }),
-    'max-reconnects': Flags.integer({ summary: 'Resume this many times after the target drops the stream.', default: 5, min: 0 }),
-    'ack-timeout': Flags.string({ summary: 'Give up when no frame is committed for this long.', default: '120s', helpValue: 'DURATION' }),
-    'subscribe-timeout': Flags.string({ summary: 'Peer mode: how long to wait for the target to subscribe.', default: '30s', helpValue: 'DURATION' }),
-    'high-water-mark': Flags.string({ summary: 'Bytes the tool queues per socket before waiting for drain.', default: '4MiB', helpValue: 'BYTES' }),
-    verify: Flags.boolean({ summary: "Count the target's records at the end (--no-verify to skip).", default: true, allowNo: true }),
-    progress: Flags.boolean({ summary: 'Live progress on stderr (off when stdout is not a TTY).', default: true, allowNo: true }),
+    'max-reconnects': Flags.integer({
+      summary: 'Resume this many times after the target drops the stream.',
+      default: 5,
+      min: 0,
+    }),
+    'ack-timeout': Flags.string({
+      summary: 'Give up when no frame is committed for this long.',
+      default: '120s',
+      helpValue: 'DURATION',
+    }),
+    'subscribe-timeout': Flags.string({
+      summary: 'Peer mode: how long to wait for the target to subscribe.',
+      default: '30s',
+      helpValue: 'DURATION',
+    }),
+    'high-water-mark': Flags.string({
+      summary: 'Bytes the tool queues per socket before waiting for drain.',
+      default: '4MiB',
+      helpValue: 'BYTES',
+    }),
+    verify: Flags.boolean({
+      summary: "Count the target's records at the end (--no-verify to skip).",
+      default: true,
+      allowNo: true,
+    }),
+    progress: Flags.boolean({
+      summary: 'Live progress on stderr (off when stdout is not a TTY).',
+      default: true,
+      allowNo: true,
+    }),
   };
 
   async run(): Promise<SynthResult> {
     const { flags } = await this.parse(Synth);
     const preset = PRESETS[flags.preset];
-    if (!preset) this.usageError(`unknown preset "${flags.preset}"; choose one of: ${presetNames().join(', ')}`);
+    if (!preset)
+      this.usageError(`unknown preset "${flags.preset}"; choose one of: ${presetNames().join(', ')}`);
     let options: Parameters<typeof runSynth>[0];
     try {
       const [listenHost, listenPort] = splitHostPort(flags.listen);
@@ -94,7 +147,8 @@ ${EXIT_CODE_HELP}`;
           preset: preset.name,
           frames: flags.frames ?? preset.frames,
           recordsPerFrame: flags['records-per-frame'] ?? preset.recordsPerFrame,
-          recordSize: flags['record-size'] === undefined ? preset.recordSize : parseSize(flags['record-size']),
+          recordSize:
+            flags['record-size'] === undefined ? preset.recordSize : parseSize(flags['record-size']),
           blobSize,
           blobsPerFrame: flags['blobs-per-frame'] ?? preset.blobsPerFrame,
           seed: flags.seed,
@@ -122,20 +176,28 @@ ${EXIT_CODE_HELP}`;
       if (!quiet && !progress) process.stderr.write(`${message}\n`);
     };
 
-    const result = await interruptible((signal) => runSynth({ ...options, signal, bus, log }), () => {
-      progress?.stop();
-      process.stderr.write('interrupted: stopping the stream and cleaning up (Ctrl-C again to force)\n');
-    });
+    const result = await interruptible(
+      (signal) => runSynth({ ...options, signal, bus, log }),
+      () => {
+        progress?.stop();
+        process.stderr.write('interrupted: stopping the stream and cleaning up (Ctrl-C again to force)\n');
+      },
+    );
     progress?.stop();
-    if (result.error && flags.verbose && result.outcome === 'failed') process.stderr.write(`${result.error}\n`);
-    if (!quiet) this.log(formatSynthSummary(result));
+    if (result.error && flags.verbose && result.outcome === 'failed')
+      process.stderr.write(`${result.error}\n`);
+    // A run that failed before sending anything has nothing to summarize: the error line says it all.
+    const started = result.sent.frames > 0 || result.outcome !== 'failed';
+    if (!quiet && started) this.log(formatSynthSummary(result));
     if (result.exitCode !== ExitCode.OK && !quiet) process.stderr.write(`Error: ${result.error}\n`);
     process.exitCode = result.exitCode;
     return result;
   }
 
+  /** One unwrapped line on stderr and exit 2 (oclif's this.error would wrap it to the terminal width). */
   private usageError(message: string): never {
-    this.error(message, { exit: ExitCode.USAGE });
+    process.stderr.write(`Error: ${message}\n`);
+    this.exit(ExitCode.USAGE);
   }
 }
 

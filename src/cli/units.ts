@@ -41,7 +41,8 @@ export function parseKeyValue(text: string): [string, string] {
   const index = text.indexOf('=');
   if (index <= 0) throw new Error(`"${text}" is not KEY=VALUE (example: REPLICATION_RECORDCONCURRENCY=2)`);
   const key = text.slice(0, index).trim();
-  if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(key)) throw new Error(`"${key}" is not a Harper config key (letters, digits, _)`);
+  if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(key))
+    throw new Error(`"${key}" is not a Harper config key (letters, digits, _)`);
   return [key.toUpperCase(), text.slice(index + 1)];
 }
 

@@ -51,7 +51,9 @@ export function actionWord(header: AuditEntryHeader, hasValue: boolean): number 
   let action = TYPE_CODE[header.type];
   if (hasValue) {
     action |=
-      header.type === 'patch' || header.type === 'invalidate' ? ActionFlag.HAS_PARTIAL_RECORD : ActionFlag.HAS_RECORD;
+      header.type === 'patch' || header.type === 'invalidate'
+        ? ActionFlag.HAS_PARTIAL_RECORD
+        : ActionFlag.HAS_RECORD;
   }
   if (header.residencyId !== undefined) action |= ActionFlag.HAS_CURRENT_RESIDENCY_ID;
   if (header.previousResidencyId !== undefined) action |= ActionFlag.HAS_PREVIOUS_RESIDENCY_ID;

@@ -67,7 +67,11 @@ export function registerBlobExtension(): void {
 }
 
 /** BLOB_CHUNK frames for one blob: pieces of at most `chunkSize`, `finished` on the last. */
-export function* blobChunkFrames(fileId: string, content: Uint8Array, chunkSize = BLOB_CHUNK_SIZE): Generator<Buffer> {
+export function* blobChunkFrames(
+  fileId: string,
+  content: Uint8Array,
+  chunkSize = BLOB_CHUNK_SIZE,
+): Generator<Buffer> {
   const size = content.length;
   if (size === 0) {
     yield encodeBlobChunk({ fileId, size, finished: true }, content);

@@ -132,7 +132,8 @@ export function decodeControlFrame(message: Uint8Array): ControlFrame {
         code,
       );
       const frame: ControlFrame = { type: 'SUBSCRIPTION_REQUEST', subscriptions };
-      if (b !== undefined) frame.excludedNodes = expect<string[]>(isStringArray(b), b, 'excluded nodes', code);
+      if (b !== undefined)
+        frame.excludedNodes = expect<string[]>(isStringArray(b), b, 'excluded nodes', code);
       if (c !== undefined) frame.requestId = c;
       return frame;
     }
@@ -211,7 +212,8 @@ export function decodeControlFrame(message: Uint8Array): ControlFrame {
     case Command.COMMITTED_UPDATE:
       return {
         type: 'COMMITTED_UPDATE',
-        sequenceId: a === null || a === undefined ? null : expect<number>(isNumber(a), a, 'sequence id', code),
+        sequenceId:
+          a === null || a === undefined ? null : expect<number>(isNumber(a), a, 'sequence id', code),
       };
     case Command.DB_SCHEMA: {
       const frame: ControlFrame = {
@@ -266,7 +268,8 @@ export const encodeTableStructure = (structure: TableStructure, tableId: number,
 export const encodeOperationResponse = (response: OperationResponse): Buffer =>
   encodeControl(Command.OPERATION_RESPONSE, response);
 
-export const encodeCommittedUpdate = (sequenceId: number): Buffer => encodeControl(Command.COMMITTED_UPDATE, sequenceId);
+export const encodeCommittedUpdate = (sequenceId: number): Buffer =>
+  encodeControl(Command.COMMITTED_UPDATE, sequenceId);
 
 export const encodeDisconnect = (): Buffer => encodeControl(Command.DISCONNECT);
 

@@ -38,7 +38,11 @@ export class TableDecoders {
   }
 
   get known(): KnownTable[] {
-    return [...this.tables.values()].map(({ tableId, tableName, structure }) => ({ tableId, tableName, structure }));
+    return [...this.tables.values()].map(({ tableId, tableName, structure }) => ({
+      tableId,
+      tableName,
+      structure,
+    }));
   }
 
   /** Decodes a value; throws when the table id has no structure yet or the bytes do not decode. */

@@ -2,7 +2,13 @@
  * Transaction frames: `float64 txnTime` · repeat(`varint length` · audit entry) · optional `09 0b float64 sequenceId`.
  * The receiver applies one frame as one transaction and acks the sequence tail with COMMITTED_UPDATE.
  */
-import { type AuditEntry, type AuditEntryHeader, entryHeaderBound, readAuditEntry, writeEntryHeader } from './audit-entry.js';
+import {
+  type AuditEntry,
+  type AuditEntryHeader,
+  entryHeaderBound,
+  readAuditEntry,
+  writeEntryHeader,
+} from './audit-entry.js';
 import { SEQUENCE_TAIL_LENGTH, SEQUENCE_TAIL_MARKER } from './codes.js';
 import { CodecError, readVarint, varintSize, writeVarintWidth } from './varint.js';
 
@@ -57,7 +63,13 @@ export class TxnFrameWriter {
     this.lengthWidth = varintSize(maxLength);
     this.ensure(this.lengthWidth + maxLength + SEQUENCE_TAIL_LENGTH + 1);
     this.entryStart = this.position;
-    return writeEntryHeader(this.buffer, this.position + this.lengthWidth, header, maxValueLength > 0, this.view);
+    return writeEntryHeader(
+      this.buffer,
+      this.position + this.lengthWidth,
+      header,
+      maxValueLength > 0,
+      this.view,
+    );
   }
 
   /** The buffer entries are written into (changes when the frame grows: read it after `startEntry`). */
@@ -135,7 +147,8 @@ function walkTxnFrame(
   frame: Uint8Array,
   onEntry: (start: number, end: number) => void,
 ): { txnTime: number; sequenceId?: number } {
-  if (frame.length < 8) throw new CodecError(`transaction frame shorter than its 8-byte header (${frame.length} B)`, 0);
+  if (frame.length < 8)
+    throw new CodecError(`transaction frame shorter than its 8-byte header (${frame.length} B)`, 0);
   if (frame[0]! > 0x7f) throw new CodecError('not a transaction frame (first byte > 127)', 0);
   const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
   const txnTime = view.getFloat64(0);
@@ -144,7 +157,10 @@ function walkTxnFrame(
     const length = readVarint(frame, position);
     const end = length.next + length.value;
     if (end > frame.length) {
-      throw new CodecError(`audit entry of ${length.value} B runs past the frame end (${frame.length} B)`, position);
+      throw new CodecError(
+        `audit entry of ${length.value} B runs past the frame end (${frame.length} B)`,
+        position,
+      );
     }
     if (isSequenceTail(frame, length.next, length.value)) {
       return { txnTime, sequenceId: view.getFloat64(length.next + 1) };
@@ -158,7 +174,9 @@ function walkTxnFrame(
 /** Decodes every audit entry of a transaction frame (values stay encoded; see TableDecoder). */
 export function decodeTxnFrame(frame: Uint8Array): TxnFrame {
   const entries: AuditEntry[] = [];
-  const { txnTime, sequenceId } = walkTxnFrame(frame, (start, end) => entries.push(readAuditEntry(frame, start, end)));
+  const { txnTime, sequenceId } = walkTxnFrame(frame, (start, end) =>
+    entries.push(readAuditEntry(frame, start, end)),
+  );
   return sequenceId === undefined ? { txnTime, entries } : { txnTime, entries, sequenceId };
 }
 

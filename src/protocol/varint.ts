@@ -32,7 +32,12 @@ export function writeVarint(target: Uint8Array, position: number, value: number)
  * Writes `value` with a given width. A wider-than-minimal encoding decodes to the same value, which lets a writer
  * reserve a length prefix before it knows the exact length.
  */
-export function writeVarintWidth(target: Uint8Array, position: number, value: number, width: 1 | 2 | 4 | 5): number {
+export function writeVarintWidth(
+  target: Uint8Array,
+  position: number,
+  value: number,
+  width: 1 | 2 | 4 | 5,
+): number {
   if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
     throw new RangeError(`varint out of range: ${value}`);
   }
@@ -80,11 +85,17 @@ export function readVarint(source: Uint8Array, position: number, end: number = s
   if (first < 0xff) {
     if (position + 4 > end) throw new CodecError('4-byte varint runs past the end', position);
     const value =
-      (first & 0x3f) * 0x1000000 + (source[position + 1]! << 16) + (source[position + 2]! << 8) + source[position + 3]!;
+      (first & 0x3f) * 0x1000000 +
+      (source[position + 1]! << 16) +
+      (source[position + 2]! << 8) +
+      source[position + 3]!;
     return { value, next: position + 4 };
   }
   if (position + 5 > end) throw new CodecError('5-byte varint runs past the end', position);
   const value =
-    source[position + 1]! * 0x1000000 + (source[position + 2]! << 16) + (source[position + 3]! << 8) + source[position + 4]!;
+    source[position + 1]! * 0x1000000 +
+    (source[position + 2]! << 16) +
+    (source[position + 3]! << 8) +
+    source[position + 4]!;
   return { value, next: position + 5 };
 }

@@ -3,12 +3,7 @@
  * thresholds subscribe. Nothing reads a session's state directly (the k6 model: reporters are sinks).
  */
 
-export type ConnectionEvent =
-  | 'named'
-  | 'subscribed'
-  | 'streaming'
-  | 'ignored'
-  | 'closed';
+export type ConnectionEvent = 'named' | 'subscribed' | 'streaming' | 'ignored' | 'closed';
 
 export type RunEvent =
   | { type: 'run-start'; t: number; frames: number; records: number; via: 'peer' | 'push'; target: string }
@@ -37,7 +32,14 @@ export type RunEvent =
     }
   | { type: 'ack'; t: number; socketId: number; sequenceId: number | null }
   | { type: 'frame-committed'; t: number; index: number; records: number; latencyMs: number }
-  | { type: 'drain-wait'; t: number; socketId: number; startedAt: number; durationMs: number; queuedBytes: number }
+  | {
+      type: 'drain-wait';
+      t: number;
+      socketId: number;
+      startedAt: number;
+      durationMs: number;
+      queuedBytes: number;
+    }
   | { type: 'warning'; t: number; message: string }
   | { type: 'phase'; t: number; phase: RunPhase };
 

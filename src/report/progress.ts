@@ -17,7 +17,8 @@ export class ProgressReporter {
     this.bar = new cliProgress.SingleBar(
       {
         stream,
-        format: ' {bar} {percentage}% committed | sent {frames}/{total} frames, {records} records, {bytes} | {phase}',
+        format:
+          ' {bar} {percentage}% committed | sent {frames}/{total} frames, {records} records, {bytes} | {phase}',
         hideCursor: true,
         clearOnComplete: false,
         fps: 5,

@@ -6,7 +6,9 @@ export function formatSynthSummary(result: SynthResult): string {
   const { sent, committed, verify, timing, target, workload } = result;
   const lines: string[] = [];
   const row = (label: string, value: string) => lines.push(`  ${label.padEnd(18)} ${value}`);
-  lines.push(`harper-replay synth — ${result.outcome.toUpperCase()}${result.error ? `: ${result.error}` : ''}`);
+  lines.push(
+    `harper-replay synth — ${result.outcome.toUpperCase()}${result.error ? `: ${result.error}` : ''}`,
+  );
   lines.push('');
   row(
     'target',
@@ -33,7 +35,10 @@ export function formatSynthSummary(result: SynthResult): string {
     `${formatCount(committed.frames)} of ${formatCount(workload.frames)} frames, ${formatCount(committed.records)} records in ${formatCount(committed.acks)} acks${timing.commitRecordsPerSec ? ` (${formatCount(timing.commitRecordsPerSec)} records/s)` : ''}`,
   );
   const latency = committed.ackLatencyMs;
-  row('ack latency', `p50 ${formatMs(latency.p50)}  p99 ${formatMs(latency.p99)}  max ${formatMs(latency.max)}`);
+  row(
+    'ack latency',
+    `p50 ${formatMs(latency.p50)}  p99 ${formatMs(latency.p99)}  max ${formatMs(latency.max)}`,
+  );
   row(
     'flow control',
     `${result.flow.waits} drain waits, ${formatMs(result.flow.totalMs)} in total, longest ${formatMs(result.flow.longestMs)}`,

@@ -4,7 +4,10 @@
  */
 import { ExitCode } from './errors.js';
 
-export async function interruptible<T>(work: (signal: AbortSignal) => Promise<T>, onInterrupt?: () => void): Promise<T> {
+export async function interruptible<T>(
+  work: (signal: AbortSignal) => Promise<T>,
+  onInterrupt?: () => void,
+): Promise<T> {
   const controller = new AbortController();
   const handler = () => {
     if (controller.signal.aborted) process.exit(ExitCode.INTERRUPTED);

@@ -8,7 +8,12 @@ import { PEER_MODE_MAX_FRAME } from '../protocol/codes.js';
 import { MetricsBus, type RunEvent } from '../report/metrics-bus.js';
 import { RunCollector } from '../report/run-collector.js';
 import { AckTracker } from '../session/ack-tracker.js';
-import { AbortedError, type ChannelProvider, ChannelTimeoutError, type DataChannel } from '../session/channel.js';
+import {
+  AbortedError,
+  type ChannelProvider,
+  ChannelTimeoutError,
+  type DataChannel,
+} from '../session/channel.js';
 import { ConnectionClosedError } from '../session/flow-control.js';
 import { PeerSession } from '../session/peer-session.js';
 import { PushHandshakeError } from '../session/push-client.js';
@@ -64,7 +69,13 @@ export interface SynthResult {
   };
   sent: RunCollector['sent'];
   committed: RunCollector['committed'] & { allFrames: boolean };
-  verify: { skipped: boolean; expectedRecords: number; targetRecords: number | null; preexisting: number | null; ok: boolean | null };
+  verify: {
+    skipped: boolean;
+    expectedRecords: number;
+    targetRecords: number | null;
+    preexisting: number | null;
+    ok: boolean | null;
+  };
   timing: {
     durationMs: number;
     sendMs: number | null;
@@ -161,7 +172,9 @@ export async function runSynth(options: SynthRunOptions): Promise<SynthResult> {
     } else {
       session = new PushSession({
         url: target.replicationUrl,
-        authorization: target.credentials ? basic(target.credentials.user, target.credentials.password) : undefined,
+        authorization: target.credentials
+          ? basic(target.credentials.user, target.credentials.password)
+          : undefined,
         toolNodeName,
         database: options.database,
         highWaterMark: options.highWaterMark,
@@ -215,9 +228,12 @@ export async function runSynth(options: SynthRunOptions): Promise<SynthResult> {
   bus.emit({ type: 'phase', phase: 'done' });
 
   const committed = collector.committed;
-  const sendMs = collector.firstSendAt && collector.lastSendAt ? collector.lastSendAt - collector.firstSendAt : null;
-  const commitMs = collector.firstSendAt && collector.lastCommitAt ? collector.lastCommitAt - collector.firstSendAt : null;
-  const perSec = (count: number, ms: number | null) => (ms && ms > 0 ? Math.round((count * 1000) / ms) : null);
+  const sendMs =
+    collector.firstSendAt && collector.lastSendAt ? collector.lastSendAt - collector.firstSendAt : null;
+  const commitMs =
+    collector.firstSendAt && collector.lastCommitAt ? collector.lastCommitAt - collector.firstSendAt : null;
+  const perSec = (count: number, ms: number | null) =>
+    ms && ms > 0 ? Math.round((count * 1000) / ms) : null;
   return {
     outcome,
     exitCode,
@@ -279,7 +295,13 @@ async function stream(
     const { socket } = channel;
     const from = tracker.firstAfter(channel.startTime);
     if (attempt > 0) {
-      bus.emit({ type: 'resume', socketId: socket.id, startTime: channel.startTime, fromFrame: from, attempt });
+      bus.emit({
+        type: 'resume',
+        socketId: socket.id,
+        startTime: channel.startTime,
+        fromFrame: from,
+        attempt,
+      });
       log(`reconnected: resuming at frame ${from} (target cursor ${channel.startTime})`);
     }
     bus.emit({ type: 'connection', socketId: socket.id, event: 'streaming', startTime: channel.startTime });
@@ -319,7 +341,10 @@ async function stream(
     lastClose = await closed;
     bus.emit({ type: 'warning', message: `replication socket closed mid-stream: ${lastClose.message}` });
     if (options.via === 'push' && lastClose.code === 1008) {
-      throw new HarperReplayError(`the target closed the connection: ${lastClose.reason || 'policy violation'} (1008)`, ExitCode.ERROR);
+      throw new HarperReplayError(
+        `the target closed the connection: ${lastClose.reason || 'policy violation'} (1008)`,
+        ExitCode.ERROR,
+      );
     }
   }
 }
@@ -390,7 +415,11 @@ function mapRunError(error: unknown): HarperReplayError {
   if (error instanceof HarperReplayError) return error;
   if (error instanceof PushHandshakeError) {
     const code =
-      error.kind === 'unauthorized' ? ExitCode.AUTH_FAILED : error.kind === 'refused' ? ExitCode.UNREACHABLE : ExitCode.ERROR;
+      error.kind === 'unauthorized'
+        ? ExitCode.AUTH_FAILED
+        : error.kind === 'refused'
+          ? ExitCode.UNREACHABLE
+          : ExitCode.ERROR;
     return new HarperReplayError(error.message, code);
   }
   if (error instanceof ChannelTimeoutError) return new HarperReplayError(error.message, ExitCode.ERROR);

@@ -91,7 +91,10 @@ export async function resolveTarget(spec: TargetSpec): Promise<ResolvedTarget> {
  */
 export function deriveReplicationUrl(
   operationsUrl: string,
-  config: { replication?: { port?: unknown; securePort?: unknown }; operationsApi?: { network?: { port?: unknown } } },
+  config: {
+    replication?: { port?: unknown; securePort?: unknown };
+    operationsApi?: { network?: { port?: unknown } };
+  },
 ): string {
   const ops = new URL(operationsUrl);
   const pick = (value: unknown, scheme: 'ws' | 'wss'): string | undefined => {
@@ -100,7 +103,8 @@ export function deriveReplicationUrl(
     const match = /^(?:(.*):)?(\d+)$/.exec(text);
     if (!match) return undefined;
     const bind = match[1]?.replace(/^\[|\]$/g, '');
-    const host = !bind || bind === '0.0.0.0' || bind === '::' ? ops.hostname : bind.includes(':') ? `[${bind}]` : bind;
+    const host =
+      !bind || bind === '0.0.0.0' || bind === '::' ? ops.hostname : bind.includes(':') ? `[${bind}]` : bind;
     return `${scheme}://${host}:${match[2]}`;
   };
   return (

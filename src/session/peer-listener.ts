@@ -31,7 +31,13 @@ export interface PeerListenerEvents {
   onNodeName?: (socket: ReplicationSocket, remoteNodeName: string, database: string) => void;
   onSubscription: (subscription: Subscription) => void;
   onOperation?: (operation: string, authenticated: boolean, remoteNodeName?: string) => void;
-  onClose?: (socket: ReplicationSocket, code: number, reason: string, remoteNodeName?: string, database?: string) => void;
+  onClose?: (
+    socket: ReplicationSocket,
+    code: number,
+    reason: string,
+    remoteNodeName?: string,
+    database?: string,
+  ) => void;
   onDrainWait?: (socket: ReplicationSocket, wait: DrainWait) => void;
   onRejected?: (reason: string) => void;
 }
@@ -112,7 +118,8 @@ export class PeerListener {
     });
     socket.on('SUBSCRIPTION_REQUEST', (frame) => {
       if (!remoteNodeName || !database) return; // Harper always names itself first; ignore anything else.
-      const ours = frame.subscriptions.find((entry) => entry.name === this.options.nodeName) ?? frame.subscriptions[0];
+      const ours =
+        frame.subscriptions.find((entry) => entry.name === this.options.nodeName) ?? frame.subscriptions[0];
       this.options.onSubscription({
         socket,
         remoteNodeName,

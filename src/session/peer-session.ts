@@ -42,17 +42,38 @@ export class PeerSession implements ChannelProvider {
       onNodeName: (socket, remoteNodeName, database) => {
         const isTarget = remoteNodeName === options.targetNodeName;
         if (!isTarget) this.otherMembers.add(remoteNodeName);
-        bus.emit({ type: 'connection', socketId: socket.id, event: isTarget ? 'named' : 'ignored', remoteNodeName, database });
+        bus.emit({
+          type: 'connection',
+          socketId: socket.id,
+          event: isTarget ? 'named' : 'ignored',
+          remoteNodeName,
+          database,
+        });
       },
       onSubscription: (subscription) => {
         const { socket, remoteNodeName, database, startTime } = subscription;
-        bus.emit({ type: 'connection', socketId: socket.id, event: 'subscribed', remoteNodeName, database, startTime });
+        bus.emit({
+          type: 'connection',
+          socketId: socket.id,
+          event: 'subscribed',
+          remoteNodeName,
+          database,
+          startTime,
+        });
         if (remoteNodeName !== options.targetNodeName || database !== options.database) return;
         this.pending.push(subscription);
         this.waiter?.();
       },
       onClose: (socket, code, reason, remoteNodeName, database) =>
-        bus.emit({ type: 'connection', socketId: socket.id, event: 'closed', code, reason, remoteNodeName, database }),
+        bus.emit({
+          type: 'connection',
+          socketId: socket.id,
+          event: 'closed',
+          code,
+          reason,
+          remoteNodeName,
+          database,
+        }),
       onDrainWait: (socket, wait) => bus.emit({ type: 'drain-wait', socketId: socket.id, ...wait }),
       onRejected: (reason) => bus.emit({ type: 'warning', message: reason }),
     });

@@ -50,7 +50,12 @@ export async function connectPush(options: PushConnectOptions): Promise<PushConn
       reject(new PushHandshakeError(`cannot open replication socket ${options.url}: ${error.message}`, kind));
     });
     ws.once('unexpected-response', (_request, response) => {
-      reject(new PushHandshakeError(`${options.url} refused the WebSocket upgrade (HTTP ${response.statusCode})`, 'rejected'));
+      reject(
+        new PushHandshakeError(
+          `${options.url} refused the WebSocket upgrade (HTTP ${response.statusCode})`,
+          'rejected',
+        ),
+      );
     });
   });
   const socket: ReplicationSocket = new ReplicationSocket(ws, {
@@ -67,7 +72,10 @@ export async function connectPush(options: PushConnectOptions): Promise<PushConn
     const closed = error as { code?: number; reason?: string };
     // Harper completes the upgrade whatever the credentials and closes 1008 on the first frame.
     if (closed.code === 1008 && /unauthori[sz]ed/i.test(closed.reason ?? '')) {
-      throw new PushHandshakeError(`authentication refused by ${options.url}: check --user/--password`, 'unauthorized');
+      throw new PushHandshakeError(
+        `authentication refused by ${options.url}: check --user/--password`,
+        'unauthorized',
+      );
     }
     if (closed.code !== undefined) {
       throw new PushHandshakeError(

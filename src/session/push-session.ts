@@ -33,7 +33,13 @@ export class PushSession implements ChannelProvider {
     });
     socketId = socket.id;
     this.socket = socket;
-    bus.emit({ type: 'connection', socketId, event: 'named', remoteNodeName, database: this.options.database });
+    bus.emit({
+      type: 'connection',
+      socketId,
+      event: 'named',
+      remoteNodeName,
+      database: this.options.database,
+    });
     socket.closed.then(({ code, reason }) =>
       bus.emit({ type: 'connection', socketId, event: 'closed', code, reason, remoteNodeName }),
     );

@@ -3,7 +3,12 @@
  * flow control, and reports how it closed. Peer and push sessions build their handshakes on top of it.
  */
 import type WebSocket from 'ws';
-import { type ControlFrame, type ControlFrameType, decodeControlFrame, isControlFrame } from '../protocol/control-frame.js';
+import {
+  type ControlFrame,
+  type ControlFrameType,
+  decodeControlFrame,
+  isControlFrame,
+} from '../protocol/control-frame.js';
 import { ConnectionClosedError, type DrainWait, FlowControlledSender } from './flow-control.js';
 
 type FrameOf<T extends ControlFrameType> = Extract<ControlFrame, { type: T }>;
@@ -31,7 +36,9 @@ export class ReplicationSocket {
   ) {
     this.sender = new FlowControlledSender(ws, options.highWaterMark, options.onDrainWait);
     this.closed = new Promise((resolve) => {
-      ws.once('close', (code: number, reason: Buffer) => resolve(new ConnectionClosedError(code, reason.toString())));
+      ws.once('close', (code: number, reason: Buffer) =>
+        resolve(new ConnectionClosedError(code, reason.toString())),
+      );
     });
     ws.on('message', (data: Buffer, isBinary: boolean) => this.dispatch(data, isBinary));
     // Errors surface as a close (code 1006); keep the process alive.
@@ -77,7 +84,8 @@ export class ReplicationSocket {
   }
 
   close(code = 1000, reason = ''): void {
-    if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) this.ws.close(code, reason);
+    if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING)
+      this.ws.close(code, reason);
   }
 
   terminate(): void {

@@ -30,7 +30,12 @@ export interface StreamOutcome {
 }
 
 /** Wires the socket's COMMITTED_UPDATE frames into the tracker and the bus. */
-export function trackAcks(socket: ReplicationSocket, tracker: AckTracker, source: FrameSource, bus: MetricsBus): void {
+export function trackAcks(
+  socket: ReplicationSocket,
+  tracker: AckTracker,
+  source: FrameSource,
+  bus: MetricsBus,
+): void {
   socket.on('COMMITTED_UPDATE', ({ sequenceId }) => {
     const now = Date.now();
     bus.emit({ type: 'ack', socketId: socket.id, sequenceId });

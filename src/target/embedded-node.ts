@@ -193,7 +193,8 @@ export class EmbeddedNode implements EmbeddedNodeInfo {
         .replace(/\u001b\[[0-9;]*m/g, '')
         .split('\n')
         .filter((line) => line.trim() && !line.includes(this.credentials.password));
-      if (text.length) tail.push(`--- ${file} (last ${Math.min(lines, text.length)} lines)`, ...text.slice(-lines));
+      if (text.length)
+        tail.push(`--- ${file} (last ${Math.min(lines, text.length)} lines)`, ...text.slice(-lines));
     }
     return tail.length ? `\n${tail.join('\n')}` : '';
   }

@@ -4,7 +4,14 @@
  */
 import type { TableDescription } from '../protocol/control-frame.js';
 
-export type OpsErrorKind = 'refused' | 'unauthorized' | 'timeout' | 'not-json' | 'http' | 'operation' | 'network';
+export type OpsErrorKind =
+  | 'refused'
+  | 'unauthorized'
+  | 'timeout'
+  | 'not-json'
+  | 'http'
+  | 'operation'
+  | 'network';
 
 export class OperationsApiError extends Error {
   constructor(
@@ -139,7 +146,10 @@ export class OperationsClient {
   }
 
   /** Sends one operation; resolves with the parsed JSON answer. */
-  async call<T = unknown>(body: { operation: string; [key: string]: unknown }, timeoutMs = this.timeoutMs): Promise<T> {
+  async call<T = unknown>(
+    body: { operation: string; [key: string]: unknown },
+    timeoutMs = this.timeoutMs,
+  ): Promise<T> {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (this.authorization) headers.authorization = this.authorization;
     let response: Response;
@@ -178,7 +188,11 @@ export class OperationsClient {
     }
     if (!response.ok) {
       const message = errorMessage(parsed) ?? snippet(text);
-      throw new OperationsApiError('operation', `${body.operation} failed (HTTP ${response.status}): ${message}`, response.status);
+      throw new OperationsApiError(
+        'operation',
+        `${body.operation} failed (HTTP ${response.status}): ${message}`,
+        response.status,
+      );
     }
     return parsed as T;
   }
@@ -186,11 +200,17 @@ export class OperationsClient {
   private networkError(error: unknown, operation: string, timeoutMs: number): OperationsApiError {
     const err = error as Error & { cause?: { code?: string; message?: string } };
     if (err.name === 'TimeoutError' || err.name === 'AbortError') {
-      return new OperationsApiError('timeout', `${operation}: no answer from ${this.url} within ${timeoutMs} ms`);
+      return new OperationsApiError(
+        'timeout',
+        `${operation}: no answer from ${this.url} within ${timeoutMs} ms`,
+      );
     }
     const code = err.cause?.code;
     if (code === 'ECONNREFUSED') {
-      return new OperationsApiError('refused', `cannot reach ${this.url}: connection refused (is the node running?)`);
+      return new OperationsApiError(
+        'refused',
+        `cannot reach ${this.url}: connection refused (is the node running?)`,
+      );
     }
     if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
       return new OperationsApiError('refused', `cannot reach ${this.url}: host not found`);

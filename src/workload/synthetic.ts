@@ -3,10 +3,17 @@
  * stream can rebuild any frame. Record `id` k (1-based) is `{id, frame, payload}`, plus `blob` for the first
  * `blobsPerFrame` records of each frame; the payload is a slice of a seeded text pool.
  */
-import { encodeNodeIdMap, encodeTableStructure, type TableStructure } from '../protocol/control-frame.js';
-import { BLOB_EXTENSION_TYPE } from '../protocol/codes.js';
+
 import { blobChunkFrames, encodeBlobReferencePayload } from '../protocol/blob.js';
-import { stringHeaderSize, writeExtension, writeInteger, writeRecordStart, writeStringBytes } from '../protocol/record-writer.js';
+import { BLOB_EXTENSION_TYPE } from '../protocol/codes.js';
+import { encodeNodeIdMap, encodeTableStructure, type TableStructure } from '../protocol/control-frame.js';
+import {
+  stringHeaderSize,
+  writeExtension,
+  writeInteger,
+  writeRecordStart,
+  writeStringBytes,
+} from '../protocol/record-writer.js';
 import { TxnFrameWriter } from '../protocol/txn-frame.js';
 import { bytesFromSeed, mix, textPool } from './deterministic.js';
 
@@ -77,7 +84,10 @@ export class SyntheticWorkload implements FrameSource {
     // id and frame take 1–5 bytes each; aim the value at recordSize with mid-sized integers (3 + 3 + 1 marker).
     const target = Math.max(0, options.recordSize - 7);
     this.payloadLength = Math.max(0, target - stringHeaderSize(target));
-    this.blobsPerFrame = options.blobSize > 0 ? Math.min(options.blobsPerFrame ?? options.recordsPerFrame, options.recordsPerFrame) : 0;
+    this.blobsPerFrame =
+      options.blobSize > 0
+        ? Math.min(options.blobsPerFrame ?? options.recordsPerFrame, options.recordsPerFrame)
+        : 0;
     this.pool = textPool(options.seed, Math.max(64 * 1024, this.payloadLength * 4));
   }
 
@@ -176,7 +186,13 @@ export class SyntheticWorkload implements FrameSource {
       pos = writeStringBytes(target, pos, this.pool, this.payloadOffset(id), this.payloadLength, view);
       if (withBlob) {
         const fileId = this.fileId(id);
-        pos = writeExtension(target, pos, BLOB_EXTENSION_TYPE, encodeBlobReferencePayload(fileId, blobSize), view);
+        pos = writeExtension(
+          target,
+          pos,
+          BLOB_EXTENSION_TYPE,
+          encodeBlobReferencePayload(fileId, blobSize),
+          view,
+        );
         for (const chunk of blobChunkFrames(fileId, this.blobContent(id))) blobChunks.push(chunk);
       }
       writer.endEntry(pos);

@@ -25,9 +25,18 @@ export interface CliRun {
 /** Runs the CLI; `onStart` sees the child (e.g. to send SIGINT). Never inherits the developer's HARPER_* env. */
 export function runCli(
   args: string[],
-  options: { env?: Record<string, string>; onStart?: (child: ChildProcess, output: { stderr: () => string }) => void; timeoutMs?: number } = {},
+  options: {
+    env?: Record<string, string>;
+    onStart?: (child: ChildProcess, output: { stderr: () => string }) => void;
+    timeoutMs?: number;
+  } = {},
 ): Promise<CliRun> {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, CI: 'true', ...options.env };
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    CI: 'true',
+    ...options.env,
+  };
   const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -48,11 +57,17 @@ export function runCli(
 }
 
 /** Makes non-key attributes of a dynamically created table readable (replicated records do not declare them). */
-export async function declareAttributes(client: OperationsClient, database: string, table: string, names: string[]) {
+export async function declareAttributes(
+  client: OperationsClient,
+  database: string,
+  table: string,
+  names: string[],
+) {
   const info = await client.describeTable(database, table);
   const known = new Set(info.attributes.map((a) => a.attribute));
   for (const attribute of names) {
-    if (!known.has(attribute)) await client.call({ operation: 'create_attribute', database, table, attribute });
+    if (!known.has(attribute))
+      await client.call({ operation: 'create_attribute', database, table, attribute });
   }
 }
 

@@ -21,7 +21,11 @@ after(async () => {
   await node?.stop();
 });
 
-function options(table: string, workload: SynthRunOptions['workload'], overrides: Partial<SynthRunOptions> = {}): SynthRunOptions {
+function options(
+  table: string,
+  workload: SynthRunOptions['workload'],
+  overrides: Partial<SynthRunOptions> = {},
+): SynthRunOptions {
   return {
     target: { url: node.operationsUrl, credentials: node.credentials },
     via: 'peer',
@@ -86,7 +90,11 @@ describe('synth into a real harperdb 4.7.29', () => {
     const byId = new Map(rows.map((row) => [row.id, row]));
     for (const id of ids) {
       const expected = workload.expectedRecord(id);
-      assert.deepEqual(byId.get(id), { id: expected.id, frame: expected.frame, payload: expected.payload }, `record ${id}`);
+      assert.deepEqual(
+        byId.get(id),
+        { id: expected.id, frame: expected.frame, payload: expected.payload },
+        `record ${id}`,
+      );
     }
     await assertNoToolRow();
   });
@@ -95,7 +103,11 @@ describe('synth into a real harperdb 4.7.29', () => {
     it(`lands one frame of 10,000 records via ${via}`, async () => {
       const table = `oneframe_${via}`;
       const result = await runSynth(
-        options(table, { frames: 1, recordsPerFrame: 10_000, recordSize: 256, blobSize: 0, seed: 3 }, { via }),
+        options(
+          table,
+          { frames: 1, recordsPerFrame: 10_000, recordSize: 256, blobSize: 0, seed: 3 },
+          { via },
+        ),
       );
       assert.equal(result.outcome, 'complete', result.error);
       assert.equal(result.sent.frames, 1);

@@ -1,0 +1,131 @@
+/**
+ * The CLI as users run it: exit codes and one-line errors, Ctrl-C cleanup on a target the test owns, and the
+ * README's main command on the embedded default target.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { ExitCode } from '../../src/run/errors.js';
+import type { EmbeddedNode } from '../../src/target/embedded-node.js';
+import { freeLoopbackPorts } from '../../src/target/free-port.js';
+import { hdbNodeNames, isAlive, runCli, startNode } from '../helpers/harper.js';
+
+let node: EmbeddedNode;
+
+before(async () => {
+  node = await startNode();
+});
+
+after(async () => {
+  await node?.stop();
+});
+
+/** A clear error is one line (plus nothing that looks like a stack frame). */
+function assertOneLineError(stderr: string, pattern: RegExp): void {
+  const lines = stderr.trim().split('\n').filter(Boolean);
+  const errorLines = lines.filter((line) => /error/i.test(line));
+  assert.equal(errorLines.length, 1, `exactly one error line in:\n${stderr}`);
+  assert.match(errorLines[0]!, pattern);
+  assert.doesNotMatch(stderr, /^\s+at /m, `no stack trace in:\n${stderr}`);
+}
+
+describe('harper-replay synth (CLI)', () => {
+  it('wrong password: exit 5 with one clear line, password never echoed', async () => {
+    const run = await runCli(['synth', '--target', node.operationsUrl, '--frames', '1'], {
+      env: { HARPER_USER: node.credentials.user, HARPER_PASSWORD: 'not-the-password-x9' },
+    });
+    assert.equal(run.code, ExitCode.AUTH_FAILED, run.stderr);
+    assertOneLineError(run.stderr, /authentication refused/);
+    assert.doesNotMatch(run.stdout + run.stderr, /not-the-password-x9/);
+  });
+
+  it('unreachable target: exit 4 with one clear line', async () => {
+    const [port] = await freeLoopbackPorts(1);
+    const run = await runCli(['synth', '--target', `http://127.0.0.1:${port}`, '--password', 'x']);
+    assert.equal(run.code, ExitCode.UNREACHABLE, run.stderr);
+    assertOneLineError(run.stderr, /connection refused/);
+  });
+
+  it('unknown preset: exit 2 with one clear line, no node started', async () => {
+    const run = await runCli(['synth', '--preset', 'no-such-preset']);
+    assert.equal(run.code, ExitCode.USAGE, run.stderr);
+    assertOneLineError(run.stderr, /unknown preset "no-such-preset"; choose one of: catchup-40x500/);
+  });
+
+  it('SIGINT mid-run: exits within 10 s, prints what it sent, and removes itself from the target', async () => {
+    let interruptedAt = 0;
+    const run = await runCli(
+      [
+        'synth',
+        '--target',
+        node.operationsUrl,
+        '--frames',
+        '1000',
+        '--records-per-frame',
+        '500',
+        '--rate',
+        '10',
+        '--table',
+        'sigint',
+      ],
+      {
+        env: { HARPER_USER: node.credentials.user, HARPER_PASSWORD: node.credentials.password },
+        onStart: (child, output) => {
+          const poll = setInterval(() => {
+            // Interrupt once the target has subscribed and frames are flowing.
+            if (/listening on .* added to/.test(output.stderr()) && interruptedAt === 0) {
+              setTimeout(() => {
+                interruptedAt = Date.now();
+                child.kill('SIGINT');
+              }, 1500);
+              clearInterval(poll);
+            }
+          }, 50);
+          child.once('close', () => clearInterval(poll));
+        },
+      },
+    );
+    const exitedAfter = Date.now() - interruptedAt;
+    assert.ok(interruptedAt > 0, `the run never got going:\n${run.stderr}`);
+    assert.equal(run.code, ExitCode.INTERRUPTED, run.stderr);
+    assert.ok(exitedAfter < 10_000, `exited ${exitedAfter} ms after SIGINT`);
+    assert.match(run.stdout, /INTERRUPTED/);
+    const sent = /sent\s+(\d+) frames, ([\d,]+) records/.exec(run.stdout);
+    assert.ok(sent, `summary shows what was sent:\n${run.stdout}`);
+    assert.ok(Number(sent[1]) > 0 && Number(sent[1]) < 1000, `some but not all frames sent (${sent[1]})`);
+    const client = node.client();
+    const status = await client.clusterStatus();
+    assert.deepEqual(
+      status.connections.filter((c) => c.name.startsWith('harper-replay-')),
+      [],
+      'cluster_status no longer lists the tool',
+    );
+    assert.deepEqual(
+      (await hdbNodeNames(client)).filter((name) => name.startsWith('harper-replay-')),
+      [],
+      'hdb_nodes no longer lists the tool',
+    );
+  });
+
+  it('the README main command runs on the embedded target and leaves no process or temp dir', async () => {
+    const run = await runCli(['synth', '--preset', 'catchup-40x500', '--frames', '4', '--json']);
+    assert.equal(run.code, ExitCode.OK, run.stderr);
+    const result = JSON.parse(run.stdout);
+    assert.equal(result.target.embedded, true);
+    assert.match(result.target.nodeName, /^hr-target-/);
+    assert.equal(result.sent.frames, 4);
+    assert.equal(result.sent.records, 2000);
+    assert.ok(result.sent.bytes > 2000 * 256);
+    assert.equal(result.sent.blobs, 0);
+    assert.equal(result.committed.frames, 4);
+    assert.equal(result.committed.records, 2000);
+    for (const key of ['p50', 'p99', 'max'])
+      assert.equal(typeof result.committed.ackLatencyMs[key], 'number');
+    assert.deepEqual(
+      [result.verify.expectedRecords, result.verify.targetRecords, result.verify.ok],
+      [2000, 2000, true],
+    );
+    assert.equal(isAlive(result.target.pid), false, 'the embedded node process is gone');
+    assert.equal(existsSync(result.target.rootDir), false, 'the embedded node temp dir is gone');
+  });
+});
