@@ -1,0 +1,35 @@
+/**
+ * Benchmark sink (its own process, so its memory and CPU are not the tool's): a WebSocket peer that discards every
+ * message and reports over IPC once it has received the expected number of messages.
+ *   server mode: listens, the tool dials it (push-mode shape)
+ *   client mode: dials the tool's server (peer-mode shape)
+ */
+import type { AddressInfo } from 'node:net';
+import WebSocket, { WebSocketServer } from 'ws';
+
+const [mode, expectedText, url] = process.argv.slice(2);
+const expected = Number(expectedText);
+let received = 0;
+let messages = 0;
+
+function onMessage(data: Buffer): void {
+  received += data.length;
+  messages++;
+  if (messages >= expected) process.send?.({ type: 'done', received, messages, at: Date.now() });
+}
+
+if (mode === 'server') {
+  const server = new WebSocketServer({ host: '127.0.0.1', port: 0, maxPayload: 2 ** 31 });
+  server.on('connection', (ws) => ws.on('message', onMessage));
+  server.on('listening', () => {
+    const { port } = server.address() as AddressInfo;
+    process.send?.({ type: 'listening', url: `ws://127.0.0.1:${port}` });
+  });
+} else {
+  const ws = new WebSocket(url!, { maxPayload: 2 ** 31, perMessageDeflate: false });
+  ws.on('message', onMessage);
+  ws.on('open', () => process.send?.({ type: 'connected' }));
+}
+process.on('message', (message: { type: string }) => {
+  if (message.type === 'exit') process.exit(0);
+});

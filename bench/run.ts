@@ -1,0 +1,54 @@
+/**
+ * `npm run bench`: prints numbers, asserts nothing. Each variant runs in a fresh process, 3 times; the table shows
+ * the median and the range. Goals (DESIGN.md): ≥ 1,000,000 records/s of 256 B records and < 200 MB tool RSS for
+ * 2,000,000 records, encode + send to a discarding peer.
+ */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const records = Number(process.env.BENCH_RECORDS ?? 2_000_000);
+const repeats = Number(process.env.BENCH_REPEATS ?? 3);
+const script = fileURLToPath(new URL('./synth-send.js', import.meta.url));
+
+interface Result {
+  variant: string;
+  records: number;
+  bytes: number;
+  wallMs: number;
+  recordsPerSec: number;
+  mbPerSec: number;
+  cpuSec: number;
+  peakRssMiB: number;
+}
+
+const variants: Array<[string, string]> = [
+  ['encode', 'synth encode only (frame writer)'],
+  ['client', 'synth encode + ws.send, tool as client (push mode), discarding server'],
+  ['server', 'synth encode + ws.send, tool as server (peer mode), discarding client'],
+];
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const range = (values: number[]) =>
+  `${Math.min(...values).toLocaleString('en-US')}–${Math.max(...values).toLocaleString('en-US')}`;
+
+console.log(
+  `harper-replay bench: ${records.toLocaleString('en-US')} records × 256 B, 10,000 per frame, ${repeats} runs each (median, range)\n`,
+);
+for (const [variant, label] of variants) {
+  const runs: Result[] = [];
+  for (let i = 0; i < repeats; i++) {
+    runs.push(
+      JSON.parse(execFileSync(process.execPath, [script, variant, String(records)], { encoding: 'utf8' })),
+    );
+  }
+  const rps = runs.map((r) => r.recordsPerSec);
+  const mbs = runs.map((r) => r.mbPerSec);
+  const rss = runs.map((r) => r.peakRssMiB);
+  console.log(label);
+  console.log(`  records/s  ${median(rps).toLocaleString('en-US')}  (${range(rps)})`);
+  console.log(`  MB/s       ${median(mbs)}  (${range(mbs)})`);
+  console.log(`  peak RSS   ${median(rss)} MiB  (${range(rss)})`);
+  console.log(
+    `  wall       ${median(runs.map((r) => r.wallMs))} ms, CPU ${median(runs.map((r) => r.cpuSec))} s\n`,
+  );
+}

@@ -1,0 +1,110 @@
+/**
+ * One benchmark variant in a fresh process (so peak RSS is this variant's): synthesize N records of 256 B in
+ * frames of 10,000 and either only encode them or encode and send them through the tool's flow-controlled
+ * sender to a discarding peer. Prints one JSON line.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import WebSocket, { WebSocketServer } from 'ws';
+import { FlowControlledSender } from '../src/session/flow-control.js';
+import { SyntheticWorkload } from '../src/workload/synthetic.js';
+
+const variant = process.argv[2] as 'encode' | 'client' | 'server';
+const records = Number(process.argv[3] ?? 2_000_000);
+const recordsPerFrame = 10_000;
+const frames = Math.ceil(records / recordsPerFrame);
+
+const workload = new SyntheticWorkload({
+  frames,
+  recordsPerFrame,
+  recordSize: 256,
+  blobSize: 0,
+  seed: 1,
+  tableName: 'bench',
+  originName: 'bench',
+  baseVersion: Date.now(),
+  baseSequence: Date.now(),
+});
+
+let peakRss = process.memoryUsage.rss();
+const sampler = setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage.rss());
+}, 10);
+
+function vmHwm(): number {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return match ? Number(match[1]) * 1024 : Number.NaN;
+}
+
+function sink(args: string[]): ChildProcess {
+  return fork(fileURLToPath(new URL('./discard-sink.js', import.meta.url)), args, { stdio: 'inherit' });
+}
+
+function message<T>(child: ChildProcess, type: string): Promise<T> {
+  return new Promise((resolve) => {
+    const on = (m: { type: string }) => {
+      if (m.type === type) {
+        child.off('message', on);
+        resolve(m as T);
+      }
+    };
+    child.on('message', on);
+  });
+}
+
+async function connect(messages: number): Promise<{ ws: WebSocket; peer: ChildProcess; close: () => void }> {
+  if (variant === 'client') {
+    const peer = sink(['server', String(messages)]);
+    const { url } = await message<{ url: string }>(peer, 'listening');
+    const ws = new WebSocket(url, { perMessageDeflate: false });
+    await new Promise((resolve) => ws.once('open', resolve));
+    return { ws, peer, close: () => ws.close() };
+  }
+  const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as AddressInfo;
+  const accepted = new Promise<WebSocket>((resolve) => server.once('connection', resolve));
+  const peer = sink(['client', String(messages), `ws://127.0.0.1:${port}`]);
+  const ws = await accepted;
+  return { ws, peer, close: () => server.close() };
+}
+
+let totalBytes = 0;
+const cpuStart = process.cpuUsage();
+let wallMs: number;
+if (variant === 'encode') {
+  const start = performance.now();
+  for (let i = 0; i < frames; i++) totalBytes += workload.build(i).data.length;
+  wallMs = performance.now() - start;
+} else {
+  const { ws, peer, close } = await connect(frames);
+  const sender = new FlowControlledSender(ws, 4 * 1024 * 1024);
+  const done = message<{ at: number }>(peer, 'done');
+  const start = Date.now();
+  for (let i = 0; i < frames; i++) {
+    const frame = workload.build(i).data;
+    totalBytes += frame.length;
+    await sender.send(frame);
+  }
+  const { at } = await done;
+  wallMs = at - start;
+  close();
+  peer.send({ type: 'exit' });
+}
+clearInterval(sampler);
+const cpu = process.cpuUsage(cpuStart);
+process.stdout.write(
+  `${JSON.stringify({
+    variant,
+    records: frames * recordsPerFrame,
+    bytes: totalBytes,
+    wallMs: Math.round(wallMs),
+    recordsPerSec: Math.round((frames * recordsPerFrame * 1000) / wallMs),
+    mbPerSec: Math.round((totalBytes / 1e6 / wallMs) * 1000 * 10) / 10,
+    cpuSec: Math.round(((cpu.user + cpu.system) / 1e6) * 100) / 100,
+    peakRssMiB: Math.round((Math.max(peakRss, vmHwm()) / 2 ** 20) * 10) / 10,
+  })}\n`,
+);
+process.exit(0);
