@@ -1,9 +1,13 @@
 import { Command, Flags } from '@oclif/core';
 import { nodeConfig, targetFlags } from '../src/cli/shared-flags.js';
 import { parseDuration, parseSize } from '../src/cli/units.js';
+import { writeHtmlReport } from '../src/report/html-report.js';
 import { MetricsBus } from '../src/report/metrics-bus.js';
+import { NdjsonSink } from '../src/report/ndjson-sink.js';
 import { ProgressReporter } from '../src/report/progress.js';
-import { formatSynthSummary } from '../src/report/text-summary.js';
+import { SeriesCollector } from '../src/report/series.js';
+import { formatRunSummary } from '../src/report/text-summary.js';
+import { parseThreshold, thresholdHelp } from '../src/report/thresholds.js';
 import { EXIT_CODE_HELP, ExitCode } from '../src/run/errors.js';
 import { interruptible } from '../src/run/interrupt.js';
 import { runSynth, type SynthResult } from '../src/run/synth-run.js';
@@ -22,6 +26,11 @@ The workload is a preset (default ${DEFAULT_PRESET}) with any of --frames, --rec
 ${presetNames()
   .map((name) => `  ${name.padEnd(16)} ${PRESETS[name]!.description}`)
   .join('\n')}
+
+Report: stall episodes (when the target stopped reading, and whether it was flow control or a blocked event loop), the target's memory (/proc every 20 ms for a local node, system_information for any), worker deaths, OOMs and reconnects. --samples writes every event as NDJSON, --html a self-contained page with charts; \`report\` rebuilds both from a samples file.
+
+Threshold metrics (--threshold 'metric op value', op one of < <= > >= == !=):
+${thresholdHelp()}
 
 Exit codes:
 ${EXIT_CODE_HELP}`;
@@ -111,6 +120,32 @@ ${EXIT_CODE_HELP}`;
       default: true,
       allowNo: true,
     }),
+    threshold: Flags.string({
+      summary:
+        "Pass/fail condition, repeatable: 'peakRss<1.5GiB', 'oomEvents==0', 'pausedMs<=2s', 'ackP99<500ms'. Exit 99 on a breach.",
+      multiple: true,
+      helpValue: 'EXPR',
+    }),
+    'pause-threshold': Flags.string({
+      summary: 'Stalls longer than this are reported as pause episodes.',
+      default: '50ms',
+      helpValue: 'DURATION',
+    }),
+    'blocked-after': Flags.string({
+      summary: 'A target that leaves the probe unanswered this long counts as blocked (not flow control).',
+      default: '500ms',
+      helpValue: 'DURATION',
+    }),
+    'sample-interval': Flags.string({
+      summary: 'Interval of system_information samples (memory, threads) of any target.',
+      default: '250ms',
+      helpValue: 'DURATION',
+    }),
+    samples: Flags.string({
+      summary: 'Write every sample and event as NDJSON (input of `report`).',
+      helpValue: 'FILE',
+    }),
+    html: Flags.string({ summary: 'Write a self-contained HTML report with charts.', helpValue: 'FILE' }),
     progress: Flags.boolean({
       summary: 'Live progress on stderr (off when stdout is not a TTY).',
       default: true,
@@ -154,7 +189,11 @@ ${EXIT_CODE_HELP}`;
           seed: flags.seed,
         },
         rate: flags.rate,
-        maxReconnects: flags['max-reconnects'],
+        maxReconnects: flags['max-reconnects'] ?? preset.maxReconnects ?? 5,
+        thresholds: (flags.threshold ?? []).map((expression) => parseThreshold(expression).expression),
+        pauseThresholdMs: parseDuration(flags['pause-threshold']),
+        blockedAfterMs: parseDuration(flags['blocked-after']),
+        sysinfoIntervalMs: parseDuration(flags['sample-interval']),
         ackTimeoutMs: parseDuration(flags['ack-timeout']),
         subscribeTimeoutMs: parseDuration(flags['subscribe-timeout']),
         verify: flags.verify,
@@ -169,6 +208,10 @@ ${EXIT_CODE_HELP}`;
     }
 
     const bus = new MetricsBus();
+    const samples = flags.samples ? new NdjsonSink(flags.samples) : undefined;
+    if (samples) bus.subscribe(samples.sink);
+    const series = flags.html ? new SeriesCollector() : undefined;
+    if (series) bus.subscribe(series.sink);
     const quiet = this.jsonEnabled();
     const progress = flags.progress && !quiet && process.stdout.isTTY ? new ProgressReporter() : undefined;
     if (progress) bus.subscribe(progress.sink);
@@ -184,14 +227,39 @@ ${EXIT_CODE_HELP}`;
       },
     );
     progress?.stop();
+    const written = await this.writeOutputs(result, samples, flags.html, series);
     if (result.error && flags.verbose && result.outcome === 'failed')
       process.stderr.write(`${result.error}\n`);
     // A run that failed before sending anything has nothing to summarize: the error line says it all.
     const started = result.sent.frames > 0 || result.outcome !== 'failed';
-    if (!quiet && started) this.log(formatSynthSummary(result));
+    if (!quiet && started) this.log(formatRunSummary(result));
     if (result.exitCode !== ExitCode.OK && !quiet) process.stderr.write(`Error: ${result.error}\n`);
+    for (const line of written) process.stderr.write(`${line}\n`);
     process.exitCode = result.exitCode;
     return result;
+  }
+
+  /** Files are written whatever the outcome: an interrupted or failed run keeps what it measured. */
+  private async writeOutputs(
+    result: SynthResult,
+    samples: NdjsonSink | undefined,
+    html: string | undefined,
+    series: SeriesCollector | undefined,
+  ) {
+    const written: string[] = [];
+    if (samples) {
+      await samples.close().catch((error: Error) => written.push(`warning: ${error.message}`));
+      written.push(`samples written to ${samples.path}`);
+    }
+    if (html && series) {
+      try {
+        await writeHtmlReport(html, result, series.series());
+        written.push(`HTML report written to ${html}`);
+      } catch (error) {
+        written.push(`warning: cannot write ${html}: ${(error as Error).message}`);
+      }
+    }
+    return written;
   }
 
   /** One unwrapped line on stderr and exit 2 (oclif's this.error would wrap it to the terminal width). */

@@ -49,12 +49,10 @@ export const TYPE_CODE: Record<EntryTypeName, number> = {
 /** The action word for an entry: type, HAS_RECORD / HAS_PARTIAL_RECORD and the optional-field flags. */
 export function actionWord(header: AuditEntryHeader, hasValue: boolean): number {
   let action = TYPE_CODE[header.type];
-  if (hasValue) {
-    action |=
-      header.type === 'patch' || header.type === 'invalidate'
-        ? ActionFlag.HAS_PARTIAL_RECORD
-        : ActionFlag.HAS_RECORD;
-  }
+  // The flag follows the type, as in Harper: a delete may carry a nil value byte and still has no record flag.
+  if (hasValue && (header.type === 'put' || header.type === 'message')) action |= ActionFlag.HAS_RECORD;
+  if (hasValue && (header.type === 'patch' || header.type === 'invalidate'))
+    action |= ActionFlag.HAS_PARTIAL_RECORD;
   if (header.residencyId !== undefined) action |= ActionFlag.HAS_CURRENT_RESIDENCY_ID;
   if (header.previousResidencyId !== undefined) action |= ActionFlag.HAS_PREVIOUS_RESIDENCY_ID;
   if (header.expiresAt !== undefined) action |= ActionFlag.HAS_EXPIRATION;
@@ -103,6 +101,8 @@ export function writeEntryHeader(
   // Key length is a varint in front of the key: write the key one byte on, then widen if it did not fit 1 byte.
   const keyEnd = writeRecordKey(header.key, target, pos + 1);
   const keyLength = keyEnd - pos - 1;
+  if (keyLength >= 0x4000)
+    throw new RangeError(`record key of ${keyLength} B exceeds Harper's limit of 16383 B`);
   if (keyLength < 0x80) {
     target[pos] = keyLength;
     pos = keyEnd;

@@ -4,7 +4,7 @@
  * `randomAccessStructure` (typed structs).
  */
 import { Packr } from 'msgpackr';
-import { registerBlobExtension } from './blob.js';
+import { BlobReference, registerBlobExtension } from './blob.js';
 import type { TableStructure } from './control-frame.js';
 
 export interface KnownTable {
@@ -56,14 +56,13 @@ export class TableDecoders {
 /** Typed-struct records decode to lazy objects; copy them into plain objects (JSON, deep equality). */
 function toPlain(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
-  if (value instanceof Uint8Array || value instanceof Date) return value;
+  if (value instanceof Uint8Array || value instanceof Date || value instanceof BlobReference) return value;
   if (Array.isArray(value)) return value.map(toPlain);
   if (value instanceof Map) return Object.fromEntries([...value].map(([k, v]) => [String(k), toPlain(v)]));
   if (typeof (value as { toJSON?: unknown }).toJSON === 'function' && !(Symbol.iterator in value)) {
     const proto = Object.getPrototypeOf(value);
-    if (proto !== Object.prototype && proto !== null && !('options' in value)) {
+    if (proto !== Object.prototype && proto !== null)
       return toPlain((value as { toJSON: () => unknown }).toJSON());
-    }
   }
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value)) out[key] = toPlain((value as Record<string, unknown>)[key]);

@@ -10,6 +10,7 @@ import {
   writeEntryHeader,
 } from './audit-entry.js';
 import { SEQUENCE_TAIL_LENGTH, SEQUENCE_TAIL_MARKER } from './codes.js';
+import type { RecordKey } from './keys.js';
 import { CodecError, readVarint, varintSize, writeVarintWidth } from './varint.js';
 
 export interface TxnFrame {
@@ -58,8 +59,9 @@ export class TxnFrameWriter {
    * Starts an entry and writes its header; the caller then writes at most `maxValueLength` value bytes at
    * `valuePosition` into `target` and calls `endEntry` with the position after them.
    */
-  startEntry(header: AuditEntryHeader, maxValueLength: number, keyLengthHint = 16): number {
-    const maxLength = entryHeaderBound(keyLengthHint + 64, header.user?.length ?? 0) + maxValueLength;
+  startEntry(header: AuditEntryHeader, maxValueLength: number): number {
+    const userBytes = header.user ? Buffer.byteLength(header.user) : 0;
+    const maxLength = entryHeaderBound(keyLengthBound(header.key), userBytes) + maxValueLength;
     this.lengthWidth = varintSize(maxLength);
     this.ensure(this.lengthWidth + maxLength + SEQUENCE_TAIL_LENGTH + 1);
     this.entryStart = this.position;
@@ -102,8 +104,7 @@ export class TxnFrameWriter {
   /** Adds a whole entry with an already encoded value. */
   addEntry(header: AuditEntryHeader, value?: Uint8Array): this {
     const valueLength = value?.length ?? 0;
-    const keyHint = typeof header.key === 'string' ? header.key.length * 3 + 8 : 64;
-    const valueStart = this.startEntry(header, valueLength, keyHint);
+    const valueStart = this.startEntry(header, valueLength);
     if (value) this.target.set(value, valueStart);
     this.endEntry(valueStart + valueLength);
     return this;
@@ -125,7 +126,9 @@ export class TxnFrameWriter {
   }
 
   private allocate(size: number): void {
-    this.buffer = Buffer.allocUnsafe(size);
+    // Whole 8-byte words: ordered-binary's writeKey views the target's memory in 4-byte units and throws on a
+    // buffer with its own ArrayBuffer whose length is not a multiple of 4.
+    this.buffer = Buffer.allocUnsafe(Math.ceil(size / 8) * 8);
     this.view = new DataView(this.buffer.buffer, this.buffer.byteOffset, this.buffer.byteLength);
   }
 
@@ -135,6 +138,15 @@ export class TxnFrameWriter {
     this.allocate(Math.max(old.length * 2, this.position + extra));
     old.copy(this.buffer, 0, 0, this.position);
   }
+}
+
+/** Most bytes ordered-binary may write for a key (generous: it only sizes the buffer). */
+function keyLengthBound(key: RecordKey): number {
+  if (typeof key === 'number' || typeof key === 'boolean') return 10;
+  if (typeof key === 'string') return Buffer.byteLength(key) + 2;
+  if (key instanceof Uint8Array) return key.length + 2;
+  if (Array.isArray(key)) return key.reduce<number>((sum, part) => sum + keyLengthBound(part) + 1, 2);
+  return 64;
 }
 
 /** The receiver stops at the first entry of length 9 whose first byte is 0x0b: the sequence tail. */

@@ -1,3 +1,5 @@
+import type { LogMatchKind } from '../target/log-scan.js';
+
 /**
  * One stream of timestamped run events. Sessions, samplers and workloads emit; progress, summary, files and
  * thresholds subscribe. Nothing reads a session's state directly (the k6 model: reporters are sinks).
@@ -5,8 +7,83 @@
 
 export type ConnectionEvent = 'named' | 'subscribed' | 'streaming' | 'ignored' | 'closed';
 
+/** A measurement of the target (or of the tool's socket) at time t. Sizes in bytes, times in epoch ms. */
+export type Sample =
+  /** /proc/<pid>/status of a local target: RSS and the kernel's peak since the run started. */
+  | { kind: 'proc'; rss: number; hwm: number }
+  /** system_information (memory, threads), answered `latencyMs` after it was asked at `requestedAt`. */
+  | {
+      kind: 'sysinfo';
+      requestedAt: number;
+      latencyMs: number;
+      rss: number | null;
+      heapUsed: number | null;
+      threads: Array<{ threadId: number; heapUsed?: number; utilization?: number }>;
+    }
+  /** A cheap operations-API call: does the target answer promptly? `ok` false = error or no answer. */
+  | { kind: 'probe'; requestedAt: number; latencyMs: number; ok: boolean }
+  /** Kernel queues of both ends of the loaded connection (local target) and the tool's own user-space queue. */
+  | { kind: 'tcp'; socketId: number; toolTxQueue: number; targetRxQueue: number; toolBuffered: number };
+
+/** What a run is, before it starts (everything `report` needs besides the events). */
+export interface RunMeta {
+  command: 'synth' | 'replay';
+  toolVersion: string;
+  toolNodeName: string;
+  via: 'peer' | 'push';
+  database: string;
+  table: string;
+  workload: {
+    preset?: string;
+    frames: number;
+    recordsPerFrame: number;
+    recordSize: number;
+    blobSize: number;
+    blobsPerFrame?: number;
+    seed: number;
+    rate?: number;
+  };
+  thresholds: string[];
+  pauseThresholdMs: number;
+  blockedAfterMs: number;
+}
+
+export interface TargetInfo {
+  nodeName: string;
+  operationsUrl: string;
+  replicationUrl: string;
+  embedded: boolean;
+  /** The target runs on this machine and its pid is known: /proc and kernel queues are sampled. */
+  local: boolean;
+  pid?: number;
+  rootDir?: string;
+  /** The target's logging level (its pause lines are debug-level in 4.7), when known. */
+  loggingLevel?: string;
+}
+
+export interface CleanupReport {
+  /** peer mode: whether remove_node succeeded (null in push mode or if add_node never happened). */
+  removedFromTarget: boolean | null;
+  targetStopped: boolean;
+}
+
+export type RunOutcome = 'complete' | 'incomplete' | 'interrupted' | 'failed';
+
 export type RunEvent =
-  | { type: 'run-start'; t: number; frames: number; records: number; via: 'peer' | 'push'; target: string }
+  | { type: 'run-meta'; t: number; meta: RunMeta }
+  | { type: 'run-start'; t: number; frames: number; records: number; target: TargetInfo }
+  | {
+      type: 'run-end';
+      t: number;
+      outcome: RunOutcome;
+      exitCode: number;
+      error?: string;
+      cleanup: CleanupReport;
+    }
+  | { type: 'sample'; t: number; sample: Sample }
+  | { type: 'log-match'; t: number; kind: LogMatchKind; at?: string; line: string }
+  | { type: 'target-exited'; t: number; pid: number }
+  | { type: 'verify'; t: number; expectedRecords: number; targetRecords: number | null; ok: boolean | null }
   | {
       type: 'connection';
       t: number;
@@ -17,6 +94,9 @@ export type RunEvent =
       startTime?: number;
       code?: number;
       reason?: string;
+      /** TCP ports of the tool's end (streaming connections), for kernel queue sampling. */
+      localPort?: number;
+      remotePort?: number;
     }
   | { type: 'resume'; t: number; socketId: number; startTime: number; fromFrame: number; attempt: number }
   | {

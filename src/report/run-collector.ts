@@ -48,16 +48,12 @@ export class RunCollector {
   readonly connections = new Map<number, ConnectionRecord>();
   readonly warnings: string[] = [];
   resumes = 0;
-  startedAt?: number;
   firstSendAt?: number;
   lastSendAt?: number;
   lastCommitAt?: number;
 
   readonly sink = (event: RunEvent): void => {
     switch (event.type) {
-      case 'run-start':
-        this.startedAt = event.t;
-        break;
       case 'frame-sent':
         this.firstSendAt ??= event.t;
         this.lastSendAt = event.t;
@@ -115,6 +111,15 @@ export class RunCollector {
       record.closeReason = event.reason;
     }
     this.connections.set(event.socketId, record);
+  }
+
+  /** Other cluster members that dialed in and were answered but not loaded. */
+  get otherMembers(): string[] {
+    const names = new Set<string>();
+    for (const record of this.connections.values()) {
+      if (record.role === 'ignored' && record.remoteNodeName) names.add(record.remoteNodeName);
+    }
+    return [...names];
   }
 
   get committed(): CommittedTotals {

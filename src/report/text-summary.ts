@@ -1,25 +1,30 @@
 /** The human summary printed after a run (stdout). */
 import { formatBytes, formatCount, formatMs } from '../cli/units.js';
-import type { SynthResult } from '../run/synth-run.js';
+import type { RunResult } from './result.js';
 
-export function formatSynthSummary(result: SynthResult): string {
-  const { sent, committed, verify, timing, target, workload } = result;
+const mib = (bytes: number | null | undefined) =>
+  bytes === null || bytes === undefined ? '–' : formatBytes(bytes);
+
+export function formatRunSummary(result: RunResult): string {
+  const { sent, committed, verify, timing, target, workload, pauses, memory, workers } = result;
   const lines: string[] = [];
   const row = (label: string, value: string) => lines.push(`  ${label.padEnd(18)} ${value}`);
+  const section = (title: string) => lines.push('', title);
   lines.push(
-    `harper-replay synth — ${result.outcome.toUpperCase()}${result.error ? `: ${result.error}` : ''}`,
+    `harper-replay ${result.command} — ${result.outcome.toUpperCase()}${result.error ? `: ${result.error}` : ''}`,
   );
   lines.push('');
   row(
     'target',
-    `${target.nodeName ?? '?'} ${target.embedded ? '(embedded harperdb 4.7.29)' : `(${target.operationsUrl})`} via ${target.via}`,
+    `${target.nodeName ?? '?'} ${target.embedded ? '(embedded harperdb 4.7.29)' : `(${target.operationsUrl ?? '?'})`} via ${target.via}`,
   );
   row('table', `${target.database}.${target.table}`);
   row(
     'workload',
     `${workload.preset ? `${workload.preset}: ` : ''}${formatCount(workload.frames)} frames × ${formatCount(workload.recordsPerFrame)} records × ${workload.recordSize} B${workload.blobSize ? `, ${formatBytes(workload.blobSize)} blobs` : ''} (seed ${workload.seed})`,
   );
-  lines.push('');
+
+  section('sent and committed');
   row(
     'sent',
     `${formatCount(sent.frames)} frames, ${formatCount(sent.records)} records, ${formatBytes(sent.bytes)}${sent.blobs ? `, ${formatCount(sent.blobs)} blobs (${formatBytes(sent.blobBytes)})` : ''}${sent.resentFrames ? `, ${sent.resentFrames} resent` : ''}`,
@@ -40,24 +45,81 @@ export function formatSynthSummary(result: SynthResult): string {
     `p50 ${formatMs(latency.p50)}  p99 ${formatMs(latency.p99)}  max ${formatMs(latency.max)}`,
   );
   row(
-    'flow control',
-    `${result.flow.waits} drain waits, ${formatMs(result.flow.totalMs)} in total, longest ${formatMs(result.flow.longestMs)}`,
-  );
-  if (result.reconnects) row('reconnects', String(result.reconnects));
-  row(
     'verify',
     verify.skipped
-      ? 'skipped (--no-verify)'
+      ? 'skipped'
       : verify.targetRecords === null
         ? 'not done'
         : `${formatCount(verify.targetRecords)} of ${formatCount(verify.expectedRecords)} records on the target — ${verify.ok ? 'OK' : 'MISMATCH'}`,
   );
+
+  section(
+    `pauses (stalls > ${pauses.thresholdMs} ms, from ${pauses.source === 'kernel' ? 'kernel socket queues' : pauses.source === 'drain' ? 'drain waits' : 'no data'})`,
+  );
+  row(
+    'stalls',
+    `${pauses.count} episodes, ${formatMs(pauses.totalMs)} in total, longest ${formatMs(pauses.longestMs)}`,
+  );
+  row(
+    'cause',
+    `flow control (target responsive) ${formatMs(pauses.flowControlMs)}, blocked (target unresponsive > ${pauses.blockedAfterMs} ms) ${formatMs(pauses.blockedMs)}`,
+  );
+  row(
+    "target's own word",
+    pauses.targetLogged === null
+      ? 'not logged at this log level (run the node with LOGGING_LEVEL=debug)'
+      : `${pauses.targetLogged} pause / ${pauses.targetResumes} resume lines in its log`,
+  );
+  row(
+    'tool drain waits',
+    `${result.flow.waits}, ${formatMs(result.flow.totalMs)} in total, longest ${formatMs(result.flow.longestMs)}`,
+  );
+
+  section(
+    `memory (${memory.sampler === 'proc' ? '/proc every 20 ms' : memory.sampler === 'system_information' ? 'system_information' : 'no samples'})`,
+  );
+  row(
+    'target RSS',
+    `baseline ${mib(memory.baselineRss)}, peak ${mib(memory.peakRss)}${memory.growthRss !== null ? ` (+${mib(memory.growthRss)})` : ''}${memory.peakAtMs !== null ? ` at ${formatMs(memory.peakAtMs)}` : ''}, end ${mib(memory.endRss)}`,
+  );
+  if (memory.kernelPeakRss !== null) row('kernel VmHWM', mib(memory.kernelPeakRss));
+  row(
+    'system_information',
+    `peak RSS ${mib(memory.slow.peakRss)}, worker heap peak ${mib(memory.slow.peakThreadHeap)}, slowest answer ${formatMs(memory.slow.maxLatencyMs)}${memory.slow.missedPeak ? ` — missed ${mib(memory.slow.missedPeak)} of the peak` : ''}`,
+  );
+
+  section('workers');
+  row(
+    'deaths',
+    `${workers.deaths} (OOM events ${workers.oomEvents}${workers.threadsGone.length ? `, thread ids gone: ${workers.threadsGone.join(', ')}` : ''})${workers.targetExited ? ' — the target process exited' : ''}`,
+  );
+  row(
+    'reconnects',
+    `${workers.reconnects}${workers.resumes.length ? ` (resumed at frames ${workers.resumes.map((r) => r.fromFrame).join(', ')})` : ''}`,
+  );
+  const errors = workers.logErrors;
+  row(
+    'log errors',
+    `OOM ${errors.oom}, uncaught ${errors.uncaught}, blob save failed ${errors.blobSaveFailed}, replication message errors ${errors.replicationError}`,
+  );
+  for (const entry of errors.first.slice(0, 3)) lines.push(`    ${entry.line}`);
+
   if (result.cluster.otherMembers.length) {
+    section('cluster');
     row(
-      'cluster',
-      `${result.cluster.otherMembers.length} other cluster member(s) dialed in; not loaded: ${result.cluster.otherMembers.join(', ')}`,
+      'not loaded',
+      `${result.cluster.otherMembers.length} other cluster member(s) subscribed; not loaded: ${result.cluster.otherMembers.join(', ')}`,
     );
   }
+  if (result.thresholds.length) {
+    section('thresholds');
+    for (const t of result.thresholds) {
+      lines.push(
+        `  ${t.ok ? '✓' : '✗'} ${t.expression.padEnd(28)} ${t.value === null ? 'no data' : formatCount(Math.round(t.value * 100) / 100)}`,
+      );
+    }
+  }
+  lines.push('');
   row('duration', formatMs(timing.durationMs));
   for (const warning of result.warnings) lines.push(`  warning: ${warning}`);
   return lines.join('\n');

@@ -5,8 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { PEER_MODE_MAX_FRAME } from '../protocol/codes.js';
-import { MetricsBus, type RunEvent } from '../report/metrics-bus.js';
-import { RunCollector } from '../report/run-collector.js';
+import { type CleanupReport, MetricsBus, type RunEvent, type RunOutcome } from '../report/metrics-bus.js';
+import { ResultBuilder, type RunResult } from '../report/result.js';
 import { AckTracker } from '../session/ack-tracker.js';
 import {
   AbortedError,
@@ -18,8 +18,10 @@ import { ConnectionClosedError } from '../session/flow-control.js';
 import { PeerSession } from '../session/peer-session.js';
 import { PushHandshakeError } from '../session/push-client.js';
 import { PushSession } from '../session/push-session.js';
-import { streamFrames, trackAcks } from '../session/stream-sender.js';
+import type { ReplicationSocket } from '../session/replication-socket.js';
+import { sleep, streamFrames, trackAcks } from '../session/stream-sender.js';
 import { OperationsApiError } from '../target/operations-client.js';
+import { TargetSamplers } from '../target/samplers.js';
 import type { WorkloadShape } from '../workload/presets.js';
 import { SyntheticWorkload } from '../workload/synthetic.js';
 import { ExitCode, type ExitCodeValue, HarperReplayError } from './errors.js';
@@ -48,57 +50,44 @@ export interface SynthRunOptions {
   log?: (message: string) => void;
   /** Called once the target is known (tests use it to find the embedded node). */
   onTarget?: (target: ResolvedTarget) => void;
+  /** --threshold expressions (already validated by parseThreshold). */
+  thresholds?: string[];
+  /** Stalls shorter than this are not episodes (ms). */
+  pauseThresholdMs?: number;
+  /** A probe unanswered for this long means the target's event loop is blocked (ms). */
+  blockedAfterMs?: number;
+  /** Memory baseline window before the first frame (ms). */
+  baselineMs?: number;
+  /** system_information sampling interval (ms). */
+  sysinfoIntervalMs?: number;
 }
 
-export interface SynthResult {
-  outcome: 'complete' | 'incomplete' | 'interrupted' | 'failed';
-  exitCode: ExitCodeValue;
-  error?: string;
-  workload: SynthRunOptions['workload'] & { totalRecords: number; toolNodeName: string };
-  target: {
-    embedded: boolean;
-    nodeName: string | null;
-    operationsUrl: string | null;
-    replicationUrl: string | null;
-    via: 'peer' | 'push';
-    database: string;
-    table: string;
-    /** Embedded node only: its process id and root dir (gone after the run unless --keep-node). */
-    pid?: number;
-    rootDir?: string;
-  };
-  sent: RunCollector['sent'];
-  committed: RunCollector['committed'] & { allFrames: boolean };
-  verify: {
-    skipped: boolean;
-    expectedRecords: number;
-    targetRecords: number | null;
-    preexisting: number | null;
-    ok: boolean | null;
-  };
-  timing: {
-    durationMs: number;
-    sendMs: number | null;
-    commitMs: number | null;
-    sendRecordsPerSec: number | null;
-    sendMBPerSec: number | null;
-    commitRecordsPerSec: number | null;
-  };
-  flow: RunCollector['drain'];
-  reconnects: number;
-  cluster: { otherMembers: string[] };
-  cleanup: { removedFromTarget: boolean | null; targetStopped: boolean };
-  warnings: string[];
-}
+export type SynthResult = RunResult;
+
+const TOOL_VERSION = '0.1.0';
 
 export async function runSynth(options: SynthRunOptions): Promise<SynthResult> {
   const bus = options.bus ?? new MetricsBus();
-  const collector = new RunCollector();
-  bus.subscribe(collector.sink);
+  const builder = new ResultBuilder();
+  bus.subscribe(builder.sink);
   const log = options.log ?? (() => {});
-  const startedAt = Date.now();
   const toolNodeName = `harper-replay-${randomBytes(4).toString('hex')}`;
   const shape = options.workload;
+  bus.emit({
+    type: 'run-meta',
+    meta: {
+      command: 'synth',
+      toolVersion: TOOL_VERSION,
+      toolNodeName,
+      via: options.via,
+      database: options.database,
+      table: options.table,
+      workload: { ...shape, ...(options.rate ? { rate: options.rate } : {}) },
+      thresholds: options.thresholds ?? [],
+      pauseThresholdMs: options.pauseThresholdMs ?? 50,
+      blockedAfterMs: options.blockedAfterMs ?? 500,
+    },
+  });
   const workload = new SyntheticWorkload({
     frames: shape.frames,
     recordsPerFrame: shape.recordsPerFrame,
@@ -114,18 +103,17 @@ export async function runSynth(options: SynthRunOptions): Promise<SynthResult> {
   const tracker = new AckTracker(workload.frameCount, (index) => workload.sequenceId(index));
 
   let target: ResolvedTarget | undefined;
-  let session: (ChannelProvider & { otherMembers?: Set<string>; registered?: boolean }) | undefined;
-  let outcome: SynthResult['outcome'] = 'complete';
+  let session: (ChannelProvider & { registered?: boolean }) | undefined;
+  let samplers: TargetSamplers | undefined;
+  let outcome: RunOutcome = 'complete';
   let exitCode: ExitCodeValue = ExitCode.OK;
   let error: string | undefined;
-  const verify: SynthResult['verify'] = {
-    skipped: !options.verify,
-    expectedRecords: workload.totalRecords,
-    targetRecords: null,
-    preexisting: null,
-    ok: null,
-  };
-  const cleanup: SynthResult['cleanup'] = { removedFromTarget: null, targetStopped: false };
+  const cleanup: CleanupReport = { removedFromTarget: null, targetStopped: false };
+  // Aborts the stream when the user interrupts or the local target process dies.
+  const stop = new AbortController();
+  const onUserAbort = () => stop.abort();
+  options.signal.addEventListener('abort', onUserAbort, { once: true });
+  let targetDied = false;
 
   try {
     bus.emit({ type: 'phase', phase: 'starting-target' });
@@ -137,22 +125,48 @@ export async function runSynth(options: SynthRunOptions): Promise<SynthResult> {
 
     bus.emit({ type: 'phase', phase: 'preparing' });
     await ensureTable(target, options.database, options.table);
-    if (options.verify) verify.preexisting = await countIds(target, options, workload.totalRecords);
-    if (verify.preexisting) {
+    const preexisting = options.verify ? await countIds(target, options, workload.totalRecords) : 0;
+    if (preexisting) {
       bus.emit({
         type: 'warning',
-        message: `${options.database}.${options.table} already holds ${verify.preexisting} of ids 1…${workload.totalRecords}: verification cannot tell them from this run's records`,
+        message: `${options.database}.${options.table} already holds ${preexisting} of ids 1…${workload.totalRecords}: verification cannot tell them from this run's records`,
       });
     }
     warnOversizedFrames(workload, options, bus);
     throwIfAborted(options.signal);
 
+    samplers = new TargetSamplers({
+      bus,
+      client: target.client,
+      pid: target.pid,
+      logFile: target.embedded?.logFile,
+      sysinfoIntervalMs: options.sysinfoIntervalMs,
+      toolBuffered: (socketId) => sockets.get(socketId)?.sender.queuedBytes ?? 0,
+    });
+    const sockets = new Map<number, ReplicationSocket>();
+    bus.subscribe((event) => {
+      if (event.type === 'connection' && event.event === 'closed') sockets.delete(event.socketId);
+    });
+    await samplers.start();
+    samplers.targetExited.then(() => {
+      targetDied = true;
+      stop.abort();
+    });
+    const baselineUntil = Date.now() + (options.baselineMs ?? 1000);
     bus.emit({
       type: 'run-start',
       frames: workload.frameCount,
       records: workload.totalRecords,
-      via: options.via,
-      target: target.nodeName,
+      target: {
+        nodeName: target.nodeName,
+        operationsUrl: target.operationsUrl,
+        replicationUrl: target.replicationUrl,
+        embedded: target.embedded !== undefined,
+        local: target.pid !== undefined,
+        ...(target.pid !== undefined ? { pid: target.pid } : {}),
+        ...(target.embedded ? { rootDir: target.embedded.baseDir } : {}),
+        ...(target.loggingLevel ? { loggingLevel: target.loggingLevel } : {}),
+      },
     });
     if (options.via === 'peer') {
       const peer = new PeerSession({
@@ -181,14 +195,21 @@ export async function runSynth(options: SynthRunOptions): Promise<SynthResult> {
         bus,
       });
     }
-    await stream(session, workload, tracker, bus, options, log);
+    // A baseline of the target's memory before the first frame.
+    const baselineLeft = baselineUntil - Date.now();
+    if (baselineLeft > 0) await sleep(baselineLeft, stop.signal);
+    await stream(session, workload, tracker, bus, { ...options, signal: stop.signal }, log, sockets);
     if (!tracker.complete) {
       outcome = 'incomplete';
       exitCode = ExitCode.VERIFY_FAILED;
       error = `${tracker.committedFrames} of ${workload.frameCount} frames committed`;
     }
   } catch (caught) {
-    if (caught instanceof AbortedError || options.signal.aborted) {
+    if (targetDied) {
+      outcome = 'failed';
+      exitCode = ExitCode.ERROR;
+      error = `the target process (pid ${target?.pid}) exited mid-run; ${tracker.committedFrames} of ${workload.frameCount} frames committed — resume point: frame ${tracker.committedFrames}`;
+    } else if (caught instanceof AbortedError || options.signal.aborted) {
       outcome = 'interrupted';
       exitCode = ExitCode.INTERRUPTED;
       error = 'interrupted';
@@ -204,19 +225,22 @@ export async function runSynth(options: SynthRunOptions): Promise<SynthResult> {
   if (target && options.verify && outcome !== 'failed') {
     bus.emit({ type: 'phase', phase: 'verifying' });
     try {
-      verify.targetRecords = await countIds(target, options, workload.totalRecords);
-      verify.ok = verify.targetRecords === workload.totalRecords;
-      if (!verify.ok && exitCode === ExitCode.OK) {
+      const targetRecords = await countIds(target, options, workload.totalRecords);
+      const ok = targetRecords === workload.totalRecords;
+      bus.emit({ type: 'verify', expectedRecords: workload.totalRecords, targetRecords, ok });
+      if (!ok && exitCode === ExitCode.OK) {
         outcome = 'incomplete';
         exitCode = ExitCode.VERIFY_FAILED;
-        error = `target holds ${verify.targetRecords} of ${workload.totalRecords} records`;
+        error = `target holds ${targetRecords} of ${workload.totalRecords} records`;
       }
     } catch (caught) {
       bus.emit({ type: 'warning', message: `verification failed: ${(caught as Error).message}` });
+      bus.emit({ type: 'verify', expectedRecords: workload.totalRecords, targetRecords: null, ok: null });
     }
   }
 
   bus.emit({ type: 'phase', phase: 'cleaning-up' });
+  await samplers?.stop();
   if (session) {
     await session.close();
     if (session.registered !== undefined) cleanup.removedFromTarget = !session.registered;
@@ -225,47 +249,10 @@ export async function runSynth(options: SynthRunOptions): Promise<SynthResult> {
     await target.stop();
     cleanup.targetStopped = target.embedded !== undefined;
   }
+  options.signal.removeEventListener('abort', onUserAbort);
+  bus.emit({ type: 'run-end', outcome, exitCode, ...(error ? { error } : {}), cleanup });
   bus.emit({ type: 'phase', phase: 'done' });
-
-  const committed = collector.committed;
-  const sendMs =
-    collector.firstSendAt && collector.lastSendAt ? collector.lastSendAt - collector.firstSendAt : null;
-  const commitMs =
-    collector.firstSendAt && collector.lastCommitAt ? collector.lastCommitAt - collector.firstSendAt : null;
-  const perSec = (count: number, ms: number | null) =>
-    ms && ms > 0 ? Math.round((count * 1000) / ms) : null;
-  return {
-    outcome,
-    exitCode,
-    ...(error ? { error } : {}),
-    workload: { ...shape, totalRecords: workload.totalRecords, toolNodeName },
-    target: {
-      embedded: target?.embedded !== undefined || !options.target.url,
-      nodeName: target?.nodeName ?? null,
-      operationsUrl: target?.operationsUrl ?? options.target.url ?? null,
-      replicationUrl: target?.replicationUrl ?? null,
-      via: options.via,
-      database: options.database,
-      table: options.table,
-      ...(target?.embedded ? { pid: target.embedded.pid, rootDir: target.embedded.baseDir } : {}),
-    },
-    sent: collector.sent,
-    committed: { ...committed, allFrames: tracker.complete },
-    verify,
-    timing: {
-      durationMs: Date.now() - startedAt,
-      sendMs,
-      commitMs,
-      sendRecordsPerSec: perSec(collector.sent.records, sendMs),
-      sendMBPerSec: sendMs && sendMs > 0 ? round((collector.sent.bytes / 1e6 / sendMs) * 1000, 2) : null,
-      commitRecordsPerSec: perSec(committed.records, commitMs),
-    },
-    flow: collector.drain,
-    reconnects: collector.resumes,
-    cluster: { otherMembers: [...(session?.otherMembers ?? [])] },
-    cleanup,
-    warnings: collector.warnings,
-  };
+  return builder.build();
 }
 
 /** The stream loop: a channel, stream from its start point, wait for acks; on a drop, the next channel resumes. */
@@ -276,9 +263,9 @@ async function stream(
   bus: MetricsBus,
   options: SynthRunOptions,
   log: (message: string) => void,
+  sockets: Map<number, ReplicationSocket>,
 ): Promise<void> {
   let attempt = 0;
-  let sentUpTo = 0;
   let lastClose: ConnectionClosedError | undefined;
   while (!tracker.complete) {
     if (attempt > options.maxReconnects) {
@@ -304,7 +291,14 @@ async function stream(
       });
       log(`reconnected: resuming at frame ${from} (target cursor ${channel.startTime})`);
     }
-    bus.emit({ type: 'connection', socketId: socket.id, event: 'streaming', startTime: channel.startTime });
+    sockets.set(socket.id, socket);
+    bus.emit({
+      type: 'connection',
+      socketId: socket.id,
+      event: 'streaming',
+      startTime: channel.startTime,
+      ...socket.ports,
+    });
     bus.emit({ type: 'phase', phase: 'streaming' });
     attempt++;
     trackAcks(socket, tracker, workload, bus);
@@ -318,7 +312,6 @@ async function stream(
       subscribedNames: channel.subscribedNames,
       rate: options.rate,
       signal: options.signal,
-      sentBefore: sentUpTo,
     }).catch((caught: unknown) => {
       if (caught instanceof ConnectionClosedError) return { sentUpTo: -1, aborted: false };
       throw caught;
@@ -326,7 +319,6 @@ async function stream(
     const sent = await streaming;
     if (options.signal.aborted) throw new AbortedError();
     if (sent.sentUpTo >= 0) {
-      sentUpTo = Math.max(sentUpTo, sent.sentUpTo);
       bus.emit({ type: 'phase', phase: 'waiting-for-acks' });
       const waited = await waitForCommits(tracker, closed, options.ackTimeoutMs, options.signal);
       if (waited === 'aborted') throw new AbortedError();
@@ -433,11 +425,6 @@ function throwIfAborted(signal: AbortSignal): void {
 
 function basic(user: string, password: string): string {
   return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
-}
-
-function round(value: number, digits: number): number {
-  const factor = 10 ** digits;
-  return Math.round(value * factor) / factor;
 }
 
 export type { RunEvent };

@@ -24,6 +24,8 @@ export interface ResolvedTarget {
   /** Local process id when known (embedded): enables /proc sampling. */
   pid?: number;
   credentials?: Credentials;
+  /** logging.level (the target's own pause lines are debug-level in 4.7.29). */
+  loggingLevel?: string;
   stop(): Promise<void>;
 }
 
@@ -49,8 +51,13 @@ export async function resolveTarget(spec: TargetSpec): Promise<ResolvedTarget> {
     } catch (error) {
       throw targetError(error);
     }
+    const config = await node
+      .client()
+      .getConfiguration()
+      .catch(() => undefined);
     return {
       embedded: node,
+      loggingLevel: (config?.logging as { level?: string } | undefined)?.level,
       client: node.client(),
       nodeName: node.nodeName,
       operationsUrl: node.operationsUrl,
@@ -78,6 +85,7 @@ export async function resolveTarget(spec: TargetSpec): Promise<ResolvedTarget> {
       operationsUrl: client.url,
       replicationUrl: spec.replicationUrl ?? deriveReplicationUrl(spec.url, config),
       credentials: spec.credentials,
+      loggingLevel: (config.logging as { level?: string } | undefined)?.level,
       stop: async () => {},
     };
   } catch (error) {

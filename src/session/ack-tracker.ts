@@ -35,6 +35,11 @@ export class AckTracker {
     return Number.isFinite(this.highestAck) ? this.highestAck : undefined;
   }
 
+  /** Whether frame `index` was handed to a socket before (on this or an earlier connection). */
+  wasSent(index: number): boolean {
+    return this.sentAt[index]! > 0;
+  }
+
   markSent(index: number, at: number): void {
     this.sentAt[index] = at;
   }

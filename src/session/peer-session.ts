@@ -121,18 +121,28 @@ export class PeerSession implements ChannelProvider {
     }
   }
 
-  /** remove_node on the target (best effort, reported), then stop listening. */
-  async close(): Promise<void> {
+  /**
+   * remove_node on the target, then stop listening. A crash-looping target may not answer for a while (its only
+   * worker restarting), so this retries for a bounded time before it reports failure.
+   */
+  async close(retryForMs = 20_000): Promise<void> {
+    const deadline = Date.now() + retryForMs;
     try {
-      if (this.added) {
-        await this.options.client.removeNode(this.options.toolNodeName);
-        this.added = false;
+      while (this.added) {
+        try {
+          await this.options.client.removeNode(this.options.toolNodeName, 5_000);
+          this.added = false;
+        } catch (error) {
+          if (Date.now() >= deadline) {
+            this.options.bus.emit({
+              type: 'warning',
+              message: `remove_node ${this.options.toolNodeName} failed: ${(error as Error).message}; remove it by hand: {"operation":"remove_node","hostname":"${this.options.toolNodeName}"}`,
+            });
+            return;
+          }
+          await new Promise((resolve) => setTimeout(resolve, 500));
+        }
       }
-    } catch (error) {
-      this.options.bus.emit({
-        type: 'warning',
-        message: `remove_node ${this.options.toolNodeName} failed: ${(error as Error).message}`,
-      });
     } finally {
       await this.listener.close();
     }

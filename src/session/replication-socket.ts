@@ -9,7 +9,7 @@ import {
   decodeControlFrame,
   isControlFrame,
 } from '../protocol/control-frame.js';
-import { ConnectionClosedError, type DrainWait, FlowControlledSender } from './flow-control.js';
+import { ConnectionClosedError, type DrainWait, FlowControlledSender, socketOf } from './flow-control.js';
 
 type FrameOf<T extends ControlFrameType> = Extract<ControlFrame, { type: T }>;
 type Handler<T extends ControlFrameType> = (frame: FrameOf<T>) => void;
@@ -43,6 +43,12 @@ export class ReplicationSocket {
     ws.on('message', (data: Buffer, isBinary: boolean) => this.dispatch(data, isBinary));
     // Errors surface as a close (code 1006); keep the process alive.
     ws.on('error', () => {});
+  }
+
+  /** The tool's end of the TCP connection (for kernel queue sampling). */
+  get ports(): { localPort?: number; remotePort?: number } {
+    const socket = socketOf(this.ws);
+    return { localPort: socket?.localPort, remotePort: socket?.remotePort };
   }
 
   get isOpen(): boolean {

@@ -19,8 +19,6 @@ export interface StreamOptions {
   /** Frames per second; undefined = as fast as the target reads. */
   rate?: number;
   signal: AbortSignal;
-  /** Frames already sent on an earlier socket (their resend is flagged). */
-  sentBefore: number;
 }
 
 export interface StreamOutcome {
@@ -67,6 +65,7 @@ export async function streamFrames(options: StreamOptions): Promise<StreamOutcom
       if (signal.aborted) return { sentUpTo: index, aborted: true };
     }
     const frame = source.build(index);
+    const resent = tracker.wasSent(index);
     tracker.markSent(index, Date.now());
     await socket.send(frame.data);
     for (const chunk of frame.blobChunks) await socket.send(chunk);
@@ -78,7 +77,7 @@ export async function streamFrames(options: StreamOptions): Promise<StreamOutcom
       records: frame.records,
       blobs: frame.blobs,
       blobBytes: frame.blobBytes,
-      resent: index < options.sentBefore,
+      resent,
     });
   }
   return { sentUpTo: index, aborted: false };

@@ -272,8 +272,8 @@ export class OperationsClient {
     return this.call({ operation: 'add_node', ...request }, timeoutMs);
   }
 
-  removeNode(hostname: string): Promise<{ message: string }> {
-    return this.call({ operation: 'remove_node', hostname });
+  removeNode(hostname: string, timeoutMs?: number): Promise<{ message: string }> {
+    return this.call({ operation: 'remove_node', hostname }, timeoutMs);
   }
 
   readLog(options: ReadLogOptions = {}): Promise<LogEntry[]> {

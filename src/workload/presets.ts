@@ -8,6 +8,8 @@ export interface WorkloadShape {
   blobsPerFrame?: number;
   /** Settings of the embedded node this scenario needs (Harper env overrides). */
   nodeConfig?: Record<string, string>;
+  /** A sensible --max-reconnects for the scenario (a crash loop would otherwise go on). */
+  maxReconnects?: number;
 }
 
 export interface Preset extends WorkloadShape {
@@ -39,6 +41,17 @@ export const PRESETS: Record<string, Preset> = {
     recordsPerFrame: 20,
     recordSize: 256,
     blobSize: 50 * 1024,
+  },
+  'oom-crashloop': {
+    name: 'oom-crashloop',
+    description:
+      'the PR #147 incident: 3 frames × 100,000 records into a node whose workers have a 300 MB heap (THREADS_MAXHEAPMEMORY=300); the worker dies with ERR_WORKER_OUT_OF_MEMORY and reconnects',
+    frames: 3,
+    recordsPerFrame: 100_000,
+    recordSize: 256,
+    blobSize: 0,
+    nodeConfig: { THREADS_MAXHEAPMEMORY: '300' },
+    maxReconnects: 2,
   },
 };
 

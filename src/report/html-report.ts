@@ -1,0 +1,123 @@
+/**
+ * `--html FILE`: one self-contained page (no network: uPlot's script and styles are inlined) with the target's RSS
+ * and worker heap over time, sent and committed throughput, pause episodes shaded on the time axis, and the
+ * ack-latency distribution, above the same numbers as the text summary.
+ */
+import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { RunResult } from './result.js';
+import type { Series } from './series.js';
+import { formatRunSummary } from './text-summary.js';
+
+function uplotAssets(): { script: string; style: string } {
+  const require = createRequire(import.meta.url);
+  const dist = dirname(require.resolve('uplot'));
+  return {
+    script: readFileSync(join(dist, 'uPlot.iife.min.js'), 'utf8'),
+    style: readFileSync(join(dist, 'uPlot.min.css'), 'utf8'),
+  };
+}
+
+const escapeHtml = (text: string) =>
+  text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
+
+/** JSON safe to embed in a <script> element. */
+const embedJson = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c');
+
+export function renderHtmlReport(result: RunResult, series: Series): string {
+  const { script, style } = uplotAssets();
+  const data = {
+    series,
+    episodes: result.pauses.episodes.map((e) => ({
+      start: (e.startedAt - series.origin) / 1000,
+      end: (e.startedAt + e.durationMs - series.origin) / 1000,
+      cause: e.cause,
+    })),
+  };
+  const title = `harper-replay ${result.command} — ${result.outcome}`;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
+<style>${style}
+body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222;max-width:1100px}
+h1{font-size:20px} h2{font-size:16px;margin-top:28px} pre{background:#f6f6f6;padding:12px;overflow:auto;font-size:12px}
+.legend-note{color:#666;font-size:12px} .chart{margin:8px 0 16px}
+</style></head><body>
+<h1>${escapeHtml(title)}</h1>
+<p class="legend-note">Shaded: stall episodes (orange = flow control, target responsive; red = blocked, target unresponsive). Time axis: seconds since the target was ready.</p>
+<h2>Target memory</h2><div id="memory" class="chart"></div>
+<h2>Throughput (records per second)</h2><div id="throughput" class="chart"></div>
+<h2>Ack latency distribution</h2><div id="latency" class="chart"></div>
+<h2>Summary</h2><pre>${escapeHtml(formatRunSummary(result))}</pre>
+<script>${script}</script>
+<script>
+const DATA = ${embedJson(data)};
+(function () {
+  const s = DATA.series, bin = s.binMs / 1000, MiB = 1048576;
+  const width = Math.min(1050, document.body.clientWidth - 10);
+  const shade = (u) => {
+    const ctx = u.ctx;
+    for (const e of DATA.episodes) {
+      const x0 = u.valToPos(e.start, 'x', true), x1 = u.valToPos(e.end, 'x', true);
+      ctx.fillStyle = e.cause === 'blocked' ? 'rgba(220,40,40,0.18)' : 'rgba(255,160,0,0.22)';
+      ctx.fillRect(x0, u.bbox.top, Math.max(1, x1 - x0), u.bbox.height);
+    }
+  };
+  const hooks = { drawClear: [shade] };
+  // Memory: /proc RSS per bin, system_information RSS and worker heaps at their own times, on one x axis.
+  const times = new Set();
+  s.procRss.forEach((v, i) => { if (v !== null) times.add(+(i * bin).toFixed(3)); });
+  s.sysinfo.forEach((p) => times.add(+(p.t / 1000).toFixed(3)));
+  const xs = [...times].sort((a, b) => a - b);
+  const index = new Map(xs.map((x, i) => [x, i]));
+  const procCol = xs.map(() => null), siCol = xs.map(() => null);
+  s.procRss.forEach((v, i) => { if (v !== null) procCol[index.get(+(i * bin).toFixed(3))] = v / MiB; });
+  const threadIds = [...new Set(s.sysinfo.flatMap((p) => Object.keys(p.heap)))];
+  const heapCols = threadIds.map(() => xs.map(() => null));
+  s.sysinfo.forEach((p) => {
+    const i = index.get(+(p.t / 1000).toFixed(3));
+    if (p.rss !== null) siCol[i] = p.rss / MiB;
+    threadIds.forEach((id, k) => { if (p.heap[id] !== undefined) heapCols[k][i] = p.heap[id] / MiB; });
+  });
+  const colors = ['#1f77b4', '#2ca02c', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
+  new uPlot({
+    title: 'RSS and worker heap (MiB)', width, height: 300, hooks, scales: { x: { time: false } },
+    series: [{}, { label: 'RSS (/proc, 20 ms)', stroke: '#d62728', spanGaps: true },
+      { label: 'RSS (system_information)', stroke: '#ff7f0e', spanGaps: true, dash: [4, 4] },
+      ...threadIds.map((id, k) => ({ label: 'heap thread ' + id, stroke: colors[k % colors.length], spanGaps: true }))],
+    axes: [{ label: 's' }, { label: 'MiB' }],
+  }, [xs, procCol, siCol, ...heapCols], document.getElementById('memory'));
+  const n = Math.max(s.sentRecords.length, s.committedRecords.length);
+  const tx = Array.from({ length: n }, (_, i) => +(i * bin).toFixed(3));
+  const rate = (list) => tx.map((_, i) => (list[i] || 0) / bin);
+  new uPlot({
+    title: 'Sent and committed records/s', width, height: 260, hooks, scales: { x: { time: false } },
+    series: [{}, { label: 'sent', stroke: '#1f77b4', fill: 'rgba(31,119,180,0.1)' }, { label: 'committed', stroke: '#2ca02c' }],
+    axes: [{ label: 's' }, { label: 'records/s' }],
+  }, [tx, rate(s.sentRecords), rate(s.committedRecords)], document.getElementById('throughput'));
+  // Latency distribution: 30 equal-width buckets between the fastest and the slowest ack.
+  const lat = s.ackLatencies;
+  const lo = lat.length ? Math.min(...lat) : 0, hi = lat.length ? Math.max(...lat) : 1;
+  const width_ = Math.max((hi - lo) / 30, 0.001);
+  const bx = Array.from({ length: 30 }, (_, i) => +(lo + (i + 0.5) * width_).toFixed(3));
+  const by = bx.map(() => 0);
+  for (const v of lat) by[Math.min(29, Math.floor((v - lo) / width_))]++;
+  new uPlot({
+    title: 'Frames by ack latency (' + lat.length + ' frames)', width, height: 240,
+    scales: { x: { time: false } },
+    series: [{ label: 'ms' }, { label: 'frames', stroke: '#9467bd', fill: 'rgba(148,103,189,0.4)', paths: uPlot.paths.bars({ size: [0.9] }) }],
+    axes: [{ label: 'ack latency (ms)' }, { label: 'frames' }],
+  }, [bx, by], document.getElementById('latency'));
+  document.body.dataset.chartsDrawn = String(document.querySelectorAll('canvas').length);
+})();
+</script></body></html>
+`;
+}
+
+export async function writeHtmlReport(path: string, result: RunResult, series: Series): Promise<void> {
+  await writeFile(path, renderHtmlReport(result, series));
+}

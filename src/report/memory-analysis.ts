@@ -1,0 +1,105 @@
+/**
+ * Target memory over the run. The fast sampler (/proc every 20 ms, local targets) is the source of truth for peaks:
+ * system_information is answered by the thread that decodes frames and misses bursts while that thread is busy.
+ */
+import type { RunEvent } from './metrics-bus.js';
+
+export interface MemorySummary {
+  /** 'proc' (local pid, 20 ms) or 'system_information' (any target, ≤ 250 ms); 'none' without samples. */
+  sampler: 'proc' | 'system_information' | 'none';
+  baselineRss: number | null;
+  peakRss: number | null;
+  /** ms after the first frame was sent (negative: before). */
+  peakAtMs: number | null;
+  growthRss: number | null;
+  endRss: number | null;
+  /** The kernel's own high-water mark (VmHWM, reset at the start of the run): local targets only. */
+  kernelPeakRss: number | null;
+  samples: number;
+  slow: {
+    samples: number;
+    peakRss: number | null;
+    /** Highest heapUsed of any worker thread. */
+    peakThreadHeap: number | null;
+    /** Longest system_information answer (the target's event loop busy). */
+    maxLatencyMs: number | null;
+    /** How far below the fast sampler's peak the slow one's stayed: the burst it missed. */
+    missedPeak: number | null;
+  };
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+export class MemoryAnalysis {
+  private readonly baseline: number[] = [];
+  private readonly slowBaseline: number[] = [];
+  private firstSendAt?: number;
+  private samples = 0;
+  private peakRss?: number;
+  private peakAt?: number;
+  private endRss?: number;
+  private hwm?: number;
+  private slowSamples = 0;
+  private slowPeak?: number;
+  private slowPeakAt?: number;
+  private slowEnd?: number;
+  private threadHeap?: number;
+  private slowLatency?: number;
+
+  readonly sink = (event: RunEvent): void => {
+    if (event.type === 'frame-sent') this.firstSendAt ??= event.t;
+    if (event.type !== 'sample') return;
+    const sample = event.sample;
+    if (sample.kind === 'proc') {
+      this.samples++;
+      if (this.firstSendAt === undefined) this.baseline.push(sample.rss);
+      if (this.peakRss === undefined || sample.rss > this.peakRss) {
+        this.peakRss = sample.rss;
+        this.peakAt = event.t;
+      }
+      this.endRss = sample.rss;
+      this.hwm = Math.max(this.hwm ?? 0, sample.hwm);
+    } else if (sample.kind === 'sysinfo') {
+      this.slowSamples++;
+      this.slowLatency = Math.max(this.slowLatency ?? 0, sample.latencyMs);
+      for (const thread of sample.threads) {
+        if (thread.heapUsed !== undefined) this.threadHeap = Math.max(this.threadHeap ?? 0, thread.heapUsed);
+      }
+      if (sample.rss === null) return;
+      if (this.firstSendAt === undefined) this.slowBaseline.push(sample.rss);
+      if (this.slowPeak === undefined || sample.rss > this.slowPeak) {
+        this.slowPeak = sample.rss;
+        this.slowPeakAt = event.t;
+      }
+      this.slowEnd = sample.rss;
+    }
+  };
+
+  summary(): MemorySummary {
+    const fast = this.samples > 0;
+    const sampler = fast ? 'proc' : this.slowSamples > 0 ? 'system_information' : 'none';
+    const baseline = fast ? median(this.baseline) : median(this.slowBaseline);
+    const peak = fast ? this.peakRss : this.slowPeak;
+    const peakAt = fast ? this.peakAt : this.slowPeakAt;
+    return {
+      sampler,
+      baselineRss: baseline ?? null,
+      peakRss: peak ?? null,
+      peakAtMs: peakAt !== undefined && this.firstSendAt !== undefined ? peakAt - this.firstSendAt : null,
+      growthRss: peak !== undefined && baseline !== undefined ? peak - baseline : null,
+      endRss: (fast ? this.endRss : this.slowEnd) ?? null,
+      kernelPeakRss: this.hwm ?? null,
+      samples: this.samples,
+      slow: {
+        samples: this.slowSamples,
+        peakRss: this.slowPeak ?? null,
+        peakThreadHeap: this.threadHeap ?? null,
+        maxLatencyMs: this.slowLatency ?? null,
+        missedPeak:
+          fast && this.slowPeak !== undefined && this.peakRss !== undefined
+            ? Math.max(0, this.peakRss - this.slowPeak)
+            : null,
+      },
+    };
+  }
+}

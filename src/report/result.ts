@@ -1,0 +1,149 @@
+/**
+ * A run's result is a fold over its event stream: the same events give the same result, live or rebuilt from a
+ * samples file by `harper-replay report`.
+ */
+import { ExitCode } from '../run/errors.js';
+import { MemoryAnalysis, type MemorySummary } from './memory-analysis.js';
+import type { CleanupReport, RunEvent, RunMeta, RunOutcome, TargetInfo } from './metrics-bus.js';
+import { PauseAnalysis, type PauseSummary } from './pause-analysis.js';
+import { RunCollector } from './run-collector.js';
+import { evaluateThresholds, parseThreshold, type ThresholdVerdict } from './thresholds.js';
+import { WorkerAnalysis, type WorkerSummary } from './worker-analysis.js';
+
+export interface RunResult {
+  command: RunMeta['command'];
+  outcome: RunOutcome;
+  exitCode: number;
+  error?: string;
+  workload: RunMeta['workload'] & { totalRecords: number; toolNodeName: string };
+  target: Partial<TargetInfo> & { via: RunMeta['via']; database: string; table: string; embedded: boolean };
+  sent: RunCollector['sent'];
+  committed: RunCollector['committed'] & { allFrames: boolean };
+  verify: { skipped: boolean; expectedRecords: number; targetRecords: number | null; ok: boolean | null };
+  timing: {
+    startedAt: number | null;
+    durationMs: number;
+    sendMs: number | null;
+    commitMs: number | null;
+    sendRecordsPerSec: number | null;
+    sendMBPerSec: number | null;
+    commitRecordsPerSec: number | null;
+  };
+  flow: RunCollector['drain'];
+  pauses: PauseSummary;
+  memory: MemorySummary;
+  workers: WorkerSummary;
+  cluster: { otherMembers: string[] };
+  cleanup: CleanupReport;
+  thresholds: ThresholdVerdict[];
+  warnings: string[];
+}
+
+export class ResultBuilder {
+  private meta?: RunMeta;
+  private target?: TargetInfo;
+  private frames = 0;
+  private records = 0;
+  private verify?: Extract<RunEvent, { type: 'verify' }>;
+  private end?: Extract<RunEvent, { type: 'run-end' }>;
+  private firstEventAt?: number;
+  private lastEventAt?: number;
+  private readonly collector = new RunCollector();
+  private pauses?: PauseAnalysis;
+  private readonly memory = new MemoryAnalysis();
+  private readonly workers = new WorkerAnalysis();
+  private readonly pending: RunEvent[] = [];
+
+  readonly sink = (event: RunEvent): void => {
+    this.firstEventAt ??= event.t;
+    this.lastEventAt = event.t;
+    switch (event.type) {
+      case 'run-meta':
+        this.meta = event.meta;
+        this.pauses = new PauseAnalysis(event.meta.pauseThresholdMs, event.meta.blockedAfterMs);
+        for (const held of this.pending.splice(0)) this.pauses.sink(held);
+        break;
+      case 'run-start':
+        this.target = event.target;
+        this.frames = event.frames;
+        this.records = event.records;
+        break;
+      case 'verify':
+        this.verify = event;
+        break;
+      case 'run-end':
+        this.end = event;
+        break;
+      default:
+        break;
+    }
+    this.collector.sink(event);
+    this.memory.sink(event);
+    this.workers.sink(event);
+    if (this.pauses) this.pauses.sink(event);
+    else this.pending.push(event);
+  };
+
+  build(): RunResult {
+    const meta = this.meta;
+    if (!meta) throw new Error('no run-meta event: not a harper-replay run');
+    const collector = this.collector;
+    const committed = collector.committed;
+    const firstSend = collector.firstSendAt;
+    const sendMs = firstSend && collector.lastSendAt ? collector.lastSendAt - firstSend : null;
+    const commitMs = firstSend && collector.lastCommitAt ? collector.lastCommitAt - firstSend : null;
+    const perSec = (count: number, ms: number | null) =>
+      ms && ms > 0 ? Math.round((count * 1000) / ms) : null;
+    const end = this.end;
+    const totalRecords = this.records || meta.workload.frames * meta.workload.recordsPerFrame;
+    const frames = this.frames || meta.workload.frames;
+    const result: RunResult = {
+      command: meta.command,
+      outcome: end?.outcome ?? 'interrupted',
+      exitCode: end?.exitCode ?? ExitCode.INTERRUPTED,
+      ...(end?.error ? { error: end.error } : end ? {} : { error: 'the run ended without a run-end event' }),
+      workload: { ...meta.workload, totalRecords, toolNodeName: meta.toolNodeName },
+      target: {
+        ...this.target,
+        embedded: this.target?.embedded ?? false,
+        via: meta.via,
+        database: meta.database,
+        table: meta.table,
+      },
+      sent: collector.sent,
+      committed: { ...committed, allFrames: committed.frames >= frames },
+      verify: this.verify
+        ? {
+            skipped: false,
+            expectedRecords: this.verify.expectedRecords,
+            targetRecords: this.verify.targetRecords,
+            ok: this.verify.ok,
+          }
+        : { skipped: true, expectedRecords: totalRecords, targetRecords: null, ok: null },
+      timing: {
+        startedAt: this.firstEventAt ?? null,
+        durationMs: (this.lastEventAt ?? 0) - (this.firstEventAt ?? 0),
+        sendMs,
+        commitMs,
+        sendRecordsPerSec: perSec(collector.sent.records, sendMs),
+        sendMBPerSec:
+          sendMs && sendMs > 0 ? Math.round((collector.sent.bytes / 1e3 / sendMs) * 100) / 100 : null,
+        commitRecordsPerSec: perSec(committed.records, commitMs),
+      },
+      flow: collector.drain,
+      pauses: this.pauses!.summary(this.lastEventAt),
+      memory: this.memory.summary(),
+      workers: this.workers.summary(),
+      cluster: { otherMembers: collector.otherMembers },
+      cleanup: end?.cleanup ?? { removedFromTarget: null, targetStopped: false },
+      thresholds: [],
+      warnings: collector.warnings,
+    };
+    result.thresholds = evaluateThresholds(meta.thresholds.map(parseThreshold), result);
+    // A breach exits 99 (as k6 does) unless the run was interrupted: then 130 says more.
+    if (result.thresholds.some((t) => !t.ok) && result.exitCode !== ExitCode.INTERRUPTED) {
+      result.exitCode = ExitCode.THRESHOLD_BREACHED;
+    }
+    return result;
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * Time series for charts, folded from the event stream into fixed bins (memory stays bounded by run length / bin,
+ * not by frames or samples).
+ */
+import type { RunEvent } from './metrics-bus.js';
+
+export interface Series {
+  /** Epoch ms of bin 0. */
+  origin: number;
+  binMs: number;
+  /** Per bin: max target RSS from /proc (bytes), or null. */
+  procRss: Array<number | null>;
+  /** system_information answers: time (ms from origin), RSS, and worker heap by thread id. */
+  sysinfo: Array<{ t: number; rss: number | null; heap: Record<string, number> }>;
+  /** Per bin: records sent and committed. */
+  sentRecords: number[];
+  committedRecords: number[];
+  /** Ack latencies (ms) of every committed frame. */
+  ackLatencies: number[];
+  /** When the first frame was sent (ms from origin). */
+  firstSendMs: number | null;
+}
+
+export class SeriesCollector {
+  private origin?: number;
+  private firstSend?: number;
+  private readonly procRss: Array<number | null> = [];
+  private readonly sysinfo: Series['sysinfo'] = [];
+  private readonly sent: number[] = [];
+  private readonly committed: number[] = [];
+  private readonly latencies: number[] = [];
+
+  constructor(readonly binMs = 100) {}
+
+  private bin(t: number): number {
+    this.origin ??= t;
+    return Math.max(0, Math.floor((t - this.origin) / this.binMs));
+  }
+
+  private static add(list: number[], index: number, value: number): void {
+    while (list.length <= index) list.push(0);
+    list[index]! += value;
+  }
+
+  readonly sink = (event: RunEvent): void => {
+    // The time axis starts when the target is ready (run-start); nothing is sampled before.
+    if (event.type === 'run-start') this.origin ??= event.t;
+    if (this.origin === undefined) return;
+    if (event.type === 'frame-sent') {
+      this.firstSend ??= event.t;
+      SeriesCollector.add(this.sent, this.bin(event.t), event.records);
+    } else if (event.type === 'frame-committed') {
+      SeriesCollector.add(this.committed, this.bin(event.t), event.records);
+      if (Number.isFinite(event.latencyMs)) this.latencies.push(event.latencyMs);
+    } else if (event.type === 'sample') {
+      const sample = event.sample;
+      const index = this.bin(event.t);
+      if (sample.kind === 'proc') {
+        while (this.procRss.length <= index) this.procRss.push(null);
+        this.procRss[index] = Math.max(this.procRss[index] ?? 0, sample.rss);
+      } else if (sample.kind === 'sysinfo') {
+        const heap: Record<string, number> = {};
+        for (const thread of sample.threads)
+          if (thread.heapUsed !== undefined) heap[thread.threadId] = thread.heapUsed;
+        this.sysinfo.push({ t: event.t - this.origin!, rss: sample.rss, heap });
+      }
+    }
+  };
+
+  series(): Series {
+    const origin = this.origin ?? 0;
+    return {
+      origin,
+      binMs: this.binMs,
+      procRss: this.procRss,
+      sysinfo: this.sysinfo,
+      sentRecords: this.sent,
+      committedRecords: this.committed,
+      ackLatencies: this.latencies,
+      firstSendMs: this.firstSend === undefined ? null : this.firstSend - origin,
+    };
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * Pass/fail thresholds on a run's result, as k6 does: `metric op value`, e.g. `peakRss<1.5GiB`, `oomEvents==0`,
+ * `pausedMs<=2s`, `ackP99<500ms`. A breach makes the run exit 99 after every output is written. A threshold whose
+ * metric has no value (e.g. peakRss without any memory sample) is a breach too: the guarantee could not be checked.
+ */
+import { parseDuration, parseSize } from '../cli/units.js';
+
+export type MetricUnit = 'bytes' | 'ms' | 'count' | 'percent' | 'rate';
+
+export interface MetricSource {
+  memory: { peakRss: number | null; growthRss: number | null; endRss: number | null };
+  workers: { deaths: number; oomEvents: number; reconnects: number; logErrors: Record<string, unknown> };
+  pauses: { count: number; totalMs: number; longestMs: number; blockedMs: number; flowControlMs: number };
+  committed: {
+    frames: number;
+    records: number;
+    ackLatencyMs: { p50: number | null; p99: number | null; max: number | null };
+  };
+  sent: { frames: number; records: number };
+  timing: { durationMs: number; commitRecordsPerSec: number | null; sendRecordsPerSec: number | null };
+}
+
+interface MetricDefinition {
+  unit: MetricUnit;
+  description: string;
+  read: (r: MetricSource) => number | null;
+}
+
+const logErrorTotal = (r: MetricSource) =>
+  ['oom', 'uncaught', 'blobSaveFailed', 'replicationError'].reduce(
+    (sum, key) =>
+      sum + (typeof r.workers.logErrors[key] === 'number' ? (r.workers.logErrors[key] as number) : 0),
+    0,
+  );
+
+export const METRICS: Record<string, MetricDefinition> = {
+  peakRss: { unit: 'bytes', description: "target's peak RSS", read: (r) => r.memory.peakRss },
+  rssGrowth: { unit: 'bytes', description: 'peak RSS minus baseline', read: (r) => r.memory.growthRss },
+  endRss: { unit: 'bytes', description: "target's RSS at the end", read: (r) => r.memory.endRss },
+  oomEvents: {
+    unit: 'count',
+    description: 'ERR_WORKER_OUT_OF_MEMORY in the log',
+    read: (r) => r.workers.oomEvents,
+  },
+  workerDeaths: { unit: 'count', description: 'worker threads that died', read: (r) => r.workers.deaths },
+  reconnects: {
+    unit: 'count',
+    description: 'streams the target dropped and resumed',
+    read: (r) => r.workers.reconnects,
+  },
+  logErrors: {
+    unit: 'count',
+    description: 'OOM, uncaught, blob and replication errors in the log',
+    read: logErrorTotal,
+  },
+  pauses: { unit: 'count', description: 'stall episodes', read: (r) => r.pauses.count },
+  pausedMs: { unit: 'ms', description: 'total stalled time', read: (r) => r.pauses.totalMs },
+  longestPauseMs: { unit: 'ms', description: 'longest stall', read: (r) => r.pauses.longestMs },
+  blockedMs: {
+    unit: 'ms',
+    description: 'stalled time with the target unresponsive',
+    read: (r) => r.pauses.blockedMs,
+  },
+  flowControlMs: {
+    unit: 'ms',
+    description: 'stalled time with the target responsive',
+    read: (r) => r.pauses.flowControlMs,
+  },
+  ackP50: { unit: 'ms', description: 'ack latency p50', read: (r) => r.committed.ackLatencyMs.p50 },
+  ackP99: { unit: 'ms', description: 'ack latency p99', read: (r) => r.committed.ackLatencyMs.p99 },
+  ackMax: { unit: 'ms', description: 'ack latency max', read: (r) => r.committed.ackLatencyMs.max },
+  committedPct: {
+    unit: 'percent',
+    description: 'frames committed, % of frames sent',
+    read: (r) => (r.sent.frames ? (100 * r.committed.frames) / r.sent.frames : null),
+  },
+  committedRecords: { unit: 'count', description: 'records committed', read: (r) => r.committed.records },
+  recordsPerSec: {
+    unit: 'rate',
+    description: 'committed records per second',
+    read: (r) => r.timing.commitRecordsPerSec,
+  },
+  durationMs: { unit: 'ms', description: 'run duration', read: (r) => r.timing.durationMs },
+};
+
+const OPERATORS = ['<=', '>=', '==', '!=', '<', '>'] as const;
+type Operator = (typeof OPERATORS)[number];
+
+export interface Threshold {
+  expression: string;
+  metric: string;
+  operator: Operator;
+  limit: number;
+}
+
+export interface ThresholdVerdict extends Threshold {
+  value: number | null;
+  ok: boolean;
+}
+
+/** Parses `metric op value`; throws an Error naming what is wrong (bad usage). */
+export function parseThreshold(expression: string): Threshold {
+  const match = /^\s*([A-Za-z][A-Za-z0-9]*)\s*(<=|>=|==|!=|<|>)\s*(.+?)\s*$/.exec(expression);
+  if (!match)
+    throw new Error(`threshold "${expression}" is not "metric op value" (e.g. peakRss<1.5GiB, oomEvents==0)`);
+  const [, metric, operator, raw] = match as unknown as [string, string, Operator, string];
+  const definition = METRICS[metric];
+  if (!definition) {
+    throw new Error(
+      `threshold "${expression}": unknown metric "${metric}"; known: ${Object.keys(METRICS).join(', ')}`,
+    );
+  }
+  let limit: number;
+  try {
+    if (definition.unit === 'bytes') limit = parseSize(raw);
+    else if (definition.unit === 'ms') limit = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : parseDuration(raw);
+    else limit = Number(raw.replace(/%$/, ''));
+  } catch (error) {
+    throw new Error(`threshold "${expression}": ${(error as Error).message}`);
+  }
+  if (!Number.isFinite(limit)) throw new Error(`threshold "${expression}": "${raw}" is not a number`);
+  return { expression: expression.trim(), metric, operator, limit };
+}
+
+function compare(value: number, operator: Operator, limit: number): boolean {
+  switch (operator) {
+    case '<':
+      return value < limit;
+    case '<=':
+      return value <= limit;
+    case '>':
+      return value > limit;
+    case '>=':
+      return value >= limit;
+    case '==':
+      return value === limit;
+    case '!=':
+      return value !== limit;
+  }
+}
+
+export function evaluateThresholds(thresholds: Threshold[], result: MetricSource): ThresholdVerdict[] {
+  return thresholds.map((threshold) => {
+    const value = METRICS[threshold.metric]!.read(result);
+    return { ...threshold, value, ok: value !== null && compare(value, threshold.operator, threshold.limit) };
+  });
+}
+
+export function thresholdHelp(): string {
+  return Object.entries(METRICS)
+    .map(
+      ([name, m]) =>
+        `  ${name.padEnd(16)} ${m.description} (${m.unit === 'bytes' ? 'size: 1.5GiB, 300MB' : m.unit === 'ms' ? 'duration: 500ms, 2s' : m.unit})`,
+    )
+    .join('\n');
+}

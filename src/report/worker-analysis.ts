@@ -1,0 +1,99 @@
+/**
+ * Worker deaths, reconnects and errors: thread ids that disappear from system_information, OOMs and errors in the
+ * target's log, and the streams the target dropped and re-opened (with the cursor it resumed from).
+ */
+import type { LogMatchKind } from '../target/log-scan.js';
+import type { RunEvent } from './metrics-bus.js';
+
+export interface WorkerSummary {
+  /** Worker deaths: the larger of thread ids seen to disappear and OOM events in the log. */
+  deaths: number;
+  oomEvents: number;
+  /** Thread ids that disappeared from system_information. */
+  threadsGone: number[];
+  reconnects: number;
+  resumes: Array<{ at: number; startTime: number; fromFrame: number }>;
+  /** Loaded connections the target closed abnormally (1006 and friends), with their codes. */
+  droppedConnections: Array<{ at: number; code: number | null; reason: string }>;
+  logErrors: {
+    oom: number;
+    uncaught: number;
+    blobSaveFailed: number;
+    replicationError: number;
+    /** The first few matching log lines, as the target wrote them. */
+    first: Array<{ kind: LogMatchKind; at?: string; line: string }>;
+  };
+  targetExited: boolean;
+}
+
+export class WorkerAnalysis {
+  private readonly seen = new Set<number>();
+  private current = new Set<number>();
+  private readonly gone = new Set<number>();
+  private readonly resumes: WorkerSummary['resumes'] = [];
+  private readonly dropped: WorkerSummary['droppedConnections'] = [];
+  private readonly loaded = new Set<number>();
+  private readonly counts = { oom: 0, uncaught: 0, blobSaveFailed: 0, replicationError: 0 };
+  private readonly first: WorkerSummary['logErrors']['first'] = [];
+  private exited = false;
+
+  readonly sink = (event: RunEvent): void => {
+    switch (event.type) {
+      case 'sample':
+        if (event.sample.kind === 'sysinfo') this.onThreads(event.sample.threads.map((t) => t.threadId));
+        break;
+      case 'resume':
+        this.resumes.push({ at: event.t, startTime: event.startTime, fromFrame: event.fromFrame });
+        break;
+      case 'connection':
+        if (event.event === 'streaming') this.loaded.add(event.socketId);
+        if (event.event === 'closed' && this.loaded.has(event.socketId) && event.code !== 1000) {
+          this.dropped.push({ at: event.t, code: event.code ?? null, reason: event.reason ?? '' });
+        }
+        break;
+      case 'log-match': {
+        const key = {
+          oom: 'oom',
+          uncaught: 'uncaught',
+          'blob-save-failed': 'blobSaveFailed',
+          'replication-error': 'replicationError',
+        }[event.kind as string] as keyof typeof this.counts | undefined;
+        if (!key) break;
+        this.counts[key]++;
+        if (this.first.length < 10) {
+          this.first.push(
+            event.at
+              ? { kind: event.kind, at: event.at, line: event.line }
+              : { kind: event.kind, line: event.line },
+          );
+        }
+        break;
+      }
+      case 'target-exited':
+        this.exited = true;
+        break;
+      default:
+        break;
+    }
+  };
+
+  private onThreads(ids: number[]): void {
+    const now = new Set(ids);
+    for (const id of this.current) if (!now.has(id)) this.gone.add(id);
+    for (const id of ids) this.seen.add(id);
+    this.current = now;
+  }
+
+  summary(): WorkerSummary {
+    return {
+      deaths: Math.max(this.gone.size, this.counts.oom),
+      oomEvents: this.counts.oom,
+      threadsGone: [...this.gone],
+      reconnects: this.resumes.length,
+      resumes: this.resumes,
+      droppedConnections: this.dropped,
+      logErrors: { ...this.counts, first: this.first },
+      targetExited: this.exited,
+    };
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * What the target says about itself in its log: OOMs, uncaught exceptions, blob and replication errors, and its own
+ * back-pressure pause/resume lines (debug level in 4.7.29).
+ */
+import { open } from 'node:fs/promises';
+
+export type LogMatchKind = 'oom' | 'uncaught' | 'blob-save-failed' | 'replication-error' | 'pause' | 'resume';
+
+const PATTERNS: Array<[LogMatchKind, RegExp]> = [
+  ['oom', /ERR_WORKER_OUT_OF_MEMORY|JavaScript heap out of memory|reaching memory limit/],
+  ['uncaught', /uncaughtException|Uncaught exception/i],
+  ['blob-save-failed', /Blob save failed/],
+  ['replication-error', /Error handling incoming replication message/],
+  ['pause', /Commit backlog causing replication back-pressure/],
+  ['resume', /Replication resuming/],
+];
+
+export function classifyLogLine(line: string): LogMatchKind | undefined {
+  for (const [kind, pattern] of PATTERNS) if (pattern.test(line)) return kind;
+  return undefined;
+}
+
+export interface LogMatch {
+  kind: LogMatchKind;
+  /** The log line's own timestamp, when it has one. */
+  at?: string;
+  line: string;
+}
+
+const TIMESTAMP = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z)/;
+
+/**
+ * Splits log text into entries (an entry starts with an ISO timestamp; stack traces continue it) and classifies
+ * each entry once, by its whole text, so a multi-line error counts once.
+ */
+export function scanLogText(text: string): LogMatch[] {
+  const matches: LogMatch[] = [];
+  let entry: string[] = [];
+  const flush = () => {
+    if (!entry.length) return;
+    const kind = classifyLogLine(entry.join('\n'));
+    if (kind) {
+      const first = entry[0]!;
+      const at = TIMESTAMP.exec(first)?.[1];
+      matches.push(at ? { kind, at, line: first.slice(0, 300) } : { kind, line: first.slice(0, 300) });
+    }
+    entry = [];
+  };
+  for (const line of text.split('\n')) {
+    if (TIMESTAMP.test(line)) flush();
+    if (line.trim()) entry.push(line);
+  }
+  flush();
+  return matches;
+}
+
+/** A local log file read from a byte offset on: call `read()` as often as you like, it returns only new matches. */
+export class LogTail {
+  private offset: number | undefined;
+  private partial = '';
+
+  constructor(private readonly path: string) {}
+
+  /** Remembers the current end of the file: matches are counted from here. */
+  async mark(): Promise<void> {
+    this.offset = await size(this.path);
+  }
+
+  async read(): Promise<LogMatch[]> {
+    const handle = await open(this.path, 'r').catch(() => undefined);
+    if (!handle) return [];
+    try {
+      const { size: end } = await handle.stat();
+      const start = this.offset ?? 0;
+      if (end <= start) return [];
+      const buffer = Buffer.alloc(end - start);
+      await handle.read(buffer, 0, buffer.length, start);
+      this.offset = end;
+      const text = this.partial + buffer.toString('utf8');
+      const cut = text.lastIndexOf('\n');
+      this.partial = cut >= 0 ? text.slice(cut + 1) : text;
+      return scanLogText(cut >= 0 ? text.slice(0, cut) : '');
+    } finally {
+      await handle.close();
+    }
+  }
+}
+
+async function size(path: string): Promise<number> {
+  const handle = await open(path, 'r').catch(() => undefined);
+  if (!handle) return 0;
+  try {
+    return (await handle.stat()).size;
+  } finally {
+    await handle.close();
+  }
+}

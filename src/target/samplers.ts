@@ -1,0 +1,167 @@
+/**
+ * The target's samplers, each a sequential loop emitting `sample` events on the bus (a slow read never piles up):
+ *   proc     /proc/<pid>/status every 20 ms (local target): the source of truth for memory peaks
+ *   tcp      /proc/net/tcp every 25 ms (local target): kernel queues of both ends of the loaded connection
+ *   probe    a cheap operations-API call every 100 ms: is the target's event loop answering?
+ *   sysinfo  system_information (memory, threads) every 250 ms: any target; heap per thread, worker changes
+ * and, at the end, the target's log for OOMs, errors and its own pause lines.
+ */
+import type { MetricsBus, RunEvent } from '../report/metrics-bus.js';
+import { type LogMatch, LogTail, scanLogText } from './log-scan.js';
+import type { OperationsClient } from './operations-client.js';
+import { readProcMemory, resetPeakRss } from './proc-status.js';
+import { queuesOf, readTcpTables } from './tcp-table.js';
+
+export interface SamplerOptions {
+  bus: MetricsBus;
+  client: OperationsClient;
+  /** Local target process (embedded): enables proc and tcp sampling. */
+  pid?: number;
+  /** Local log file (embedded); otherwise the log is read with read_log. */
+  logFile?: string;
+  procIntervalMs?: number;
+  tcpIntervalMs?: number;
+  probeIntervalMs?: number;
+  sysinfoIntervalMs?: number;
+  /** Bytes the tool holds for a socket in user space (ws.bufferedAmount), by socket id. */
+  toolBuffered?: (socketId: number) => number;
+}
+
+export class TargetSamplers {
+  private running = false;
+  private readonly loops: Array<Promise<void>> = [];
+  private readonly log?: LogTail;
+  private startedAt = 0;
+  private watched?: { socketId: number; localPort: number; remotePort: number };
+  private unsubscribe?: () => void;
+  private exited = false;
+  private exitListeners: Array<() => void> = [];
+
+  constructor(private readonly options: SamplerOptions) {
+    if (options.logFile) this.log = new LogTail(options.logFile);
+  }
+
+  /** Resolves when the local target process disappears (never for a remote target). */
+  readonly targetExited = new Promise<void>((resolve) => this.exitListeners.push(resolve));
+
+  async start(): Promise<void> {
+    const { pid, bus } = this.options;
+    this.running = true;
+    this.startedAt = Date.now();
+    await this.log?.mark();
+    if (pid) await resetPeakRss(pid);
+    this.unsubscribe = bus.subscribe((event: RunEvent) => {
+      if (event.type === 'connection' && event.event === 'streaming' && event.localPort && event.remotePort) {
+        this.watched = { socketId: event.socketId, localPort: event.localPort, remotePort: event.remotePort };
+      }
+    });
+    if (pid) {
+      this.loop(this.options.procIntervalMs ?? 20, () => this.sampleProc(pid));
+      this.loop(this.options.tcpIntervalMs ?? 25, () => this.sampleTcp());
+    }
+    this.loop(this.options.probeIntervalMs ?? 100, () => this.probe());
+    this.loop(this.options.sysinfoIntervalMs ?? 250, () => this.sampleSysinfo());
+  }
+
+  /** Stops the loops (waiting for in-flight reads up to a bound) and scans the target's log. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.unsubscribe?.();
+    await Promise.race([
+      Promise.all(this.loops),
+      new Promise((resolve) => setTimeout(resolve, 3000).unref()),
+    ]);
+    for (const match of await this.readLog()) this.options.bus.emit({ type: 'log-match', ...match });
+  }
+
+  private loop(intervalMs: number, tick: () => Promise<void>): void {
+    this.loops.push(
+      (async () => {
+        while (this.running) {
+          const started = Date.now();
+          await tick().catch(() => {});
+          const wait = intervalMs - (Date.now() - started);
+          if (this.running && wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        }
+      })(),
+    );
+  }
+
+  private async sampleProc(pid: number): Promise<void> {
+    const memory = await readProcMemory(pid);
+    if (!memory) {
+      if (!this.exited) {
+        this.exited = true;
+        this.options.bus.emit({ type: 'target-exited', pid });
+        for (const listener of this.exitListeners) listener();
+      }
+      return;
+    }
+    this.options.bus.emit({ type: 'sample', sample: { kind: 'proc', ...memory } });
+  }
+
+  private async sampleTcp(): Promise<void> {
+    const watched = this.watched;
+    if (!watched) return;
+    const queues = queuesOf(await readTcpTables(), watched.localPort, watched.remotePort);
+    if (!queues) return;
+    const toolBuffered = this.options.toolBuffered?.(watched.socketId) ?? 0;
+    this.options.bus.emit({
+      type: 'sample',
+      sample: { kind: 'tcp', socketId: watched.socketId, ...queues, toolBuffered },
+    });
+  }
+
+  private async probe(): Promise<void> {
+    const requestedAt = Date.now();
+    let ok = true;
+    try {
+      await this.options.client.userInfo();
+    } catch {
+      ok = false;
+    }
+    this.options.bus.emit({
+      type: 'sample',
+      sample: { kind: 'probe', requestedAt, latencyMs: Date.now() - requestedAt, ok },
+    });
+    // A refused call returns at once: do not hammer a dead target.
+    if (!ok) await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+
+  private async sampleSysinfo(): Promise<void> {
+    const requestedAt = Date.now();
+    const info = await this.options.client.systemInformation(['memory', 'threads'], 60_000);
+    this.options.bus.emit({
+      type: 'sample',
+      sample: {
+        kind: 'sysinfo',
+        requestedAt,
+        latencyMs: Date.now() - requestedAt,
+        rss: info.memory?.rss ?? null,
+        heapUsed: info.memory?.heapUsed ?? null,
+        threads: (info.threads ?? []).map((thread) => ({
+          threadId: thread.threadId,
+          ...(thread.heapUsed !== undefined ? { heapUsed: thread.heapUsed } : {}),
+          ...(thread.utilization !== undefined ? { utilization: thread.utilization } : {}),
+        })),
+      },
+    });
+  }
+
+  private async readLog(): Promise<LogMatch[]> {
+    if (this.log) return this.log.read().catch(() => []);
+    try {
+      const entries = await this.options.client.readLog({
+        from: new Date(this.startedAt).toISOString(),
+        limit: 20_000,
+        order: 'asc',
+      });
+      return scanLogText(
+        entries.map((entry) => `${entry.timestamp} [${entry.level}] ${entry.message}`).join('\n'),
+      );
+    } catch {
+      return [];
+    }
+  }
+}

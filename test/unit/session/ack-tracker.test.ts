@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { AckTracker } from '../../../src/session/ack-tracker.js';
+
+/** Frame i has tail 100 + 10 i: 100, 110, …, 190. */
+const tail = (index: number): number => 100 + 10 * index;
+const tracker = (frames = 10): AckTracker => new AckTracker(frames, tail);
+
+describe('AckTracker', () => {
+  it('starts with nothing committed and no cursor', () => {
+    const t = tracker();
+    assert.equal(t.committedFrames, 0);
+    assert.equal(t.complete, false);
+    assert.equal(t.cursor, undefined);
+  });
+
+  it('an ack of frame 5 tail commits frames 0..5 at once (coalesced acks)', () => {
+    const t = tracker();
+    const committed = t.ack(tail(5), 1000);
+    assert.deepEqual(
+      committed.map((c) => c.index),
+      [0, 1, 2, 3, 4, 5],
+    );
+    assert.equal(t.committedFrames, 6);
+    assert.equal(t.cursor, 150);
+    assert.equal(t.complete, false);
+  });
+
+  it('ignores acks at or below the highest ack so far', () => {
+    const t = tracker();
+    t.ack(tail(5), 1000);
+    assert.deepEqual(t.ack(tail(3), 1001), []);
+    assert.deepEqual(t.ack(tail(5), 1002), []);
+    assert.equal(t.committedFrames, 6);
+    assert.equal(t.cursor, 150);
+  });
+
+  it('an ack between two tails commits only frames whose tail is ≤ the ack', () => {
+    const t = tracker();
+    t.ack(tail(1), 1);
+    assert.deepEqual(
+      t.ack(175, 2).map((c) => c.index),
+      [2, 3, 4, 5, 6, 7],
+    );
+    assert.equal(t.committedFrames, 8);
+    assert.equal(t.cursor, 175);
+    // An ack below the first tail commits nothing.
+    const fresh = tracker();
+    assert.deepEqual(fresh.ack(50, 1), []);
+    assert.equal(fresh.committedFrames, 0);
+  });
+
+  it('the last tail completes the stream; acks beyond it commit nothing more', () => {
+    const t = tracker(4);
+    assert.equal(t.ack(tail(3), 10).length, 4);
+    assert.equal(t.complete, true);
+    assert.deepEqual(t.ack(10_000, 11), []);
+    assert.equal(t.committedFrames, 4);
+    const beyond = tracker(4);
+    assert.deepEqual(
+      beyond.ack(10_000, 1).map((c) => c.index),
+      [0, 1, 2, 3],
+    );
+    assert.equal(beyond.complete, true);
+  });
+
+  it('firstAfter: startTime 0, a middle tail, between tails, beyond the end', () => {
+    const t = tracker();
+    assert.equal(t.firstAfter(0), 0);
+    assert.equal(t.firstAfter(99), 0);
+    assert.equal(t.firstAfter(100), 1);
+    assert.equal(t.firstAfter(tail(4)), 5);
+    assert.equal(t.firstAfter(tail(4) + 5), 5);
+    assert.equal(t.firstAfter(tail(9)), 10);
+    assert.equal(t.firstAfter(1e15), 10);
+    assert.equal(new AckTracker(0, tail).firstAfter(0), 0);
+  });
+
+  it('an empty stream is complete from the start', () => {
+    const t = new AckTracker(0, tail);
+    assert.equal(t.complete, true);
+    assert.deepEqual(t.ack(1, 1), []);
+  });
+
+  it('latency is measured from the last markSent; unsent frames have none', () => {
+    const t = tracker();
+    t.markSent(0, 1000);
+    t.markSent(1, 1005);
+    t.markSent(1, 1007); // resent: latency counts from the last send
+    assert.equal(t.wasSent(1), true);
+    assert.equal(t.wasSent(2), false);
+    assert.deepEqual(t.ack(tail(2), 1020), [
+      { index: 0, latencyMs: 20 },
+      { index: 1, latencyMs: 13 },
+      { index: 2 },
+    ]);
+  });
+
+  it('works with the float64 tails of real sequence ids', () => {
+    const base = 1795327117408.5;
+    const t = new AckTracker(3, (i) => base + i + 1);
+    assert.equal(t.firstAfter(base + 1), 1);
+    assert.deepEqual(
+      t.ack(base + 2, 0).map((c) => c.index),
+      [0, 1],
+    );
+    assert.equal(t.cursor, base + 2);
+  });
+});
