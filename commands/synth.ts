@@ -213,7 +213,10 @@ ${EXIT_CODE_HELP}`;
     const series = flags.html ? new SeriesCollector() : undefined;
     if (series) bus.subscribe(series.sink);
     const quiet = this.jsonEnabled();
-    const progress = flags.progress && !quiet && process.stdout.isTTY ? new ProgressReporter() : undefined;
+    const progress =
+      flags.progress && !quiet && process.stdout.isTTY
+        ? new ProgressReporter(options.blockedAfterMs, options.pauseThresholdMs)
+        : undefined;
     if (progress) bus.subscribe(progress.sink);
     const log = (message: string) => {
       if (!quiet && !progress) process.stderr.write(`${message}\n`);

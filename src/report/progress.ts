@@ -1,7 +1,13 @@
-/** Live progress on stderr (cli-progress): a sink on the metrics bus like any other reporter. */
+/**
+ * Live progress on stderr (cli-progress), a sink on the metrics bus like any other reporter: frames, records and
+ * bytes sent, committed %, the target's RSS (now / peak), and a STALLED marker with its likely cause while the
+ * target is not consuming.
+ */
 import cliProgress from 'cli-progress';
-import { formatBytes } from '../cli/units.js';
-import type { RunEvent, RunPhase } from './metrics-bus.js';
+import { formatBytes, formatMs } from '../cli/units.js';
+import type { RunEvent, RunPhase, Sample } from './metrics-bus.js';
+
+type TcpSample = Extract<Sample, { kind: 'tcp' }>;
 
 export class ProgressReporter {
   private readonly bar: cliProgress.SingleBar;
@@ -12,17 +18,26 @@ export class ProgressReporter {
   private committedFrames = 0;
   private totalFrames = 0;
   private phase: RunPhase = 'starting-target';
+  private rss?: number;
+  private peakRss?: number;
+  private previousTcp?: TcpSample;
+  private stalledSince?: number;
+  private stalledMs = 0;
+  private probeSentAt?: number;
 
-  constructor(stream: NodeJS.WriteStream = process.stderr) {
+  constructor(
+    private readonly blockedAfterMs = 500,
+    private readonly pauseThresholdMs = 50,
+    stream: NodeJS.WriteStream = process.stderr,
+  ) {
     this.bar = new cliProgress.SingleBar(
       {
         stream,
         format:
-          ' {bar} {percentage}% committed | sent {frames}/{total} frames, {records} records, {bytes} | {phase}',
+          ' {bar} {percentage}% committed | {frames}/{total} frames, {records} records, {bytes} sent | target RSS {rss} | {status}',
         hideCursor: true,
         clearOnComplete: false,
         fps: 5,
-        noTTYOutput: false,
       },
       cliProgress.Presets.shades_classic,
     );
@@ -32,7 +47,7 @@ export class ProgressReporter {
     switch (event.type) {
       case 'run-start':
         this.totalFrames = event.frames;
-        this.bar.start(event.frames, 0, this.payload());
+        this.bar.start(event.frames, 0, this.payload(event.t));
         this.started = true;
         return;
       case 'frame-sent':
@@ -43,6 +58,9 @@ export class ProgressReporter {
       case 'frame-committed':
         this.committedFrames++;
         break;
+      case 'sample':
+        this.onSample(event.sample, event.t);
+        break;
       case 'phase':
         this.phase = event.phase;
         if (event.phase === 'done') this.stop();
@@ -50,23 +68,63 @@ export class ProgressReporter {
       default:
         return;
     }
-    if (this.started) this.bar.update(this.committedFrames, this.payload());
+    if (this.started) this.bar.update(this.committedFrames, this.payload(event.t));
   };
 
-  private payload() {
+  private onSample(sample: Sample, t: number): void {
+    if (sample.kind === 'proc') {
+      this.rss = sample.rss;
+      this.peakRss = Math.max(this.peakRss ?? 0, sample.rss);
+    } else if (sample.kind === 'probe') {
+      // The next probe goes out right after this answer.
+      this.probeSentAt = t;
+    } else if (sample.kind === 'tcp') {
+      const previous = this.previousTcp;
+      this.previousTcp = sample;
+      const stalled =
+        previous !== undefined &&
+        sample.targetRxQueue > 0 &&
+        sample.targetRxQueue >= previous.targetRxQueue &&
+        sample.toolTxQueue >= previous.toolTxQueue &&
+        sample.toolBuffered >= previous.toolBuffered;
+      if (stalled) this.stalledSince ??= t;
+      else if (this.stalledSince !== undefined) {
+        const duration = t - this.stalledSince;
+        if (duration > this.pauseThresholdMs) this.stalledMs += duration;
+        this.stalledSince = undefined;
+      }
+    }
+  }
+
+  private status(now: number): string {
+    const stalledFor = this.stalledSince === undefined ? 0 : now - this.stalledSince;
+    const total = `stalled ${formatMs(this.stalledMs + (stalledFor > this.pauseThresholdMs ? stalledFor : 0))}`;
+    if (stalledFor > this.pauseThresholdMs) {
+      const unanswered = this.probeSentAt === undefined ? 0 : now - this.probeSentAt;
+      const cause = unanswered > this.blockedAfterMs ? 'target blocked' : 'flow control';
+      return `STALLED ${formatMs(stalledFor)} (${cause}) | ${total}`;
+    }
+    return `${this.phase} | ${total}`;
+  }
+
+  private payload(now: number) {
     return {
       frames: this.frames.toLocaleString('en-US'),
       total: this.totalFrames.toLocaleString('en-US'),
       records: this.records.toLocaleString('en-US'),
       bytes: formatBytes(this.bytes),
-      phase: this.phase,
+      rss:
+        this.rss === undefined
+          ? '–'
+          : `${formatBytes(this.rss)} / peak ${formatBytes(this.peakRss ?? this.rss)}`,
+      status: this.status(now),
     };
   }
 
   stop(): void {
     if (!this.started) return;
     this.started = false;
-    this.bar.update(this.committedFrames, this.payload());
+    this.bar.update(this.committedFrames, this.payload(Date.now()));
     this.bar.stop();
   }
 }

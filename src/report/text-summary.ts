@@ -1,6 +1,16 @@
 /** The human summary printed after a run (stdout). */
 import { formatBytes, formatCount, formatMs } from '../cli/units.js';
 import type { RunResult } from './result.js';
+import { METRICS } from './thresholds.js';
+
+function formatMetric(metric: string, value: number | null): string {
+  if (value === null) return 'no data';
+  const unit = METRICS[metric]?.unit;
+  if (unit === 'bytes') return formatBytes(value);
+  if (unit === 'ms') return formatMs(value);
+  if (unit === 'percent') return `${value.toFixed(1)} %`;
+  return formatCount(Math.round(value * 100) / 100);
+}
 
 const mib = (bytes: number | null | undefined) =>
   bytes === null || bytes === undefined ? '–' : formatBytes(bytes);
@@ -115,7 +125,7 @@ export function formatRunSummary(result: RunResult): string {
     section('thresholds');
     for (const t of result.thresholds) {
       lines.push(
-        `  ${t.ok ? '✓' : '✗'} ${t.expression.padEnd(28)} ${t.value === null ? 'no data' : formatCount(Math.round(t.value * 100) / 100)}`,
+        `  ${t.ok ? '✓' : '✗'} ${t.expression.padEnd(28)} ${formatMetric(t.metric, t.value)}`,
       );
     }
   }

@@ -1,0 +1,54 @@
+import { Args, Command, Flags } from '@oclif/core';
+import { writeHtmlReport } from '../src/report/html-report.js';
+import { readNdjson } from '../src/report/ndjson-sink.js';
+import { ResultBuilder, type RunResult } from '../src/report/result.js';
+import { SeriesCollector } from '../src/report/series.js';
+import { formatRunSummary } from '../src/report/text-summary.js';
+import { ExitCode } from '../src/run/errors.js';
+
+export default class Report extends Command {
+  static override summary = 'Rebuild the summary (and the HTML page) of a run from its --samples file.';
+
+  static override description =
+    `Reads the NDJSON a synth or replay run wrote with --samples and folds it exactly as the run did: the same summary, the same --json, the same threshold verdicts (exit 99 on a breach).`;
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> run.ndjson',
+    '<%= config.bin %> <%= command.id %> run.ndjson --html run.html',
+    '<%= config.bin %> <%= command.id %> run.ndjson --json | jq .pauses',
+  ];
+
+  static override enableJsonFlag = true;
+
+  static override args = {
+    samples: Args.string({ description: 'NDJSON samples file written by --samples', required: true }),
+  };
+
+  static override flags = {
+    html: Flags.string({ summary: 'Also write the self-contained HTML report.', helpValue: 'FILE' }),
+  };
+
+  async run(): Promise<RunResult> {
+    const { args, flags } = await this.parse(Report);
+    const builder = new ResultBuilder();
+    const series = new SeriesCollector();
+    let result: RunResult;
+    try {
+      for await (const event of readNdjson(args.samples)) {
+        builder.sink(event);
+        series.sink(event);
+      }
+      result = builder.build();
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      process.stderr.write(
+        `Error: ${code === 'ENOENT' ? `no such file: ${args.samples}` : (error as Error).message}\n`,
+      );
+      this.exit(ExitCode.USAGE);
+    }
+    if (flags.html) await writeHtmlReport(flags.html, result, series.series());
+    if (!this.jsonEnabled()) this.log(formatRunSummary(result));
+    process.exitCode = result.exitCode;
+    return result;
+  }
+}
