@@ -218,8 +218,9 @@ ${EXIT_CODE_HELP}`;
         ? new ProgressReporter(options.blockedAfterMs, options.pauseThresholdMs)
         : undefined;
     if (progress) bus.subscribe(progress.sink);
+    // Status lines go to stderr (stdout stays clean for the summary or --json), unless the progress bar owns it.
     const log = (message: string) => {
-      if (!quiet && !progress) process.stderr.write(`${message}\n`);
+      if (!progress) process.stderr.write(`${message}\n`);
     };
 
     const result = await interruptible(
@@ -236,7 +237,9 @@ ${EXIT_CODE_HELP}`;
     // A run that failed before sending anything has nothing to summarize: the error line says it all.
     const started = result.sent.frames > 0 || result.outcome !== 'failed';
     if (!quiet && started) this.log(formatRunSummary(result));
-    if (result.exitCode !== ExitCode.OK && !quiet) process.stderr.write(`Error: ${result.error}\n`);
+    if (result.error && result.exitCode !== ExitCode.OK) process.stderr.write(`Error: ${result.error}\n`);
+    const breached = result.thresholds.filter((t) => !t.ok).map((t) => t.expression);
+    if (breached.length) process.stderr.write(`Error: threshold breached: ${breached.join(', ')}\n`);
     for (const line of written) process.stderr.write(`${line}\n`);
     process.exitCode = result.exitCode;
     return result;

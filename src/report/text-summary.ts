@@ -124,9 +124,7 @@ export function formatRunSummary(result: RunResult): string {
   if (result.thresholds.length) {
     section('thresholds');
     for (const t of result.thresholds) {
-      lines.push(
-        `  ${t.ok ? '✓' : '✗'} ${t.expression.padEnd(28)} ${formatMetric(t.metric, t.value)}`,
-      );
+      lines.push(`  ${t.ok ? '✓' : '✗'} ${t.expression.padEnd(28)} ${formatMetric(t.metric, t.value)}`);
     }
   }
   lines.push('');

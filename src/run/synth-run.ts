@@ -113,7 +113,7 @@ export async function runSynth(options: SynthRunOptions): Promise<SynthResult> {
   const stop = new AbortController();
   const onUserAbort = () => stop.abort();
   options.signal.addEventListener('abort', onUserAbort, { once: true });
-  let targetDied = false;
+  let targetLost: string | undefined;
 
   try {
     bus.emit({ type: 'phase', phase: 'starting-target' });
@@ -121,7 +121,9 @@ export async function runSynth(options: SynthRunOptions): Promise<SynthResult> {
     target = await resolveTarget(options.target);
     options.onTarget?.(target);
     throwIfAborted(options.signal);
-    log(`target node ${target.nodeName} (${target.operationsUrl}), replication ${target.replicationUrl}`);
+    log(
+      `target node ${target.nodeName} (${target.pid ? `pid ${target.pid}, ` : ''}${target.operationsUrl}), replication ${target.replicationUrl}`,
+    );
 
     bus.emit({ type: 'phase', phase: 'preparing' });
     await ensureTable(target, options.database, options.table);
@@ -148,8 +150,8 @@ export async function runSynth(options: SynthRunOptions): Promise<SynthResult> {
       if (event.type === 'connection' && event.event === 'closed') sockets.delete(event.socketId);
     });
     await samplers.start();
-    samplers.targetExited.then(() => {
-      targetDied = true;
+    samplers.targetLost.then((reason) => {
+      targetLost = reason;
       stop.abort();
     });
     const baselineUntil = Date.now() + (options.baselineMs ?? 1000);
@@ -205,10 +207,10 @@ export async function runSynth(options: SynthRunOptions): Promise<SynthResult> {
       error = `${tracker.committedFrames} of ${workload.frameCount} frames committed`;
     }
   } catch (caught) {
-    if (targetDied) {
+    if (targetLost) {
       outcome = 'failed';
       exitCode = ExitCode.ERROR;
-      error = `the target process (pid ${target?.pid}) exited mid-run; ${tracker.committedFrames} of ${workload.frameCount} frames committed — resume point: frame ${tracker.committedFrames}`;
+      error = `${targetLost} mid-run; ${tracker.committedFrames} of ${workload.frameCount} frames committed (resume point: frame ${tracker.committedFrames})`;
     } else if (caught instanceof AbortedError || options.signal.aborted) {
       outcome = 'interrupted';
       exitCode = ExitCode.INTERRUPTED;
@@ -242,7 +244,8 @@ export async function runSynth(options: SynthRunOptions): Promise<SynthResult> {
   bus.emit({ type: 'phase', phase: 'cleaning-up' });
   await samplers?.stop();
   if (session) {
-    await session.close();
+    // A lost target cannot answer remove_node: one quick try, no retries.
+    await session.close(targetLost ? 0 : undefined);
     if (session.registered !== undefined) cleanup.removedFromTarget = !session.registered;
   }
   if (target) {

@@ -12,7 +12,8 @@ export interface DataChannel {
 /** Supplies data channels: the first one, and a new one after the previous closed (a reconnect). */
 export interface ChannelProvider {
   next(timeoutMs: number, signal: AbortSignal, resumeAfter?: number): Promise<DataChannel>;
-  close(): Promise<void>;
+  /** Ends the session; `retryForMs` bounds how long cleanup on the target may retry (0: one try). */
+  close(retryForMs?: number): Promise<void>;
 }
 
 export class ChannelTimeoutError extends Error {

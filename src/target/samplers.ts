@@ -8,7 +8,7 @@
  */
 import type { MetricsBus, RunEvent } from '../report/metrics-bus.js';
 import { type LogMatch, LogTail, scanLogText } from './log-scan.js';
-import type { OperationsClient } from './operations-client.js';
+import { OperationsApiError, type OperationsClient } from './operations-client.js';
 import { readProcMemory, resetPeakRss } from './proc-status.js';
 import { queuesOf, readTcpTables } from './tcp-table.js';
 
@@ -23,6 +23,8 @@ export interface SamplerOptions {
   tcpIntervalMs?: number;
   probeIntervalMs?: number;
   sysinfoIntervalMs?: number;
+  /** A target whose every probe fails for this long is lost (ms, default 10 s). */
+  lostAfterMs?: number;
   /** Bytes the tool holds for a socket in user space (ws.bufferedAmount), by socket id. */
   toolBuffered?: (socketId: number) => number;
 }
@@ -34,15 +36,25 @@ export class TargetSamplers {
   private startedAt = 0;
   private watched?: { socketId: number; localPort: number; remotePort: number };
   private unsubscribe?: () => void;
-  private exited = false;
-  private exitListeners: Array<() => void> = [];
+  private lost = false;
+  private lostListeners: Array<(reason: string) => void> = [];
+  private failingSince?: number;
 
   constructor(private readonly options: SamplerOptions) {
     if (options.logFile) this.log = new LogTail(options.logFile);
   }
 
-  /** Resolves when the local target process disappears (never for a remote target). */
-  readonly targetExited = new Promise<void>((resolve) => this.exitListeners.push(resolve));
+  /**
+   * Resolves (with the reason) when the target is gone: its local process disappeared, or its operations API has
+   * refused every probe for `lostAfterMs`.
+   */
+  readonly targetLost = new Promise<string>((resolve) => this.lostListeners.push(resolve));
+
+  private markLost(reason: string): void {
+    if (this.lost) return;
+    this.lost = true;
+    for (const listener of this.lostListeners) listener(reason);
+  }
 
   async start(): Promise<void> {
     const { pid, bus } = this.options;
@@ -91,10 +103,9 @@ export class TargetSamplers {
   private async sampleProc(pid: number): Promise<void> {
     const memory = await readProcMemory(pid);
     if (!memory) {
-      if (!this.exited) {
-        this.exited = true;
+      if (!this.lost) {
         this.options.bus.emit({ type: 'target-exited', pid });
-        for (const listener of this.exitListeners) listener();
+        this.markLost(`the target process (pid ${pid}) exited`);
       }
       return;
     }
@@ -116,17 +127,30 @@ export class TargetSamplers {
   private async probe(): Promise<void> {
     const requestedAt = Date.now();
     let ok = true;
+    let refused = false;
     try {
-      await this.options.client.userInfo();
-    } catch {
+      // A blocked event loop shows as a long answer, not a failure: the bound is generous.
+      await this.options.client.call({ operation: 'user_info' }, 60_000);
+    } catch (error) {
       ok = false;
+      refused = error instanceof OperationsApiError && (error.kind === 'refused' || error.kind === 'network');
     }
     this.options.bus.emit({
       type: 'sample',
       sample: { kind: 'probe', requestedAt, latencyMs: Date.now() - requestedAt, ok },
     });
+    if (!refused) {
+      this.failingSince = undefined;
+      if (ok) return;
+    } else {
+      this.failingSince ??= requestedAt;
+    }
+    const lostAfter = this.options.lostAfterMs ?? 10_000;
+    if (this.failingSince !== undefined && Date.now() - this.failingSince > lostAfter) {
+      this.markLost(`the target's operations API has not answered for ${Math.round(lostAfter / 1000)} s`);
+    }
     // A refused call returns at once: do not hammer a dead target.
-    if (!ok) await new Promise((resolve) => setTimeout(resolve, 200));
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
 
   private async sampleSysinfo(): Promise<void> {

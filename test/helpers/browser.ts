@@ -1,0 +1,65 @@
+/** Opens a page in the machine's Chromium (Debian's package; `.ci/run` installs it) and reports what it saw. */
+import { existsSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export interface PageCheck {
+  errors: string[];
+  canvases: number;
+  chartsDrawn: string | undefined;
+  /** How many canvas pixels are not blank, per canvas (a drawn chart has many). */
+  inkedPixels: number[];
+  title: string;
+}
+
+export async function openPage(url: string, screenshot?: string): Promise<PageCheck> {
+  if (!existsSync(CHROMIUM))
+    throw new Error(`no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1150, height: 1400 } });
+    const errors: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.push(message.text());
+    });
+    page.on('pageerror', (error) => errors.push(error.message));
+    page.on('requestfailed', (request) => errors.push(`request failed: ${request.url()}`));
+    await page.goto(url, { waitUntil: 'load' });
+    await page
+      .waitForFunction(() => document.body.dataset.chartsDrawn !== undefined, undefined, { timeout: 10_000 })
+      .catch(() => {});
+    const check = await page.evaluate(() => {
+      const canvases = [...document.querySelectorAll('canvas')];
+      const inked = canvases.map((canvas) => {
+        const context = canvas.getContext('2d');
+        if (!context) return 0;
+        const { data } = context.getImageData(0, 0, canvas.width, canvas.height);
+        let count = 0;
+        for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) count++;
+        return count;
+      });
+      return {
+        canvases: canvases.length,
+        chartsDrawn: document.body.dataset.chartsDrawn,
+        inkedPixels: inked,
+        title: document.title,
+      };
+    });
+    if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
+    return { errors, ...check };
+  } finally {
+    await browser.close();
+  }
+}
