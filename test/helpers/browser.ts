@@ -37,26 +37,22 @@ export async function openPage(url: string, screenshot?: string): Promise<PageCh
     page.on('pageerror', (error) => errors.push(error.message));
     page.on('requestfailed', (request) => errors.push(`request failed: ${request.url()}`));
     await page.goto(url, { waitUntil: 'load' });
+    // Browser-side code as strings: the project compiles without DOM typings.
     await page
-      .waitForFunction(() => document.body.dataset.chartsDrawn !== undefined, undefined, { timeout: 10_000 })
+      .waitForFunction('document.body.dataset.chartsDrawn !== undefined', undefined, { timeout: 10_000 })
       .catch(() => {});
-    const check = await page.evaluate(() => {
+    const check = (await page.evaluate(`(() => {
       const canvases = [...document.querySelectorAll('canvas')];
       const inked = canvases.map((canvas) => {
         const context = canvas.getContext('2d');
         if (!context) return 0;
         const { data } = context.getImageData(0, 0, canvas.width, canvas.height);
         let count = 0;
-        for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) count++;
+        for (let i = 3; i < data.length; i += 4) if (data[i] > 0) count++;
         return count;
       });
-      return {
-        canvases: canvases.length,
-        chartsDrawn: document.body.dataset.chartsDrawn,
-        inkedPixels: inked,
-        title: document.title,
-      };
-    });
+      return { canvases: canvases.length, chartsDrawn: document.body.dataset.chartsDrawn, inkedPixels: inked, title: document.title };
+    })()`)) as Omit<PageCheck, 'errors'>;
     if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
     return { errors, ...check };
   } finally {
