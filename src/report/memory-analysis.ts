@@ -13,7 +13,7 @@ export interface MemorySummary {
   peakAtMs: number | null;
   growthRss: number | null;
   endRss: number | null;
-  /** The kernel's own high-water mark (VmHWM, reset at the start of the run): local targets only. */
+  /** The kernel's own high-water mark (VmHWM, reset at the start of the run, read at the end of the load): local targets only. */
   kernelPeakRss: number | null;
   samples: number;
   slow: {
@@ -46,9 +46,15 @@ export class MemoryAnalysis {
   private threadHeap?: number;
   private slowLatency?: number;
 
+  private closed = false;
+
   readonly sink = (event: RunEvent): void => {
     if (event.type === 'frame-sent') this.firstSendAt ??= event.t;
-    if (event.type !== 'sample') return;
+    // The window ends when the run stops loading the target: verification reads every row (and maps LMDB pages
+    // into the target's RSS), which is not the workload's doing.
+    if (event.type === 'phase' && (event.phase === 'verifying' || event.phase === 'cleaning-up'))
+      this.closed = true;
+    if (event.type !== 'sample' || this.closed) return;
     const sample = event.sample;
     if (sample.kind === 'proc') {
       this.samples++;

@@ -129,6 +129,7 @@ export type RunPhase =
   | 'waiting-for-subscription'
   | 'streaming'
   | 'waiting-for-acks'
+  | 'settling'
   | 'verifying'
   | 'cleaning-up'
   | 'done';

@@ -58,6 +58,8 @@ export interface SynthRunOptions {
   blockedAfterMs?: number;
   /** Memory baseline window before the first frame (ms). */
   baselineMs?: number;
+  /** How long to keep sampling after the last ack, before verification (ms). */
+  settleMs?: number;
   /** system_information sampling interval (ms). */
   sysinfoIntervalMs?: number;
 }
@@ -201,6 +203,9 @@ export async function runSynth(options: SynthRunOptions): Promise<SynthResult> {
     const baselineLeft = baselineUntil - Date.now();
     if (baselineLeft > 0) await sleep(baselineLeft, stop.signal);
     await stream(session, workload, tracker, bus, { ...options, signal: stop.signal }, log, sockets);
+    // Keep sampling a little after the last ack: memory still moves once the commits are done.
+    bus.emit({ type: 'phase', phase: 'settling' });
+    await sleep(options.settleMs ?? 1000, stop.signal);
     if (!tracker.complete) {
       outcome = 'incomplete';
       exitCode = ExitCode.VERIFY_FAILED;

@@ -1,0 +1,114 @@
+/**
+ * What the target did, measured on real embedded harperdb 4.7.29 nodes (a fresh node per setting): OOM crash loops,
+ * the node's own pause lines, flow control versus a blocked event loop, and memory under two commit-backlog limits.
+ * One test at a time in this file: the measurements compete for the same two cores otherwise.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { RunResult } from '../../src/report/result.js';
+import { ExitCode } from '../../src/run/errors.js';
+import { runSynth, type SynthRunOptions } from '../../src/run/synth-run.js';
+import { runCli } from '../helpers/harper.js';
+
+const MiB = 2 ** 20;
+
+function embeddedRun(
+  frames: number,
+  recordsPerFrame: number,
+  config: Record<string, string> = {},
+): Promise<RunResult> {
+  const options: SynthRunOptions = {
+    target: { embedded: { config } },
+    via: 'peer',
+    listenHost: '127.0.0.1',
+    listenPort: 0,
+    database: 'data',
+    table: 'pressure',
+    workload: { frames, recordsPerFrame, recordSize: 256, blobSize: 0, seed: 5 },
+    maxReconnects: 2,
+    ackTimeoutMs: 120_000,
+    subscribeTimeoutMs: 30_000,
+    verify: true,
+    highWaterMark: 4 * MiB,
+    signal: new AbortController().signal,
+  };
+  return runSynth(options);
+}
+
+/** The fast sampler's peak must agree with the kernel's own high-water mark (VmHWM) within 5 %. */
+function assertPeakMatchesKernel(result: RunResult): void {
+  const { peakRss, kernelPeakRss } = result.memory;
+  assert.ok(peakRss && kernelPeakRss, 'both peaks measured');
+  assert.ok(peakRss <= kernelPeakRss, 'no sample can exceed the kernel peak');
+  assert.ok((kernelPeakRss - peakRss) / kernelPeakRss < 0.05, `sampled ${peakRss} vs VmHWM ${kernelPeakRss}`);
+}
+
+describe('backpressure, memory and worker deaths on harperdb 4.7.29', { concurrency: 1 }, () => {
+  it('oom-crashloop: OOM events and worker deaths are reported, and oomEvents==0 exits 99', async () => {
+    const run = await runCli(['synth', '--preset', 'oom-crashloop', '--threshold', 'oomEvents==0', '--json']);
+    assert.equal(run.code, ExitCode.THRESHOLD_BREACHED, run.stderr);
+    const result = JSON.parse(run.stdout) as RunResult;
+    assert.ok(result.workers.oomEvents >= 1, `OOM events: ${result.workers.oomEvents}`);
+    assert.ok(result.workers.deaths >= 1, `deaths: ${result.workers.deaths}`);
+    assert.ok(result.workers.droppedConnections.length >= 1, 'the target dropped the stream');
+    assert.ok(result.workers.reconnects >= 1, 'the target subscribed again after the worker restarted');
+    assert.match(result.workers.logErrors.first[0]!.line, /ERR_WORKER_OUT_OF_MEMORY/);
+    assert.deepEqual(
+      result.thresholds.map((t) => [t.expression, t.ok]),
+      [['oomEvents==0', false]],
+    );
+    assert.equal(result.committed.allFrames, false, 'the node never got through the backlog');
+  });
+
+  it('recordConcurrency=2 with debug logging: the node’s own pauses are counted, the stalls are flow control', async () => {
+    const result = await embeddedRun(100, 1000, {
+      REPLICATION_RECORDCONCURRENCY: '2',
+      LOGGING_LEVEL: 'debug',
+    });
+    assert.equal(result.outcome, 'complete', result.error);
+    assert.ok(
+      result.pauses.targetLogged !== null && result.pauses.targetLogged > 0,
+      `pause lines: ${result.pauses.targetLogged}`,
+    );
+    assert.ok(result.pauses.count > 0, 'stall episodes measured');
+    assert.ok(
+      result.pauses.flowControlMs > result.pauses.blockedMs,
+      `flow control ${result.pauses.flowControlMs} ms vs blocked ${result.pauses.blockedMs} ms`,
+    );
+    assertPeakMatchesKernel(result);
+  });
+
+  it('5 frames × 100,000 records at the default setting: the stalls are a blocked target', async () => {
+    const result = await embeddedRun(5, 100_000);
+    assert.equal(result.outcome, 'complete', result.error);
+    assert.equal(result.pauses.targetLogged, null, 'info-level log: the node says nothing about pauses');
+    assert.ok(
+      result.pauses.blockedMs > result.pauses.flowControlMs,
+      `blocked ${result.pauses.blockedMs} ms vs flow control ${result.pauses.flowControlMs} ms`,
+    );
+    const longest = result.pauses.episodes.reduce((a, b) => (b.durationMs > a.durationMs ? b : a));
+    assert.equal(longest.cause, 'blocked');
+    assert.ok(result.memory.slow.maxLatencyMs! > 2000, 'system_information went unanswered for seconds');
+    assertPeakMatchesKernel(result);
+  });
+
+  it('300 × 1,000: recordConcurrency=2 stalls and peaks visibly lower than the default', async () => {
+    const low = await embeddedRun(300, 1000, { REPLICATION_RECORDCONCURRENCY: '2' });
+    const standard = await embeddedRun(300, 1000);
+    for (const result of [low, standard]) {
+      assert.equal(result.outcome, 'complete', result.error);
+      assertPeakMatchesKernel(result);
+    }
+    assert.ok(low.pauses.count > 0, 'stall episodes reported');
+    const lowGrowth = low.memory.growthRss!;
+    const standardGrowth = standard.memory.growthRss!;
+    process.stdout.write(
+      `# rc=2: +${(lowGrowth / MiB).toFixed(0)} MiB, ${low.committed.acks} acks, ${low.pauses.count} stalls; rc=150: +${(standardGrowth / MiB).toFixed(0)} MiB, ${standard.committed.acks} acks, ${standard.pauses.count} stalls\n`,
+    );
+    assert.ok(
+      lowGrowth < standardGrowth * 0.85,
+      `rc=2 +${lowGrowth / MiB} MiB vs default +${standardGrowth / MiB} MiB`,
+    );
+    assert.ok(low.committed.acks > standard.committed.acks, 'the low limit acks more often');
+  });
+});
