@@ -20,7 +20,8 @@ function platform(name) {
 }
 
 const installed = (parent, dep) =>
-  (parent ? `${parent}/node_modules/${dep}` : `node_modules/${dep}`) in packages || `node_modules/${dep}` in packages;
+  (parent ? `${parent}/node_modules/${dep}` : `node_modules/${dep}`) in packages ||
+  `node_modules/${dep}` in packages;
 
 let added = 0;
 for (const [parent, meta] of Object.entries(packages)) {
@@ -37,7 +38,11 @@ for (const [parent, meta] of Object.entries(packages)) {
   }
   for (const [dep, spec] of Object.entries(meta.dependencies ?? {})) {
     if (!meta.optional || installed(parent, dep) || !/^(git\+|https?:\/\/|github:)/.test(spec)) continue;
-    packages[`node_modules/${dep}`] = { version: '0.0.0', resolved: `git+${spec.replace(/^git\+/, '')}`, optional: true };
+    packages[`node_modules/${dep}`] = {
+      version: '0.0.0',
+      resolved: `git+${spec.replace(/^git\+/, '')}`,
+      optional: true,
+    };
     added++;
   }
 }

@@ -197,6 +197,7 @@ ${EXIT_CODE_HELP}`;
         ackTimeoutMs: parseDuration(flags['ack-timeout']),
         subscribeTimeoutMs: parseDuration(flags['subscribe-timeout']),
         verify: flags.verify,
+        verbose: flags.verbose,
         highWaterMark: parseSize(flags['high-water-mark']),
         signal: new AbortController().signal,
       };
@@ -232,8 +233,6 @@ ${EXIT_CODE_HELP}`;
     );
     progress?.stop();
     const written = await this.writeOutputs(result, samples, flags.html, series);
-    if (result.error && flags.verbose && result.outcome === 'failed')
-      process.stderr.write(`${result.error}\n`);
     // A run that failed before sending anything has nothing to summarize: the error line says it all.
     const started = result.sent.frames > 0 || result.outcome !== 'failed';
     if (!quiet && started) this.log(formatRunSummary(result));

@@ -58,6 +58,8 @@ export interface SynthRunOptions {
   blockedAfterMs?: number;
   /** Memory baseline window before the first frame (ms). */
   baselineMs?: number;
+  /** Log the stack of an error that ends the run (--verbose). */
+  verbose?: boolean;
   /** How long to keep sampling after the last ack, before verification (ms). */
   settleMs?: number;
   /** system_information sampling interval (ms). */
@@ -222,6 +224,7 @@ export async function runSynth(options: SynthRunOptions): Promise<SynthResult> {
       error = 'interrupted';
     } else {
       const mapped = mapRunError(caught);
+      if (options.verbose && caught instanceof Error && caught.stack) log(caught.stack);
       outcome = mapped.exitCode === ExitCode.VERIFY_FAILED ? 'incomplete' : 'failed';
       exitCode = mapped.exitCode;
       error = mapped.message;
