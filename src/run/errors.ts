@@ -11,6 +11,8 @@ export const ExitCode = {
   UNREACHABLE: 4,
   /** The target refused the credentials. */
   AUTH_FAILED: 5,
+  /** An input file is not a valid capture (corrupt, wrong format); the message names the byte offset. */
+  BAD_INPUT: 6,
   /** A --threshold was breached (as k6 does). */
   THRESHOLD_BREACHED: 99,
   /** Stopped by SIGINT / SIGTERM; outputs were still written and the target cleaned up. */
@@ -26,6 +28,7 @@ export const EXIT_CODE_HELP = [
   '3    verification failed (frames not acknowledged or record count wrong)',
   '4    target unreachable (refused, timed out, embedded node did not start)',
   '5    authentication refused',
+  '6    bad input file (not a capture, or corrupt at the named byte offset)',
   '99   a --threshold was breached',
   '130  interrupted (Ctrl-C): partial results written, target cleaned up',
 ].join('\n');

@@ -22,7 +22,8 @@ export interface EmbeddedNodeOptions {
   /** Bound for SIGTERM before SIGKILL. */
   stopTimeoutMs?: number;
   nodeName?: string;
-  onLog?: (line: string) => void;
+  /** Admin credentials (default: random). Nodes of one test cluster share them so add_node works both ways. */
+  credentials?: Credentials;
 }
 
 export class EmbeddedNodeError extends Error {
@@ -99,7 +100,7 @@ export class EmbeddedNode implements EmbeddedNodeInfo {
     const node = new EmbeddedNode(
       options.nodeName ?? `hr-target-${randomBytes(3).toString('hex')}`,
       baseDir,
-      { user: 'hr_admin', password: randomBytes(18).toString('base64url') },
+      options.credentials ?? { user: 'hr_admin', password: randomBytes(18).toString('base64url') },
       { operations: operations!, http: http!, replication: replication!, mqtt: mqtt! },
       options,
     );

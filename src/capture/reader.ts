@@ -1,0 +1,173 @@
+/**
+ * Streaming capture reader: constant memory whatever the file size (one record at a time), every field checked
+ * before anything is allocated, problems named by byte offset. A torn tail (a capture killed mid-write) ends the
+ * stream with `truncated` set; everything before it is read. Corruption (a bad checksum, an unknown kind, a
+ * length past the bound) throws CaptureFormatError, after every good record before it was yielded.
+ */
+import { type FileHandle, open } from 'node:fs/promises';
+import { crc32 } from 'node:zlib';
+import {
+  CaptureFormatError,
+  type CaptureHeader,
+  type CaptureRecord,
+  DEFAULT_MAX_RECORD_LENGTH,
+  type DirectionValue,
+  FORMAT_VERSION,
+  isKnownKind,
+  MAGIC,
+  MAX_HEADER_LENGTH,
+  PREAMBLE_LENGTH,
+  RECORD_HEAD_LENGTH,
+  RECORD_TRAILER_LENGTH,
+  recordChecksum,
+} from './format.js';
+
+export interface ReadOptions {
+  /** Largest payload accepted (bytes). */
+  maxRecordLength?: number;
+}
+
+export interface CaptureStatus {
+  /** The file ended inside a record: everything before `truncatedAt` was read. */
+  truncated: boolean;
+  truncatedAt?: number;
+  /** Bytes of complete records (and preamble) read. */
+  bytesRead: number;
+  records: number;
+}
+
+/** Reads exactly `length` bytes at `position`; returns fewer only at the end of the file. */
+async function readAt(file: FileHandle, position: number, length: number): Promise<Buffer> {
+  const buffer = Buffer.allocUnsafe(length);
+  let filled = 0;
+  while (filled < length) {
+    const { bytesRead } = await file.read(buffer, filled, length - filled, position + filled);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  return filled === length ? buffer : buffer.subarray(0, filled);
+}
+
+export class CaptureReader {
+  readonly status: CaptureStatus = { truncated: false, bytesRead: 0, records: 0 };
+
+  private constructor(
+    readonly path: string,
+    private readonly file: FileHandle,
+    readonly header: CaptureHeader,
+    readonly size: number,
+    private readonly dataStart: number,
+    private readonly maxRecordLength: number,
+  ) {}
+
+  /** Opens a capture and validates its preamble and header. */
+  static async open(path: string, options: ReadOptions = {}): Promise<CaptureReader> {
+    const file = await open(path, 'r');
+    try {
+      const { size } = await file.stat();
+      const preamble = await readAt(file, 0, PREAMBLE_LENGTH);
+      if (preamble.length < MAGIC.length || !preamble.subarray(0, MAGIC.length).equals(MAGIC)) {
+        throw new CaptureFormatError('not a harper-replay capture (wrong magic)', 0);
+      }
+      if (preamble.length < PREAMBLE_LENGTH)
+        throw new CaptureFormatError('file ends inside the preamble', preamble.length);
+      const version = preamble.readUInt16BE(MAGIC.length);
+      if (version !== FORMAT_VERSION) {
+        throw new CaptureFormatError(
+          `capture format version ${version}; this tool reads version ${FORMAT_VERSION}`,
+          MAGIC.length,
+        );
+      }
+      const headerLength = preamble.readUInt32BE(MAGIC.length + 2);
+      if (headerLength > MAX_HEADER_LENGTH) {
+        throw new CaptureFormatError(
+          `header length ${headerLength} exceeds ${MAX_HEADER_LENGTH}`,
+          MAGIC.length + 2,
+        );
+      }
+      if (PREAMBLE_LENGTH + headerLength + 4 > size) {
+        throw new CaptureFormatError(
+          `header of ${headerLength} B runs past the end of the file (${size} B)`,
+          PREAMBLE_LENGTH,
+        );
+      }
+      const json = await readAt(file, PREAMBLE_LENGTH, headerLength + 4);
+      const expected = json.readUInt32BE(headerLength);
+      const body = json.subarray(0, headerLength);
+      if (crc32(body) !== expected)
+        throw new CaptureFormatError('header checksum mismatch', PREAMBLE_LENGTH + headerLength);
+      let header: CaptureHeader;
+      try {
+        header = JSON.parse(body.toString('utf8')) as CaptureHeader;
+      } catch {
+        throw new CaptureFormatError('header is not JSON', PREAMBLE_LENGTH);
+      }
+      if (typeof header !== 'object' || header === null || header.tool !== 'harper-replay') {
+        throw new CaptureFormatError('header is not a harper-replay capture header', PREAMBLE_LENGTH);
+      }
+      const dataStart = PREAMBLE_LENGTH + headerLength + 4;
+      return new CaptureReader(
+        path,
+        file,
+        header,
+        size,
+        dataStart,
+        options.maxRecordLength ?? DEFAULT_MAX_RECORD_LENGTH,
+      );
+    } catch (error) {
+      await file.close();
+      throw error;
+    }
+  }
+
+  /** Yields every record in order. Sets `status.truncated` instead of throwing on a torn tail. */
+  async *records(): AsyncGenerator<CaptureRecord> {
+    let position = this.dataStart;
+    this.status.bytesRead = position;
+    while (position < this.size) {
+      const head = await readAt(this.file, position, RECORD_HEAD_LENGTH);
+      if (head.length < RECORD_HEAD_LENGTH) return this.truncate(position);
+      const kind = head[0]!;
+      const direction = head[1]!;
+      if (!isKnownKind(kind)) throw new CaptureFormatError(`unknown record kind ${kind}`, position);
+      if (direction > 1) throw new CaptureFormatError(`unknown direction ${direction}`, position + 1);
+      const length = head.readUInt32BE(15);
+      if (length > this.maxRecordLength) {
+        throw new CaptureFormatError(
+          `record length ${length} exceeds the bound of ${this.maxRecordLength}`,
+          position + 15,
+        );
+      }
+      const end = position + RECORD_HEAD_LENGTH + length + RECORD_TRAILER_LENGTH;
+      if (end > this.size) return this.truncate(position);
+      const rest = await readAt(this.file, position + RECORD_HEAD_LENGTH, length + RECORD_TRAILER_LENGTH);
+      if (rest.length < length + RECORD_TRAILER_LENGTH) return this.truncate(position);
+      const payload = rest.subarray(0, length);
+      if (recordChecksum(head, payload) !== rest.readUInt32BE(length)) {
+        throw new CaptureFormatError('record checksum mismatch', position);
+      }
+      const timeUs = Number(head.readBigUInt64BE(6));
+      yield {
+        kind,
+        direction: direction as DirectionValue,
+        connection: head.readUInt32BE(2),
+        timeUs,
+        opcode: head[14]!,
+        payload,
+        offset: position,
+      };
+      position = end;
+      this.status.records++;
+      this.status.bytesRead = position;
+    }
+  }
+
+  private truncate(position: number): void {
+    this.status.truncated = true;
+    this.status.truncatedAt = position;
+  }
+
+  close(): Promise<void> {
+    return this.file.close();
+  }
+}

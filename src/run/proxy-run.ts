@@ -1,0 +1,179 @@
+/**
+ * One proxy capture: listen, forward, record both directions per connection, stop on --duration / --until-idle /
+ * Ctrl-C, finalize the file. Connections for the `system` database are forwarded but not recorded (user hashes,
+ * node credentials); `authorization` fields of recorded operation frames are blanked.
+ */
+import { type CaptureHeader, Direction, RecordKind, redactUrl } from '../capture/format.js';
+import { CaptureWriter } from '../capture/writer.js';
+import { Command } from '../protocol/codes.js';
+import { decodeControlFrame, encodeControl, isControlFrame } from '../protocol/control-frame.js';
+import { ReplicationProxy } from '../session/proxy.js';
+import { ExitCode, type ExitCodeValue } from './errors.js';
+
+export interface ProxyRunOptions {
+  listenHost: string;
+  listenPort: number;
+  upstream: string;
+  out: string;
+  durationMs?: number;
+  untilIdleMs?: number;
+  flushIntervalMs: number;
+  signal: AbortSignal;
+  log?: (message: string) => void;
+}
+
+export interface ProxyResult {
+  outcome: 'complete' | 'interrupted' | 'failed';
+  exitCode: ExitCodeValue;
+  error?: string;
+  file: string | null;
+  listen: string | null;
+  upstream: string;
+  connections: number;
+  recordedConnections: number;
+  messages: number;
+  stopReason: string;
+  durationMs: number;
+}
+
+/** Operation frames carry credentials (add_node_back's authorization): blank them before they reach the file. */
+export function redactOperationFrame(data: Buffer): Buffer {
+  if (!isControlFrame(data)) return data;
+  const code = data[1] === 0xcc ? data[2] : data[1];
+  if (code !== Command.OPERATION_REQUEST && code !== Command.OPERATION_RESPONSE) return data;
+  try {
+    const frame = decodeControlFrame(data);
+    const body =
+      frame.type === 'OPERATION_REQUEST'
+        ? frame.request
+        : frame.type === 'OPERATION_RESPONSE'
+          ? frame.response
+          : undefined;
+    if (
+      !body ||
+      !('authorization' in body) ||
+      body.authorization === null ||
+      body.authorization === undefined
+    )
+      return data;
+    return encodeControl(code, { ...body, authorization: '[redacted]' });
+  } catch {
+    return data;
+  }
+}
+
+export async function runProxyCapture(options: ProxyRunOptions): Promise<ProxyResult> {
+  const log = options.log ?? (() => {});
+  const startedAt = Date.now();
+  let writer: CaptureWriter | undefined;
+  let proxy: ReplicationProxy | undefined;
+  let listen: string | null = null;
+  let messages = 0;
+  let lastMessageAt = Date.now();
+  const databaseOf = new Map<number, string | null>();
+  let outcome: ProxyResult['outcome'] = 'complete';
+  let exitCode: ExitCodeValue = ExitCode.OK;
+  let error: string | undefined;
+  let stopReason = 'unknown';
+  const structures = new Map<string, { connection: number; tableId: number; tableName: string }>();
+  try {
+    const header: CaptureHeader = {
+      tool: 'harper-replay',
+      toolVersion: '0.1.0',
+      formatVersion: 1,
+      mode: 'proxy',
+      startedAtMs: startedAt,
+      startedAt: new Date(startedAt).toISOString(),
+      source: { url: redactUrl(options.upstream) },
+      tls: { used: options.upstream.startsWith('wss:') },
+    };
+    writer = await CaptureWriter.create(options.out, header, { flushIntervalMs: options.flushIntervalMs });
+    const w = writer;
+    proxy = new ReplicationProxy({
+      listenHost: options.listenHost,
+      listenPort: options.listenPort,
+      upstream: options.upstream,
+      onOpen: (id, info) => {
+        databaseOf.set(id, null);
+        w.event(RecordKind.OPEN, id, { role: 'proxy', ...info });
+      },
+      onMessage: (id, direction, data, opcode, at) => {
+        lastMessageAt = at;
+        // The receiver names the database in its first frame (NODE_NAME); system connections stay unrecorded.
+        if (databaseOf.get(id) === null && direction === 'to-source' && isControlFrame(data)) {
+          try {
+            const frame = decodeControlFrame(data);
+            if (frame.type === 'NODE_NAME') databaseOf.set(id, frame.database);
+          } catch {}
+        }
+        if (databaseOf.get(id) === 'system') return;
+        messages++;
+        if (isControlFrame(data) && data[2] === Command.TABLE_FIXED_STRUCTURE) {
+          try {
+            const frame = decodeControlFrame(data);
+            if (frame.type === 'TABLE_FIXED_STRUCTURE') {
+              structures.set(`${id}:${frame.tableId}`, {
+                connection: id,
+                tableId: frame.tableId,
+                tableName: frame.tableName,
+              });
+            }
+          } catch {}
+        }
+        const dir = direction === 'from-source' ? Direction.FROM_SOURCE : Direction.TO_SOURCE;
+        w.message(dir, id, redactOperationFrame(data), opcode, (at - w.startedAtMs) * 1000);
+        if (w.full) {
+          proxy?.pauseAll();
+          void w.drained().then(() => proxy?.resumeAll());
+        }
+      },
+      onClose: (id, side, code, reason) =>
+        w.event(RecordKind.CLOSE, id, { side, code, reason, database: databaseOf.get(id) ?? undefined }),
+      onError: (id, message) => log(`connection ${id}: ${message}`),
+    });
+    listen = await proxy.listen();
+    log(`proxy listening on ${listen} → ${redactUrl(options.upstream)}; recording into ${options.out}`);
+    for (;;) {
+      if (options.signal.aborted) {
+        stopReason = 'interrupted';
+        outcome = 'interrupted';
+        exitCode = ExitCode.INTERRUPTED;
+        error = 'interrupted';
+        break;
+      }
+      if (options.durationMs !== undefined && Date.now() - startedAt >= options.durationMs) {
+        stopReason = 'duration';
+        break;
+      }
+      if (
+        options.untilIdleMs !== undefined &&
+        messages > 0 &&
+        Date.now() - lastMessageAt >= options.untilIdleMs
+      ) {
+        stopReason = 'idle';
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  } catch (caught) {
+    outcome = 'failed';
+    exitCode = ExitCode.ERROR;
+    error = (caught as Error).message;
+    stopReason = 'error';
+  }
+  await proxy?.close();
+  await writer?.close({ endedAtMs: Date.now(), structures: [...structures.values()], reason: stopReason });
+  return {
+    outcome,
+    exitCode,
+    ...(error ? { error } : {}),
+    file: writer ? options.out : null,
+    listen,
+    upstream: redactUrl(options.upstream),
+    connections: proxy?.connections ?? 0,
+    recordedConnections: [...databaseOf.values()].filter((db) => db !== 'system').length,
+    messages,
+    stopReason,
+    durationMs: Date.now() - startedAt,
+  };
+}

@@ -1,0 +1,211 @@
+/**
+ * Capture, subscriber mode: the tool connects to a source node like a receiving peer (Basic auth, NODE_NAME,
+ * SUBSCRIPTION_REQUEST), records every message in both directions, acks committed transactions like a real
+ * receiver (unless told not to), and keeps the connection alive. Stopping is the caller's decision.
+ */
+import WebSocket from 'ws';
+import { PUSH_MODE_MAX_FRAME, SUBPROTOCOL } from '../protocol/codes.js';
+import {
+  type ControlFrame,
+  decodeControlFrame,
+  encodeCommittedUpdate,
+  encodeNodeName,
+  encodeSubscriptionRequest,
+  isControlFrame,
+  type SubscriptionEntry,
+  type TableDescription,
+} from '../protocol/control-frame.js';
+import { summarizeTxnFrame } from '../protocol/txn-frame.js';
+
+export interface SubscribeOptions {
+  url: string;
+  authorization?: string;
+  toolNodeName: string;
+  database: string;
+  /** Sender-local start time: 0 = full copy, else only writes after it. */
+  since: number;
+  tables?: string[];
+  excludeTables?: string[];
+  /** Other origins whose writes the source relays (its cluster peers). */
+  origins?: string[];
+  ack: boolean;
+  handshakeTimeoutMs?: number;
+  pingIntervalMs?: number;
+}
+
+export type SubscriberEvent =
+  | { type: 'open' }
+  | { type: 'message'; direction: 'from-source' | 'to-source'; data: Buffer; opcode: number; at: number }
+  | { type: 'close'; code: number; reason: string };
+
+export interface TxnSeen {
+  records: number;
+  bytes: number;
+  sequenceId?: number;
+}
+
+export class SubscribeError extends Error {
+  constructor(
+    message: string,
+    readonly kind: 'refused' | 'unauthorized' | 'rejected' | 'timeout',
+  ) {
+    super(message);
+    this.name = 'SubscribeError';
+  }
+}
+
+export class Subscriber {
+  private ws?: WebSocket;
+  private pinger?: NodeJS.Timeout;
+  sourceNodeName?: string;
+  sourceTables: TableDescription[] = [];
+  readonly closed: Promise<{ code: number; reason: string }>;
+  private resolveClosed!: (value: { code: number; reason: string }) => void;
+
+  constructor(
+    private readonly options: SubscribeOptions,
+    /** Every message and connection event, in order (the capture writer's input). */
+    private readonly onEvent: (event: SubscriberEvent) => void,
+    /** Each transaction frame from the source (progress and stop conditions). */
+    private readonly onTxn: (txn: TxnSeen) => void = () => {},
+  ) {
+    this.closed = new Promise((resolve) => {
+      this.resolveClosed = resolve;
+    });
+  }
+
+  /** Connects, names itself, waits for the source's name, subscribes. */
+  async start(): Promise<void> {
+    const { options } = this;
+    const timeout = options.handshakeTimeoutMs ?? 15_000;
+    const ws = new WebSocket(options.url, SUBPROTOCOL, {
+      headers: options.authorization ? { authorization: options.authorization } : {},
+      maxPayload: PUSH_MODE_MAX_FRAME,
+      perMessageDeflate: false,
+      handshakeTimeout: timeout,
+    });
+    this.ws = ws;
+    ws.on('error', () => {});
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', (error: Error & { code?: string }) =>
+        reject(
+          new SubscribeError(
+            `cannot open replication socket ${options.url}: ${error.message}`,
+            error.code === 'ECONNREFUSED' ? 'refused' : 'rejected',
+          ),
+        ),
+      );
+      ws.once('unexpected-response', (_request, response) =>
+        reject(
+          new SubscribeError(
+            `${options.url} refused the WebSocket upgrade (HTTP ${response.statusCode})`,
+            'rejected',
+          ),
+        ),
+      );
+    });
+    this.onEvent({ type: 'open' });
+    ws.on('close', (code: number, reason: Buffer) => {
+      clearInterval(this.pinger);
+      this.onEvent({ type: 'close', code, reason: reason.toString() });
+      this.resolveClosed({ code, reason: reason.toString() });
+    });
+    const named = new Promise<Extract<ControlFrame, { type: 'NODE_NAME' }>>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new SubscribeError(`no NODE_NAME answer within ${timeout} ms`, 'timeout')),
+        timeout,
+      );
+      ws.on('message', (data: Buffer, isBinary: boolean) => {
+        this.onEvent({
+          type: 'message',
+          direction: 'from-source',
+          data,
+          opcode: isBinary ? 2 : 1,
+          at: Date.now(),
+        });
+        if (!isBinary) return;
+        if (isControlFrame(data)) {
+          let frame: ControlFrame;
+          try {
+            frame = decodeControlFrame(data);
+          } catch {
+            return;
+          }
+          if (frame.type === 'NODE_NAME') {
+            clearTimeout(timer);
+            resolve(frame);
+          }
+          return;
+        }
+        this.onTransaction(data);
+      });
+      this.closed.then(({ code, reason }) => {
+        clearTimeout(timer);
+        reject(
+          code === 1008 && /unauthori[sz]ed/i.test(reason)
+            ? new SubscribeError(
+                `authentication refused by ${options.url}: check --user/--password`,
+                'unauthorized',
+              )
+            : new SubscribeError(
+                `${options.url} closed the connection during the handshake (${code} ${reason})`.trim(),
+                'rejected',
+              ),
+        );
+      });
+    });
+    this.send(encodeNodeName(options.toolNodeName, options.database, []));
+    const answer = await named;
+    this.sourceNodeName = answer.nodeName;
+    this.sourceTables = answer.tables;
+    const entry = (name: string): SubscriptionEntry => ({
+      name,
+      replicateByDefault: !options.tables?.length,
+      tables: options.tables?.length ? options.tables : (options.excludeTables ?? []),
+      startTime: options.since,
+    });
+    this.send(encodeSubscriptionRequest([entry(answer.nodeName), ...(options.origins ?? []).map(entry)]));
+    // Harper's accepting side terminates a connection without pings or traffic after 60 s.
+    this.pinger = setInterval(() => ws.ping(), options.pingIntervalMs ?? 15_000);
+    this.pinger.unref();
+  }
+
+  private onTransaction(data: Buffer): void {
+    let txn: TxnSeen;
+    try {
+      const summary = summarizeTxnFrame(data);
+      txn = { records: summary.entryCount, bytes: data.length, sequenceId: summary.sequenceId };
+    } catch {
+      txn = { records: 0, bytes: data.length };
+    }
+    this.onTxn(txn);
+    // Ack like a real receiver; a full copy ends with tail 0, which Harper itself never acks.
+    if (this.options.ack && txn.sequenceId) this.send(encodeCommittedUpdate(txn.sequenceId));
+  }
+
+  private send(message: Buffer): void {
+    this.onEvent({ type: 'message', direction: 'to-source', data: message, opcode: 2, at: Date.now() });
+    this.ws?.send(message);
+  }
+
+  /** Stops reading from the source (backpressure from a slow disk), and resumes. */
+  pause(): void {
+    this.ws?.pause();
+  }
+  resume(): void {
+    this.ws?.resume();
+  }
+
+  close(): Promise<{ code: number; reason: string }> {
+    clearInterval(this.pinger);
+    if (this.ws && this.ws.readyState === WebSocket.OPEN) this.ws.close(1000, 'capture finished');
+    else this.ws?.terminate();
+    return Promise.race([
+      this.closed,
+      new Promise<{ code: number; reason: string }>((resolve) =>
+        setTimeout(() => resolve({ code: 1006, reason: 'timeout' }), 2000).unref(),
+      ),
+    ]);
+  }
+}
