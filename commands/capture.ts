@@ -24,7 +24,7 @@ export default class Capture extends Command {
 
 Proxy mode (--proxy): a transparent WebSocket proxy between two real nodes — point the receiving node's add_node URL at --listen, the proxy forwards to --upstream and records both directions. The Authorization header is passed upstream but never written; backpressure is propagated end to end. The system database is forwarded but not recorded (it carries user hashes and node credentials).
 
-Captures never contain credentials. Format: captures/README.md.
+Captures never contain credentials. Format: captures/README.md. Ctrl-C stops a capture normally: the file is finalized and the exit code is 0.
 
 Exit codes:
 ${EXIT_CODE_HELP}`;

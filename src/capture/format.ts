@@ -8,7 +8,8 @@
  *   crc     u32 BE   CRC-32 of the header JSON
  *   records …
  *
- * A record: a 19-byte head, its payload, and a CRC-32 of head and payload:
+ * A record: a 23-byte head (19 bytes of fields and their own CRC-32, so a damaged length is caught before it is
+ * trusted), the payload, and a CRC-32 of head and payload:
  *
  *   kind       u8      1 message, 2 connection opened, 3 connection closed, 4 footer
  *   direction  u8      0 source → receiver, 1 receiver → source
@@ -16,6 +17,7 @@
  *   time       u64 BE  microseconds since the capture started
  *   opcode     u8      WebSocket opcode of a message (2 binary, 1 text); 0 for other kinds
  *   length     u32 BE  payload length (≤ the reader's bound)
+ *   headcrc    u32 BE  CRC-32 of the 19 bytes above
  *   payload    …       message bytes; JSON for connection and footer records
  *   crc        u32 BE  CRC-32 of head and payload
  *
@@ -28,7 +30,9 @@ export const MAGIC = Buffer.from('HRCAP\r\n\x1a', 'latin1');
 export const FORMAT_VERSION = 1;
 export const PREAMBLE_LENGTH = MAGIC.length + 2 + 4;
 export const MAX_HEADER_LENGTH = 16 * 1024 * 1024;
-export const RECORD_HEAD_LENGTH = 19;
+/** Bytes of head fields covered by the head checksum. */
+export const RECORD_HEAD_FIELDS = 19;
+export const RECORD_HEAD_LENGTH = RECORD_HEAD_FIELDS + 4;
 export const RECORD_TRAILER_LENGTH = 4;
 /** Default bound on one record's payload: far above what Harper sends (100 MiB in peer mode). */
 export const DEFAULT_MAX_RECORD_LENGTH = 1024 * 1024 * 1024;
@@ -116,7 +120,7 @@ export function encodePreamble(header: CaptureHeader): Buffer {
   return out;
 }
 
-/** Writes a record head into `target` at `position` and returns the CRC state after it. */
+/** A record head: the fields and their own checksum. */
 export function encodeRecordHead(
   kind: RecordKindValue,
   direction: DirectionValue,
@@ -132,11 +136,18 @@ export function encodeRecordHead(
   head.writeBigUInt64BE(BigInt(Math.max(0, Math.round(timeUs))), 6);
   head[14] = opcode;
   head.writeUInt32BE(length, 15);
+  head.writeUInt32BE(crc32(head.subarray(0, RECORD_HEAD_FIELDS)), RECORD_HEAD_FIELDS);
   return head;
 }
 
 export function recordChecksum(head: Uint8Array, payload: Uint8Array): number {
   return crc32(payload, crc32(head));
+}
+
+/** Whether a head's own checksum matches its fields. */
+export function headChecksumOk(head: Uint8Array): boolean {
+  const view = Buffer.from(head.buffer, head.byteOffset, head.byteLength);
+  return crc32(view.subarray(0, RECORD_HEAD_FIELDS)) === view.readUInt32BE(RECORD_HEAD_FIELDS);
 }
 
 export function isKnownKind(kind: number): kind is RecordKindValue {

@@ -42,7 +42,9 @@ export interface CaptureSummary {
   gaps: Array<{ atMs: number; ms: number }>;
   unknownCodes: Record<string, number>;
   decodeErrors: Array<{ offset: number; error: string }>;
+  /** The capture did not finish: a torn tail, or no footer (the capturing process was killed). */
   truncated: boolean;
+  /** Where reading stopped: the first incomplete record, or the end of the last complete one. */
   truncatedAt?: number;
   footer?: CaptureFooter;
 }
@@ -211,7 +213,12 @@ export class CaptureInspector {
     if (this.summaryData.decodeErrors.length < 100) this.summaryData.decodeErrors.push({ offset, error });
   }
 
-  summary(status: { truncated: boolean; truncatedAt?: number }): CaptureSummary {
+  summary(status: {
+    truncated: boolean;
+    truncatedAt?: number;
+    complete?: boolean;
+    bytesRead?: number;
+  }): CaptureSummary {
     const s = this.summaryData;
     const has = this.perFrame.totalCount > 0;
     return {
@@ -234,8 +241,12 @@ export class CaptureInspector {
       gaps: s.gaps,
       unknownCodes: s.unknownCodes,
       decodeErrors: s.decodeErrors,
-      truncated: status.truncated,
-      ...(status.truncatedAt !== undefined ? { truncatedAt: status.truncatedAt } : {}),
+      truncated: status.truncated || status.complete === false,
+      ...(status.truncatedAt !== undefined
+        ? { truncatedAt: status.truncatedAt }
+        : status.complete === false && status.bytesRead !== undefined
+          ? { truncatedAt: status.bytesRead }
+          : {}),
       ...(this.footer ? { footer: this.footer } : {}),
     };
   }

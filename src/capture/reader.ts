@@ -19,6 +19,7 @@ import {
   PREAMBLE_LENGTH,
   RECORD_HEAD_LENGTH,
   RECORD_TRAILER_LENGTH,
+  headChecksumOk,
   recordChecksum,
 } from './format.js';
 
@@ -30,6 +31,8 @@ export interface ReadOptions {
 export interface CaptureStatus {
   /** The file ended inside a record: everything before `truncatedAt` was read. */
   truncated: boolean;
+  /** The footer was read: the capture was finalized (a killed capture has none). */
+  complete: boolean;
   truncatedAt?: number;
   /** Bytes of complete records (and preamble) read. */
   bytesRead: number;
@@ -49,7 +52,7 @@ async function readAt(file: FileHandle, position: number, length: number): Promi
 }
 
 export class CaptureReader {
-  readonly status: CaptureStatus = { truncated: false, bytesRead: 0, records: 0 };
+  readonly status: CaptureStatus = { truncated: false, complete: false, bytesRead: 0, records: 0 };
 
   private constructor(
     readonly path: string,
@@ -123,10 +126,12 @@ export class CaptureReader {
   /** Yields every record in order. Sets `status.truncated` instead of throwing on a torn tail. */
   async *records(): AsyncGenerator<CaptureRecord> {
     let position = this.dataStart;
+    Object.assign(this.status, { truncated: false, complete: false, records: 0, truncatedAt: undefined });
     this.status.bytesRead = position;
     while (position < this.size) {
       const head = await readAt(this.file, position, RECORD_HEAD_LENGTH);
       if (head.length < RECORD_HEAD_LENGTH) return this.truncate(position);
+      if (!headChecksumOk(head)) throw new CaptureFormatError('record head checksum mismatch', position);
       const kind = head[0]!;
       const direction = head[1]!;
       if (!isKnownKind(kind)) throw new CaptureFormatError(`unknown record kind ${kind}`, position);
@@ -147,6 +152,7 @@ export class CaptureReader {
         throw new CaptureFormatError('record checksum mismatch', position);
       }
       const timeUs = Number(head.readBigUInt64BE(6));
+      this.status.complete = kind === 4;
       yield {
         kind,
         direction: direction as DirectionValue,

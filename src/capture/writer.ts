@@ -51,7 +51,8 @@ export class CaptureWriter {
     });
     writer.push(encodePreamble(header));
     await writer.flush();
-    writer.timer = setInterval(() => void writer.flush(), writer.options.flushIntervalMs);
+    // Failures are kept and reported by close() / drained(); a background flush must not reject unhandled.
+    writer.timer = setInterval(() => writer.flush().catch(() => {}), writer.options.flushIntervalMs);
     writer.timer.unref();
     return writer;
   }
@@ -93,8 +94,10 @@ export class CaptureWriter {
     const head = encodeRecordHead(kind, direction, connection, timeUs, opcode, payload.length);
     const crc = Buffer.allocUnsafe(RECORD_TRAILER_LENGTH);
     crc.writeUInt32BE(recordChecksum(head, payload));
+    // After a write error nothing more is buffered: the error is reported, memory stays bounded.
+    if (this.failure) return;
     this.push(head, Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength), crc);
-    if (this.full) void this.flush();
+    if (this.full) this.flush().catch(() => {});
   }
 
   private push(...parts: Buffer[]): void {
@@ -117,6 +120,8 @@ export class CaptureWriter {
         this.bytesWritten += length;
       } catch (error) {
         this.failure = error as Error;
+        this.chunks = [];
+        this.buffered = 0;
       }
     });
     return this.flushing.then(() => {

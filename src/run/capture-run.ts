@@ -73,11 +73,14 @@ export async function runCapture(options: CaptureRunOptions): Promise<CaptureRes
   let exitCode: ExitCodeValue = ExitCode.OK;
   let error: string | undefined;
   let replicationUrl = options.replicationUrl ?? options.source;
+  let filterIgnored = false;
   const pending: SubscriberEvent[] = [];
   const structures = new Map<string, { connection: number; tableId: number; tableName: string }>();
   let lastMessageAt = Date.now();
 
+  let finished = false;
   const record = (event: SubscriberEvent) => {
+    if (finished) return;
     if (!writer) {
       pending.push(event);
       return;
@@ -122,6 +125,14 @@ export async function runCapture(options: CaptureRunOptions): Promise<CaptureRes
 
   try {
     let origins = options.origins;
+    if (options.since === 0 && (options.tables?.length || options.excludeTables?.length)) {
+      // harperdb 4.7.29 looks table filters up by table name in the copy loop where its filter expects a table
+      // object: in a full copy an inclusion list selects nothing and an exclusion list excludes nothing.
+      log(
+        'warning: harperdb 4.7 ignores table filters in a full copy (--since 0); capturing every table of the database',
+      );
+      filterIgnored = true;
+    }
     if (!/^wss?:\/\//.test(options.source)) {
       const client = new OperationsClient({ url: options.source, credentials: options.credentials });
       const config = await client.getConfiguration();
@@ -148,8 +159,8 @@ export async function runCapture(options: CaptureRunOptions): Promise<CaptureRes
         toolNodeName: `harper-replay-capture-${randomBytes(3).toString('hex')}`,
         database: options.database,
         since: options.since,
-        tables: options.tables,
-        excludeTables: options.excludeTables,
+        tables: filterIgnored ? undefined : options.tables,
+        excludeTables: filterIgnored ? undefined : options.excludeTables,
         origins,
         ack: options.ack,
       },
@@ -172,8 +183,8 @@ export async function runCapture(options: CaptureRunOptions): Promise<CaptureRes
       database: options.database,
       subscription: {
         since: options.since,
-        ...(options.tables?.length ? { tables: options.tables } : {}),
-        ...(options.excludeTables?.length ? { excludeTables: options.excludeTables } : {}),
+        ...(options.tables?.length && !filterIgnored ? { tables: options.tables } : {}),
+        ...(options.excludeTables?.length && !filterIgnored ? { excludeTables: options.excludeTables } : {}),
         ...(origins?.length ? { origins } : {}),
         acked: options.ack,
       },
@@ -187,11 +198,7 @@ export async function runCapture(options: CaptureRunOptions): Promise<CaptureRes
     for (const event of pending.splice(0)) record(event);
     log(`capturing from ${subscriber.sourceNodeName} into ${options.out}`);
     stopReason = await waitForStop(options, progress, subscriber, () => lastMessageAt, startedAt);
-    if (stopReason === 'interrupted') {
-      outcome = 'interrupted';
-      exitCode = ExitCode.INTERRUPTED;
-      error = 'interrupted';
-    }
+    // Ctrl-C is how a capture is normally stopped (as with tcpdump): the file is finalized, exit 0.
   } catch (caught) {
     outcome = 'failed';
     const mapped =
@@ -209,9 +216,10 @@ export async function runCapture(options: CaptureRunOptions): Promise<CaptureRes
     error = mapped.message;
     stopReason = 'error';
   }
+  // The socket's close is recorded (it is part of the capture); nothing after the footer.
   await subscriber?.close();
+  finished = true;
   if (writer) {
-    // The close record arrives with the socket's close; finalize after it.
     await writer.close({ endedAtMs: Date.now(), structures: [...structures.values()], reason: stopReason });
   }
   progress.elapsedMs = Date.now() - startedAt;

@@ -76,6 +76,7 @@ export async function runProxyCapture(options: ProxyRunOptions): Promise<ProxyRe
   let error: string | undefined;
   let stopReason = 'unknown';
   const structures = new Map<string, { connection: number; tableId: number; tableName: string }>();
+  let finished = false;
   try {
     const header: CaptureHeader = {
       tool: 'harper-replay',
@@ -94,10 +95,12 @@ export async function runProxyCapture(options: ProxyRunOptions): Promise<ProxyRe
       listenPort: options.listenPort,
       upstream: options.upstream,
       onOpen: (id, info) => {
+        if (finished) return;
         databaseOf.set(id, null);
         w.event(RecordKind.OPEN, id, { role: 'proxy', ...info });
       },
       onMessage: (id, direction, data, opcode, at) => {
+        if (finished) return;
         lastMessageAt = at;
         // The receiver names the database in its first frame (NODE_NAME); system connections stay unrecorded.
         if (databaseOf.get(id) === null && direction === 'to-source' && isControlFrame(data)) {
@@ -127,8 +130,10 @@ export async function runProxyCapture(options: ProxyRunOptions): Promise<ProxyRe
           void w.drained().then(() => proxy?.resumeAll());
         }
       },
-      onClose: (id, side, code, reason) =>
-        w.event(RecordKind.CLOSE, id, { side, code, reason, database: databaseOf.get(id) ?? undefined }),
+      onClose: (id, side, code, reason) => {
+        if (!finished)
+          w.event(RecordKind.CLOSE, id, { side, code, reason, database: databaseOf.get(id) ?? undefined });
+      },
       onError: (id, message) => log(`connection ${id}: ${message}`),
     });
     listen = await proxy.listen();
@@ -136,9 +141,7 @@ export async function runProxyCapture(options: ProxyRunOptions): Promise<ProxyRe
     for (;;) {
       if (options.signal.aborted) {
         stopReason = 'interrupted';
-        outcome = 'interrupted';
-        exitCode = ExitCode.INTERRUPTED;
-        error = 'interrupted';
+        // Ctrl-C is how a capture is normally stopped (as with tcpdump): the file is finalized, exit 0.
         break;
       }
       if (options.durationMs !== undefined && Date.now() - startedAt >= options.durationMs) {
@@ -161,6 +164,8 @@ export async function runProxyCapture(options: ProxyRunOptions): Promise<ProxyRe
     error = (caught as Error).message;
     stopReason = 'error';
   }
+  // Sockets torn down from here on are the proxy's own doing: not recorded.
+  finished = true;
   await proxy?.close();
   await writer?.close({ endedAtMs: Date.now(), structures: [...structures.values()], reason: stopReason });
   return {

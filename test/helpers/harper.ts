@@ -5,13 +5,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decode as decodeCbor } from 'cbor-x';
-import { EmbeddedNode } from '../../src/target/embedded-node.js';
+import { EmbeddedNode, type EmbeddedNodeOptions } from '../../src/target/embedded-node.js';
 import type { OperationsClient } from '../../src/target/operations-client.js';
 
 export const BIN = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
 
-export async function startNode(config: Record<string, string> = {}): Promise<EmbeddedNode> {
-  return EmbeddedNode.start({ config, readyTimeoutMs: 120_000 });
+export async function startNode(
+  config: Record<string, string> = {},
+  options: Omit<EmbeddedNodeOptions, 'config'> = {},
+): Promise<EmbeddedNode> {
+  return EmbeddedNode.start({ config, readyTimeoutMs: 120_000, ...options });
 }
 
 export interface CliRun {
