@@ -13,13 +13,13 @@ import {
   DEFAULT_MAX_RECORD_LENGTH,
   type DirectionValue,
   FORMAT_VERSION,
+  headChecksumOk,
   isKnownKind,
   MAGIC,
   MAX_HEADER_LENGTH,
   PREAMBLE_LENGTH,
   RECORD_HEAD_LENGTH,
   RECORD_TRAILER_LENGTH,
-  headChecksumOk,
   recordChecksum,
 } from './format.js';
 
