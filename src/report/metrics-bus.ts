@@ -46,6 +46,23 @@ export interface RunMeta {
   thresholds: string[];
   pauseThresholdMs: number;
   blockedAfterMs: number;
+  /** Replay runs: what was replayed and how, and the capture's own ack latencies for comparison. */
+  replay?: ReplayMeta;
+}
+
+export interface ReplayMeta {
+  capture: string;
+  connection: number;
+  sourceNodeName?: string;
+  frames: number;
+  loops: number;
+  speed: string;
+  fromFrame: number;
+  retime: boolean;
+  origin: string;
+  /** When the schedule says the last frame goes out (ms after the first); null when flat out. */
+  scheduledDurationMs: number | null;
+  originalAckLatencyMs: { count: number; p50: number | null; p99: number | null; max: number | null };
 }
 
 export interface TargetInfo {
@@ -109,6 +126,8 @@ export type RunEvent =
       blobs: number;
       blobBytes: number;
       resent: boolean;
+      /** Replay: how far behind its schedule the frame went out (ms). */
+      lateMs?: number;
     }
   | { type: 'ack'; t: number; socketId: number; sequenceId: number | null }
   | { type: 'frame-committed'; t: number; index: number; records: number; latencyMs: number }

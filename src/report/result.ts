@@ -4,7 +4,7 @@
  */
 import { ExitCode } from '../run/errors.js';
 import { MemoryAnalysis, type MemorySummary } from './memory-analysis.js';
-import type { CleanupReport, RunEvent, RunMeta, RunOutcome, TargetInfo } from './metrics-bus.js';
+import type { CleanupReport, ReplayMeta, RunEvent, RunMeta, RunOutcome, TargetInfo } from './metrics-bus.js';
 import { PauseAnalysis, type PauseSummary } from './pause-analysis.js';
 import { RunCollector } from './run-collector.js';
 import { evaluateThresholds, parseThreshold, type ThresholdVerdict } from './thresholds.js';
@@ -37,6 +37,8 @@ export interface RunResult {
   cleanup: CleanupReport;
   thresholds: ThresholdVerdict[];
   warnings: string[];
+  /** Replay runs only. */
+  replay?: ReplayMeta & { behindScheduleMs: number | null };
 }
 
 export class ResultBuilder {
@@ -138,6 +140,9 @@ export class ResultBuilder {
       cleanup: end?.cleanup ?? { removedFromTarget: null, targetStopped: false },
       thresholds: [],
       warnings: collector.warnings,
+      ...(meta.replay
+        ? { replay: { ...meta.replay, behindScheduleMs: collector.behindScheduleMs ?? null } }
+        : {}),
     };
     result.thresholds = evaluateThresholds(meta.thresholds.map(parseThreshold), result);
     // A breach exits 99 (as k6 does) unless the run was interrupted: then 130 says more.

@@ -48,6 +48,8 @@ export class RunCollector {
   readonly connections = new Map<number, ConnectionRecord>();
   readonly warnings: string[] = [];
   resumes = 0;
+  /** Replay: the most a frame went out after its scheduled time (ms). */
+  behindScheduleMs?: number;
   firstSendAt?: number;
   lastSendAt?: number;
   lastCommitAt?: number;
@@ -63,6 +65,8 @@ export class RunCollector {
         this.sent.blobs += event.blobs;
         this.sent.blobBytes += event.blobBytes;
         if (event.resent) this.sent.resentFrames++;
+        if (event.lateMs !== undefined)
+          this.behindScheduleMs = Math.max(this.behindScheduleMs ?? 0, event.lateMs);
         break;
       case 'ack':
         this.acks++;

@@ -1,390 +1,62 @@
 /**
- * One synth run, start to finish: target up, database and table ready, a session (peer or push), the synthetic
- * stream with resume on reconnects, the wait for acks, verification, and cleanup — also when interrupted.
- * Everything measurable goes through the metrics bus; the result is folded from it.
+ * synth: the deterministic synthesizer as a load — the table made before the target subscribes, records counted
+ * by id range afterwards.
  */
-import { randomBytes } from 'node:crypto';
 import { PEER_MODE_MAX_FRAME } from '../protocol/codes.js';
-import { type CleanupReport, MetricsBus, type RunEvent, type RunOutcome } from '../report/metrics-bus.js';
-import { ResultBuilder, type RunResult } from '../report/result.js';
-import { AckTracker } from '../session/ack-tracker.js';
-import {
-  AbortedError,
-  type ChannelProvider,
-  ChannelTimeoutError,
-  type DataChannel,
-} from '../session/channel.js';
-import { ConnectionClosedError } from '../session/flow-control.js';
-import { PeerSession } from '../session/peer-session.js';
-import { PushHandshakeError } from '../session/push-client.js';
-import { PushSession } from '../session/push-session.js';
-import type { ReplicationSocket } from '../session/replication-socket.js';
-import { sleep, streamFrames, trackAcks } from '../session/stream-sender.js';
-import { OperationsApiError } from '../target/operations-client.js';
-import { TargetSamplers } from '../target/samplers.js';
+import type { MetricsBus } from '../report/metrics-bus.js';
+import type { RunResult } from '../report/result.js';
 import type { WorkloadShape } from '../workload/presets.js';
 import { SyntheticWorkload } from '../workload/synthetic.js';
-import { ExitCode, type ExitCodeValue, HarperReplayError } from './errors.js';
-import { type ResolvedTarget, resolveTarget, type TargetSpec, targetError } from './target.js';
+import { type LoadRunOptions, runLoad } from './load-run.js';
+import type { ResolvedTarget } from './target.js';
 
-export interface SynthRunOptions {
-  target: TargetSpec;
-  via: 'peer' | 'push';
-  listenHost: string;
-  listenPort: number;
-  database: string;
+export interface SynthRunOptions extends LoadRunOptions {
   table: string;
   workload: WorkloadShape & { seed: number; preset?: string };
-  /** Frames per second; undefined = unlimited. */
-  rate?: number;
-  maxReconnects: number;
-  /** Fail when no frame is committed for this long while frames are outstanding. */
-  ackTimeoutMs: number;
-  subscribeTimeoutMs: number;
-  verify: boolean;
-  /** Bytes the tool may queue on a socket before it waits for drain. */
-  highWaterMark: number;
-  signal: AbortSignal;
-  bus?: MetricsBus;
-  /** Status lines for humans (stderr); never receives credentials. */
-  log?: (message: string) => void;
-  /** Called once the target is known (tests use it to find the embedded node). */
-  onTarget?: (target: ResolvedTarget) => void;
-  /** --threshold expressions (already validated by parseThreshold). */
-  thresholds?: string[];
-  /** Stalls shorter than this are not episodes (ms). */
-  pauseThresholdMs?: number;
-  /** A probe unanswered for this long means the target's event loop is blocked (ms). */
-  blockedAfterMs?: number;
-  /** Memory baseline window before the first frame (ms). */
-  baselineMs?: number;
-  /** Log the stack of an error that ends the run (--verbose). */
-  verbose?: boolean;
-  /** How long to keep sampling after the last ack, before verification (ms). */
-  settleMs?: number;
-  /** system_information sampling interval (ms). */
-  sysinfoIntervalMs?: number;
 }
 
 export type SynthResult = RunResult;
 
-const TOOL_VERSION = '0.1.0';
-
-export async function runSynth(options: SynthRunOptions): Promise<SynthResult> {
-  const bus = options.bus ?? new MetricsBus();
-  const builder = new ResultBuilder();
-  bus.subscribe(builder.sink);
-  const log = options.log ?? (() => {});
-  const toolNodeName = `harper-replay-${randomBytes(4).toString('hex')}`;
+export function runSynth(options: SynthRunOptions): Promise<SynthResult> {
   const shape = options.workload;
-  bus.emit({
-    type: 'run-meta',
-    meta: {
+  let workload: SyntheticWorkload | undefined;
+  return runLoad(options, {
+    describe: {
       command: 'synth',
-      toolVersion: TOOL_VERSION,
-      toolNodeName,
-      via: options.via,
-      database: options.database,
       table: options.table,
       workload: { ...shape, ...(options.rate ? { rate: options.rate } : {}) },
-      thresholds: options.thresholds ?? [],
-      pauseThresholdMs: options.pauseThresholdMs ?? 50,
-      blockedAfterMs: options.blockedAfterMs ?? 500,
     },
-  });
-  const workload = new SyntheticWorkload({
-    frames: shape.frames,
-    recordsPerFrame: shape.recordsPerFrame,
-    recordSize: shape.recordSize,
-    blobSize: shape.blobSize,
-    blobsPerFrame: shape.blobsPerFrame,
-    seed: shape.seed,
-    tableName: options.table,
-    originName: toolNodeName,
-    baseVersion: Date.now(),
-    baseSequence: Date.now(),
-  });
-  const tracker = new AckTracker(workload.frameCount, (index) => workload.sequenceId(index));
-
-  let target: ResolvedTarget | undefined;
-  let session: (ChannelProvider & { registered?: boolean }) | undefined;
-  let samplers: TargetSamplers | undefined;
-  let outcome: RunOutcome = 'complete';
-  let exitCode: ExitCodeValue = ExitCode.OK;
-  let error: string | undefined;
-  const cleanup: CleanupReport = { removedFromTarget: null, targetStopped: false };
-  // Aborts the stream when the user interrupts or the local target process dies.
-  const stop = new AbortController();
-  const onUserAbort = () => stop.abort();
-  options.signal.addEventListener('abort', onUserAbort, { once: true });
-  let targetLost: string | undefined;
-
-  try {
-    bus.emit({ type: 'phase', phase: 'starting-target' });
-    log(options.target.url ? `target ${options.target.url}` : 'starting embedded harperdb 4.7.29 …');
-    target = await resolveTarget(options.target);
-    options.onTarget?.(target);
-    throwIfAborted(options.signal);
-    log(
-      `target node ${target.nodeName} (${target.pid ? `pid ${target.pid}, ` : ''}${target.operationsUrl}), replication ${target.replicationUrl}`,
-    );
-
-    bus.emit({ type: 'phase', phase: 'preparing' });
-    await ensureTable(target, options.database, options.table);
-    const preexisting = options.verify ? await countIds(target, options, workload.totalRecords) : 0;
-    if (preexisting) {
-      bus.emit({
-        type: 'warning',
-        message: `${options.database}.${options.table} already holds ${preexisting} of ids 1…${workload.totalRecords}: verification cannot tell them from this run's records`,
+    source: (toolNodeName) => {
+      workload = new SyntheticWorkload({
+        frames: shape.frames,
+        recordsPerFrame: shape.recordsPerFrame,
+        recordSize: shape.recordSize,
+        blobSize: shape.blobSize,
+        blobsPerFrame: shape.blobsPerFrame,
+        seed: shape.seed,
+        tableName: options.table,
+        originName: toolNodeName,
+        baseVersion: Date.now(),
+        baseSequence: Date.now(),
       });
-    }
-    warnOversizedFrames(workload, options, bus);
-    throwIfAborted(options.signal);
-
-    samplers = new TargetSamplers({
-      bus,
-      client: target.client,
-      pid: target.pid,
-      logFile: target.embedded?.logFile,
-      sysinfoIntervalMs: options.sysinfoIntervalMs,
-      toolBuffered: (socketId) => sockets.get(socketId)?.sender.queuedBytes ?? 0,
-    });
-    const sockets = new Map<number, ReplicationSocket>();
-    bus.subscribe((event) => {
-      if (event.type === 'connection' && event.event === 'closed') sockets.delete(event.socketId);
-    });
-    await samplers.start();
-    samplers.targetLost.then((reason) => {
-      targetLost = reason;
-      stop.abort();
-    });
-    const baselineUntil = Date.now() + (options.baselineMs ?? 1000);
-    bus.emit({
-      type: 'run-start',
-      frames: workload.frameCount,
-      records: workload.totalRecords,
-      target: {
-        nodeName: target.nodeName,
-        operationsUrl: target.operationsUrl,
-        replicationUrl: target.replicationUrl,
-        embedded: target.embedded !== undefined,
-        local: target.pid !== undefined,
-        ...(target.pid !== undefined ? { pid: target.pid } : {}),
-        ...(target.embedded ? { rootDir: target.embedded.baseDir } : {}),
-        ...(target.loggingLevel ? { loggingLevel: target.loggingLevel } : {}),
-      },
-    });
-    if (options.via === 'peer') {
-      const peer = new PeerSession({
-        client: target.client,
-        targetNodeName: target.nodeName,
-        database: options.database,
-        toolNodeName,
-        listenHost: options.listenHost,
-        listenPort: options.listenPort,
-        highWaterMark: options.highWaterMark,
-        bus,
-      });
-      session = peer;
-      bus.emit({ type: 'phase', phase: 'waiting-for-subscription' });
-      await peer.start();
-      log(`listening on ${peer.url} as ${toolNodeName}; added to ${target.nodeName} with add_node`);
-    } else {
-      session = new PushSession({
-        url: target.replicationUrl,
-        authorization: target.credentials
-          ? basic(target.credentials.user, target.credentials.password)
-          : undefined,
-        toolNodeName,
-        database: options.database,
-        highWaterMark: options.highWaterMark,
-        bus,
-      });
-    }
-    // A baseline of the target's memory before the first frame.
-    const baselineLeft = baselineUntil - Date.now();
-    if (baselineLeft > 0) await sleep(baselineLeft, stop.signal);
-    await stream(session, workload, tracker, bus, { ...options, signal: stop.signal }, log, sockets);
-    // Keep sampling a little after the last ack: memory still moves once the commits are done.
-    bus.emit({ type: 'phase', phase: 'settling' });
-    await sleep(options.settleMs ?? 1000, stop.signal);
-    if (!tracker.complete) {
-      outcome = 'incomplete';
-      exitCode = ExitCode.VERIFY_FAILED;
-      error = `${tracker.committedFrames} of ${workload.frameCount} frames committed`;
-    }
-  } catch (caught) {
-    if (targetLost) {
-      outcome = 'failed';
-      exitCode = ExitCode.ERROR;
-      error = `${targetLost} mid-run; ${tracker.committedFrames} of ${workload.frameCount} frames committed (resume point: frame ${tracker.committedFrames})`;
-    } else if (caught instanceof AbortedError || options.signal.aborted) {
-      outcome = 'interrupted';
-      exitCode = ExitCode.INTERRUPTED;
-      error = 'interrupted';
-    } else {
-      const mapped = mapRunError(caught);
-      if (options.verbose && caught instanceof Error && caught.stack) log(caught.stack);
-      outcome = mapped.exitCode === ExitCode.VERIFY_FAILED ? 'incomplete' : 'failed';
-      exitCode = mapped.exitCode;
-      error = mapped.message;
-    }
-  }
-
-  // Verification reads the target even after a partial run: the user wants to know what landed.
-  if (target && options.verify && outcome !== 'failed') {
-    bus.emit({ type: 'phase', phase: 'verifying' });
-    try {
-      const targetRecords = await countIds(target, options, workload.totalRecords);
-      const ok = targetRecords === workload.totalRecords;
-      bus.emit({ type: 'verify', expectedRecords: workload.totalRecords, targetRecords, ok });
-      if (!ok && exitCode === ExitCode.OK) {
-        outcome = 'incomplete';
-        exitCode = ExitCode.VERIFY_FAILED;
-        error = `target holds ${targetRecords} of ${workload.totalRecords} records`;
+      return workload;
+    },
+    prepare: async (target, bus) => {
+      await ensureTable(target, options.database, options.table);
+      const total = shape.frames * shape.recordsPerFrame;
+      const preexisting = options.verify ? await countIds(target, options, total) : 0;
+      if (preexisting) {
+        bus.emit({
+          type: 'warning',
+          message: `${options.database}.${options.table} already holds ${preexisting} of ids 1…${total}: verification cannot tell them from this run's records`,
+        });
       }
-    } catch (caught) {
-      bus.emit({ type: 'warning', message: `verification failed: ${(caught as Error).message}` });
-      bus.emit({ type: 'verify', expectedRecords: workload.totalRecords, targetRecords: null, ok: null });
-    }
-  }
-
-  bus.emit({ type: 'phase', phase: 'cleaning-up' });
-  await samplers?.stop();
-  if (session) {
-    // A lost target cannot answer remove_node: one quick try, no retries.
-    await session.close(targetLost ? 0 : undefined);
-    if (session.registered !== undefined) cleanup.removedFromTarget = !session.registered;
-  }
-  if (target) {
-    await target.stop();
-    cleanup.targetStopped = target.embedded !== undefined;
-  }
-  options.signal.removeEventListener('abort', onUserAbort);
-  bus.emit({ type: 'run-end', outcome, exitCode, ...(error ? { error } : {}), cleanup });
-  bus.emit({ type: 'phase', phase: 'done' });
-  return builder.build();
-}
-
-/** The stream loop: a channel, stream from its start point, wait for acks; on a drop, the next channel resumes. */
-async function stream(
-  session: ChannelProvider,
-  workload: SyntheticWorkload,
-  tracker: AckTracker,
-  bus: MetricsBus,
-  options: SynthRunOptions,
-  log: (message: string) => void,
-  sockets: Map<number, ReplicationSocket>,
-): Promise<void> {
-  let attempt = 0;
-  let lastClose: ConnectionClosedError | undefined;
-  while (!tracker.complete) {
-    if (attempt > options.maxReconnects) {
-      throw new HarperReplayError(
-        `the target dropped the stream ${attempt} times (last: ${lastClose?.message ?? 'unknown'}); giving up after --max-reconnects ${options.maxReconnects}. Committed ${tracker.committedFrames} of ${workload.frameCount} frames`,
-        ExitCode.ERROR,
-      );
-    }
-    const channel: DataChannel = await session.next(
-      attempt === 0 ? options.subscribeTimeoutMs : Math.max(options.subscribeTimeoutMs, 30_000),
-      options.signal,
-      tracker.cursor ?? 0,
-    );
-    const { socket } = channel;
-    const from = tracker.firstAfter(channel.startTime);
-    if (attempt > 0) {
-      bus.emit({
-        type: 'resume',
-        socketId: socket.id,
-        startTime: channel.startTime,
-        fromFrame: from,
-        attempt,
-      });
-      log(`reconnected: resuming at frame ${from} (target cursor ${channel.startTime})`);
-    }
-    sockets.set(socket.id, socket);
-    bus.emit({
-      type: 'connection',
-      socketId: socket.id,
-      event: 'streaming',
-      startTime: channel.startTime,
-      ...socket.ports,
-    });
-    bus.emit({ type: 'phase', phase: 'streaming' });
-    attempt++;
-    trackAcks(socket, tracker, workload, bus);
-    const closed = socket.closed;
-    const streaming = streamFrames({
-      socket,
-      source: workload,
-      tracker,
-      bus,
-      startTime: channel.startTime,
-      subscribedNames: channel.subscribedNames,
-      rate: options.rate,
-      signal: options.signal,
-    }).catch((caught: unknown) => {
-      if (caught instanceof ConnectionClosedError) return { sentUpTo: -1, aborted: false };
-      throw caught;
-    });
-    const sent = await streaming;
-    if (options.signal.aborted) throw new AbortedError();
-    if (sent.sentUpTo >= 0) {
-      bus.emit({ type: 'phase', phase: 'waiting-for-acks' });
-      const waited = await waitForCommits(tracker, closed, options.ackTimeoutMs, options.signal);
-      if (waited === 'aborted') throw new AbortedError();
-      if (waited === 'complete') break;
-      if (waited === 'idle') {
-        throw new HarperReplayError(
-          `no commit acknowledgement for ${options.ackTimeoutMs} ms: ${tracker.committedFrames} of ${workload.frameCount} frames committed`,
-          ExitCode.VERIFY_FAILED,
-        );
-      }
-    }
-    lastClose = await closed;
-    bus.emit({ type: 'warning', message: `replication socket closed mid-stream: ${lastClose.message}` });
-    if (options.via === 'push' && lastClose.code === 1008) {
-      throw new HarperReplayError(
-        `the target closed the connection: ${lastClose.reason || 'policy violation'} (1008)`,
-        ExitCode.ERROR,
-      );
-    }
-  }
-}
-
-type CommitWait = 'complete' | 'closed' | 'idle' | 'aborted';
-
-/** Waits until every frame is committed; gives up after `idleMs` without progress, or when the socket closes. */
-function waitForCommits(
-  tracker: AckTracker,
-  closed: Promise<unknown>,
-  idleMs: number,
-  signal: AbortSignal,
-): Promise<CommitWait> {
-  return new Promise((resolve) => {
-    let last = tracker.committedFrames;
-    let lastProgress = Date.now();
-    let settled = false;
-    const finish = (result: CommitWait) => {
-      if (settled) return;
-      settled = true;
-      clearInterval(timer);
-      signal.removeEventListener('abort', onAbort);
-      resolve(result);
-    };
-    const onAbort = () => finish('aborted');
-    const timer = setInterval(() => {
-      if (tracker.complete) return finish('complete');
-      if (tracker.committedFrames !== last) {
-        last = tracker.committedFrames;
-        lastProgress = Date.now();
-      } else if (Date.now() - lastProgress > idleMs) {
-        finish('idle');
-      }
-    }, 20);
-    signal.addEventListener('abort', onAbort, { once: true });
-    closed.then(() => setTimeout(() => finish(tracker.complete ? 'complete' : 'closed'), 50));
-    if (tracker.complete) finish('complete');
+      if (workload) warnOversizedFrames(workload, options, bus);
+    },
+    verify: async (target) => {
+      const total = shape.frames * shape.recordsPerFrame;
+      return { expectedRecords: total, targetRecords: await countIds(target, options, total) };
+    },
   });
 }
 
@@ -413,29 +85,3 @@ function warnOversizedFrames(workload: SyntheticWorkload, options: SynthRunOptio
     });
   }
 }
-
-function mapRunError(error: unknown): HarperReplayError {
-  if (error instanceof HarperReplayError) return error;
-  if (error instanceof PushHandshakeError) {
-    const code =
-      error.kind === 'unauthorized'
-        ? ExitCode.AUTH_FAILED
-        : error.kind === 'refused'
-          ? ExitCode.UNREACHABLE
-          : ExitCode.ERROR;
-    return new HarperReplayError(error.message, code);
-  }
-  if (error instanceof ChannelTimeoutError) return new HarperReplayError(error.message, ExitCode.ERROR);
-  if (error instanceof OperationsApiError) return targetError(error);
-  return targetError(error);
-}
-
-function throwIfAborted(signal: AbortSignal): void {
-  if (signal.aborted) throw new AbortedError();
-}
-
-function basic(user: string, password: string): string {
-  return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
-}
-
-export type { RunEvent };

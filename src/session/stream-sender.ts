@@ -52,32 +52,45 @@ export function trackAcks(
 export async function streamFrames(options: StreamOptions): Promise<StreamOutcome> {
   const { socket, source, tracker, bus, signal } = options;
   const from = Math.max(tracker.firstAfter(options.startTime), 0);
-  for (const control of source.preamble(options.subscribedNames)) await socket.send(control);
+  for (const control of await source.preamble(options.subscribedNames, from)) await socket.send(control);
   const interval = options.rate ? 1000 / options.rate : 0;
   const startedAt = Date.now();
+  const dueBase = source.due?.(from);
   let index = from;
   for (; index < source.frameCount; index++) {
     if (signal.aborted) return { sentUpTo: index, aborted: true };
-    if (interval) {
-      const due = startedAt + (index - from) * interval;
-      const wait = due - Date.now();
+    // A paced replay follows the capture's clock (re-based on this connection); --rate spaces frames evenly.
+    const due = source.due?.(index);
+    const intended =
+      due !== undefined && dueBase !== undefined
+        ? startedAt + (due - dueBase)
+        : interval
+          ? startedAt + (index - from) * interval
+          : undefined;
+    if (intended !== undefined) {
+      const wait = intended - Date.now();
       if (wait > 0) await sleep(wait, signal);
       if (signal.aborted) return { sentUpTo: index, aborted: true };
     }
-    const frame = source.build(index);
+    const frame = await source.build(index);
     const resent = tracker.wasSent(index);
-    tracker.markSent(index, Date.now());
+    const sentAt = Date.now();
+    tracker.markSent(index, sentAt);
+    for (const control of frame.before ?? []) await socket.send(control);
     await socket.send(frame.data);
     for (const chunk of frame.blobChunks) await socket.send(chunk);
+    const sum = (list: Buffer[] | undefined) =>
+      (list ?? []).reduce((total, chunk) => total + chunk.length, 0);
     bus.emit({
       type: 'frame-sent',
       socketId: socket.id,
       index,
-      bytes: frame.data.length + frame.blobChunks.reduce((sum, chunk) => sum + chunk.length, 0),
+      bytes: frame.data.length + sum(frame.before) + sum(frame.blobChunks),
       records: frame.records,
       blobs: frame.blobs,
       blobBytes: frame.blobBytes,
       resent,
+      ...(due !== undefined && intended !== undefined ? { lateMs: Math.max(0, sentAt - intended) } : {}),
     });
   }
   return { sentUpTo: index, aborted: false };

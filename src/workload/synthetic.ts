@@ -50,7 +50,9 @@ export interface BuiltFrame {
   data: Buffer;
   records: number;
   sequenceId: number;
-  /** BLOB_CHUNK frames to send right after the data frame. */
+  /** Control frames to send right before the data frame (replay: table structures, blob chunks). */
+  before?: Buffer[];
+  /** Frames to send right after the data frame (BLOB_CHUNKs). */
   blobChunks: Buffer[];
   blobs: number;
   blobBytes: number;
@@ -60,11 +62,13 @@ export interface BuiltFrame {
 export interface FrameSource {
   readonly frameCount: number;
   readonly totalRecords: number;
-  /** Control frames sent on every connection before data (node-id map, table structures). */
-  preamble(subscribedNames: string[]): Buffer[];
-  build(index: number): BuiltFrame;
+  /** Control frames sent on every connection before data (node-id map, table structures), for a stream from `fromIndex`. */
+  preamble(subscribedNames: string[], fromIndex?: number): Buffer[] | Promise<Buffer[]>;
+  build(index: number): BuiltFrame | Promise<BuiltFrame>;
   sequenceId(index: number): number;
   recordsIn(index: number): number;
+  /** When frame `index` is due, in ms after the first frame (a paced replay); undefined = as fast as possible. */
+  due?(index: number): number | undefined;
 }
 
 const PLAIN = 0;

@@ -1,0 +1,233 @@
+/**
+ * What every load command (synth, replay) shares: the flags that say where and how to send and what to report,
+ * turning them into run options, and running with progress, Ctrl-C handling, output files and the summary.
+ */
+import { Flags } from '@oclif/core';
+import { writeHtmlReport } from '../report/html-report.js';
+import { MetricsBus } from '../report/metrics-bus.js';
+import { NdjsonSink } from '../report/ndjson-sink.js';
+import { ProgressReporter } from '../report/progress.js';
+import type { RunResult } from '../report/result.js';
+import { SeriesCollector } from '../report/series.js';
+import { formatRunSummary } from '../report/text-summary.js';
+import { parseThreshold } from '../report/thresholds.js';
+import { ExitCode } from '../run/errors.js';
+import { interruptible } from '../run/interrupt.js';
+import type { LoadRunOptions } from '../run/load-run.js';
+import { nodeConfig, targetFlags } from './shared-flags.js';
+import { parseDuration, parseSize } from './units.js';
+
+export const loadFlags = {
+  ...targetFlags,
+  via: Flags.string({
+    summary: 'How to get frames into the target.',
+    options: ['peer', 'push'],
+    default: 'peer',
+  }),
+  listen: Flags.string({
+    summary: 'Peer mode: address the tool listens on for the target to dial (port 0 = any free port).',
+    default: '127.0.0.1:0',
+    helpValue: 'HOST:PORT',
+  }),
+  rate: Flags.integer({ summary: 'Frames per second (default: as fast as the target reads).', min: 1 }),
+  'max-reconnects': Flags.integer({
+    summary:
+      'Resume this many times after the target drops the stream (default 5; a preset may say otherwise).',
+    min: 0,
+  }),
+  'ack-timeout': Flags.string({
+    summary: 'Give up when no frame is committed for this long.',
+    default: '120s',
+    helpValue: 'DURATION',
+  }),
+  'subscribe-timeout': Flags.string({
+    summary: 'Peer mode: how long to wait for the target to subscribe.',
+    default: '30s',
+    helpValue: 'DURATION',
+  }),
+  'high-water-mark': Flags.string({
+    summary: 'Bytes the tool queues per socket before waiting for drain.',
+    default: '4MiB',
+    helpValue: 'BYTES',
+  }),
+  threshold: Flags.string({
+    summary:
+      "Pass/fail condition, repeatable: 'peakRss<1.5GiB', 'oomEvents==0', 'pausedMs<=2s', 'ackP99<500ms'. Exit 99 on a breach.",
+    multiple: true,
+    helpValue: 'EXPR',
+  }),
+  'pause-threshold': Flags.string({
+    summary: 'Stalls longer than this are reported as pause episodes.',
+    default: '50ms',
+    helpValue: 'DURATION',
+  }),
+  'blocked-after': Flags.string({
+    summary: 'A target that leaves the probe unanswered this long counts as blocked (not flow control).',
+    default: '500ms',
+    helpValue: 'DURATION',
+  }),
+  'sample-interval': Flags.string({
+    summary: 'Interval of system_information samples (memory, threads) of any target.',
+    default: '250ms',
+    helpValue: 'DURATION',
+  }),
+  samples: Flags.string({
+    summary: 'Write every sample and event as NDJSON (input of `report`).',
+    helpValue: 'FILE',
+  }),
+  html: Flags.string({ summary: 'Write a self-contained HTML report with charts.', helpValue: 'FILE' }),
+  progress: Flags.boolean({
+    summary: 'Live progress on stderr (off when stdout is not a TTY).',
+    default: true,
+    allowNo: true,
+  }),
+};
+
+export interface LoadFlagValues {
+  target?: string;
+  replication?: string;
+  user: string;
+  password?: string;
+  'node-config'?: string[];
+  threads: number;
+  'keep-node': boolean;
+  verbose: boolean;
+  via: string;
+  listen: string;
+  rate?: number;
+  'max-reconnects'?: number;
+  'ack-timeout': string;
+  'subscribe-timeout': string;
+  'high-water-mark': string;
+  threshold?: string[];
+  'pause-threshold': string;
+  'blocked-after': string;
+  'sample-interval': string;
+  samples?: string;
+  html?: string;
+  progress: boolean;
+}
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** Run options from the shared flags; throws UsageError with a one-line message on a bad value. */
+export function loadOptions(
+  flags: LoadFlagValues,
+  defaults: {
+    database: string;
+    nodeConfig?: Record<string, string>;
+    maxReconnects?: number;
+    verify: boolean;
+  },
+): LoadRunOptions {
+  if (flags.target && flags.password === undefined) {
+    throw new UsageError(
+      '--target needs credentials: --password or HARPER_PASSWORD (and --user / HARPER_USER)',
+    );
+  }
+  try {
+    const [listenHost, listenPort] = splitHostPort(flags.listen);
+    return {
+      target: {
+        url: flags.target,
+        credentials: flags.target ? { user: flags.user, password: flags.password ?? '' } : undefined,
+        replicationUrl: flags.replication,
+        embedded: {
+          config: { ...defaults.nodeConfig, ...nodeConfig(flags['node-config']) },
+          threads: flags.threads,
+          keep: flags['keep-node'],
+        },
+      },
+      via: flags.via as 'peer' | 'push',
+      listenHost,
+      listenPort,
+      database: defaults.database,
+      rate: flags.rate,
+      maxReconnects: flags['max-reconnects'] ?? defaults.maxReconnects ?? 5,
+      thresholds: (flags.threshold ?? []).map((expression) => parseThreshold(expression).expression),
+      pauseThresholdMs: parseDuration(flags['pause-threshold']),
+      blockedAfterMs: parseDuration(flags['blocked-after']),
+      sysinfoIntervalMs: parseDuration(flags['sample-interval']),
+      ackTimeoutMs: parseDuration(flags['ack-timeout']),
+      subscribeTimeoutMs: parseDuration(flags['subscribe-timeout']),
+      verify: defaults.verify,
+      verbose: flags.verbose,
+      highWaterMark: parseSize(flags['high-water-mark']),
+      signal: new AbortController().signal,
+    };
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+function splitHostPort(text: string): [string, number] {
+  const match = /^(.*):(\d+)$/.exec(text.trim());
+  if (!match) throw new Error(`--listen "${text}" is not HOST:PORT`);
+  return [match[1]!.replace(/^\[|\]$/g, '') || '127.0.0.1', Number(match[2])];
+}
+
+/**
+ * Runs a load with the reporters the flags ask for, writes the output files whatever the outcome, prints the
+ * summary (stdout) and errors (stderr), and sets the exit code. Returns the result for --json.
+ */
+export async function executeLoad<T extends RunResult>(
+  flags: LoadFlagValues,
+  json: boolean,
+  options: LoadRunOptions,
+  run: (options: LoadRunOptions) => Promise<T>,
+  print: (line: string) => void,
+): Promise<T> {
+  const bus = new MetricsBus();
+  const samples = flags.samples ? new NdjsonSink(flags.samples) : undefined;
+  if (samples) bus.subscribe(samples.sink);
+  const series = flags.html ? new SeriesCollector() : undefined;
+  if (series) bus.subscribe(series.sink);
+  const progress =
+    flags.progress && !json && process.stdout.isTTY
+      ? new ProgressReporter(options.blockedAfterMs, options.pauseThresholdMs)
+      : undefined;
+  if (progress) bus.subscribe(progress.sink);
+  // Status lines go to stderr (stdout stays clean for the summary or --json), unless the progress bar owns it.
+  const log = (message: string) => {
+    if (!progress) process.stderr.write(`${message}\n`);
+  };
+  const result = await interruptible(
+    (signal) => run({ ...options, signal, bus, log }),
+    () => {
+      progress?.stop();
+      process.stderr.write('interrupted: stopping the stream and cleaning up (Ctrl-C again to force)\n');
+    },
+  );
+  progress?.stop();
+  const written: string[] = [];
+  // Files are written whatever the outcome: an interrupted or failed run keeps what it measured.
+  if (samples) {
+    await samples.close().catch((error: Error) => written.push(`warning: ${error.message}`));
+    written.push(`samples written to ${samples.path}`);
+  }
+  if (flags.html && series) {
+    try {
+      await writeHtmlReport(flags.html, result, series.series());
+      written.push(`HTML report written to ${flags.html}`);
+    } catch (error) {
+      written.push(`warning: cannot write ${flags.html}: ${(error as Error).message}`);
+    }
+  }
+  // A run that failed before sending anything has nothing to summarize: the error line says it all.
+  const started = result.sent.frames > 0 || result.outcome !== 'failed';
+  if (!json && started) print(formatRunSummary(result));
+  if (result.error && result.exitCode !== ExitCode.OK) process.stderr.write(`Error: ${result.error}\n`);
+  const breached = result.thresholds.filter((t) => !t.ok).map((t) => t.expression);
+  if (breached.length) process.stderr.write(`Error: threshold breached: ${breached.join(', ')}\n`);
+  for (const line of written) process.stderr.write(`${line}\n`);
+  process.exitCode = result.exitCode;
+  return result;
+}
+
+/** One unwrapped line on stderr and exit 2 (oclif's this.error would wrap it to the terminal width). */
+export function usageExit(message: string, exit: (code: number) => never): never {
+  process.stderr.write(`Error: ${message}\n`);
+  return exit(ExitCode.USAGE);
+}

@@ -1,0 +1,104 @@
+/**
+ * Rewriting captured transaction frames for replay (../shared/PROTOCOL.md §6): new versions (so a target that
+ * already has the data applies it again), a fresh sequence tail on every frame (so acks map to frames), node ids
+ * mapped to another origin, and entries of unwanted tables dropped. Pure: bytes in, bytes out; entry bytes other
+ * than those fields are copied verbatim.
+ */
+import { SEQUENCE_TAIL_LENGTH, SEQUENCE_TAIL_MARKER } from './codes.js';
+import { CodecError, readVarint, varintSize, writeVarint } from './varint.js';
+
+export interface RewriteOptions {
+  /** New version for the frame (txnTime and every entry); undefined keeps the originals. */
+  version?: number;
+  /** The tail to put on the frame (replacing any captured one). */
+  sequenceId: number;
+  /** Maps an entry's node id; undefined keeps it. */
+  nodeId?: (id: number) => number;
+  /** Which table ids to keep; undefined keeps all. */
+  keepTable?: (tableId: number) => boolean;
+}
+
+export interface RewrittenFrame {
+  frame: Buffer;
+  entries: number;
+  /** Entries dropped by `keepTable`. */
+  dropped: number;
+}
+
+interface EntrySpan {
+  start: number;
+  end: number;
+  /** Where the node id varint starts and ends. */
+  nodeIdStart: number;
+  nodeIdEnd: number;
+  nodeId: number;
+  tableId: number;
+  /** Offset of the 8-byte version inside the entry. */
+  versionAt: number;
+}
+
+function locate(frame: Uint8Array, start: number, end: number): EntrySpan {
+  const action = readVarint(frame, start, end);
+  const nodeId = readVarint(frame, action.next, end);
+  const tableId = readVarint(frame, nodeId.next, end);
+  const keyLength = readVarint(frame, tableId.next, end);
+  const versionAt = keyLength.next + keyLength.value;
+  if (versionAt + 8 > end) throw new CodecError('audit entry ends before its version', start);
+  return {
+    start,
+    end,
+    nodeIdStart: action.next,
+    nodeIdEnd: nodeId.next,
+    nodeId: nodeId.value,
+    tableId: tableId.value,
+    versionAt,
+  };
+}
+
+export function rewriteTxnFrame(frame: Uint8Array, options: RewriteOptions): RewrittenFrame {
+  if (frame.length < 8 || frame[0]! > 0x7f) throw new CodecError('not a transaction frame', 0);
+  const spans: EntrySpan[] = [];
+  let dropped = 0;
+  let position = 8;
+  while (position < frame.length) {
+    const length = readVarint(frame, position);
+    const end = length.next + length.value;
+    if (end > frame.length) throw new CodecError('audit entry runs past the frame end', position);
+    if (length.value === SEQUENCE_TAIL_LENGTH && frame[length.next] === SEQUENCE_TAIL_MARKER) break;
+    const span = locate(frame, length.next, end);
+    if (options.keepTable && !options.keepTable(span.tableId)) dropped++;
+    else spans.push(span);
+    position = end;
+  }
+  // Worst case per entry: a 5-byte length and a node id grown to 5 bytes.
+  const out = Buffer.allocUnsafe(
+    8 + spans.reduce((sum, s) => sum + (s.end - s.start) + 10, 0) + SEQUENCE_TAIL_LENGTH + 1,
+  );
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  const source = Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
+  if (options.version !== undefined) view.setFloat64(0, options.version);
+  else source.copy(out, 0, 0, 8);
+  let pos = 8;
+  for (const span of spans) {
+    const newNodeId = options.nodeId ? options.nodeId(span.nodeId) : span.nodeId;
+    const nodeIdBytes = varintSize(newNodeId);
+    const oldNodeIdBytes = span.nodeIdEnd - span.nodeIdStart;
+    const length = span.end - span.start - oldNodeIdBytes + nodeIdBytes;
+    pos = writeVarint(out, pos, length);
+    const entryStart = pos;
+    pos += source.copy(out, pos, span.start, span.nodeIdStart);
+    pos = writeVarint(out, pos, newNodeId);
+    pos += source.copy(out, pos, span.nodeIdEnd, span.end);
+    if (options.version !== undefined) {
+      view.setFloat64(
+        entryStart + (span.versionAt - span.start) - oldNodeIdBytes + nodeIdBytes,
+        options.version,
+      );
+    }
+  }
+  out[pos] = SEQUENCE_TAIL_LENGTH;
+  out[pos + 1] = SEQUENCE_TAIL_MARKER;
+  view.setFloat64(pos + 2, options.sequenceId);
+  pos += 1 + SEQUENCE_TAIL_LENGTH;
+  return { frame: out.subarray(0, pos), entries: spans.length, dropped };
+}
