@@ -4,6 +4,7 @@
  * also when interrupted. Everything measurable goes through the metrics bus; the result is folded from it.
  */
 import { randomBytes } from 'node:crypto';
+import { TxnFrameWriter } from '../protocol/txn-frame.js';
 import {
   type CleanupReport,
   MetricsBus,
@@ -80,6 +81,8 @@ export interface LoadWorkload {
   verify?(target: ResolvedTarget): Promise<{ expectedRecords: number; targetRecords: number }>;
   /** Releases what the source holds (open files). */
   close?(): Promise<void>;
+  /** How to resume after `committed` frames (named in the error when the target dies mid-run). */
+  resumeHint?(committed: number): string;
 }
 
 const TOOL_VERSION = '0.1.0';
@@ -222,7 +225,7 @@ export async function runLoad(options: LoadRunOptions, load: LoadWorkload): Prom
     if (targetLost) {
       outcome = 'failed';
       exitCode = ExitCode.ERROR;
-      error = `${targetLost} mid-run; ${tracker.committedFrames} of ${workload.frameCount} frames committed (resume point: frame ${tracker.committedFrames})`;
+      error = `${targetLost} mid-run; ${tracker.committedFrames} of ${workload.frameCount} frames committed (${load.resumeHint?.(tracker.committedFrames) ?? `resume point: frame ${tracker.committedFrames}`})`;
     } else if (caught instanceof AbortedError || options.signal.aborted) {
       outcome = 'interrupted';
       exitCode = ExitCode.INTERRUPTED;
@@ -337,7 +340,13 @@ async function stream(
     if (options.signal.aborted) throw new AbortedError();
     if (sent.sentUpTo >= 0) {
       bus.emit({ type: 'phase', phase: 'waiting-for-acks' });
-      const waited = await waitForCommits(tracker, closed, options.ackTimeoutMs, options.signal);
+      // 4.7.29 coalesces acks by overwriting the pending value, and its commit callbacks can finish out of order,
+      // so the last ack of a burst can name an older frame than the last one committed. A frame with no entries
+      // and a tail just above the last one commits after everything before it and acks them all.
+      const lastTail = workload.sequenceId(workload.frameCount - 1);
+      const nudge = () =>
+        socket.send(new TxnFrameWriter().begin(Date.now(), 32).finish(lastTail + 0.5)).catch(() => {});
+      const waited = await waitForCommits(tracker, closed, options.ackTimeoutMs, options.signal, nudge);
       if (waited === 'aborted') throw new AbortedError();
       if (waited === 'complete') break;
       if (waited === 'idle') {
@@ -366,10 +375,13 @@ function waitForCommits(
   closed: Promise<unknown>,
   idleMs: number,
   signal: AbortSignal,
+  nudge: () => void,
+  nudgeAfterMs = 500,
 ): Promise<CommitWait> {
   return new Promise((resolve) => {
     let last = tracker.committedFrames;
     let lastProgress = Date.now();
+    let lastNudge = Date.now();
     let settled = false;
     const finish = (result: CommitWait) => {
       if (settled) return;
@@ -386,6 +398,9 @@ function waitForCommits(
         lastProgress = Date.now();
       } else if (Date.now() - lastProgress > idleMs) {
         finish('idle');
+      } else if (Date.now() - Math.max(lastProgress, lastNudge) > nudgeAfterMs) {
+        lastNudge = Date.now();
+        nudge();
       }
     }, 20);
     signal.addEventListener('abort', onAbort, { once: true });

@@ -1,0 +1,81 @@
+/**
+ * replay: a capture as a load. The tables the capture's structures name are created on the target before it
+ * subscribes (4.7.29 drops blob records otherwise); completeness is judged by acks (every frame carries a fresh
+ * tail), not by counting rows, since the target may hold the rows already.
+ */
+import type { MetricsBus } from '../report/metrics-bus.js';
+import type { RunResult } from '../report/result.js';
+import { type ReplayOptions, ReplaySource } from '../workload/replay-source.js';
+import { type LoadRunOptions, runLoad } from './load-run.js';
+import type { ResolvedTarget } from './target.js';
+
+export interface ReplayRunOptions extends LoadRunOptions {
+  capture: string;
+  replay: ReplayOptions & { speedLabel: string };
+}
+
+export type ReplayResult = RunResult;
+
+/** Indexes a capture for a replay (also what --dry-run reports). */
+export function openReplay(path: string, options: ReplayOptions): Promise<ReplaySource> {
+  return ReplaySource.open(path, options);
+}
+
+export async function runReplay(options: ReplayRunOptions, source: ReplaySource): Promise<ReplayResult> {
+  const tables = [...source.tables.values()];
+  return runLoad(options, {
+    describe: {
+      command: 'replay',
+      table: tables.map((t) => t.name).join(',') || '*',
+      workload: {
+        frames: source.frameCount,
+        recordsPerFrame: source.frameCount ? Math.round(source.totalRecords / source.frameCount) : 0,
+        recordSize: source.totalRecords
+          ? Math.round(source.bytes / (source.totalRecords / options.replay.loops))
+          : 0,
+        blobSize: 0,
+        seed: 0,
+        ...(options.rate ? { rate: options.rate } : {}),
+      },
+      replay: {
+        capture: options.capture,
+        connection: source.connection,
+        ...(source.sourceNodeName ? { sourceNodeName: source.sourceNodeName } : {}),
+        frames: source.framesPerLoop,
+        loops: options.replay.loops,
+        speed: options.replay.speedLabel,
+        fromFrame: options.replay.fromFrame,
+        retime: options.replay.retime,
+        origin: options.replay.origin,
+        scheduledDurationMs: source.scheduledDurationMs,
+        originalAckLatencyMs: source.originalAcks,
+      },
+    },
+    source: (toolNodeName) => source.start(toolNodeName),
+    prepare: (target, bus) => prepareTables(target, options.database, source, bus),
+    resumeHint: (committed) =>
+      `resume with --from-frame ${options.replay.fromFrame + (committed % Math.max(1, source.framesPerLoop))}`,
+    close: () => source.close(),
+  });
+}
+
+async function prepareTables(
+  target: ResolvedTarget,
+  database: string,
+  source: ReplaySource,
+  bus: MetricsBus,
+): Promise<void> {
+  const all = await target.client.describeAll();
+  if (!all[database]) await target.client.createDatabase(database);
+  for (const table of source.tables.values()) {
+    if (all[database]?.[table.name]) continue;
+    if (source.options.tables?.length && !source.options.tables.includes(table.name)) continue;
+    if (source.options.excludeTables?.includes(table.name)) continue;
+    const key = table.structure.attributes.find((a) => a.isPrimaryKey)?.name ?? 'id';
+    await target.client.createTable(database, table.name, key);
+    bus.emit({
+      type: 'warning',
+      message: `created ${database}.${table.name} (primary key ${key}) on the target`,
+    });
+  }
+}
