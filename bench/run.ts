@@ -52,3 +52,27 @@ for (const [variant, label] of variants) {
     `  wall       ${median(runs.map((r) => r.wallMs))} ms, CPU ${median(runs.map((r) => r.cpuSec))} s\n`,
   );
 }
+
+// Replay from disk: a generated capture (1 GB by default), read, rewritten and sent flat out to a discarding peer.
+const replayScript = fileURLToPath(new URL('./replay-send.js', import.meta.url));
+const replays: Array<{
+  captureMB: number;
+  indexMs: number;
+  wallMs: number;
+  mbPerSec: number;
+  peakRssMiB: number;
+  cpuSec: number;
+}> = [];
+for (let i = 0; i < Math.min(repeats, 2); i++) {
+  replays.push(JSON.parse(execFileSync(process.execPath, [replayScript], { encoding: 'utf8' })));
+}
+const rates = replays.map((r) => r.mbPerSec);
+const peaks = replays.map((r) => r.peakRssMiB);
+console.log(
+  `replay from disk: ${replays[0]!.captureMB} MB capture, index + read + rewrite + ws.send to a discarding server (${replays.length} runs)`,
+);
+console.log(`  MB/s       ${median(rates)}  (${range(rates)})`);
+console.log(`  peak RSS   ${median(peaks)} MiB  (${range(peaks)})`);
+console.log(
+  `  wall       ${median(replays.map((r) => r.wallMs))} ms (index pass ${median(replays.map((r) => r.indexMs))} ms), CPU ${median(replays.map((r) => r.cpuSec))} s`,
+);

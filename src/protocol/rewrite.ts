@@ -37,20 +37,50 @@ interface EntrySpan {
   versionAt: number;
 }
 
+/** Reads a varint's value and end without allocating (the hot path of a replay: every entry of every frame). */
+function varintAt(frame: Uint8Array, position: number, end: number): number {
+  if (position >= end) throw new CodecError('varint runs past the end', position);
+  const first = frame[position]!;
+  if (first < 0x80) return position + 1;
+  if (first < 0xc0) return position + 2;
+  if (first < 0xff) return position + 4;
+  return position + 5;
+}
+
+function varintValue(frame: Uint8Array, position: number): number {
+  const first = frame[position]!;
+  if (first < 0x80) return first;
+  if (first < 0xc0) return ((first & 0x3f) << 8) | frame[position + 1]!;
+  if (first < 0xff)
+    return (
+      (first & 0x3f) * 0x1000000 +
+      (frame[position + 1]! << 16) +
+      (frame[position + 2]! << 8) +
+      frame[position + 3]!
+    );
+  return (
+    frame[position + 1]! * 0x1000000 +
+    (frame[position + 2]! << 16) +
+    (frame[position + 3]! << 8) +
+    frame[position + 4]!
+  );
+}
+
 function locate(frame: Uint8Array, start: number, end: number): EntrySpan {
-  const action = readVarint(frame, start, end);
-  const nodeId = readVarint(frame, action.next, end);
-  const tableId = readVarint(frame, nodeId.next, end);
-  const keyLength = readVarint(frame, tableId.next, end);
-  const versionAt = keyLength.next + keyLength.value;
+  const nodeIdStart = varintAt(frame, start, end);
+  const tableIdStart = varintAt(frame, nodeIdStart, end);
+  const keyLengthStart = varintAt(frame, tableIdStart, end);
+  const keyStart = varintAt(frame, keyLengthStart, end);
+  if (keyStart > end) throw new CodecError('audit entry header runs past the entry', start);
+  const versionAt = keyStart + varintValue(frame, keyLengthStart);
   if (versionAt + 8 > end) throw new CodecError('audit entry ends before its version', start);
   return {
     start,
     end,
-    nodeIdStart: action.next,
-    nodeIdEnd: nodeId.next,
-    nodeId: nodeId.value,
-    tableId: tableId.value,
+    nodeIdStart,
+    nodeIdEnd: tableIdStart,
+    nodeId: varintValue(frame, nodeIdStart),
+    tableId: varintValue(frame, tableIdStart),
     versionAt,
   };
 }

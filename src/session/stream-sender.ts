@@ -4,7 +4,7 @@
  * so a stream that dies can be resumed on the next socket from what was committed.
  */
 import type { MetricsBus } from '../report/metrics-bus.js';
-import type { FrameSource } from '../workload/synthetic.js';
+import type { BuiltFrame, FrameSource } from '../workload/synthetic.js';
 import type { AckTracker } from './ack-tracker.js';
 import type { ReplicationSocket } from './replication-socket.js';
 
@@ -56,6 +56,9 @@ export async function streamFrames(options: StreamOptions): Promise<StreamOutcom
   const interval = options.rate ? 1000 / options.rate : 0;
   const startedAt = Date.now();
   const dueBase = source.due?.(from);
+  // Build one frame ahead: reading and rewriting the next frame overlaps with waiting for the socket to drain.
+  let next: Promise<BuiltFrame> | undefined =
+    from < source.frameCount ? Promise.resolve(source.build(from)) : undefined;
   let index = from;
   for (; index < source.frameCount; index++) {
     if (signal.aborted) return { sentUpTo: index, aborted: true };
@@ -72,7 +75,8 @@ export async function streamFrames(options: StreamOptions): Promise<StreamOutcom
       if (wait > 0) await sleep(wait, signal);
       if (signal.aborted) return { sentUpTo: index, aborted: true };
     }
-    const frame = await source.build(index);
+    const frame = await next!;
+    next = index + 1 < source.frameCount ? Promise.resolve(source.build(index + 1)) : undefined;
     const resent = tracker.wasSent(index);
     const sentAt = Date.now();
     tracker.markSent(index, sentAt);

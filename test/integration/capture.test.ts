@@ -327,8 +327,24 @@ describe('capture and inspect', () => {
       );
     }
     assert.equal(count, 50, 'the receiving node got every record through the proxy');
+    // Rows written during the receiver's catch-up travel in catch-up frames (one tail at the end, acks that
+    // 4.7.29 may coalesce away); one more write once it is live is a frame of its own, tail and ack included.
+    await source.client().call({
+      operation: 'insert',
+      database: 'data',
+      table: 'dog',
+      records: [{ id: 'p-final', name: 'final', age: 1 }],
+    });
+    for (let i = 0; i < 50; i++) {
+      const rows = await receiver
+        .client()
+        .searchById('data', 'dog', ['p-final'], ['id'])
+        .catch(() => []);
+      if (rows.length) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     // The receiver acks after it commits: give it a moment, then stop the proxy the way a user does.
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
     proxyChild?.kill('SIGINT');
     const run = await done;
     outputs.push(run.stdout, run.stderr);

@@ -1,0 +1,260 @@
+/**
+ * replay against real harperdb 4.7.29 nodes: a capture of inserts, updates, deletes and 50 KB blobs reproduces
+ * the source's rows and blobs exactly; --retime applies a second pass, --keep-versions does not; the captured
+ * clock is kept at 1x and 4x; every committed capture replays; a target killed mid-replay names the frame to
+ * resume from, and --from-frame resumes.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { ExitCode } from '../../src/run/errors.js';
+import { runSynth } from '../../src/run/synth-run.js';
+import type { EmbeddedNode } from '../../src/target/embedded-node.js';
+import { declareAttributes, readRecordsCbor, runCli, startNode } from '../helpers/harper.js';
+import { writeTimedCapture } from '../helpers/synthetic-capture.js';
+
+const password = `rp-${randomBytes(9).toString('hex')}`;
+const credentials = { user: 'admin', password };
+const env = { HARPER_USER: 'admin', HARPER_PASSWORD: password };
+const MiB = 2 ** 20;
+let source: EmbeddedNode;
+let target: EmbeddedNode;
+let dir: string;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'harper-replay-replay-'));
+  [source, target] = await Promise.all([startNode({}, { credentials }), startNode({}, { credentials })]);
+});
+
+after(async () => {
+  await Promise.all([source?.stop(), target?.stop()]);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const replay = (file: string, node: EmbeddedNode, ...args: string[]) =>
+  runCli(['replay', file, '--target', node.operationsUrl, '--json', ...args], { env });
+
+async function allRows(node: EmbeddedNode, table: string, attributes: string[]) {
+  await declareAttributes(
+    node.client(),
+    'data',
+    table,
+    attributes.filter((a) => a !== 'id'),
+  );
+  const ids = (await node.client().sql<{ id: number }>(`SELECT id FROM data.${table}`))
+    .map((r) => r.id)
+    .sort((a, b) => a - b);
+  const rows = await readRecordsCbor(node, 'data', table, ids, attributes);
+  return new Map(rows.map((row) => [row.id as number, row]));
+}
+
+describe('replay', () => {
+  let capture: string;
+
+  it('reproduces the source rows and blobs exactly (inserts, updates, deletes, 50 KB blobs)', async () => {
+    const client = source.client();
+    await client.createTable('data', 'pets', 'id');
+    const since = new Date(Date.now() - 5).toISOString();
+    const loaded = await runSynth({
+      target: { url: source.operationsUrl, credentials },
+      via: 'push',
+      listenHost: '127.0.0.1',
+      listenPort: 0,
+      database: 'data',
+      table: 'pets',
+      workload: { frames: 3, recordsPerFrame: 4, recordSize: 128, blobSize: 50 * 1024, seed: 33 },
+      maxReconnects: 0,
+      ackTimeoutMs: 30_000,
+      subscribeTimeoutMs: 30_000,
+      verify: true,
+      highWaterMark: 4 * MiB,
+      signal: new AbortController().signal,
+    });
+    assert.equal(loaded.verify.targetRecords, 12, loaded.error);
+    await client.call({
+      operation: 'insert',
+      database: 'data',
+      table: 'pets',
+      records: Array.from({ length: 8 }, (_, i) => ({ id: 100 + i, frame: -1, payload: `plain ${i}` })),
+    });
+    await client.call({
+      operation: 'update',
+      database: 'data',
+      table: 'pets',
+      records: [
+        { id: 101, payload: 'updated' },
+        { id: 2, payload: 'renamed blob owner' },
+      ],
+    });
+    await client.call({ operation: 'delete', database: 'data', table: 'pets', ids: [103, 5] });
+
+    capture = join(dir, 'pets.hrcap');
+    const captured = await runCli(
+      [
+        'capture',
+        '--source',
+        source.operationsUrl,
+        '--database',
+        'data',
+        '--since',
+        since,
+        '--origins',
+        loaded.workload.toolNodeName,
+        '--until-idle',
+        '2s',
+        '--out',
+        capture,
+        '--json',
+      ],
+      { env },
+    );
+    assert.equal(captured.code, ExitCode.OK, captured.stderr);
+
+    const run = await replay(capture, target, '--speed', 'max');
+    assert.equal(run.code, ExitCode.OK, run.stderr);
+    const result = JSON.parse(run.stdout);
+    assert.equal(result.committed.allFrames, true);
+    assert.ok(result.sent.blobs >= 12, `blob chunks replayed: ${result.sent.blobs}`);
+
+    const attributes = ['id', 'frame', 'payload', 'blob'];
+    const expected = await allRows(source, 'pets', attributes);
+    const actual = await allRows(target, 'pets', attributes);
+    assert.equal(expected.size, 12 + 8 - 2);
+    assert.deepEqual([...actual.keys()], [...expected.keys()], 'the same ids');
+    const withBlobs = [...expected.values()].filter((row) => row.blob instanceof Uint8Array).length;
+    assert.equal(withBlobs, 11, 'the source holds the 12 blob records minus the deleted one');
+    for (const [id, row] of expected) {
+      const copy = actual.get(id)!;
+      for (const attribute of ['frame', 'payload'])
+        assert.deepEqual(copy[attribute], row[attribute], `${attribute} of ${id}`);
+      if (row.blob instanceof Uint8Array) {
+        assert.ok(
+          copy.blob instanceof Uint8Array && Buffer.from(copy.blob).equals(Buffer.from(row.blob)),
+          `blob of ${id}`,
+        );
+      } else {
+        assert.equal(copy.blob, row.blob, `no blob on ${id}`);
+      }
+    }
+  });
+
+  it('--retime applies a second pass; --keep-versions is acknowledged but changes nothing', async () => {
+    const client = target.client();
+    await client.call({
+      operation: 'update',
+      database: 'data',
+      table: 'pets',
+      records: [{ id: 100, payload: 'changed on the target' }],
+    });
+    const kept = await replay(capture, target, '--speed', 'max', '--keep-versions');
+    assert.equal(kept.code, ExitCode.OK, kept.stderr);
+    assert.equal(JSON.parse(kept.stdout).committed.allFrames, true, 'every frame acknowledged');
+    let row = (await client.searchById('data', 'pets', [100], ['payload']))[0];
+    assert.equal(
+      row?.payload,
+      'changed on the target',
+      'the captured (older) versions lose to the local change',
+    );
+
+    const retimed = await replay(capture, target, '--speed', 'max');
+    assert.equal(retimed.code, ExitCode.OK, retimed.stderr);
+    assert.equal(JSON.parse(retimed.stdout).committed.allFrames, true);
+    row = (await client.searchById('data', 'pets', [100], ['payload']))[0];
+    assert.equal(row?.payload, 'plain 0', 'new versions win: the capture is applied again');
+  });
+
+  it('keeps the captured clock: 1x takes the span, 4x a quarter, max as fast as the target reads', async () => {
+    const timed = join(dir, 'timed.hrcap');
+    await writeTimedCapture(timed, {
+      frames: 21,
+      recordsPerFrame: 200,
+      spacingMs: 500,
+      database: 'data',
+      table: 'timed',
+    });
+    const span = 20 * 500;
+    const one = JSON.parse((await replay(timed, target, '--speed', '1x')).stdout);
+    assert.equal(one.committed.allFrames, true, one.error);
+    assert.ok(
+      Math.abs(one.timing.sendMs - span) <= span * 0.1,
+      `1x: sent over ${one.timing.sendMs} ms for a ${span} ms span`,
+    );
+    assert.ok(
+      one.replay.behindScheduleMs !== null && one.replay.behindScheduleMs < 1000,
+      `behind ${one.replay.behindScheduleMs} ms`,
+    );
+    assert.equal(one.replay.scheduledDurationMs, span);
+    const four = JSON.parse((await replay(timed, target, '--speed', '4x')).stdout);
+    assert.ok(
+      Math.abs(four.timing.sendMs - span / 4) <= (span / 4) * 0.1,
+      `4x: sent over ${four.timing.sendMs} ms`,
+    );
+    const max = JSON.parse((await replay(timed, target, '--speed', 'max')).stdout);
+    assert.equal(max.committed.allFrames, true);
+    assert.equal(max.replay.behindScheduleMs, null, 'no schedule flat out');
+    assert.ok(max.timing.sendMs < span / 10, `max: ${max.timing.sendMs} ms`);
+  });
+
+  it('every capture in captures/ replays into an embedded node, all frames committed', async () => {
+    const folder = fileURLToPath(new URL('../../../captures/', import.meta.url));
+    const files = readdirSync(folder).filter((name) => name.endsWith('.hrcap'));
+    assert.ok(files.length >= 3);
+    for (const name of files) {
+      const run = await replay(join(folder, name), target, '--speed', 'max');
+      assert.equal(run.code, ExitCode.OK, `${name}: ${run.stderr}`);
+      const result = JSON.parse(run.stdout);
+      assert.equal(result.committed.allFrames, true, name);
+      assert.ok(result.committed.frames > 0, name);
+    }
+  });
+
+  it('a target killed mid-replay: error within 15 s naming --from-frame, outputs written; --from-frame resumes', async () => {
+    const timed = join(dir, 'long.hrcap');
+    await writeTimedCapture(timed, {
+      frames: 41,
+      recordsPerFrame: 100,
+      spacingMs: 250,
+      database: 'data',
+      table: 'longrun',
+    });
+    const samples = join(dir, 'killed.ndjson');
+    const html = join(dir, 'killed.html');
+    let killedAt = 0;
+    const run = await runCli(
+      ['replay', timed, '--speed', '1x', '--json', '--samples', samples, '--html', html],
+      {
+        env,
+        onStart: (child, output) => {
+          const poll = setInterval(() => {
+            const pid = /target node \S+ \(pid (\d+)/.exec(output.stderr())?.[1];
+            if (pid && /added to/.test(output.stderr())) {
+              clearInterval(poll);
+              setTimeout(() => {
+                killedAt = Date.now();
+                process.kill(Number(pid), 'SIGKILL');
+              }, 3000);
+            }
+          }, 50);
+          child.once('close', () => clearInterval(poll));
+        },
+      },
+    );
+    assert.ok(killedAt > 0, run.stderr);
+    assert.ok(Date.now() - killedAt < 15_000);
+    assert.equal(run.code, ExitCode.ERROR, run.stderr);
+    const resume = /--from-frame (\d+)/.exec(run.stderr);
+    assert.ok(resume, `the error names the frame to resume from: ${run.stderr}`);
+    const from = Number(resume[1]);
+    assert.ok(from > 0 && from < 41, `resume at ${from}`);
+    assert.ok(existsSync(samples) && existsSync(html), 'outputs written');
+    const resumed = await replay(timed, target, '--speed', 'max', '--from-frame', String(from));
+    assert.equal(resumed.code, ExitCode.OK, resumed.stderr);
+    const result = JSON.parse(resumed.stdout);
+    assert.equal(result.sent.frames, 41 - from);
+    assert.equal(result.committed.allFrames, true);
+  });
+});
