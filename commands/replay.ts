@@ -19,6 +19,7 @@ export interface DryRunResult {
   frames: number;
   records: number;
   bytes: number;
+  largestFrame: number;
   loops: number;
   scheduledDurationMs: number | null;
   tables: string[];
@@ -165,6 +166,7 @@ ${EXIT_CODE_HELP}`;
         frames: source.frameCount,
         records: source.totalRecords,
         bytes: source.bytes * replay.loops,
+        largestFrame: source.largestFrame,
         loops: replay.loops,
         scheduledDurationMs: source.scheduledDurationMs,
         tables: [...source.tables.values()].map((t) => t.name),
@@ -172,9 +174,15 @@ ${EXIT_CODE_HELP}`;
         originalAckLatencyMs: source.originalAcks,
       };
       await source.close();
+      const limit = flags.via === 'peer' ? 100 * 2 ** 20 : 10 * 2 ** 30;
+      if (result.largestFrame > limit) {
+        process.stderr.write(
+          `warning: the largest frame (${formatBytes(result.largestFrame)}) exceeds what a 4.7 target accepts in ${flags.via} mode\n`,
+        );
+      }
       if (!this.jsonEnabled()) {
         this.log(
-          `${args.file}: would send ${formatCount(result.frames)} frames, ${formatCount(result.records)} records, ${formatBytes(result.bytes)} (connection ${result.connection}, tables ${result.tables.join(', ') || '–'}) — expected duration ${result.scheduledDurationMs === null ? 'as fast as the target reads' : formatMs(result.scheduledDurationMs)} at ${flags.speed}`,
+          `${args.file}: would send ${formatCount(result.frames)} frames, ${formatCount(result.records)} records, ${formatBytes(result.bytes)} (largest frame ${formatBytes(result.largestFrame)}; connection ${result.connection}, tables ${result.tables.join(', ') || '–'}) — expected duration ${result.scheduledDurationMs === null ? 'as fast as the target reads' : formatMs(result.scheduledDurationMs)} at ${flags.speed}`,
         );
       }
       return result;

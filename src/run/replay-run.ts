@@ -3,6 +3,7 @@
  * subscribes (4.7.29 drops blob records otherwise); completeness is judged by acks (every frame carries a fresh
  * tail), not by counting rows, since the target may hold the rows already.
  */
+import { PEER_MODE_MAX_FRAME, PUSH_MODE_MAX_FRAME } from '../protocol/codes.js';
 import type { MetricsBus } from '../report/metrics-bus.js';
 import type { RunResult } from '../report/result.js';
 import { type ReplayOptions, ReplaySource } from '../workload/replay-source.js';
@@ -52,7 +53,16 @@ export async function runReplay(options: ReplayRunOptions, source: ReplaySource)
       },
     },
     source: (toolNodeName) => source.start(toolNodeName),
-    prepare: (target, bus) => prepareTables(target, options.database, source, bus),
+    prepare: async (target, bus) => {
+      const limit = options.via === 'peer' ? PEER_MODE_MAX_FRAME : PUSH_MODE_MAX_FRAME;
+      if (source.largestFrame > limit) {
+        bus.emit({
+          type: 'warning',
+          message: `the capture's largest frame (${(source.largestFrame / 2 ** 20).toFixed(1)} MiB) exceeds the ${(limit / 2 ** 20).toFixed(0)} MiB a 4.7 node accepts ${options.via === 'peer' ? 'on connections it opened (peer mode): expect close 1009; use --via push' : 'from a pushing client'}`,
+        });
+      }
+      await prepareTables(target, options.database, source, bus);
+    },
     resumeHint: (committed) =>
       `resume with --from-frame ${options.replay.fromFrame + (committed % Math.max(1, source.framesPerLoop))}`,
     close: () => source.close(),

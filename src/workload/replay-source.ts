@@ -65,6 +65,8 @@ export class ReplaySource implements FrameSource {
   sourceNodeName?: string;
   database?: string;
   bytes = 0;
+  /** The largest transaction frame to replay (bytes): checked against what the target accepts. */
+  largestFrame = 0;
   truncated = false;
   private originName = '';
   private baseVersion = 0;
@@ -106,12 +108,22 @@ export class ReplaySource implements FrameSource {
         controls: Control[];
         acks: Array<{ timeUs: number; seq: number }>;
         bytes: number;
+        largest: number;
       }
     >();
     const of = (id: number) => {
       let entry = perConnection.get(id);
       if (!entry) {
-        entry = { offsets: [], records: [], times: [], tails: [], controls: [], acks: [], bytes: 0 };
+        entry = {
+          offsets: [],
+          records: [],
+          times: [],
+          tails: [],
+          controls: [],
+          acks: [],
+          bytes: 0,
+          largest: 0,
+        };
         perConnection.set(id, entry);
       }
       return entry;
@@ -143,6 +155,7 @@ export class ReplaySource implements FrameSource {
           c.times.push(record.timeUs);
           c.tails.push(summary.sequenceId ?? Number.NaN);
           c.bytes += payload.length;
+          c.largest = Math.max(c.largest, payload.length);
           continue;
         }
         const code = payload[1] === 0xcc ? payload[2]! : payload[1]!;
@@ -193,6 +206,7 @@ export class ReplaySource implements FrameSource {
     this.records = c.records;
     this.controls = c.controls;
     this.bytes = c.bytes;
+    this.largestFrame = c.largest;
     this.schedule(c.times);
     this.originalAcks = originalAckLatency(c.times, c.tails, c.acks);
   }

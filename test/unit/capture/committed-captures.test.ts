@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { CaptureInspector, type CaptureSummary, type DecodedRecord } from '../../../src/capture/inspect.js';
 import { CaptureReader } from '../../../src/capture/reader.js';
+import { ReplaySource } from '../../../src/workload/replay-source.js';
 
 const file = (name: string) => fileURLToPath(new URL(`../../../../captures/${name}`, import.meta.url));
 
@@ -31,6 +32,33 @@ describe('committed captures', () => {
       records.filter((r) => r.type === 'delete').map((r) => r.key),
       [2, 3],
     );
+  });
+
+  it('the replayer indexes catchup-40x500 as inspect sees it: frames, records, largest frame, schedule', async () => {
+    const { summary } = await inspect('catchup-40x500.hrcap');
+    const source = await ReplaySource.open(file('catchup-40x500.hrcap'), {
+      speed: 1,
+      loops: 2,
+      fromFrame: 0,
+      retime: true,
+      origin: 'capture',
+    });
+    try {
+      assert.equal(source.framesPerLoop, 42);
+      assert.equal(source.frameCount, 84);
+      assert.equal(source.totalRecords, 2 * 20_003);
+      assert.equal(source.largestFrame, summary.largestFrame!.bytes);
+      assert.deepEqual(
+        [...source.tables.values()].map((t) => t.name),
+        ['dog'],
+      );
+      assert.equal(source.due(0), 0);
+      assert.ok(source.due(41)! > 0, 'the captured clock is kept');
+      assert.equal(source.due(42), source.due(41), 'the second loop starts where the first ended');
+      assert.equal(source.originalAcks.count, 1, 'one tail, acked once');
+    } finally {
+      await source.close();
+    }
   });
 
   it('blobs-12x50k: Harper’s full copy with one 50 KiB BLOB_CHUNK per record', async () => {

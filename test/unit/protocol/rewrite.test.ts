@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { rewriteTxnFrame } from '../../../src/protocol/rewrite.js';
+import { decodeTxnFrame, TxnFrameWriter } from '../../../src/protocol/txn-frame.js';
+import { CodecError } from '../../../src/protocol/varint.js';
+import { goldenBytes } from '../support.js';
+
+/** Everything of an entry but the fields a rewrite may change. */
+const content = (frame: Uint8Array) =>
+  decodeTxnFrame(frame).entries.map((e) => ({
+    type: e.type,
+    key: e.key,
+    tableId: e.tableId,
+    user: e.user,
+    originatingOperation: e.originatingOperation,
+    value: e.value ? Buffer.from(e.value).toString('hex') : undefined,
+  }));
+
+describe('rewriteTxnFrame on golden 4.7.29 frames', () => {
+  for (const name of ['a.txn_insert_2', 'a.txn_upsert_1', 'a.txn_delete_1', 'b.tool_txn_put']) {
+    it(`${name}: new version and tail, everything else byte for byte`, () => {
+      const original = goldenBytes(name);
+      const { frame, entries, dropped } = rewriteTxnFrame(original, {
+        version: 1_900_000_000_000.5,
+        sequenceId: 42.25,
+      });
+      const decoded = decodeTxnFrame(frame);
+      assert.equal(decoded.txnTime, 1_900_000_000_000.5);
+      assert.equal(decoded.sequenceId, 42.25);
+      assert.ok(decoded.entries.every((e) => e.version === 1_900_000_000_000.5));
+      assert.equal(entries, decodeTxnFrame(original).entries.length);
+      assert.equal(dropped, 0);
+      assert.deepEqual(content(frame), content(original));
+    });
+  }
+
+  it('keeps versions when not retimed, and replaces the captured tail', () => {
+    const original = goldenBytes('a.txn_insert_2');
+    const { frame } = rewriteTxnFrame(original, { sequenceId: 7 });
+    assert.equal(frame.length, original.length, 'same size: only the tail value changed');
+    assert.deepEqual(frame.subarray(0, original.length - 8), original.subarray(0, original.length - 8));
+    assert.equal(decodeTxnFrame(frame).sequenceId, 7);
+  });
+
+  it('adds a tail to a catch-up frame that had none', () => {
+    const plain = new TxnFrameWriter()
+      .begin(1000)
+      .addEntry({ type: 'put', nodeId: 0, tableId: 3, key: 5, version: 1000 }, Buffer.from([0x40, 1]))
+      .finish();
+    const { frame } = rewriteTxnFrame(plain, { sequenceId: 99 });
+    assert.equal(decodeTxnFrame(plain).sequenceId, undefined);
+    assert.equal(decodeTxnFrame(frame).sequenceId, 99);
+  });
+
+  it('maps node ids, growing the varint when it must', () => {
+    const original = new TxnFrameWriter()
+      .begin(1000)
+      .addEntry(
+        { type: 'put', nodeId: 0, tableId: 3, key: 'a', version: 1000, user: 'admin' },
+        Buffer.from([0x40, 1]),
+      )
+      .addEntry({ type: 'delete', nodeId: 5, tableId: 3, key: 'b', version: 1000 })
+      .finish(1);
+    const { frame } = rewriteTxnFrame(original, {
+      sequenceId: 2,
+      nodeId: (id) => (id === 0 ? 300 : 0),
+      version: 2000,
+    });
+    const entries = decodeTxnFrame(frame).entries;
+    assert.deepEqual(
+      entries.map((e) => e.nodeId),
+      [300, 0],
+    );
+    assert.deepEqual(
+      entries.map((e) => e.version),
+      [2000, 2000],
+    );
+    assert.deepEqual(
+      entries.map((e) => [e.key, e.user]),
+      [
+        ['a', 'admin'],
+        ['b', undefined],
+      ],
+    );
+  });
+
+  it('drops entries of unwanted tables', () => {
+    const original = new TxnFrameWriter()
+      .begin(1000)
+      .addEntry({ type: 'put', nodeId: 0, tableId: 1, key: 1, version: 1000 }, Buffer.from([0x40, 1]))
+      .addEntry({ type: 'put', nodeId: 0, tableId: 2, key: 2, version: 1000 }, Buffer.from([0x40, 2]))
+      .addEntry({ type: 'put', nodeId: 0, tableId: 1, key: 3, version: 1000 }, Buffer.from([0x40, 3]))
+      .finish(1);
+    const { frame, entries, dropped } = rewriteTxnFrame(original, {
+      sequenceId: 2,
+      keepTable: (id) => id === 1,
+    });
+    assert.equal(entries, 2);
+    assert.equal(dropped, 1);
+    assert.deepEqual(
+      decodeTxnFrame(frame).entries.map((e) => e.key),
+      [1, 3],
+    );
+  });
+
+  it('refuses what is not a transaction frame, and frames cut short', () => {
+    assert.throws(() => rewriteTxnFrame(Buffer.from([0x93, 1, 2]), { sequenceId: 1 }), CodecError);
+    const original = goldenBytes('a.txn_insert_2');
+    for (let cut = 9; cut < original.length - 10; cut++) {
+      assert.throws(
+        () => rewriteTxnFrame(original.subarray(0, cut), { sequenceId: 1 }),
+        CodecError,
+        `cut at ${cut}`,
+      );
+    }
+  });
+});
