@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { type CaptureHeader, Direction, RecordKind, redactUrl } from '../capture/format.js';
 import { CaptureWriter } from '../capture/writer.js';
 import { decodeControlFrame, isControlFrame } from '../protocol/control-frame.js';
-import { SubscribeError, Subscriber, type SubscriberEvent } from '../session/subscriber.js';
+import { DialError } from '../session/dial.js';
+import { Subscriber, type SubscriberEvent } from '../session/subscriber.js';
 import { type Credentials, OperationsClient } from '../target/operations-client.js';
 import { ExitCode, type ExitCodeValue, HarperReplayError } from './errors.js';
 import { deriveReplicationUrl, targetError } from './target.js';
@@ -202,7 +203,7 @@ export async function runCapture(options: CaptureRunOptions): Promise<CaptureRes
   } catch (caught) {
     outcome = 'failed';
     const mapped =
-      caught instanceof SubscribeError
+      caught instanceof DialError
         ? new HarperReplayError(
             caught.message,
             caught.kind === 'unauthorized'

@@ -20,9 +20,9 @@ import {
   ChannelTimeoutError,
   type DataChannel,
 } from '../session/channel.js';
+import { DialError } from '../session/dial.js';
 import { ConnectionClosedError } from '../session/flow-control.js';
 import { PeerSession } from '../session/peer-session.js';
-import { PushHandshakeError } from '../session/push-client.js';
 import { PushSession } from '../session/push-session.js';
 import type { ReplicationSocket } from '../session/replication-socket.js';
 import { sleep, streamFrames, trackAcks } from '../session/stream-sender.js';
@@ -411,7 +411,7 @@ function waitForCommits(
 
 function mapRunError(error: unknown): HarperReplayError {
   if (error instanceof HarperReplayError) return error;
-  if (error instanceof PushHandshakeError) {
+  if (error instanceof DialError) {
     const code =
       error.kind === 'unauthorized'
         ? ExitCode.AUTH_FAILED

@@ -4,7 +4,6 @@
  * receiver (unless told not to), and keeps the connection alive. Stopping is the caller's decision.
  */
 import WebSocket from 'ws';
-import { PUSH_MODE_MAX_FRAME, SUBPROTOCOL } from '../protocol/codes.js';
 import {
   type ControlFrame,
   decodeControlFrame,
@@ -16,6 +15,7 @@ import {
   type TableDescription,
 } from '../protocol/control-frame.js';
 import { summarizeTxnFrame } from '../protocol/txn-frame.js';
+import { DialError, dialReplication, handshakeClosed } from './dial.js';
 
 export interface SubscribeOptions {
   url: string;
@@ -44,16 +44,6 @@ export interface TxnSeen {
   sequenceId?: number;
 }
 
-export class SubscribeError extends Error {
-  constructor(
-    message: string,
-    readonly kind: 'refused' | 'unauthorized' | 'rejected' | 'timeout',
-  ) {
-    super(message);
-    this.name = 'SubscribeError';
-  }
-}
-
 export class Subscriber {
   private ws?: WebSocket;
   private pinger?: NodeJS.Timeout;
@@ -78,33 +68,11 @@ export class Subscriber {
   async start(): Promise<void> {
     const { options } = this;
     const timeout = options.handshakeTimeoutMs ?? 15_000;
-    const ws = new WebSocket(options.url, SUBPROTOCOL, {
-      headers: options.authorization ? { authorization: options.authorization } : {},
-      maxPayload: PUSH_MODE_MAX_FRAME,
-      perMessageDeflate: false,
-      handshakeTimeout: timeout,
+    const ws = await dialReplication(options.url, {
+      authorization: options.authorization,
+      timeoutMs: timeout,
     });
     this.ws = ws;
-    ws.on('error', () => {});
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', (error: Error & { code?: string }) =>
-        reject(
-          new SubscribeError(
-            `cannot open replication socket ${options.url}: ${error.message}`,
-            error.code === 'ECONNREFUSED' ? 'refused' : 'rejected',
-          ),
-        ),
-      );
-      ws.once('unexpected-response', (_request, response) =>
-        reject(
-          new SubscribeError(
-            `${options.url} refused the WebSocket upgrade (HTTP ${response.statusCode})`,
-            'rejected',
-          ),
-        ),
-      );
-    });
     this.onEvent({ type: 'open' });
     ws.on('close', (code: number, reason: Buffer) => {
       clearInterval(this.pinger);
@@ -113,7 +81,7 @@ export class Subscriber {
     });
     const named = new Promise<Extract<ControlFrame, { type: 'NODE_NAME' }>>((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new SubscribeError(`no NODE_NAME answer within ${timeout} ms`, 'timeout')),
+        () => reject(new DialError(`no NODE_NAME answer within ${timeout} ms`, 'timeout')),
         timeout,
       );
       ws.on('message', (data: Buffer, isBinary: boolean) => {
@@ -142,17 +110,7 @@ export class Subscriber {
       });
       this.closed.then(({ code, reason }) => {
         clearTimeout(timer);
-        reject(
-          code === 1008 && /unauthori[sz]ed/i.test(reason)
-            ? new SubscribeError(
-                `authentication refused by ${options.url}: check --user/--password`,
-                'unauthorized',
-              )
-            : new SubscribeError(
-                `${options.url} closed the connection during the handshake (${code} ${reason})`.trim(),
-                'rejected',
-              ),
-        );
+        reject(handshakeClosed(options.url, code, reason));
       });
     });
     this.send(encodeNodeName(options.toolNodeName, options.database, []));

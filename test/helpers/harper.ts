@@ -121,3 +121,30 @@ export function readText(path: string): string {
 }
 
 export const tmp = (name: string) => join(tmpdir(), name);
+
+/**
+ * For runCli's onStart: once the run has its embedded target and is streaming, SIGKILL the target after
+ * `afterMs`. `killedAt()` says when (0 if it never happened).
+ */
+export function killEmbeddedTargetWhenStreaming(afterMs: number): {
+  onStart: (child: ChildProcess, output: { stderr: () => string }) => void;
+  killedAt: () => number;
+} {
+  let killedAt = 0;
+  return {
+    killedAt: () => killedAt,
+    onStart: (child, output) => {
+      const poll = setInterval(() => {
+        const pid = /target node \S+ \(pid (\d+)/.exec(output.stderr())?.[1];
+        if (pid && /added to/.test(output.stderr())) {
+          clearInterval(poll);
+          setTimeout(() => {
+            killedAt = Date.now();
+            process.kill(Number(pid), 'SIGKILL');
+          }, afterMs);
+        }
+      }, 50);
+      child.once('close', () => clearInterval(poll));
+    },
+  };
+}

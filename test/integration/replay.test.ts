@@ -14,7 +14,13 @@ import { fileURLToPath } from 'node:url';
 import { ExitCode } from '../../src/run/errors.js';
 import { runSynth } from '../../src/run/synth-run.js';
 import type { EmbeddedNode } from '../../src/target/embedded-node.js';
-import { declareAttributes, readRecordsCbor, runCli, startNode } from '../helpers/harper.js';
+import {
+  declareAttributes,
+  killEmbeddedTargetWhenStreaming,
+  readRecordsCbor,
+  runCli,
+  startNode,
+} from '../helpers/harper.js';
 import { writeTimedCapture } from '../helpers/synthetic-capture.js';
 
 const password = `rp-${randomBytes(9).toString('hex')}`;
@@ -223,28 +229,16 @@ describe('replay', () => {
     });
     const samples = join(dir, 'killed.ndjson');
     const html = join(dir, 'killed.html');
-    let killedAt = 0;
+    const killer = killEmbeddedTargetWhenStreaming(3000);
     const run = await runCli(
       ['replay', timed, '--speed', '1x', '--json', '--samples', samples, '--html', html],
       {
         env,
-        onStart: (child, output) => {
-          const poll = setInterval(() => {
-            const pid = /target node \S+ \(pid (\d+)/.exec(output.stderr())?.[1];
-            if (pid && /added to/.test(output.stderr())) {
-              clearInterval(poll);
-              setTimeout(() => {
-                killedAt = Date.now();
-                process.kill(Number(pid), 'SIGKILL');
-              }, 3000);
-            }
-          }, 50);
-          child.once('close', () => clearInterval(poll));
-        },
+        onStart: killer.onStart,
       },
     );
-    assert.ok(killedAt > 0, run.stderr);
-    assert.ok(Date.now() - killedAt < 15_000);
+    assert.ok(killer.killedAt() > 0, run.stderr);
+    assert.ok(Date.now() - killer.killedAt() < 15_000);
     assert.equal(run.code, ExitCode.ERROR, run.stderr);
     const resume = /--from-frame (\d+)/.exec(run.stderr);
     assert.ok(resume, `the error names the frame to resume from: ${run.stderr}`);

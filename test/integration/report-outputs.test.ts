@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { ExitCode } from '../../src/run/errors.js';
 import { openPage } from '../helpers/browser.js';
-import { isAlive, runCli } from '../helpers/harper.js';
+import { isAlive, killEmbeddedTargetWhenStreaming, runCli } from '../helpers/harper.js';
 
 let dir: string;
 before(() => {
@@ -110,7 +110,7 @@ describe('run outputs', () => {
 
   it('a target killed mid-run: clear error within 15 s, exit 1, every output written', async () => {
     const files = outputs('killed');
-    let killedAt = 0;
+    const killer = killEmbeddedTargetWhenStreaming(2000);
     const run = await runCli(
       [
         'synth',
@@ -127,23 +127,11 @@ describe('run outputs', () => {
         '--json',
       ],
       {
-        onStart: (_child, output) => {
-          const poll = setInterval(() => {
-            const pid = /target node \S+ \(pid (\d+)/.exec(output.stderr())?.[1];
-            if (pid && /added to/.test(output.stderr())) {
-              clearInterval(poll);
-              setTimeout(() => {
-                killedAt = Date.now();
-                process.kill(Number(pid), 'SIGKILL');
-              }, 2000);
-            }
-          }, 50);
-          _child.once('close', () => clearInterval(poll));
-        },
+        onStart: killer.onStart,
       },
     );
-    const took = Date.now() - killedAt;
-    assert.ok(killedAt > 0, run.stderr);
+    const took = Date.now() - killer.killedAt();
+    assert.ok(killer.killedAt() > 0, run.stderr);
     assert.ok(took < 15_000, `ended ${took} ms after the kill`);
     assert.equal(run.code, ExitCode.ERROR, run.stderr);
     assert.match(
