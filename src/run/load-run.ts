@@ -52,7 +52,7 @@ export interface LoadRunOptions {
   /** Status lines for humans (stderr); never receives credentials. */
   log?: (message: string) => void;
   /** Called once the target is known (tests use it to find the embedded node). */
-  onTarget?: (target: ResolvedTarget) => void;
+  onTarget?: (target: ResolvedTarget) => void | Promise<void>;
   /** --threshold expressions (already validated by parseThreshold). */
   thresholds?: string[];
   /** Stalls shorter than this are not episodes (ms). */
@@ -139,7 +139,7 @@ export async function runLoad(options: LoadRunOptions, load: LoadWorkload): Prom
     bus.emit({ type: 'phase', phase: 'starting-target' });
     log(options.target.url ? `target ${options.target.url}` : 'starting embedded harperdb 4.7.29 …');
     target = await resolveTarget(options.target);
-    options.onTarget?.(target);
+    await options.onTarget?.(target);
     throwIfAborted(options.signal);
     log(
       `target node ${target.nodeName} (${target.pid ? `pid ${target.pid}, ` : ''}${target.operationsUrl}), replication ${target.replicationUrl}`,

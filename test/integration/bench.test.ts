@@ -1,0 +1,150 @@
+/**
+ * bench against real embedded harperdb 4.7.29 nodes: a settings matrix with repetitions, settings read back,
+ * the comparison as JSON and as charts in Chromium, and an interrupted bench that leaves nothing behind.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { ExitCode } from '../../src/run/errors.js';
+import { openPage } from '../helpers/browser.js';
+import { isAlive, runCli } from '../helpers/harper.js';
+
+let dir: string;
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'harper-replay-bench-'));
+});
+after(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface BenchJson {
+  interrupted: boolean;
+  settings: Array<{
+    set: Record<string, string>;
+    applied: Record<string, boolean>;
+    runs: number;
+    median: Record<string, number | null>;
+    best: string[];
+  }>;
+  runs: Array<{
+    combination: number;
+    repetition: number;
+    result: {
+      outcome: string;
+      target: { pid?: number; rootDir?: string };
+      pauses: { targetLogged: number | null };
+    };
+  }>;
+}
+
+describe('bench', () => {
+  it('recordConcurrency 2 vs 150, twice each: the node pauses with 2 and never with 150; every run in --json; charts drawn', async () => {
+    const html = join(dir, 'bench.html');
+    const run = await runCli([
+      'bench',
+      '--set',
+      'REPLICATION_RECORDCONCURRENCY=2,150',
+      '--repeat',
+      '2',
+      '--node-config',
+      'LOGGING_LEVEL=debug',
+      '--frames',
+      '100',
+      '--records-per-frame',
+      '1000',
+      '--html',
+      html,
+      '--json',
+    ]);
+    assert.equal(run.code, ExitCode.OK, run.stderr);
+    assert.match(run.stderr, /\[4\/4\] combination \d of 2/);
+    const result = JSON.parse(run.stdout) as BenchJson;
+    assert.equal(result.runs.length, 4);
+    assert.deepEqual(
+      result.runs.map((r) => [r.combination, r.repetition]),
+      [
+        [0, 0],
+        [1, 0],
+        [1, 1],
+        [0, 1],
+      ],
+      'interleaved, rotated',
+    );
+    for (const r of result.runs) assert.equal(r.result.outcome, 'complete');
+    const [low, standard] = result.settings;
+    assert.deepEqual(low!.set, { REPLICATION_RECORDCONCURRENCY: '2' });
+    assert.deepEqual(low!.applied, { REPLICATION_RECORDCONCURRENCY: true });
+    assert.deepEqual(standard!.applied, { REPLICATION_RECORDCONCURRENCY: true });
+    assert.equal(low!.runs, 2);
+    for (const key of ['peakRss', 'pausesCount', 'pausedMs', 'recordsPerSec', 'ackP99Ms']) {
+      assert.equal(typeof low!.median[key], 'number', `median ${key}`);
+    }
+    assert.ok(low!.median.targetPauses! > 10, `the node paused with 2: ${low!.median.targetPauses}`);
+    assert.equal(standard!.median.targetPauses, 0, 'and never with 150');
+    assert.ok(standard!.best.includes('targetPauses'), 'the fewer node pauses are marked best');
+    const page = await openPage(pathToFileURL(html).href);
+    assert.deepEqual(page.errors, []);
+    assert.equal(page.canvases, 7, 'one chart per metric');
+    for (const inked of page.inkedPixels)
+      assert.ok(inked > 500, `every chart has ink (${page.inkedPixels.join(', ')})`);
+  });
+
+  it('a key the target does not know is reported as not applied', async () => {
+    const run = await runCli([
+      'bench',
+      '--set',
+      'REPLICATION_RECEIVEEVENTHIGHWATERMARK=5',
+      '--repeat',
+      '1',
+      '--frames',
+      '2',
+      '--records-per-frame',
+      '100',
+    ]);
+    assert.equal(run.code, ExitCode.OK, run.stderr);
+    assert.match(run.stdout, /NO \(REPLICATION_RECEIVEEVENTHIGHWATERMARK\)/);
+    assert.match(run.stdout, /REPLICATION_RECEIVEEVENTHIGHWATERMARK not applied by the target/);
+  });
+
+  it('SIGINT: stops the current node, writes what it has, leaves no process or temp dir', async () => {
+    const run = await runCli(
+      [
+        'bench',
+        '--set',
+        'REPLICATION_RECORDCONCURRENCY=2,150',
+        '--repeat',
+        '3',
+        '--frames',
+        '400',
+        '--records-per-frame',
+        '1000',
+        '--rate',
+        '20',
+        '--json',
+      ],
+      {
+        onStart: (child, output) => {
+          const poll = setInterval(() => {
+            if (/added to/.test(output.stderr())) {
+              clearInterval(poll);
+              setTimeout(() => child.kill('SIGINT'), 1500);
+            }
+          }, 50);
+          child.once('close', () => clearInterval(poll));
+        },
+      },
+    );
+    assert.equal(run.code, ExitCode.INTERRUPTED, run.stderr);
+    const result = JSON.parse(run.stdout) as BenchJson;
+    assert.equal(result.interrupted, true);
+    assert.equal(result.runs.length, 1, 'the run in progress is reported');
+    assert.equal(result.runs[0]!.result.outcome, 'interrupted');
+    const { pid, rootDir } = result.runs[0]!.result.target;
+    assert.ok(pid && rootDir);
+    assert.equal(isAlive(pid), false, 'no node process left');
+    assert.equal(existsSync(rootDir), false, 'no temp dir left');
+  });
+});
