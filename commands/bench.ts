@@ -124,6 +124,7 @@ ${EXIT_CODE_HELP}`;
             },
             signal,
             bus: new MetricsBus(),
+            log: (message: string) => log(`      ${message}`),
             onTarget: async (target: Parameters<NonNullable<typeof base.onTarget>>[0]) => {
               applied = await readApplied(target, set).catch(() => applied);
             },
