@@ -123,28 +123,35 @@ export function readText(path: string): string {
 export const tmp = (name: string) => join(tmpdir(), name);
 
 /**
- * For runCli's onStart: once the run has its embedded target and is streaming, SIGKILL the target after
- * `afterMs`. `killedAt()` says when (0 if it never happened).
+ * For runCli's onStart: once the run is streaming (its log says it was added to the target), do `act` after
+ * `afterMs` — SIGINT the tool, SIGKILL its embedded target, … `firedAt()` says when (0 if it never happened).
  */
-export function killEmbeddedTargetWhenStreaming(afterMs: number): {
-  onStart: (child: ChildProcess, output: { stderr: () => string }) => void;
-  killedAt: () => number;
-} {
-  let killedAt = 0;
+export function whenStreaming(
+  afterMs: number,
+  act: (child: ChildProcess, targetPid: number | undefined) => void,
+): { onStart: (child: ChildProcess, output: { stderr: () => string }) => void; firedAt: () => number } {
+  let firedAt = 0;
   return {
-    killedAt: () => killedAt,
+    firedAt: () => firedAt,
     onStart: (child, output) => {
       const poll = setInterval(() => {
+        if (!/added to/.test(output.stderr())) return;
+        clearInterval(poll);
         const pid = /target node \S+ \(pid (\d+)/.exec(output.stderr())?.[1];
-        if (pid && /added to/.test(output.stderr())) {
-          clearInterval(poll);
-          setTimeout(() => {
-            killedAt = Date.now();
-            process.kill(Number(pid), 'SIGKILL');
-          }, afterMs);
-        }
+        setTimeout(() => {
+          firedAt = Date.now();
+          act(child, pid ? Number(pid) : undefined);
+        }, afterMs);
       }, 50);
       child.once('close', () => clearInterval(poll));
     },
   };
+}
+
+/** SIGKILL the run's embedded target `afterMs` after it started streaming. */
+export function killEmbeddedTargetWhenStreaming(afterMs: number) {
+  const trigger = whenStreaming(afterMs, (_child, pid) => {
+    if (pid) process.kill(pid, 'SIGKILL');
+  });
+  return { onStart: trigger.onStart, killedAt: trigger.firedAt };
 }

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { ExitCode } from '../../src/run/errors.js';
 import { openPage } from '../helpers/browser.js';
-import { isAlive, runCli } from '../helpers/harper.js';
+import { isAlive, runCli, whenStreaming } from '../helpers/harper.js';
 
 let dir: string;
 before(() => {
@@ -126,15 +126,7 @@ describe('bench', () => {
         '--json',
       ],
       {
-        onStart: (child, output) => {
-          const poll = setInterval(() => {
-            if (/added to/.test(output.stderr())) {
-              clearInterval(poll);
-              setTimeout(() => child.kill('SIGINT'), 1500);
-            }
-          }, 50);
-          child.once('close', () => clearInterval(poll));
-        },
+        onStart: whenStreaming(1500, (child) => child.kill('SIGINT')).onStart,
       },
     );
     assert.equal(run.code, ExitCode.INTERRUPTED, run.stderr);

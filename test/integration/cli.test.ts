@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { ExitCode } from '../../src/run/errors.js';
 import type { EmbeddedNode } from '../../src/target/embedded-node.js';
 import { freeLoopbackPorts } from '../../src/target/free-port.js';
-import { hdbNodeNames, isAlive, runCli, startNode } from '../helpers/harper.js';
+import { hdbNodeNames, isAlive, runCli, startNode, whenStreaming } from '../helpers/harper.js';
 
 let node: EmbeddedNode;
 
@@ -53,7 +53,7 @@ describe('harper-replay synth (CLI)', () => {
   });
 
   it('SIGINT mid-run: exits within 10 s, prints what it sent, and removes itself from the target', async () => {
-    let interruptedAt = 0;
+    const interrupt = whenStreaming(1500, (child) => child.kill('SIGINT'));
     const run = await runCli(
       [
         'synth',
@@ -70,23 +70,12 @@ describe('harper-replay synth (CLI)', () => {
       ],
       {
         env: { HARPER_USER: node.credentials.user, HARPER_PASSWORD: node.credentials.password },
-        onStart: (child, output) => {
-          const poll = setInterval(() => {
-            // Interrupt once the target has subscribed and frames are flowing.
-            if (/listening on .* added to/.test(output.stderr()) && interruptedAt === 0) {
-              setTimeout(() => {
-                interruptedAt = Date.now();
-                child.kill('SIGINT');
-              }, 1500);
-              clearInterval(poll);
-            }
-          }, 50);
-          child.once('close', () => clearInterval(poll));
-        },
+        // Interrupt once the target has subscribed and frames are flowing.
+        onStart: interrupt.onStart,
       },
     );
-    const exitedAfter = Date.now() - interruptedAt;
-    assert.ok(interruptedAt > 0, `the run never got going:\n${run.stderr}`);
+    const exitedAfter = Date.now() - interrupt.firedAt();
+    assert.ok(interrupt.firedAt() > 0, `the run never got going:\n${run.stderr}`);
     assert.equal(run.code, ExitCode.INTERRUPTED, run.stderr);
     assert.ok(exitedAfter < 10_000, `exited ${exitedAfter} ms after SIGINT`);
     assert.match(run.stdout, /INTERRUPTED/);

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { ExitCode } from '../../src/run/errors.js';
 import type { EmbeddedNode } from '../../src/target/embedded-node.js';
-import { hdbNodeNames, runCli, startNode } from '../helpers/harper.js';
+import { hdbNodeNames, runCli, startNode, whenStreaming } from '../helpers/harper.js';
 
 const password = `cl-${randomBytes(9).toString('hex')}`;
 const credentials = { user: 'admin', password };
@@ -98,15 +98,7 @@ describe('peer mode in a cluster', () => {
       ],
       {
         env: { HARPER_USER: 'admin', HARPER_PASSWORD: password },
-        onStart: (child, output) => {
-          const poll = setInterval(() => {
-            if (/added to/.test(output.stderr())) {
-              clearInterval(poll);
-              setTimeout(() => child.kill('SIGINT'), 1500);
-            }
-          }, 50);
-          child.once('close', () => clearInterval(poll));
-        },
+        onStart: whenStreaming(1500, (child) => child.kill('SIGINT')).onStart,
       },
     );
     assert.equal(run.code, ExitCode.INTERRUPTED, run.stderr);
