@@ -1,6 +1,7 @@
 import { Command, Flags } from '@oclif/core';
 import { loadFlags, loadOptions, usageExit } from '../src/cli/load-command.js';
-import { formatMs, parseSize } from '../src/cli/units.js';
+import { formatMs } from '../src/cli/units.js';
+import { synthWorkload } from '../src/cli/workload-flags.js';
 import { formatBenchTable, writeBenchHtml } from '../src/report/bench-report.js';
 import { MetricsBus } from '../src/report/metrics-bus.js';
 import {
@@ -86,8 +87,10 @@ ${EXIT_CODE_HELP}`;
       usageExit(`unknown preset "${flags.preset}"; choose one of: ${presetNames().join(', ')}`, exit);
     let sets: Array<[string, string[]]>;
     let base: ReturnType<typeof loadOptions>;
+    let workload: ReturnType<typeof synthWorkload>;
     try {
       sets = flags.set.map(parseSet);
+      workload = synthWorkload(preset, flags, 1);
       base = loadOptions(
         { ...flags, html: undefined, samples: undefined },
         { database: flags.database, verify: !flags.capture, maxReconnects: preset.maxReconnects },
@@ -154,14 +157,7 @@ ${EXIT_CODE_HELP}`;
             : await runSynth({
                 ...options,
                 table: flags.table,
-                workload: {
-                  preset: preset.name,
-                  frames: flags.frames ?? preset.frames,
-                  recordsPerFrame: flags['records-per-frame'] ?? preset.recordsPerFrame,
-                  recordSize: flags['record-size'] ? parseSize(flags['record-size']) : preset.recordSize,
-                  blobSize: flags['blob-size'] ? parseSize(flags['blob-size']) : preset.blobSize,
-                  seed: 1,
-                },
+                workload,
               });
           runs.push({ combination, repetition, applied, result });
           log(

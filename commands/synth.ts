@@ -1,6 +1,6 @@
 import { Command, Flags } from '@oclif/core';
 import { executeLoad, loadFlags, loadOptions, usageExit } from '../src/cli/load-command.js';
-import { parseSize } from '../src/cli/units.js';
+import { synthWorkload } from '../src/cli/workload-flags.js';
 import { thresholdHelp } from '../src/report/thresholds.js';
 import { EXIT_CODE_HELP } from '../src/run/errors.js';
 import { runSynth, type SynthResult, type SynthRunOptions } from '../src/run/synth-run.js';
@@ -101,16 +101,7 @@ ${EXIT_CODE_HELP}`;
       options = {
         ...base,
         table: flags.table,
-        workload: {
-          preset: preset.name,
-          frames: flags.frames ?? preset.frames,
-          recordsPerFrame: flags['records-per-frame'] ?? preset.recordsPerFrame,
-          recordSize:
-            flags['record-size'] === undefined ? preset.recordSize : parseSize(flags['record-size']),
-          blobSize: flags['blob-size'] === undefined ? preset.blobSize : parseSize(flags['blob-size']),
-          blobsPerFrame: flags['blobs-per-frame'] ?? preset.blobsPerFrame,
-          seed: flags.seed,
-        },
+        workload: synthWorkload(preset, flags, flags.seed),
       };
     } catch (error) {
       usageExit((error as Error).message, exit);
