@@ -13,10 +13,13 @@ import {
   readApplied,
   schedule,
 } from '../src/run/bench-run.js';
-import { EXIT_CODE_HELP, ExitCode } from '../src/run/errors.js';
+import { EXIT_CODE_HELP, ExitCode, type HarperReplayError } from '../src/run/errors.js';
 import { interruptible } from '../src/run/interrupt.js';
+import { OwnedTarget } from '../src/run/owned-target.js';
 import { openReplay, runReplay } from '../src/run/replay-run.js';
 import { runSynth } from '../src/run/synth-run.js';
+import { targetError } from '../src/run/target.js';
+import { OperationsClient } from '../src/target/operations-client.js';
 import { DEFAULT_PRESET, PRESETS, presetNames } from '../src/workload/presets.js';
 
 export interface BenchResult {
@@ -24,6 +27,11 @@ export interface BenchResult {
   repeat: number;
   wallMs: number;
   interrupted: boolean;
+  /** --target: the user's node that was reconfigured for every run. */
+  target?: string;
+  /** --target: the original values put back at the end (null = the node's default). */
+  restore?: { ok: boolean; settings: Record<string, unknown>; restartMs?: number; error?: string };
+  error?: string;
   settings: BenchSetting[];
   runs: BenchRun[];
 }
@@ -33,7 +41,7 @@ export default class Bench extends Command {
     'Compare receive-side settings on the same workload: a matrix of settings, repeated.';
 
   static override description =
-    `Runs the same workload (synth flags or --capture FILE for a replay) once per combination of the --set lists and repetition, each on a fresh embedded harperdb 4.7.29 started with those settings (Harper env overrides). Repetitions are interleaved, in a rotated order, so that noise does not favour one setting. Every setting is read back from the node (get_configuration): a key the node does not know is reported as not applied.
+    `Runs the same workload (synth flags or --capture FILE for a replay) once per combination of the --set lists and repetition, each on a fresh embedded harperdb 4.7.29 started with those settings (Harper env overrides). With --target URL the runs go to your node instead: before every run it is reconfigured (set_configuration) and restarted (each run starts on a freshly started process), synth loads a table of its own per run and drops it afterwards, and at the end — also after Ctrl-C — the original values are put back and the node restarted once more. Repetitions are interleaved, in a rotated order, so that noise does not favour one setting. Every setting is read back from the node (get_configuration): a key the node does not know is reported as not applied.
 
 Output: a comparison table (median and min–max of peak RSS, pauses, paused time, committed records/s, ack p99, worker deaths; * marks the best per column) and how noisy the repetitions were; --json with every run's full result; --html with the comparison as charts.
 
@@ -76,12 +84,6 @@ ${EXIT_CODE_HELP}`;
   async run(): Promise<BenchResult> {
     const { flags } = await this.parse(Bench);
     const exit = (code: number): never => this.exit(code);
-    if (flags.target) {
-      usageExit(
-        'bench runs every combination on a fresh embedded node; --target (reconfiguring your own node) is not supported yet',
-        exit,
-      );
-    }
     const preset = PRESETS[flags.preset];
     if (!preset)
       usageExit(`unknown preset "${flags.preset}"; choose one of: ${presetNames().join(', ')}`, exit);
@@ -99,11 +101,26 @@ ${EXIT_CODE_HELP}`;
       usageExit((error as Error).message, exit);
     }
     const combinations = matrix(sets);
+    let owned: OwnedTarget | undefined;
+    if (base.target.url) {
+      try {
+        owned = await OwnedTarget.open(
+          new OperationsClient({ url: base.target.url, credentials: base.target.credentials }),
+          sets.map(([key]) => key),
+        );
+      } catch (error) {
+        const failure = targetError(error);
+        this.logToStderr(`harper-replay: ${failure.message}`);
+        this.exit(failure.exitCode);
+      }
+    }
     const order = schedule(combinations.length, flags.repeat);
     const runs: BenchRun[] = [];
     const started = Date.now();
     const log = (message: string) => process.stderr.write(`${message}\n`);
     let interrupted = false;
+    let failure: HarperReplayError | undefined;
+    let restore: BenchResult['restore'];
     await interruptible(
       async (signal) => {
         for (const [i, { combination, repetition }] of order.entries()) {
@@ -117,14 +134,30 @@ ${EXIT_CODE_HELP}`;
               .join(' ')}), repetition ${repetition + 1} of ${flags.repeat}`,
           );
           let applied: Record<string, boolean> = Object.fromEntries(Object.keys(set).map((k) => [k, false]));
+          let restartMs: number | undefined;
+          if (owned) {
+            log(`      reconfiguring ${owned.client.url} and restarting it`);
+            try {
+              restartMs = await owned.apply(set, signal);
+            } catch (error) {
+              if (signal.aborted) break;
+              failure = targetError(error);
+              log(`      ${failure.message}`);
+              break;
+            }
+          }
+          // A node of the user's keeps its data: every synth run gets its own table, dropped afterwards.
+          const table = owned ? `${flags.table}_${i + 1}` : flags.table;
           const options = {
             ...base,
-            target: {
-              embedded: {
-                config: { ...preset.nodeConfig, ...base.target.embedded?.config, ...set },
-                threads: flags.threads,
-              },
-            },
+            target: owned
+              ? base.target
+              : {
+                  embedded: {
+                    config: { ...preset.nodeConfig, ...base.target.embedded?.config, ...set },
+                    threads: flags.threads,
+                  },
+                },
             signal,
             bus: new MetricsBus(),
             log: (message: string) => log(`      ${message}`),
@@ -156,10 +189,23 @@ ${EXIT_CODE_HELP}`;
               )
             : await runSynth({
                 ...options,
-                table: flags.table,
+                table,
                 workload,
               });
-          runs.push({ combination, repetition, applied, result });
+          if (owned && !flags.capture) {
+            await owned.client
+              .dropTable(flags.database, table)
+              .catch((error: Error) =>
+                log(`      could not drop ${flags.database}.${table}: ${error.message}`),
+              );
+          }
+          runs.push({
+            combination,
+            repetition,
+            applied,
+            ...(restartMs === undefined ? {} : { restartMs }),
+            result,
+          });
           log(
             `      ${result.outcome}: peak RSS ${result.memory.peakRss === null ? '–' : `${(result.memory.peakRss / 2 ** 20).toFixed(0)} MiB`}, ${result.pauses.count} pauses (${formatMs(result.pauses.totalMs)}), ${result.timing.commitRecordsPerSec ?? '–'} records/s`,
           );
@@ -169,10 +215,33 @@ ${EXIT_CODE_HELP}`;
       () => {
         interrupted = true;
         process.stderr.write(
-          'interrupted: stopping the current run and its node; writing what was measured\n',
+          `interrupted: stopping the current run${owned ? '' : ' and its node'}; writing what was measured\n`,
         );
       },
     );
+    if (owned) {
+      try {
+        const restored = await owned.restore();
+        if (restored) {
+          restore = { ok: true, settings: restored.restored, restartMs: restored.restartMs };
+          log(
+            `restored ${owned.client.url}: ${Object.entries(restored.restored)
+              .map(([k, v]) => `${k}=${v === null ? '(its default)' : v}`)
+              .join(' ')}, restarted in ${formatMs(restored.restartMs)}`,
+          );
+        }
+      } catch (error) {
+        restore = { ok: false, settings: owned.original, error: targetError(error).message };
+        log(
+          `could not restore ${owned.client.url} (${restore.error}); set back by hand: ${Object.entries(
+            owned.original,
+          )
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' ')}`,
+        );
+        failure ??= targetError(error);
+      }
+    }
     const settings = compare(combinations, runs);
     const wallMs = Date.now() - started;
     const table = formatBenchTable(settings, wallMs, interrupted);
@@ -183,9 +252,21 @@ ${EXIT_CODE_HELP}`;
     }
     process.exitCode = interrupted
       ? ExitCode.INTERRUPTED
-      : runs.some((run) => run.result.outcome === 'failed')
-        ? ExitCode.ERROR
-        : ExitCode.OK;
-    return { combinations: combinations.length, repeat: flags.repeat, wallMs, interrupted, settings, runs };
+      : failure
+        ? failure.exitCode
+        : runs.some((run) => run.result.outcome === 'failed')
+          ? ExitCode.ERROR
+          : ExitCode.OK;
+    return {
+      combinations: combinations.length,
+      repeat: flags.repeat,
+      wallMs,
+      interrupted,
+      ...(owned ? { target: owned.client.url } : {}),
+      ...(restore ? { restore } : {}),
+      ...(failure ? { error: failure.message } : {}),
+      settings,
+      runs,
+    };
   }
 }

@@ -6,6 +6,7 @@
  * is reported as not applied, not compared as if it had been.
  */
 import type { RunResult } from '../report/result.js';
+import { flattenConfiguration } from '../target/reconfigure.js';
 import type { ResolvedTarget } from './target.js';
 
 export interface BenchCombination {
@@ -17,6 +18,8 @@ export interface BenchRun {
   combination: number;
   repetition: number;
   applied: Record<string, boolean>;
+  /** --target: how long the reconfiguring restart before this run took. */
+  restartMs?: number;
   result: RunResult;
 }
 
@@ -94,22 +97,6 @@ export function schedule(
       order.push({ combination: (i + repetition) % combinations, repetition });
   }
   return order;
-}
-
-/** Flattens a Harper configuration to UPPER_SNAKE keys, the form of its env overrides. */
-export function flattenConfiguration(
-  config: unknown,
-  prefix = '',
-  out: Record<string, unknown> = {},
-): Record<string, unknown> {
-  if (config && typeof config === 'object' && !Array.isArray(config)) {
-    for (const [key, value] of Object.entries(config)) {
-      flattenConfiguration(value, prefix ? `${prefix}_${key}` : key, out);
-    }
-  } else if (prefix) {
-    out[prefix.toUpperCase()] = config;
-  }
-  return out;
 }
 
 /** Whether the node holds each requested value (numbers compared as numbers). */

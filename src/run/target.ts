@@ -4,6 +4,7 @@
  */
 import { EmbeddedNode, EmbeddedNodeError } from '../target/embedded-node.js';
 import { type Credentials, OperationsApiError, OperationsClient } from '../target/operations-client.js';
+import { RestartError } from '../target/reconfigure.js';
 import { ExitCode, HarperReplayError } from './errors.js';
 
 export interface TargetSpec {
@@ -39,6 +40,7 @@ export function targetError(error: unknown): HarperReplayError {
     }
     return new HarperReplayError(error.message, ExitCode.ERROR);
   }
+  if (error instanceof RestartError) return new HarperReplayError(error.message, ExitCode.UNREACHABLE);
   if (error instanceof EmbeddedNodeError) return new HarperReplayError(error.message, ExitCode.UNREACHABLE);
   return new HarperReplayError((error as Error)?.message ?? String(error), ExitCode.ERROR);
 }

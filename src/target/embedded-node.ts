@@ -200,16 +200,26 @@ export class EmbeddedNode implements EmbeddedNodeInfo {
     return tail.length ? `\n${tail.join('\n')}` : '';
   }
 
+  /**
+   * The node's process now. A `restart` operation makes harperdb start a new detached process (new pid, same
+   * root) and the one we spawned exit; the new pid is in <root>/hdb.pid.
+   */
+  currentPid(): number | undefined {
+    if (this.running) return this.child!.pid;
+    const pid = restartedPid(this.rootDir);
+    return pid !== undefined && isOurHarper(pid, this.rootDir) ? pid : undefined;
+  }
+
   /** SIGTERM, then SIGKILL after a bound; removes the temp dir unless `keep`. Safe to call twice. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    const timeout = this.options.stopTimeoutMs ?? 10_000;
     if (this.child && this.running) {
       const pid = this.child.pid!;
       try {
         process.kill(pid, 'SIGTERM');
       } catch {}
-      const timeout = this.options.stopTimeoutMs ?? 10_000;
       const killed = await Promise.race([
         this.exited!.then(() => false),
         new Promise<boolean>((resolve) => setTimeout(() => resolve(true), timeout).unref()),
@@ -221,8 +231,17 @@ export class EmbeddedNode implements EmbeddedNodeInfo {
         await this.exited;
       }
     }
+    const restarted = this.restartedProcess();
+    if (restarted !== undefined) await terminate(restarted, this.rootDir, timeout);
     process.removeListener('exit', this.exitGuard);
     if (!this.options.keep) rmSync(this.baseDir, { recursive: true, force: true });
+  }
+
+  /** A process a `restart` left behind: a harperdb of this root that is not the child we spawned. */
+  private restartedProcess(): number | undefined {
+    const pid = restartedPid(this.rootDir);
+    if (pid === undefined || pid === this.child?.pid) return undefined;
+    return isOurHarper(pid, this.rootDir) ? pid : undefined;
   }
 
   /** Last resort when the tool exits without stopping the node (uncaught error, process.exit). */
@@ -232,6 +251,51 @@ export class EmbeddedNode implements EmbeddedNodeInfo {
         process.kill(this.child.pid!, 'SIGKILL');
       } catch {}
     }
+    const restarted = this.restartedProcess();
+    if (restarted !== undefined) {
+      try {
+        process.kill(restarted, 'SIGKILL');
+      } catch {}
+    }
     if (!this.options.keep) rmSync(this.baseDir, { recursive: true, force: true });
+  }
+}
+
+function restartedPid(rootDir: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(join(rootDir, 'hdb.pid'), 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Only a process whose environment names this root is ours to stop (a pid file may outlive its process). */
+function isOurHarper(pid: number, rootDir: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`ROOTPATH=${rootDir}`);
+  } catch {
+    return false;
+  }
+}
+
+/** SIGTERM, SIGKILL after a bound. Alive = still our harperdb (a zombie's environ reads empty). */
+async function terminate(pid: number, rootDir: string, timeoutMs: number): Promise<void> {
+  const alive = () => isOurHarper(pid, rootDir);
+  const waitGone = async (ms: number) => {
+    const deadline = Date.now() + ms;
+    while (alive() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  };
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  await waitGone(timeoutMs);
+  if (alive()) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {}
+    await waitGone(5_000);
   }
 }

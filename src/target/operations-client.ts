@@ -238,6 +238,10 @@ export class OperationsClient {
     return this.call({ operation: 'create_table', database, table, primary_key: primaryKey, attributes });
   }
 
+  dropTable(database: string, table: string): Promise<{ message: string }> {
+    return this.call({ operation: 'drop_table', database, table });
+  }
+
   describeTable(database: string, table: string): Promise<TableInfo> {
     return this.call({ operation: 'describe_table', database, table });
   }

@@ -102,10 +102,15 @@ export async function hdbNodeNames(client: OperationsClient): Promise<string[]> 
   return rows.map((row) => row.name);
 }
 
+/** Running (a zombie waiting for init to reap it counts as gone). */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return false;
   }

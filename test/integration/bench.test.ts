@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { ExitCode } from '../../src/run/errors.js';
+import { flattenConfiguration } from '../../src/target/reconfigure.js';
 import { openPage } from '../helpers/browser.js';
-import { isAlive, runCli, whenStreaming } from '../helpers/harper.js';
+import { isAlive, runCli, startNode, whenStreaming } from '../helpers/harper.js';
 
 let dir: string;
 before(() => {
@@ -138,5 +139,69 @@ describe('bench', () => {
     assert.ok(pid && rootDir);
     assert.equal(isAlive(pid), false, 'no node process left');
     assert.equal(existsSync(rootDir), false, 'no temp dir left');
+  });
+
+  it("--target: reconfigures and restarts the user's node for every run, then puts it back and drops its tables", async () => {
+    const node = await startNode({ LOGGING_LEVEL: 'debug' });
+    const client = node.client();
+    const firstPid = node.currentPid();
+    try {
+      const run = await runCli(
+        [
+          'bench',
+          '--target',
+          node.operationsUrl,
+          '--user',
+          node.credentials.user,
+          '--set',
+          'REPLICATION_RECORDCONCURRENCY=2,150',
+          '--repeat',
+          '1',
+          '--frames',
+          '100',
+          '--records-per-frame',
+          '1000',
+          '--json',
+        ],
+        { env: { HARPER_PASSWORD: node.credentials.password } },
+      );
+      assert.equal(run.code, ExitCode.OK, run.stderr);
+      const result = JSON.parse(run.stdout) as BenchJson & {
+        target: string;
+        restore: { ok: boolean; settings: Record<string, unknown>; restartMs: number };
+        runs: Array<{ restartMs: number }>;
+      };
+      assert.equal(result.target, node.operationsUrl);
+      assert.equal(result.runs.length, 2);
+      for (const r of result.runs) {
+        assert.equal(r.result.outcome, 'complete');
+        assert.ok(r.restartMs > 0 && r.restartMs < 60_000, `restart took ${r.restartMs} ms`);
+      }
+      const [low, standard] = result.settings;
+      assert.deepEqual(low!.applied, { REPLICATION_RECORDCONCURRENCY: true });
+      assert.deepEqual(standard!.applied, { REPLICATION_RECORDCONCURRENCY: true });
+      // The node's own pause lines prove the restarted process runs with the setting, not just its file.
+      assert.ok(low!.median.targetPauses! > 2, `the node paused with 2: ${low!.median.targetPauses}`);
+      assert.equal(standard!.median.targetPauses, 0, 'and never with 150');
+      assert.deepEqual(result.restore, {
+        ok: true,
+        settings: { REPLICATION_RECORDCONCURRENCY: null },
+        restartMs: result.restore.restartMs,
+      });
+      assert.match(run.stderr, /restored .*REPLICATION_RECORDCONCURRENCY=\(its default\)/);
+      const config = flattenConfiguration(await client.getConfiguration());
+      assert.equal(config.REPLICATION_RECORDCONCURRENCY ?? null, null, 'the original (unset) value is back');
+      const tables = Object.keys((await client.describeAll()).data ?? {});
+      assert.deepEqual(
+        tables.filter((t) => t.startsWith('harper_replay_synth')),
+        [],
+        'every table the bench made is dropped',
+      );
+      assert.notEqual(node.currentPid(), firstPid, 'the node was restarted');
+    } finally {
+      const restartedPid = node.currentPid();
+      await node.stop();
+      if (restartedPid) assert.equal(isAlive(restartedPid), false, 'stop() also ends a restarted node');
+    }
   });
 });

@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  appliedSettings,
-  flattenConfiguration,
-  matrix,
-  parseSet,
-  schedule,
-} from '../../../src/run/bench-run.js';
+import { appliedSettings, matrix, parseSet, schedule } from '../../../src/run/bench-run.js';
+import { configValue, flattenConfiguration, originalSettings } from '../../../src/target/reconfigure.js';
 
 describe('bench matrix', () => {
   it('parses KEY=v1,v2 and rejects what is not', () => {
@@ -67,6 +62,30 @@ describe('bench matrix', () => {
         THREADS_COUNT: false,
         REPLICATION_RECEIVEEVENTHIGHWATERMARK: false,
       },
+    );
+  });
+});
+
+describe('reconfiguring an owned target', () => {
+  it("types values the way the node's YAML holds them", () => {
+    assert.equal(configValue('2'), 2);
+    assert.equal(configValue('-1.5'), -1.5);
+    assert.equal(configValue('true'), true);
+    assert.equal(configValue('false'), false);
+    assert.equal(configValue('null'), null);
+    assert.equal(configValue('127.0.0.1:9933'), '127.0.0.1:9933');
+    assert.equal(configValue('2x'), '2x');
+  });
+
+  it("remembers the node's own values, null where it had none (its default then applies again)", () => {
+    const config = { replication: { recordConcurrency: 20, blobConcurrency: null }, threads: { count: 2 } };
+    assert.deepEqual(
+      originalSettings(config, [
+        'REPLICATION_RECORDCONCURRENCY',
+        'THREADS_COUNT',
+        'REPLICATION_RECEIVEEVENTHIGHWATERMARK',
+      ]),
+      { REPLICATION_RECORDCONCURRENCY: 20, THREADS_COUNT: 2, REPLICATION_RECEIVEEVENTHIGHWATERMARK: null },
     );
   });
 });

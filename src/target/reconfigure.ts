@@ -1,0 +1,95 @@
+/**
+ * Reconfiguring a node the user owns: set_configuration, then restart, then wait until it serves again.
+ * On 4.7.29 settings such as replication.recordConcurrency are read when a connection is set up from the config
+ * loaded at start, so a setting takes effect only after the restart; get_configuration reads the file and shows a
+ * new value before that. Keys the node does not know are dropped by set_configuration without an error.
+ */
+import { OperationsApiError, type OperationsClient } from './operations-client.js';
+
+/** Flattens a Harper configuration to UPPER_SNAKE keys, the form of its env overrides. */
+export function flattenConfiguration(
+  config: unknown,
+  prefix = '',
+  out: Record<string, unknown> = {},
+): Record<string, unknown> {
+  if (config && typeof config === 'object' && !Array.isArray(config)) {
+    for (const [key, value] of Object.entries(config)) {
+      flattenConfiguration(value, prefix ? `${prefix}_${key}` : key, out);
+    }
+  } else if (prefix) {
+    out[prefix.toUpperCase()] = config;
+  }
+  return out;
+}
+
+export class RestartError extends Error {
+  override name = 'RestartError';
+}
+
+/** "2" → 2, "true" → true, "null" → null: the types the node's YAML would hold. */
+export function configValue(text: string): unknown {
+  if (text === 'null') return null;
+  if (text === 'true') return true;
+  if (text === 'false') return false;
+  if (/^-?\d+(\.\d+)?$/.test(text)) return Number(text);
+  return text;
+}
+
+/**
+ * The values to put back after a bench: the node's own value per key, or null where it had none (4.7.29 reads
+ * an unset or null setting as its default, e.g. `recordConcurrency ?? 150`).
+ */
+export function originalSettings(config: unknown, keys: string[]): Record<string, unknown> {
+  const flat = flattenConfiguration(config);
+  return Object.fromEntries(keys.map((key) => [key, flat[key] === undefined ? null : flat[key]]));
+}
+
+/** set_configuration with UPPER_SNAKE keys (the node maps them case-insensitively to its config paths). */
+export async function setConfiguration(
+  client: OperationsClient,
+  values: Record<string, unknown>,
+): Promise<void> {
+  await client.call({ operation: 'set_configuration', ...values });
+}
+
+export interface RestartOptions {
+  /** How long to wait for the node to go away after accepting `restart`. */
+  downTimeoutMs?: number;
+  /** How long to wait for it to serve again. */
+  upTimeoutMs?: number;
+  pollMs?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * `restart`, then wait for the operations API to refuse (the old process is gone) and to answer again (the new
+ * one serves). A node that never goes away did not restart: an error, not a silent run on the old settings.
+ */
+export async function restartAndWait(
+  client: OperationsClient,
+  options: RestartOptions = {},
+): Promise<number> {
+  const poll = options.pollMs ?? 50;
+  const started = Date.now();
+  await client.call({ operation: 'restart' });
+  const answers = async () => {
+    try {
+      await client.call({ operation: 'user_info' }, 2_000);
+      return true;
+    } catch (error) {
+      if (error instanceof OperationsApiError && error.kind === 'unauthorized') throw error;
+      return false;
+    }
+  };
+  const until = async (want: boolean, timeoutMs: number, what: string) => {
+    const deadline = Date.now() + timeoutMs;
+    while ((await answers()) !== want) {
+      if (options.signal?.aborted) throw new RestartError('interrupted while waiting for the restart');
+      if (Date.now() > deadline) throw new RestartError(`${client.url} ${what} within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, poll));
+    }
+  };
+  await until(false, options.downTimeoutMs ?? 15_000, 'accepted restart but did not go down');
+  await until(true, options.upTimeoutMs ?? 90_000, 'did not come back after restart');
+  return Date.now() - started;
+}
