@@ -8,6 +8,7 @@ import type { BenchMetrics, BenchSetting, MetricName } from '../run/bench-run.js
 
 const COLUMNS: Array<{ name: MetricName; label: string; format: (v: number) => string }> = [
   { name: 'peakRss', label: 'peak RSS', format: (v) => formatBytes(v) },
+  { name: 'rssGrowth', label: 'growth', format: (v) => formatBytes(v) },
   { name: 'pausesCount', label: 'pauses', format: (v) => formatCount(Math.round(v)) },
   { name: 'pausedMs', label: 'paused', format: (v) => formatMs(v) },
   { name: 'targetPauses', label: 'node pauses', format: (v) => formatCount(Math.round(v)) },

@@ -25,6 +25,8 @@ export interface BenchRun {
 
 export interface BenchMetrics {
   peakRss: number | null;
+  /** Peak over the node's RSS before the load: fairer than the peak across thread counts. */
+  rssGrowth: number | null;
   pausesCount: number | null;
   pausedMs: number | null;
   /** The node's own pause lines (debug-level log in 4.7.29); null when its log level hides them. */
@@ -39,6 +41,7 @@ export type MetricName = keyof BenchMetrics;
 /** Which way is better for each compared metric. */
 export const BETTER: Record<MetricName, 'lower' | 'higher'> = {
   peakRss: 'lower',
+  rssGrowth: 'lower',
   pausesCount: 'lower',
   pausedMs: 'lower',
   targetPauses: 'lower',
@@ -123,6 +126,7 @@ export async function readApplied(
 export function metricsOf(result: RunResult): BenchMetrics {
   return {
     peakRss: result.memory.peakRss,
+    rssGrowth: result.memory.growthRss,
     pausesCount: result.pauses.count,
     pausedMs: result.pauses.totalMs,
     targetPauses: result.pauses.targetLogged,

@@ -80,7 +80,7 @@ describe('bench', () => {
     assert.deepEqual(low!.applied, { REPLICATION_RECORDCONCURRENCY: true });
     assert.deepEqual(standard!.applied, { REPLICATION_RECORDCONCURRENCY: true });
     assert.equal(low!.runs, 2);
-    for (const key of ['peakRss', 'pausesCount', 'pausedMs', 'recordsPerSec', 'ackP99Ms']) {
+    for (const key of ['peakRss', 'rssGrowth', 'pausesCount', 'pausedMs', 'recordsPerSec', 'ackP99Ms']) {
       assert.equal(typeof low!.median[key], 'number', `median ${key}`);
     }
     assert.ok(low!.median.targetPauses! > 10, `the node paused with 2: ${low!.median.targetPauses}`);
@@ -88,7 +88,7 @@ describe('bench', () => {
     assert.ok(standard!.best.includes('targetPauses'), 'the fewer node pauses are marked best');
     const page = await openPage(pathToFileURL(html).href);
     assert.deepEqual(page.errors, []);
-    assert.equal(page.canvases, 7, 'one chart per metric');
+    assert.equal(page.canvases, 8, 'one chart per metric');
     for (const inked of page.inkedPixels)
       assert.ok(inked > 500, `every chart has ink (${page.inkedPixels.join(', ')})`);
   });
