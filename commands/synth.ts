@@ -1,6 +1,6 @@
 import { Command, Flags } from '@oclif/core';
 import { executeLoad, loadFlags, loadOptions, usageExit } from '../src/cli/load-command.js';
-import { synthWorkload } from '../src/cli/workload-flags.js';
+import { databaseList, synthWorkload } from '../src/cli/workload-flags.js';
 import { thresholdHelp } from '../src/report/thresholds.js';
 import { EXIT_CODE_HELP } from '../src/run/errors.js';
 import { runSynth, type SynthResult, type SynthRunOptions } from '../src/run/synth-run.js';
@@ -53,7 +53,17 @@ ${EXIT_CODE_HELP}`;
 
   static override flags = {
     ...loadFlags,
-    database: Flags.string({ summary: 'Database to load (created if missing).', default: 'data' }),
+    database: Flags.string({
+      summary:
+        'Database to load (created if missing); a comma list (a,b,c) loads them all at once, each over its own connection.',
+      default: 'data',
+    }),
+    databases: Flags.integer({
+      summary:
+        "Load N databases at once (<database>_1 … <database>_N, created if missing), each over its own connection: a worker slammed by every database's catch-up.",
+      min: 1,
+      helpValue: 'N',
+    }),
     table: Flags.string({
       summary: 'Table to load (created if missing, primary key id).',
       default: 'harper_replay_synth',
@@ -94,6 +104,7 @@ ${EXIT_CODE_HELP}`;
     try {
       const base = loadOptions(flags, {
         database: flags.database,
+        databases: databaseList(flags.database, flags.databases),
         nodeConfig: preset.nodeConfig,
         maxReconnects: preset.maxReconnects,
         verify: flags.verify,

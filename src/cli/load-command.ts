@@ -29,6 +29,16 @@ export const loadFlags = {
     default: '127.0.0.1:0',
     helpValue: 'HOST:PORT',
   }),
+  'fan-out': Flags.boolean({
+    summary:
+      "Peer mode: load every member of the target's cluster that subscribes (default: the target only), each with its own stream, acks and report section.",
+  }),
+  member: Flags.string({
+    summary:
+      "--fan-out: a member's operations API URL, repeatable, to sample its memory and verify it (default: derived from its replication URL).",
+    multiple: true,
+    helpValue: 'URL',
+  }),
   rate: Flags.integer({ summary: 'Frames per second (default: as fast as the target reads).', min: 1 }),
   'max-reconnects': Flags.integer({
     summary:
@@ -94,6 +104,8 @@ export interface LoadFlagValues {
   verbose: boolean;
   via: string;
   listen: string;
+  'fan-out'?: boolean;
+  member?: string[];
   rate?: number;
   'max-reconnects'?: number;
   'ack-timeout': string;
@@ -117,11 +129,24 @@ export function loadOptions(
   flags: LoadFlagValues,
   defaults: {
     database: string;
+    /** Several databases loaded at once (synth --databases). */
+    databases?: string[];
     nodeConfig?: Record<string, string>;
     maxReconnects?: number;
     verify: boolean;
   },
 ): LoadRunOptions {
+  if (flags['fan-out'] && flags.via !== 'peer') {
+    throw new UsageError('--fan-out loads the members that subscribe to the tool: it needs --via peer');
+  }
+  if (flags['fan-out'] && !flags.target) {
+    throw new UsageError(
+      '--fan-out needs --target (a member of the cluster to load); the embedded node has no cluster',
+    );
+  }
+  if (flags.member?.length && !flags['fan-out']) {
+    throw new UsageError('--member only matters with --fan-out');
+  }
   if (flags.target && flags.password === undefined) {
     throw new UsageError(
       '--target needs credentials: --password or HARPER_PASSWORD (and --user / HARPER_USER)',
@@ -143,7 +168,9 @@ export function loadOptions(
       via: flags.via as 'peer' | 'push',
       listenHost,
       listenPort,
-      database: defaults.database,
+      database: defaults.databases?.[0] ?? defaults.database,
+      ...(defaults.databases && defaults.databases.length > 1 ? { databases: defaults.databases } : {}),
+      ...(flags['fan-out'] ? { fanOut: true, memberUrls: flags.member ?? [] } : {}),
       rate: flags.rate,
       maxReconnects: flags['max-reconnects'] ?? defaults.maxReconnects ?? 5,
       thresholds: (flags.threshold ?? []).map((expression) => parseThreshold(expression).expression),

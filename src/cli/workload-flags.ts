@@ -22,3 +22,20 @@ export function synthWorkload(preset: Preset, flags: WorkloadFlagValues, seed: n
     seed,
   };
 }
+
+/** --database a,b,c or --databases N (named <database>_1 … _N). */
+export function databaseList(database: string, count: number | undefined): string[] {
+  const names = database
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+  if (!names.length) throw new Error('--database is empty');
+  for (const name of names) {
+    if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(name))
+      throw new Error(`--database "${name}" is not a database name`);
+  }
+  if (count === undefined) return [...new Set(names)];
+  if (names.length > 1)
+    throw new Error('--databases N names its databases <database>_1 … _N: give one --database');
+  return Array.from({ length: count }, (_, i) => `${names[0]}_${i + 1}`);
+}

@@ -32,6 +32,10 @@ export interface RunMeta {
   toolNodeName: string;
   via: 'peer' | 'push';
   database: string;
+  /** Every database loaded at once (--databases / --database a,b,c); absent = just `database`. */
+  databases?: string[];
+  /** --fan-out: every cluster member that subscribes is loaded. */
+  fanOut?: boolean;
   table: string;
   workload: {
     preset?: string;
@@ -78,6 +82,23 @@ export interface TargetInfo {
   loggingLevel?: string;
 }
 
+/** One loaded stream: the workload to one member's subscription to one database. */
+export interface StreamPlan {
+  /** `member/database`. */
+  stream: string;
+  member: string;
+  database: string;
+}
+
+/** A cluster member the run loads (--fan-out), and whether its operations API is sampled. */
+export interface MemberInfo {
+  nodeName: string;
+  operationsUrl?: string;
+  sampled: boolean;
+}
+
+export const streamKey = (member: string, database: string): string => `${member}/${database}`;
+
 export interface CleanupReport {
   /** peer mode: whether remove_node succeeded (null in push mode or if add_node never happened). */
   removedFromTarget: boolean | null;
@@ -88,7 +109,16 @@ export type RunOutcome = 'complete' | 'incomplete' | 'interrupted' | 'failed';
 
 export type RunEvent =
   | { type: 'run-meta'; t: number; meta: RunMeta }
-  | { type: 'run-start'; t: number; frames: number; records: number; target: TargetInfo }
+  | {
+      type: 'run-start';
+      t: number;
+      /** Totals over every stream. */
+      frames: number;
+      records: number;
+      target: TargetInfo;
+      streams?: StreamPlan[];
+      members?: MemberInfo[];
+    }
   | {
       type: 'run-end';
       t: number;
@@ -97,10 +127,19 @@ export type RunEvent =
       error?: string;
       cleanup: CleanupReport;
     }
-  | { type: 'sample'; t: number; sample: Sample }
-  | { type: 'log-match'; t: number; kind: LogMatchKind; at?: string; line: string }
-  | { type: 'target-exited'; t: number; pid: number }
-  | { type: 'verify'; t: number; expectedRecords: number; targetRecords: number | null; ok: boolean | null }
+  /** `member`: another cluster member's samplers (--fan-out); absent = the target's. */
+  | { type: 'sample'; t: number; sample: Sample; member?: string }
+  | { type: 'log-match'; t: number; kind: LogMatchKind; at?: string; line: string; member?: string }
+  | { type: 'target-exited'; t: number; pid: number; member?: string }
+  | {
+      type: 'verify';
+      t: number;
+      expectedRecords: number;
+      targetRecords: number | null;
+      ok: boolean | null;
+      /** The stream verified (one event per stream); absent in single-stream runs of older versions. */
+      stream?: string;
+    }
   | {
       type: 'connection';
       t: number;
@@ -114,8 +153,18 @@ export type RunEvent =
       /** TCP ports of the tool's end (streaming connections), for kernel queue sampling. */
       localPort?: number;
       remotePort?: number;
+      /** Streaming connections: which stream they carry. */
+      stream?: string;
     }
-  | { type: 'resume'; t: number; socketId: number; startTime: number; fromFrame: number; attempt: number }
+  | {
+      type: 'resume';
+      t: number;
+      socketId: number;
+      startTime: number;
+      fromFrame: number;
+      attempt: number;
+      stream?: string;
+    }
   | {
       type: 'frame-sent';
       t: number;
@@ -128,9 +177,17 @@ export type RunEvent =
       resent: boolean;
       /** Replay: how far behind its schedule the frame went out (ms). */
       lateMs?: number;
+      stream?: string;
     }
-  | { type: 'ack'; t: number; socketId: number; sequenceId: number | null }
-  | { type: 'frame-committed'; t: number; index: number; records: number; latencyMs: number }
+  | { type: 'ack'; t: number; socketId: number; sequenceId: number | null; stream?: string }
+  | {
+      type: 'frame-committed';
+      t: number;
+      index: number;
+      records: number;
+      latencyMs: number;
+      stream?: string;
+    }
   | {
       type: 'drain-wait';
       t: number;

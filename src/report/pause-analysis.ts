@@ -1,7 +1,7 @@
 /**
  * Stall episodes: intervals in which the tool had data for the target and the target consumed none.
  *
- * Local target: from the kernel queues of both ends of the loaded connection. A sample is "stalled" when bytes wait
+ * Local target: from the kernel queues of both ends of each loaded connection (episodes are per connection). A sample is "stalled" when bytes wait
  * in the target's receive queue and neither that queue, the tool's send queue nor the tool's own buffer shrank since
  * the previous sample. Remote target: the tool's drain waits are all there is.
  *
@@ -55,8 +55,9 @@ export class PauseAnalysis {
   private readonly raw: Array<Omit<StallEpisode, 'cause' | 'blockedFraction'>> = [];
   private readonly drainWaits: Array<Omit<StallEpisode, 'cause' | 'blockedFraction'>> = [];
   private readonly probes: Probe[] = [];
-  private previous?: TcpSample & { t: number };
-  private open?: OpenEpisode;
+  /** Per loaded connection (several when many databases or members are loaded at once). */
+  private readonly previous = new Map<number, TcpSample & { t: number }>();
+  private readonly open = new Map<number, OpenEpisode>();
   private kernelSamples = 0;
   private logPauses = 0;
   private logResumes = 0;
@@ -89,12 +90,9 @@ export class PauseAnalysis {
 
   private onTcp(sample: TcpSample & { t: number }): void {
     this.kernelSamples++;
-    const previous = this.previous;
-    this.previous = sample;
-    if (!previous || previous.socketId !== sample.socketId) {
-      this.close(sample.t);
-      return;
-    }
+    const previous = this.previous.get(sample.socketId);
+    this.previous.set(sample.socketId, sample);
+    if (!previous) return;
     const queued = sample.toolBuffered + sample.toolTxQueue + sample.targetRxQueue;
     const stalled =
       sample.targetRxQueue > 0 &&
@@ -102,21 +100,26 @@ export class PauseAnalysis {
       sample.toolTxQueue >= previous.toolTxQueue &&
       sample.toolBuffered >= previous.toolBuffered;
     if (stalled) {
-      if (this.open) {
-        this.open.lastStalledAt = sample.t;
-        this.open.bytesQueued = Math.max(this.open.bytesQueued, queued);
+      const open = this.open.get(sample.socketId);
+      if (open) {
+        open.lastStalledAt = sample.t;
+        open.bytesQueued = Math.max(open.bytesQueued, queued);
       } else {
-        this.open = { startedAt: previous.t, lastStalledAt: sample.t, bytesQueued: queued };
+        this.open.set(sample.socketId, {
+          startedAt: previous.t,
+          lastStalledAt: sample.t,
+          bytesQueued: queued,
+        });
       }
     } else {
-      this.close(sample.t);
+      this.close(sample.socketId, sample.t);
     }
   }
 
   /** Ends the open episode at `endedAt` (the first sample that showed progress). */
-  private close(endedAt: number): void {
-    const open = this.open;
-    this.open = undefined;
+  private close(socketId: number, endedAt: number): void {
+    const open = this.open.get(socketId);
+    this.open.delete(socketId);
     if (!open) return;
     const durationMs = endedAt - open.startedAt;
     if (durationMs > this.thresholdMs) {
@@ -148,9 +151,12 @@ export class PauseAnalysis {
   }
 
   summary(endedAt?: number): PauseSummary {
-    if (this.open && endedAt !== undefined) this.close(Math.max(endedAt, this.open.lastStalledAt));
+    if (endedAt !== undefined) {
+      for (const [socketId, open] of [...this.open])
+        this.close(socketId, Math.max(endedAt, open.lastStalledAt));
+    }
     const source = this.kernelSamples > 0 ? 'kernel' : this.drainWaits.length ? 'drain' : 'none';
-    const raw = source === 'kernel' ? this.raw : this.drainWaits;
+    const raw = (source === 'kernel' ? this.raw : this.drainWaits).sort((a, b) => a.startedAt - b.startedAt);
     this.probes.sort((a, b) => a.requestedAt - b.requestedAt);
     let flowControlMs = 0;
     let blockedMs = 0;

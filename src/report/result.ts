@@ -3,6 +3,15 @@
  * samples file by `harper-replay report`.
  */
 import { ExitCode } from '../run/errors.js';
+import {
+  EventRouter,
+  MemberBreakdown,
+  type MemberSummary,
+  StreamBreakdown,
+  type StreamSummary,
+  sumVerify,
+  type VerifyTotals,
+} from './breakdown.js';
 import { MemoryAnalysis, type MemorySummary } from './memory-analysis.js';
 import type { CleanupReport, ReplayMeta, RunEvent, RunMeta, RunOutcome, TargetInfo } from './metrics-bus.js';
 import { PauseAnalysis, type PauseSummary } from './pause-analysis.js';
@@ -16,7 +25,14 @@ export interface RunResult {
   exitCode: number;
   error?: string;
   workload: RunMeta['workload'] & { totalRecords: number; toolNodeName: string };
-  target: Partial<TargetInfo> & { via: RunMeta['via']; database: string; table: string; embedded: boolean };
+  target: Partial<TargetInfo> & {
+    via: RunMeta['via'];
+    database: string;
+    /** Every database loaded (more than one with --databases). */
+    databases: string[];
+    table: string;
+    embedded: boolean;
+  };
   sent: RunCollector['sent'];
   committed: RunCollector['committed'] & { allFrames: boolean };
   verify: { skipped: boolean; expectedRecords: number; targetRecords: number | null; ok: boolean | null };
@@ -30,10 +46,28 @@ export interface RunResult {
     commitRecordsPerSec: number | null;
   };
   flow: RunCollector['drain'];
+  /** The target's stalls, memory and workers (other members: `members`). */
   pauses: PauseSummary;
   memory: MemorySummary;
   workers: WorkerSummary;
-  cluster: { otherMembers: string[] };
+  /** One entry per stream: a member's subscription to one database (one in a plain run). */
+  streams: StreamSummary[];
+  /** --fan-out: every loaded member, the target first, with its own memory, stalls and commits. */
+  members?: MemberSummary[];
+  cluster: {
+    /** Members that dialed in and were answered but not loaded. */
+    otherMembers: string[];
+    /** --fan-out: totals over the loaded members. */
+    totals?: {
+      members: number;
+      committedRecords: number;
+      /** Sum of the members' peak RSS (null if any member was not sampled). */
+      peakRssSum: number | null;
+      pausesCount: number;
+      pausedMs: number;
+      workerDeaths: number;
+    };
+  };
   cleanup: CleanupReport;
   thresholds: ThresholdVerdict[];
   warnings: string[];
@@ -46,7 +80,7 @@ export class ResultBuilder {
   private target?: TargetInfo;
   private frames = 0;
   private records = 0;
-  private verify?: Extract<RunEvent, { type: 'verify' }>;
+  private readonly verified: VerifyTotals[] = [];
   private end?: Extract<RunEvent, { type: 'run-end' }>;
   private firstEventAt?: number;
   private lastEventAt?: number;
@@ -55,6 +89,9 @@ export class ResultBuilder {
   private readonly memory = new MemoryAnalysis();
   private readonly workers = new WorkerAnalysis();
   private readonly pending: RunEvent[] = [];
+  private readonly router = new EventRouter();
+  private readonly streams = new StreamBreakdown();
+  private members?: MemberBreakdown;
 
   readonly sink = (event: RunEvent): void => {
     this.firstEventAt ??= event.t;
@@ -64,6 +101,9 @@ export class ResultBuilder {
         this.meta = event.meta;
         this.pauses = new PauseAnalysis(event.meta.pauseThresholdMs, event.meta.blockedAfterMs);
         for (const held of this.pending.splice(0)) this.pauses.sink(held);
+        if (event.meta.fanOut) {
+          this.members = new MemberBreakdown(event.meta.pauseThresholdMs, event.meta.blockedAfterMs);
+        }
         break;
       case 'run-start':
         this.target = event.target;
@@ -71,7 +111,7 @@ export class ResultBuilder {
         this.records = event.records;
         break;
       case 'verify':
-        this.verify = event;
+        this.verified.push(event);
         break;
       case 'run-end':
         this.end = event;
@@ -79,7 +119,13 @@ export class ResultBuilder {
       default:
         break;
     }
+    this.router.learn(event);
     this.collector.sink(event);
+    this.streams.sink(event, this.router.streamOf(event));
+    const member = this.router.memberOf(event);
+    this.members?.sink(event, member);
+    // The target's own analyses see run-wide events and the target's, not other members'.
+    if (member !== undefined && member !== this.router.targetName) return;
     this.memory.sink(event);
     this.workers.sink(event);
     if (this.pauses) this.pauses.sink(event);
@@ -99,6 +145,7 @@ export class ResultBuilder {
     const end = this.end;
     const totalRecords = this.records || meta.workload.frames * meta.workload.recordsPerFrame;
     const frames = this.frames || meta.workload.frames;
+    const members = this.members?.summary(this.lastEventAt);
     const result: RunResult = {
       command: meta.command,
       outcome: end?.outcome ?? 'interrupted',
@@ -110,17 +157,13 @@ export class ResultBuilder {
         embedded: this.target?.embedded ?? false,
         via: meta.via,
         database: meta.database,
+        databases: meta.databases ?? [meta.database],
         table: meta.table,
       },
       sent: collector.sent,
       committed: { ...committed, allFrames: committed.frames >= frames },
-      verify: this.verify
-        ? {
-            skipped: false,
-            expectedRecords: this.verify.expectedRecords,
-            targetRecords: this.verify.targetRecords,
-            ok: this.verify.ok,
-          }
+      verify: this.verified.length
+        ? { skipped: false, ...sumVerify(this.verified) }
         : { skipped: true, expectedRecords: totalRecords, targetRecords: null, ok: null },
       timing: {
         startedAt: this.firstEventAt ?? null,
@@ -136,7 +179,25 @@ export class ResultBuilder {
       pauses: this.pauses!.summary(this.lastEventAt),
       memory: this.memory.summary(),
       workers: this.workers.summary(),
-      cluster: { otherMembers: collector.otherMembers },
+      streams: this.streams.summary(),
+      ...(members ? { members } : {}),
+      cluster: {
+        otherMembers: collector.otherMembers,
+        ...(members
+          ? {
+              totals: {
+                members: members.length,
+                committedRecords: members.reduce((sum, m) => sum + m.committed.records, 0),
+                peakRssSum: members.some((m) => m.memory.peakRss === null)
+                  ? null
+                  : members.reduce((sum, m) => sum + (m.memory.peakRss ?? 0), 0),
+                pausesCount: members.reduce((sum, m) => sum + m.pauses.count, 0),
+                pausedMs: members.reduce((sum, m) => sum + m.pauses.totalMs, 0),
+                workerDeaths: members.reduce((sum, m) => sum + m.workers.deaths, 0),
+              },
+            }
+          : {}),
+      },
       cleanup: end?.cleanup ?? { removedFromTarget: null, targetStopped: false },
       thresholds: [],
       warnings: collector.warnings,

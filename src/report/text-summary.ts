@@ -28,7 +28,13 @@ export function formatRunSummary(result: RunResult): string {
     'target',
     `${target.nodeName ?? '?'} ${target.embedded ? '(embedded harperdb 4.7.29)' : `(${target.operationsUrl ?? '?'})`} via ${target.via}`,
   );
-  row('table', `${target.database}.${target.table}`);
+  const databases = target.databases ?? [target.database];
+  row(
+    'table',
+    databases.length > 1
+      ? `${target.table} in ${databases.length} databases: ${databases.join(', ')}`
+      : `${target.database}.${target.table}`,
+  );
   row(
     'workload',
     `${workload.preset ? `${workload.preset}: ` : ''}${formatCount(workload.frames)} frames × ${formatCount(workload.recordsPerFrame)} records × ${workload.recordSize} B${workload.blobSize ? `, ${formatBytes(workload.blobSize)} blobs` : ''} (seed ${workload.seed})`,
@@ -47,7 +53,7 @@ export function formatRunSummary(result: RunResult): string {
   );
   row(
     'committed',
-    `${formatCount(committed.frames)} of ${formatCount(workload.frames)} frames, ${formatCount(committed.records)} records in ${formatCount(committed.acks)} acks${timing.commitRecordsPerSec ? ` (${formatCount(timing.commitRecordsPerSec)} records/s)` : ''}`,
+    `${formatCount(committed.frames)} of ${formatCount(workload.frames * Math.max(1, result.streams?.length ?? 1))} frames, ${formatCount(committed.records)} records in ${formatCount(committed.acks)} acks${timing.commitRecordsPerSec ? ` (${formatCount(timing.commitRecordsPerSec)} records/s)` : ''}`,
   );
   const latency = committed.ackLatencyMs;
   row(
@@ -114,6 +120,40 @@ export function formatRunSummary(result: RunResult): string {
   );
   for (const entry of errors.first.slice(0, 3)) lines.push(`    ${entry.line}`);
 
+  const streams = result.streams ?? [];
+  if (streams.length > 1) {
+    section(`streams (${streams.length}, each over its own connection)`);
+    for (const stream of streams) {
+      const verified = stream.verify
+        ? stream.verify.targetRecords === null
+          ? ', verify not done'
+          : `, ${formatCount(stream.verify.targetRecords)} of ${formatCount(stream.verify.expectedRecords)} on the target${stream.verify.ok ? '' : ' — MISMATCH'}`
+        : '';
+      row(
+        stream.stream,
+        `${formatCount(stream.committed.frames)}/${formatCount(workload.frames)} frames committed, ${formatCount(stream.committed.records)} records, ack p99 ${formatMs(stream.committed.ackLatencyMs.p99)}${stream.resumes ? `, ${stream.resumes} resumes` : ''}${verified}`,
+      );
+    }
+  }
+  if (result.members?.length) {
+    section(`members (--fan-out: ${result.members.length} loaded)`);
+    for (const member of result.members) {
+      const memory = member.sampled
+        ? `peak RSS ${mib(member.memory.peakRss)}${member.memory.growthRss !== null ? ` (+${mib(member.memory.growthRss)})` : ''}`
+        : 'not sampled';
+      row(
+        member.nodeName,
+        `${formatCount(member.committed.records)} records committed, ack p99 ${formatMs(member.committed.ackLatencyMs.p99)}, ${memory}, ${member.pauses.count} stalls (${formatMs(member.pauses.totalMs)}), ${member.workers.deaths} worker deaths`,
+      );
+    }
+    const totals = result.cluster.totals;
+    if (totals) {
+      row(
+        'cluster total',
+        `${formatCount(totals.committedRecords)} records committed, peak RSS sum ${mib(totals.peakRssSum)}, ${totals.pausesCount} stalls (${formatMs(totals.pausedMs)}), ${totals.workerDeaths} worker deaths`,
+      );
+    }
+  }
   if (result.cluster.otherMembers.length) {
     section('cluster');
     row(

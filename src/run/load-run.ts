@@ -1,16 +1,21 @@
 /**
  * One load run, start to finish, whatever the frames are (synthetic or replayed): target up, schema ready, a
- * session (peer or push), the stream with resume on reconnects, the wait for acks, verification, and cleanup —
- * also when interrupted. Everything measurable goes through the metrics bus; the result is folded from it.
+ * session (peer or push), the streams with resume on reconnects, the wait for acks, verification, and cleanup —
+ * also when interrupted. A stream is the workload to one member's subscription to one database: one by default,
+ * one per database with --databases, one per member and database with --fan-out; each has its own connection,
+ * acks and resumes. Everything measurable goes through the metrics bus; the result is folded from it.
  */
 import { randomBytes } from 'node:crypto';
 import { TxnFrameWriter } from '../protocol/txn-frame.js';
 import {
   type CleanupReport,
+  type MemberInfo,
   MetricsBus,
   type RunEvent,
   type RunMeta,
   type RunOutcome,
+  type StreamPlan,
+  streamKey,
 } from '../report/metrics-bus.js';
 import { ResultBuilder, type RunResult } from '../report/result.js';
 import { AckTracker } from '../session/ack-tracker.js';
@@ -19,6 +24,7 @@ import {
   type ChannelProvider,
   ChannelTimeoutError,
   type DataChannel,
+  type StreamRoute,
 } from '../session/channel.js';
 import { DialError } from '../session/dial.js';
 import { ConnectionClosedError } from '../session/flow-control.js';
@@ -26,10 +32,11 @@ import { PeerSession } from '../session/peer-session.js';
 import { PushSession } from '../session/push-session.js';
 import type { ReplicationSocket } from '../session/replication-socket.js';
 import { sleep, streamFrames, trackAcks } from '../session/stream-sender.js';
-import { OperationsApiError } from '../target/operations-client.js';
+import { OperationsApiError, type OperationsClient } from '../target/operations-client.js';
 import { TargetSamplers } from '../target/samplers.js';
 import type { FrameSource } from '../workload/synthetic.js';
 import { ExitCode, type ExitCodeValue, HarperReplayError } from './errors.js';
+import { discoverMembers, type Member } from './members.js';
 import { type ResolvedTarget, resolveTarget, type TargetSpec, targetError } from './target.js';
 
 export interface LoadRunOptions {
@@ -38,6 +45,12 @@ export interface LoadRunOptions {
   listenHost: string;
   listenPort: number;
   database: string;
+  /** Load all of these databases at once, each over its own connection (default: just `database`). */
+  databases?: string[];
+  /** Peer mode: load every cluster member that subscribes, not just the target. */
+  fanOut?: boolean;
+  /** --fan-out: operations API URLs of the other members (sampled and verified; else derived or unsampled). */
+  memberUrls?: string[];
   /** Frames per second; undefined = unlimited. */
   rate?: number;
   maxReconnects: number;
@@ -75,10 +88,15 @@ export interface LoadWorkload {
   describe: Pick<RunMeta, 'command' | 'table' | 'workload'> & Partial<Pick<RunMeta, 'replay'>>;
   /** The frame source, once the tool's node name is known (it is the origin of synthetic records). */
   source(toolNodeName: string): FrameSource | Promise<FrameSource>;
-  /** Prepares the target before it subscribes (database, tables); may warn on the bus. */
-  prepare(target: ResolvedTarget, bus: MetricsBus): Promise<void>;
-  /** Counts what landed; undefined skips verification. */
-  verify?(target: ResolvedTarget): Promise<{ expectedRecords: number; targetRecords: number }>;
+  /** One-time checks once the source is known (e.g. frames over the target's limit); may warn on the bus. */
+  check?(bus: MetricsBus): void;
+  /** Prepares one database of one member before it subscribes (database, tables); may warn on the bus. */
+  prepare(client: OperationsClient, database: string, bus: MetricsBus): Promise<void>;
+  /** Counts what landed in one database of one member; undefined skips verification. */
+  verify?(
+    client: OperationsClient,
+    database: string,
+  ): Promise<{ expectedRecords: number; targetRecords: number }>;
   /** Releases what the source holds (open files). */
   close?(): Promise<void>;
   /** How to resume after `committed` frames (named in the error when the target dies mid-run). */
@@ -87,12 +105,22 @@ export interface LoadWorkload {
 
 const TOOL_VERSION = '0.1.0';
 
+/** One stream's state: where it goes and what of it was committed. */
+interface StreamState {
+  plan: StreamPlan;
+  route: StreamRoute;
+  tracker: AckTracker;
+  /** Prefix of this stream's messages ('' when it is the only one). */
+  prefix: string;
+}
+
 export async function runLoad(options: LoadRunOptions, load: LoadWorkload): Promise<RunResult> {
   const bus = options.bus ?? new MetricsBus();
   const builder = new ResultBuilder();
   bus.subscribe(builder.sink);
   const log = options.log ?? (() => {});
   const toolNodeName = `harper-replay-${randomBytes(4).toString('hex')}`;
+  const databases = options.databases?.length ? options.databases : [options.database];
   bus.emit({
     type: 'run-meta',
     meta: {
@@ -100,7 +128,9 @@ export async function runLoad(options: LoadRunOptions, load: LoadWorkload): Prom
       toolVersion: TOOL_VERSION,
       toolNodeName,
       via: options.via,
-      database: options.database,
+      database: databases[0]!,
+      ...(databases.length > 1 ? { databases } : {}),
+      ...(options.fanOut ? { fanOut: true } : {}),
       thresholds: options.thresholds ?? [],
       pauseThresholdMs: options.pauseThresholdMs ?? 50,
       blockedAfterMs: options.blockedAfterMs ?? 500,
@@ -120,16 +150,19 @@ export async function runLoad(options: LoadRunOptions, load: LoadWorkload): Prom
     });
     return builder.build();
   }
-  const tracker = new AckTracker(workload.frameCount, (index) => workload.sequenceId(index));
+  let streams: StreamState[] = [];
+  const committedFrames = () => streams.reduce((sum, s) => sum + s.tracker.committedFrames, 0);
+  const totalFrames = () => workload.frameCount * Math.max(1, streams.length);
 
   let target: ResolvedTarget | undefined;
+  let members: Member[] = [];
   let session: (ChannelProvider & { registered?: boolean }) | undefined;
-  let samplers: TargetSamplers | undefined;
+  const samplers: TargetSamplers[] = [];
   let outcome: RunOutcome = 'complete';
   let exitCode: ExitCodeValue = ExitCode.OK;
   let error: string | undefined;
   const cleanup: CleanupReport = { removedFromTarget: null, targetStopped: false };
-  // Aborts the stream when the user interrupts or the local target process dies.
+  // Aborts the streams when the user interrupts or the local target process dies.
   const stop = new AbortController();
   const onUserAbort = () => stop.abort();
   options.signal.addEventListener('abort', onUserAbort, { once: true });
@@ -144,33 +177,75 @@ export async function runLoad(options: LoadRunOptions, load: LoadWorkload): Prom
     log(
       `target node ${target.nodeName} (${target.pid ? `pid ${target.pid}, ` : ''}${target.operationsUrl}), replication ${target.replicationUrl}`,
     );
+    if (options.fanOut) {
+      members = await discoverMembers(target, options.memberUrls ?? [], options.target.credentials);
+      for (const member of members) {
+        log(
+          `cluster member ${member.nodeName}: ${member.client ? `sampled at ${member.client.url}` : 'not sampled (pass --member URL for its operations API)'}`,
+        );
+        if (!member.client) {
+          bus.emit({
+            type: 'warning',
+            message: `${member.nodeName} is loaded but neither sampled nor verified: no operations API found for it (pass --member URL)`,
+          });
+        }
+      }
+    }
+    const memberNames = [target.nodeName, ...members.map((m) => m.nodeName)];
+    streams = memberNames.flatMap((member) =>
+      databases.map((database) => ({
+        plan: { stream: streamKey(member, database), member, database },
+        route: { member, database },
+        tracker: new AckTracker(workload.frameCount, (index) => workload.sequenceId(index)),
+        prefix: memberNames.length * databases.length > 1 ? `${streamKey(member, database)}: ` : '',
+      })),
+    );
 
     bus.emit({ type: 'phase', phase: 'preparing' });
-    await load.prepare(target, bus);
+    load.check?.(bus);
+    for (const client of [target.client, ...members.flatMap((m) => (m.client ? [m.client] : []))]) {
+      for (const database of databases) await load.prepare(client, database, bus);
+    }
     throwIfAborted(options.signal);
 
-    samplers = new TargetSamplers({
+    const sockets = new Map<number, ReplicationSocket>();
+    bus.subscribe((event) => {
+      if (event.type === 'connection' && event.event === 'closed') sockets.delete(event.socketId);
+    });
+    const toolBuffered = (socketId: number) => sockets.get(socketId)?.sender.queuedBytes ?? 0;
+    const primary = new TargetSamplers({
       bus,
       client: target.client,
       pid: target.pid,
       logFile: target.embedded?.logFile,
       sysinfoIntervalMs: options.sysinfoIntervalMs,
-      toolBuffered: (socketId) => sockets.get(socketId)?.sender.queuedBytes ?? 0,
+      toolBuffered,
+      watchNode: target.nodeName,
     });
-    const sockets = new Map<number, ReplicationSocket>();
-    bus.subscribe((event) => {
-      if (event.type === 'connection' && event.event === 'closed') sockets.delete(event.socketId);
-    });
-    await samplers.start();
-    samplers.targetLost.then((reason) => {
+    samplers.push(primary);
+    for (const member of members) {
+      if (!member.client) continue;
+      samplers.push(
+        new TargetSamplers({
+          bus,
+          client: member.client,
+          sysinfoIntervalMs: options.sysinfoIntervalMs,
+          toolBuffered,
+          watchNode: member.nodeName,
+          member: member.nodeName,
+        }),
+      );
+    }
+    for (const sampler of samplers) await sampler.start();
+    primary.targetLost.then((reason) => {
       targetLost = reason;
       stop.abort();
     });
     const baselineUntil = Date.now() + (options.baselineMs ?? 1000);
     bus.emit({
       type: 'run-start',
-      frames: workload.frameCount,
-      records: workload.totalRecords,
+      frames: workload.frameCount * streams.length,
+      records: workload.totalRecords * streams.length,
       target: {
         nodeName: target.nodeName,
         operationsUrl: target.operationsUrl,
@@ -181,12 +256,28 @@ export async function runLoad(options: LoadRunOptions, load: LoadWorkload): Prom
         ...(target.embedded ? { rootDir: target.embedded.baseDir } : {}),
         ...(target.loggingLevel ? { loggingLevel: target.loggingLevel } : {}),
       },
+      streams: streams.map((s) => s.plan),
+      ...(options.fanOut
+        ? {
+            members: [
+              { nodeName: target.nodeName, operationsUrl: target.operationsUrl, sampled: true },
+              ...members.map(
+                (m): MemberInfo => ({
+                  nodeName: m.nodeName,
+                  ...(m.client ? { operationsUrl: m.client.url } : {}),
+                  sampled: m.client !== undefined,
+                }),
+              ),
+            ],
+          }
+        : {}),
     });
     if (options.via === 'peer') {
       const peer = new PeerSession({
         client: target.client,
         targetNodeName: target.nodeName,
-        database: options.database,
+        databases,
+        fanOut: options.fanOut,
         toolNodeName,
         listenHost: options.listenHost,
         listenPort: options.listenPort,
@@ -198,34 +289,43 @@ export async function runLoad(options: LoadRunOptions, load: LoadWorkload): Prom
       await peer.start();
       log(`listening on ${peer.url} as ${toolNodeName}; added to ${target.nodeName} with add_node`);
     } else {
-      session = new PushSession({
-        url: target.replicationUrl,
-        authorization: target.credentials
-          ? basic(target.credentials.user, target.credentials.password)
-          : undefined,
-        toolNodeName,
-        database: options.database,
-        highWaterMark: options.highWaterMark,
-        bus,
-      });
+      session = pushSessions(target, databases, toolNodeName, options, bus);
     }
     // A baseline of the target's memory before the first frame.
     const baselineLeft = baselineUntil - Date.now();
     if (baselineLeft > 0) await sleep(baselineLeft, stop.signal);
-    await stream(session, workload, tracker, bus, { ...options, signal: stop.signal }, log, sockets);
+    const provider = session;
+    const settled = await Promise.allSettled(
+      streams.map((state) =>
+        stream(provider, workload, state, bus, { ...options, signal: stop.signal }, log, sockets),
+      ),
+    );
+    // Interrupts first (they end every stream), then the first stream that failed.
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) {
+      const aborted = settled.find(
+        (s): s is PromiseRejectedResult => s.status === 'rejected' && s.reason instanceof AbortedError,
+      );
+      throw (aborted ?? failed).reason;
+    }
     // Keep sampling a little after the last ack: memory still moves once the commits are done.
     bus.emit({ type: 'phase', phase: 'settling' });
     await sleep(options.settleMs ?? 1000, stop.signal);
-    if (!tracker.complete) {
+    const behind = streams.filter((s) => !s.tracker.complete);
+    if (behind.length) {
       outcome = 'incomplete';
       exitCode = ExitCode.VERIFY_FAILED;
-      error = `${tracker.committedFrames} of ${workload.frameCount} frames committed`;
+      error = `${committedFrames()} of ${totalFrames()} frames committed (incomplete: ${behind.map((s) => s.plan.stream).join(', ')})`;
     }
   } catch (caught) {
     if (targetLost) {
       outcome = 'failed';
       exitCode = ExitCode.ERROR;
-      error = `${targetLost} mid-run; ${tracker.committedFrames} of ${workload.frameCount} frames committed (${load.resumeHint?.(tracker.committedFrames) ?? `resume point: frame ${tracker.committedFrames}`})`;
+      const resume =
+        streams.length === 1
+          ? (load.resumeHint?.(committedFrames()) ?? `resume point: frame ${committedFrames()}`)
+          : `per stream: ${streams.map((s) => `${s.plan.stream} ${s.tracker.committedFrames}`).join(', ')}`;
+      error = `${targetLost} mid-run; ${committedFrames()} of ${totalFrames()} frames committed (${resume})`;
     } else if (caught instanceof AbortedError || options.signal.aborted) {
       outcome = 'interrupted';
       exitCode = ExitCode.INTERRUPTED;
@@ -242,23 +342,42 @@ export async function runLoad(options: LoadRunOptions, load: LoadWorkload): Prom
   // Verification reads the target even after a partial run: the user wants to know what landed.
   if (target && options.verify && load.verify && outcome !== 'failed') {
     bus.emit({ type: 'phase', phase: 'verifying' });
-    try {
-      const { expectedRecords, targetRecords } = await load.verify(target);
-      const ok = targetRecords === expectedRecords;
-      bus.emit({ type: 'verify', expectedRecords, targetRecords, ok });
-      if (!ok && exitCode === ExitCode.OK) {
-        outcome = 'incomplete';
-        exitCode = ExitCode.VERIFY_FAILED;
-        error = `target holds ${targetRecords} of ${expectedRecords} records`;
+    const clients = new Map<string, OperationsClient | undefined>([
+      [target.nodeName, target.client],
+      ...members.map((m): [string, OperationsClient | undefined] => [m.nodeName, m.client]),
+    ]);
+    let missing = 0;
+    for (const { plan } of streams) {
+      const client = clients.get(plan.member);
+      if (!client) continue;
+      try {
+        const { expectedRecords, targetRecords } = await load.verify(client, plan.database);
+        const ok = targetRecords === expectedRecords;
+        bus.emit({ type: 'verify', expectedRecords, targetRecords, ok, stream: plan.stream });
+        if (!ok) missing++;
+      } catch (caught) {
+        bus.emit({
+          type: 'warning',
+          message: `verification of ${plan.stream} failed: ${(caught as Error).message}`,
+        });
+        bus.emit({
+          type: 'verify',
+          expectedRecords: workload.totalRecords,
+          targetRecords: null,
+          ok: null,
+          stream: plan.stream,
+        });
       }
-    } catch (caught) {
-      bus.emit({ type: 'warning', message: `verification failed: ${(caught as Error).message}` });
-      bus.emit({ type: 'verify', expectedRecords: workload.totalRecords, targetRecords: null, ok: null });
+    }
+    if (missing && exitCode === ExitCode.OK) {
+      outcome = 'incomplete';
+      exitCode = ExitCode.VERIFY_FAILED;
+      error = `${missing} of ${streams.length} stream(s) did not land every record (see verify)`;
     }
   }
 
   bus.emit({ type: 'phase', phase: 'cleaning-up' });
-  await samplers?.stop();
+  for (const sampler of samplers) await sampler.stop();
   if (session) {
     // A lost target cannot answer remove_node: one quick try, no retries.
     await session.close(targetLost ? 0 : undefined);
@@ -275,22 +394,56 @@ export async function runLoad(options: LoadRunOptions, load: LoadWorkload): Prom
   return builder.build();
 }
 
+/** Push mode: one connection per database, each dialed (and redialed) on its own. */
+function pushSessions(
+  target: ResolvedTarget,
+  databases: string[],
+  toolNodeName: string,
+  options: LoadRunOptions,
+  bus: MetricsBus,
+): ChannelProvider {
+  const sessions = new Map(
+    databases.map((database) => [
+      database,
+      new PushSession({
+        url: target.replicationUrl,
+        authorization: target.credentials
+          ? basic(target.credentials.user, target.credentials.password)
+          : undefined,
+        toolNodeName,
+        database,
+        highWaterMark: options.highWaterMark,
+        bus,
+      }),
+    ]),
+  );
+  return {
+    next: (timeoutMs, signal, resumeAfter, route) =>
+      sessions.get(route?.database ?? databases[0]!)!.next(timeoutMs, signal, resumeAfter),
+    close: async () => {
+      for (const session of sessions.values()) await session.close();
+    },
+  };
+}
+
 /** The stream loop: a channel, stream from its start point, wait for acks; on a drop, the next channel resumes. */
 async function stream(
   session: ChannelProvider,
   workload: FrameSource,
-  tracker: AckTracker,
+  state: StreamState,
   bus: MetricsBus,
   options: LoadRunOptions,
   log: (message: string) => void,
   sockets: Map<number, ReplicationSocket>,
 ): Promise<void> {
+  const { tracker, route, prefix } = state;
+  const label = state.plan.stream;
   let attempt = 0;
   let lastClose: ConnectionClosedError | undefined;
   while (!tracker.complete) {
     if (attempt > options.maxReconnects) {
       throw new HarperReplayError(
-        `the target dropped the stream ${attempt} times (last: ${lastClose?.message ?? 'unknown'}); giving up after --max-reconnects ${options.maxReconnects}. Committed ${tracker.committedFrames} of ${workload.frameCount} frames`,
+        `${prefix}the target dropped the stream ${attempt} times (last: ${lastClose?.message ?? 'unknown'}); giving up after --max-reconnects ${options.maxReconnects}. Committed ${tracker.committedFrames} of ${workload.frameCount} frames`,
         ExitCode.ERROR,
       );
     }
@@ -298,6 +451,7 @@ async function stream(
       attempt === 0 ? options.subscribeTimeoutMs : Math.max(options.subscribeTimeoutMs, 30_000),
       options.signal,
       tracker.cursor ?? 0,
+      route,
     );
     const { socket } = channel;
     const from = tracker.firstAfter(channel.startTime);
@@ -308,8 +462,9 @@ async function stream(
         startTime: channel.startTime,
         fromFrame: from,
         attempt,
+        stream: label,
       });
-      log(`reconnected: resuming at frame ${from} (target cursor ${channel.startTime})`);
+      log(`${prefix}reconnected: resuming at frame ${from} (target cursor ${channel.startTime})`);
     }
     sockets.set(socket.id, socket);
     bus.emit({
@@ -317,11 +472,14 @@ async function stream(
       socketId: socket.id,
       event: 'streaming',
       startTime: channel.startTime,
+      remoteNodeName: route.member,
+      database: route.database,
+      stream: label,
       ...socket.ports,
     });
     bus.emit({ type: 'phase', phase: 'streaming' });
     attempt++;
-    trackAcks(socket, tracker, workload, bus);
+    trackAcks(socket, tracker, workload, bus, label);
     const closed = socket.closed;
     const streaming = streamFrames({
       socket,
@@ -332,6 +490,7 @@ async function stream(
       subscribedNames: channel.subscribedNames,
       rate: options.rate,
       signal: options.signal,
+      stream: label,
     }).catch((caught: unknown) => {
       if (caught instanceof ConnectionClosedError) return { sentUpTo: -1, aborted: false };
       throw caught;
@@ -351,13 +510,16 @@ async function stream(
       if (waited === 'complete') break;
       if (waited === 'idle') {
         throw new HarperReplayError(
-          `no commit acknowledgement for ${options.ackTimeoutMs} ms: ${tracker.committedFrames} of ${workload.frameCount} frames committed`,
+          `${prefix}no commit acknowledgement for ${options.ackTimeoutMs} ms: ${tracker.committedFrames} of ${workload.frameCount} frames committed`,
           ExitCode.VERIFY_FAILED,
         );
       }
     }
     lastClose = await closed;
-    bus.emit({ type: 'warning', message: `replication socket closed mid-stream: ${lastClose.message}` });
+    bus.emit({
+      type: 'warning',
+      message: `${prefix}replication socket closed mid-stream: ${lastClose.message}`,
+    });
     if (options.via === 'push' && lastClose.code === 1008) {
       throw new HarperReplayError(
         `the target closed the connection: ${lastClose.reason || 'policy violation'} (1008)`,

@@ -6,9 +6,9 @@
 import { PEER_MODE_MAX_FRAME, PUSH_MODE_MAX_FRAME } from '../protocol/codes.js';
 import type { MetricsBus } from '../report/metrics-bus.js';
 import type { RunResult } from '../report/result.js';
+import type { OperationsClient } from '../target/operations-client.js';
 import { type ReplayOptions, ReplaySource } from '../workload/replay-source.js';
 import { type LoadRunOptions, runLoad } from './load-run.js';
-import type { ResolvedTarget } from './target.js';
 
 export interface ReplayRunOptions extends LoadRunOptions {
   capture: string;
@@ -53,7 +53,7 @@ export async function runReplay(options: ReplayRunOptions, source: ReplaySource)
       },
     },
     source: (toolNodeName) => source.start(toolNodeName),
-    prepare: async (target, bus) => {
+    check: (bus) => {
       const limit = options.via === 'peer' ? PEER_MODE_MAX_FRAME : PUSH_MODE_MAX_FRAME;
       if (source.largestFrame > limit) {
         bus.emit({
@@ -61,8 +61,8 @@ export async function runReplay(options: ReplayRunOptions, source: ReplaySource)
           message: `the capture's largest frame (${(source.largestFrame / 2 ** 20).toFixed(1)} MiB) exceeds the ${(limit / 2 ** 20).toFixed(0)} MiB a 4.7 node accepts ${options.via === 'peer' ? 'on connections it opened (peer mode): expect close 1009; use --via push' : 'from a pushing client'}`,
         });
       }
-      await prepareTables(target, options.database, source, bus);
     },
+    prepare: (client, database, bus) => prepareTables(client, database, source, bus),
     resumeHint: (committed) =>
       `resume with --from-frame ${options.replay.fromFrame + (committed % Math.max(1, source.framesPerLoop))}`,
     close: () => source.close(),
@@ -70,22 +70,22 @@ export async function runReplay(options: ReplayRunOptions, source: ReplaySource)
 }
 
 async function prepareTables(
-  target: ResolvedTarget,
+  client: OperationsClient,
   database: string,
   source: ReplaySource,
   bus: MetricsBus,
 ): Promise<void> {
-  const all = await target.client.describeAll();
-  if (!all[database]) await target.client.createDatabase(database);
+  const all = await client.describeAll();
+  if (!all[database]) await client.createDatabase(database);
   for (const table of source.tables.values()) {
     if (all[database]?.[table.name]) continue;
     if (source.options.tables?.length && !source.options.tables.includes(table.name)) continue;
     if (source.options.excludeTables?.includes(table.name)) continue;
     const key = table.structure.attributes.find((a) => a.isPrimaryKey)?.name ?? 'id';
-    await target.client.createTable(database, table.name, key);
+    await client.createTable(database, table.name, key);
     bus.emit({
       type: 'warning',
-      message: `created ${database}.${table.name} (primary key ${key}) on the target`,
+      message: `created ${database}.${table.name} (primary key ${key}) on ${client.url}`,
     });
   }
 }

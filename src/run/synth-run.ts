@@ -5,10 +5,10 @@
 import { PEER_MODE_MAX_FRAME } from '../protocol/codes.js';
 import type { MetricsBus } from '../report/metrics-bus.js';
 import type { RunResult } from '../report/result.js';
+import type { OperationsClient } from '../target/operations-client.js';
 import type { WorkloadShape } from '../workload/presets.js';
 import { SyntheticWorkload } from '../workload/synthetic.js';
 import { type LoadRunOptions, runLoad } from './load-run.js';
-import type { ResolvedTarget } from './target.js';
 
 export interface SynthRunOptions extends LoadRunOptions {
   table: string;
@@ -41,35 +41,45 @@ export function runSynth(options: SynthRunOptions): Promise<SynthResult> {
       });
       return workload;
     },
-    prepare: async (target, bus) => {
-      await ensureTable(target, options.database, options.table);
+    check: (bus) => {
+      if (workload) warnOversizedFrames(workload, options, bus);
+    },
+    prepare: async (client, database, bus) => {
+      await ensureTable(client, database, options.table);
       const total = shape.frames * shape.recordsPerFrame;
-      const preexisting = options.verify ? await countIds(target, options, total) : 0;
+      const preexisting = options.verify ? await countIds(client, database, options.table, total) : 0;
       if (preexisting) {
         bus.emit({
           type: 'warning',
-          message: `${options.database}.${options.table} already holds ${preexisting} of ids 1…${total}: verification cannot tell them from this run's records`,
+          message: `${database}.${options.table} on ${client.url} already holds ${preexisting} of ids 1…${total}: verification cannot tell them from this run's records`,
         });
       }
-      if (workload) warnOversizedFrames(workload, options, bus);
     },
-    verify: async (target) => {
+    verify: async (client, database) => {
       const total = shape.frames * shape.recordsPerFrame;
-      return { expectedRecords: total, targetRecords: await countIds(target, options, total) };
+      return {
+        expectedRecords: total,
+        targetRecords: await countIds(client, database, options.table, total),
+      };
     },
   });
 }
 
-async function ensureTable(target: ResolvedTarget, database: string, table: string): Promise<void> {
+async function ensureTable(client: OperationsClient, database: string, table: string): Promise<void> {
   // The table must exist before the target subscribes: on 4.7.29 blob records are dropped otherwise.
-  const all = await target.client.describeAll();
-  if (!all[database]) await target.client.createDatabase(database);
-  if (!all[database]?.[table]) await target.client.createTable(database, table, 'id');
+  const all = await client.describeAll();
+  if (!all[database]) await client.createDatabase(database);
+  if (!all[database]?.[table]) await client.createTable(database, table, 'id');
 }
 
-async function countIds(target: ResolvedTarget, options: SynthRunOptions, total: number): Promise<number> {
-  const rows = await target.client.sql<{ c: number }>(
-    `SELECT COUNT(*) AS c FROM \`${options.database}\`.\`${options.table}\` WHERE id >= 1 AND id <= ${total}`,
+async function countIds(
+  client: OperationsClient,
+  database: string,
+  table: string,
+  total: number,
+): Promise<number> {
+  const rows = await client.sql<{ c: number }>(
+    `SELECT COUNT(*) AS c FROM \`${database}\`.\`${table}\` WHERE id >= 1 AND id <= ${total}`,
     120_000,
   );
   return Number(rows[0]?.c ?? 0);

@@ -9,9 +9,20 @@ export interface DataChannel {
   subscribedNames: string[];
 }
 
+/** Which subscription a channel is for: a member's subscription to one database. */
+export interface StreamRoute {
+  member: string;
+  database: string;
+}
+
 /** Supplies data channels: the first one, and a new one after the previous closed (a reconnect). */
 export interface ChannelProvider {
-  next(timeoutMs: number, signal: AbortSignal, resumeAfter?: number): Promise<DataChannel>;
+  next(
+    timeoutMs: number,
+    signal: AbortSignal,
+    resumeAfter?: number,
+    route?: StreamRoute,
+  ): Promise<DataChannel>;
   /** Ends the session; `retryForMs` bounds how long cleanup on the target may retry (0: one try). */
   close(retryForMs?: number): Promise<void>;
 }

@@ -1,19 +1,30 @@
 /**
  * Peer mode end to end: listen, `add_node` ourselves on the target with a one-time credential, and hand out the
- * target's subscriptions to our database. Only sockets whose NODE_NAME is the target's own name get data: other
- * cluster members learn about us through the replicated hdb_nodes table and dial in too; they are answered and
- * reported, never loaded. `close()` removes us from the target (remove_node reaches every member).
+ * subscriptions to our databases, one queue per member and database. By default only sockets whose NODE_NAME is
+ * the target's own name get data: other cluster members learn about us through the replicated hdb_nodes table and
+ * dial in too; they are answered and reported, never loaded — unless `fanOut`, when every member's subscriptions
+ * are handed out. `close()` removes us from the target (remove_node reaches every member).
  */
 import { randomBytes } from 'node:crypto';
 import type { MetricsBus } from '../report/metrics-bus.js';
+import { streamKey } from '../report/metrics-bus.js';
 import type { OperationsClient } from '../target/operations-client.js';
-import { AbortedError, type ChannelProvider, ChannelTimeoutError, type DataChannel } from './channel.js';
+import {
+  AbortedError,
+  type ChannelProvider,
+  ChannelTimeoutError,
+  type DataChannel,
+  type StreamRoute,
+} from './channel.js';
 import { PeerListener, type Subscription } from './peer-listener.js';
 
 export interface PeerSessionOptions {
   client: OperationsClient;
   targetNodeName: string;
-  database: string;
+  /** The databases whose subscriptions are loaded. */
+  databases: string[];
+  /** Hand out every member's subscriptions, not just the target's. */
+  fanOut?: boolean;
   toolNodeName: string;
   listenHost: string;
   listenPort: number;
@@ -23,8 +34,8 @@ export interface PeerSessionOptions {
 
 export class PeerSession implements ChannelProvider {
   private readonly listener: PeerListener;
-  private readonly pending: Subscription[] = [];
-  private waiter?: () => void;
+  private readonly pending = new Map<string, Subscription[]>();
+  private readonly waiters = new Set<() => void>();
   private added = false;
   readonly otherMembers = new Set<string>();
   url?: string;
@@ -40,12 +51,12 @@ export class PeerSession implements ChannelProvider {
       authorization: this.authorization,
       highWaterMark: options.highWaterMark,
       onNodeName: (socket, remoteNodeName, database) => {
-        const isTarget = remoteNodeName === options.targetNodeName;
-        if (!isTarget) this.otherMembers.add(remoteNodeName);
+        const loaded = this.loads(remoteNodeName);
+        if (!loaded) this.otherMembers.add(remoteNodeName);
         bus.emit({
           type: 'connection',
           socketId: socket.id,
-          event: isTarget ? 'named' : 'ignored',
+          event: loaded ? 'named' : 'ignored',
           remoteNodeName,
           database,
         });
@@ -60,9 +71,10 @@ export class PeerSession implements ChannelProvider {
           database,
           startTime,
         });
-        if (remoteNodeName !== options.targetNodeName || database !== options.database) return;
-        this.pending.push(subscription);
-        this.waiter?.();
+        if (!this.loads(remoteNodeName) || !options.databases.includes(database)) return;
+        const key = streamKey(remoteNodeName, database);
+        this.pending.set(key, [...(this.pending.get(key) ?? []), subscription]);
+        for (const wake of this.waiters) wake();
       },
       onClose: (socket, code, reason, remoteNodeName, database) =>
         bus.emit({
@@ -81,6 +93,10 @@ export class PeerSession implements ChannelProvider {
 
   private readonly authorization: string;
 
+  private loads(remoteNodeName: string): boolean {
+    return this.options.fanOut === true || remoteNodeName === this.options.targetNodeName;
+  }
+
   /** Listens and registers the tool on the target with add_node. */
   async start(): Promise<void> {
     this.url = await this.listener.listen();
@@ -91,11 +107,17 @@ export class PeerSession implements ChannelProvider {
     this.added = true;
   }
 
-  async next(timeoutMs: number, signal: AbortSignal): Promise<DataChannel> {
+  async next(
+    timeoutMs: number,
+    signal: AbortSignal,
+    _resumeAfter?: number,
+    route: StreamRoute = { member: this.options.targetNodeName, database: this.options.databases[0]! },
+  ): Promise<DataChannel> {
     const deadline = Date.now() + timeoutMs;
+    const queue = () => this.pending.get(streamKey(route.member, route.database)) ?? [];
     for (;;) {
       if (signal.aborted) throw new AbortedError();
-      const subscription = this.pending.shift();
+      const subscription = queue().shift();
       if (subscription) {
         if (!subscription.socket.isOpen) continue;
         const names = subscription.entries.map((entry) => entry.name);
@@ -104,20 +126,20 @@ export class PeerSession implements ChannelProvider {
       const left = deadline - Date.now();
       if (left <= 0) {
         throw new ChannelTimeoutError(
-          `${this.options.targetNodeName} did not subscribe to ${this.options.database} on ${this.url} within ${timeoutMs} ms`,
+          `${route.member} did not subscribe to ${route.database} on ${this.url} within ${timeoutMs} ms`,
         );
       }
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, left);
-        function done() {
+        const done = () => {
+          this.waiters.delete(done);
           clearTimeout(timer);
           signal.removeEventListener('abort', done);
           resolve();
-        }
-        this.waiter = done;
+        };
+        const timer = setTimeout(done, left);
+        this.waiters.add(done);
         signal.addEventListener('abort', done, { once: true });
       });
-      this.waiter = undefined;
     }
   }
 

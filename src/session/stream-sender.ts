@@ -19,6 +19,8 @@ export interface StreamOptions {
   /** Frames per second; undefined = as fast as the target reads. */
   rate?: number;
   signal: AbortSignal;
+  /** Label of this stream on the bus (member/database). */
+  stream?: string;
 }
 
 export interface StreamOutcome {
@@ -33,10 +35,12 @@ export function trackAcks(
   tracker: AckTracker,
   source: FrameSource,
   bus: MetricsBus,
+  stream?: string,
 ): void {
+  const label = stream === undefined ? {} : { stream };
   socket.on('COMMITTED_UPDATE', ({ sequenceId }) => {
     const now = Date.now();
-    bus.emit({ type: 'ack', socketId: socket.id, sequenceId });
+    bus.emit({ type: 'ack', socketId: socket.id, sequenceId, ...label });
     if (sequenceId === null) return;
     for (const frame of tracker.ack(sequenceId, now)) {
       bus.emit({
@@ -44,6 +48,7 @@ export function trackAcks(
         index: frame.index,
         records: source.recordsIn(frame.index),
         latencyMs: frame.latencyMs ?? Number.NaN,
+        ...label,
       });
     }
   });
@@ -95,6 +100,7 @@ export async function streamFrames(options: StreamOptions): Promise<StreamOutcom
       blobBytes: frame.blobBytes,
       resent,
       ...(due !== undefined && intended !== undefined ? { lateMs: Math.max(0, sentAt - intended) } : {}),
+      ...(options.stream === undefined ? {} : { stream: options.stream }),
     });
   }
   return { sentUpTo: index, aborted: false };

@@ -6,7 +6,7 @@
  *   sysinfo  system_information (memory, threads) every 250 ms: any target; heap per thread, worker changes
  * and, at the end, the target's log for OOMs, errors and its own pause lines.
  */
-import type { MetricsBus, RunEvent } from '../report/metrics-bus.js';
+import type { MetricsBus, RunEvent, RunEventInput } from '../report/metrics-bus.js';
 import { type LogMatch, LogTail, scanLogText } from './log-scan.js';
 import { OperationsApiError, type OperationsClient } from './operations-client.js';
 import { readProcMemory, resetPeakRss } from './proc-status.js';
@@ -27,6 +27,10 @@ export interface SamplerOptions {
   lostAfterMs?: number;
   /** Bytes the tool holds for a socket in user space (ws.bufferedAmount), by socket id. */
   toolBuffered?: (socketId: number) => number;
+  /** Kernel queues of the streaming connections to this node are watched (default: every streaming one). */
+  watchNode?: string;
+  /** Label of another cluster member's samplers (--fan-out): its events carry `member`. */
+  member?: string;
 }
 
 export class TargetSamplers {
@@ -34,7 +38,7 @@ export class TargetSamplers {
   private readonly loops: Array<Promise<void>> = [];
   private readonly log?: LogTail;
   private startedAt = 0;
-  private watched?: { socketId: number; localPort: number; remotePort: number };
+  private readonly watched = new Map<number, { localPort: number; remotePort: number }>();
   private unsubscribe?: () => void;
   private lost = false;
   private lostListeners: Array<(reason: string) => void> = [];
@@ -63,8 +67,11 @@ export class TargetSamplers {
     await this.log?.mark();
     if (pid) await resetPeakRss(pid);
     this.unsubscribe = bus.subscribe((event: RunEvent) => {
-      if (event.type === 'connection' && event.event === 'streaming' && event.localPort && event.remotePort) {
-        this.watched = { socketId: event.socketId, localPort: event.localPort, remotePort: event.remotePort };
+      if (event.type !== 'connection') return;
+      if (event.event === 'closed') this.watched.delete(event.socketId);
+      const mine = this.options.watchNode === undefined || event.remoteNodeName === this.options.watchNode;
+      if (event.event === 'streaming' && mine && event.localPort && event.remotePort) {
+        this.watched.set(event.socketId, { localPort: event.localPort, remotePort: event.remotePort });
       }
     });
     if (pid) {
@@ -84,7 +91,14 @@ export class TargetSamplers {
       Promise.all(this.loops),
       new Promise((resolve) => setTimeout(resolve, 3000).unref()),
     ]);
-    for (const match of await this.readLog()) this.options.bus.emit({ type: 'log-match', ...match });
+    for (const match of await this.readLog()) this.emit({ type: 'log-match', ...match });
+  }
+
+  /** Every event of these samplers, labelled with the member they measure (none for the target). */
+  private emit(event: Extract<RunEventInput, { type: 'sample' | 'log-match' | 'target-exited' }>): void {
+    this.options.bus.emit(
+      this.options.member === undefined ? event : { ...event, member: this.options.member },
+    );
   }
 
   private loop(intervalMs: number, tick: () => Promise<void>): void {
@@ -104,24 +118,23 @@ export class TargetSamplers {
     const memory = await readProcMemory(pid);
     if (!memory) {
       if (!this.lost) {
-        this.options.bus.emit({ type: 'target-exited', pid });
+        this.emit({ type: 'target-exited', pid });
         this.markLost(`the target process (pid ${pid}) exited`);
       }
       return;
     }
-    this.options.bus.emit({ type: 'sample', sample: { kind: 'proc', ...memory } });
+    this.emit({ type: 'sample', sample: { kind: 'proc', ...memory } });
   }
 
   private async sampleTcp(): Promise<void> {
-    const watched = this.watched;
-    if (!watched) return;
-    const queues = queuesOf(await readTcpTables(), watched.localPort, watched.remotePort);
-    if (!queues) return;
-    const toolBuffered = this.options.toolBuffered?.(watched.socketId) ?? 0;
-    this.options.bus.emit({
-      type: 'sample',
-      sample: { kind: 'tcp', socketId: watched.socketId, ...queues, toolBuffered },
-    });
+    if (!this.watched.size) return;
+    const tables = await readTcpTables();
+    for (const [socketId, ports] of this.watched) {
+      const queues = queuesOf(tables, ports.localPort, ports.remotePort);
+      if (!queues) continue;
+      const toolBuffered = this.options.toolBuffered?.(socketId) ?? 0;
+      this.emit({ type: 'sample', sample: { kind: 'tcp', socketId, ...queues, toolBuffered } });
+    }
   }
 
   private async probe(): Promise<void> {
@@ -135,7 +148,7 @@ export class TargetSamplers {
       ok = false;
       refused = error instanceof OperationsApiError && (error.kind === 'refused' || error.kind === 'network');
     }
-    this.options.bus.emit({
+    this.emit({
       type: 'sample',
       sample: { kind: 'probe', requestedAt, latencyMs: Date.now() - requestedAt, ok },
     });
@@ -156,7 +169,7 @@ export class TargetSamplers {
   private async sampleSysinfo(): Promise<void> {
     const requestedAt = Date.now();
     const info = await this.options.client.systemInformation(['memory', 'threads'], 60_000);
-    this.options.bus.emit({
+    this.emit({
       type: 'sample',
       sample: {
         kind: 'sysinfo',

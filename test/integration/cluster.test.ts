@@ -108,4 +108,146 @@ describe('peer mode in a cluster', () => {
     assert.deepEqual(await toolRows(a), [], 'A lists no tool');
     assert.deepEqual(await toolRows(b), [], 'B lists no tool');
   });
+
+  it('--fan-out streams to A and B directly: per-member acks, memory and stalls, cluster totals, no rows left', async () => {
+    const run = await runCli(
+      [
+        'synth',
+        '--target',
+        a.operationsUrl,
+        '--fan-out',
+        '--member',
+        b.operationsUrl,
+        '--table',
+        'fanned',
+        '--frames',
+        '6',
+        '--records-per-frame',
+        '500',
+        '--json',
+      ],
+      { env: { HARPER_USER: 'admin', HARPER_PASSWORD: password } },
+    );
+    assert.equal(run.code, ExitCode.OK, run.stderr);
+    const result = JSON.parse(run.stdout);
+    assert.deepEqual(result.cluster.otherMembers, [], 'nobody was left out');
+    assert.deepEqual(
+      result.members.map((m: { nodeName: string; sampled: boolean }) => [m.nodeName, m.sampled]),
+      [
+        [a.nodeName, true],
+        [b.nodeName, true],
+      ],
+    );
+    for (const member of result.members) {
+      assert.equal(member.committed.records, 3000, `${member.nodeName} acknowledged every record`);
+      assert.ok(member.committed.ackLatencyMs.p99 > 0, `${member.nodeName} ack latencies`);
+      assert.ok(
+        member.memory.peakRss > 100 * 2 ** 20,
+        `${member.nodeName} peak RSS ${member.memory.peakRss}`,
+      );
+      assert.equal(typeof member.pauses.count, 'number');
+      assert.deepEqual(member.streams, [`${member.nodeName}/data`]);
+    }
+    assert.notEqual(
+      result.members[0].memory.peakRss,
+      result.members[1].memory.peakRss,
+      'each member is sampled on its own',
+    );
+    assert.equal(result.streams.length, 2);
+    for (const stream of result.streams) {
+      assert.equal(stream.committed.frames, 6);
+      assert.deepEqual(stream.verify, { expectedRecords: 3000, targetRecords: 3000, ok: true });
+    }
+    assert.equal(result.cluster.totals.members, 2);
+    assert.equal(result.cluster.totals.committedRecords, 6000);
+    assert.equal(result.verify.targetRecords, 6000);
+    const onB = await b.client().sql<{ c: number }>('SELECT COUNT(*) AS c FROM data.fanned');
+    assert.equal(Number(onB[0]?.c), 3000, 'B holds every record');
+    for (let i = 0; i < 50 && ((await toolRows(a)).length || (await toolRows(b)).length); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.deepEqual(await toolRows(a), [], 'A lists no tool');
+    assert.deepEqual(await toolRows(b), [], 'B lists no tool');
+  });
+
+  it('--databases 4 drives four catch-up streams into A at once; every record lands in each database', async () => {
+    const run = await runCli(
+      [
+        'synth',
+        '--target',
+        a.operationsUrl,
+        '--database',
+        'multi',
+        '--databases',
+        '4',
+        '--frames',
+        '5',
+        '--records-per-frame',
+        '400',
+        '--json',
+      ],
+      { env: { HARPER_USER: 'admin', HARPER_PASSWORD: password } },
+    );
+    assert.equal(run.code, ExitCode.OK, run.stderr);
+    const result = JSON.parse(run.stdout);
+    const names = ['multi_1', 'multi_2', 'multi_3', 'multi_4'];
+    assert.deepEqual(result.target.databases, names);
+    assert.deepEqual(
+      result.streams.map((s: { stream: string }) => s.stream),
+      names.map((db) => `${a.nodeName}/${db}`),
+    );
+    for (const stream of result.streams) {
+      assert.equal(stream.committed.frames, 5, stream.stream);
+      assert.deepEqual(stream.verify, { expectedRecords: 2000, targetRecords: 2000, ok: true });
+    }
+    for (const db of names) {
+      const rows = await a.client().sql<{ c: number }>(`SELECT COUNT(*) AS c FROM ${db}.harper_replay_synth`);
+      assert.equal(Number(rows[0]?.c), 2000, `${db} holds every record`);
+    }
+    assert.equal(result.committed.records, 8000);
+    assert.equal(result.verify.targetRecords, 8000);
+    // B dialed the tool for the new databases too and was left alone.
+    assert.deepEqual(result.cluster.otherMembers, [b.nodeName]);
+    for (let i = 0; i < 50 && ((await toolRows(a)).length || (await toolRows(b)).length); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.deepEqual(await toolRows(a), [], 'A lists no tool');
+    assert.deepEqual(await toolRows(b), [], 'B lists no tool');
+  });
+
+  it('an interrupted --fan-out run leaves no hdb_nodes row on any member', async () => {
+    const run = await runCli(
+      [
+        'synth',
+        '--target',
+        a.operationsUrl,
+        '--fan-out',
+        '--member',
+        b.operationsUrl,
+        '--table',
+        'fanned_interrupted',
+        '--frames',
+        '400',
+        '--records-per-frame',
+        '200',
+        '--rate',
+        '20',
+        '--json',
+      ],
+      {
+        env: { HARPER_USER: 'admin', HARPER_PASSWORD: password },
+        onStart: whenStreaming(1500, (child) => child.kill('SIGINT')).onStart,
+      },
+    );
+    assert.equal(run.code, ExitCode.INTERRUPTED, run.stderr);
+    const result = JSON.parse(run.stdout);
+    assert.equal(result.outcome, 'interrupted');
+    assert.equal(result.members.length, 2);
+    for (const stream of result.streams) assert.ok(stream.sent.frames > 0, `${stream.stream} was streaming`);
+    for (let i = 0; i < 50 && ((await toolRows(a)).length || (await toolRows(b)).length); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.deepEqual(await toolRows(a), [], 'A lists no tool');
+    assert.deepEqual(await toolRows(b), [], 'B lists no tool');
+  });
 });
