@@ -7,7 +7,11 @@ import { ResultBuilder } from '../../../src/report/result.js';
 import { operationsCandidates } from '../../../src/run/members.js';
 
 let clock = 1_000_000;
-const at = (event: RunEventInput, t = (clock += 10)): RunEvent => ({ ...event, t }) as RunEvent;
+/** Stamps an event, by default 10 ms after the previous one. */
+function at(event: RunEventInput, t?: number): RunEvent {
+  clock = t ?? clock + 10;
+  return { ...event, t: clock } as RunEvent;
+}
 
 const target = {
   nodeName: 'A',
