@@ -2,6 +2,8 @@
  * What every load command (synth, replay) shares: the flags that say where and how to send and what to report,
  * turning them into run options, and running with progress, Ctrl-C handling, output files and the summary.
  */
+import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { Flags } from '@oclif/core';
 import { writeHtmlReport } from '../report/html-report.js';
 import { MetricsBus } from '../report/metrics-bus.js';
@@ -29,6 +31,16 @@ export const loadFlags = {
     default: '127.0.0.1:0',
     helpValue: 'HOST:PORT',
   }),
+  'listen-tls': Flags.boolean({
+    summary:
+      'Peer mode: listen on wss with a certificate and a CA made for this run (the CA is trusted on the target and signs its certificate request; both removed at the end).',
+  }),
+  'listen-cert': Flags.string({
+    summary:
+      "Peer mode: listen on wss with this certificate (PEM; its CN/SAN becomes the tool's node name). Needs --listen-key.",
+    helpValue: 'FILE',
+  }),
+  'listen-key': Flags.string({ summary: 'Private key (PEM) of --listen-cert.', helpValue: 'FILE' }),
   'fan-out': Flags.boolean({
     summary:
       "Peer mode: load every member of the target's cluster that subscribes (default: the target only), each with its own stream, acks and report section.",
@@ -106,6 +118,9 @@ export interface LoadFlagValues {
   listen: string;
   'fan-out'?: boolean;
   member?: string[];
+  'listen-tls'?: boolean;
+  'listen-cert'?: string;
+  'listen-key'?: string;
   rate?: number;
   'max-reconnects'?: number;
   'ack-timeout': string;
@@ -144,6 +159,19 @@ export function loadOptions(
       '--fan-out needs --target (a member of the cluster to load); the embedded node has no cluster',
     );
   }
+  if ((flags['listen-tls'] || flags['listen-cert'] || flags['listen-key']) && flags.via !== 'peer') {
+    throw new UsageError(
+      '--listen-tls/--listen-cert/--listen-key are for peer mode (--via peer), where the target dials the tool',
+    );
+  }
+  if (Boolean(flags['listen-cert']) !== Boolean(flags['listen-key'])) {
+    throw new UsageError('--listen-cert and --listen-key go together');
+  }
+  if (flags['listen-tls'] && flags['listen-cert']) {
+    throw new UsageError(
+      '--listen-tls makes its own certificate: give it or --listen-cert/--listen-key, not both',
+    );
+  }
   if (flags.member?.length && !flags['fan-out']) {
     throw new UsageError('--member only matters with --fan-out');
   }
@@ -171,6 +199,10 @@ export function loadOptions(
       database: defaults.databases?.[0] ?? defaults.database,
       ...(defaults.databases && defaults.databases.length > 1 ? { databases: defaults.databases } : {}),
       ...(flags['fan-out'] ? { fanOut: true, memberUrls: flags.member ?? [] } : {}),
+      ...(flags['listen-tls'] ? { listenTls: {} } : {}),
+      ...(flags['listen-cert'] && flags['listen-key']
+        ? { listenTls: readListenCertificate(flags['listen-cert'], flags['listen-key']) }
+        : {}),
       rate: flags.rate,
       maxReconnects: flags['max-reconnects'] ?? defaults.maxReconnects ?? 5,
       thresholds: (flags.threshold ?? []).map((expression) => parseThreshold(expression).expression),
@@ -187,6 +219,37 @@ export function loadOptions(
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+}
+
+/** --listen-cert/--listen-key, checked: PEM, a certificate with a name, the key that goes with it. */
+function readListenCertificate(certFile: string, keyFile: string): { cert: string; key: string } {
+  const read = (file: string, flag: string) => {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new Error(
+        `${flag} ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      );
+    }
+  };
+  const cert = read(certFile, '--listen-cert');
+  const key = read(keyFile, '--listen-key');
+  let x509: X509Certificate;
+  try {
+    x509 = new X509Certificate(cert);
+  } catch {
+    throw new Error(`--listen-cert ${certFile} is not a PEM certificate`);
+  }
+  let privateKey: KeyObject;
+  try {
+    privateKey = createPrivateKey(key);
+  } catch {
+    throw new Error(`--listen-key ${keyFile} is not a PEM private key`);
+  }
+  if (!x509.checkPrivateKey(privateKey)) {
+    throw new Error(`--listen-key ${keyFile} is not the key of --listen-cert ${certFile}`);
+  }
+  return { cert, key };
 }
 
 function splitHostPort(text: string): [string, number] {

@@ -28,6 +28,7 @@ import {
 } from '../session/channel.js';
 import { DialError } from '../session/dial.js';
 import { ConnectionClosedError } from '../session/flow-control.js';
+import { certificateNames, type ListenerIdentity, runIdentity } from '../session/peer-pki.js';
 import { PeerSession } from '../session/peer-session.js';
 import { PushSession } from '../session/push-session.js';
 import type { ReplicationSocket } from '../session/replication-socket.js';
@@ -51,6 +52,8 @@ export interface LoadRunOptions {
   fanOut?: boolean;
   /** --fan-out: operations API URLs of the other members (sampled and verified; else derived or unsampled). */
   memberUrls?: string[];
+  /** Peer mode on wss: the user's certificate and key, or {} for a certificate and CA made for this run. */
+  listenTls?: { cert?: string; key?: string };
   /** Frames per second; undefined = unlimited. */
   rate?: number;
   maxReconnects: number;
@@ -119,7 +122,11 @@ export async function runLoad(options: LoadRunOptions, load: LoadWorkload): Prom
   const builder = new ResultBuilder();
   bus.subscribe(builder.sink);
   const log = options.log ?? (() => {});
-  const toolNodeName = `harper-replay-${randomBytes(4).toString('hex')}`;
+  // A user's listener certificate names the tool (the target dials it back by that name).
+  const toolNodeName =
+    (options.listenTls?.cert &&
+      certificateNames(options.listenTls.cert).find((name) => name !== 'localhost')) ||
+    `harper-replay-${randomBytes(4).toString('hex')}`;
   const databases = options.databases?.length ? options.databases : [options.database];
   bus.emit({
     type: 'run-meta',
@@ -283,6 +290,9 @@ export async function runLoad(options: LoadRunOptions, load: LoadWorkload): Prom
         listenPort: options.listenPort,
         highWaterMark: options.highWaterMark,
         bus,
+        ...(options.listenTls
+          ? { tls: listenerIdentity(options.listenTls, toolNodeName, options.listenHost) }
+          : {}),
       });
       session = peer;
       bus.emit({ type: 'phase', phase: 'waiting-for-subscription' });
@@ -392,6 +402,16 @@ export async function runLoad(options: LoadRunOptions, load: LoadWorkload): Prom
   bus.emit({ type: 'run-end', outcome, exitCode, ...(error ? { error } : {}), cleanup });
   bus.emit({ type: 'phase', phase: 'done' });
   return builder.build();
+}
+
+/** The wss listener's certificate: the user's, or one made for this run with its own CA. */
+function listenerIdentity(
+  given: { cert?: string; key?: string },
+  toolNodeName: string,
+  listenHost: string,
+): ListenerIdentity {
+  if (given.cert && given.key) return { cert: given.cert, key: given.key };
+  return runIdentity(toolNodeName, [listenHost]);
 }
 
 /** Push mode: one connection per database, each dialed (and redialed) on its own. */

@@ -1,9 +1,11 @@
 /**
  * Peer mode, the tool's end: a replication server the target dials after `add_node` (Harper's own flow).
  * It answers add_node_back / remove_node_back, answers NODE_NAME on every per-database socket, never subscribes
- * to the target's data, and hands each SUBSCRIPTION_REQUEST to the caller, who decides what to stream.
+ * to the target's data, and hands each SUBSCRIPTION_REQUEST to the caller, who decides what to stream. On wss it
+ * signs the CSR a target with a self-signed certificate sends in add_node_back (see peer-pki.ts).
  */
 import { timingSafeEqual } from 'node:crypto';
+import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { PEER_MODE_MAX_FRAME, SUBPROTOCOL } from '../protocol/codes.js';
@@ -14,6 +16,7 @@ import {
   type TableDescription,
 } from '../protocol/control-frame.js';
 import type { DrainWait } from './flow-control.js';
+import { type ListenerIdentity, signCertificateRequest } from './peer-pki.js';
 import { ReplicationSocket } from './replication-socket.js';
 
 export interface Subscription {
@@ -40,6 +43,8 @@ export interface PeerListenerEvents {
   ) => void;
   onDrainWait?: (socket: ReplicationSocket, wait: DrainWait) => void;
   onRejected?: (reason: string) => void;
+  /** wss: the target's CSR was signed (it now holds a certificate issued by the tool's CA). */
+  onCertificateSigned?: (remoteNodeName: string | undefined) => void;
 }
 
 export interface PeerListenerOptions extends PeerListenerEvents {
@@ -52,10 +57,13 @@ export interface PeerListenerOptions extends PeerListenerEvents {
   highWaterMark: number;
   /** What NODE_NAME answers list per database (informational for Harper). */
   tablesOf?: (database: string) => TableDescription[];
+  /** Listen on wss with this certificate (and sign the target's CSR with its CA, if any). */
+  tls?: ListenerIdentity;
 }
 
 export class PeerListener {
   private server?: WebSocketServer;
+  private https?: Server;
   private readonly sockets = new Set<ReplicationSocket>();
 
   constructor(private readonly options: PeerListenerOptions) {}
@@ -63,12 +71,25 @@ export class PeerListener {
   /** Starts listening; resolves with the URL to hand to add_node. */
   async listen(): Promise<string> {
     const expected = Buffer.from(this.options.authorization);
-    const server = new WebSocketServer({
-      host: this.options.host,
-      port: this.options.port,
+    const { tls } = this.options;
+    const common = {
       maxPayload: PEER_MODE_MAX_FRAME,
-      handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
-    });
+      handleProtocols: (protocols: Set<string>) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
+    };
+    let server: WebSocketServer;
+    if (tls) {
+      // Harper presents its replication certificate as a client certificate; the one-time credential still decides.
+      this.https = createServer({
+        cert: tls.ca ? `${tls.cert.trim()}\n${tls.ca.cert}` : tls.cert,
+        key: tls.key,
+        requestCert: true,
+        rejectUnauthorized: false,
+      });
+      server = new WebSocketServer({ server: this.https, ...common });
+      this.https.listen(this.options.port, this.options.host);
+    } else {
+      server = new WebSocketServer({ host: this.options.host, port: this.options.port, ...common });
+    }
     this.server = server;
     server.on('connection', (ws, request) => {
       // Harper dials the one-shot add_node_back / remove_node_back sockets without the retained credential, so an
@@ -81,13 +102,14 @@ export class PeerListener {
       });
       this.accept(socket, authenticated, request.socket.remoteAddress ?? '?');
     });
+    const listening = this.https ?? server;
     await new Promise<void>((resolve, reject) => {
-      server.once('listening', resolve);
-      server.once('error', reject);
+      listening.once('listening', resolve);
+      listening.once('error', reject);
     });
-    const { port } = server.address() as AddressInfo;
+    const { port } = (this.https ?? server).address() as AddressInfo;
     const host = this.options.host.includes(':') ? `[${this.options.host}]` : this.options.host;
-    return `ws://${host}:${port}`;
+    return `${tls ? 'wss' : 'ws'}://${host}:${port}`;
   }
 
   private accept(socket: ReplicationSocket, authenticated: boolean, remoteAddress: string): void {
@@ -98,7 +120,11 @@ export class PeerListener {
       this.options.onOperation?.(request.operation, authenticated, request.hostname as string | undefined);
       const known = request.operation === 'add_node_back' || request.operation === 'remove_node_back';
       const response = known
-        ? { requestId: request.requestId, nodeName: this.options.nodeName }
+        ? {
+            requestId: request.requestId,
+            nodeName: this.options.nodeName,
+            ...this.signed(request, authenticated),
+          }
         : { requestId: request.requestId, error: `harper-replay does not run ${request.operation}` };
       socket.send(encodeOperationResponse(response)).catch(() => {});
     });
@@ -134,9 +160,35 @@ export class PeerListener {
     });
   }
 
+  /**
+   * What add_node_back over wss needs when the target's own certificate is self-signed: its CSR signed by the
+   * tool's CA (Harper refuses the link without it). Only on an authenticated socket.
+   */
+  private signed(request: Record<string, unknown>, authenticated: boolean): Record<string, unknown> {
+    const csr = request.csr;
+    if (request.operation !== 'add_node_back' || typeof csr !== 'string') return {};
+    if (!authenticated)
+      return { error: 'harper-replay signs certificate requests only for the node it was added to' };
+    const ca = this.options.tls?.ca;
+    if (!ca) {
+      return {
+        error:
+          "harper-replay cannot sign this node's certificate request: its listener certificate came without a CA key (let the tool make its own with --listen-tls, or give the node a CA-signed certificate)",
+      };
+    }
+    try {
+      const certificate = signCertificateRequest(ca, csr);
+      this.options.onCertificateSigned?.(request.hostname as string | undefined);
+      return { certificate, signingCA: ca.cert, usingCA: ca.cert };
+    } catch (error) {
+      return { error: `harper-replay could not sign the certificate request: ${(error as Error).message}` };
+    }
+  }
+
   /** Closes every socket and the server. */
   async close(): Promise<void> {
     for (const socket of this.sockets) socket.terminate();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await new Promise<void>((resolve) => (this.https ? this.https.close(() => resolve()) : resolve()));
   }
 }

@@ -17,6 +17,7 @@ import {
   type StreamRoute,
 } from './channel.js';
 import { PeerListener, type Subscription } from './peer-listener.js';
+import type { ListenerIdentity } from './peer-pki.js';
 
 export interface PeerSessionOptions {
   client: OperationsClient;
@@ -30,13 +31,20 @@ export interface PeerSessionOptions {
   listenPort: number;
   highWaterMark: number;
   bus: MetricsBus;
+  /** Listen on wss with this identity; its CA (if any) is trusted on the target for the run and removed after. */
+  tls?: ListenerIdentity;
 }
+
+/** add_node errors that mean the target does not trust the tool's certificate (yet). */
+const UNTRUSTED = /certificate|self[- ]signed|verify|UNABLE_TO|CERT_/i;
 
 export class PeerSession implements ChannelProvider {
   private readonly listener: PeerListener;
   private readonly pending = new Map<string, Subscription[]>();
   private readonly waiters = new Set<() => void>();
   private added = false;
+  /** Certificates this run put into the target's hdb_certificate (our CA; the target's cert we signed). */
+  private certificatesTouched = false;
   readonly otherMembers = new Set<string>();
   url?: string;
 
@@ -88,6 +96,14 @@ export class PeerSession implements ChannelProvider {
         }),
       onDrainWait: (socket, wait) => bus.emit({ type: 'drain-wait', socketId: socket.id, ...wait }),
       onRejected: (reason) => bus.emit({ type: 'warning', message: reason }),
+      onCertificateSigned: (remote) => {
+        this.certificatesTouched = true;
+        bus.emit({
+          type: 'warning',
+          message: `signed ${remote ?? 'the target'}'s certificate request with this run's CA: until the run ends (the certificates are removed then) the target serves that certificate on its TLS ports`,
+        });
+      },
+      tls: options.tls,
     });
   }
 
@@ -100,10 +116,31 @@ export class PeerSession implements ChannelProvider {
   /** Listens and registers the tool on the target with add_node. */
   async start(): Promise<void> {
     this.url = await this.listener.listen();
-    await this.options.client.addNode(
-      { url: this.url, authorization: this.authorization, retain_authorization: true },
-      60_000,
-    );
+    const { tls, client } = this.options;
+    if (tls?.ca && tls.caName) {
+      // The target must trust the run's CA to dial the wss listener (verify_tls stays on).
+      this.certificatesTouched = true;
+      await client.call({
+        operation: 'add_certificate',
+        name: tls.caName,
+        certificate: tls.ca.cert,
+        is_authority: true,
+      });
+    }
+    // 4.7.29 reloads its TLS trust ~1.5 s after add_certificate: until then add_node fails verification.
+    const deadline = Date.now() + (tls?.ca ? 20_000 : 0);
+    for (;;) {
+      try {
+        await client.addNode(
+          { url: this.url, authorization: this.authorization, retain_authorization: true },
+          60_000,
+        );
+        break;
+      } catch (error) {
+        if (!tls || Date.now() > deadline || !UNTRUSTED.test((error as Error).message)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
     this.added = true;
   }
 
@@ -165,8 +202,31 @@ export class PeerSession implements ChannelProvider {
           await new Promise((resolve) => setTimeout(resolve, 500));
         }
       }
+      if (this.certificatesTouched) await this.removeCertificates();
     } finally {
       await this.listener.close();
+    }
+  }
+
+  /** Removes the run's CA and what it signed from the target's hdb_certificate (4.7.29 then serves its own again). */
+  private async removeCertificates(): Promise<void> {
+    const caName = this.options.tls?.caName;
+    if (!caName) return;
+    const { client, bus } = this.options;
+    try {
+      const entries = await client.call<Array<{ name: string; details?: { issuer?: string } }>>({
+        operation: 'list_certificates',
+      });
+      const ours = entries.filter(
+        (entry) => entry.name === caName || entry.details?.issuer?.split(/[ ,]/)[0] === `CN=${caName}`,
+      );
+      for (const entry of ours) await client.call({ operation: 'remove_certificate', name: entry.name });
+      this.certificatesTouched = false;
+    } catch (error) {
+      bus.emit({
+        type: 'warning',
+        message: `could not remove this run's certificates from the target (${(error as Error).message}): remove_certificate the entries named ${caName} or issued by it`,
+      });
     }
   }
 
