@@ -94,6 +94,9 @@ export class ResultBuilder {
   private members?: MemberBreakdown;
 
   readonly sink = (event: RunEvent): void => {
+    // The run is what happened up to its end: sockets the cleanup closed afterwards do not change it (and the
+    // samples file may end before their events arrive, so `report` could not see them).
+    if (this.end) return;
     this.firstEventAt ??= event.t;
     this.lastEventAt = event.t;
     switch (event.type) {

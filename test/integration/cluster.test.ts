@@ -5,6 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ExitCode } from '../../src/run/errors.js';
 import type { EmbeddedNode } from '../../src/target/embedded-node.js';
@@ -110,6 +113,7 @@ describe('peer mode in a cluster', () => {
   });
 
   it('--fan-out streams to A and B directly: per-member acks, memory and stalls, cluster totals, no rows left', async () => {
+    const samples = join(mkdtempSync(join(tmpdir(), 'harper-replay-fanout-')), 'run.ndjson');
     const run = await runCli(
       [
         'synth',
@@ -124,12 +128,19 @@ describe('peer mode in a cluster', () => {
         '6',
         '--records-per-frame',
         '500',
+        '--samples',
+        samples,
         '--json',
       ],
       { env: { HARPER_USER: 'admin', HARPER_PASSWORD: password } },
     );
     assert.equal(run.code, ExitCode.OK, run.stderr);
     const result = JSON.parse(run.stdout);
+    const rebuilt = await runCli(['report', samples, '--json']);
+    assert.deepEqual(JSON.parse(rebuilt.stdout), result, 'report rebuilds the per-member breakdown exactly');
+    const text = await runCli(['report', samples]);
+    assert.match(text.stdout, /members \(--fan-out: 2 loaded\)/);
+    assert.match(text.stdout, /cluster total +6,000 records committed/);
     assert.deepEqual(result.cluster.otherMembers, [], 'nobody was left out');
     assert.deepEqual(
       result.members.map((m: { nodeName: string; sampled: boolean }) => [m.nodeName, m.sampled]),
