@@ -91,12 +91,15 @@ export function describeConnectFailure(
       code === 'DEPTH_ZERO_SELF_SIGNED_CERT'
         ? 'a self-signed certificate'
         : 'a certificate signed by an unknown CA';
-    return { tls: true, message: `TLS: ${url} presented ${what} (${code}): ${CA_FIX}` };
+    const fix = /^https:/i.test(url)
+      ? "pass --ca FILE with the node's CA (its list_certificates entry with is_authority: true)"
+      : CA_FIX;
+    return { tls: true, message: `TLS: ${url} presented ${what} (${code}): ${fix}` };
   }
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
     return {
       tls: true,
-      message: `TLS: ${url}'s certificate does not name the host dialed (${code}: ${detail}): dial a name the certificate lists, or pass --servername NAME`,
+      message: `TLS: ${url}'s certificate is not valid for the host name checked (${code}: ${detail}): dial a name the certificate lists, or pass --servername NAME`,
     };
   }
   if (code === 'CERT_HAS_EXPIRED') {

@@ -12,6 +12,7 @@ import { Subscriber, type SubscriberEvent } from '../session/subscriber.js';
 import { authorizationHeader, type Credentials } from '../target/operations-client.js';
 import { ExitCode, type ExitCodeValue, HarperReplayError } from './errors.js';
 import {
+  caFromTargetError,
   deriveReplicationUrl,
   describeTrustedCas,
   fetchTargetCa,
@@ -165,7 +166,11 @@ export async function runCapture(options: CaptureRunOptions): Promise<CaptureRes
         token: options.token,
         tls: options.tls,
       });
-      const config = await client.getConfiguration();
+      const config = await client
+        .getConfiguration()
+        .catch((error) =>
+          Promise.reject(options.caFromTarget ? caFromTargetError(client.url, error) : error),
+        );
       replicationUrl = options.replicationUrl ?? deriveReplicationUrl(options.source, config);
       if (options.caFromTarget) {
         const cas = await fetchTargetCa(client);

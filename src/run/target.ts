@@ -128,7 +128,7 @@ export async function resolveTarget(spec: TargetSpec): Promise<ResolvedTarget> {
       stop: async () => {},
     };
   } catch (error) {
-    throw targetError(error);
+    throw targetError(spec.caFromTarget ? caFromTargetError(client.url, error) : error);
   }
 }
 
@@ -166,13 +166,7 @@ export async function fetchTargetCa(client: OperationsClient): Promise<TrustedCa
   try {
     entries = await client.listCertificates();
   } catch (error) {
-    if (error instanceof OperationsApiError && error.kind === 'tls') {
-      throw new HarperReplayError(
-        `--ca-from-target: cannot verify ${client.url} to read its CA (${error.message.replace(/: pass --ca FILE.*$/, '')}); the CA is only read over a trusted connection: pass --ca FILE for the operations API, or use its http:// port`,
-        ExitCode.TLS_FAILED,
-      );
-    }
-    throw error;
+    throw caFromTargetError(client.url, error);
   }
   const cas: TrustedCa[] = [];
   for (const entry of Array.isArray(entries) ? entries : []) {
@@ -194,6 +188,15 @@ export async function fetchTargetCa(client: OperationsClient): Promise<TrustedCa
     );
   }
   return cas;
+}
+
+/** A TLS failure of the operations API under --ca-from-target: say why the CA cannot be read that way. */
+export function caFromTargetError(url: string, error: unknown): unknown {
+  if (!(error instanceof OperationsApiError) || error.kind !== 'tls') return error;
+  return new HarperReplayError(
+    `--ca-from-target: cannot verify ${url} to read its CA (${error.message.replace(/^TLS: /, '').replace(/: pass --ca FILE.*$/, '')}); the CA is only read over a connection that is already trusted: pass --ca FILE for the operations API, or use its http:// port`,
+    ExitCode.TLS_FAILED,
+  );
 }
 
 /** One line per CA read with --ca-from-target (stderr), so the user can check the fingerprint. */

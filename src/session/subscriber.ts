@@ -164,6 +164,8 @@ export class Subscriber {
 
   close(): Promise<{ code: number; reason: string }> {
     clearInterval(this.pinger);
+    // Never connected (the dial failed): nothing will ever close.
+    if (!this.ws) return Promise.resolve({ code: 1006, reason: 'not connected' });
     if (this.ws && this.ws.readyState === WebSocket.OPEN) this.ws.close(1000, 'capture finished');
     else this.ws?.terminate();
     return Promise.race([
