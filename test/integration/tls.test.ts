@@ -328,6 +328,92 @@ describe('TLS: a node with replication.securePort only', () => {
     assert.equal(result.verify.ok, true);
   });
 
+  it('capture --proxy to a wss upstream with --ca: records through it; the header names the upstream certificate', async () => {
+    const [port] = await freeLoopbackPorts(1);
+    let listening!: () => void;
+    const ready = new Promise<void>((resolve) => {
+      listening = resolve;
+    });
+    const proxy = runCli(
+      [
+        'capture',
+        '--proxy',
+        '--listen',
+        String(port),
+        '--upstream',
+        node.replicationUrl,
+        '--ca',
+        file('node-ca.pem'),
+        '--until-idle',
+        '2s',
+        '--out',
+        out('proxy.hrcap'),
+        '--json',
+      ],
+      {
+        onStart: (child, output) => {
+          const poll = setInterval(() => {
+            if (/proxy listening/.test(output.stderr())) {
+              clearInterval(poll);
+              listening();
+            }
+          }, 50);
+          child.once('close', () => clearInterval(poll));
+        },
+      },
+    );
+    await ready;
+    // The tool's own subscriber as the receiving side: its Authorization goes upstream through the proxy.
+    const subscriber = await cli([
+      'capture',
+      '--source',
+      `ws://127.0.0.1:${port}`,
+      '--database',
+      'pets',
+      '--since',
+      '0',
+      '--until-idle',
+      '2s',
+      '--out',
+      out('through-proxy.hrcap'),
+      '--json',
+    ]);
+    const proxied = await proxy;
+    outputs.push(proxied.stdout, proxied.stderr);
+    assert.equal(subscriber.code, ExitCode.OK, subscriber.stderr);
+    assert.equal(JSON.parse(subscriber.stdout).records, 25);
+    assert.equal(proxied.code, ExitCode.OK, proxied.stderr);
+    const result = JSON.parse(proxied.stdout);
+    assert.ok(result.messages > 0);
+    assert.deepEqual(result.tls, {
+      used: true,
+      subject: nodeCert.subject.replace(/\n/g, ', '),
+      fingerprint256: nodeCert.fingerprint256,
+    });
+    const reader = await CaptureReader.open(file('proxy.hrcap'));
+    try {
+      assert.deepEqual(reader.header.tls, result.tls);
+    } finally {
+      await reader.close();
+    }
+    const refused = await cli([
+      'capture',
+      '--proxy',
+      '--listen',
+      '0',
+      '--upstream',
+      node.replicationUrl,
+      '--ca',
+      file('wrong.pem'),
+      '--duration',
+      '1s',
+      '--out',
+      out('never-proxy.hrcap'),
+    ]);
+    assert.equal(refused.code, ExitCode.TLS_FAILED, refused.stderr);
+    assertOneLineError(refused.stderr, /TLS: wss:.*unknown CA \(SELF_SIGNED_CERT_IN_CHAIN\)/);
+  });
+
   it('wrong CA: exit 7 and one line naming the cause and the fix (wss and https)', async () => {
     const capture = await cli([
       'capture',
