@@ -246,11 +246,15 @@ ${EXIT_CODE_HELP}`;
   /** An error with its own exit code (a bad --ca file: 6, a contradiction: 2), as one line. */
   private failWith(error: Error): never {
     process.stderr.write(`Error: ${error.message}\n`);
-    this.exit(error instanceof HarperReplayError ? error.exitCode : ExitCode.USAGE);
+    const code = error instanceof HarperReplayError ? error.exitCode : ExitCode.USAGE;
+    // Under --json oclif's catch keeps a set exitCode but would turn its own exit error into 1.
+    process.exitCode = code;
+    this.exit(code);
   }
 
   private usageError(message: string): never {
     process.stderr.write(`Error: ${message}\n`);
+    process.exitCode = ExitCode.USAGE;
     this.exit(ExitCode.USAGE);
   }
 }

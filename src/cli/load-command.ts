@@ -252,5 +252,8 @@ export async function executeLoad<T extends RunResult>(
 export function usageExit(problem: string | Error, exit: (code: number) => never): never {
   const message = typeof problem === 'string' ? problem : problem.message;
   process.stderr.write(`Error: ${message}\n`);
-  return exit(problem instanceof HarperReplayError ? problem.exitCode : ExitCode.USAGE);
+  const code = problem instanceof HarperReplayError ? problem.exitCode : ExitCode.USAGE;
+  // Under --json oclif's catch keeps a set exitCode but would turn its own exit error into 1.
+  process.exitCode = code;
+  return exit(code);
 }

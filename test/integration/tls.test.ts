@@ -516,8 +516,8 @@ describe('TLS: a node with replication.securePort only', () => {
   });
 
   it('bad flags: --token with --password is exit 2, a missing --ca file exit 6', async () => {
-    // Without --json: oclif turns this.exit(2) under --json into an EEXIT object and exit 1 (all commands).
-    const plain = pushSynth(node.operationsUrl, 'never').filter((arg) => arg !== '--json');
+    // With --json too (oclif would otherwise turn its exit error into exit 1).
+    const plain = pushSynth(node.operationsUrl, 'never');
     const both = await cli([...plain, '--token', token]);
     assert.equal(both.code, ExitCode.USAGE, both.stderr);
     assertOneLineError(both.stderr, /--token and --password exclude each other/);
