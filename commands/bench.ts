@@ -2,6 +2,7 @@ import { Command, Flags } from '@oclif/core';
 import { loadFlags, loadOptions, usageExit } from '../src/cli/load-command.js';
 import { formatMs } from '../src/cli/units.js';
 import { synthWorkload } from '../src/cli/workload-flags.js';
+import { INSECURE_WARNING } from '../src/net/tls.js';
 import { formatBenchTable, writeBenchHtml } from '../src/report/bench-report.js';
 import { MetricsBus } from '../src/report/metrics-bus.js';
 import {
@@ -18,8 +19,7 @@ import { interruptible } from '../src/run/interrupt.js';
 import { OwnedTarget } from '../src/run/owned-target.js';
 import { openReplay, runReplay } from '../src/run/replay-run.js';
 import { runSynth } from '../src/run/synth-run.js';
-import { targetError } from '../src/run/target.js';
-import { OperationsClient } from '../src/target/operations-client.js';
+import { targetClient, targetError } from '../src/run/target.js';
 import { DEFAULT_PRESET, PRESETS, presetNames } from '../src/workload/presets.js';
 
 export interface BenchResult {
@@ -98,14 +98,15 @@ ${EXIT_CODE_HELP}`;
         { database: flags.database, verify: !flags.capture, maxReconnects: preset.maxReconnects },
       );
     } catch (error) {
-      usageExit((error as Error).message, exit);
+      usageExit(error as Error, exit);
     }
+    if (base.target.tls?.insecure) process.stderr.write(`warning: ${INSECURE_WARNING}\n`);
     const combinations = matrix(sets);
     let owned: OwnedTarget | undefined;
     if (base.target.url) {
       try {
         owned = await OwnedTarget.open(
-          new OperationsClient({ url: base.target.url, credentials: base.target.credentials }),
+          targetClient({ ...base.target, url: base.target.url }),
           sets.map(([key]) => key),
         );
       } catch (error) {

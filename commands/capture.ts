@@ -2,10 +2,13 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Command, Flags } from '@oclif/core';
 import cliProgress from 'cli-progress';
+import { tlsFlags } from '../src/cli/shared-flags.js';
 import { defaultCaptureName, parseSince } from '../src/cli/since.js';
+import { type ConnectionSecurity, resolveTlsFlags } from '../src/cli/tls-options.js';
 import { formatBytes, parseDuration } from '../src/cli/units.js';
+import { INSECURE_WARNING } from '../src/net/tls.js';
 import { type CaptureResult, runCapture } from '../src/run/capture-run.js';
-import { EXIT_CODE_HELP, ExitCode } from '../src/run/errors.js';
+import { EXIT_CODE_HELP, ExitCode, HarperReplayError } from '../src/run/errors.js';
 import { interruptible } from '../src/run/interrupt.js';
 import { type ProxyResult, runProxyCapture } from '../src/run/proxy-run.js';
 
@@ -24,6 +27,8 @@ export default class Capture extends Command {
 
 Proxy mode (--proxy): a transparent WebSocket proxy between two real nodes — point the receiving node's add_node URL at --listen, the proxy forwards to --upstream and records both directions. The Authorization header is passed upstream but never written; backpressure is propagated end to end. The system database is forwarded but not recorded (it carries user hashes and node credentials).
 
+TLS: a wss:// source or upstream is verified against --ca (or the system CAs); --ca-from-target trusts the source's own CA (list_certificates over its operations API); --cert/--key present a client certificate; --insecure skips verification (warned). --token (HARPER_TOKEN) authenticates with a bearer token instead of --user/--password. The capture header records only that TLS was used and the source certificate's subject and SHA-256 fingerprint.
+
 Captures never contain credentials. Format: captures/README.md. Ctrl-C stops a capture normally: the file is finalized and the exit code is 0.
 
 Exit codes:
@@ -41,6 +46,11 @@ ${EXIT_CODE_HELP}`;
         '<%= config.bin %> <%= command.id %> --source http://node-a:9925 --database data --since 10m --tables dog,cat --duration 60s',
     },
     {
+      description: "A default install (wss on 9933 only), trusting the node's own CA",
+      command:
+        'HARPER_PASSWORD=… <%= config.bin %> <%= command.id %> --source http://node-a:9925 --ca-from-target --database data --until-idle 5s',
+    },
+    {
       description: 'Between two nodes: B add_node ws://127.0.0.1:9950 instead of A',
       command:
         '<%= config.bin %> <%= command.id %> --proxy --listen 9950 --upstream ws://node-a:9933 --out ab.hrcap',
@@ -50,8 +60,10 @@ ${EXIT_CODE_HELP}`;
   static override enableJsonFlag = true;
 
   static override flags = {
+    ...tlsFlags,
     source: Flags.string({
-      summary: 'Source node: its operations API URL (replication URL derived) or its ws:// replication URL.',
+      summary:
+        'Source node: its operations API URL (replication URL derived) or its ws:// / wss:// replication URL.',
       env: 'HARPER_SOURCE',
       helpValue: 'URL',
     }),
@@ -124,12 +136,22 @@ ${EXIT_CODE_HELP}`;
     } catch (error) {
       this.usageError((error as Error).message);
     }
+    let security: ConnectionSecurity;
+    try {
+      security = resolveTlsFlags(flags, flags.password);
+    } catch (error) {
+      this.failWith(error as Error);
+    }
     const quiet = this.jsonEnabled();
     const log = (message: string) => process.stderr.write(`${message}\n`);
     const showProgress = flags.progress && !quiet && process.stdout.isTTY;
 
     if (flags.proxy) {
       if (!flags.listen || !flags.upstream) this.usageError('--proxy needs --listen PORT and --upstream URL');
+      if (security.token !== undefined || security.caFromTarget)
+        this.usageError(
+          "--proxy forwards the receiving node's own Authorization and knows no operations API: --token and --ca-from-target do not apply",
+        );
       const out = flags.out ?? join('captures', defaultCaptureName(flags.upstream, 'proxy'));
       mkdirSync(dirname(out), { recursive: true });
       const [host, port] = flags.listen.includes(':')
@@ -140,6 +162,7 @@ ${EXIT_CODE_HELP}`;
           listenHost: host,
           listenPort: Number(port),
           upstream: flags.upstream!,
+          ...(security.tls ? { upstreamTls: security.tls } : {}),
           out,
           durationMs,
           untilIdleMs,
@@ -158,8 +181,11 @@ ${EXIT_CODE_HELP}`;
     }
 
     if (!flags.source) this.usageError('--source URL is required (or --proxy)');
-    if (flags.password === undefined)
-      this.usageError('--source needs credentials: --password or HARPER_PASSWORD (and --user / HARPER_USER)');
+    if (flags.password === undefined && security.token === undefined && !security.tls?.cert)
+      this.usageError(
+        '--source needs credentials: --password or HARPER_PASSWORD (and --user / HARPER_USER), --token / HARPER_TOKEN, or a client certificate (--cert/--key)',
+      );
+    if (security.tls?.insecure) process.stderr.write(`warning: ${INSECURE_WARNING}\n`);
     const out = flags.out ?? join('captures', defaultCaptureName(flags.source, flags.database));
     mkdirSync(dirname(out), { recursive: true });
     const bar = showProgress
@@ -177,7 +203,12 @@ ${EXIT_CODE_HELP}`;
       runCapture({
         source: flags.source!,
         replicationUrl: flags.replication,
-        credentials: { user: flags.user, password: flags.password! },
+        ...(flags.password !== undefined && security.token === undefined
+          ? { credentials: { user: flags.user, password: flags.password } }
+          : {}),
+        ...(security.token !== undefined ? { token: security.token } : {}),
+        ...(security.tls ? { tls: security.tls } : {}),
+        caFromTarget: security.caFromTarget,
         database: flags.database,
         since,
         tables: list(flags.tables),
@@ -212,8 +243,18 @@ ${EXIT_CODE_HELP}`;
     return result;
   }
 
+  /** An error with its own exit code (a bad --ca file: 6, a contradiction: 2), as one line. */
+  private failWith(error: Error): never {
+    process.stderr.write(`Error: ${error.message}\n`);
+    const code = error instanceof HarperReplayError ? error.exitCode : ExitCode.USAGE;
+    // Under --json oclif's catch keeps a set exitCode but would turn its own exit error into 1.
+    process.exitCode = code;
+    this.exit(code);
+  }
+
   private usageError(message: string): never {
     process.stderr.write(`Error: ${message}\n`);
+    process.exitCode = ExitCode.USAGE;
     this.exit(ExitCode.USAGE);
   }
 }

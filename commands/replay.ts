@@ -196,7 +196,7 @@ ${EXIT_CODE_HELP}`;
       };
     } catch (error) {
       await source.close();
-      usageExit((error as Error).message, exit);
+      usageExit(error as Error, exit);
     }
     return executeLoad(
       flags,

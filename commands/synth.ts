@@ -115,7 +115,7 @@ ${EXIT_CODE_HELP}`;
         workload: synthWorkload(preset, flags, flags.seed),
       };
     } catch (error) {
-      usageExit((error as Error).message, exit);
+      usageExit(error as Error, exit);
     }
     return executeLoad(
       flags,

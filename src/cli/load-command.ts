@@ -5,6 +5,7 @@
 import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Flags } from '@oclif/core';
+import { INSECURE_WARNING } from '../net/tls.js';
 import { writeHtmlReport } from '../report/html-report.js';
 import { MetricsBus } from '../report/metrics-bus.js';
 import { NdjsonSink } from '../report/ndjson-sink.js';
@@ -13,14 +14,16 @@ import type { RunResult } from '../report/result.js';
 import { SeriesCollector } from '../report/series.js';
 import { formatRunSummary } from '../report/text-summary.js';
 import { parseThreshold } from '../report/thresholds.js';
-import { ExitCode } from '../run/errors.js';
+import { ExitCode, HarperReplayError } from '../run/errors.js';
 import { interruptible } from '../run/interrupt.js';
 import type { LoadRunOptions } from '../run/load-run.js';
-import { nodeConfig, targetFlags } from './shared-flags.js';
+import { nodeConfig, targetFlags, tlsFlags } from './shared-flags.js';
+import { anyTlsFlag, resolveTlsFlags, type TlsFlagValues } from './tls-options.js';
 import { parseDuration, parseSize } from './units.js';
 
 export const loadFlags = {
   ...targetFlags,
+  ...tlsFlags,
   via: Flags.string({
     summary: 'How to get frames into the target.',
     options: ['peer', 'push'],
@@ -105,7 +108,7 @@ export const loadFlags = {
   }),
 };
 
-export interface LoadFlagValues {
+export interface LoadFlagValues extends TlsFlagValues {
   target?: string;
   replication?: string;
   user: string;
@@ -139,7 +142,10 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-/** Run options from the shared flags; throws UsageError with a one-line message on a bad value. */
+/**
+ * Run options from the shared flags; throws UsageError with a one-line message on a bad value, or a
+ * HarperReplayError with its own exit code (a --ca/--cert/--key file missing or not PEM: bad input).
+ */
 export function loadOptions(
   flags: LoadFlagValues,
   defaults: {
@@ -175,9 +181,15 @@ export function loadOptions(
   if (flags.member?.length && !flags['fan-out']) {
     throw new UsageError('--member only matters with --fan-out');
   }
-  if (flags.target && flags.password === undefined) {
+  if (!flags.target && anyTlsFlag(flags)) {
     throw new UsageError(
-      '--target needs credentials: --password or HARPER_PASSWORD (and --user / HARPER_USER)',
+      '--ca, --ca-from-target, --cert, --key, --servername, --insecure and --token apply to a node named with --target',
+    );
+  }
+  const security = resolveTlsFlags(flags, flags.password);
+  if (flags.target && flags.password === undefined && security.token === undefined) {
+    throw new UsageError(
+      '--target needs credentials: --password or HARPER_PASSWORD (and --user / HARPER_USER), or --token / HARPER_TOKEN',
     );
   }
   try {
@@ -185,7 +197,13 @@ export function loadOptions(
     return {
       target: {
         url: flags.target,
-        credentials: flags.target ? { user: flags.user, password: flags.password ?? '' } : undefined,
+        credentials:
+          flags.target && security.token === undefined
+            ? { user: flags.user, password: flags.password ?? '' }
+            : undefined,
+        ...(security.token !== undefined ? { token: security.token } : {}),
+        ...(security.tls ? { tls: security.tls } : {}),
+        ...(security.caFromTarget ? { caFromTarget: true } : {}),
         replicationUrl: flags.replication,
         embedded: {
           config: { ...defaults.nodeConfig, ...nodeConfig(flags['node-config']) },
@@ -269,6 +287,7 @@ export async function executeLoad<T extends RunResult>(
   run: (options: LoadRunOptions) => Promise<T>,
   print: (line: string) => void,
 ): Promise<T> {
+  if (options.target.tls?.insecure) process.stderr.write(`warning: ${INSECURE_WARNING}\n`);
   const bus = new MetricsBus();
   const samples = flags.samples ? new NdjsonSink(flags.samples) : undefined;
   if (samples) bus.subscribe(samples.sink);
@@ -316,8 +335,15 @@ export async function executeLoad<T extends RunResult>(
   return result;
 }
 
-/** One unwrapped line on stderr and exit 2 (oclif's this.error would wrap it to the terminal width). */
-export function usageExit(message: string, exit: (code: number) => never): never {
+/**
+ * One unwrapped line on stderr and exit 2 (oclif's this.error would wrap it to the terminal width); an error that
+ * carries its own exit code (a bad --ca file: 6) exits with that.
+ */
+export function usageExit(problem: string | Error, exit: (code: number) => never): never {
+  const message = typeof problem === 'string' ? problem : problem.message;
   process.stderr.write(`Error: ${message}\n`);
-  return exit(ExitCode.USAGE);
+  const code = problem instanceof HarperReplayError ? problem.exitCode : ExitCode.USAGE;
+  // Under --json oclif's catch keeps a set exitCode but would turn its own exit error into 1.
+  process.exitCode = code;
+  return exit(code);
 }

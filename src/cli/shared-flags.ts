@@ -35,6 +35,46 @@ export const targetFlags = {
   verbose: Flags.boolean({ summary: 'Print stack traces of errors.' }),
 };
 
+/**
+ * How the tool dials a node over TLS (wss replication, https operations API) and the bearer-token alternative to
+ * Basic credentials. Resolved into TlsSettings by tls-options.ts; nothing here is ever printed.
+ */
+export const tlsFlags = {
+  ca: Flags.string({
+    summary:
+      "Trust this CA (PEM file, may hold several) for the node's certificate instead of the system CAs.",
+    env: 'HARPER_CA',
+    helpValue: 'FILE',
+  }),
+  'ca-from-target': Flags.boolean({
+    summary:
+      "Read the node's own CA with list_certificates over the operations API (http://, or https:// verified by --ca or the system CAs) and trust it for replication.",
+  }),
+  cert: Flags.string({
+    summary:
+      'Client certificate to present (PEM); Harper accepts it when its CN/SAN names an hdb_nodes entry.',
+    helpValue: 'FILE',
+  }),
+  key: Flags.string({
+    summary: "The client certificate's private key (PEM, unencrypted).",
+    helpValue: 'FILE',
+  }),
+  servername: Flags.string({
+    summary:
+      "Verify the node's certificate against this name (and send it as SNI) instead of the URL's host.",
+    helpValue: 'NAME',
+  }),
+  insecure: Flags.boolean({
+    summary: "Do not verify the node's TLS certificate (loudly warned; never the default).",
+  }),
+  token: Flags.string({
+    summary:
+      'Bearer token (operation_token of create_authentication_tokens) instead of --user/--password. Never printed.',
+    env: 'HARPER_TOKEN',
+    helpValue: 'TOKEN',
+  }),
+};
+
 export function nodeConfig(entries: string[] | undefined): Record<string, string> {
   return Object.fromEntries((entries ?? []).map(parseKeyValue));
 }

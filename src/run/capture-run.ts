@@ -6,18 +6,32 @@
 import { randomBytes } from 'node:crypto';
 import { type CaptureHeader, Direction, RecordKind, redactUrl } from '../capture/format.js';
 import { CaptureWriter } from '../capture/writer.js';
+import { INSECURE_WARNING, type TlsSettings } from '../net/tls.js';
 import { decodeControlFrame, isControlFrame } from '../protocol/control-frame.js';
-import { DialError } from '../session/dial.js';
 import { Subscriber, type SubscriberEvent } from '../session/subscriber.js';
-import { type Credentials, OperationsClient } from '../target/operations-client.js';
+import { authorizationHeader, type Credentials } from '../target/operations-client.js';
 import { ExitCode, type ExitCodeValue, HarperReplayError } from './errors.js';
-import { deriveReplicationUrl, targetError } from './target.js';
+import {
+  caFromTargetError,
+  deriveReplicationUrl,
+  describeTrustedCas,
+  fetchTargetCa,
+  targetClient,
+  targetError,
+  withCas,
+} from './target.js';
 
 export interface CaptureRunOptions {
   /** Operations API URL of the source (replication URL derived), or its ws:// / wss:// replication URL. */
   source: string;
   replicationUrl?: string;
   credentials?: Credentials;
+  /** Bearer token instead of credentials. */
+  token?: string;
+  /** TLS settings for an https source and its wss replication port. */
+  tls?: TlsSettings;
+  /** Also trust the source's own CA (list_certificates over its operations API). */
+  caFromTarget?: boolean;
   database: string;
   since: number;
   tables?: string[];
@@ -60,6 +74,9 @@ export interface CaptureResult {
   durationMs: number;
   recordsPerSec: number | null;
   tables: string[];
+  /** Whether the connection was TLS, and the source certificate's subject and SHA-256 fingerprint. */
+  tls: { used: boolean; subject?: string; fingerprint256?: string };
+  warnings: string[];
 }
 
 export async function runCapture(options: CaptureRunOptions): Promise<CaptureResult> {
@@ -78,6 +95,11 @@ export async function runCapture(options: CaptureRunOptions): Promise<CaptureRes
   const pending: SubscriberEvent[] = [];
   const structures = new Map<string, { connection: number; tableId: number; tableName: string }>();
   let lastMessageAt = Date.now();
+  const warnings: string[] = [];
+  const warn = (message: string) => {
+    warnings.push(message);
+    log(`warning: ${message}`);
+  };
 
   let finished = false;
   const record = (event: SubscriberEvent) => {
@@ -129,15 +151,32 @@ export async function runCapture(options: CaptureRunOptions): Promise<CaptureRes
     if (options.since === 0 && (options.tables?.length || options.excludeTables?.length)) {
       // harperdb 4.7.29 looks table filters up by table name in the copy loop where its filter expects a table
       // object: in a full copy an inclusion list selects nothing and an exclusion list excludes nothing.
-      log(
-        'warning: harperdb 4.7 ignores table filters in a full copy (--since 0); capturing every table of the database',
+      warn(
+        'harperdb 4.7 ignores table filters in a full copy (--since 0); capturing every table of the database',
       );
       filterIgnored = true;
     }
+    // The command prints this one itself (before a progress bar takes stderr over).
+    if (options.tls?.insecure) warnings.push(INSECURE_WARNING);
+    let replicationTls = options.tls;
     if (!/^wss?:\/\//.test(options.source)) {
-      const client = new OperationsClient({ url: options.source, credentials: options.credentials });
-      const config = await client.getConfiguration();
+      const client = targetClient({
+        url: options.source,
+        credentials: options.credentials,
+        token: options.token,
+        tls: options.tls,
+      });
+      const config = await client
+        .getConfiguration()
+        .catch((error) =>
+          Promise.reject(options.caFromTarget ? caFromTargetError(client.url, error) : error),
+        );
       replicationUrl = options.replicationUrl ?? deriveReplicationUrl(options.source, config);
+      if (options.caFromTarget) {
+        const cas = await fetchTargetCa(client);
+        for (const line of describeTrustedCas(client.url, cas)) log(line);
+        replicationTls = withCas(options.tls, cas);
+      }
       if (origins?.includes('all')) {
         const status = await client.clusterStatus();
         origins = status.connections.map((c) => c.name);
@@ -147,6 +186,11 @@ export async function runCapture(options: CaptureRunOptions): Promise<CaptureRes
         '--origins all needs the operations API URL as --source (to read cluster_status)',
         ExitCode.USAGE,
       );
+    } else if (options.caFromTarget) {
+      throw new HarperReplayError(
+        '--ca-from-target needs the operations API URL as --source (to call list_certificates)',
+        ExitCode.USAGE,
+      );
     }
     log(
       `subscribing to ${options.database} on ${redactUrl(replicationUrl)} (since ${options.since === 0 ? 'the beginning: full copy' : new Date(options.since).toISOString()})`,
@@ -154,9 +198,8 @@ export async function runCapture(options: CaptureRunOptions): Promise<CaptureRes
     subscriber = new Subscriber(
       {
         url: replicationUrl,
-        authorization: options.credentials
-          ? `Basic ${Buffer.from(`${options.credentials.user}:${options.credentials.password}`).toString('base64')}`
-          : undefined,
+        authorization: authorizationHeader({ credentials: options.credentials, token: options.token }),
+        tls: replicationTls,
         toolNodeName: `harper-replay-capture-${randomBytes(3).toString('hex')}`,
         database: options.database,
         since: options.since,
@@ -193,7 +236,7 @@ export async function runCapture(options: CaptureRunOptions): Promise<CaptureRes
         table: t.table,
         attributes: (t.attributes ?? []).map((a) => ({ name: a.name })),
       })),
-      tls: { used: replicationUrl.startsWith('wss:') },
+      tls: tlsInfo(replicationUrl, subscriber),
     };
     writer = await CaptureWriter.create(options.out, header, { flushIntervalMs: options.flushIntervalMs });
     for (const event of pending.splice(0)) record(event);
@@ -202,17 +245,7 @@ export async function runCapture(options: CaptureRunOptions): Promise<CaptureRes
     // Ctrl-C is how a capture is normally stopped (as with tcpdump): the file is finalized, exit 0.
   } catch (caught) {
     outcome = 'failed';
-    const mapped =
-      caught instanceof DialError
-        ? new HarperReplayError(
-            caught.message,
-            caught.kind === 'unauthorized'
-              ? ExitCode.AUTH_FAILED
-              : caught.kind === 'refused'
-                ? ExitCode.UNREACHABLE
-                : ExitCode.ERROR,
-          )
-        : targetError(caught);
+    const mapped = targetError(caught);
     exitCode = mapped.exitCode;
     error = mapped.message;
     stopReason = 'error';
@@ -241,6 +274,17 @@ export async function runCapture(options: CaptureRunOptions): Promise<CaptureRes
     durationMs: progress.elapsedMs,
     recordsPerSec: progress.elapsedMs > 0 ? Math.round((progress.records * 1000) / progress.elapsedMs) : null,
     tables: (subscriber?.sourceTables ?? []).map((t) => t.table),
+    tls: tlsInfo(replicationUrl, subscriber),
+    warnings,
+  };
+}
+
+/** What a capture records about TLS: that it was used, the source certificate's subject and fingerprint. */
+function tlsInfo(url: string, subscriber: Subscriber | undefined): CaptureResult['tls'] {
+  const peer = subscriber?.peer;
+  return {
+    used: url.startsWith('wss:'),
+    ...(peer ? { subject: peer.subject, fingerprint256: peer.fingerprint256 } : {}),
   };
 }
 

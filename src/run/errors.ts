@@ -13,6 +13,11 @@ export const ExitCode = {
   AUTH_FAILED: 5,
   /** An input file is not a valid capture (corrupt, wrong format); the message names the byte offset. */
   BAD_INPUT: 6,
+  /**
+   * TLS failed: the node's certificate is not trusted (unknown CA), names another host, has expired, the port does
+   * not speak TLS, or the node refused the client certificate during the handshake.
+   */
+  TLS_FAILED: 7,
   /** A --threshold was breached (as k6 does). */
   THRESHOLD_BREACHED: 99,
   /** Stopped by SIGINT / SIGTERM; outputs were still written and the target cleaned up. */
@@ -28,7 +33,8 @@ export const EXIT_CODE_HELP = [
   '3    verification failed (frames not acknowledged or record count wrong)',
   '4    target unreachable (refused, timed out, embedded node did not start)',
   '5    authentication refused',
-  '6    bad input file (not a capture, or corrupt at the named byte offset)',
+  '6    bad input file (not a capture, or corrupt at the named byte offset; a --ca/--cert/--key file missing or not PEM)',
+  '7    TLS failed (unknown CA, host name mismatch, expired certificate, not a TLS port, client certificate refused)',
   '99   a --threshold was breached',
   '130  interrupted (Ctrl-C): partial results written, target cleaned up',
 ].join('\n');

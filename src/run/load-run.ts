@@ -6,6 +6,7 @@
  * acks and resumes. Everything measurable goes through the metrics bus; the result is folded from it.
  */
 import { randomBytes } from 'node:crypto';
+import { INSECURE_WARNING } from '../net/tls.js';
 import { TxnFrameWriter } from '../protocol/txn-frame.js';
 import {
   type CleanupReport,
@@ -38,7 +39,13 @@ import { TargetSamplers } from '../target/samplers.js';
 import type { FrameSource } from '../workload/synthetic.js';
 import { ExitCode, type ExitCodeValue, HarperReplayError } from './errors.js';
 import { discoverMembers, type Member } from './members.js';
-import { type ResolvedTarget, resolveTarget, type TargetSpec, targetError } from './target.js';
+import {
+  describeTrustedCas,
+  type ResolvedTarget,
+  resolveTarget,
+  type TargetSpec,
+  targetError,
+} from './target.js';
 
 export interface LoadRunOptions {
   target: TargetSpec;
@@ -178,14 +185,16 @@ export async function runLoad(options: LoadRunOptions, load: LoadWorkload): Prom
   try {
     bus.emit({ type: 'phase', phase: 'starting-target' });
     log(options.target.url ? `target ${options.target.url}` : 'starting embedded harperdb 4.7.29 …');
+    if (options.target.tls?.insecure) bus.emit({ type: 'warning', message: INSECURE_WARNING });
     target = await resolveTarget(options.target);
+    for (const line of describeTrustedCas(target.operationsUrl, target.trustedCas ?? [])) log(line);
     await options.onTarget?.(target);
     throwIfAborted(options.signal);
     log(
       `target node ${target.nodeName} (${target.pid ? `pid ${target.pid}, ` : ''}${target.operationsUrl}), replication ${target.replicationUrl}`,
     );
     if (options.fanOut) {
-      members = await discoverMembers(target, options.memberUrls ?? [], options.target.credentials);
+      members = await discoverMembers(target, options.memberUrls ?? [], options.target);
       for (const member of members) {
         log(
           `cluster member ${member.nodeName}: ${member.client ? `sampled at ${member.client.url}` : 'not sampled (pass --member URL for its operations API)'}`,
@@ -427,9 +436,8 @@ function pushSessions(
       database,
       new PushSession({
         url: target.replicationUrl,
-        authorization: target.credentials
-          ? basic(target.credentials.user, target.credentials.password)
-          : undefined,
+        authorization: target.authorization,
+        tls: target.replicationTls,
         toolNodeName,
         database,
         highWaterMark: options.highWaterMark,
@@ -593,15 +601,7 @@ function waitForCommits(
 
 function mapRunError(error: unknown): HarperReplayError {
   if (error instanceof HarperReplayError) return error;
-  if (error instanceof DialError) {
-    const code =
-      error.kind === 'unauthorized'
-        ? ExitCode.AUTH_FAILED
-        : error.kind === 'refused'
-          ? ExitCode.UNREACHABLE
-          : ExitCode.ERROR;
-    return new HarperReplayError(error.message, code);
-  }
+  if (error instanceof DialError) return targetError(error);
   if (error instanceof ChannelTimeoutError) return new HarperReplayError(error.message, ExitCode.ERROR);
   if (error instanceof OperationsApiError) return targetError(error);
   return targetError(error);
@@ -609,10 +609,6 @@ function mapRunError(error: unknown): HarperReplayError {
 
 function throwIfAborted(signal: AbortSignal): void {
   if (signal.aborted) throw new AbortedError();
-}
-
-function basic(user: string, password: string): string {
-  return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 }
 
 export type { RunEvent };

@@ -4,9 +4,9 @@
  * URL (Harper serves replication on the operations API port when no replication port is set; else its default
  * operations port 9925 on the same host). A member without one is still loaded, but neither sampled nor verified.
  */
-import { type Credentials, OperationsClient } from '../target/operations-client.js';
+import type { OperationsClient } from '../target/operations-client.js';
 import { ExitCode, HarperReplayError } from './errors.js';
-import { type ResolvedTarget, targetError } from './target.js';
+import { type ResolvedTarget, type TargetSpec, targetClient, targetError } from './target.js';
 
 export interface Member {
   nodeName: string;
@@ -41,7 +41,8 @@ export function operationsCandidates(replicationUrl: string): string[] {
 export async function discoverMembers(
   target: ResolvedTarget,
   memberUrls: string[],
-  credentials: Credentials | undefined,
+  /** The target's spec: members are reached with the same credentials (or token) and TLS settings. */
+  spec: TargetSpec,
 ): Promise<Member[]> {
   const status = await target.client.clusterStatus().catch((error) => {
     throw targetError(error);
@@ -52,7 +53,7 @@ export async function discoverMembers(
   const names = new Set(connections.map((c) => c.name));
   const given = new Map<string, OperationsClient>();
   for (const url of memberUrls) {
-    const client = new OperationsClient({ url, credentials });
+    const client = targetClient({ ...spec, url });
     const name = await nodeNameOf(client).catch((error) => {
       throw targetError(error);
     });
@@ -68,7 +69,7 @@ export async function discoverMembers(
   for (const connection of connections) {
     const client =
       given.get(connection.name) ??
-      (connection.url ? await derive(connection.url, connection.name, credentials) : undefined);
+      (connection.url ? await derive(connection.url, connection.name, spec) : undefined);
     members.push({
       nodeName: connection.name,
       ...(connection.url ? { replicationUrl: connection.url } : {}),
@@ -81,12 +82,12 @@ export async function discoverMembers(
 async function derive(
   replicationUrl: string,
   nodeName: string,
-  credentials: Credentials | undefined,
+  spec: TargetSpec,
 ): Promise<OperationsClient | undefined> {
   for (const url of operationsCandidates(replicationUrl)) {
-    const client = new OperationsClient({ url, credentials, timeoutMs: 1_500 });
+    const client = targetClient({ ...spec, url }, 1_500);
     const name = await nodeNameOf(client).catch(() => undefined);
-    if (name === nodeName) return new OperationsClient({ url, credentials });
+    if (name === nodeName) return targetClient({ ...spec, url });
   }
   return undefined;
 }

@@ -5,6 +5,7 @@
  */
 import { type CaptureHeader, Direction, RecordKind, redactUrl } from '../capture/format.js';
 import { CaptureWriter } from '../capture/writer.js';
+import { INSECURE_WARNING, probeTls, TlsProbeError, type TlsSettings } from '../net/tls.js';
 import { Command } from '../protocol/codes.js';
 import { decodeControlFrame, encodeControl, isControlFrame } from '../protocol/control-frame.js';
 import { ReplicationProxy } from '../session/proxy.js';
@@ -14,6 +15,8 @@ export interface ProxyRunOptions {
   listenHost: string;
   listenPort: number;
   upstream: string;
+  /** TLS settings for a wss:// upstream. */
+  upstreamTls?: TlsSettings;
   out: string;
   durationMs?: number;
   untilIdleMs?: number;
@@ -34,6 +37,9 @@ export interface ProxyResult {
   messages: number;
   stopReason: string;
   durationMs: number;
+  /** Whether the upstream is TLS, and its certificate's subject and SHA-256 fingerprint. */
+  tls: { used: boolean; subject?: string; fingerprint256?: string };
+  warnings: string[];
 }
 
 /** Operation frames carry credentials (add_node_back's authorization): blank them before they reach the file. */
@@ -77,7 +83,19 @@ export async function runProxyCapture(options: ProxyRunOptions): Promise<ProxyRe
   let stopReason = 'unknown';
   const structures = new Map<string, { connection: number; tableId: number; tableName: string }>();
   let finished = false;
+  const warnings: string[] = [];
+  const tls: ProxyResult['tls'] = { used: options.upstream.startsWith('wss:') };
   try {
+    if (tls.used) {
+      if (options.upstreamTls?.insecure) {
+        warnings.push(INSECURE_WARNING);
+        log(`warning: ${INSECURE_WARNING}`);
+      }
+      // Verify the upstream now, as every proxied connection will: a bad CA fails here, not per connection.
+      const peer = await probeTls(options.upstream, options.upstreamTls);
+      tls.subject = peer.subject;
+      tls.fingerprint256 = peer.fingerprint256;
+    }
     const header: CaptureHeader = {
       tool: 'harper-replay',
       toolVersion: '0.1.0',
@@ -86,7 +104,7 @@ export async function runProxyCapture(options: ProxyRunOptions): Promise<ProxyRe
       startedAtMs: startedAt,
       startedAt: new Date(startedAt).toISOString(),
       source: { url: redactUrl(options.upstream) },
-      tls: { used: options.upstream.startsWith('wss:') },
+      tls,
     };
     writer = await CaptureWriter.create(options.out, header, { flushIntervalMs: options.flushIntervalMs });
     const w = writer;
@@ -94,6 +112,7 @@ export async function runProxyCapture(options: ProxyRunOptions): Promise<ProxyRe
       listenHost: options.listenHost,
       listenPort: options.listenPort,
       upstream: options.upstream,
+      upstreamTls: options.upstreamTls,
       onOpen: (id, info) => {
         if (finished) return;
         databaseOf.set(id, null);
@@ -160,7 +179,12 @@ export async function runProxyCapture(options: ProxyRunOptions): Promise<ProxyRe
     }
   } catch (caught) {
     outcome = 'failed';
-    exitCode = ExitCode.ERROR;
+    exitCode =
+      caught instanceof TlsProbeError
+        ? caught.tls
+          ? ExitCode.TLS_FAILED
+          : ExitCode.UNREACHABLE
+        : ExitCode.ERROR;
     error = (caught as Error).message;
     stopReason = 'error';
   }
@@ -180,5 +204,7 @@ export async function runProxyCapture(options: ProxyRunOptions): Promise<ProxyRe
     messages,
     stopReason,
     durationMs: Date.now() - startedAt,
+    tls,
+    warnings,
   };
 }

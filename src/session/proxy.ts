@@ -8,7 +8,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
+import { type TlsSettings, tlsClientOptions } from '../net/tls.js';
 import { PUSH_MODE_MAX_FRAME } from '../protocol/codes.js';
+import { dialFailure } from './dial.js';
 import { socketOf } from './flow-control.js';
 
 export type ProxyDirection = 'from-source' | 'to-source';
@@ -24,6 +26,8 @@ export interface ProxyOptions extends ProxyEvents {
   listenHost: string;
   listenPort: number;
   upstream: string;
+  /** TLS settings for a wss:// upstream (the listening side stays plain ws). */
+  upstreamTls?: TlsSettings;
   /** Bytes queued toward one side before the proxy stops reading the other. */
   highWaterMark?: number;
 }
@@ -86,12 +90,18 @@ export class ReplicationProxy {
       headers,
       maxPayload: PUSH_MODE_MAX_FRAME,
       perMessageDeflate: false,
+      ...(options.upstream.startsWith('wss:') ? tlsClientOptions(options.upstreamTls) : {}),
     });
     const pair = { downstream, upstream };
     this.pairs.add(pair);
     options.onOpen?.(id, { remoteAddress: request.socket.remoteAddress, subprotocol: downstream.protocol });
     downstream.on('error', (error) => options.onError?.(id, `receiver side: ${error.message}`));
-    upstream.on('error', (error) => options.onError?.(id, `source side: ${error.message}`));
+    upstream.on('error', (error) =>
+      options.onError?.(
+        id,
+        `source side: ${dialFailure(options.upstream, error, { tls: options.upstreamTls }).message}`,
+      ),
+    );
 
     // Until the upstream is open, hold the receiver (the kernel buffers what it already sent).
     downstream.pause();

@@ -1,4 +1,5 @@
 /** Push mode as a channel provider: dial, name ourselves, and resume after our own last ack on reconnects. */
+import type { TlsSettings } from '../net/tls.js';
 import type { MetricsBus } from '../report/metrics-bus.js';
 import { AbortedError, type ChannelProvider, type DataChannel } from './channel.js';
 import { connectPush } from './push-client.js';
@@ -6,7 +7,9 @@ import type { ReplicationSocket } from './replication-socket.js';
 
 export interface PushSessionOptions {
   url: string;
+  /** "Basic …" or "Bearer …" header value. */
   authorization?: string;
+  tls?: TlsSettings;
   toolNodeName: string;
   database: string;
   highWaterMark: number;
@@ -25,6 +28,7 @@ export class PushSession implements ChannelProvider {
     const { socket, remoteNodeName } = await connectPush({
       url: this.options.url,
       authorization: this.options.authorization,
+      tls: this.options.tls,
       nodeName: this.options.toolNodeName,
       database: this.options.database,
       highWaterMark: this.options.highWaterMark,

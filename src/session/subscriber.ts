@@ -4,6 +4,7 @@
  * receiver (unless told not to), and keeps the connection alive. Stopping is the caller's decision.
  */
 import WebSocket from 'ws';
+import type { PeerIdentity, TlsSettings } from '../net/tls.js';
 import {
   type ControlFrame,
   decodeControlFrame,
@@ -19,7 +20,9 @@ import { DialError, dialReplication, handshakeClosed } from './dial.js';
 
 export interface SubscribeOptions {
   url: string;
+  /** "Basic …" or "Bearer …" header value. */
   authorization?: string;
+  tls?: TlsSettings;
   toolNodeName: string;
   database: string;
   /** Sender-local start time: 0 = full copy, else only writes after it. */
@@ -48,6 +51,8 @@ export class Subscriber {
   private ws?: WebSocket;
   private pinger?: NodeJS.Timeout;
   sourceNodeName?: string;
+  /** The source's TLS certificate (wss): subject and fingerprint. */
+  peer?: PeerIdentity;
   sourceTables: TableDescription[] = [];
   readonly closed: Promise<{ code: number; reason: string }>;
   private resolveClosed!: (value: { code: number; reason: string }) => void;
@@ -68,11 +73,13 @@ export class Subscriber {
   async start(): Promise<void> {
     const { options } = this;
     const timeout = options.handshakeTimeoutMs ?? 15_000;
-    const ws = await dialReplication(options.url, {
+    const { ws, peer } = await dialReplication(options.url, {
       authorization: options.authorization,
+      tls: options.tls,
       timeoutMs: timeout,
     });
     this.ws = ws;
+    this.peer = peer;
     this.onEvent({ type: 'open' });
     ws.on('close', (code: number, reason: Buffer) => {
       clearInterval(this.pinger);
@@ -110,7 +117,7 @@ export class Subscriber {
       });
       this.closed.then(({ code, reason }) => {
         clearTimeout(timer);
-        reject(handshakeClosed(options.url, code, reason));
+        reject(handshakeClosed(options.url, code, reason, options));
       });
     });
     this.send(encodeNodeName(options.toolNodeName, options.database, []));
@@ -157,6 +164,8 @@ export class Subscriber {
 
   close(): Promise<{ code: number; reason: string }> {
     clearInterval(this.pinger);
+    // Never connected (the dial failed): nothing will ever close.
+    if (!this.ws) return Promise.resolve({ code: 1006, reason: 'not connected' });
     if (this.ws && this.ws.readyState === WebSocket.OPEN) this.ws.close(1000, 'capture finished');
     else this.ws?.terminate();
     return Promise.race([

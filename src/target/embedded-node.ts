@@ -24,6 +24,11 @@ export interface EmbeddedNodeOptions {
   nodeName?: string;
   /** Admin credentials (default: random). Nodes of one test cluster share them so add_node works both ways. */
   credentials?: Credentials;
+  /**
+   * Replication over TLS only, as a default install has it: replication.securePort (wss, the node's own
+   * certificate) and no plain replication port (Harper then serves no plain-ws replication anywhere).
+   */
+  tls?: boolean;
 }
 
 export class EmbeddedNodeError extends Error {
@@ -81,7 +86,7 @@ export class EmbeddedNode implements EmbeddedNodeInfo {
     return `http://127.0.0.1:${this.ports.http}`;
   }
   get replicationUrl(): string {
-    return `ws://127.0.0.1:${this.ports.replication}`;
+    return `${this.options.tls ? 'wss' : 'ws'}://127.0.0.1:${this.ports.replication}`;
   }
   get pid(): number {
     return this.child?.pid ?? -1;
@@ -127,8 +132,8 @@ export class EmbeddedNode implements EmbeddedNodeInfo {
       OPERATIONSAPI_NETWORK_SECUREPORT: 'null',
       HTTP_PORT: loopback(this.ports.http),
       HTTP_SECUREPORT: 'null',
-      REPLICATION_PORT: loopback(this.ports.replication),
-      REPLICATION_SECUREPORT: 'null',
+      REPLICATION_PORT: this.options.tls ? 'null' : loopback(this.ports.replication),
+      REPLICATION_SECUREPORT: this.options.tls ? loopback(this.ports.replication) : 'null',
       REPLICATION_URL: this.replicationUrl,
       REPLICATION_HOSTNAME: this.nodeName,
       MQTT_NETWORK_PORT: loopback(this.ports.mqtt),

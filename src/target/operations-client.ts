@@ -1,7 +1,11 @@
 /**
- * Typed calls to Harper's operations API (HTTP POST JSON). Errors say what went wrong in one line and never
- * contain credentials.
+ * Typed calls to Harper's operations API (HTTP POST JSON, over http or https with the tool's TLS settings: a custom
+ * CA, a client certificate, --insecure). Errors say what went wrong in one line and never contain credentials.
+ * node:http(s) rather than fetch: Node 20's fetch cannot take a custom CA without undici's Agent.
  */
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { describeConnectFailure, type TlsSettings, tlsClientOptions } from '../net/tls.js';
 import type { TableDescription } from '../protocol/control-frame.js';
 
 export type OpsErrorKind =
@@ -11,7 +15,8 @@ export type OpsErrorKind =
   | 'not-json'
   | 'http'
   | 'operation'
-  | 'network';
+  | 'network'
+  | 'tls';
 
 export class OperationsApiError extends Error {
   constructor(
@@ -33,8 +38,23 @@ export interface OperationsClientOptions {
   /** Base URL of the operations API, e.g. http://127.0.0.1:9925 */
   url: string;
   credentials?: Credentials;
+  /** Bearer token (operation_token of create_authentication_tokens), instead of credentials. */
+  token?: string;
+  /** For an https URL. */
+  tls?: TlsSettings;
   /** Per-call timeout (ms). */
   timeoutMs?: number;
+}
+
+/** One entry of list_certificates; the CA is the entry with `is_authority: true`. */
+export interface CertificateEntry {
+  name: string;
+  certificate: string;
+  is_authority?: boolean;
+  is_self_signed?: boolean;
+  uses?: string[];
+  details?: { subject?: string; issuer?: string; subject_alt_name?: string; valid_to?: string };
+  [key: string]: unknown;
 }
 
 export interface SystemInformation {
@@ -131,18 +151,106 @@ export interface AddNodeRequest {
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 
+/** Keep-alive pool for plain http (probes every 100 ms must not pay a TCP handshake each). */
+const httpAgent = new HttpAgent({ keepAlive: true });
+
+/** The Authorization header for Basic credentials or a bearer token. */
+export function authorizationHeader(auth: { credentials?: Credentials; token?: string }): string | undefined {
+  if (auth.token) return `Bearer ${auth.token}`;
+  if (auth.credentials) {
+    const { user, password } = auth.credentials;
+    return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+  }
+  return undefined;
+}
+
+class TimeoutError extends Error {
+  override name = 'TimeoutError';
+}
+
 export class OperationsClient {
   readonly url: string;
   private readonly authorization?: string;
+  private readonly bearer: boolean;
   private readonly timeoutMs: number;
+  private readonly secure: boolean;
+  private readonly agent: HttpAgent;
+  private readonly tls?: TlsSettings;
 
   constructor(options: OperationsClientOptions) {
     this.url = options.url.replace(/\/+$/, '');
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    if (options.credentials) {
-      const { user, password } = options.credentials;
-      this.authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+    this.authorization = authorizationHeader(options);
+    this.bearer = !!options.token;
+    this.secure = /^https:/i.test(this.url);
+    this.tls = options.tls;
+    this.agent = this.secure
+      ? new HttpsAgent({ keepAlive: true, ...tlsClientOptions(options.tls) })
+      : httpAgent;
+  }
+
+  /**
+   * One POST; resolves with the status and body text. A keep-alive socket the node closed while idle is reset
+   * before any answer: that request is sent again once on a new socket (as Node's documentation advises).
+   */
+  private async post(
+    payload: string,
+    headers: Record<string, string>,
+    timeoutMs: number,
+  ): Promise<{ status: number; text: string }> {
+    try {
+      return await this.postOnce(payload, headers, timeoutMs);
+    } catch (error) {
+      if ((error as { staleSocket?: boolean }).staleSocket) return this.postOnce(payload, headers, timeoutMs);
+      throw error;
     }
+  }
+
+  private postOnce(
+    payload: string,
+    headers: Record<string, string>,
+    timeoutMs: number,
+  ): Promise<{ status: number; text: string }> {
+    return new Promise((resolve, reject) => {
+      let answered = false;
+      let settled = false;
+      const finish = (error: Error | undefined, value?: { status: number; text: string }) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (error) {
+          request.destroy();
+          reject(error);
+        } else resolve(value!);
+      };
+      const onResponse = (response: IncomingMessage) => {
+        answered = true;
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () =>
+          finish(undefined, {
+            status: response.statusCode ?? 0,
+            text: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+        response.on('error', (error) => finish(error));
+        response.on('aborted', () => finish(new Error('the connection closed mid-answer')));
+      };
+      const options = {
+        method: 'POST',
+        headers: { ...headers, 'content-length': String(Buffer.byteLength(payload)) },
+        agent: this.agent,
+      };
+      const request = this.secure
+        ? httpsRequest(`${this.url}/`, options, onResponse)
+        : httpRequest(`${this.url}/`, options, onResponse);
+      const timer = setTimeout(() => finish(new TimeoutError('timeout')), timeoutMs);
+      request.on('error', (error: Error & { code?: string; staleSocket?: boolean }) => {
+        if (!answered && request.reusedSocket && error.code === 'ECONNRESET') error.staleSocket = true;
+        finish(error);
+      });
+      request.end(payload);
+    });
   }
 
   /** Sends one operation; resolves with the parsed JSON answer. */
@@ -152,23 +260,13 @@ export class OperationsClient {
   ): Promise<T> {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (this.authorization) headers.authorization = this.authorization;
-    let response: Response;
+    let response: { status: number; text: string };
     try {
-      response = await fetch(`${this.url}/`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
+      response = await this.post(JSON.stringify(body), headers, timeoutMs);
     } catch (error) {
       throw this.networkError(error, body.operation, timeoutMs);
     }
-    let text: string;
-    try {
-      text = await response.text();
-    } catch (error) {
-      throw this.networkError(error, body.operation, timeoutMs);
-    }
+    const { text } = response;
     let parsed: unknown;
     try {
       parsed = text.length ? JSON.parse(text) : undefined;
@@ -182,11 +280,15 @@ export class OperationsClient {
     if (response.status === 401 || response.status === 403) {
       throw new OperationsApiError(
         'unauthorized',
-        `authentication refused by ${this.url} (HTTP ${response.status}): check --user/--password or HARPER_USER/HARPER_PASSWORD`,
+        `authentication refused by ${this.url} (HTTP ${response.status}): ${
+          this.bearer
+            ? 'the --token (HARPER_TOKEN) was not accepted (expired, or not an operation_token?)'
+            : 'check --user/--password or HARPER_USER/HARPER_PASSWORD'
+        }`,
         response.status,
       );
     }
-    if (!response.ok) {
+    if (response.status < 200 || response.status > 299) {
       const message = errorMessage(parsed) ?? snippet(text);
       throw new OperationsApiError(
         'operation',
@@ -198,14 +300,16 @@ export class OperationsClient {
   }
 
   private networkError(error: unknown, operation: string, timeoutMs: number): OperationsApiError {
-    const err = error as Error & { cause?: { code?: string; message?: string } };
+    const err = error as Error & { code?: string };
     if (err.name === 'TimeoutError' || err.name === 'AbortError') {
       return new OperationsApiError(
         'timeout',
         `${operation}: no answer from ${this.url} within ${timeoutMs} ms`,
       );
     }
-    const code = err.cause?.code;
+    const explained = describeConnectFailure(err, { url: this.url, clientCert: !!this.tls?.cert });
+    if (explained) return new OperationsApiError(explained.tls ? 'tls' : 'network', explained.message);
+    const code = err.code;
     if (code === 'ECONNREFUSED') {
       return new OperationsApiError(
         'refused',
@@ -217,7 +321,7 @@ export class OperationsClient {
     }
     return new OperationsApiError(
       'network',
-      `${operation}: request to ${this.url} failed: ${err.cause?.message ?? err.message}${code ? ` (${code})` : ''}`,
+      `${operation}: request to ${this.url} failed: ${err.message}${code ? ` (${code})` : ''}`,
     );
   }
 
@@ -286,6 +390,10 @@ export class OperationsClient {
 
   getConfiguration(): Promise<HarperConfiguration> {
     return this.call({ operation: 'get_configuration' });
+  }
+
+  listCertificates(): Promise<CertificateEntry[]> {
+    return this.call({ operation: 'list_certificates' });
   }
 }
 

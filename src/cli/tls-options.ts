@@ -1,0 +1,132 @@
+/**
+ * The TLS and token flags turned into settings: PEM files read and checked (a missing or malformed file is a bad
+ * input, exit 6, naming the file and never its contents), contradictions refused (usage, exit 2).
+ */
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { TlsSettings } from '../net/tls.js';
+import { ExitCode, HarperReplayError } from '../run/errors.js';
+
+export interface TlsFlagValues {
+  ca?: string;
+  'ca-from-target'?: boolean;
+  cert?: string;
+  key?: string;
+  servername?: string;
+  insecure?: boolean;
+  token?: string;
+}
+
+export interface ConnectionSecurity {
+  /** Undefined when no TLS flag was given (defaults: verify against the system CAs). */
+  tls?: TlsSettings;
+  /** Add the node's own CA (list_certificates) to the trusted CAs for replication. */
+  caFromTarget: boolean;
+  token?: string;
+}
+
+/** Whether any TLS flag or a token was given (they only make sense for a node the user names). */
+export function anyTlsFlag(flags: TlsFlagValues): boolean {
+  return Boolean(
+    flags.ca ||
+      flags['ca-from-target'] ||
+      flags.cert ||
+      flags.key ||
+      flags.servername ||
+      flags.insecure ||
+      flags.token,
+  );
+}
+
+/** Reads and checks the files the flags name. `password` is whether a password was also given. */
+export function resolveTlsFlags(flags: TlsFlagValues, password: string | undefined): ConnectionSecurity {
+  const usage = (message: string) => new HarperReplayError(message, ExitCode.USAGE);
+  if (flags.token !== undefined && password !== undefined)
+    throw usage(
+      '--token and --password exclude each other (check HARPER_TOKEN and HARPER_PASSWORD): give one credential',
+    );
+  if (flags.token !== undefined && !flags.token.trim()) throw usage('--token is empty');
+  if (Boolean(flags.cert) !== Boolean(flags.key))
+    throw usage('--cert and --key go together: the client certificate and its private key');
+  if (flags.insecure && (flags.ca || flags['ca-from-target']))
+    throw usage('--insecure skips verification: it cannot be combined with --ca or --ca-from-target');
+  const settings: TlsSettings = {};
+  if (flags.ca) settings.ca = [readCertificates('--ca', flags.ca).pem];
+  if (flags.cert && flags.key) {
+    const cert = readCertificates('--cert', flags.cert);
+    const key = readPrivateKey(flags.key);
+    let matches = false;
+    try {
+      matches = cert.first.checkPrivateKey(createPrivateKey(key));
+    } catch {}
+    if (!matches)
+      throw new HarperReplayError(
+        `--key ${flags.key} is not the private key of --cert ${flags.cert}`,
+        ExitCode.BAD_INPUT,
+      );
+    settings.cert = cert.pem;
+    settings.key = key;
+  }
+  if (flags.servername) settings.servername = flags.servername;
+  if (flags.insecure) settings.insecure = true;
+  return {
+    ...(Object.keys(settings).length ? { tls: settings } : {}),
+    caFromTarget: flags['ca-from-target'] === true,
+    ...(flags.token !== undefined ? { token: flags.token.trim() } : {}),
+  };
+}
+
+const CERTIFICATE_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+function readFile(flag: string, path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code;
+    throw new HarperReplayError(`${flag} ${path}: cannot read it (${why})`, ExitCode.BAD_INPUT);
+  }
+}
+
+/** Every certificate of a PEM file, each parsed (so a broken one is reported here, not mid-handshake). */
+export function readCertificates(flag: string, path: string): { pem: string; first: X509Certificate } {
+  const text = readFile(flag, path);
+  const blocks = text.match(CERTIFICATE_BLOCK) ?? [];
+  if (!blocks.length)
+    throw new HarperReplayError(
+      `${flag} ${path} is not a PEM certificate (no -----BEGIN CERTIFICATE----- block)`,
+      ExitCode.BAD_INPUT,
+    );
+  const parsed = blocks.map((block, i) => {
+    try {
+      return new X509Certificate(block);
+    } catch {
+      throw new HarperReplayError(
+        `${flag} ${path}: certificate ${i + 1} of ${blocks.length} cannot be parsed`,
+        ExitCode.BAD_INPUT,
+      );
+    }
+  });
+  return { pem: blocks.join('\n'), first: parsed[0]! };
+}
+
+function readPrivateKey(path: string): string {
+  const text = readFile('--key', path);
+  if (/-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(text))
+    throw new HarperReplayError(
+      `--key ${path} is encrypted; give an unencrypted key (openssl pkey -in ${path} -out plain.key)`,
+      ExitCode.BAD_INPUT,
+    );
+  const block = /-----BEGIN ([A-Z ]*)PRIVATE KEY-----[\s\S]+?-----END \1PRIVATE KEY-----/.exec(text)?.[0];
+  if (!block)
+    throw new HarperReplayError(
+      `--key ${path} is not a PEM private key (no -----BEGIN … PRIVATE KEY----- block)`,
+      ExitCode.BAD_INPUT,
+    );
+  try {
+    createPrivateKey(block);
+  } catch {
+    throw new HarperReplayError(`--key ${path}: the private key cannot be parsed`, ExitCode.BAD_INPUT);
+  }
+  return block;
+}

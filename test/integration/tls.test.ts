@@ -1,0 +1,553 @@
+/**
+ * Dialing over TLS against one real harperdb 4.7.29 node that, like a default install, has no plain replication
+ * port: replication.securePort only (wss, the node's own certificate), and its operations API on both http and
+ * https. Capture, synth --via push and replay --via push over wss with --ca (the node's CA from list_certificates)
+ * or --ca-from-target, Basic credentials or a bearer token, --insecure (works, warns); wrong CA, wrong host name,
+ * wrong password and a client certificate the node does not accept each give their one-line error and exit code;
+ * and no password, token, Basic header or private key anywhere in what those runs wrote.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { randomBytes, X509Certificate } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { CaptureReader } from '../../src/capture/reader.js';
+import { INSECURE_WARNING } from '../../src/net/tls.js';
+import { ExitCode } from '../../src/run/errors.js';
+import type { EmbeddedNode } from '../../src/target/embedded-node.js';
+import { freeLoopbackPorts } from '../../src/target/free-port.js';
+import { type CliRun, runCli, startNode } from '../helpers/harper.js';
+
+const CAPTURE = new URL('../../../captures/catchup-40x500.hrcap', import.meta.url).pathname;
+const password = `tls-${randomBytes(9).toString('hex')}`;
+const credentials = { user: 'admin', password };
+const env = { HARPER_USER: 'admin', HARPER_PASSWORD: password };
+let node: EmbeddedNode;
+let httpsOps: string;
+let dir: string;
+let token: string;
+let nodeCert: X509Certificate;
+let caCert: X509Certificate;
+/** Everything the CLI printed in this file's runs (the secrets check reads them all). */
+const outputs: string[] = [];
+/** Files the runs wrote (captures, samples, HTML); inputs (keys, CAs) are not among them. */
+const written: string[] = [];
+const file = (name: string) => join(dir, name);
+const out = (name: string) => {
+  written.push(file(name));
+  return file(name);
+};
+
+function openssl(args: string[]): void {
+  execFileSync('openssl', args, { stdio: 'ignore' });
+}
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'harper-replay-tls-'));
+  const [opsTlsPort] = await freeLoopbackPorts(1);
+  node = await startNode(
+    { OPERATIONSAPI_NETWORK_SECUREPORT: `127.0.0.1:${opsTlsPort}` },
+    { credentials, tls: true },
+  );
+  httpsOps = `https://127.0.0.1:${opsTlsPort}`;
+  const client = node.client();
+  const certificates = await client.listCertificates();
+  const ca = certificates.find((c) => c.is_authority === true);
+  const leaf = certificates.find((c) => c.is_authority !== true && c.uses?.includes('replication'));
+  assert.ok(ca && leaf, 'list_certificates lists the CA and the replication certificate');
+  writeFileSync(file('node-ca.pem'), ca.certificate);
+  caCert = new X509Certificate(ca.certificate);
+  nodeCert = new X509Certificate(leaf.certificate);
+  // A CA the node does not know, and a client certificate it issued (CN=tool-peer).
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  openssl([
+    'req',
+    '-x509',
+    ...ec,
+    '-days',
+    '1',
+    '-subj',
+    '/CN=wrong',
+    '-keyout',
+    file('wrong.key'),
+    '-out',
+    file('wrong.pem'),
+  ]);
+  openssl([
+    'req',
+    '-x509',
+    ...ec,
+    '-days',
+    '1',
+    '-subj',
+    '/CN=tool-test-CA',
+    '-keyout',
+    file('own-ca.key'),
+    '-out',
+    file('own-ca.pem'),
+  ]);
+  openssl([
+    'req',
+    ...ec,
+    '-subj',
+    '/CN=tool-peer',
+    '-keyout',
+    file('client.key'),
+    '-out',
+    file('client.csr'),
+  ]);
+  writeFileSync(file('client.ext'), 'subjectAltName=DNS:tool-peer,IP:127.0.0.1\n');
+  openssl([
+    'x509',
+    '-req',
+    '-in',
+    file('client.csr'),
+    '-CA',
+    file('own-ca.pem'),
+    '-CAkey',
+    file('own-ca.key'),
+    '-CAcreateserial',
+    '-days',
+    '1',
+    '-extfile',
+    file('client.ext'),
+    '-out',
+    file('client.pem'),
+  ]);
+  // Its own database: a full copy of it holds these 25 records only (synth loads tables into data).
+  await client.createTable('pets', 'dog', 'id', [
+    { name: 'id', type: 'ID' },
+    { name: 'name', type: 'String' },
+  ]);
+  await client.call({
+    operation: 'insert',
+    database: 'pets',
+    table: 'dog',
+    records: Array.from({ length: 25 }, (_, i) => ({ id: `d${i}`, name: `dog ${i}` })),
+  });
+  ({ operation_token: token } = await client.call<{ operation_token: string }>({
+    operation: 'create_authentication_tokens',
+    username: credentials.user,
+    password,
+  }));
+});
+
+after(async () => {
+  await node?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function cli(args: string[], extraEnv: Record<string, string> = env): Promise<CliRun> {
+  const run = await runCli(args, { env: extraEnv });
+  outputs.push(run.stdout, run.stderr);
+  return run;
+}
+
+/** Exactly one error line on stderr, matching; no stack trace. */
+function assertOneLineError(stderr: string, pattern: RegExp): void {
+  const errorLines = stderr.split('\n').filter((line) => /error/i.test(line));
+  assert.equal(errorLines.length, 1, `exactly one error line in:\n${stderr}`);
+  assert.match(errorLines[0]!, pattern);
+  assert.doesNotMatch(stderr, /^\s+at /m, `no stack trace in:\n${stderr}`);
+}
+
+const pushSynth = (target: string, name: string) => [
+  'synth',
+  '--target',
+  target,
+  '--via',
+  'push',
+  '--frames',
+  '4',
+  '--records-per-frame',
+  '250',
+  '--table',
+  name,
+  '--no-progress',
+  '--json',
+];
+
+describe('TLS: a node with replication.securePort only', () => {
+  it('the embedded node serves replication over wss only', () => {
+    assert.match(node.replicationUrl, /^wss:\/\/127\.0\.0\.1:\d+$/);
+  });
+
+  it('capture over wss with --ca (its own CA from list_certificates) and Basic credentials', async () => {
+    const capture = out('basic.hrcap');
+    const run = await cli([
+      'capture',
+      '--source',
+      node.operationsUrl,
+      '--ca',
+      file('node-ca.pem'),
+      '--database',
+      'pets',
+      '--since',
+      '0',
+      '--until-idle',
+      '2s',
+      '--out',
+      capture,
+      '--json',
+    ]);
+    assert.equal(run.code, ExitCode.OK, run.stderr);
+    const result = JSON.parse(run.stdout);
+    assert.equal(result.records, 25);
+    assert.equal(result.source.url, `${node.replicationUrl}/`);
+    assert.deepEqual(result.tls, {
+      used: true,
+      subject: nodeCert.subject.replace(/\n/g, ', '),
+      fingerprint256: nodeCert.fingerprint256,
+    });
+    const reader = await CaptureReader.open(capture);
+    try {
+      assert.deepEqual(reader.header.tls, result.tls, 'the header records TLS, subject and fingerprint only');
+    } finally {
+      await reader.close();
+    }
+  });
+
+  it('capture with --ca-from-target: reads the CA over the operations API and says which', async () => {
+    const run = await cli([
+      'capture',
+      '--source',
+      node.operationsUrl,
+      '--ca-from-target',
+      '--database',
+      'pets',
+      '--since',
+      '0',
+      '--until-idle',
+      '2s',
+      '--out',
+      out('from-target.hrcap'),
+      '--json',
+    ]);
+    assert.equal(run.code, ExitCode.OK, run.stderr);
+    assert.equal(JSON.parse(run.stdout).records, 25);
+    assert.match(run.stderr, new RegExp(`trusting CA .*over plain http.*SHA-256 ${caCert.fingerprint256}`));
+  });
+
+  it('synth --via push over wss with --ca, a client certificate the node ignores, and every output file', async () => {
+    const run = await cli([
+      ...pushSynth(node.operationsUrl, 'synth_ca'),
+      '--ca',
+      file('node-ca.pem'),
+      '--cert',
+      file('client.pem'),
+      '--key',
+      file('client.key'),
+      '--samples',
+      out('synth.ndjson'),
+      '--html',
+      out('synth.html'),
+    ]);
+    assert.equal(run.code, ExitCode.OK, run.stderr);
+    const result = JSON.parse(run.stdout);
+    assert.equal(result.target.via, 'push');
+    assert.equal(result.committed.allFrames, true);
+    assert.equal(result.verify.ok, true);
+    assert.equal(result.verify.targetRecords, 1000);
+    assert.equal(result.target.replicationUrl, node.replicationUrl);
+  });
+
+  it('replay --via push of a capture over wss with --ca', async () => {
+    const run = await cli([
+      'replay',
+      CAPTURE,
+      '--target',
+      node.operationsUrl,
+      '--via',
+      'push',
+      '--ca',
+      file('node-ca.pem'),
+      '--speed',
+      'max',
+      '--no-progress',
+      '--json',
+      '--samples',
+      out('replay.ndjson'),
+      '--html',
+      out('replay.html'),
+    ]);
+    assert.equal(run.code, ExitCode.OK, run.stderr);
+    const result = JSON.parse(run.stdout);
+    assert.equal(result.committed.allFrames, true, result.error);
+    // What the capture leaves behind: its puts minus its deletes, key by key.
+    const decoded = await runCli(['inspect', CAPTURE, '--decode']);
+    const keys = new Set<string>();
+    for (const line of decoded.stdout.trim().split('\n')) {
+      const entry = JSON.parse(line) as { type: string; key: string };
+      if (entry.type === 'delete') keys.delete(String(entry.key));
+      else keys.add(String(entry.key));
+    }
+    const table = await node.client().describeTable('kennel', 'dog');
+    assert.equal(table.record_count, keys.size, 'every record of the capture landed');
+  });
+
+  it('bearer token: the operations API over https with --ca and the replication socket', async () => {
+    const run = await cli([...pushSynth(httpsOps, 'synth_token'), '--ca', file('node-ca.pem')], {
+      HARPER_TOKEN: token,
+    });
+    assert.equal(run.code, ExitCode.OK, run.stderr);
+    assert.equal(JSON.parse(run.stdout).verify.ok, true);
+    const capture = await cli(
+      [
+        'capture',
+        '--source',
+        node.replicationUrl,
+        '--ca',
+        file('node-ca.pem'),
+        '--token',
+        token,
+        '--database',
+        'pets',
+        '--since',
+        '0',
+        '--until-idle',
+        '2s',
+        '--out',
+        out('token.hrcap'),
+        '--json',
+      ],
+      {},
+    );
+    assert.equal(capture.code, ExitCode.OK, capture.stderr);
+    assert.equal(JSON.parse(capture.stdout).records, 25);
+  });
+
+  it('--insecure works over https and wss, and warns once on stderr and in the result', async () => {
+    const run = await cli([...pushSynth(httpsOps, 'synth_insecure'), '--insecure']);
+    assert.equal(run.code, ExitCode.OK, run.stderr);
+    assert.equal(run.stderr.split(INSECURE_WARNING).length - 1, 1, run.stderr);
+    assert.match(run.stderr, /^warning: --insecure: the node's TLS certificate is NOT verified/m);
+    const result = JSON.parse(run.stdout);
+    assert.ok(result.warnings.includes(INSECURE_WARNING), result.warnings.join('\n'));
+    assert.equal(result.verify.ok, true);
+  });
+
+  it('capture --proxy to a wss upstream with --ca: records through it; the header names the upstream certificate', async () => {
+    const [port] = await freeLoopbackPorts(1);
+    let listening!: () => void;
+    const ready = new Promise<void>((resolve) => {
+      listening = resolve;
+    });
+    const proxy = runCli(
+      [
+        'capture',
+        '--proxy',
+        '--listen',
+        String(port),
+        '--upstream',
+        node.replicationUrl,
+        '--ca',
+        file('node-ca.pem'),
+        '--until-idle',
+        '2s',
+        '--out',
+        out('proxy.hrcap'),
+        '--json',
+      ],
+      {
+        onStart: (child, output) => {
+          const poll = setInterval(() => {
+            if (/proxy listening/.test(output.stderr())) {
+              clearInterval(poll);
+              listening();
+            }
+          }, 50);
+          child.once('close', () => clearInterval(poll));
+        },
+      },
+    );
+    await ready;
+    // The tool's own subscriber as the receiving side: its Authorization goes upstream through the proxy.
+    const subscriber = await cli([
+      'capture',
+      '--source',
+      `ws://127.0.0.1:${port}`,
+      '--database',
+      'pets',
+      '--since',
+      '0',
+      '--until-idle',
+      '2s',
+      '--out',
+      out('through-proxy.hrcap'),
+      '--json',
+    ]);
+    const proxied = await proxy;
+    outputs.push(proxied.stdout, proxied.stderr);
+    assert.equal(subscriber.code, ExitCode.OK, subscriber.stderr);
+    assert.equal(JSON.parse(subscriber.stdout).records, 25);
+    assert.equal(proxied.code, ExitCode.OK, proxied.stderr);
+    const result = JSON.parse(proxied.stdout);
+    assert.ok(result.messages > 0);
+    assert.deepEqual(result.tls, {
+      used: true,
+      subject: nodeCert.subject.replace(/\n/g, ', '),
+      fingerprint256: nodeCert.fingerprint256,
+    });
+    const reader = await CaptureReader.open(file('proxy.hrcap'));
+    try {
+      assert.deepEqual(reader.header.tls, result.tls);
+    } finally {
+      await reader.close();
+    }
+    const refused = await cli([
+      'capture',
+      '--proxy',
+      '--listen',
+      '0',
+      '--upstream',
+      node.replicationUrl,
+      '--ca',
+      file('wrong.pem'),
+      '--duration',
+      '1s',
+      '--out',
+      out('never-proxy.hrcap'),
+    ]);
+    assert.equal(refused.code, ExitCode.TLS_FAILED, refused.stderr);
+    assertOneLineError(refused.stderr, /TLS: wss:.*unknown CA \(SELF_SIGNED_CERT_IN_CHAIN\)/);
+  });
+
+  it('wrong CA: exit 7 and one line naming the cause and the fix (wss and https)', async () => {
+    const capture = await cli([
+      'capture',
+      '--source',
+      node.operationsUrl,
+      '--ca',
+      file('wrong.pem'),
+      '--frames',
+      '1',
+      '--out',
+      out('never.hrcap'),
+    ]);
+    assert.equal(capture.code, ExitCode.TLS_FAILED, capture.stderr);
+    assertOneLineError(
+      capture.stderr,
+      /^Error: TLS: wss:\/\/127\.0\.0\.1:\d+ presented a certificate signed by an unknown CA \(SELF_SIGNED_CERT_IN_CHAIN\): pass --ca FILE/,
+    );
+    const synth = await cli([...pushSynth(httpsOps, 'never'), '--ca', file('wrong.pem')]);
+    assert.equal(synth.code, ExitCode.TLS_FAILED, synth.stderr);
+    assertOneLineError(
+      synth.stderr,
+      /^Error: TLS: https:\/\/127\.0\.0\.1:\d+ presented a certificate signed by an unknown CA/,
+    );
+    const fromTarget = await cli([...pushSynth(httpsOps, 'never'), '--ca-from-target']);
+    assert.equal(fromTarget.code, ExitCode.TLS_FAILED, fromTarget.stderr);
+    assertOneLineError(
+      fromTarget.stderr,
+      /--ca-from-target: cannot verify https:.*only read over a connection that is already trusted/,
+    );
+  });
+
+  it('host name mismatch: exit 7 naming --servername', async () => {
+    const run = await cli([
+      'capture',
+      '--source',
+      node.replicationUrl,
+      '--ca',
+      file('node-ca.pem'),
+      '--servername',
+      'wrong.example',
+      '--frames',
+      '1',
+      '--out',
+      out('never2.hrcap'),
+    ]);
+    assert.equal(run.code, ExitCode.TLS_FAILED, run.stderr);
+    assertOneLineError(run.stderr, /ERR_TLS_CERT_ALTNAME_INVALID: .*wrong\.example.*--servername NAME/);
+  });
+
+  it('wrong password: "authentication refused", exit 5 (replication socket and operations API)', async () => {
+    const wrong = { HARPER_USER: 'admin', HARPER_PASSWORD: `${password}-wrong` };
+    const capture = await cli(
+      [
+        'capture',
+        '--source',
+        node.replicationUrl,
+        '--ca',
+        file('node-ca.pem'),
+        '--frames',
+        '1',
+        '--out',
+        out('never3.hrcap'),
+      ],
+      wrong,
+    );
+    assert.equal(capture.code, ExitCode.AUTH_FAILED, capture.stderr);
+    assertOneLineError(
+      capture.stderr,
+      /^Error: authentication refused by wss:\/\/127\.0\.0\.1:\d+ \(1008 Unauthorized\): check --user\/--password/,
+    );
+    const synth = await cli([...pushSynth(httpsOps, 'never'), '--ca', file('node-ca.pem')], wrong);
+    assert.equal(synth.code, ExitCode.AUTH_FAILED, synth.stderr);
+    assertOneLineError(synth.stderr, /authentication refused by https:.*\(HTTP 401\)/);
+  });
+
+  it('a client certificate the node does not accept, no password: exit 5 naming the certificate', async () => {
+    const run = await cli(
+      [
+        'capture',
+        '--source',
+        node.replicationUrl,
+        '--ca',
+        file('node-ca.pem'),
+        '--cert',
+        file('client.pem'),
+        '--key',
+        file('client.key'),
+        '--frames',
+        '1',
+        '--out',
+        out('never4.hrcap'),
+      ],
+      {},
+    );
+    assert.equal(run.code, ExitCode.AUTH_FAILED, run.stderr);
+    assertOneLineError(
+      run.stderr,
+      /authentication refused by wss:.*\(1008 Unauthorized\): the client certificate \(CN=tool-peer\) was not accepted/,
+    );
+  });
+
+  it('bad flags: --token with --password is exit 2, a missing --ca file exit 6', async () => {
+    // With --json too (oclif would otherwise turn its exit error into exit 1).
+    const plain = pushSynth(node.operationsUrl, 'never');
+    const both = await cli([...plain, '--token', token]);
+    assert.equal(both.code, ExitCode.USAGE, both.stderr);
+    assertOneLineError(both.stderr, /--token and --password exclude each other/);
+    const missing = await cli([...plain, '--ca', file('missing.pem')]);
+    assert.equal(missing.code, ExitCode.BAD_INPUT, missing.stderr);
+    assertOneLineError(missing.stderr, /--ca .*missing\.pem: cannot read it \(no such file\)/);
+  });
+
+  it('no password, token, Basic header or private key in any output of these runs', () => {
+    const keyBodies = ['client.key', 'wrong.key', 'own-ca.key'].flatMap((name) =>
+      readFileSync(file(name), 'utf8')
+        .split('\n')
+        .filter((line) => line.length >= 40 && !line.startsWith('-----')),
+    );
+    assert.ok(keyBodies.length >= 3, 'key bodies to look for');
+    const secrets = [
+      password,
+      token,
+      Buffer.from(`admin:${password}`).toString('base64'),
+      'PRIVATE KEY',
+      ...keyBodies,
+    ];
+    const files = written.filter((path) => readdirSync(dir).includes(path.slice(dir.length + 1)));
+    assert.ok(files.length >= 7, `outputs written: ${files.join(', ')}`);
+    const texts = [
+      ...outputs.map((text, i) => ({ name: `stream ${i}`, text })),
+      ...files.map((path) => ({ name: path, text: readFileSync(path).toString('latin1') })),
+    ];
+    for (const { name, text } of texts) {
+      for (const secret of secrets) assert.ok(!text.includes(secret), `${name} contains a secret`);
+    }
+  });
+});
