@@ -7,7 +7,6 @@
  * and no password, token, Basic header or private key anywhere in what those runs wrote.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import { CaptureReader } from '../../src/capture/reader.js';
 import { INSECURE_WARNING } from '../../src/net/tls.js';
 import { ExitCode } from '../../src/run/errors.js';
+import { createRunCa, issueListenerCertificate } from '../../src/session/peer-pki.js';
 import type { EmbeddedNode } from '../../src/target/embedded-node.js';
 import { freeLoopbackPorts } from '../../src/target/free-port.js';
 import { type CliRun, runCli, startNode } from '../helpers/harper.js';
@@ -40,10 +40,6 @@ const out = (name: string) => {
   return file(name);
 };
 
-function openssl(args: string[]): void {
-  execFileSync('openssl', args, { stdio: 'ignore' });
-}
-
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'harper-replay-tls-'));
   const [opsTlsPort] = await freeLoopbackPorts(1);
@@ -60,62 +56,16 @@ before(async () => {
   writeFileSync(file('node-ca.pem'), ca.certificate);
   caCert = new X509Certificate(ca.certificate);
   nodeCert = new X509Certificate(leaf.certificate);
-  // A CA the node does not know, and a client certificate it issued (CN=tool-peer).
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  openssl([
-    'req',
-    '-x509',
-    ...ec,
-    '-days',
-    '1',
-    '-subj',
-    '/CN=wrong',
-    '-keyout',
-    file('wrong.key'),
-    '-out',
-    file('wrong.pem'),
-  ]);
-  openssl([
-    'req',
-    '-x509',
-    ...ec,
-    '-days',
-    '1',
-    '-subj',
-    '/CN=tool-test-CA',
-    '-keyout',
-    file('own-ca.key'),
-    '-out',
-    file('own-ca.pem'),
-  ]);
-  openssl([
-    'req',
-    ...ec,
-    '-subj',
-    '/CN=tool-peer',
-    '-keyout',
-    file('client.key'),
-    '-out',
-    file('client.csr'),
-  ]);
-  writeFileSync(file('client.ext'), 'subjectAltName=DNS:tool-peer,IP:127.0.0.1\n');
-  openssl([
-    'x509',
-    '-req',
-    '-in',
-    file('client.csr'),
-    '-CA',
-    file('own-ca.pem'),
-    '-CAkey',
-    file('own-ca.key'),
-    '-CAcreateserial',
-    '-days',
-    '1',
-    '-extfile',
-    file('client.ext'),
-    '-out',
-    file('client.pem'),
-  ]);
+  // A CA the node does not know, and a client certificate that CA issued (CN=tool-peer).
+  const wrong = createRunCa('wrong');
+  writeFileSync(file('wrong.pem'), wrong.cert);
+  writeFileSync(file('wrong.key'), wrong.key);
+  const own = createRunCa('tool-test-CA');
+  writeFileSync(file('own-ca.pem'), own.cert);
+  writeFileSync(file('own-ca.key'), own.key);
+  const clientCert = issueListenerCertificate(own, 'tool-peer', ['127.0.0.1']);
+  writeFileSync(file('client.pem'), clientCert.cert);
+  writeFileSync(file('client.key'), clientCert.key);
   // Its own database: a full copy of it holds these 25 records only (synth loads tables into data).
   await client.createTable('pets', 'dog', 'id', [
     { name: 'id', type: 'ID' },
