@@ -5,7 +5,7 @@
  * bad files and contradictions refused with their exit codes.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { createPrivateKey } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import { describeConnectFailure, tlsClientOptions } from '../../../src/net/tls.j
 import { ExitCode, HarperReplayError } from '../../../src/run/errors.js';
 import { targetError } from '../../../src/run/target.js';
 import { DialError, dialFailure, handshakeClosed } from '../../../src/session/dial.js';
+import { createRunCa } from '../../../src/session/peer-pki.js';
 import { OperationsApiError } from '../../../src/target/operations-client.js';
 
 const WSS = 'wss://127.0.0.1:9933';
@@ -179,27 +180,20 @@ describe('resolveTlsFlags', () => {
   const file = (name: string) => join(dir, name);
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'harper-replay-tls-unit-'));
-    const openssl = (args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
     for (const name of ['a', 'b']) {
-      openssl([
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        `/CN=${name}`,
-        '-keyout',
-        file(`${name}.key`),
-        '-out',
-        file(`${name}.pem`),
-      ]);
+      const { cert, key } = createRunCa(name);
+      writeFileSync(file(`${name}.pem`), cert);
+      writeFileSync(file(`${name}.key`), key);
     }
-    openssl(['pkcs8', '-topk8', '-in', file('a.key'), '-out', file('enc.key'), '-passout', 'pass:secret']);
+    writeFileSync(
+      file('enc.key'),
+      createPrivateKey(readFileSync(file('a.key'), 'utf8')).export({
+        type: 'pkcs8',
+        format: 'pem',
+        cipher: 'aes-256-cbc',
+        passphrase: 'secret',
+      }),
+    );
     writeFileSync(
       file('bundle.pem'),
       readFileSync(file('a.pem'), 'utf8') + readFileSync(file('b.pem'), 'utf8'),
