@@ -187,6 +187,10 @@ export function loadOptions(
     );
   }
   const security = resolveTlsFlags(flags, flags.password);
+  const listenCertificate =
+    flags['listen-cert'] && flags['listen-key']
+      ? readListenCertificate(flags['listen-cert'], flags['listen-key'])
+      : undefined;
   if (flags.target && flags.password === undefined && security.token === undefined) {
     throw new UsageError(
       '--target needs credentials: --password or HARPER_PASSWORD (and --user / HARPER_USER), or --token / HARPER_TOKEN',
@@ -218,9 +222,7 @@ export function loadOptions(
       ...(defaults.databases && defaults.databases.length > 1 ? { databases: defaults.databases } : {}),
       ...(flags['fan-out'] ? { fanOut: true, memberUrls: flags.member ?? [] } : {}),
       ...(flags['listen-tls'] ? { listenTls: {} } : {}),
-      ...(flags['listen-cert'] && flags['listen-key']
-        ? { listenTls: readListenCertificate(flags['listen-cert'], flags['listen-key']) }
-        : {}),
+      ...(listenCertificate ? { listenTls: listenCertificate } : {}),
       rate: flags.rate,
       maxReconnects: flags['max-reconnects'] ?? defaults.maxReconnects ?? 5,
       thresholds: (flags.threshold ?? []).map((expression) => parseThreshold(expression).expression),
@@ -239,15 +241,14 @@ export function loadOptions(
   }
 }
 
-/** --listen-cert/--listen-key, checked: PEM, a certificate with a name, the key that goes with it. */
+/** --listen-cert/--listen-key, checked: PEM, a certificate, the key that goes with it (else exit 6). */
 function readListenCertificate(certFile: string, keyFile: string): { cert: string; key: string } {
+  const bad = (message: string) => new HarperReplayError(message, ExitCode.BAD_INPUT);
   const read = (file: string, flag: string) => {
     try {
       return readFileSync(file, 'utf8');
     } catch (error) {
-      throw new Error(
-        `${flag} ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-      );
+      throw bad(`${flag} ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }
   };
   const cert = read(certFile, '--listen-cert');
@@ -256,16 +257,16 @@ function readListenCertificate(certFile: string, keyFile: string): { cert: strin
   try {
     x509 = new X509Certificate(cert);
   } catch {
-    throw new Error(`--listen-cert ${certFile} is not a PEM certificate`);
+    throw bad(`--listen-cert ${certFile} is not a PEM certificate`);
   }
   let privateKey: KeyObject;
   try {
     privateKey = createPrivateKey(key);
   } catch {
-    throw new Error(`--listen-key ${keyFile} is not a PEM private key`);
+    throw bad(`--listen-key ${keyFile} is not a PEM private key`);
   }
   if (!x509.checkPrivateKey(privateKey)) {
-    throw new Error(`--listen-key ${keyFile} is not the key of --listen-cert ${certFile}`);
+    throw bad(`--listen-key ${keyFile} is not the key of --listen-cert ${certFile}`);
   }
   return { cert, key };
 }

@@ -12,6 +12,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { connect } from 'node:tls';
 import { CaptureReader } from '../../src/capture/reader.js';
 import { INSECURE_WARNING } from '../../src/net/tls.js';
 import { ExitCode } from '../../src/run/errors.js';
@@ -476,6 +477,124 @@ describe('TLS: a node with replication.securePort only', () => {
     assertOneLineError(missing.stderr, /--ca .*missing\.pem: cannot read it \(no such file\)/);
   });
 
+  it('peer mode: the TLS-only node dials the tool on plain ws (loopback default)', async () => {
+    const run = await cli([
+      'synth',
+      '--target',
+      httpsOps,
+      '--ca',
+      file('node-ca.pem'),
+      '--table',
+      'peer_ws',
+      '--frames',
+      '4',
+      '--records-per-frame',
+      '500',
+      '--samples',
+      out('peer-ws.ndjson'),
+      '--json',
+    ]);
+    assert.equal(run.code, ExitCode.OK, run.stderr);
+    const result = JSON.parse(run.stdout);
+    assert.equal(result.target.via, 'peer');
+    assert.deepEqual(result.verify, { skipped: false, expectedRecords: 2000, targetRecords: 2000, ok: true });
+    assert.match(run.stderr, /listening on ws:\/\/127\.0\.0\.1:\d+/);
+  });
+
+  it('peer mode with --listen-tls: the node dials wss, its CSR is signed by the run CA; afterwards its certificates are its own again', async () => {
+    const run = await cli([
+      'synth',
+      '--target',
+      httpsOps,
+      '--ca',
+      file('node-ca.pem'),
+      '--listen-tls',
+      '--table',
+      'peer_wss',
+      '--frames',
+      '4',
+      '--records-per-frame',
+      '500',
+      '--html',
+      out('peer-wss.html'),
+      '--json',
+    ]);
+    assert.equal(run.code, ExitCode.OK, run.stderr);
+    const result = JSON.parse(run.stdout);
+    assert.match(run.stderr, /listening on wss:\/\/127\.0\.0\.1:\d+ as (harper-replay-[0-9a-f]+)/);
+    assert.deepEqual(result.verify, { skipped: false, expectedRecords: 2000, targetRecords: 2000, ok: true });
+    assert.ok(
+      result.warnings.some((w: string) => /signed .*certificate request with this run's CA/.test(w)),
+      "the run says it signed the node's certificate",
+    );
+    assert.equal(result.cleanup.removedFromTarget, true);
+    const toolName = result.workload.toolNodeName as string;
+    const left = (await node.client().listCertificates()).filter(
+      (c) => c.name.startsWith(toolName) || (c.details?.issuer ?? '').includes(toolName),
+    );
+    assert.deepEqual(left, [], 'no certificate of the run is left in hdb_certificate');
+    // 4.7.29 reloads its TLS certificates ~1.5 s after a change: it serves its own certificate again.
+    let served = '';
+    for (let i = 0; i < 40 && served !== nodeCert.fingerprint256; i++) {
+      served = await servedFingerprint(node.replicationUrl, readFileSync(file('node-ca.pem'), 'utf8'));
+      if (served !== nodeCert.fingerprint256) await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    assert.equal(served, nodeCert.fingerprint256, "the replication port serves the node's own certificate");
+  });
+
+  it('peer mode with --listen-cert/--listen-key: the certificate names the tool; a self-signed node cannot be signed for, and says so', async () => {
+    const own = createRunCa('user-ca');
+    const leaf = issueListenerCertificate(own, 'harper-replay-user', ['127.0.0.1']);
+    writeFileSync(file('listen.pem'), leaf.cert);
+    writeFileSync(file('listen.key'), leaf.key);
+    // As if the cluster's CA had signed the tool's certificate: the node trusts it (its TLS trust reloads ~1.5 s later).
+    await node
+      .client()
+      .call({ operation: 'add_certificate', name: 'user-ca', certificate: own.cert, is_authority: true });
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const run = await cli([
+      'synth',
+      '--target',
+      node.operationsUrl,
+      '--listen-cert',
+      file('listen.pem'),
+      '--listen-key',
+      file('listen.key'),
+      '--frames',
+      '1',
+      '--records-per-frame',
+      '10',
+      '--json',
+    ]);
+    assert.notEqual(run.code, ExitCode.OK);
+    assert.equal(
+      JSON.parse(run.stdout).workload.toolNodeName,
+      'harper-replay-user',
+      'the node name comes from the certificate',
+    );
+    assert.match(run.stderr + run.stdout, /cannot sign this node's certificate request/);
+    await node.client().call({ operation: 'remove_certificate', name: 'user-ca' });
+    assert.deepEqual(
+      (await node.client().listCertificates()).filter((c) => /harper-replay-user|user-ca/.test(c.name)),
+      [],
+      'nothing of the tool is left on the node',
+    );
+    const bad = await cli(['synth', '--target', node.operationsUrl, '--listen-cert', file('listen.pem')]);
+    assert.equal(bad.code, ExitCode.USAGE);
+    assert.match(bad.stderr, /--listen-cert and --listen-key go together/);
+    const mismatch = await cli([
+      'synth',
+      '--target',
+      node.operationsUrl,
+      '--listen-cert',
+      file('listen.pem'),
+      '--listen-key',
+      file('client.key'),
+    ]);
+    assert.equal(mismatch.code, ExitCode.BAD_INPUT);
+    assert.match(mismatch.stderr, /is not the key of --listen-cert/);
+  });
+
   it('no password, token, Basic header or private key in any output of these runs', () => {
     const keyBodies = ['client.key', 'wrong.key', 'own-ca.key'].flatMap((name) =>
       readFileSync(file(name), 'utf8')
@@ -501,3 +620,20 @@ describe('TLS: a node with replication.securePort only', () => {
     }
   });
 });
+
+/** The SHA-256 fingerprint of the certificate a TLS port serves, verified against `ca` ('' if it does not verify). */
+function servedFingerprint(url: string, ca: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect({ host: hostname, port: Number(port), ca, servername: undefined }, () => {
+      const fingerprint = socket.getPeerCertificate().fingerprint256;
+      socket.destroy();
+      resolve(fingerprint);
+    });
+    socket.on('error', () => resolve(''));
+    socket.setTimeout(3000, () => {
+      socket.destroy();
+      resolve('');
+    });
+  });
+}
