@@ -4,8 +4,9 @@ import { Command, Flags } from '@oclif/core';
 import cliProgress from 'cli-progress';
 import { tlsFlags } from '../src/cli/shared-flags.js';
 import { defaultCaptureName, parseSince } from '../src/cli/since.js';
-import { type ConnectionSecurity, resolveTlsFlags } from '../src/cli/tls-options.js';
+import { type ConnectionSecurity, readListenCertificate, resolveTlsFlags } from '../src/cli/tls-options.js';
 import { formatBytes, parseDuration } from '../src/cli/units.js';
+import type { ListenCertificate } from '../src/net/listen.js';
 import { INSECURE_WARNING } from '../src/net/tls.js';
 import { type CaptureResult, runCapture } from '../src/run/capture-run.js';
 import { EXIT_CODE_HELP, ExitCode, HarperReplayError } from '../src/run/errors.js';
@@ -113,6 +114,15 @@ ${EXIT_CODE_HELP}`;
     proxy: Flags.boolean({ summary: 'Proxy mode: record the traffic between two real nodes.' }),
     listen: Flags.string({ summary: 'Proxy mode: port (or HOST:PORT) to listen on.', helpValue: 'PORT' }),
     upstream: Flags.string({ summary: "Proxy mode: the real node's replication URL.", helpValue: 'URL' }),
+    'listen-cert': Flags.string({
+      summary:
+        "Proxy mode: listen on wss with this certificate (PEM), valid for the name the receiving node dials (e.g. the upstream node's own). Needs --listen-key.",
+      helpValue: 'FILE',
+    }),
+    'listen-key': Flags.string({
+      summary: 'Proxy mode: private key (PEM) of --listen-cert.',
+      helpValue: 'FILE',
+    }),
     progress: Flags.boolean({
       summary: 'Live progress on stderr (off when stdout is not a TTY).',
       default: true,
@@ -122,6 +132,8 @@ ${EXIT_CODE_HELP}`;
 
   async run(): Promise<CaptureResult | ProxyResult> {
     const { flags } = await this.parse(Capture);
+    if (!flags.proxy && (flags['listen-cert'] || flags['listen-key']))
+      this.usageError('--listen-cert/--listen-key are for --proxy (its listening side)');
     if (flags.tables && flags['exclude-tables'])
       this.usageError('--tables and --exclude-tables exclude each other');
     let durationMs: number | undefined;
@@ -152,6 +164,17 @@ ${EXIT_CODE_HELP}`;
         this.usageError(
           "--proxy forwards the receiving node's own Authorization and knows no operations API: --token and --ca-from-target do not apply",
         );
+      if (Boolean(flags['listen-cert']) !== Boolean(flags['listen-key']))
+        this.usageError('--listen-cert and --listen-key go together');
+      let listenTls: ListenCertificate | undefined;
+      try {
+        listenTls =
+          flags['listen-cert'] && flags['listen-key']
+            ? readListenCertificate(flags['listen-cert'], flags['listen-key'])
+            : undefined;
+      } catch (error) {
+        this.failWith(error as Error);
+      }
       const out = flags.out ?? join('captures', defaultCaptureName(flags.upstream, 'proxy'));
       mkdirSync(dirname(out), { recursive: true });
       const [host, port] = flags.listen.includes(':')
@@ -163,6 +186,7 @@ ${EXIT_CODE_HELP}`;
           listenPort: Number(port),
           upstream: flags.upstream!,
           ...(security.tls ? { upstreamTls: security.tls } : {}),
+          ...(listenTls ? { listenTls } : {}),
           out,
           durationMs,
           untilIdleMs,

@@ -2,8 +2,6 @@
  * What every load command (synth, replay) shares: the flags that say where and how to send and what to report,
  * turning them into run options, and running with progress, Ctrl-C handling, output files and the summary.
  */
-import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { Flags } from '@oclif/core';
 import { INSECURE_WARNING } from '../net/tls.js';
 import { writeHtmlReport } from '../report/html-report.js';
@@ -18,7 +16,7 @@ import { ExitCode, HarperReplayError } from '../run/errors.js';
 import { interruptible } from '../run/interrupt.js';
 import type { LoadRunOptions } from '../run/load-run.js';
 import { nodeConfig, targetFlags, tlsFlags } from './shared-flags.js';
-import { anyTlsFlag, resolveTlsFlags, type TlsFlagValues } from './tls-options.js';
+import { anyTlsFlag, readListenCertificate, resolveTlsFlags, type TlsFlagValues } from './tls-options.js';
 import { parseDuration, parseSize } from './units.js';
 
 export const loadFlags = {
@@ -239,36 +237,6 @@ export function loadOptions(
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-}
-
-/** --listen-cert/--listen-key, checked: PEM, a certificate, the key that goes with it (else exit 6). */
-function readListenCertificate(certFile: string, keyFile: string): { cert: string; key: string } {
-  const bad = (message: string) => new HarperReplayError(message, ExitCode.BAD_INPUT);
-  const read = (file: string, flag: string) => {
-    try {
-      return readFileSync(file, 'utf8');
-    } catch (error) {
-      throw bad(`${flag} ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-    }
-  };
-  const cert = read(certFile, '--listen-cert');
-  const key = read(keyFile, '--listen-key');
-  let x509: X509Certificate;
-  try {
-    x509 = new X509Certificate(cert);
-  } catch {
-    throw bad(`--listen-cert ${certFile} is not a PEM certificate`);
-  }
-  let privateKey: KeyObject;
-  try {
-    privateKey = createPrivateKey(key);
-  } catch {
-    throw bad(`--listen-key ${keyFile} is not a PEM private key`);
-  }
-  if (!x509.checkPrivateKey(privateKey)) {
-    throw bad(`--listen-key ${keyFile} is not the key of --listen-cert ${certFile}`);
-  }
-  return { cert, key };
 }
 
 function splitHostPort(text: string): [string, number] {

@@ -2,7 +2,7 @@
  * The TLS and token flags turned into settings: PEM files read and checked (a missing or malformed file is a bad
  * input, exit 6, naming the file and never its contents), contradictions refused (usage, exit 2).
  */
-import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { TlsSettings } from '../net/tls.js';
 import { ExitCode, HarperReplayError } from '../run/errors.js';
@@ -129,4 +129,34 @@ function readPrivateKey(path: string): string {
     throw new HarperReplayError(`--key ${path}: the private key cannot be parsed`, ExitCode.BAD_INPUT);
   }
   return block;
+}
+
+/** --listen-cert/--listen-key, checked: PEM, a certificate, the key that goes with it (else exit 6). */
+export function readListenCertificate(certFile: string, keyFile: string): { cert: string; key: string } {
+  const bad = (message: string) => new HarperReplayError(message, ExitCode.BAD_INPUT);
+  const read = (file: string, flag: string) => {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (error) {
+      throw bad(`${flag} ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+  };
+  const cert = read(certFile, '--listen-cert');
+  const key = read(keyFile, '--listen-key');
+  let x509: X509Certificate;
+  try {
+    x509 = new X509Certificate(cert);
+  } catch {
+    throw bad(`--listen-cert ${certFile} is not a PEM certificate`);
+  }
+  let privateKey: KeyObject;
+  try {
+    privateKey = createPrivateKey(key);
+  } catch {
+    throw bad(`--listen-key ${keyFile} is not a PEM private key`);
+  }
+  if (!x509.checkPrivateKey(privateKey)) {
+    throw bad(`--listen-key ${keyFile} is not the key of --listen-cert ${certFile}`);
+  }
+  return { cert, key };
 }

@@ -5,6 +5,7 @@
  */
 import { type CaptureHeader, Direction, RecordKind, redactUrl } from '../capture/format.js';
 import { CaptureWriter } from '../capture/writer.js';
+import type { ListenCertificate } from '../net/listen.js';
 import { INSECURE_WARNING, probeTls, TlsProbeError, type TlsSettings } from '../net/tls.js';
 import { Command } from '../protocol/codes.js';
 import { decodeControlFrame, encodeControl, isControlFrame } from '../protocol/control-frame.js';
@@ -17,6 +18,8 @@ export interface ProxyRunOptions {
   upstream: string;
   /** TLS settings for a wss:// upstream. */
   upstreamTls?: TlsSettings;
+  /** Listen on wss with this certificate and key. */
+  listenTls?: ListenCertificate;
   out: string;
   durationMs?: number;
   untilIdleMs?: number;
@@ -113,6 +116,7 @@ export async function runProxyCapture(options: ProxyRunOptions): Promise<ProxyRe
       listenPort: options.listenPort,
       upstream: options.upstream,
       upstreamTls: options.upstreamTls,
+      listenTls: options.listenTls,
       onOpen: (id, info) => {
         if (finished) return;
         databaseOf.set(id, null);

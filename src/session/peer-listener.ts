@@ -5,9 +5,7 @@
  * signs the CSR a target with a self-signed certificate sends in add_node_back (see peer-pki.ts).
  */
 import { timingSafeEqual } from 'node:crypto';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { WebSocketServer } from 'ws';
+import { type Listener, listenWebSocket } from '../net/listen.js';
 import { PEER_MODE_MAX_FRAME, SUBPROTOCOL } from '../protocol/codes.js';
 import {
   encodeNodeName,
@@ -62,8 +60,7 @@ export interface PeerListenerOptions extends PeerListenerEvents {
 }
 
 export class PeerListener {
-  private server?: WebSocketServer;
-  private https?: Server;
+  private listener?: Listener;
   private readonly sockets = new Set<ReplicationSocket>();
 
   constructor(private readonly options: PeerListenerOptions) {}
@@ -72,26 +69,18 @@ export class PeerListener {
   async listen(): Promise<string> {
     const expected = Buffer.from(this.options.authorization);
     const { tls } = this.options;
-    const common = {
-      maxPayload: PEER_MODE_MAX_FRAME,
-      handleProtocols: (protocols: Set<string>) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
-    };
-    let server: WebSocketServer;
-    if (tls) {
-      // Harper presents its replication certificate as a client certificate; the one-time credential still decides.
-      this.https = createServer({
-        cert: tls.ca ? `${tls.cert.trim()}\n${tls.ca.cert}` : tls.cert,
-        key: tls.key,
-        requestCert: true,
-        rejectUnauthorized: false,
-      });
-      server = new WebSocketServer({ server: this.https, ...common });
-      this.https.listen(this.options.port, this.options.host);
-    } else {
-      server = new WebSocketServer({ host: this.options.host, port: this.options.port, ...common });
-    }
-    this.server = server;
-    server.on('connection', (ws, request) => {
+    const listener = await listenWebSocket({
+      host: this.options.host,
+      port: this.options.port,
+      // The run's CA goes with the certificate, so a node that trusts it can build the chain.
+      tls: tls && { cert: tls.ca ? `${tls.cert.trim()}\n${tls.ca.cert}` : tls.cert, key: tls.key },
+      ws: {
+        maxPayload: PEER_MODE_MAX_FRAME,
+        handleProtocols: (protocols: Set<string>) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
+      },
+    });
+    this.listener = listener;
+    listener.server.on('connection', (ws, request) => {
       // Harper dials the one-shot add_node_back / remove_node_back sockets without the retained credential, so an
       // upgrade without it is accepted but may only run those two operations; data needs the credential.
       const presented = Buffer.from(request.headers.authorization ?? '');
@@ -102,14 +91,7 @@ export class PeerListener {
       });
       this.accept(socket, authenticated, request.socket.remoteAddress ?? '?');
     });
-    const listening = this.https ?? server;
-    await new Promise<void>((resolve, reject) => {
-      listening.once('listening', resolve);
-      listening.once('error', reject);
-    });
-    const { port } = (this.https ?? server).address() as AddressInfo;
-    const host = this.options.host.includes(':') ? `[${this.options.host}]` : this.options.host;
-    return `${tls ? 'wss' : 'ws'}://${host}:${port}`;
+    return listener.url;
   }
 
   private accept(socket: ReplicationSocket, authenticated: boolean, remoteAddress: string): void {
@@ -188,7 +170,6 @@ export class PeerListener {
   /** Closes every socket and the server. */
   async close(): Promise<void> {
     for (const socket of this.sockets) socket.terminate();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-    await new Promise<void>((resolve) => (this.https ? this.https.close(() => resolve()) : resolve()));
+    await this.listener?.close();
   }
 }

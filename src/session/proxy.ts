@@ -6,8 +6,8 @@
  * pauses keep their timing.
  */
 import type { IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import WebSocket, { WebSocketServer } from 'ws';
+import WebSocket from 'ws';
+import { type ListenCertificate, type Listener, listenWebSocket } from '../net/listen.js';
 import { type TlsSettings, tlsClientOptions } from '../net/tls.js';
 import { PUSH_MODE_MAX_FRAME } from '../protocol/codes.js';
 import { dialFailure } from './dial.js';
@@ -26,8 +26,10 @@ export interface ProxyOptions extends ProxyEvents {
   listenHost: string;
   listenPort: number;
   upstream: string;
-  /** TLS settings for a wss:// upstream (the listening side stays plain ws). */
+  /** TLS settings for a wss:// upstream. */
   upstreamTls?: TlsSettings;
+  /** Listen on wss with this certificate (the receiving node must trust it for the name it dials). */
+  listenTls?: ListenCertificate;
   /** Bytes queued toward one side before the proxy stops reading the other. */
   highWaterMark?: number;
 }
@@ -37,7 +39,7 @@ const sendableCode = (code: number) =>
   code === 1005 || code === 1006 || code === 1015 || code < 1000 ? 1001 : code;
 
 export class ReplicationProxy {
-  private server?: WebSocketServer;
+  private listener?: Listener;
   private nextId = 1;
   private readonly pairs = new Set<{ downstream: WebSocket; upstream: WebSocket }>();
   private paused = false;
@@ -45,22 +47,20 @@ export class ReplicationProxy {
   constructor(private readonly options: ProxyOptions) {}
 
   async listen(): Promise<string> {
-    const server = new WebSocketServer({
+    const listener = await listenWebSocket({
       host: this.options.listenHost,
       port: this.options.listenPort,
-      maxPayload: PUSH_MODE_MAX_FRAME,
-      perMessageDeflate: false,
-      // Accept whatever subprotocol the node offers: the upstream decides.
-      handleProtocols: (protocols) => (protocols.size ? [...protocols][0]! : false),
+      tls: this.options.listenTls,
+      ws: {
+        maxPayload: PUSH_MODE_MAX_FRAME,
+        perMessageDeflate: false,
+        // Accept whatever subprotocol the node offers: the upstream decides.
+        handleProtocols: (protocols: Set<string>) => (protocols.size ? [...protocols][0]! : false),
+      },
     });
-    this.server = server;
-    server.on('connection', (downstream, request) => this.accept(downstream, request));
-    await new Promise<void>((resolve, reject) => {
-      server.once('listening', resolve);
-      server.once('error', reject);
-    });
-    const { port } = server.address() as AddressInfo;
-    return `ws://${this.options.listenHost}:${port}`;
+    this.listener = listener;
+    listener.server.on('connection', (downstream, request) => this.accept(downstream, request));
+    return listener.url;
   }
 
   /** Stops reading every socket (the capture writer is behind) and resumes. */
@@ -149,6 +149,6 @@ export class ReplicationProxy {
       pair.downstream.terminate();
       pair.upstream.terminate();
     }
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await this.listener?.close();
   }
 }

@@ -280,40 +280,7 @@ describe('TLS: a node with replication.securePort only', () => {
   });
 
   it('capture --proxy to a wss upstream with --ca: records through it; the header names the upstream certificate', async () => {
-    const [port] = await freeLoopbackPorts(1);
-    let listening!: () => void;
-    const ready = new Promise<void>((resolve) => {
-      listening = resolve;
-    });
-    const proxy = runCli(
-      [
-        'capture',
-        '--proxy',
-        '--listen',
-        String(port),
-        '--upstream',
-        node.replicationUrl,
-        '--ca',
-        file('node-ca.pem'),
-        '--until-idle',
-        '2s',
-        '--out',
-        out('proxy.hrcap'),
-        '--json',
-      ],
-      {
-        onStart: (child, output) => {
-          const poll = setInterval(() => {
-            if (/proxy listening/.test(output.stderr())) {
-              clearInterval(poll);
-              listening();
-            }
-          }, 50);
-          child.once('close', () => clearInterval(poll));
-        },
-      },
-    );
-    await ready;
+    const { port, done: proxy } = await startProxy(['--ca', file('node-ca.pem')], 'proxy.hrcap');
     // The tool's own subscriber as the receiving side: its Authorization goes upstream through the proxy.
     const subscriber = await cli([
       'capture',
@@ -363,6 +330,64 @@ describe('TLS: a node with replication.securePort only', () => {
     ]);
     assert.equal(refused.code, ExitCode.TLS_FAILED, refused.stderr);
     assertOneLineError(refused.stderr, /TLS: wss:.*unknown CA \(SELF_SIGNED_CERT_IN_CHAIN\)/);
+  });
+
+  it('capture --proxy listening on wss (--listen-cert/--listen-key): a receiver that trusts that certificate records through it', async () => {
+    const own = {
+      cert: readFileSync(file('own-ca.pem'), 'utf8'),
+      key: readFileSync(file('own-ca.key'), 'utf8'),
+    };
+    const listen = issueListenerCertificate(own, 'proxy-listener', ['127.0.0.1']);
+    writeFileSync(file('proxy-listen.pem'), listen.cert);
+    writeFileSync(file('proxy-listen.key'), listen.key);
+    const { port, done } = await startProxy(
+      [
+        '--ca',
+        file('node-ca.pem'),
+        '--listen-cert',
+        file('proxy-listen.pem'),
+        '--listen-key',
+        file('proxy-listen.key'),
+      ],
+      'proxy-wss.hrcap',
+    );
+    const plain = await cli([
+      'capture',
+      '--source',
+      `ws://127.0.0.1:${port}`,
+      '--database',
+      'pets',
+      '--duration',
+      '1s',
+      '--out',
+      out('plain-to-wss.hrcap'),
+    ]);
+    assert.notEqual(plain.code, ExitCode.OK, 'ws:// to the wss listener fails');
+    const subscriber = await cli([
+      'capture',
+      '--source',
+      `wss://127.0.0.1:${port}`,
+      '--ca',
+      file('own-ca.pem'),
+      '--database',
+      'pets',
+      '--since',
+      '0',
+      '--until-idle',
+      '2s',
+      '--out',
+      out('through-wss-proxy.hrcap'),
+      '--json',
+    ]);
+    const proxied = await done;
+    outputs.push(proxied.stdout, proxied.stderr);
+    assert.equal(subscriber.code, ExitCode.OK, subscriber.stderr);
+    const received = JSON.parse(subscriber.stdout);
+    assert.equal(received.records, 25);
+    assert.equal(received.tls.subject, 'CN=proxy-listener', 'the receiver saw the listener certificate');
+    assert.equal(proxied.code, ExitCode.OK, proxied.stderr);
+    assert.match(proxied.stderr, /proxy listening on wss:\/\/127\.0\.0\.1:\d+/);
+    assert.ok(JSON.parse(proxied.stdout).messages > 0);
   });
 
   it('wrong CA: exit 7 and one line naming the cause and the fix (wss and https)', async () => {
@@ -636,4 +661,48 @@ function servedFingerprint(url: string, ca: string): Promise<string> {
       resolve('');
     });
   });
+}
+
+/** Starts `capture --proxy` to the node's wss port; resolves once it listens. */
+async function startProxy(
+  extra: string[],
+  outName: string,
+): Promise<{ port: number; done: Promise<CliRun> }> {
+  const [port] = await freeLoopbackPorts(1);
+  let listening!: () => void;
+  const ready = new Promise<void>((resolve) => {
+    listening = resolve;
+  });
+  const done = runCli(
+    [
+      'capture',
+      '--proxy',
+      '--listen',
+      String(port),
+      '--upstream',
+      node.replicationUrl,
+      ...extra,
+      '--until-idle',
+      '2s',
+      '--out',
+      out(outName),
+      '--json',
+    ],
+    {
+      onStart: (child, output) => {
+        const poll = setInterval(() => {
+          if (/proxy listening/.test(output.stderr())) {
+            clearInterval(poll);
+            listening();
+          }
+        }, 50);
+        child.once('close', () => {
+          clearInterval(poll);
+          listening();
+        });
+      },
+    },
+  );
+  await ready;
+  return { port: port!, done };
 }
