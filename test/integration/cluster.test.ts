@@ -41,6 +41,15 @@ after(async () => {
 const toolRows = async (node: EmbeddedNode) =>
   (await hdbNodeNames(node.client())).filter((n) => n.startsWith('harper-replay-'));
 
+/** remove_node on A reaches B through the replicated hdb_nodes table (give it a moment). */
+async function assertNoMemberListsTheTool(): Promise<void> {
+  for (let i = 0; i < 50 && ((await toolRows(a)).length || (await toolRows(b)).length); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.deepEqual(await toolRows(a), [], 'A lists no tool');
+  assert.deepEqual(await toolRows(b), [], 'B lists no tool');
+}
+
 describe('peer mode in a cluster', () => {
   it('loads the named target only, names the other member, and cleans up everywhere', async () => {
     const run = await runCli(
@@ -76,12 +85,7 @@ describe('peer mode in a cluster', () => {
       .catch(() => [{ c: 0 }]);
     assert.equal(Number(onB[0]?.c ?? 0), 0, 'B holds none of the records');
 
-    // remove_node on A reaches B through the replicated hdb_nodes table.
-    for (let i = 0; i < 50 && ((await toolRows(a)).length || (await toolRows(b)).length); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    assert.deepEqual(await toolRows(a), [], 'A lists no tool');
-    assert.deepEqual(await toolRows(b), [], 'B lists no tool');
+    await assertNoMemberListsTheTool();
   });
 
   it('an interrupted run leaves no hdb_nodes row on any member', async () => {
@@ -105,11 +109,7 @@ describe('peer mode in a cluster', () => {
       },
     );
     assert.equal(run.code, ExitCode.INTERRUPTED, run.stderr);
-    for (let i = 0; i < 50 && ((await toolRows(a)).length || (await toolRows(b)).length); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    assert.deepEqual(await toolRows(a), [], 'A lists no tool');
-    assert.deepEqual(await toolRows(b), [], 'B lists no tool');
+    await assertNoMemberListsTheTool();
   });
 
   it('--fan-out streams to A and B directly: per-member acks, memory and stalls, cluster totals, no rows left', async () => {
@@ -174,11 +174,7 @@ describe('peer mode in a cluster', () => {
     assert.equal(result.verify.targetRecords, 6000);
     const onB = await b.client().sql<{ c: number }>('SELECT COUNT(*) AS c FROM data.fanned');
     assert.equal(Number(onB[0]?.c), 3000, 'B holds every record');
-    for (let i = 0; i < 50 && ((await toolRows(a)).length || (await toolRows(b)).length); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    assert.deepEqual(await toolRows(a), [], 'A lists no tool');
-    assert.deepEqual(await toolRows(b), [], 'B lists no tool');
+    await assertNoMemberListsTheTool();
   });
 
   it('--databases 4 drives four catch-up streams into A at once; every record lands in each database', async () => {
@@ -219,11 +215,7 @@ describe('peer mode in a cluster', () => {
     assert.equal(result.verify.targetRecords, 8000);
     // B dialed the tool for the new databases too and was left alone.
     assert.deepEqual(result.cluster.otherMembers, [b.nodeName]);
-    for (let i = 0; i < 50 && ((await toolRows(a)).length || (await toolRows(b)).length); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    assert.deepEqual(await toolRows(a), [], 'A lists no tool');
-    assert.deepEqual(await toolRows(b), [], 'B lists no tool');
+    await assertNoMemberListsTheTool();
   });
 
   it('an interrupted --fan-out run leaves no hdb_nodes row on any member', async () => {
@@ -255,10 +247,6 @@ describe('peer mode in a cluster', () => {
     assert.equal(result.outcome, 'interrupted');
     assert.equal(result.members.length, 2);
     for (const stream of result.streams) assert.ok(stream.sent.frames > 0, `${stream.stream} was streaming`);
-    for (let i = 0; i < 50 && ((await toolRows(a)).length || (await toolRows(b)).length); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    assert.deepEqual(await toolRows(a), [], 'A lists no tool');
-    assert.deepEqual(await toolRows(b), [], 'B lists no tool');
+    await assertNoMemberListsTheTool();
   });
 });
