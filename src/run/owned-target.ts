@@ -4,7 +4,14 @@
  * after Ctrl-C or a failed run.
  */
 import type { OperationsClient } from '../target/operations-client.js';
-import { configValue, originalSettings, restartAndWait, setConfiguration } from '../target/reconfigure.js';
+import {
+  configValue,
+  needsProcessRestart,
+  originalSettings,
+  restartAndWait,
+  restartWorkersAndWait,
+  setConfiguration,
+} from '../target/reconfigure.js';
 
 export class OwnedTarget {
   private changed = false;
@@ -26,14 +33,21 @@ export class OwnedTarget {
       this.client,
       Object.fromEntries(Object.entries(set).map(([key, value]) => [key, configValue(value)])),
     );
-    return restartAndWait(this.client, { signal });
+    return this.restart(Object.keys(set), signal);
+  }
+
+  /** Worker threads only, unless a key is one the process itself decides (thread count, ports). */
+  private restart(keys: string[], signal?: AbortSignal): Promise<number> {
+    return needsProcessRestart(keys)
+      ? restartAndWait(this.client, { signal })
+      : restartWorkersAndWait(this.client, { signal });
   }
 
   /** Puts the original values back and restarts once more; a no-op if nothing was changed. */
   async restore(): Promise<{ restored: Record<string, unknown>; restartMs: number } | undefined> {
     if (!this.changed) return undefined;
     await setConfiguration(this.client, this.original);
-    const restartMs = await restartAndWait(this.client);
+    const restartMs = await this.restart(Object.keys(this.original));
     this.changed = false;
     return { restored: this.original, restartMs };
   }

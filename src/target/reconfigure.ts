@@ -93,3 +93,47 @@ export async function restartAndWait(
   await until(true, options.upTimeoutMs ?? 90_000, 'did not come back after restart');
   return Date.now() - started;
 }
+
+/**
+ * `restart_service http_workers`: the worker threads are replaced one by one in the same process (same pid, the
+ * operations API keeps answering from the others) and each new worker loads the configuration file. Cheaper and
+ * safer than a process restart, which on 4.7.29 launches a new detached process that can lose the race for the
+ * ports to the exiting one under load. Waits until none of the threads from before is left.
+ */
+export async function restartWorkersAndWait(
+  client: OperationsClient,
+  options: RestartOptions = {},
+): Promise<number> {
+  const poll = options.pollMs ?? 100;
+  const started = Date.now();
+  const threadIds = async (): Promise<number[] | undefined> => {
+    try {
+      const info = await client.systemInformation(['threads'], 2_000);
+      return (info.threads ?? []).map((thread) => thread.threadId);
+    } catch (error) {
+      if (error instanceof OperationsApiError && error.kind === 'unauthorized') throw error;
+      return undefined;
+    }
+  };
+  const before = new Set((await threadIds()) ?? []);
+  await client.call({ operation: 'restart_service', service: 'http_workers' });
+  const deadline = Date.now() + (options.upTimeoutMs ?? 90_000);
+  for (;;) {
+    if (options.signal?.aborted) throw new RestartError('interrupted while waiting for the restart');
+    const now = await threadIds();
+    if (now?.length && now.every((id) => !before.has(id))) return Date.now() - started;
+    if (Date.now() > deadline) {
+      throw new RestartError(
+        `${client.url}: its worker threads were not replaced within ${options.upTimeoutMs ?? 90_000} ms`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, poll));
+  }
+}
+
+/** Settings a worker restart does not apply (the process decides them): these need a process restart. */
+export function needsProcessRestart(keys: string[]): boolean {
+  return keys.some((key) =>
+    /^(THREADS_|OPERATIONSAPI_NETWORK|HTTP_|REPLICATION_(PORT|SECUREPORT|URL|HOSTNAME)|ROOTPATH)/.test(key),
+  );
+}

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { appliedSettings, matrix, parseSet, schedule } from '../../../src/run/bench-run.js';
-import { configValue, flattenConfiguration, originalSettings } from '../../../src/target/reconfigure.js';
+import {
+  configValue,
+  flattenConfiguration,
+  needsProcessRestart,
+  originalSettings,
+} from '../../../src/target/reconfigure.js';
 
 describe('bench matrix', () => {
   it('parses KEY=v1,v2 and rejects what is not', () => {
@@ -87,5 +92,15 @@ describe('reconfiguring an owned target', () => {
       ]),
       { REPLICATION_RECORDCONCURRENCY: 20, THREADS_COUNT: 2, REPLICATION_RECEIVEEVENTHIGHWATERMARK: null },
     );
+  });
+
+  it('restarts worker threads for replication settings, the process for thread counts and ports', () => {
+    assert.equal(
+      needsProcessRestart(['REPLICATION_RECORDCONCURRENCY', 'REPLICATION_BLOBCONCURRENCY']),
+      false,
+    );
+    assert.equal(needsProcessRestart(['REPLICATION_RECORDCONCURRENCY', 'THREADS_COUNT']), true);
+    assert.equal(needsProcessRestart(['REPLICATION_PORT']), true);
+    assert.equal(needsProcessRestart(['OPERATIONSAPI_NETWORK_PORT']), true);
   });
 });
