@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -113,7 +113,9 @@ describe('peer mode in a cluster', () => {
   });
 
   it('--fan-out streams to A and B directly: per-member acks, memory and stalls, cluster totals, no rows left', async () => {
-    const samples = join(mkdtempSync(join(tmpdir(), 'harper-replay-fanout-')), 'run.ndjson');
+    const dir = mkdtempSync(join(tmpdir(), 'harper-replay-fanout-'));
+    after(() => rmSync(dir, { recursive: true, force: true }));
+    const samples = join(dir, 'run.ndjson');
     const run = await runCli(
       [
         'synth',
