@@ -120,12 +120,7 @@ export class PeerSession implements ChannelProvider {
     if (tls?.ca && tls.caName) {
       // The target must trust the run's CA to dial the wss listener (verify_tls stays on).
       this.certificatesTouched = true;
-      await client.call({
-        operation: 'add_certificate',
-        name: tls.caName,
-        certificate: tls.ca.cert,
-        is_authority: true,
-      });
+      await client.addCertificate({ name: tls.caName, certificate: tls.ca.cert, is_authority: true });
     }
     // 4.7.29 reloads its TLS trust ~1.5 s after add_certificate: until then add_node fails verification.
     const deadline = Date.now() + (tls?.ca ? 20_000 : 0);
@@ -214,13 +209,10 @@ export class PeerSession implements ChannelProvider {
     if (!caName) return;
     const { client, bus } = this.options;
     try {
-      const entries = await client.call<Array<{ name: string; details?: { issuer?: string } }>>({
-        operation: 'list_certificates',
-      });
-      const ours = entries.filter(
+      const ours = (await client.listCertificates()).filter(
         (entry) => entry.name === caName || entry.details?.issuer?.split(/[ ,]/)[0] === `CN=${caName}`,
       );
-      for (const entry of ours) await client.call({ operation: 'remove_certificate', name: entry.name });
+      for (const entry of ours) await client.removeCertificate(entry.name);
       this.certificatesTouched = false;
     } catch (error) {
       bus.emit({

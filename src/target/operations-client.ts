@@ -395,6 +395,18 @@ export class OperationsClient {
   listCertificates(): Promise<CertificateEntry[]> {
     return this.call({ operation: 'list_certificates' });
   }
+
+  addCertificate(entry: {
+    name: string;
+    certificate: string;
+    is_authority: boolean;
+  }): Promise<{ message: string }> {
+    return this.call({ operation: 'add_certificate', ...entry });
+  }
+
+  removeCertificate(name: string): Promise<{ message: string }> {
+    return this.call({ operation: 'remove_certificate', name });
+  }
 }
 
 /** Table descriptions of the kind NODE_NAME / DB_SCHEMA carry. */

@@ -573,9 +573,7 @@ describe('TLS: a node with replication.securePort only', () => {
     writeFileSync(file('listen.pem'), leaf.cert);
     writeFileSync(file('listen.key'), leaf.key);
     // As if the cluster's CA had signed the tool's certificate: the node trusts it (its TLS trust reloads ~1.5 s later).
-    await node
-      .client()
-      .call({ operation: 'add_certificate', name: 'user-ca', certificate: own.cert, is_authority: true });
+    await node.client().addCertificate({ name: 'user-ca', certificate: own.cert, is_authority: true });
     await new Promise((resolve) => setTimeout(resolve, 3000));
     const run = await cli([
       'synth',
@@ -598,7 +596,7 @@ describe('TLS: a node with replication.securePort only', () => {
       'the node name comes from the certificate',
     );
     assert.match(run.stderr + run.stdout, /cannot sign this node's certificate request/);
-    await node.client().call({ operation: 'remove_certificate', name: 'user-ca' });
+    await node.client().removeCertificate('user-ca');
     assert.deepEqual(
       (await node.client().listCertificates()).filter((c) => /harper-replay-user|user-ca/.test(c.name)),
       [],
