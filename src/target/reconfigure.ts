@@ -61,6 +61,29 @@ export interface RestartOptions {
   signal?: AbortSignal;
 }
 
+/** Polls `done` until it holds; a RestartError saying `what` after `timeoutMs`, or when interrupted. */
+async function pollUntil(
+  done: () => Promise<boolean>,
+  options: { timeoutMs: number; pollMs: number; signal?: AbortSignal; what: string },
+): Promise<void> {
+  const deadline = Date.now() + options.timeoutMs;
+  while (!(await done())) {
+    if (options.signal?.aborted) throw new RestartError('interrupted while waiting for the restart');
+    if (Date.now() > deadline) throw new RestartError(`${options.what} within ${options.timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, options.pollMs));
+  }
+}
+
+/** Runs a call that fails while the node restarts: undefined then, but wrong credentials stay an error. */
+async function duringRestart<T>(call: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof OperationsApiError && error.kind === 'unauthorized') throw error;
+    return undefined;
+  }
+}
+
 /**
  * `restart`, then wait for the operations API to refuse (the old process is gone) and to answer again (the new
  * one serves). A node that never goes away did not restart: an error, not a silent run on the old settings.
@@ -69,28 +92,23 @@ export async function restartAndWait(
   client: OperationsClient,
   options: RestartOptions = {},
 ): Promise<number> {
-  const poll = options.pollMs ?? 50;
+  const pollMs = options.pollMs ?? 50;
   const started = Date.now();
   await client.call({ operation: 'restart' });
-  const answers = async () => {
-    try {
-      await client.call({ operation: 'user_info' }, 2_000);
-      return true;
-    } catch (error) {
-      if (error instanceof OperationsApiError && error.kind === 'unauthorized') throw error;
-      return false;
-    }
-  };
-  const until = async (want: boolean, timeoutMs: number, what: string) => {
-    const deadline = Date.now() + timeoutMs;
-    while ((await answers()) !== want) {
-      if (options.signal?.aborted) throw new RestartError('interrupted while waiting for the restart');
-      if (Date.now() > deadline) throw new RestartError(`${client.url} ${what} within ${timeoutMs} ms`);
-      await new Promise((resolve) => setTimeout(resolve, poll));
-    }
-  };
-  await until(false, options.downTimeoutMs ?? 15_000, 'accepted restart but did not go down');
-  await until(true, options.upTimeoutMs ?? 90_000, 'did not come back after restart');
+  const answers = async () =>
+    (await duringRestart(() => client.call({ operation: 'user_info' }, 2_000))) !== undefined;
+  await pollUntil(async () => !(await answers()), {
+    timeoutMs: options.downTimeoutMs ?? 15_000,
+    pollMs,
+    signal: options.signal,
+    what: `${client.url} accepted restart but did not go down`,
+  });
+  await pollUntil(answers, {
+    timeoutMs: options.upTimeoutMs ?? 90_000,
+    pollMs,
+    signal: options.signal,
+    what: `${client.url} did not come back after restart`,
+  });
   return Date.now() - started;
 }
 
@@ -104,31 +122,26 @@ export async function restartWorkersAndWait(
   client: OperationsClient,
   options: RestartOptions = {},
 ): Promise<number> {
-  const poll = options.pollMs ?? 100;
   const started = Date.now();
-  const threadIds = async (): Promise<number[] | undefined> => {
-    try {
-      const info = await client.systemInformation(['threads'], 2_000);
-      return (info.threads ?? []).map((thread) => thread.threadId);
-    } catch (error) {
-      if (error instanceof OperationsApiError && error.kind === 'unauthorized') throw error;
-      return undefined;
-    }
-  };
+  const threadIds = async () =>
+    (await duringRestart(() => client.systemInformation(['threads'], 2_000)))?.threads?.map(
+      (thread) => thread.threadId,
+    );
   const before = new Set((await threadIds()) ?? []);
   await client.call({ operation: 'restart_service', service: 'http_workers' });
-  const deadline = Date.now() + (options.upTimeoutMs ?? 90_000);
-  for (;;) {
-    if (options.signal?.aborted) throw new RestartError('interrupted while waiting for the restart');
-    const now = await threadIds();
-    if (now?.length && now.every((id) => !before.has(id))) return Date.now() - started;
-    if (Date.now() > deadline) {
-      throw new RestartError(
-        `${client.url}: its worker threads were not replaced within ${options.upTimeoutMs ?? 90_000} ms`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, poll));
-  }
+  await pollUntil(
+    async () => {
+      const now = await threadIds();
+      return Boolean(now?.length) && now!.every((id) => !before.has(id));
+    },
+    {
+      timeoutMs: options.upTimeoutMs ?? 90_000,
+      pollMs: options.pollMs ?? 100,
+      signal: options.signal,
+      what: `${client.url}: its worker threads were not replaced`,
+    },
+  );
+  return Date.now() - started;
 }
 
 /** Settings a worker restart does not apply (the process decides them): these need a process restart. */
