@@ -260,7 +260,7 @@ export async function runLoad(options: LoadRunOptions, load: LoadWorkload): Prom
     const baselineUntil = Date.now() + (options.baselineMs ?? 1000);
     bus.emit({
       type: 'run-start',
-      frames: workload.frameCount * streams.length,
+      frames: totalFrames(),
       records: workload.totalRecords * streams.length,
       target: {
         nodeName: target.nodeName,
