@@ -34,7 +34,8 @@ export default class Report extends Command {
     const series = new SeriesCollector();
     let result: RunResult;
     try {
-      for await (const event of readNdjson(args.samples)) {
+      const cutOff = (message: string) => process.stderr.write(`warning: ${message}\n`);
+      for await (const event of readNdjson(args.samples, cutOff)) {
         builder.sink(event);
         series.sink(event);
       }

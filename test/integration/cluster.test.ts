@@ -138,8 +138,13 @@ describe('peer mode in a cluster', () => {
     );
     assert.equal(run.code, ExitCode.OK, run.stderr);
     const result = JSON.parse(run.stdout);
+    assert.doesNotMatch(run.stderr, /cannot write samples/);
     const rebuilt = await runCli(['report', samples, '--json']);
-    assert.deepEqual(JSON.parse(rebuilt.stdout), result, 'report rebuilds the per-member breakdown exactly');
+    assert.deepEqual(
+      JSON.parse(rebuilt.stdout),
+      result,
+      `report rebuilds the per-member breakdown exactly (report stderr: ${rebuilt.stderr}; run stderr: ${run.stderr.slice(-2000)})`,
+    );
     const text = await runCli(['report', samples]);
     assert.match(text.stdout, /members \(--fan-out: 2 loaded\)/);
     assert.match(text.stdout, /cluster total +6,000 records committed/);
