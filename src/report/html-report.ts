@@ -1,7 +1,8 @@
 /**
  * `--html FILE`: one self-contained page (no network: uPlot's script and styles are inlined) with the target's RSS
- * and worker heap over time, sent and committed throughput, pause episodes shaded on the time axis, and the
- * ack-latency distribution, above the same numbers as the text summary.
+ * and worker heap over time, sent and committed throughput, pause episodes shaded on the time axis, the
+ * ack-latency distribution and, with --fan-out, each member's throughput and memory, above the same numbers as the
+ * text summary.
  */
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -52,6 +53,7 @@ h1{font-size:20px} h2{font-size:16px;margin-top:28px} pre{background:#f6f6f6;pad
 <h2>Target memory</h2><div id="memory" class="chart"></div>
 <h2>Throughput (records per second)</h2><div id="throughput" class="chart"></div>
 <h2>Ack latency distribution</h2><div id="latency" class="chart"></div>
+${series.members ? `<h2>Cluster members (--fan-out; the charts above are the target's, ${escapeHtml(series.members[0]?.nodeName ?? '')})</h2><div id="members" class="chart"></div>` : ''}
 <h2>Summary</h2><pre>${escapeHtml(formatRunSummary(result))}</pre>
 <script>${script}</script>
 <script>
@@ -68,29 +70,32 @@ const DATA = ${embedJson(data)};
     }
   };
   const hooks = { drawClear: [shade] };
-  // Memory: /proc RSS per bin, system_information RSS and worker heaps at their own times, on one x axis.
-  const times = new Set();
-  s.procRss.forEach((v, i) => { if (v !== null) times.add(+(i * bin).toFixed(3)); });
-  s.sysinfo.forEach((p) => times.add(+(p.t / 1000).toFixed(3)));
-  const xs = [...times].sort((a, b) => a - b);
-  const index = new Map(xs.map((x, i) => [x, i]));
-  const procCol = xs.map(() => null), siCol = xs.map(() => null);
-  s.procRss.forEach((v, i) => { if (v !== null) procCol[index.get(+(i * bin).toFixed(3))] = v / MiB; });
-  const threadIds = [...new Set(s.sysinfo.flatMap((p) => Object.keys(p.heap)))];
-  const heapCols = threadIds.map(() => xs.map(() => null));
-  s.sysinfo.forEach((p) => {
-    const i = index.get(+(p.t / 1000).toFixed(3));
-    if (p.rss !== null) siCol[i] = p.rss / MiB;
-    threadIds.forEach((id, k) => { if (p.heap[id] !== undefined) heapCols[k][i] = p.heap[id] / MiB; });
-  });
   const colors = ['#1f77b4', '#2ca02c', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
-  new uPlot({
-    title: 'RSS and worker heap (MiB)', width, height: 300, hooks, scales: { x: { time: false } },
-    series: [{}, { label: 'RSS (/proc, 20 ms)', stroke: '#d62728', spanGaps: true },
-      { label: 'RSS (system_information)', stroke: '#ff7f0e', spanGaps: true, dash: [4, 4] },
-      ...threadIds.map((id, k) => ({ label: 'heap thread ' + id, stroke: colors[k % colors.length], spanGaps: true }))],
-    axes: [{ label: 's' }, { label: 'MiB' }],
-  }, [xs, procCol, siCol, ...heapCols], document.getElementById('memory'));
+  // Memory: /proc RSS per bin, system_information RSS and worker heaps at their own times, on one x axis.
+  const memoryChart = (element, title, procRss, sysinfo) => {
+    const times = new Set();
+    procRss.forEach((v, i) => { if (v !== null) times.add(+(i * bin).toFixed(3)); });
+    sysinfo.forEach((p) => times.add(+(p.t / 1000).toFixed(3)));
+    const xs = [...times].sort((a, b) => a - b);
+    const index = new Map(xs.map((x, i) => [x, i]));
+    const procCol = xs.map(() => null), siCol = xs.map(() => null);
+    procRss.forEach((v, i) => { if (v !== null) procCol[index.get(+(i * bin).toFixed(3))] = v / MiB; });
+    const threadIds = [...new Set(sysinfo.flatMap((p) => Object.keys(p.heap)))];
+    const heapCols = threadIds.map(() => xs.map(() => null));
+    sysinfo.forEach((p) => {
+      const i = index.get(+(p.t / 1000).toFixed(3));
+      if (p.rss !== null) siCol[i] = p.rss / MiB;
+      threadIds.forEach((id, k) => { if (p.heap[id] !== undefined) heapCols[k][i] = p.heap[id] / MiB; });
+    });
+    new uPlot({
+      title, width, height: 300, hooks, scales: { x: { time: false } },
+      series: [{}, { label: 'RSS (/proc, 20 ms)', stroke: '#d62728', spanGaps: true },
+        { label: 'RSS (system_information)', stroke: '#ff7f0e', spanGaps: true, dash: [4, 4] },
+        ...threadIds.map((id, k) => ({ label: 'heap thread ' + id, stroke: colors[k % colors.length], spanGaps: true }))],
+      axes: [{ label: 's' }, { label: 'MiB' }],
+    }, [xs, procCol, siCol, ...heapCols], element);
+  };
+  memoryChart(document.getElementById('memory'), 'RSS and worker heap (MiB)', s.procRss, s.sysinfo);
   const n = Math.max(s.sentRecords.length, s.committedRecords.length);
   const tx = Array.from({ length: n }, (_, i) => +(i * bin).toFixed(3));
   const rate = (list) => tx.map((_, i) => (list[i] || 0) / bin);
@@ -112,6 +117,24 @@ const DATA = ${embedJson(data)};
     series: [{ label: 'ms' }, { label: 'frames', stroke: '#9467bd', fill: 'rgba(148,103,189,0.4)', paths: uPlot.paths.bars({ size: [0.9] }) }],
     axes: [{ label: 'ack latency (ms)' }, { label: 'frames' }],
   }, [bx, by], document.getElementById('latency'));
+  // --fan-out: committed records/s of every member on one chart, then each sampled member's memory.
+  if (s.members) {
+    const section = document.getElementById('members');
+    const add = (tag, text) => { const e = document.createElement(tag); if (text) e.textContent = text; section.appendChild(e); return e; };
+    const n = Math.max(0, ...s.members.map((m) => m.committedRecords.length));
+    const mx = Array.from({ length: n }, (_, i) => +(i * bin).toFixed(3));
+    new uPlot({
+      title: 'Committed records/s per member', width, height: 260, scales: { x: { time: false } },
+      series: [{}, ...s.members.map((m, k) => ({ label: m.nodeName, stroke: colors[k % colors.length] }))],
+      axes: [{ label: 's' }, { label: 'records/s' }],
+    }, [mx, ...s.members.map((m) => mx.map((_, i) => (m.committedRecords[i] || 0) / bin))], add('div'));
+    for (const m of s.members.slice(1)) {
+      if (!m.sampled) { add('p', m.nodeName + ': not sampled (no operations API; pass --member URL)'); continue; }
+      const chart = add('div');
+      chart.className = 'chart';
+      memoryChart(chart, m.nodeName + ': RSS and worker heap (MiB, system_information)', [], m.sysinfo);
+    }
+  }
   document.body.dataset.chartsDrawn = String(document.querySelectorAll('canvas').length);
 })();
 </script></body></html>

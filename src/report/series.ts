@@ -19,6 +19,18 @@ export interface Series {
   ackLatencies: number[];
   /** When the first frame was sent (ms from origin). */
   firstSendMs: number | null;
+  /**
+   * --fan-out: every loaded member (the target first), its own system_information answers and its committed
+   * records per bin. Absent in single-target runs.
+   */
+  members?: MemberSeries[];
+}
+
+export interface MemberSeries {
+  nodeName: string;
+  sampled: boolean;
+  sysinfo: Series['sysinfo'];
+  committedRecords: number[];
 }
 
 export class SeriesCollector {
@@ -29,6 +41,10 @@ export class SeriesCollector {
   private readonly sent: number[] = [];
   private readonly committed: number[] = [];
   private readonly latencies: number[] = [];
+  /** --fan-out only: per member, in run-start order. */
+  private members?: Map<string, MemberSeries>;
+  private readonly memberOfStream = new Map<string, string>();
+  private targetName?: string;
 
   constructor(readonly binMs = 100) {}
 
@@ -44,7 +60,10 @@ export class SeriesCollector {
 
   readonly sink = (event: RunEvent): void => {
     // The time axis starts when the target is ready (run-start); nothing is sampled before.
-    if (event.type === 'run-start') this.origin ??= event.t;
+    if (event.type === 'run-start') {
+      this.origin ??= event.t;
+      if (event.members) this.learnMembers(event);
+    }
     if (this.origin === undefined) return;
     if (event.type === 'frame-sent') {
       this.firstSend ??= event.t;
@@ -52,6 +71,8 @@ export class SeriesCollector {
     } else if (event.type === 'frame-committed') {
       SeriesCollector.add(this.committed, this.bin(event.t), event.records);
       if (Number.isFinite(event.latencyMs)) this.latencies.push(event.latencyMs);
+      const member = this.members?.get(this.memberOfStream.get(event.stream ?? '') ?? '');
+      if (member) SeriesCollector.add(member.committedRecords, this.bin(event.t), event.records);
     } else if (event.type === 'sample') {
       const sample = event.sample;
       const index = this.bin(event.t);
@@ -62,10 +83,25 @@ export class SeriesCollector {
         const heap: Record<string, number> = {};
         for (const thread of sample.threads)
           if (thread.heapUsed !== undefined) heap[thread.threadId] = thread.heapUsed;
-        this.sysinfo.push({ t: event.t - this.origin!, rss: sample.rss, heap });
+        const point = { t: event.t - this.origin!, rss: sample.rss, heap };
+        // Another member's answers belong to that member only: the target's charts stay the target's.
+        if (event.member === undefined) this.sysinfo.push(point);
+        const member = this.members?.get(event.member ?? this.targetName ?? '');
+        member?.sysinfo.push(point);
       }
     }
   };
+
+  private learnMembers(event: Extract<RunEvent, { type: 'run-start' }>): void {
+    this.targetName = event.target.nodeName;
+    this.members = new Map(
+      (event.members ?? []).map((m) => [
+        m.nodeName,
+        { nodeName: m.nodeName, sampled: m.sampled, sysinfo: [], committedRecords: [] },
+      ]),
+    );
+    for (const plan of event.streams ?? []) this.memberOfStream.set(plan.stream, plan.member);
+  }
 
   series(): Series {
     const origin = this.origin ?? 0;
@@ -78,6 +114,7 @@ export class SeriesCollector {
       committedRecords: this.committed,
       ackLatencies: this.latencies,
       firstSendMs: this.firstSend === undefined ? null : this.firstSend - origin,
+      ...(this.members ? { members: [...this.members.values()] } : {}),
     };
   }
 }

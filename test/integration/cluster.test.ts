@@ -5,12 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { ExitCode } from '../../src/run/errors.js';
 import type { EmbeddedNode } from '../../src/target/embedded-node.js';
+import { openPage } from '../helpers/browser.js';
 import { hdbNodeNames, runCli, startNode, whenStreaming } from '../helpers/harper.js';
 
 const password = `cl-${randomBytes(9).toString('hex')}`;
@@ -144,6 +146,18 @@ describe('peer mode in a cluster', () => {
       JSON.parse(rebuilt.stdout),
       result,
       `report rebuilds the per-member breakdown exactly (report stderr: ${rebuilt.stderr}; run stderr: ${run.stderr.slice(-2000)})`,
+    );
+    const html = join(dir, 'run.html');
+    const drawn = await runCli(['report', samples, '--html', html]);
+    assert.equal(drawn.code, ExitCode.OK, drawn.stderr);
+    const page = await openPage(pathToFileURL(html).href);
+    assert.deepEqual(page.errors, [], 'the page logs no error');
+    assert.equal(page.chartsDrawn, '5', "the target's 3 charts, commits per member, B's memory");
+    for (const inked of page.inkedPixels)
+      assert.ok(inked > 1000, `every chart has ink (${page.inkedPixels.join(', ')})`);
+    assert.match(
+      readFileSync(html, 'utf8'),
+      new RegExp(`Cluster members \\(--fan-out; the charts above are the target's, ${a.nodeName}`),
     );
     const text = await runCli(['report', samples]);
     assert.match(text.stdout, /members \(--fan-out: 2 loaded\)/);
