@@ -5,6 +5,7 @@ import { synthWorkload } from '../src/cli/workload-flags.js';
 import { INSECURE_WARNING } from '../src/net/tls.js';
 import { formatBenchTable, writeBenchHtml } from '../src/report/bench-report.js';
 import { MetricsBus } from '../src/report/metrics-bus.js';
+import { NdjsonSink } from '../src/report/ndjson-sink.js';
 import {
   type BenchRun,
   type BenchSetting,
@@ -12,6 +13,7 @@ import {
   matrix,
   parseSet,
   readApplied,
+  runSamplesPath,
   schedule,
 } from '../src/run/bench-run.js';
 import { EXIT_CODE_HELP, ExitCode, type HarperReplayError } from '../src/run/errors.js';
@@ -63,6 +65,11 @@ ${EXIT_CODE_HELP}`;
       multiple: true,
       required: true,
       helpValue: 'KEY=v1,v2',
+    }),
+    samples: Flags.string({
+      summary:
+        "Write each run's events as NDJSON (input of `report`): the run's number goes before the extension, bench.ndjson → bench-1.ndjson, bench-2.ndjson, …",
+      helpValue: 'FILE',
     }),
     repeat: Flags.integer({ summary: 'Repetitions of every combination.', default: 3, min: 1 }),
     capture: Flags.string({
@@ -166,6 +173,8 @@ ${EXIT_CODE_HELP}`;
               applied = await readApplied(target, set).catch(() => applied);
             },
           };
+          const samples = flags.samples ? new NdjsonSink(runSamplesPath(flags.samples, i + 1)) : undefined;
+          if (samples) options.bus.subscribe(samples.sink);
           const result = flags.capture
             ? await runReplay(
                 {
@@ -193,6 +202,12 @@ ${EXIT_CODE_HELP}`;
                 table,
                 workload,
               });
+          if (samples) {
+            await samples
+              .close()
+              .then(() => log(`      samples written to ${samples.path}`))
+              .catch((error: Error) => log(`      warning: ${error.message}`));
+          }
           if (owned && !flags.capture) {
             await owned.client
               .dropTable(flags.database, table)
@@ -205,6 +220,7 @@ ${EXIT_CODE_HELP}`;
             repetition,
             applied,
             ...(restartMs === undefined ? {} : { restartMs }),
+            ...(samples ? { samples: samples.path } : {}),
             result,
           });
           log(
@@ -251,13 +267,19 @@ ${EXIT_CODE_HELP}`;
       await writeBenchHtml(flags.html, settings, table);
       log(`HTML report written to ${flags.html}`);
     }
+    const breaches = runs.flatMap((run, i) =>
+      run.result.thresholds.filter((t) => !t.ok).map((t) => `run ${i + 1}: ${t.expression}`),
+    );
+    if (breaches.length) process.stderr.write(`Error: threshold breached: ${breaches.join(', ')}\n`);
     process.exitCode = interrupted
       ? ExitCode.INTERRUPTED
       : failure
         ? failure.exitCode
         : runs.some((run) => run.result.outcome === 'failed')
           ? ExitCode.ERROR
-          : ExitCode.OK;
+          : breaches.length
+            ? ExitCode.THRESHOLD_BREACHED
+            : ExitCode.OK;
     return {
       combinations: combinations.length,
       repeat: flags.repeat,

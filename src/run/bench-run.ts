@@ -20,7 +20,15 @@ export interface BenchRun {
   applied: Record<string, boolean>;
   /** --target: how long the reconfiguring restart before this run took. */
   restartMs?: number;
+  /** --samples: this run's NDJSON file. */
+  samples?: string;
   result: RunResult;
+}
+
+/** bench.ndjson → bench-3.ndjson for run 3 (a name without an extension gets `-3` at its end). */
+export function runSamplesPath(path: string, run: number): string {
+  const match = /^(.*[^/\\])(\.[^./\\]+)$/.exec(path);
+  return match ? `${match[1]}-${run}${match[2]}` : `${path}-${run}`;
 }
 
 export interface BenchMetrics {

@@ -618,6 +618,63 @@ describe('TLS: a node with replication.securePort only', () => {
     assert.match(mismatch.stderr, /is not the key of --listen-cert/);
   });
 
+  it('bench --target over https with a token: workers restarted per setting, pushes over wss, per-run samples; a breached threshold exits 99', async () => {
+    const samples = out('bench.ndjson');
+    const perRun = [out('bench-1.ndjson'), out('bench-2.ndjson')];
+    const run = await cli(
+      [
+        'bench',
+        '--target',
+        httpsOps,
+        '--via',
+        'push',
+        '--ca',
+        file('node-ca.pem'),
+        '--set',
+        'REPLICATION_RECORDCONCURRENCY=2,150',
+        '--repeat',
+        '1',
+        '--frames',
+        '4',
+        '--records-per-frame',
+        '250',
+        '--table',
+        'bench_tls',
+        '--samples',
+        samples,
+        '--threshold',
+        'committedRecords<1',
+        '--json',
+      ],
+      { HARPER_TOKEN: token },
+    );
+    assert.equal(run.code, ExitCode.THRESHOLD_BREACHED, run.stderr);
+    assert.match(run.stderr, /threshold breached: run 1: committedRecords<1, run 2: committedRecords<1/);
+    const result = JSON.parse(run.stdout);
+    assert.equal(result.target, httpsOps);
+    assert.equal(result.restore.ok, true, 'the original value is back');
+    assert.deepEqual(result.restore.settings, { REPLICATION_RECORDCONCURRENCY: null });
+    assert.equal(result.runs.length, 2);
+    for (const [i, benchRun] of result.runs.entries()) {
+      assert.ok(benchRun.restartMs > 0, 'workers restarted over https');
+      assert.deepEqual(benchRun.applied, { REPLICATION_RECORDCONCURRENCY: true });
+      assert.equal(benchRun.result.target.via, 'push');
+      assert.equal(benchRun.result.verify.ok, true, 'every record landed over wss');
+      assert.equal(benchRun.samples, perRun[i]);
+      const rebuilt = await cli(['report', perRun[i]!, '--json']);
+      assert.deepEqual(
+        JSON.parse(rebuilt.stdout),
+        benchRun.result,
+        `report rebuilds run ${i + 1} from its samples`,
+      );
+    }
+    const tables = await node.client().describeAll();
+    assert.ok(
+      !Object.keys(tables.data ?? {}).some((table) => table.startsWith('bench_tls')),
+      'the per-run tables are dropped',
+    );
+  });
+
   it('no password, token, Basic header or private key in any output of these runs', () => {
     const keyBodies = ['client.key', 'wrong.key', 'own-ca.key'].flatMap((name) =>
       readFileSync(file(name), 'utf8')

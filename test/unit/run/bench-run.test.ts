@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { appliedSettings, matrix, parseSet, schedule } from '../../../src/run/bench-run.js';
+import { appliedSettings, matrix, parseSet, runSamplesPath, schedule } from '../../../src/run/bench-run.js';
 import {
   configValue,
   flattenConfiguration,
@@ -102,5 +102,14 @@ describe('reconfiguring an owned target', () => {
     assert.equal(needsProcessRestart(['REPLICATION_RECORDCONCURRENCY', 'THREADS_COUNT']), true);
     assert.equal(needsProcessRestart(['REPLICATION_PORT']), true);
     assert.equal(needsProcessRestart(['OPERATIONSAPI_NETWORK_PORT']), true);
+  });
+});
+
+describe('per-run samples files', () => {
+  it('put the run number before the extension, or at the end of a name without one', () => {
+    assert.equal(runSamplesPath('bench.ndjson', 3), 'bench-3.ndjson');
+    assert.equal(runSamplesPath('/tmp/out.v2/bench.ndjson', 1), '/tmp/out.v2/bench-1.ndjson');
+    assert.equal(runSamplesPath('/tmp/out.v2/bench', 2), '/tmp/out.v2/bench-2');
+    assert.equal(runSamplesPath('.ndjson', 4), '.ndjson-4');
   });
 });
