@@ -72,7 +72,8 @@ const DATA = ${embedJson(data)};
   const hooks = { drawClear: [shade] };
   const colors = ['#1f77b4', '#2ca02c', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
   // Memory: /proc RSS per bin, system_information RSS and worker heaps at their own times, on one x axis.
-  const memoryChart = (element, title, procRss, sysinfo) => {
+  // Another member's chart has no /proc line and no shading: both are the target's.
+  const memoryChart = (element, title, procRss, sysinfo, targetChart) => {
     const times = new Set();
     procRss.forEach((v, i) => { if (v !== null) times.add(+(i * bin).toFixed(3)); });
     sysinfo.forEach((p) => times.add(+(p.t / 1000).toFixed(3)));
@@ -87,15 +88,16 @@ const DATA = ${embedJson(data)};
       if (p.rss !== null) siCol[i] = p.rss / MiB;
       threadIds.forEach((id, k) => { if (p.heap[id] !== undefined) heapCols[k][i] = p.heap[id] / MiB; });
     });
+    const proc = targetChart ? [{ label: 'RSS (/proc, 20 ms)', stroke: '#d62728', spanGaps: true }] : [];
     new uPlot({
-      title, width, height: 300, hooks, scales: { x: { time: false } },
-      series: [{}, { label: 'RSS (/proc, 20 ms)', stroke: '#d62728', spanGaps: true },
+      title, width, height: 300, hooks: targetChart ? hooks : {}, scales: { x: { time: false } },
+      series: [{}, ...proc,
         { label: 'RSS (system_information)', stroke: '#ff7f0e', spanGaps: true, dash: [4, 4] },
         ...threadIds.map((id, k) => ({ label: 'heap thread ' + id, stroke: colors[k % colors.length], spanGaps: true }))],
       axes: [{ label: 's' }, { label: 'MiB' }],
-    }, [xs, procCol, siCol, ...heapCols], element);
+    }, [xs, ...(targetChart ? [procCol] : []), siCol, ...heapCols], element);
   };
-  memoryChart(document.getElementById('memory'), 'RSS and worker heap (MiB)', s.procRss, s.sysinfo);
+  memoryChart(document.getElementById('memory'), 'RSS and worker heap (MiB)', s.procRss, s.sysinfo, true);
   const n = Math.max(s.sentRecords.length, s.committedRecords.length);
   const tx = Array.from({ length: n }, (_, i) => +(i * bin).toFixed(3));
   const rate = (list) => tx.map((_, i) => (list[i] || 0) / bin);
@@ -132,7 +134,7 @@ const DATA = ${embedJson(data)};
       if (!m.sampled) { add('p', m.nodeName + ': not sampled (no operations API; pass --member URL)'); continue; }
       const chart = add('div');
       chart.className = 'chart';
-      memoryChart(chart, m.nodeName + ': RSS and worker heap (MiB, system_information)', [], m.sysinfo);
+      memoryChart(chart, m.nodeName + ': RSS and worker heap (MiB, system_information)', [], m.sysinfo, false);
     }
   }
   document.body.dataset.chartsDrawn = String(document.querySelectorAll('canvas').length);
