@@ -44,7 +44,7 @@ export const loadFlags = {
   'listen-key': Flags.string({ summary: 'Private key (PEM) of --listen-cert.', helpValue: 'FILE' }),
   'fan-out': Flags.boolean({
     summary:
-      "Peer mode: load every member of the target's cluster that subscribes (default: the target only), each with its own stream, acks and report section.",
+      "Load every member of the target's cluster (default: the target only), each with its own stream, acks and report section: in peer mode those that subscribe to the tool, in push mode each member dialed at the replication URL the target's cluster_status gives.",
   }),
   member: Flags.string({
     summary:
@@ -155,9 +155,6 @@ export function loadOptions(
     verify: boolean;
   },
 ): LoadRunOptions {
-  if (flags['fan-out'] && flags.via !== 'peer') {
-    throw new UsageError('--fan-out loads the members that subscribe to the tool: it needs --via peer');
-  }
   if (flags['fan-out'] && !flags.target) {
     throw new UsageError(
       '--fan-out needs --target (a member of the cluster to load); the embedded node has no cluster',

@@ -207,6 +207,17 @@ export async function runLoad(options: LoadRunOptions, load: LoadWorkload): Prom
         }
       }
     }
+    if (options.via === 'push') {
+      // Push dials every member itself: one whose replication URL the target does not know cannot be reached.
+      const unreachable = members.filter((m) => !m.replicationUrl);
+      for (const member of unreachable) {
+        bus.emit({
+          type: 'warning',
+          message: `${member.nodeName} is not loaded: ${target.nodeName}'s cluster_status gives no replication URL for it`,
+        });
+      }
+      members = members.filter((m) => m.replicationUrl);
+    }
     const memberNames = [target.nodeName, ...members.map((m) => m.nodeName)];
     streams = memberNames.flatMap((member) =>
       databases.map((database) => ({
@@ -308,7 +319,11 @@ export async function runLoad(options: LoadRunOptions, load: LoadWorkload): Prom
       await peer.start();
       log(`listening on ${peer.url} as ${toolNodeName}; added to ${target.nodeName} with add_node`);
     } else {
-      session = pushSessions(target, databases, toolNodeName, options, bus);
+      const urls = new Map([
+        [target.nodeName, target.replicationUrl],
+        ...members.map((m): [string, string] => [m.nodeName, m.replicationUrl!]),
+      ]);
+      session = pushSessions(target, urls, databases, toolNodeName, options, bus);
     }
     // A baseline of the target's memory before the first frame.
     const baselineLeft = baselineUntil - Date.now();
@@ -423,31 +438,39 @@ function listenerIdentity(
   return runIdentity(toolNodeName, [listenHost]);
 }
 
-/** Push mode: one connection per database, each dialed (and redialed) on its own. */
+/**
+ * Push mode: one connection per member and database, each dialed (and redialed) on its own, with the target's
+ * credentials and TLS settings (a cluster shares its users and its CA).
+ */
 function pushSessions(
   target: ResolvedTarget,
+  urls: Map<string, string>,
   databases: string[],
   toolNodeName: string,
   options: LoadRunOptions,
   bus: MetricsBus,
 ): ChannelProvider {
   const sessions = new Map(
-    databases.map((database) => [
-      database,
-      new PushSession({
-        url: target.replicationUrl,
-        authorization: target.authorization,
-        tls: target.replicationTls,
-        toolNodeName,
-        database,
-        highWaterMark: options.highWaterMark,
-        bus,
-      }),
-    ]),
+    [...urls].flatMap(([member, url]) =>
+      databases.map((database) => [
+        streamKey(member, database),
+        new PushSession({
+          url,
+          authorization: target.authorization,
+          tls: target.replicationTls,
+          toolNodeName,
+          database,
+          highWaterMark: options.highWaterMark,
+          bus,
+        }),
+      ]),
+    ),
   );
   return {
     next: (timeoutMs, signal, resumeAfter, route) =>
-      sessions.get(route?.database ?? databases[0]!)!.next(timeoutMs, signal, resumeAfter),
+      sessions
+        .get(streamKey(route?.member ?? target.nodeName, route?.database ?? databases[0]!))!
+        .next(timeoutMs, signal, resumeAfter),
     close: async () => {
       for (const session of sessions.values()) await session.close();
     },

@@ -10,10 +10,18 @@ import type { OperationsClient } from '../../src/target/operations-client.js';
 
 export const BIN = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
 
+let exitOnSignal = false;
+
 export async function startNode(
   config: Record<string, string> = {},
   options: Omit<EmbeddedNodeOptions, 'config'> = {},
 ): Promise<EmbeddedNode> {
+  // A test file killed by a signal would skip 'exit' and leave its detached nodes running; exiting runs the
+  // nodes' exit guards, which kill them.
+  if (!exitOnSignal) {
+    exitOnSignal = true;
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+  }
   return EmbeddedNode.start({ config, readyTimeoutMs: 120_000, ...options });
 }
 

@@ -1,7 +1,8 @@
 /**
- * Peer mode on a real two-node cluster (harperdb 4.7.29 A and B linked with add_node): B learns about the tool
+ * A real two-node cluster (harperdb 4.7.29 A and B linked with add_node). Peer mode: B learns about the tool
  * through the replicated hdb_nodes table and dials it too; the tool answers B but loads only A, names B in the
- * report, and leaves no hdb_nodes row on either member.
+ * report, and leaves no hdb_nodes row on either member. --fan-out loads both (peer and push), --databases many
+ * databases at once.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -52,7 +53,7 @@ async function assertNoMemberListsTheTool(): Promise<void> {
   assert.deepEqual(await toolRows(b), [], 'B lists no tool');
 }
 
-describe('peer mode in a cluster', () => {
+describe('a two-node cluster', () => {
   it('loads the named target only, names the other member, and cleans up everywhere', async () => {
     const run = await runCli(
       [
@@ -195,6 +196,46 @@ describe('peer mode in a cluster', () => {
     assert.equal(result.verify.targetRecords, 6000);
     const onB = await b.client().sql<{ c: number }>('SELECT COUNT(*) AS c FROM data.fanned');
     assert.equal(Number(onB[0]?.c), 3000, 'B holds every record');
+    await assertNoMemberListsTheTool();
+  });
+
+  it('--fan-out --via push dials A and B at the replication URLs A reports; each member acks its own stream', async () => {
+    const run = await runCli(
+      [
+        'synth',
+        '--target',
+        a.operationsUrl,
+        '--via',
+        'push',
+        '--fan-out',
+        '--member',
+        b.operationsUrl,
+        '--table',
+        'pushed',
+        '--frames',
+        '4',
+        '--records-per-frame',
+        '500',
+        '--json',
+      ],
+      { env: { HARPER_USER: 'admin', HARPER_PASSWORD: password } },
+    );
+    assert.equal(run.code, ExitCode.OK, run.stderr);
+    const result = JSON.parse(run.stdout);
+    assert.equal(result.target.via, 'push');
+    assert.deepEqual(
+      result.streams.map((s: { stream: string; verify: unknown }) => [s.stream, s.verify]),
+      [a, b].map((node) => [
+        `${node.nodeName}/data`,
+        { expectedRecords: 2000, targetRecords: 2000, ok: true },
+      ]),
+    );
+    for (const member of result.members) {
+      assert.equal(member.committed.records, 2000, `${member.nodeName} acknowledged every record`);
+      assert.ok(member.memory.peakRss > 0, `${member.nodeName} sampled`);
+    }
+    assert.equal(result.cluster.totals.committedRecords, 4000);
+    assert.match(run.stderr, new RegExp(`cluster member ${b.nodeName}: sampled at ${b.operationsUrl}`));
     await assertNoMemberListsTheTool();
   });
 
