@@ -64,6 +64,7 @@ export function resolveTlsFlags(flags: TlsFlagValues, password: string | undefin
         `--key ${flags.key} is not the private key of --cert ${flags.cert}`,
         ExitCode.BAD_INPUT,
       );
+    assertCurrent('--cert', flags.cert, cert.first);
     settings.cert = cert.pem;
     settings.key = key;
   }
@@ -158,5 +159,26 @@ export function readListenCertificate(certFile: string, keyFile: string): { cert
   if (!x509.checkPrivateKey(privateKey)) {
     throw bad(`--listen-key ${keyFile} is not the key of --listen-cert ${certFile}`);
   }
+  assertCurrent('--listen-cert', certFile, x509);
   return { cert, key };
+}
+
+/**
+ * A certificate of the tool's own that is out of its validity period is refused before anything is dialed: the
+ * node would only drop the connection (or, dialing the tool, retry silently until the subscribe timeout).
+ */
+export function assertCurrent(flag: string, path: string, x509: X509Certificate, now = Date.now()): void {
+  const from = Date.parse(x509.validFrom);
+  const to = Date.parse(x509.validTo);
+  const when = new Date(now).toISOString();
+  if (to < now)
+    throw new HarperReplayError(
+      `${flag} ${path} expired on ${x509.validTo} (now ${when}): renew it, or check this machine's clock`,
+      ExitCode.BAD_INPUT,
+    );
+  if (from > now)
+    throw new HarperReplayError(
+      `${flag} ${path} is not valid before ${x509.validFrom} (now ${when}): check this machine's clock`,
+      ExitCode.BAD_INPUT,
+    );
 }

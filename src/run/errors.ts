@@ -33,7 +33,7 @@ export const EXIT_CODE_HELP = [
   '3    verification failed (frames not acknowledged or record count wrong)',
   '4    target unreachable (refused, timed out, embedded node did not start)',
   '5    authentication refused',
-  '6    bad input file (not a capture, or corrupt at the named byte offset; a --ca/--cert/--key file missing or not PEM)',
+  '6    bad input file (not a capture, or corrupt at the named byte offset; a --ca/--cert/--key file missing or not PEM; an expired --cert/--listen-cert)',
   '7    TLS failed (unknown CA, host name mismatch, expired certificate, not a TLS port, client certificate refused)',
   '99   a --threshold was breached',
   '130  interrupted (Ctrl-C): partial results written, target cleaned up',

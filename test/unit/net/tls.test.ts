@@ -10,7 +10,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { anyTlsFlag, resolveTlsFlags } from '../../../src/cli/tls-options.js';
+import forge from 'node-forge';
+import { anyTlsFlag, readListenCertificate, resolveTlsFlags } from '../../../src/cli/tls-options.js';
 import { describeConnectFailure, tlsClientOptions } from '../../../src/net/tls.js';
 import { ExitCode, HarperReplayError } from '../../../src/run/errors.js';
 import { targetError } from '../../../src/run/target.js';
@@ -276,6 +277,30 @@ describe('resolveTlsFlags', () => {
     }
   });
 
+  it('an expired or not yet valid --cert or --listen-cert is bad input (exit 6) naming its dates', () => {
+    const day = 24 * 60 * 60 * 1000;
+    writePeriodCertificate(file('expired'), new Date(Date.now() - 30 * day), new Date(Date.now() - day));
+    writePeriodCertificate(file('future'), new Date(Date.now() + day), new Date(Date.now() + 30 * day));
+    fails(
+      { cert: file('expired.pem'), key: file('expired.key') },
+      ExitCode.BAD_INPUT,
+      /^--cert .*expired\.pem expired on .* GMT \(now 20\d\d-.*\): renew it, or check this machine's clock$/,
+    );
+    fails(
+      { cert: file('future.pem'), key: file('future.key') },
+      ExitCode.BAD_INPUT,
+      /^--cert .*future\.pem is not valid before .* GMT/,
+    );
+    assert.throws(
+      () => readListenCertificate(file('expired.pem'), file('expired.key')),
+      (error: unknown) =>
+        error instanceof HarperReplayError &&
+        error.exitCode === ExitCode.BAD_INPUT &&
+        /^--listen-cert .*expired\.pem expired on /.test(error.message),
+    );
+    assert.doesNotThrow(() => readListenCertificate(file('a.pem'), file('a.key')), 'a current one is fine');
+  });
+
   it('contradictions are usage errors (exit 2)', () => {
     fails({ token: 't' }, ExitCode.USAGE, /--token and --password exclude each other/, 'pw');
     fails({ token: '  ' }, ExitCode.USAGE, /--token is empty/);
@@ -289,3 +314,19 @@ describe('resolveTlsFlags', () => {
     assert.equal(new DialError('x', 'tls').kind, 'tls');
   });
 });
+
+/** A self-signed certificate (and key) valid only from `notBefore` to `notAfter`, as `<base>.pem` / `<base>.key`. */
+function writePeriodCertificate(base: string, notBefore: Date, notAfter: Date): void {
+  const keys = forge.pki.rsa.generateKeyPair(2048);
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = keys.publicKey;
+  cert.serialNumber = '0a';
+  cert.validity.notBefore = notBefore;
+  cert.validity.notAfter = notAfter;
+  const name = [{ name: 'commonName', value: 'period-test' }];
+  cert.setSubject(name);
+  cert.setIssuer(name);
+  cert.sign(keys.privateKey, forge.md.sha256.create());
+  writeFileSync(`${base}.pem`, forge.pki.certificateToPem(cert));
+  writeFileSync(`${base}.key`, forge.pki.privateKeyToPem(keys.privateKey));
+}
