@@ -27,7 +27,10 @@ export interface StallEpisode {
 
 export interface PauseSummary {
   count: number;
+  /** Summed over connections: with several streams it can exceed the run's wall time. */
   totalMs: number;
+  /** Wall time during which at least one connection was stalled (the episodes' union). */
+  wallMs: number;
   longestMs: number;
   flowControlMs: number;
   blockedMs: number;
@@ -181,6 +184,7 @@ export class PauseAnalysis {
     return {
       count: episodes.length,
       totalMs: episodes.reduce((sum, e) => sum + e.durationMs, 0),
+      wallMs: unionMs(episodes),
       longestMs: episodes.reduce((max, e) => Math.max(max, e.durationMs), 0),
       flowControlMs,
       blockedMs,
@@ -192,4 +196,18 @@ export class PauseAnalysis {
       episodes,
     };
   }
+}
+
+/** Length of the union of the episodes' intervals: overlapping stalls of different connections count once. */
+export function unionMs(episodes: Array<{ startedAt: number; durationMs: number }>): number {
+  const sorted = [...episodes].sort((a, b) => a.startedAt - b.startedAt);
+  let total = 0;
+  let end = Number.NEGATIVE_INFINITY;
+  for (const { startedAt, durationMs } of sorted) {
+    const stop = startedAt + durationMs;
+    if (stop <= end) continue;
+    total += stop - Math.max(startedAt, end);
+    end = stop;
+  }
+  return total;
 }

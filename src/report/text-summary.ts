@@ -74,7 +74,7 @@ export function formatRunSummary(result: RunResult): string {
   );
   row(
     'stalls',
-    `${pauses.count} episodes, ${formatMs(pauses.totalMs)} in total, longest ${formatMs(pauses.longestMs)}`,
+    `${pauses.count} episodes, ${formatMs(pauses.totalMs)} in total${pauses.wallMs < pauses.totalMs ? ` over several connections (${formatMs(pauses.wallMs)} of wall time with any stalled)` : ''}, longest ${formatMs(pauses.longestMs)}`,
   );
   row(
     'cause',

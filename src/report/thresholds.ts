@@ -10,7 +10,14 @@ export type MetricUnit = 'bytes' | 'ms' | 'count' | 'percent' | 'rate';
 export interface MetricSource {
   memory: { peakRss: number | null; growthRss: number | null; endRss: number | null };
   workers: { deaths: number; oomEvents: number; reconnects: number; logErrors: Record<string, unknown> };
-  pauses: { count: number; totalMs: number; longestMs: number; blockedMs: number; flowControlMs: number };
+  pauses: {
+    count: number;
+    totalMs: number;
+    wallMs: number;
+    longestMs: number;
+    blockedMs: number;
+    flowControlMs: number;
+  };
   committed: {
     frames: number;
     records: number;
@@ -54,7 +61,16 @@ export const METRICS: Record<string, MetricDefinition> = {
     read: logErrorTotal,
   },
   pauses: { unit: 'count', description: 'stall episodes', read: (r) => r.pauses.count },
-  pausedMs: { unit: 'ms', description: 'total stalled time', read: (r) => r.pauses.totalMs },
+  pausedMs: {
+    unit: 'ms',
+    description: 'total stalled time, summed over connections',
+    read: (r) => r.pauses.totalMs,
+  },
+  pausedWallMs: {
+    unit: 'ms',
+    description: 'wall time with any connection stalled',
+    read: (r) => r.pauses.wallMs,
+  },
   longestPauseMs: { unit: 'ms', description: 'longest stall', read: (r) => r.pauses.longestMs },
   blockedMs: {
     unit: 'ms',

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { EventRouter, sumVerify } from '../../../src/report/breakdown.js';
 import type { RunEvent, RunEventInput } from '../../../src/report/metrics-bus.js';
-import { PauseAnalysis } from '../../../src/report/pause-analysis.js';
+import { PauseAnalysis, unionMs } from '../../../src/report/pause-analysis.js';
 import { ResultBuilder } from '../../../src/report/result.js';
 import { operationsCandidates } from '../../../src/run/members.js';
 
@@ -219,6 +219,15 @@ describe('stalls on several connections at once', () => {
     const summary = pauses.summary(300);
     assert.equal(summary.count, 1, 'one episode: socket 1');
     assert.equal(summary.episodes[0]!.durationMs, 225);
+    assert.equal(summary.wallMs, 225);
+  });
+
+  it('wall time counts overlapping stalls of different connections once', () => {
+    const episode = (startedAt: number, durationMs: number) => ({ startedAt, durationMs });
+    assert.equal(unionMs([]), 0);
+    assert.equal(unionMs([episode(0, 100), episode(50, 100), episode(300, 10)]), 160);
+    assert.equal(unionMs([episode(300, 10), episode(0, 500), episode(100, 50)]), 500, 'contained, unsorted');
+    assert.equal(unionMs([episode(0, 100), episode(100, 100)]), 200, 'touching');
   });
 });
 
