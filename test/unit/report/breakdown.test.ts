@@ -4,6 +4,7 @@ import { EventRouter, sumVerify } from '../../../src/report/breakdown.js';
 import type { RunEvent, RunEventInput } from '../../../src/report/metrics-bus.js';
 import { PauseAnalysis, unionMs } from '../../../src/report/pause-analysis.js';
 import { ResultBuilder } from '../../../src/report/result.js';
+import { formatRunSummary } from '../../../src/report/text-summary.js';
 import { operationsCandidates } from '../../../src/run/members.js';
 
 let clock = 1_000_000;
@@ -220,6 +221,31 @@ describe('stalls on several connections at once', () => {
     assert.equal(summary.count, 1, 'one episode: socket 1');
     assert.equal(summary.episodes[0]!.durationMs, 225);
     assert.equal(summary.wallMs, 225);
+  });
+
+  it('the summary gives the wall time beside the sum when connections stall at once', () => {
+    const builder = new ResultBuilder();
+    builder.sink(meta(false));
+    builder.sink(at({ type: 'run-start', frames: 2, records: 20, target, streams: [streams[0]!] }));
+    const start = clock;
+    builder.sink(at({ type: 'drain-wait', socketId: 1, startedAt: start, durationMs: 300, queuedBytes: 9 }));
+    builder.sink(
+      at({ type: 'drain-wait', socketId: 2, startedAt: start + 100, durationMs: 300, queuedBytes: 9 }),
+    );
+    builder.sink(
+      at({
+        type: 'run-end',
+        outcome: 'complete',
+        exitCode: 0,
+        cleanup: { removedFromTarget: true, targetStopped: false },
+      }),
+    );
+    const result = builder.build();
+    assert.deepEqual([result.pauses.totalMs, result.pauses.wallMs], [600, 400]);
+    assert.match(
+      formatRunSummary(result),
+      /2 episodes, 600 ms in total over several connections \(400 ms of wall time with any stalled\)/,
+    );
   });
 
   it('wall time counts overlapping stalls of different connections once', () => {
