@@ -3,8 +3,7 @@ import { CaptureFormatError, RecordKind } from '../src/capture/format.js';
 import { CaptureInspector, type CaptureSummary } from '../src/capture/inspect.js';
 import { CaptureReader } from '../src/capture/reader.js';
 import { formatBytes, formatCount, formatMs } from '../src/cli/units.js';
-import { commandName } from '../src/protocol/codes.js';
-import { isControlFrame } from '../src/protocol/control-frame.js';
+import { frameTypeName } from '../src/protocol/control-frame.js';
 import { EXIT_CODE_HELP, ExitCode } from '../src/run/errors.js';
 
 export interface InspectResult extends CaptureSummary {
@@ -61,9 +60,7 @@ ${EXIT_CODE_HELP}`;
         const decoded = inspector.add(record, flags.decode && room());
         if (flags.frames && room() && record.kind === RecordKind.MESSAGE) {
           const p = record.payload;
-          const type = isControlFrame(p)
-            ? (commandName(p[1] === 0xcc ? p[2]! : p[1]!) ?? 'CONTROL')
-            : 'TRANSACTION';
+          const type = frameTypeName(p);
           out(
             `${String(record.offset).padStart(10)}  ${formatMs(record.timeUs / 1000).padStart(10)}  conn ${record.connection}  ${record.direction === 0 ? 'source→' : '→source'}  ${type.padEnd(22)} ${formatBytes(p.length)}`,
           );

@@ -98,6 +98,16 @@ export function isControlFrame(message: Uint8Array): boolean {
   return message.length > 0 && message[0]! > 0x7f;
 }
 
+/**
+ * What a message is, from its first bytes only (no decoding): a control frame's command name (its first array
+ * element, a msgpack positive fixint or uint8), CONTROL for an unknown command, or TRANSACTION.
+ */
+export function frameTypeName(message: Uint8Array): string {
+  if (!isControlFrame(message)) return 'TRANSACTION';
+  const code = message[1] === 0xcc ? message[2] : message[1];
+  return (code !== undefined && commandName(code)) || 'CONTROL';
+}
+
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
 const isString = (value: unknown): value is string => typeof value === 'string';

@@ -1,0 +1,125 @@
+import { Args, Command, Flags } from '@oclif/core';
+import cliProgress from 'cli-progress';
+import { formatBytes, formatCount } from '../src/cli/units.js';
+import { EXIT_CODE_HELP, ExitCode, HarperReplayError } from '../src/run/errors.js';
+import { type ExportFormat, type ExportResult, exportCapture } from '../src/run/export-run.js';
+import { interruptible } from '../src/run/interrupt.js';
+
+const EXTENSIONS: Record<ExportFormat, string> = { pcapng: '.pcapng', jsonl: '.jsonl' };
+
+/** The format an output name implies, if any. */
+export function formatOf(path: string): ExportFormat | undefined {
+  if (/\.pcap(ng)?$/i.test(path)) return 'pcapng';
+  if (/\.(jsonl|ndjson)$/i.test(path)) return 'jsonl';
+  return undefined;
+}
+
+export default class Export extends Command {
+  static override summary = 'Convert a capture to pcapng (Wireshark) or JSON lines.';
+
+  static override description =
+    `pcapng: every recorded connection becomes a TCP conversation on raw IPv4 — handshake, the HTTP upgrade (never an Authorization header), one WebSocket frame per message (the receiver's masked, as a client's are), the close — stamped with the capture's times, each packet commented with its connection, direction and frame type (TRANSACTION, NODE_NAME, COMMITTED_UPDATE, …). Wireshark and tshark follow the stream and decode the WebSocket layer; the payload is Harper's msgpack. Addresses and ports come from the capture (the source's URL, the receiver's address), else 10.0.0.1/10.0.0.2. Segments are at most 65,495 bytes; nothing the capture did not record is invented (no retransmissions, no compression). If Wireshark shows plain TCP, use Decode As… → HTTP on the source's port.
+
+jsonl: the header, then one line per record: kind, time, connection, direction, opcode, frame type, bytes and the message in base64 (--no-payload leaves it out).
+
+The capture is streamed (constant memory). A torn capture is exported up to its last complete record (warned); a corrupt one up to the damage, then exit 6 naming the byte offset. Ctrl-C stops and leaves a valid file of what was exported (exit 130).
+
+Exit codes:
+${EXIT_CODE_HELP}`;
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> captures/catchup-40x500.hrcap --out catchup.pcapng && wireshark catchup.pcapng',
+    '<%= config.bin %> <%= command.id %> incident.hrcap --format jsonl --no-payload --out - | jq -c "select(.type==\\"TRANSACTION\\") | {time, bytes}"',
+    '<%= config.bin %> <%= command.id %> incident.hrcap --format pcapng --out - | tshark -r - -Y websocket',
+  ];
+
+  static override enableJsonFlag = true;
+
+  static override args = { file: Args.string({ description: 'capture file', required: true }) };
+
+  static override flags = {
+    format: Flags.string({
+      summary: 'Output format (default: from the --out extension, .pcapng/.pcap or .jsonl/.ndjson).',
+      options: ['pcapng', 'jsonl'],
+    }),
+    out: Flags.string({
+      summary: 'Output file, or - for stdout (default: the capture name with the format extension).',
+      helpValue: 'FILE',
+    }),
+    force: Flags.boolean({ summary: 'Replace the output file if it exists.' }),
+    payload: Flags.boolean({
+      summary: 'jsonl: include each message in base64.',
+      default: true,
+      allowNo: true,
+    }),
+    progress: Flags.boolean({
+      summary: 'Progress on stderr (off when stderr is not a TTY, under --json and when writing to stdout).',
+      default: true,
+      allowNo: true,
+    }),
+  };
+
+  async run(): Promise<ExportResult> {
+    const { args, flags } = await this.parse(Export);
+    const fail = (message: string, code: number): never => {
+      process.stderr.write(`Error: ${message}\n`);
+      process.exitCode = code;
+      return this.exit(code);
+    };
+    const format = (flags.format as ExportFormat | undefined) ?? (flags.out ? formatOf(flags.out) : 'pcapng');
+    if (!format) {
+      return fail(
+        `cannot tell the format from --out ${flags.out}: pass --format pcapng or --format jsonl`,
+        ExitCode.USAGE,
+      );
+    }
+    const out = flags.out ?? `${args.file.replace(/\.hrcap$/i, '')}${EXTENSIONS[format]}`;
+    if (out === '-' && this.jsonEnabled()) {
+      return fail('--json prints the result on stdout: give --out a file', ExitCode.USAGE);
+    }
+    const bar =
+      flags.progress && !this.jsonEnabled() && out !== '-' && process.stderr.isTTY
+        ? new cliProgress.SingleBar(
+            { stream: process.stderr, format: ' {bar} {percentage}% | {value}/{total} bytes', fps: 4 },
+            cliProgress.Presets.shades_classic,
+          )
+        : undefined;
+    let result: ExportResult;
+    try {
+      result = await interruptible((signal) =>
+        exportCapture({
+          capture: args.file,
+          out,
+          format,
+          payload: flags.payload,
+          force: flags.force,
+          signal,
+          onProgress: (read, size) => {
+            if (!bar) return;
+            if (!bar.getTotal()) bar.start(size, 0);
+            bar.update(read);
+          },
+        }),
+      );
+    } catch (error) {
+      bar?.stop();
+      if (error instanceof HarperReplayError) return fail(error.message, error.exitCode);
+      throw error;
+    } finally {
+      bar?.stop();
+    }
+    if (result.truncated) {
+      process.stderr.write(
+        `warning: ${args.file} is truncated at byte ${result.truncatedAt} (the capture did not finish); exported up to its last complete record\n`,
+      );
+    }
+    if (result.error) process.stderr.write(`Error: ${result.error}\n`);
+    if (out !== '-' && !this.jsonEnabled()) {
+      this.log(
+        `${result.interrupted ? 'interrupted: ' : ''}${formatCount(result.messages)} messages (${formatCount(result.records)} records${result.packets === undefined ? '' : `, ${formatCount(result.packets)} packets`}) → ${out}, ${formatBytes(result.bytesWritten)}`,
+      );
+    }
+    process.exitCode = result.exitCode;
+    return result;
+  }
+}

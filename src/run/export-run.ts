@@ -1,0 +1,146 @@
+/**
+ * `export`: streams a capture into a pcapng or JSON-lines file (or stdout), one record at a time, waiting for the
+ * output to drain so memory stays flat whatever the capture's size. A torn capture is exported up to its last
+ * complete record; a corrupt one up to the damage, then the error names its byte offset. Either way the output
+ * stays a valid file of what was exported.
+ */
+
+import { once } from 'node:events';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { CaptureFormatError, RecordKind } from '../capture/format.js';
+import { CaptureReader } from '../capture/reader.js';
+import { jsonlHeaderLine, jsonlRecordLine } from '../export/jsonl-export.js';
+import { PcapngExport } from '../export/pcapng-export.js';
+import { ExitCode, HarperReplayError } from './errors.js';
+
+export type ExportFormat = 'pcapng' | 'jsonl';
+
+export interface ExportOptions {
+  capture: string;
+  /** A file path, or '-' for stdout. */
+  out: string;
+  format: ExportFormat;
+  /** JSON lines: include each message's bytes (base64). */
+  payload: boolean;
+  /** Replace an existing output file. */
+  force: boolean;
+  signal?: AbortSignal;
+  /** Bytes of the capture read so far, of its size. */
+  onProgress?: (read: number, size: number) => void;
+}
+
+export interface ExportResult {
+  capture: string;
+  out: string;
+  format: ExportFormat;
+  records: number;
+  messages: number;
+  /** pcapng: packets written (handshakes, segments, closes). */
+  packets?: number;
+  bytesWritten: number;
+  truncated: boolean;
+  truncatedAt?: number;
+  interrupted: boolean;
+  /** Set when the capture is corrupt: the output holds everything before the damage. */
+  error?: string;
+  exitCode: number;
+}
+
+export async function exportCapture(options: ExportOptions): Promise<ExportResult> {
+  let reader: CaptureReader;
+  try {
+    reader = await CaptureReader.open(options.capture);
+  } catch (error) {
+    throw inputError(error, options.capture);
+  }
+  let output: WriteStream | NodeJS.WriteStream;
+  try {
+    output = options.out === '-' ? process.stdout : await openOutput(options.out, options.force);
+  } catch (error) {
+    await reader.close();
+    throw error;
+  }
+  let bytesWritten = 0;
+  const write = async (chunks: Array<Buffer | string>) => {
+    let room = true;
+    for (const chunk of chunks) {
+      bytesWritten += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+      room = output.write(chunk) && room;
+    }
+    if (!room) await once(output, 'drain');
+  };
+  const pcapng = options.format === 'pcapng' ? new PcapngExport(reader.header) : undefined;
+  let records = 0;
+  let messages = 0;
+  let interrupted = false;
+  let error: string | undefined;
+  try {
+    await write(pcapng ? pcapng.preamble() : [`${jsonlHeaderLine(reader.header)}\n`]);
+    for await (const record of reader.records()) {
+      if (options.signal?.aborted) {
+        interrupted = true;
+        break;
+      }
+      records++;
+      if (record.kind === RecordKind.MESSAGE) messages++;
+      await write(
+        pcapng
+          ? pcapng.add(record)
+          : [`${jsonlRecordLine(reader.header, record, { payload: options.payload })}\n`],
+      );
+      options.onProgress?.(reader.status.bytesRead, reader.size);
+    }
+    if (pcapng) await write(pcapng.finish());
+  } catch (caught) {
+    if (!(caught instanceof CaptureFormatError)) throw caught;
+    error = `${options.capture}: ${caught.message}; the output holds the ${records} records before it`;
+  } finally {
+    await reader.close();
+    if (output !== process.stdout) {
+      const file = output as WriteStream;
+      await new Promise<void>((resolve, reject) =>
+        file.end((e?: Error | null) => (e ? reject(e) : resolve())),
+      );
+    }
+  }
+  return {
+    capture: options.capture,
+    out: options.out,
+    format: options.format,
+    records,
+    messages,
+    ...(pcapng ? { packets: pcapng.packets } : {}),
+    bytesWritten,
+    truncated: reader.status.truncated,
+    ...(reader.status.truncatedAt !== undefined ? { truncatedAt: reader.status.truncatedAt } : {}),
+    interrupted,
+    ...(error ? { error } : {}),
+    exitCode: interrupted ? ExitCode.INTERRUPTED : error ? ExitCode.BAD_INPUT : ExitCode.OK,
+  };
+}
+
+/** Refuses to overwrite unless asked: a capture's export is cheap to redo, the file it replaces may not be. */
+async function openOutput(path: string, force: boolean): Promise<WriteStream> {
+  const stream = createWriteStream(path, { flags: force ? 'w' : 'wx' });
+  try {
+    await once(stream, 'open');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new HarperReplayError(
+      code === 'EEXIST'
+        ? `${path} exists: pass --force to replace it`
+        : `cannot write ${path}: ${code ?? (error as Error).message}`,
+      ExitCode.BAD_INPUT,
+    );
+  }
+  return stream;
+}
+
+function inputError(error: unknown, path: string): HarperReplayError {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return new HarperReplayError(`no such file: ${path}`, ExitCode.USAGE);
+  return new HarperReplayError(
+    error instanceof CaptureFormatError ? `${path}: ${error.message}` : (error as Error).message,
+    ExitCode.BAD_INPUT,
+  );
+}
