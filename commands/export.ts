@@ -86,20 +86,27 @@ ${EXIT_CODE_HELP}`;
         : undefined;
     let result: ExportResult;
     try {
-      result = await interruptible((signal) =>
-        exportCapture({
-          capture: args.file,
-          out,
-          format,
-          payload: flags.payload,
-          force: flags.force,
-          signal,
-          onProgress: (read, size) => {
-            if (!bar) return;
-            if (!bar.getTotal()) bar.start(size, 0);
-            bar.update(read);
-          },
-        }),
+      result = await interruptible(
+        (signal) =>
+          exportCapture({
+            capture: args.file,
+            out,
+            format,
+            payload: flags.payload,
+            force: flags.force,
+            signal,
+            onProgress: (read, size) => {
+              if (!bar) return;
+              if (!bar.getTotal()) bar.start(size, 0);
+              bar.update(read);
+            },
+          }),
+        () => {
+          bar?.stop();
+          process.stderr.write(
+            'interrupted: stopping; the output keeps what was exported (Ctrl-C again to force)\n',
+          );
+        },
       );
     } catch (error) {
       bar?.stop();
