@@ -76,3 +76,16 @@ console.log(`  peak RSS   ${median(peaks)} MiB  (${range(peaks)})`);
 console.log(
   `  wall       ${median(replays.map((r) => r.wallMs))} ms (index pass ${median(replays.map((r) => r.indexMs))} ms), CPU ${median(replays.map((r) => r.cpuSec))} s`,
 );
+
+// Export: a generated capture (256 MB by default) to pcapng and to JSON lines.
+const exportScript = fileURLToPath(new URL('./export-capture.js', import.meta.url));
+const exported = JSON.parse(execFileSync(process.execPath, [exportScript], { encoding: 'utf8' })) as {
+  captureMB: number;
+} & Record<'pcapng' | 'jsonl', { wallMs: number; mbPerSec: number; outputMB: number; peakRssMiB: number }>;
+console.log(`\nexport: ${exported.captureMB} MB capture (capture MB read per second)`);
+for (const format of ['pcapng', 'jsonl'] as const) {
+  const r = exported[format];
+  console.log(
+    `  ${format.padEnd(7)} ${r.mbPerSec} MB/s, ${r.wallMs} ms, ${r.outputMB} MB written, peak RSS ${r.peakRssMiB} MiB`,
+  );
+}

@@ -1,0 +1,73 @@
+/**
+ * Export benchmark (fresh process): generate a capture of `BENCH_EXPORT_MB` (default 256) of synthetic frames
+ * (10,000 × 256 B records, ~2.8 MB each), then export it to pcapng and to JSON lines. Prints one JSON line:
+ * MB/s of capture read and peak RSS per format.
+ */
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Direction } from '../src/capture/format.js';
+import { CaptureWriter } from '../src/capture/writer.js';
+import { type ExportFormat, exportCapture } from '../src/run/export-run.js';
+import { SyntheticWorkload } from '../src/workload/synthetic.js';
+
+const targetBytes = Number(process.env.BENCH_EXPORT_MB ?? 256) * 1e6;
+const dir = mkdtempSync(join(tmpdir(), 'harper-replay-bench-export-'));
+const path = join(dir, 'bench.hrcap');
+
+let peakRss = process.memoryUsage.rss();
+const sampler = setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage.rss());
+}, 10);
+
+try {
+  const workload = new SyntheticWorkload({
+    frames: 1_000_000,
+    recordsPerFrame: 10_000,
+    recordSize: 256,
+    blobSize: 0,
+    seed: 3,
+    tableName: 'bench',
+    originName: 'bench-source',
+    baseVersion: Date.now(),
+    baseSequence: Date.now(),
+  });
+  const now = Date.now();
+  const writer = await CaptureWriter.create(path, {
+    tool: 'harper-replay',
+    toolVersion: 'bench',
+    formatVersion: 1,
+    mode: 'subscribe',
+    startedAtMs: now,
+    startedAt: new Date(now).toISOString(),
+    source: { url: 'ws://127.0.0.1:9925/' },
+    database: 'data',
+  });
+  for (const control of workload.preamble(['bench-source']))
+    writer.message(Direction.FROM_SOURCE, 1, control);
+  for (let frame = 0; writer.bytesWritten + 8e6 < targetBytes; frame++) {
+    writer.message(Direction.FROM_SOURCE, 1, workload.build(frame).data, 2, frame * 1000);
+    await writer.drained();
+  }
+  await writer.close({ endedAtMs: Date.now(), structures: [], reason: 'bench' });
+  const captureBytes = statSync(path).size;
+  const results: Record<string, unknown> = { captureMB: Math.round(captureBytes / 1e6) };
+  for (const format of ['pcapng', 'jsonl'] as ExportFormat[]) {
+    peakRss = process.memoryUsage.rss();
+    const started = Date.now();
+    const out = join(dir, `bench.${format}`);
+    const result = await exportCapture({ capture: path, out, format, payload: true, force: true });
+    const wallMs = Date.now() - started;
+    results[format] = {
+      wallMs,
+      mbPerSec: Math.round(captureBytes / 1e6 / (wallMs / 1000)),
+      outputMB: Math.round(result.bytesWritten / 1e6),
+      peakRssMiB: Math.round(peakRss / 2 ** 20),
+    };
+    rmSync(out, { force: true });
+  }
+  process.stdout.write(`${JSON.stringify(results)}\n`);
+} finally {
+  clearInterval(sampler);
+  rmSync(dir, { recursive: true, force: true });
+}
