@@ -80,6 +80,13 @@ export function formatRunSummary(result: RunResult): string {
     'cause',
     `flow control (target responsive) ${formatMs(pauses.flowControlMs)}, blocked (target unresponsive > ${pauses.blockedAfterMs} ms) ${formatMs(pauses.blockedMs)}`,
   );
+  // The probe tells "blocked" from "flow control" only if it lands on the thread that decodes the stream.
+  if ((result.workers.maxThreads ?? 0) > 1 && pauses.count > 0) {
+    row(
+      '',
+      `(${result.workers.maxThreads} worker threads: the probe may be answered by an idle one, so blocked time can be under-reported)`,
+    );
+  }
   row(
     "target's own word",
     pauses.targetLogged === null

@@ -24,6 +24,8 @@ export interface WorkerSummary {
     first: Array<{ kind: LogMatchKind; at?: string; line: string }>;
   };
   targetExited: boolean;
+  /** Most worker threads system_information listed at once (null: never sampled). */
+  maxThreads: number | null;
 }
 
 export class WorkerAnalysis {
@@ -36,6 +38,7 @@ export class WorkerAnalysis {
   private readonly counts = { oom: 0, uncaught: 0, blobSaveFailed: 0, replicationError: 0 };
   private readonly first: WorkerSummary['logErrors']['first'] = [];
   private exited = false;
+  private maxThreads: number | null = null;
 
   readonly sink = (event: RunEvent): void => {
     switch (event.type) {
@@ -82,6 +85,7 @@ export class WorkerAnalysis {
     for (const id of this.current) if (!now.has(id)) this.gone.add(id);
     for (const id of ids) this.seen.add(id);
     this.current = now;
+    this.maxThreads = Math.max(this.maxThreads ?? 0, now.size);
   }
 
   summary(): WorkerSummary {
@@ -94,6 +98,7 @@ export class WorkerAnalysis {
       droppedConnections: this.dropped,
       logErrors: { ...this.counts, first: this.first },
       targetExited: this.exited,
+      maxThreads: this.maxThreads,
     };
   }
 }

@@ -248,6 +248,51 @@ describe('stalls on several connections at once', () => {
     );
   });
 
+  it('with several worker threads the summary warns that blocked time can be under-reported', () => {
+    const run = (threads: number[][]) => {
+      const builder = new ResultBuilder();
+      builder.sink(meta(false));
+      builder.sink(at({ type: 'run-start', frames: 2, records: 20, target, streams: [streams[0]!] }));
+      for (const ids of threads) {
+        builder.sink(
+          at({
+            type: 'sample',
+            sample: {
+              kind: 'sysinfo',
+              requestedAt: clock,
+              latencyMs: 1,
+              rss: 1,
+              heapUsed: 1,
+              threads: ids.map((threadId) => ({ threadId })),
+            },
+          }),
+        );
+      }
+      builder.sink(
+        at({ type: 'drain-wait', socketId: 1, startedAt: clock, durationMs: 200, queuedBytes: 9 }),
+      );
+      builder.sink(
+        at({
+          type: 'run-end',
+          outcome: 'complete',
+          exitCode: 0,
+          cleanup: { removedFromTarget: true, targetStopped: false },
+        }),
+      );
+      return builder.build();
+    };
+    const many = run([
+      [1, 2, 3],
+      [1, 2],
+    ]);
+    assert.equal(many.workers.maxThreads, 3);
+    assert.match(formatRunSummary(many), /3 worker threads: the probe may be answered by an idle one/);
+    const one = run([[1], [1]]);
+    assert.equal(one.workers.maxThreads, 1);
+    assert.doesNotMatch(formatRunSummary(one), /worker threads: the probe/);
+    assert.equal(run([]).workers.maxThreads, null, 'never sampled');
+  });
+
   it('wall time counts overlapping stalls of different connections once', () => {
     const episode = (startedAt: number, durationMs: number) => ({ startedAt, durationMs });
     assert.equal(unionMs([]), 0);
