@@ -23,7 +23,11 @@ export interface SamplerOptions {
   tcpIntervalMs?: number;
   probeIntervalMs?: number;
   sysinfoIntervalMs?: number;
-  /** A target whose every probe fails for this long is lost (ms, default 10 s). */
+  /**
+   * A target whose every probe is refused for this long is lost (ms, default 10 s; 60 s for a local target whose
+   * process is alive: a node whose only worker died refuses until the restarted one listens, which takes longer
+   * than 10 s on a loaded machine, and that is the crash loop the run is there to report, not a lost target).
+   */
   lostAfterMs?: number;
   /** Bytes the tool holds for a socket in user space (ws.bufferedAmount), by socket id. */
   toolBuffered?: (socketId: number) => number;
@@ -158,9 +162,13 @@ export class TargetSamplers {
     } else {
       this.failingSince ??= requestedAt;
     }
-    const lostAfter = this.options.lostAfterMs ?? 10_000;
+    // The proc sampler reports a local process that exited at once; one that is alive gets longer.
+    const alive = this.options.pid !== undefined;
+    const lostAfter = this.options.lostAfterMs ?? (alive ? 60_000 : 10_000);
     if (this.failingSince !== undefined && Date.now() - this.failingSince > lostAfter) {
-      this.markLost(`the target's operations API has not answered for ${Math.round(lostAfter / 1000)} s`);
+      this.markLost(
+        `the target's operations API has not answered for ${Math.round(lostAfter / 1000)} s${alive ? ' (its process is alive: its workers did not come back)' : ''}`,
+      );
     }
     // A refused call returns at once: do not hammer a dead target.
     await new Promise((resolve) => setTimeout(resolve, 200));
