@@ -120,6 +120,11 @@ ${EXIT_CODE_HELP}`;
         `warning: ${args.file} is truncated at byte ${result.truncatedAt} (the capture did not finish); exported up to its last complete record\n`,
       );
     }
+    if (result.leftOutAfterClose) {
+      process.stderr.write(
+        `warning: ${result.leftOutAfterClose} message(s) were recorded after their connection closed and are not in the pcapng (the jsonl export has them)\n`,
+      );
+    }
     if (result.error) process.stderr.write(`Error: ${result.error}\n`);
     if (out !== '-' && !this.jsonEnabled()) {
       this.log(

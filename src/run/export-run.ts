@@ -37,6 +37,8 @@ export interface ExportResult {
   messages: number;
   /** pcapng: packets written (handshakes, segments, closes). */
   packets?: number;
+  /** pcapng: messages recorded after their connection closed, which a TCP conversation cannot carry. */
+  leftOutAfterClose?: number;
   bytesWritten: number;
   truncated: boolean;
   truncatedAt?: number;
@@ -109,7 +111,7 @@ export async function exportCapture(options: ExportOptions): Promise<ExportResul
     format: options.format,
     records,
     messages,
-    ...(pcapng ? { packets: pcapng.packets } : {}),
+    ...(pcapng ? { packets: pcapng.packets, leftOutAfterClose: pcapng.afterClose } : {}),
     bytesWritten,
     truncated: reader.status.truncated,
     ...(reader.status.truncatedAt !== undefined ? { truncatedAt: reader.status.truncatedAt } : {}),
