@@ -122,7 +122,7 @@ function formatInspect(r: InspectResult): string {
   row('mode', `${header.mode} capture by harper-replay ${header.toolVersion}`);
   row(
     'source',
-    `${header.source?.nodeName ?? '?'} ${header.source?.url ?? ''}${header.database ? `, database ${header.database}` : ''}`,
+    `${header.source?.nodeName ?? r.footer?.sourceNodeName ?? '?'} ${header.source?.url ?? ''}${header.database ? `, database ${header.database}` : ''}`,
   );
   row('started', `${header.startedAt}, span ${formatMs(r.spanMs)}, ${r.connections} connection(s)`);
   row(

@@ -84,6 +84,8 @@ export interface CaptureFooter {
   /** TABLE_FIXED_STRUCTURE frames seen, per connection and table id (the last one of each). */
   structures: Array<{ connection: number; tableId: number; tableName: string }>;
   reason: string;
+  /** Proxy captures: the source's node name from its NODE_NAME answer (the header is written before it is known). */
+  sourceNodeName?: string;
 }
 
 export interface CaptureRecord {

@@ -78,6 +78,7 @@ export async function runProxyCapture(options: ProxyRunOptions): Promise<ProxyRe
   let proxy: ReplicationProxy | undefined;
   let listen: string | null = null;
   let messages = 0;
+  let sourceNodeName: string | undefined;
   let lastMessageAt = Date.now();
   const databaseOf = new Map<number, string | null>();
   let outcome: ProxyResult['outcome'] = 'complete';
@@ -130,6 +131,13 @@ export async function runProxyCapture(options: ProxyRunOptions): Promise<ProxyRe
           try {
             const frame = decodeControlFrame(data);
             if (frame.type === 'NODE_NAME') databaseOf.set(id, frame.database);
+          } catch {}
+        }
+        // The source answers with its own NODE_NAME: the footer names it (the header went out before).
+        if (sourceNodeName === undefined && direction === 'from-source' && data[2] === Command.NODE_NAME) {
+          try {
+            const frame = decodeControlFrame(data);
+            if (frame.type === 'NODE_NAME') sourceNodeName = frame.nodeName;
           } catch {}
         }
         if (databaseOf.get(id) === 'system') return;
@@ -195,7 +203,12 @@ export async function runProxyCapture(options: ProxyRunOptions): Promise<ProxyRe
   // Sockets torn down from here on are the proxy's own doing: not recorded.
   finished = true;
   await proxy?.close();
-  await writer?.close({ endedAtMs: Date.now(), structures: [...structures.values()], reason: stopReason });
+  await writer?.close({
+    endedAtMs: Date.now(),
+    structures: [...structures.values()],
+    reason: stopReason,
+    ...(sourceNodeName ? { sourceNodeName } : {}),
+  });
   return {
     outcome,
     exitCode,

@@ -356,6 +356,8 @@ describe('capture and inspect', () => {
       `the receiver acks are in the capture: ${JSON.stringify(inspected.frames)}`,
     );
     assert.ok(inspected.records.byTable.dog >= 50, JSON.stringify(inspected.records));
+    assert.equal(inspected.footer.sourceNodeName, source.nodeName, 'the footer names the source');
+    assert.match((await cli(['inspect', file])).stdout, new RegExp(`source +${source.nodeName} ws://`));
   });
 
   it('the admin password appears in no capture file and no output', () => {
