@@ -1,4 +1,5 @@
-import { Command, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
+import { BaseCommand } from '../src/cli/base-command.js';
 import { loadFlags, loadOptions, usageExit } from '../src/cli/load-command.js';
 import { formatMs } from '../src/cli/units.js';
 import { synthWorkload } from '../src/cli/workload-flags.js';
@@ -38,7 +39,7 @@ export interface BenchResult {
   runs: BenchRun[];
 }
 
-export default class Bench extends Command {
+export default class Bench extends BaseCommand {
   static override summary =
     'Compare receive-side settings on the same workload: a matrix of settings, repeated.';
 
@@ -118,8 +119,7 @@ ${EXIT_CODE_HELP}`;
         );
       } catch (error) {
         const failure = targetError(error);
-        this.logToStderr(`harper-replay: ${failure.message}`);
-        this.exit(failure.exitCode);
+        this.fail(failure.message, failure.exitCode);
       }
     }
     const order = schedule(combinations.length, flags.repeat);

@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Command, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
 import cliProgress from 'cli-progress';
+import { BaseCommand } from '../src/cli/base-command.js';
 import { tlsFlags } from '../src/cli/shared-flags.js';
 import { defaultCaptureName, parseSince } from '../src/cli/since.js';
 import { type ConnectionSecurity, readListenCertificate, resolveTlsFlags } from '../src/cli/tls-options.js';
@@ -19,7 +20,7 @@ const list = (text: string | undefined) =>
     .map((s) => s.trim())
     .filter(Boolean);
 
-export default class Capture extends Command {
+export default class Capture extends BaseCommand {
   static override summary =
     "Record a real node's replication stream (or two nodes' traffic) to a capture file.";
 
@@ -269,16 +270,10 @@ ${EXIT_CODE_HELP}`;
 
   /** An error with its own exit code (a bad --ca file: 6, a contradiction: 2), as one line. */
   private failWith(error: Error): never {
-    process.stderr.write(`Error: ${error.message}\n`);
-    const code = error instanceof HarperReplayError ? error.exitCode : ExitCode.USAGE;
-    // Under --json oclif's catch keeps a set exitCode but would turn its own exit error into 1.
-    process.exitCode = code;
-    this.exit(code);
+    return this.fail(error.message, error instanceof HarperReplayError ? error.exitCode : ExitCode.USAGE);
   }
 
   private usageError(message: string): never {
-    process.stderr.write(`Error: ${message}\n`);
-    process.exitCode = ExitCode.USAGE;
-    this.exit(ExitCode.USAGE);
+    return this.fail(message, ExitCode.USAGE);
   }
 }

@@ -1,5 +1,6 @@
-import { Args, Command, Flags } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
 import cliProgress from 'cli-progress';
+import { BaseCommand } from '../src/cli/base-command.js';
 import { formatBytes, formatCount } from '../src/cli/units.js';
 import { EXIT_CODE_HELP, ExitCode, HarperReplayError } from '../src/run/errors.js';
 import { type ExportFormat, type ExportResult, exportCapture } from '../src/run/export-run.js';
@@ -14,7 +15,7 @@ export function formatOf(path: string): ExportFormat | undefined {
   return undefined;
 }
 
-export default class Export extends Command {
+export default class Export extends BaseCommand {
   static override summary = 'Convert a capture to pcapng (Wireshark) or JSON lines.';
 
   static override description =
@@ -47,6 +48,10 @@ ${EXIT_CODE_HELP}`;
       helpValue: 'FILE',
     }),
     force: Flags.boolean({ summary: 'Replace the output file if it exists.' }),
+    connection: Flags.integer({
+      summary: "Only this connection's records (inspect --frames lists them as conn N).",
+      min: 1,
+    }),
     payload: Flags.boolean({
       summary: 'jsonl: include each message in base64.',
       default: true,
@@ -61,21 +66,16 @@ ${EXIT_CODE_HELP}`;
 
   async run(): Promise<ExportResult> {
     const { args, flags } = await this.parse(Export);
-    const fail = (message: string, code: number): never => {
-      process.stderr.write(`Error: ${message}\n`);
-      process.exitCode = code;
-      return this.exit(code);
-    };
     const format = (flags.format as ExportFormat | undefined) ?? (flags.out ? formatOf(flags.out) : 'pcapng');
     if (!format) {
-      return fail(
+      return this.fail(
         `cannot tell the format from --out ${flags.out}: pass --format pcapng or --format jsonl`,
         ExitCode.USAGE,
       );
     }
     const out = flags.out ?? `${args.file.replace(/\.hrcap$/i, '')}${EXTENSIONS[format]}`;
     if (out === '-' && this.jsonEnabled()) {
-      return fail('--json prints the result on stdout: give --out a file', ExitCode.USAGE);
+      return this.fail('--json prints the result on stdout: give --out a file', ExitCode.USAGE);
     }
     const bar =
       flags.progress && !this.jsonEnabled() && out !== '-' && process.stderr.isTTY
@@ -94,6 +94,7 @@ ${EXIT_CODE_HELP}`;
             format,
             payload: flags.payload,
             force: flags.force,
+            ...(flags.connection !== undefined ? { connection: flags.connection } : {}),
             signal,
             onProgress: (read, size) => {
               if (!bar) return;
@@ -110,7 +111,7 @@ ${EXIT_CODE_HELP}`;
       );
     } catch (error) {
       bar?.stop();
-      if (error instanceof HarperReplayError) return fail(error.message, error.exitCode);
+      if (error instanceof HarperReplayError) return this.fail(error.message, error.exitCode);
       throw error;
     } finally {
       bar?.stop();

@@ -1,7 +1,8 @@
-import { Args, Command, Flags } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
 import { CaptureFormatError, RecordKind } from '../src/capture/format.js';
 import { CaptureInspector, type CaptureSummary } from '../src/capture/inspect.js';
 import { CaptureReader } from '../src/capture/reader.js';
+import { BaseCommand } from '../src/cli/base-command.js';
 import { formatBytes, formatCount, formatMs } from '../src/cli/units.js';
 import { frameTypeName } from '../src/protocol/control-frame.js';
 import { EXIT_CODE_HELP, ExitCode } from '../src/run/errors.js';
@@ -11,7 +12,7 @@ export interface InspectResult extends CaptureSummary {
   header: Record<string, unknown>;
 }
 
-export default class Inspect extends Command {
+export default class Inspect extends BaseCommand {
   static override summary =
     'Show what is in a capture file: frames, records, tables, blobs, acks, gaps, truncation.';
 
@@ -46,7 +47,7 @@ ${EXIT_CODE_HELP}`;
     try {
       reader = await CaptureReader.open(args.file);
     } catch (error) {
-      this.fail(error, args.file);
+      this.failOn(error, args.file);
     }
     const inspector = new CaptureInspector();
     let printed = 0;
@@ -69,7 +70,7 @@ ${EXIT_CODE_HELP}`;
       }
     } catch (error) {
       await reader.close();
-      this.fail(error, args.file);
+      this.failOn(error, args.file);
     }
     await reader.close();
     const summary = inspector.summary(reader.status);
@@ -83,7 +84,7 @@ ${EXIT_CODE_HELP}`;
     return result;
   }
 
-  private fail(error: unknown, file: string): never {
+  private failOn(error: unknown, file: string): never {
     const code = (error as NodeJS.ErrnoException).code;
     const message =
       code === 'ENOENT'
@@ -91,8 +92,7 @@ ${EXIT_CODE_HELP}`;
         : error instanceof CaptureFormatError
           ? `${file}: ${error.message}`
           : (error as Error).message;
-    process.stderr.write(`Error: ${message}\n`);
-    this.exit(code === 'ENOENT' ? ExitCode.USAGE : ExitCode.BAD_INPUT);
+    return this.fail(message, code === 'ENOENT' ? ExitCode.USAGE : ExitCode.BAD_INPUT);
   }
 }
 

@@ -1,4 +1,5 @@
-import { Args, Command, Flags } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
+import { BaseCommand } from '../src/cli/base-command.js';
 import { executeLoad, loadFlags, loadOptions, usageExit } from '../src/cli/load-command.js';
 import { formatBytes, formatCount, formatMs, parseDuration } from '../src/cli/units.js';
 import { thresholdHelp } from '../src/report/thresholds.js';
@@ -36,7 +37,7 @@ function parseSpeed(text: string): number {
   return value;
 }
 
-export default class Replay extends Command {
+export default class Replay extends BaseCommand {
   static override summary = 'Replay a capture into a target node: at the captured pace, faster, or flat out.';
 
   static override description =

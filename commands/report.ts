@@ -1,4 +1,5 @@
-import { Args, Command, Flags } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
+import { BaseCommand } from '../src/cli/base-command.js';
 import { writeHtmlReport } from '../src/report/html-report.js';
 import { readNdjson } from '../src/report/ndjson-sink.js';
 import { ResultBuilder, type RunResult } from '../src/report/result.js';
@@ -6,7 +7,7 @@ import { SeriesCollector } from '../src/report/series.js';
 import { formatRunSummary } from '../src/report/text-summary.js';
 import { ExitCode } from '../src/run/errors.js';
 
-export default class Report extends Command {
+export default class Report extends BaseCommand {
   static override summary = 'Rebuild the summary (and the HTML page) of a run from its --samples file.';
 
   static override description =
@@ -42,10 +43,10 @@ export default class Report extends Command {
       result = builder.build();
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      process.stderr.write(
-        `Error: ${code === 'ENOENT' ? `no such file: ${args.samples}` : (error as Error).message}\n`,
+      this.fail(
+        code === 'ENOENT' ? `no such file: ${args.samples}` : (error as Error).message,
+        ExitCode.USAGE,
       );
-      this.exit(ExitCode.USAGE);
     }
     if (flags.html) await writeHtmlReport(flags.html, result, series.series());
     if (!this.jsonEnabled()) this.log(formatRunSummary(result));

@@ -1,4 +1,5 @@
-import { Command, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
+import { BaseCommand } from '../src/cli/base-command.js';
 import { executeLoad, loadFlags, loadOptions, usageExit } from '../src/cli/load-command.js';
 import { databaseList, synthWorkload } from '../src/cli/workload-flags.js';
 import { thresholdHelp } from '../src/report/thresholds.js';
@@ -6,7 +7,7 @@ import { EXIT_CODE_HELP } from '../src/run/errors.js';
 import { runSynth, type SynthResult, type SynthRunOptions } from '../src/run/synth-run.js';
 import { DEFAULT_PRESET, PRESETS, presetNames } from '../src/workload/presets.js';
 
-export default class Synth extends Command {
+export default class Synth extends BaseCommand {
   static override summary =
     'Stream synthetic replication batches (oversized frames, blobs) into a Harper node as a replication peer.';
 

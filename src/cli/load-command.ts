@@ -15,6 +15,7 @@ import { parseThreshold } from '../report/thresholds.js';
 import { ExitCode, HarperReplayError } from '../run/errors.js';
 import { interruptible } from '../run/interrupt.js';
 import type { LoadRunOptions } from '../run/load-run.js';
+import { printError } from './base-command.js';
 import { nodeConfig, targetFlags, tlsFlags } from './shared-flags.js';
 import { anyTlsFlag, readListenCertificate, resolveTlsFlags, type TlsFlagValues } from './tls-options.js';
 import { parseDuration, parseSize } from './units.js';
@@ -307,7 +308,7 @@ export async function executeLoad<T extends RunResult>(
  */
 export function usageExit(problem: string | Error, exit: (code: number) => never): never {
   const message = typeof problem === 'string' ? problem : problem.message;
-  process.stderr.write(`Error: ${message}\n`);
+  printError(message);
   const code = problem instanceof HarperReplayError ? problem.exitCode : ExitCode.USAGE;
   // Under --json oclif's catch keeps a set exitCode but would turn its own exit error into 1.
   process.exitCode = code;

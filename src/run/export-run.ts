@@ -24,6 +24,8 @@ export interface ExportOptions {
   payload: boolean;
   /** Replace an existing output file. */
   force: boolean;
+  /** Only this connection's records (the header and footer stay). */
+  connection?: number;
   signal?: AbortSignal;
   /** Bytes of the capture read so far, of its size. */
   onProgress?: (read: number, size: number) => void;
@@ -83,6 +85,12 @@ export async function exportCapture(options: ExportOptions): Promise<ExportResul
         interrupted = true;
         break;
       }
+      if (
+        options.connection !== undefined &&
+        record.kind !== RecordKind.FOOTER &&
+        record.connection !== options.connection
+      )
+        continue;
       records++;
       if (record.kind === RecordKind.MESSAGE) messages++;
       await write(

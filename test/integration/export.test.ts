@@ -97,6 +97,18 @@ describe('export to pcapng (read back by tshark)', () => {
     // The receiver closed connection 1 without a code (1005, nothing on the wire); the source answered.
     const closes = tsharkFields(out, 'websocket.opcode == 8', ['frame.number', 'tcp.stream']);
     assert.equal(closes.length, 2, 'connection 1 closed from both ends');
+
+    const only = file('proxy-3.pcapng');
+    const one = await runCli(['export', PROXY, '--connection', '3', '--out', only, '--json']);
+    assert.equal(one.code, ExitCode.OK, one.stderr);
+    const onlyThree = expected.filter((m) => m.connection === 3);
+    assert.equal(JSON.parse(one.stdout).messages, onlyThree.length);
+    assert.deepEqual(
+      tsharkFields(only, 'websocket.opcode == 2', ['data.data']).map(([hex]) => hex),
+      onlyThree.map((m) => m.hex),
+      '--connection 3: that connection only',
+    );
+    assert.equal(new Set(tsharkFields(only, 'tcp', ['tcp.stream']).map(([s]) => s)).size, 1);
   });
 
   it('messages larger than a TCP segment are reassembled; the same capture exports to the same bytes', async () => {

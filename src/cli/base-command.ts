@@ -1,0 +1,45 @@
+/**
+ * What every command shares: its errors. A failing command prints one line on stderr and exits with a documented
+ * code; under --json it also prints `{"error": {"message", "exitCode"}}` on stdout — instead of oclif's default,
+ * which dumps the whole parse context (hundreds of KB) for a mistyped flag and exits 1.
+ */
+import { Command } from '@oclif/core';
+
+let lastError: string | undefined;
+
+/** "Error: …" on stderr, remembered so that --json can carry the same message. */
+export function printError(message: string): void {
+  lastError = message;
+  process.stderr.write(`Error: ${message}\n`);
+}
+
+type CommandFailure = Error & { code?: string; oclif?: { exit?: number } };
+
+export abstract class BaseCommand extends Command {
+  /** One error line, then exit with `code` (also under --json, where oclif would make it 1). */
+  protected fail(message: string, code: number): never {
+    printError(message);
+    process.exitCode = code;
+    return this.exit(code);
+  }
+
+  protected override async catch(error: CommandFailure): Promise<unknown> {
+    if (!this.jsonEnabled()) return super.catch(error);
+    const exit = error.oclif?.exit;
+    // A parse error carries oclif's exit 2 (our usage code); the command's own exits set the code first.
+    process.exitCode = process.exitCode || (typeof exit === 'number' ? exit : 1);
+    const message =
+      error.code === 'EEXIT' ? (lastError ?? `exit ${process.exitCode}`) : oneLine(error.message);
+    this.logJson({ error: { message, exitCode: process.exitCode } });
+    return undefined;
+  }
+}
+
+/** oclif's parse errors span lines around the point ("The following error occurred:", "See more help…"). */
+function oneLine(message: string): string {
+  return message
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !/^The following errors? occurred:$/.test(line) && !/^See more help/.test(line))
+    .join('; ');
+}
