@@ -6,10 +6,8 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Direction } from '../src/capture/format.js';
-import { CaptureWriter } from '../src/capture/writer.js';
 import { type ExportFormat, exportCapture } from '../src/run/export-run.js';
-import { SyntheticWorkload } from '../src/workload/synthetic.js';
+import { generateCapture } from './generate-capture.js';
 
 const targetBytes = Number(process.env.BENCH_EXPORT_MB ?? 256) * 1e6;
 const dir = mkdtempSync(join(tmpdir(), 'harper-replay-bench-export-'));
@@ -21,35 +19,7 @@ const sampler = setInterval(() => {
 }, 10);
 
 try {
-  const workload = new SyntheticWorkload({
-    frames: 1_000_000,
-    recordsPerFrame: 10_000,
-    recordSize: 256,
-    blobSize: 0,
-    seed: 3,
-    tableName: 'bench',
-    originName: 'bench-source',
-    baseVersion: Date.now(),
-    baseSequence: Date.now(),
-  });
-  const now = Date.now();
-  const writer = await CaptureWriter.create(path, {
-    tool: 'harper-replay',
-    toolVersion: 'bench',
-    formatVersion: 1,
-    mode: 'subscribe',
-    startedAtMs: now,
-    startedAt: new Date(now).toISOString(),
-    source: { url: 'ws://127.0.0.1:9925/' },
-    database: 'data',
-  });
-  for (const control of workload.preamble(['bench-source']))
-    writer.message(Direction.FROM_SOURCE, 1, control);
-  for (let frame = 0; writer.bytesWritten + 8e6 < targetBytes; frame++) {
-    writer.message(Direction.FROM_SOURCE, 1, workload.build(frame).data, 2, frame * 1000);
-    await writer.drained();
-  }
-  await writer.close({ endedAtMs: Date.now(), structures: [], reason: 'bench' });
+  await generateCapture(path, targetBytes, 3);
   const captureBytes = statSync(path).size;
   const results: Record<string, unknown> = { captureMB: Math.round(captureBytes / 1e6) };
   for (const format of ['pcapng', 'jsonl'] as ExportFormat[]) {

@@ -9,11 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
-import { Direction } from '../src/capture/format.js';
-import { CaptureWriter } from '../src/capture/writer.js';
 import { FlowControlledSender } from '../src/session/flow-control.js';
 import { ReplaySource } from '../src/workload/replay-source.js';
-import { SyntheticWorkload } from '../src/workload/synthetic.js';
+import { generateCapture } from './generate-capture.js';
 
 const targetBytes = Number(process.env.BENCH_CAPTURE_MB ?? 1024) * 1e6;
 const dir = mkdtempSync(join(tmpdir(), 'harper-replay-bench-'));
@@ -25,38 +23,8 @@ const sampler = setInterval(() => {
 }, 10);
 
 try {
-  // 1. The capture: frames of 10,000 × 256 B records (~2.8 MB each), written like a subscriber would.
-  const workload = new SyntheticWorkload({
-    frames: 1_000_000,
-    recordsPerFrame: 10_000,
-    recordSize: 256,
-    blobSize: 0,
-    seed: 2,
-    tableName: 'bench',
-    originName: 'bench-source',
-    baseVersion: Date.now(),
-    baseSequence: Date.now(),
-  });
-  const now = Date.now();
-  const writer = await CaptureWriter.create(path, {
-    tool: 'harper-replay',
-    toolVersion: 'bench',
-    formatVersion: 1,
-    mode: 'subscribe',
-    startedAtMs: now,
-    startedAt: new Date(now).toISOString(),
-    source: { url: 'ws://bench/' },
-    database: 'data',
-  });
-  for (const control of workload.preamble(['bench-source']))
-    writer.message(Direction.FROM_SOURCE, 1, control);
-  let frames = 0;
-  while (writer.bytesWritten + 8e6 < targetBytes) {
-    writer.message(Direction.FROM_SOURCE, 1, workload.build(frames).data, 2, frames * 1000);
-    frames++;
-    await writer.drained();
-  }
-  await writer.close({ endedAtMs: Date.now(), structures: [], reason: 'bench' });
+  // 1. The capture, written like a subscriber would.
+  const frames = await generateCapture(path, targetBytes, 2);
   const captureBytes = statSync(path).size;
 
   // 2. Replay it to a discarding server in another process.
