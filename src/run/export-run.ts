@@ -65,13 +65,24 @@ export async function exportCapture(options: ExportOptions): Promise<ExportResul
     throw error;
   }
   let bytesWritten = 0;
+  // A full disk (ENOSPC) or a reader that went away (EPIPE: `| head`) surfaces as the stream's error.
+  let writeError: NodeJS.ErrnoException | undefined;
+  const failed = new Promise<never>((_, reject) =>
+    // `on`, not `once`: a second error (more writes were queued) must not go unhandled.
+    output.on('error', (e: NodeJS.ErrnoException) => {
+      writeError ??= e;
+      reject(e);
+    }),
+  );
+  failed.catch(() => {});
   const write = async (chunks: Array<Buffer | string>) => {
+    if (writeError) throw writeError;
     let room = true;
     for (const chunk of chunks) {
       bytesWritten += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
       room = output.write(chunk) && room;
     }
-    if (!room) await once(output, 'drain');
+    if (!room) await Promise.race([once(output, 'drain'), failed]);
   };
   const pcapng = options.format === 'pcapng' ? new PcapngExport(reader.header) : undefined;
   let records = 0;
@@ -102,15 +113,29 @@ export async function exportCapture(options: ExportOptions): Promise<ExportResul
     }
     if (pcapng) await write(pcapng.finish());
   } catch (caught) {
-    if (!(caught instanceof CaptureFormatError)) throw caught;
-    error = `${options.capture}: ${caught.message}; the output holds the ${records} records before it`;
+    if (caught instanceof CaptureFormatError) {
+      error = `${options.capture}: ${caught.message}; the output holds the ${records} records before it`;
+    } else {
+      // Assigned in a callback, so TypeScript does not narrow it: read it once.
+      const failure = writeError as NodeJS.ErrnoException | undefined;
+      if (!failure || caught !== failure) throw caught;
+      // The reader of stdout going away (`| head`) is the end of the export, not a failure.
+      if (failure.code !== 'EPIPE') {
+        throw new HarperReplayError(
+          `cannot write ${options.out === '-' ? 'stdout' : options.out}: ${failure.code ?? failure.message}`,
+          ExitCode.ERROR,
+        );
+      }
+    }
   } finally {
     await reader.close();
     if (output !== process.stdout) {
       const file = output as WriteStream;
-      await new Promise<void>((resolve, reject) =>
-        file.end((e?: Error | null) => (e ? reject(e) : resolve())),
-      );
+      if (writeError) file.destroy();
+      else
+        await new Promise<void>((resolve, reject) =>
+          file.end((e?: Error | null) => (e ? reject(e) : resolve())),
+        );
     }
   }
   return {

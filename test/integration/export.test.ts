@@ -5,6 +5,8 @@
  * export what they hold, and say so.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +15,7 @@ import { RecordKind } from '../../src/capture/format.js';
 import { CaptureReader } from '../../src/capture/reader.js';
 import { frameTypeName } from '../../src/protocol/control-frame.js';
 import { ExitCode } from '../../src/run/errors.js';
-import { runCli } from '../helpers/harper.js';
+import { BIN, runCli } from '../helpers/harper.js';
 import { writeTimedCapture } from '../helpers/synthetic-capture.js';
 import { tshark, tsharkFields } from '../helpers/tshark.js';
 
@@ -212,6 +214,23 @@ describe('export to JSON lines', () => {
       .map((line) => JSON.parse(line));
     assert.equal(bareLines.length, 53, 'to stdout, the same lines');
     assert.ok(bareLines.every((line) => !('payload' in line)));
+  });
+
+  it('a full disk is exit 1 naming the file; a reader that stops reading stdout (| head) ends the export quietly', async () => {
+    const full = await runCli(['export', CATCHUP, '--format', 'pcapng', '--out', '/dev/full', '--force']);
+    assert.equal(full.code, ExitCode.ERROR);
+    assert.match(full.stderr, /^Error: cannot write \/dev\/full: ENOSPC$/m);
+    const child = spawn(process.execPath, [BIN, 'export', CATCHUP, '--format', 'jsonl', '--out', '-'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    child.stdout.once('data', () => child.stdout.destroy());
+    const [code] = await once(child, 'exit');
+    assert.equal(code, ExitCode.OK, stderr);
+    assert.equal(stderr, '', 'no EPIPE stack');
   });
 
   it('refuses to overwrite without --force, and an output name that names no format', async () => {
