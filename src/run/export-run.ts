@@ -115,28 +115,25 @@ export async function exportCapture(options: ExportOptions): Promise<ExportResul
   } catch (caught) {
     if (caught instanceof CaptureFormatError) {
       error = `${options.capture}: ${caught.message}; the output holds the ${records} records before it`;
-    } else {
-      // Assigned in a callback, so TypeScript does not narrow it: read it once.
-      const failure = writeError as NodeJS.ErrnoException | undefined;
-      if (!failure || caught !== failure) throw caught;
-      // The reader of stdout going away (`| head`) is the end of the export, not a failure.
-      if (failure.code !== 'EPIPE') {
-        throw new HarperReplayError(
-          `cannot write ${options.out === '-' ? 'stdout' : options.out}: ${failure.code ?? failure.message}`,
-          ExitCode.ERROR,
-        );
-      }
+    } else if (caught !== writeError) {
+      throw caught;
     }
   } finally {
     await reader.close();
     if (output !== process.stdout) {
+      // A failure of the last writes arrives through the error listener above, also after end().
       const file = output as WriteStream;
-      if (writeError) file.destroy();
-      else
-        await new Promise<void>((resolve, reject) =>
-          file.end((e?: Error | null) => (e ? reject(e) : resolve())),
-        );
+      await new Promise<void>((resolve) => file.end(() => resolve()));
     }
+  }
+  // Assigned in a callback, so TypeScript does not narrow it: read it once. The reader of stdout going away
+  // (`| head`) is the end of the export, not a failure.
+  const failure = writeError as NodeJS.ErrnoException | undefined;
+  if (failure && failure.code !== 'EPIPE') {
+    throw new HarperReplayError(
+      `cannot write ${options.out === '-' ? 'stdout' : options.out}: ${failure.code ?? failure.message}`,
+      ExitCode.ERROR,
+    );
   }
   return {
     capture: options.capture,
