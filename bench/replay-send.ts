@@ -12,15 +12,13 @@ import WebSocket from 'ws';
 import { FlowControlledSender } from '../src/session/flow-control.js';
 import { ReplaySource } from '../src/workload/replay-source.js';
 import { generateCapture } from './generate-capture.js';
+import { PeakRss } from './peak-rss.js';
 
 const targetBytes = Number(process.env.BENCH_CAPTURE_MB ?? 1024) * 1e6;
 const dir = mkdtempSync(join(tmpdir(), 'harper-replay-bench-'));
 const path = join(dir, 'bench.hrcap');
 
-let peakRss = process.memoryUsage.rss();
-const sampler = setInterval(() => {
-  peakRss = Math.max(peakRss, process.memoryUsage.rss());
-}, 10);
+const peakRss = new PeakRss();
 
 try {
   // 1. The capture, written like a subscriber would.
@@ -78,7 +76,7 @@ try {
   ws.close();
   sink.send({ type: 'exit' });
   await source.close();
-  clearInterval(sampler);
+  peakRss.stop();
   const hwm = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) * 1024;
   process.stdout.write(
     `${JSON.stringify({
@@ -88,7 +86,7 @@ try {
       wallMs,
       mbPerSec: Math.round(sent / 1e3 / wallMs),
       cpuSec: Math.round(((cpu.user + cpu.system) / 1e6) * 100) / 100,
-      peakRssMiB: Math.round(Math.max(peakRss, hwm) / 2 ** 20),
+      peakRssMiB: Math.round(Math.max(peakRss.bytes, hwm) / 2 ** 20),
       rssBeforeReplayMiB: Math.round(rssBeforeReplay / 2 ** 20),
     })}\n`,
   );

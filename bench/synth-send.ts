@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import WebSocket, { WebSocketServer } from 'ws';
 import { FlowControlledSender } from '../src/session/flow-control.js';
 import { SyntheticWorkload } from '../src/workload/synthetic.js';
+import { PeakRss } from './peak-rss.js';
 
 const variant = process.argv[2] as 'encode' | 'client' | 'server';
 const records = Number(process.argv[3] ?? 2_000_000);
@@ -28,10 +29,7 @@ const workload = new SyntheticWorkload({
   baseSequence: Date.now(),
 });
 
-let peakRss = process.memoryUsage.rss();
-const sampler = setInterval(() => {
-  peakRss = Math.max(peakRss, process.memoryUsage.rss());
-}, 10);
+const peakRss = new PeakRss();
 
 function vmHwm(): number {
   const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
@@ -93,7 +91,7 @@ if (variant === 'encode') {
   close();
   peer.send({ type: 'exit' });
 }
-clearInterval(sampler);
+peakRss.stop();
 const cpu = process.cpuUsage(cpuStart);
 process.stdout.write(
   `${JSON.stringify({
@@ -104,7 +102,7 @@ process.stdout.write(
     recordsPerSec: Math.round((frames * recordsPerFrame * 1000) / wallMs),
     mbPerSec: Math.round((totalBytes / 1e6 / wallMs) * 1000 * 10) / 10,
     cpuSec: Math.round(((cpu.user + cpu.system) / 1e6) * 100) / 100,
-    peakRssMiB: Math.round((Math.max(peakRss, vmHwm()) / 2 ** 20) * 10) / 10,
+    peakRssMiB: Math.round((Math.max(peakRss.bytes, vmHwm()) / 2 ** 20) * 10) / 10,
   })}\n`,
 );
 process.exit(0);
