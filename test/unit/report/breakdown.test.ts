@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { EventRouter, sumVerify } from '../../../src/report/breakdown.js';
 import type { RunEvent, RunEventInput } from '../../../src/report/metrics-bus.js';
 import { PauseAnalysis, unionMs } from '../../../src/report/pause-analysis.js';
-import { ResultBuilder } from '../../../src/report/result.js';
+import { ResultBuilder, type RunResult } from '../../../src/report/result.js';
 import { formatRunSummary } from '../../../src/report/text-summary.js';
 import { operationsCandidates } from '../../../src/run/members.js';
 
@@ -43,6 +43,23 @@ function meta(fanOut: boolean): RunEvent {
       blockedAfterMs: 500,
     },
   });
+}
+
+/** A plain (one-stream) run: run-meta, run-start, the events `during()` gives then, run-end; its result. */
+function plainRun(during: () => RunEventInput[] = () => []): RunResult {
+  const builder = new ResultBuilder();
+  builder.sink(meta(false));
+  builder.sink(at({ type: 'run-start', frames: 2, records: 20, target, streams: [streams[0]!] }));
+  for (const event of during()) builder.sink(at(event));
+  builder.sink(
+    at({
+      type: 'run-end',
+      outcome: 'complete',
+      exitCode: 0,
+      cleanup: { removedFromTarget: true, targetStopped: false },
+    }),
+  );
+  return builder.build();
 }
 
 describe('event router', () => {
@@ -182,18 +199,7 @@ describe('result of a fan-out run', () => {
   });
 
   it('a plain run has one stream and no member section', () => {
-    const builder = new ResultBuilder();
-    builder.sink(meta(false));
-    builder.sink(at({ type: 'run-start', frames: 2, records: 20, target, streams: [streams[0]!] }));
-    builder.sink(
-      at({
-        type: 'run-end',
-        outcome: 'complete',
-        exitCode: 0,
-        cleanup: { removedFromTarget: true, targetStopped: false },
-      }),
-    );
-    const result = builder.build();
+    const result = plainRun();
     assert.equal(result.streams.length, 1);
     assert.equal(result.members, undefined);
     assert.equal(result.cluster.totals, undefined);
@@ -224,23 +230,10 @@ describe('stalls on several connections at once', () => {
   });
 
   it('the summary gives the wall time beside the sum when connections stall at once', () => {
-    const builder = new ResultBuilder();
-    builder.sink(meta(false));
-    builder.sink(at({ type: 'run-start', frames: 2, records: 20, target, streams: [streams[0]!] }));
-    const start = clock;
-    builder.sink(at({ type: 'drain-wait', socketId: 1, startedAt: start, durationMs: 300, queuedBytes: 9 }));
-    builder.sink(
-      at({ type: 'drain-wait', socketId: 2, startedAt: start + 100, durationMs: 300, queuedBytes: 9 }),
-    );
-    builder.sink(
-      at({
-        type: 'run-end',
-        outcome: 'complete',
-        exitCode: 0,
-        cleanup: { removedFromTarget: true, targetStopped: false },
-      }),
-    );
-    const result = builder.build();
+    const result = plainRun(() => [
+      { type: 'drain-wait', socketId: 1, startedAt: clock, durationMs: 300, queuedBytes: 9 },
+      { type: 'drain-wait', socketId: 2, startedAt: clock + 100, durationMs: 300, queuedBytes: 9 },
+    ]);
     assert.deepEqual([result.pauses.totalMs, result.pauses.wallMs], [600, 400]);
     assert.match(
       formatRunSummary(result),
@@ -249,13 +242,10 @@ describe('stalls on several connections at once', () => {
   });
 
   it('with several worker threads the summary warns that blocked time can be under-reported', () => {
-    const run = (threads: number[][]) => {
-      const builder = new ResultBuilder();
-      builder.sink(meta(false));
-      builder.sink(at({ type: 'run-start', frames: 2, records: 20, target, streams: [streams[0]!] }));
-      for (const ids of threads) {
-        builder.sink(
-          at({
+    const run = (threads: number[][]) =>
+      plainRun(() => [
+        ...threads.map(
+          (ids): RunEventInput => ({
             type: 'sample',
             sample: {
               kind: 'sysinfo',
@@ -266,21 +256,9 @@ describe('stalls on several connections at once', () => {
               threads: ids.map((threadId) => ({ threadId })),
             },
           }),
-        );
-      }
-      builder.sink(
-        at({ type: 'drain-wait', socketId: 1, startedAt: clock, durationMs: 200, queuedBytes: 9 }),
-      );
-      builder.sink(
-        at({
-          type: 'run-end',
-          outcome: 'complete',
-          exitCode: 0,
-          cleanup: { removedFromTarget: true, targetStopped: false },
-        }),
-      );
-      return builder.build();
-    };
+        ),
+        { type: 'drain-wait', socketId: 1, startedAt: clock, durationMs: 200, queuedBytes: 9 },
+      ]);
     const many = run([
       [1, 2, 3],
       [1, 2],
