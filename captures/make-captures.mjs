@@ -4,7 +4,7 @@
 // It prints every harper-replay command it runs; captures/README.md lists them.
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { EmbeddedNode } from '../dist/src/target/embedded-node.js';
+import { EmbeddedNode } from '../dist/src/harper/embedded-node.js';
 
 const credentials = { user: 'admin', password: `make-${Date.now()}` };
 const env = { ...process.env, HARPER_USER: credentials.user, HARPER_PASSWORD: credentials.password };

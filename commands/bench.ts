@@ -1,23 +1,15 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../src/cli/base-command.js';
 import { loadFlags, loadOptions, usageExit } from '../src/cli/load-command.js';
-import { formatMs } from '../src/cli/units.js';
 import { synthWorkload } from '../src/cli/workload-flags.js';
+import { EXIT_CODE_HELP, ExitCode, type HarperReplayError } from '../src/common/errors.js';
+import { formatMs } from '../src/common/units.js';
+import { MetricsBus } from '../src/events/metrics-bus.js';
 import { INSECURE_WARNING } from '../src/net/tls.js';
+import { type BenchRun, type BenchSetting, compare } from '../src/report/bench-analysis.js';
 import { formatBenchTable, writeBenchHtml } from '../src/report/bench-report.js';
-import { MetricsBus } from '../src/report/metrics-bus.js';
 import { NdjsonSink } from '../src/report/ndjson-sink.js';
-import {
-  type BenchRun,
-  type BenchSetting,
-  compare,
-  matrix,
-  parseSet,
-  readApplied,
-  runSamplesPath,
-  schedule,
-} from '../src/run/bench-run.js';
-import { EXIT_CODE_HELP, ExitCode, type HarperReplayError } from '../src/run/errors.js';
+import { matrix, parseSet, readApplied, runSamplesPath, schedule } from '../src/run/bench-run.js';
 import { interruptible } from '../src/run/interrupt.js';
 import { OwnedTarget } from '../src/run/owned-target.js';
 import { openReplay, runReplay } from '../src/run/replay-run.js';

@@ -6,11 +6,11 @@ import { BaseCommand } from '../src/cli/base-command.js';
 import { tlsFlags } from '../src/cli/shared-flags.js';
 import { defaultCaptureName, parseSince } from '../src/cli/since.js';
 import { type ConnectionSecurity, readListenCertificate, resolveTlsFlags } from '../src/cli/tls-options.js';
-import { formatBytes, parseDuration } from '../src/cli/units.js';
+import { EXIT_CODE_HELP, ExitCode, HarperReplayError } from '../src/common/errors.js';
+import { formatBytes, parseDuration } from '../src/common/units.js';
 import type { ListenCertificate } from '../src/net/listen.js';
 import { INSECURE_WARNING } from '../src/net/tls.js';
 import { type CaptureResult, runCapture } from '../src/run/capture-run.js';
-import { EXIT_CODE_HELP, ExitCode, HarperReplayError } from '../src/run/errors.js';
 import { interruptible } from '../src/run/interrupt.js';
 import { type ProxyResult, runProxyCapture } from '../src/run/proxy-run.js';
 

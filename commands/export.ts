@@ -1,8 +1,8 @@
 import { Args, Flags } from '@oclif/core';
 import cliProgress from 'cli-progress';
 import { BaseCommand } from '../src/cli/base-command.js';
-import { formatBytes, formatCount } from '../src/cli/units.js';
-import { EXIT_CODE_HELP, ExitCode, HarperReplayError } from '../src/run/errors.js';
+import { EXIT_CODE_HELP, ExitCode, HarperReplayError } from '../src/common/errors.js';
+import { formatBytes, formatCount } from '../src/common/units.js';
 import { type ExportFormat, type ExportResult, exportCapture } from '../src/run/export-run.js';
 import { interruptible } from '../src/run/interrupt.js';
 

@@ -3,9 +3,9 @@ import { CaptureFormatError, RecordKind } from '../src/capture/format.js';
 import { CaptureInspector, type CaptureSummary } from '../src/capture/inspect.js';
 import { CaptureReader } from '../src/capture/reader.js';
 import { BaseCommand } from '../src/cli/base-command.js';
-import { formatBytes, formatCount, formatMs } from '../src/cli/units.js';
+import { EXIT_CODE_HELP, ExitCode } from '../src/common/errors.js';
+import { formatBytes, formatCount, formatMs } from '../src/common/units.js';
 import { frameTypeName } from '../src/protocol/control-frame.js';
-import { EXIT_CODE_HELP, ExitCode } from '../src/run/errors.js';
 
 export interface InspectResult extends CaptureSummary {
   file: string;

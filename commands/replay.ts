@@ -1,9 +1,9 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../src/cli/base-command.js';
 import { executeLoad, loadFlags, loadOptions, usageExit } from '../src/cli/load-command.js';
-import { formatBytes, formatCount, formatMs, parseDuration } from '../src/cli/units.js';
+import { EXIT_CODE_HELP, ExitCode } from '../src/common/errors.js';
+import { formatBytes, formatCount, formatMs, parseDuration } from '../src/common/units.js';
 import { thresholdHelp } from '../src/report/thresholds.js';
-import { EXIT_CODE_HELP, ExitCode } from '../src/run/errors.js';
 import { openReplay, type ReplayResult, runReplay } from '../src/run/replay-run.js';
 import type { ReplaySource } from '../src/workload/replay-source.js';
 

@@ -1,11 +1,11 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../src/cli/base-command.js';
+import { ExitCode } from '../src/common/errors.js';
 import { writeHtmlReport } from '../src/report/html-report.js';
 import { readNdjson } from '../src/report/ndjson-sink.js';
 import { ResultBuilder, type RunResult } from '../src/report/result.js';
 import { SeriesCollector } from '../src/report/series.js';
 import { formatRunSummary } from '../src/report/text-summary.js';
-import { ExitCode } from '../src/run/errors.js';
 
 export default class Report extends BaseCommand {
   static override summary = 'Rebuild the summary (and the HTML page) of a run from its --samples file.';

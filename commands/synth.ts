@@ -2,8 +2,8 @@ import { Flags } from '@oclif/core';
 import { BaseCommand } from '../src/cli/base-command.js';
 import { executeLoad, loadFlags, loadOptions, usageExit } from '../src/cli/load-command.js';
 import { databaseList, synthWorkload } from '../src/cli/workload-flags.js';
+import { EXIT_CODE_HELP } from '../src/common/errors.js';
 import { thresholdHelp } from '../src/report/thresholds.js';
-import { EXIT_CODE_HELP } from '../src/run/errors.js';
 import { runSynth, type SynthResult, type SynthRunOptions } from '../src/run/synth-run.js';
 import { DEFAULT_PRESET, PRESETS, presetNames } from '../src/workload/presets.js';
 

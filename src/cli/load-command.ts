@@ -3,22 +3,22 @@
  * turning them into run options, and running with progress, Ctrl-C handling, output files and the summary.
  */
 import { Flags } from '@oclif/core';
+import { ExitCode, HarperReplayError } from '../common/errors.js';
+import { parseDuration, parseSize } from '../common/units.js';
+import { MetricsBus } from '../events/metrics-bus.js';
 import { INSECURE_WARNING } from '../net/tls.js';
 import { writeHtmlReport } from '../report/html-report.js';
-import { MetricsBus } from '../report/metrics-bus.js';
 import { NdjsonSink } from '../report/ndjson-sink.js';
 import { ProgressReporter } from '../report/progress.js';
 import type { RunResult } from '../report/result.js';
 import { SeriesCollector } from '../report/series.js';
 import { formatRunSummary } from '../report/text-summary.js';
 import { parseThreshold } from '../report/thresholds.js';
-import { ExitCode, HarperReplayError } from '../run/errors.js';
 import { interruptible } from '../run/interrupt.js';
 import type { LoadRunOptions } from '../run/load-run.js';
 import { printError } from './base-command.js';
 import { nodeConfig, targetFlags, tlsFlags } from './shared-flags.js';
 import { anyTlsFlag, readListenCertificate, resolveTlsFlags, type TlsFlagValues } from './tls-options.js';
-import { parseDuration, parseSize } from './units.js';
 
 export const loadFlags = {
   ...targetFlags,

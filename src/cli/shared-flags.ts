@@ -1,6 +1,6 @@
 /** Flags every command that talks to a target shares: where it is, how to log in, the embedded node's settings. */
 import { Flags } from '@oclif/core';
-import { parseKeyValue } from './units.js';
+import { parseKeyValue } from '../common/units.js';
 
 export const targetFlags = {
   target: Flags.string({

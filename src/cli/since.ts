@@ -1,4 +1,4 @@
-import { parseDuration } from './units.js';
+import { parseDuration } from '../common/units.js';
 
 /** --since: '0' (full copy), 'now', a duration back from now ('10m'), or an ISO time. Returns sender-local ms. */
 export function parseSince(text: string, now = Date.now()): number {

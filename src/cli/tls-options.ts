@@ -4,8 +4,8 @@
  */
 import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { ExitCode, HarperReplayError } from '../common/errors.js';
 import type { TlsSettings } from '../net/tls.js';
-import { ExitCode, HarperReplayError } from '../run/errors.js';
 
 export interface TlsFlagValues {
   ca?: string;

@@ -1,6 +1,7 @@
 /** The synth workload a command's flags describe: a preset with any shape flag overriding it. */
+
+import { parseSize } from '../common/units.js';
 import type { Preset } from '../workload/presets.js';
-import { parseSize } from './units.js';
 
 export interface WorkloadFlagValues {
   frames?: number;

@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { formatBytes, formatCount, formatMs } from '../cli/units.js';
-import type { BenchMetrics, BenchSetting, MetricName } from '../run/bench-run.js';
+import { formatBytes, formatCount, formatMs } from '../common/units.js';
+import type { BenchMetrics, BenchSetting, MetricName } from './bench-analysis.js';
 
 const COLUMNS: Array<{ name: MetricName; label: string; format: (v: number) => string }> = [
   { name: 'peakRss', label: 'peak RSS', format: (v) => formatBytes(v) },

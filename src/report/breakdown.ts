@@ -3,9 +3,9 @@
  * several cluster members (--fan-out) at once. The router learns which member and stream each socket carries from
  * the events themselves, so the breakdown is a fold like the rest of the result (`report` rebuilds it).
  */
-import type { LatencySummary } from './latency-histogram.js';
+import type { LatencySummary } from '../common/latency-histogram.js';
+import type { MemberInfo, RunEvent, StreamPlan } from '../events/schema.js';
 import { MemoryAnalysis, type MemorySummary } from './memory-analysis.js';
-import type { MemberInfo, RunEvent, StreamPlan } from './metrics-bus.js';
 import { PauseAnalysis, type PauseSummary } from './pause-analysis.js';
 import { RunCollector } from './run-collector.js';
 import { WorkerAnalysis, type WorkerSummary } from './worker-analysis.js';

@@ -2,7 +2,8 @@
  * Target memory over the run. The fast sampler (/proc every 20 ms, local targets) is the source of truth for peaks:
  * system_information is answered by the thread that decodes frames and misses bursts while that thread is busy.
  */
-import type { RunEvent } from './metrics-bus.js';
+import { median } from '../common/stats.js';
+import type { RunEvent } from '../events/schema.js';
 
 export interface MemorySummary {
   /** 'proc' (local pid, 20 ms) or 'system_information' (any target, ≤ 250 ms); 'none' without samples. */
@@ -27,8 +28,6 @@ export interface MemorySummary {
     missedPeak: number | null;
   };
 }
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 export class MemoryAnalysis {
   private readonly baseline: number[] = [];

@@ -1,6 +1,6 @@
 /** `--samples FILE`: every event of the run as one JSON line, written to disk as the run goes. */
 import { closeSync, createReadStream, openSync, writeSync } from 'node:fs';
-import type { RunEvent } from './metrics-bus.js';
+import type { RunEvent } from '../events/schema.js';
 
 /** Lines are batched and written synchronously: at this size, every FLUSH_MS, at close, and at process exit. */
 const FLUSH_BYTES = 64 * 1024;

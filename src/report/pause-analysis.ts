@@ -9,7 +9,7 @@
  * from the socket. The probe tells them apart: during a pause the target still answers the operations API promptly
  * (flow control); while its event loop is blocked it does not (the PR #147 failure).
  */
-import type { RunEvent, Sample } from './metrics-bus.js';
+import type { RunEvent, Sample } from '../events/schema.js';
 
 export type StallCause = 'flow-control' | 'blocked';
 

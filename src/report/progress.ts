@@ -4,8 +4,8 @@
  * target is not consuming.
  */
 import cliProgress from 'cli-progress';
-import { formatBytes, formatMs } from '../cli/units.js';
-import type { RunEvent, RunPhase, Sample } from './metrics-bus.js';
+import { formatBytes, formatMs } from '../common/units.js';
+import type { RunEvent, RunPhase, Sample } from '../events/schema.js';
 
 type TcpSample = Extract<Sample, { kind: 'tcp' }>;
 

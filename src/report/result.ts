@@ -2,7 +2,15 @@
  * A run's result is a fold over its event stream: the same events give the same result, live or rebuilt from a
  * samples file by `harper-replay report`.
  */
-import { ExitCode } from '../run/errors.js';
+import { ExitCode } from '../common/errors.js';
+import type {
+  CleanupReport,
+  ReplayMeta,
+  RunEvent,
+  RunMeta,
+  RunOutcome,
+  TargetInfo,
+} from '../events/schema.js';
 import {
   EventRouter,
   MemberBreakdown,
@@ -13,7 +21,6 @@ import {
   type VerifyTotals,
 } from './breakdown.js';
 import { MemoryAnalysis, type MemorySummary } from './memory-analysis.js';
-import type { CleanupReport, ReplayMeta, RunEvent, RunMeta, RunOutcome, TargetInfo } from './metrics-bus.js';
 import { PauseAnalysis, type PauseSummary } from './pause-analysis.js';
 import { RunCollector } from './run-collector.js';
 import { evaluateThresholds, parseThreshold, type ThresholdVerdict } from './thresholds.js';

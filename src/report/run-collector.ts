@@ -1,7 +1,7 @@
 /** Folds the event stream into the numbers of a run's result: what was sent, what was committed, how fast. */
-import type { LatencySummary } from './latency-histogram.js';
-import { LatencyHistogram } from './latency-histogram.js';
-import type { RunEvent } from './metrics-bus.js';
+import type { LatencySummary } from '../common/latency-histogram.js';
+import { LatencyHistogram } from '../common/latency-histogram.js';
+import type { RunEvent } from '../events/schema.js';
 
 export interface SentTotals {
   frames: number;

@@ -2,7 +2,7 @@
  * Time series for charts, folded from the event stream into fixed bins (memory stays bounded by run length / bin,
  * not by frames or samples).
  */
-import type { RunEvent } from './metrics-bus.js';
+import type { RunEvent } from '../events/schema.js';
 
 export interface Series {
   /** Epoch ms of bin 0. */

@@ -1,5 +1,5 @@
 /** The human summary printed after a run (stdout). */
-import { formatBytes, formatCount, formatMs } from '../cli/units.js';
+import { formatBytes, formatCount, formatMs } from '../common/units.js';
 import type { RunResult } from './result.js';
 import { METRICS } from './thresholds.js';
 

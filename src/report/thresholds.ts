@@ -3,7 +3,7 @@
  * `pausedMs<=2s`, `ackP99<500ms`. A breach makes the run exit 99 after every output is written. A threshold whose
  * metric has no value (e.g. peakRss without any memory sample) is a breach too: the guarantee could not be checked.
  */
-import { parseDuration, parseSize } from '../cli/units.js';
+import { parseDuration, parseSize } from '../common/units.js';
 
 export type MetricUnit = 'bytes' | 'ms' | 'count' | 'percent' | 'rate';
 

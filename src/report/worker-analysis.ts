@@ -2,8 +2,7 @@
  * Worker deaths, reconnects and errors: thread ids that disappear from system_information, OOMs and errors in the
  * target's log, and the streams the target dropped and re-opened (with the cursor it resumed from).
  */
-import type { LogMatchKind } from '../target/log-scan.js';
-import type { RunEvent } from './metrics-bus.js';
+import type { LogMatchKind, RunEvent } from '../events/schema.js';
 
 export interface WorkerSummary {
   /** Worker deaths: the larger of thread ids seen to disappear and OOM events in the log. */

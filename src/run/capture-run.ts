@@ -6,11 +6,11 @@
 import { randomBytes } from 'node:crypto';
 import { type CaptureHeader, Direction, RecordKind, redactUrl } from '../capture/format.js';
 import { CaptureWriter } from '../capture/writer.js';
+import { ExitCode, type ExitCodeValue, HarperReplayError } from '../common/errors.js';
+import { authorizationHeader, type Credentials } from '../harper/operations-client.js';
 import { INSECURE_WARNING, type TlsSettings } from '../net/tls.js';
 import { decodeControlFrame, isControlFrame } from '../protocol/control-frame.js';
 import { Subscriber, type SubscriberEvent } from '../session/subscriber.js';
-import { authorizationHeader, type Credentials } from '../target/operations-client.js';
-import { ExitCode, type ExitCodeValue, HarperReplayError } from './errors.js';
 import {
   caFromTargetError,
   deriveReplicationUrl,

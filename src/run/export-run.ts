@@ -9,9 +9,9 @@ import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { CaptureFormatError, RecordKind } from '../capture/format.js';
 import { CaptureReader } from '../capture/reader.js';
+import { ExitCode, HarperReplayError } from '../common/errors.js';
 import { jsonlHeaderLine, jsonlRecordLine } from '../export/jsonl-export.js';
 import { PcapngExport } from '../export/pcapng-export.js';
-import { ExitCode, HarperReplayError } from './errors.js';
 
 export type ExportFormat = 'pcapng' | 'jsonl';
 

@@ -2,7 +2,7 @@
  * Ctrl-C handling for long runs: the first SIGINT/SIGTERM aborts the run, which then stops sending, writes what it
  * measured and cleans up the target; a second one exits at once (the embedded node's exit guard still kills it).
  */
-import { ExitCode } from './errors.js';
+import { ExitCode } from '../common/errors.js';
 
 export async function interruptible<T>(
   work: (signal: AbortSignal) => Promise<T>,

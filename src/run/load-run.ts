@@ -6,18 +6,21 @@
  * acks and resumes. Everything measurable goes through the metrics bus; the result is folded from it.
  */
 import { randomBytes } from 'node:crypto';
-import { INSECURE_WARNING } from '../net/tls.js';
-import { TxnFrameWriter } from '../protocol/txn-frame.js';
+import { ExitCode, type ExitCodeValue, HarperReplayError } from '../common/errors.js';
+import { MetricsBus } from '../events/metrics-bus.js';
 import {
   type CleanupReport,
   type MemberInfo,
-  MetricsBus,
   type RunEvent,
   type RunMeta,
   type RunOutcome,
   type StreamPlan,
   streamKey,
-} from '../report/metrics-bus.js';
+} from '../events/schema.js';
+import { OperationsApiError, type OperationsClient } from '../harper/operations-client.js';
+import { TargetSamplers } from '../harper/samplers.js';
+import { INSECURE_WARNING } from '../net/tls.js';
+import { TxnFrameWriter } from '../protocol/txn-frame.js';
 import { ResultBuilder, type RunResult } from '../report/result.js';
 import { AckTracker } from '../session/ack-tracker.js';
 import {
@@ -34,10 +37,7 @@ import { PeerSession } from '../session/peer-session.js';
 import { PushSession } from '../session/push-session.js';
 import type { ReplicationSocket } from '../session/replication-socket.js';
 import { sleep, streamFrames, trackAcks } from '../session/stream-sender.js';
-import { OperationsApiError, type OperationsClient } from '../target/operations-client.js';
-import { TargetSamplers } from '../target/samplers.js';
 import type { FrameSource } from '../workload/synthetic.js';
-import { ExitCode, type ExitCodeValue, HarperReplayError } from './errors.js';
 import { discoverMembers, type Member } from './members.js';
 import {
   describeTrustedCas,

@@ -4,8 +4,9 @@
  * URL (Harper serves replication on the operations API port when no replication port is set; else its default
  * operations port 9925 on the same host). A member without one is still loaded, but neither sampled nor verified.
  */
-import type { OperationsClient } from '../target/operations-client.js';
-import { ExitCode, HarperReplayError } from './errors.js';
+
+import { ExitCode, HarperReplayError } from '../common/errors.js';
+import type { OperationsClient } from '../harper/operations-client.js';
 import { type ResolvedTarget, type TargetSpec, targetClient, targetError } from './target.js';
 
 export interface Member {

@@ -3,7 +3,7 @@
  * starts on a freshly started process with the same memory baseline) and put back as it was at the end — also
  * after Ctrl-C or a failed run.
  */
-import type { OperationsClient } from '../target/operations-client.js';
+import type { OperationsClient } from '../harper/operations-client.js';
 import {
   configValue,
   needsProcessRestart,
@@ -11,7 +11,7 @@ import {
   restartAndWait,
   restartWorkersAndWait,
   setConfiguration,
-} from '../target/reconfigure.js';
+} from '../harper/reconfigure.js';
 
 export class OwnedTarget {
   private changed = false;

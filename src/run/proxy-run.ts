@@ -5,12 +5,12 @@
  */
 import { type CaptureHeader, Direction, RecordKind, redactUrl } from '../capture/format.js';
 import { CaptureWriter } from '../capture/writer.js';
+import { ExitCode, type ExitCodeValue } from '../common/errors.js';
 import type { ListenCertificate } from '../net/listen.js';
 import { INSECURE_WARNING, probeTls, TlsProbeError, type TlsSettings } from '../net/tls.js';
 import { Command } from '../protocol/codes.js';
 import { decodeControlFrame, encodeControl, isControlFrame } from '../protocol/control-frame.js';
 import { ReplicationProxy } from '../session/proxy.js';
-import { ExitCode, type ExitCodeValue } from './errors.js';
 
 export interface ProxyRunOptions {
   listenHost: string;

@@ -3,10 +3,11 @@
  * subscribes (4.7.29 drops blob records otherwise); completeness is judged by acks (every frame carries a fresh
  * tail), not by counting rows, since the target may hold the rows already.
  */
+
+import type { MetricsBus } from '../events/metrics-bus.js';
+import type { OperationsClient } from '../harper/operations-client.js';
 import { PEER_MODE_MAX_FRAME, PUSH_MODE_MAX_FRAME } from '../protocol/codes.js';
-import type { MetricsBus } from '../report/metrics-bus.js';
 import type { RunResult } from '../report/result.js';
-import type { OperationsClient } from '../target/operations-client.js';
 import { type ReplayOptions, ReplaySource } from '../workload/replay-source.js';
 import { type LoadRunOptions, runLoad } from './load-run.js';
 

@@ -2,10 +2,11 @@
  * synth: the deterministic synthesizer as a load — the table made before the target subscribes, records counted
  * by id range afterwards.
  */
+
+import type { MetricsBus } from '../events/metrics-bus.js';
+import type { OperationsClient } from '../harper/operations-client.js';
 import { PEER_MODE_MAX_FRAME } from '../protocol/codes.js';
-import type { MetricsBus } from '../report/metrics-bus.js';
 import type { RunResult } from '../report/result.js';
-import type { OperationsClient } from '../target/operations-client.js';
 import type { WorkloadShape } from '../workload/presets.js';
 import { SyntheticWorkload } from '../workload/synthetic.js';
 import { type LoadRunOptions, runLoad } from './load-run.js';

@@ -3,17 +3,17 @@
  * Resolves what a run needs to know about it: operations client, node name, replication URL, local pid.
  */
 import { X509Certificate } from 'node:crypto';
-import type { TlsSettings } from '../net/tls.js';
-import { DialError } from '../session/dial.js';
-import { EmbeddedNode, EmbeddedNodeError } from '../target/embedded-node.js';
+import { ExitCode, HarperReplayError } from '../common/errors.js';
+import { EmbeddedNode, EmbeddedNodeError } from '../harper/embedded-node.js';
 import {
   authorizationHeader,
   type Credentials,
   OperationsApiError,
   OperationsClient,
-} from '../target/operations-client.js';
-import { RestartError } from '../target/reconfigure.js';
-import { ExitCode, HarperReplayError } from './errors.js';
+} from '../harper/operations-client.js';
+import { RestartError } from '../harper/reconfigure.js';
+import type { TlsSettings } from '../net/tls.js';
+import { DialError } from '../session/dial.js';
 
 export interface TargetSpec {
   /** Operations API URL; undefined starts the embedded node. */

@@ -6,9 +6,9 @@
  * are handed out. `close()` removes us from the target (remove_node reaches every member).
  */
 import { randomBytes } from 'node:crypto';
-import type { MetricsBus } from '../report/metrics-bus.js';
-import { streamKey } from '../report/metrics-bus.js';
-import type { OperationsClient } from '../target/operations-client.js';
+import type { MetricsBus } from '../events/metrics-bus.js';
+import { streamKey } from '../events/schema.js';
+import type { OperationsClient } from '../harper/operations-client.js';
 import {
   AbortedError,
   type ChannelProvider,

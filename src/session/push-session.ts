@@ -1,6 +1,7 @@
 /** Push mode as a channel provider: dial, name ourselves, and resume after our own last ack on reconnects. */
+
+import type { MetricsBus } from '../events/metrics-bus.js';
 import type { TlsSettings } from '../net/tls.js';
-import type { MetricsBus } from '../report/metrics-bus.js';
 import { AbortedError, type ChannelProvider, type DataChannel } from './channel.js';
 import { connectPush } from './push-client.js';
 import type { ReplicationSocket } from './replication-socket.js';

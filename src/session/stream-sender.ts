@@ -3,7 +3,7 @@
  * start point, each followed by its blob chunks, with flow control. Acks on the socket feed the shared tracker,
  * so a stream that dies can be resumed on the next socket from what was committed.
  */
-import type { MetricsBus } from '../report/metrics-bus.js';
+import type { MetricsBus } from '../events/metrics-bus.js';
 import type { BuiltFrame, FrameSource } from '../workload/synthetic.js';
 import type { AckTracker } from './ack-tracker.js';
 import type { ReplicationSocket } from './replication-socket.js';

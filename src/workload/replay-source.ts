@@ -8,6 +8,7 @@
 import { type FileHandle, open } from 'node:fs/promises';
 import { Direction, RECORD_HEAD_LENGTH, RecordKind } from '../capture/format.js';
 import { CaptureReader } from '../capture/reader.js';
+import { LatencyHistogram, type LatencySummary } from '../common/latency-histogram.js';
 import { Command } from '../protocol/codes.js';
 import {
   decodeControlFrame,
@@ -17,7 +18,6 @@ import {
 } from '../protocol/control-frame.js';
 import { rewriteTxnFrame } from '../protocol/rewrite.js';
 import { summarizeTxnFrame } from '../protocol/txn-frame.js';
-import { LatencyHistogram, type LatencySummary } from '../report/latency-histogram.js';
 import type { BuiltFrame, FrameSource } from './synthetic.js';
 
 export interface ReplayOptions {

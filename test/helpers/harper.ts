@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decode as decodeCbor } from 'cbor-x';
-import { EmbeddedNode, type EmbeddedNodeOptions } from '../../src/target/embedded-node.js';
-import type { OperationsClient } from '../../src/target/operations-client.js';
+import { EmbeddedNode, type EmbeddedNodeOptions } from '../../src/harper/embedded-node.js';
+import type { OperationsClient } from '../../src/harper/operations-client.js';
 
 export const BIN = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
 

@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { ExitCode } from '../../src/common/errors.js';
 import type { RunResult } from '../../src/report/result.js';
-import { ExitCode } from '../../src/run/errors.js';
 import { runSynth, type SynthRunOptions } from '../../src/run/synth-run.js';
 import { runCli } from '../helpers/harper.js';
 

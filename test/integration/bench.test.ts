@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { ExitCode } from '../../src/run/errors.js';
-import { flattenConfiguration } from '../../src/target/reconfigure.js';
+import { ExitCode } from '../../src/common/errors.js';
+import { flattenConfiguration } from '../../src/harper/reconfigure.js';
 import { openPage } from '../helpers/browser.js';
 import { isAlive, runCli, startNode, whenStreaming } from '../helpers/harper.js';
 

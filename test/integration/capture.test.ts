@@ -12,9 +12,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CaptureInspector } from '../../src/capture/inspect.js';
 import { CaptureReader } from '../../src/capture/reader.js';
-import { ExitCode } from '../../src/run/errors.js';
+import { ExitCode } from '../../src/common/errors.js';
+import type { EmbeddedNode } from '../../src/harper/embedded-node.js';
 import { runSynth } from '../../src/run/synth-run.js';
-import type { EmbeddedNode } from '../../src/target/embedded-node.js';
 import { runCli, startNode } from '../helpers/harper.js';
 
 const password = `cap-${randomBytes(9).toString('hex')}`;

@@ -5,9 +5,9 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { ExitCode } from '../../src/run/errors.js';
-import type { EmbeddedNode } from '../../src/target/embedded-node.js';
-import { freeLoopbackPorts } from '../../src/target/free-port.js';
+import { ExitCode } from '../../src/common/errors.js';
+import type { EmbeddedNode } from '../../src/harper/embedded-node.js';
+import { freeLoopbackPorts } from '../../src/harper/free-port.js';
 import { hdbNodeNames, isAlive, runCli, startNode, whenStreaming } from '../helpers/harper.js';
 
 let node: EmbeddedNode;

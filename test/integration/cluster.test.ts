@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { ExitCode } from '../../src/run/errors.js';
-import type { EmbeddedNode } from '../../src/target/embedded-node.js';
+import { ExitCode } from '../../src/common/errors.js';
+import type { EmbeddedNode } from '../../src/harper/embedded-node.js';
 import { openPage } from '../helpers/browser.js';
 import { hdbNodeNames, runCli, startNode, whenStreaming } from '../helpers/harper.js';
 

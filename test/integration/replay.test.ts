@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { ExitCode } from '../../src/run/errors.js';
+import { ExitCode } from '../../src/common/errors.js';
+import type { EmbeddedNode } from '../../src/harper/embedded-node.js';
 import { runSynth } from '../../src/run/synth-run.js';
-import type { EmbeddedNode } from '../../src/target/embedded-node.js';
 import {
   declareAttributes,
   killEmbeddedTargetWhenStreaming,

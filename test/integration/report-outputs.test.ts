@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { ExitCode } from '../../src/run/errors.js';
+import { ExitCode } from '../../src/common/errors.js';
 import { openPage } from '../helpers/browser.js';
 import { isAlive, killEmbeddedTargetWhenStreaming, runCli } from '../helpers/harper.js';
 

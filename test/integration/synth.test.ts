@@ -4,9 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ExitCode } from '../../src/run/errors.js';
+import { ExitCode } from '../../src/common/errors.js';
+import type { EmbeddedNode } from '../../src/harper/embedded-node.js';
 import { runSynth, type SynthResult, type SynthRunOptions } from '../../src/run/synth-run.js';
-import type { EmbeddedNode } from '../../src/target/embedded-node.js';
 import { PRESETS } from '../../src/workload/presets.js';
 import { SyntheticWorkload } from '../../src/workload/synthetic.js';
 import { declareAttributes, hdbNodeNames, readRecordsCbor, startNode } from '../helpers/harper.js';

@@ -14,11 +14,11 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { connect } from 'node:tls';
 import { CaptureReader } from '../../src/capture/reader.js';
+import { ExitCode } from '../../src/common/errors.js';
+import type { EmbeddedNode } from '../../src/harper/embedded-node.js';
+import { freeLoopbackPorts } from '../../src/harper/free-port.js';
 import { INSECURE_WARNING } from '../../src/net/tls.js';
-import { ExitCode } from '../../src/run/errors.js';
 import { createRunCa, issueListenerCertificate } from '../../src/session/peer-pki.js';
-import type { EmbeddedNode } from '../../src/target/embedded-node.js';
-import { freeLoopbackPorts } from '../../src/target/free-port.js';
 import { type CliRun, runCli, startNode } from '../helpers/harper.js';
 
 const CAPTURE = new URL('../../../captures/catchup-40x500.hrcap', import.meta.url).pathname;

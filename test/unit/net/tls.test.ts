@@ -12,12 +12,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import forge from 'node-forge';
 import { anyTlsFlag, readListenCertificate, resolveTlsFlags } from '../../../src/cli/tls-options.js';
+import { ExitCode, HarperReplayError } from '../../../src/common/errors.js';
+import { OperationsApiError } from '../../../src/harper/operations-client.js';
 import { describeConnectFailure, tlsClientOptions } from '../../../src/net/tls.js';
-import { ExitCode, HarperReplayError } from '../../../src/run/errors.js';
 import { targetError } from '../../../src/run/target.js';
 import { DialError, dialFailure, handshakeClosed } from '../../../src/session/dial.js';
 import { createRunCa } from '../../../src/session/peer-pki.js';
-import { OperationsApiError } from '../../../src/target/operations-client.js';
 
 const WSS = 'wss://127.0.0.1:9933';
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { RunEventInput } from '../../../src/events/metrics-bus.js';
+import type { RunEvent } from '../../../src/events/schema.js';
 import { EventRouter, sumVerify } from '../../../src/report/breakdown.js';
-import type { RunEvent, RunEventInput } from '../../../src/report/metrics-bus.js';
 import { PauseAnalysis, unionMs } from '../../../src/report/pause-analysis.js';
 import { ResultBuilder, type RunResult } from '../../../src/report/result.js';
 import { formatRunSummary } from '../../../src/report/text-summary.js';

@@ -4,7 +4,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import type { RunEvent } from '../../../src/report/metrics-bus.js';
+import type { RunEvent } from '../../../src/events/schema.js';
 import { NdjsonSink, readNdjson } from '../../../src/report/ndjson-sink.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'harper-replay-ndjson-'));

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { RunEvent, RunEventInput } from '../../../src/report/metrics-bus.js';
+import type { RunEventInput } from '../../../src/events/metrics-bus.js';
+import type { RunEvent } from '../../../src/events/schema.js';
 import { SeriesCollector } from '../../../src/report/series.js';
 
 const origin = 5_000_000;

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { appliedSettings, matrix, parseSet, runSamplesPath, schedule } from '../../../src/run/bench-run.js';
 import {
   configValue,
   flattenConfiguration,
   needsProcessRestart,
   originalSettings,
-} from '../../../src/target/reconfigure.js';
+} from '../../../src/harper/reconfigure.js';
+import { appliedSettings, matrix, parseSet, runSamplesPath, schedule } from '../../../src/run/bench-run.js';
 
 describe('bench matrix', () => {
   it('parses KEY=v1,v2 and rejects what is not', () => {

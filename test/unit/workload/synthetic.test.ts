@@ -233,8 +233,8 @@ describe('SyntheticWorkload', () => {
       nodeIds: { 'fake-src': 0 },
       subscribedNames: ['node-B', 'fake-src'],
     });
-    assert.equal(structure!.type, 'TABLE_FIXED_STRUCTURE');
-    if (structure!.type === 'TABLE_FIXED_STRUCTURE') {
+    assert.equal(structure?.type, 'TABLE_FIXED_STRUCTURE');
+    if (structure?.type === 'TABLE_FIXED_STRUCTURE') {
       assert.equal(structure.tableId, 3);
       assert.equal(structure.tableName, 'synthetic');
       assert.deepEqual(structure.structure, w.tableStructure());

@@ -1,9 +1,10 @@
-import type { LogMatchKind } from '../target/log-scan.js';
-
 /**
- * One stream of timestamped run events. Sessions, samplers and workloads emit; progress, summary, files and
- * thresholds subscribe. Nothing reads a session's state directly (the k6 model: reporters are sinks).
+ * The run's event schema: what producers (sessions, samplers, the run) emit on the metrics bus and what sinks
+ * (reporters, the result fold, the samples file) read. Types only, shared by both sides; imports nothing.
  */
+
+/** What a line of the target's log means (see harper/log-scan.ts for the patterns). */
+export type LogMatchKind = 'oom' | 'uncaught' | 'blob-save-failed' | 'replication-error' | 'pause' | 'resume';
 
 export type ConnectionEvent = 'named' | 'subscribed' | 'streaming' | 'ignored' | 'closed';
 
@@ -211,31 +212,3 @@ export type RunPhase =
   | 'done';
 
 export type RunEventType = RunEvent['type'];
-export type EventOf<T extends RunEventType> = Extract<RunEvent, { type: T }>;
-
-/** Omit<> over a union, member by member. */
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-export type RunEventInput = DistributiveOmit<RunEvent, 't'>;
-
-export type Sink = (event: RunEvent) => void;
-
-export class MetricsBus {
-  private readonly sinks = new Set<Sink>();
-
-  subscribe(sink: Sink): () => void {
-    this.sinks.add(sink);
-    return () => this.sinks.delete(sink);
-  }
-
-  /** Stamps the event with the current time and hands it to every sink. A failing sink does not stop the run. */
-  emit(event: RunEventInput): void {
-    const stamped = { ...event, t: Date.now() } as RunEvent;
-    for (const sink of this.sinks) {
-      try {
-        sink(stamped);
-      } catch {
-        // Reporters must never break a run.
-      }
-    }
-  }
-}

@@ -6,7 +6,8 @@
  *   sysinfo  system_information (memory, threads) every 250 ms: any target; heap per thread, worker changes
  * and, at the end, the target's log for OOMs, errors and its own pause lines.
  */
-import type { MetricsBus, RunEvent, RunEventInput } from '../report/metrics-bus.js';
+import type { MetricsBus, RunEventInput } from '../events/metrics-bus.js';
+import type { RunEvent } from '../events/schema.js';
 import { type LogMatch, LogTail, scanLogText } from './log-scan.js';
 import { OperationsApiError, type OperationsClient } from './operations-client.js';
 import { readProcMemory, resetPeakRss } from './proc-status.js';

@@ -7,7 +7,7 @@ import {
   parseDuration,
   parseKeyValue,
   parseSize,
-} from '../../../src/cli/units.js';
+} from '../../../src/common/units.js';
 
 describe('parseSize', () => {
   it('accepts the documented examples', () => {

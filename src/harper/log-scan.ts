@@ -4,7 +4,7 @@
  */
 import { open } from 'node:fs/promises';
 
-export type LogMatchKind = 'oom' | 'uncaught' | 'blob-save-failed' | 'replication-error' | 'pause' | 'resume';
+import type { LogMatchKind } from '../events/schema.js';
 
 const PATTERNS: Array<[LogMatchKind, RegExp]> = [
   ['oom', /ERR_WORKER_OUT_OF_MEMORY|JavaScript heap out of memory|reaching memory limit/],

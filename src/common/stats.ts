@@ -1,0 +1,9 @@
+/** Order statistics shared by the analyses (one definition of a median for the whole tool). */
+
+/** The median: the middle value, or the mean of the two middle values of an even count; undefined when empty. */
+export function median(values: readonly number[]): number | undefined {
+  if (!values.length) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
