@@ -26,6 +26,18 @@ export type Sample =
   /** Kernel queues of both ends of the loaded connection (local target) and the tool's own user-space queue. */
   | { kind: 'tcp'; socketId: number; toolTxQueue: number; targetRxQueue: number; toolBuffered: number };
 
+/** The shape of a synthetic workload: how many frames of how many records, how big, with how many blobs. */
+export interface RecordShape {
+  frames: number;
+  recordsPerFrame: number;
+  /** Approximate encoded size of each record value (bytes). */
+  recordSize: number;
+  /** Bytes per blob; 0 = no blobs. */
+  blobSize: number;
+  /** How many records of each frame carry a blob (default: all of them when blobSize > 0). */
+  blobsPerFrame?: number;
+}
+
 /** What a run is, before it starts (everything `report` needs besides the events). */
 export interface RunMeta {
   command: 'synth' | 'replay';
@@ -38,16 +50,7 @@ export interface RunMeta {
   /** --fan-out: every cluster member that subscribes is loaded. */
   fanOut?: boolean;
   table: string;
-  workload: {
-    preset?: string;
-    frames: number;
-    recordsPerFrame: number;
-    recordSize: number;
-    blobSize: number;
-    blobsPerFrame?: number;
-    seed: number;
-    rate?: number;
-  };
+  workload: RecordShape & { preset?: string; seed: number; rate?: number };
   thresholds: string[];
   pauseThresholdMs: number;
   blockedAfterMs: number;

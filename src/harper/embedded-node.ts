@@ -1,6 +1,6 @@
 /**
  * The embedded default target: a throwaway harperdb@4.7.29 (the project's own dependency) in a temp dir with its
- * own HOME, on free loopback ports, with random admin credentials. Facts: ../shared/HARPER_RUN.md.
+ * own HOME, on free loopback ports, with random admin credentials (HDB_ADMIN_* and the port settings in its env).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

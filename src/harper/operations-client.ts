@@ -6,7 +6,6 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { describeConnectFailure, type TlsSettings, tlsClientOptions } from '../net/tls.js';
-import type { TableDescription } from '../protocol/control-frame.js';
 
 export type OpsErrorKind =
   | 'refused'
@@ -407,19 +406,6 @@ export class OperationsClient {
   removeCertificate(name: string): Promise<{ message: string }> {
     return this.call({ operation: 'remove_certificate', name });
   }
-}
-
-/** Table descriptions of the kind NODE_NAME / DB_SCHEMA carry. */
-export function toTableDescription(info: TableInfo): TableDescription {
-  return {
-    table: info.name,
-    schemaDefined: info.schema_defined === true,
-    attributes: info.attributes.map((a) => ({
-      name: a.attribute,
-      ...(a.type ? { type: a.type } : {}),
-      ...(a.is_primary_key ? { isPrimaryKey: true } : {}),
-    })),
-  };
 }
 
 function errorMessage(parsed: unknown): string | undefined {

@@ -5,7 +5,7 @@
  *   [residencyId varint] [previousResidencyId varint] [expiresAt float64] [originatingOperation varint] ·
  *   userLength varint · user · value (rest of the entry; the table's msgpackr encoding)
  */
-import { ActionFlag, type EntryTypeName, entryTypeName, OriginatingOperation } from './codes.js';
+import { ActionFlag, EntryType, type EntryTypeName, entryTypeName, OriginatingOperation } from './codes.js';
 import { type RecordKey, readRecordKey, writeRecordKey } from './keys.js';
 import { CodecError, readVarint, writeVarint } from './varint.js';
 
@@ -37,18 +37,9 @@ export interface AuditEntry extends Omit<AuditEntryHeader, 'type' | 'originating
   value?: Uint8Array;
 }
 
-export const TYPE_CODE: Record<EntryTypeName, number> = {
-  put: 1,
-  delete: 2,
-  message: 3,
-  invalidate: 4,
-  patch: 5,
-  relocate: 6,
-};
-
 /** The action word for an entry: type, HAS_RECORD / HAS_PARTIAL_RECORD and the optional-field flags. */
 export function actionWord(header: AuditEntryHeader, hasValue: boolean): number {
-  let action = TYPE_CODE[header.type];
+  let action: number = EntryType[header.type];
   // The flag follows the type, as in Harper: a delete may carry a nil value byte and still has no record flag.
   if (hasValue && (header.type === 'put' || header.type === 'message')) action |= ActionFlag.HAS_RECORD;
   if (hasValue && (header.type === 'patch' || header.type === 'invalidate'))

@@ -1,6 +1,7 @@
 /**
  * Numbers of Harper's native replication protocol (subprotocol `harperdb-replication-v1`).
- * Values checked against harperdb 4.7.29 and Harper Pro 5.2 (../shared/PROTOCOL.md §3.2, §3.4).
+ * Values checked against a live harperdb 4.7.29 and read from Harper Pro 5.2's source
+ * (replication/replicationConnection.ts, resources/auditStore.ts).
  */
 
 export const SUBPROTOCOL = 'harperdb-replication-v1';
@@ -30,7 +31,6 @@ export const Command = {
 } as const;
 
 export type CommandName = keyof typeof Command;
-export type CommandCode = (typeof Command)[CommandName];
 
 const NAME_BY_CODE = new Map<number, CommandName>(
   Object.entries(Command).map(([name, code]) => [code, name as CommandName]),
@@ -83,9 +83,6 @@ export const SEQUENCE_TAIL_LENGTH = 9;
 
 /** Harper sends blob content in pieces of this size (resources/blob.ts read buffer). */
 export const BLOB_CHUNK_SIZE = 256 * 1024;
-
-/** Blobs smaller than this are stored inline by Harper; larger ones go to files. */
-export const BLOB_FILE_THRESHOLD = 8192;
 
 /** msgpack extension type of a Harper blob reference. */
 export const BLOB_EXTENSION_TYPE = 11;

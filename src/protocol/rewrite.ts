@@ -1,5 +1,5 @@
 /**
- * Rewriting captured transaction frames for replay (../shared/PROTOCOL.md §6): new versions (so a target that
+ * Rewriting captured transaction frames for replay: new versions (so a target that
  * already has the data applies it again), a fresh sequence tail on every frame (so acks map to frames), node ids
  * mapped to another origin, and entries of unwanted tables dropped. Pure: bytes in, bytes out; entry bytes other
  * than those fields are copied verbatim.

@@ -3,10 +3,12 @@
  * file, stop on the first of --duration / --frames / --until-idle / Ctrl-C / the source closing, and always
  * finalize the file (footer, flush, sync).
  */
+
 import { randomBytes } from 'node:crypto';
 import { type CaptureHeader, Direction, RecordKind, redactUrl } from '../capture/format.js';
 import { CaptureWriter } from '../capture/writer.js';
 import { ExitCode, type ExitCodeValue, HarperReplayError } from '../common/errors.js';
+import { TOOL_VERSION } from '../common/version.js';
 import { authorizationHeader, type Credentials } from '../harper/operations-client.js';
 import { INSECURE_WARNING, type TlsSettings } from '../net/tls.js';
 import { decodeControlFrame, isControlFrame } from '../protocol/control-frame.js';
@@ -218,7 +220,7 @@ export async function runCapture(options: CaptureRunOptions): Promise<CaptureRes
     await subscriber.start();
     const header: CaptureHeader = {
       tool: 'harper-replay',
-      toolVersion: '0.1.0',
+      toolVersion: TOOL_VERSION,
       formatVersion: 1,
       mode: 'subscribe',
       startedAtMs: startedAt,

@@ -3,9 +3,11 @@
  * Ctrl-C, finalize the file. Connections for the `system` database are forwarded but not recorded (user hashes,
  * node credentials); `authorization` fields of recorded operation frames are blanked.
  */
+
 import { type CaptureHeader, Direction, RecordKind, redactUrl } from '../capture/format.js';
 import { CaptureWriter } from '../capture/writer.js';
 import { ExitCode, type ExitCodeValue } from '../common/errors.js';
+import { TOOL_VERSION } from '../common/version.js';
 import type { ListenCertificate } from '../net/listen.js';
 import { INSECURE_WARNING, probeTls, TlsProbeError, type TlsSettings } from '../net/tls.js';
 import { Command } from '../protocol/codes.js';
@@ -102,7 +104,7 @@ export async function runProxyCapture(options: ProxyRunOptions): Promise<ProxyRe
     }
     const header: CaptureHeader = {
       tool: 'harper-replay',
-      toolVersion: '0.1.0',
+      toolVersion: TOOL_VERSION,
       formatVersion: 1,
       mode: 'proxy',
       startedAtMs: startedAt,

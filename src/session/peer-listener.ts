@@ -11,7 +11,6 @@ import {
   encodeNodeName,
   encodeOperationResponse,
   type SubscriptionEntry,
-  type TableDescription,
 } from '../protocol/control-frame.js';
 import type { DrainWait } from './flow-control.js';
 import { type ListenerIdentity, signCertificateRequest } from './peer-pki.js';
@@ -31,7 +30,6 @@ export interface PeerListenerEvents {
   /** A node opened a socket for `database` and announced itself. */
   onNodeName?: (socket: ReplicationSocket, remoteNodeName: string, database: string) => void;
   onSubscription: (subscription: Subscription) => void;
-  onOperation?: (operation: string, authenticated: boolean, remoteNodeName?: string) => void;
   onClose?: (
     socket: ReplicationSocket,
     code: number,
@@ -53,8 +51,6 @@ export interface PeerListenerOptions extends PeerListenerEvents {
   /** The Authorization header a node must present to get data (the one-time credential given to add_node). */
   authorization: string;
   highWaterMark: number;
-  /** What NODE_NAME answers list per database (informational for Harper). */
-  tablesOf?: (database: string) => TableDescription[];
   /** Listen on wss with this certificate (and sign the target's CSR with its CA, if any). */
   tls?: ListenerIdentity;
 }
@@ -99,7 +95,6 @@ export class PeerListener {
     let remoteNodeName: string | undefined;
     let database: string | undefined;
     socket.on('OPERATION_REQUEST', ({ request }) => {
-      this.options.onOperation?.(request.operation, authenticated, request.hostname as string | undefined);
       const known = request.operation === 'add_node_back' || request.operation === 'remove_node_back';
       const response = known
         ? {
@@ -121,8 +116,7 @@ export class PeerListener {
       remoteNodeName = frame.nodeName;
       database = frame.database;
       this.options.onNodeName?.(socket, frame.nodeName, frame.database);
-      const tables = this.options.tablesOf?.(frame.database) ?? [];
-      socket.send(encodeNodeName(this.options.nodeName, frame.database, tables)).catch(() => {});
+      socket.send(encodeNodeName(this.options.nodeName, frame.database)).catch(() => {});
     });
     socket.on('SUBSCRIPTION_REQUEST', (frame) => {
       if (!remoteNodeName || !database) return; // Harper always names itself first; ignore anything else.

@@ -136,3 +136,18 @@ export function certificateNames(certPem: string): string[] {
     .map((entry) => entry.slice(4));
   return [...new Set([...(cn ? [cn] : []), ...dns])];
 }
+
+/** The wss listener's certificate: the user's, or one made for this run with its own CA. */
+export function listenerIdentity(
+  given: { cert?: string; key?: string },
+  toolNodeName: string,
+  listenHost: string,
+): ListenerIdentity {
+  if (given.cert && given.key) return { cert: given.cert, key: given.key };
+  return runIdentity(toolNodeName, [listenHost]);
+}
+
+/** The tool's node name: the CN/SAN of the user's listener certificate (the target dials it back by that name), or a fresh one. */
+export function toolNodeNameFor(listenCert: string | undefined, fresh: () => string): string {
+  return (listenCert && certificateNames(listenCert).find((name) => name !== 'localhost')) || fresh();
+}

@@ -45,7 +45,6 @@ export class PeerSession implements ChannelProvider {
   private added = false;
   /** Certificates this run put into the target's hdb_certificate (our CA; the target's cert we signed). */
   private certificatesTouched = false;
-  readonly otherMembers = new Set<string>();
   url?: string;
 
   constructor(private readonly options: PeerSessionOptions) {
@@ -60,7 +59,6 @@ export class PeerSession implements ChannelProvider {
       highWaterMark: options.highWaterMark,
       onNodeName: (socket, remoteNodeName, database) => {
         const loaded = this.loads(remoteNodeName);
-        if (!loaded) this.otherMembers.add(remoteNodeName);
         bus.emit({
           type: 'connection',
           socketId: socket.id,

@@ -1,8 +1,9 @@
 /** Push mode as a channel provider: dial, name ourselves, and resume after our own last ack on reconnects. */
 
 import type { MetricsBus } from '../events/metrics-bus.js';
+import { streamKey } from '../events/schema.js';
 import type { TlsSettings } from '../net/tls.js';
-import { AbortedError, type ChannelProvider, type DataChannel } from './channel.js';
+import { AbortedError, type ChannelProvider, type DataChannel, type StreamRoute } from './channel.js';
 import { connectPush } from './push-client.js';
 import type { ReplicationSocket } from './replication-socket.js';
 
@@ -55,3 +56,43 @@ export class PushSession implements ChannelProvider {
     this.socket?.close();
   }
 }
+
+/**
+ * Push mode for several members and databases: one PushSession per route, each dialed (and redialed) on its own,
+ * with the same credentials and TLS settings (a cluster shares its users and its CA).
+ */
+export class PushSessions implements ChannelProvider {
+  private readonly sessions = new Map<string, PushSession>();
+
+  constructor(
+    /** Replication URL per member node name. */
+    urls: ReadonlyMap<string, string>,
+    databases: readonly string[],
+    private readonly defaultRoute: StreamRoute,
+    options: Omit<PushSessionOptions, 'url' | 'database'>,
+  ) {
+    for (const [member, url] of urls) {
+      for (const database of databases) {
+        this.sessions.set(routeKey({ member, database }), new PushSession({ ...options, url, database }));
+      }
+    }
+  }
+
+  next(
+    timeoutMs: number,
+    signal: AbortSignal,
+    resumeAfter?: number,
+    route?: StreamRoute,
+  ): Promise<DataChannel> {
+    const key = routeKey(route ?? this.defaultRoute);
+    const session = this.sessions.get(key);
+    if (!session) throw new Error(`push: no session for ${key}`);
+    return session.next(timeoutMs, signal, resumeAfter);
+  }
+
+  async close(): Promise<void> {
+    for (const session of this.sessions.values()) await session.close();
+  }
+}
+
+const routeKey = (route: StreamRoute) => streamKey(route.member, route.database);

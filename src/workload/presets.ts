@@ -1,11 +1,9 @@
 /** Named workloads: the scenarios of the seed pull requests, runnable in one command. */
 
-export interface WorkloadShape {
-  frames: number;
-  recordsPerFrame: number;
-  recordSize: number;
-  blobSize: number;
-  blobsPerFrame?: number;
+import type { RecordShape } from '../events/schema.js';
+
+/** A preset's shape and what it needs of the node and the run. */
+export interface WorkloadShape extends RecordShape {
   /** Settings of the embedded node this scenario needs (Harper env overrides). */
   nodeConfig?: Record<string, string>;
   /** A sensible --max-reconnects for the scenario (a crash loop would otherwise go on). */

@@ -4,6 +4,7 @@
  * `blobsPerFrame` records of each frame; the payload is a slice of a seeded text pool.
  */
 
+import type { RecordShape } from '../events/schema.js';
 import { blobChunkFrames, encodeBlobReferencePayload } from '../protocol/blob.js';
 import { BLOB_EXTENSION_TYPE } from '../protocol/codes.js';
 import { encodeNodeIdMap, encodeTableStructure, type TableStructure } from '../protocol/control-frame.js';
@@ -17,15 +18,7 @@ import {
 import { TxnFrameWriter } from '../protocol/txn-frame.js';
 import { bytesFromSeed, mix, textPool } from './deterministic.js';
 
-export interface SyntheticOptions {
-  frames: number;
-  recordsPerFrame: number;
-  /** Approximate encoded size of each record value (bytes). */
-  recordSize: number;
-  /** Bytes per blob; 0 = no blobs. */
-  blobSize: number;
-  /** How many records of each frame carry a blob (defaults to all of them when blobSize > 0). */
-  blobsPerFrame?: number;
+export interface SyntheticOptions extends RecordShape {
   seed: number;
   /** Table the records go to (the id is ours: it only has to match our TABLE_FIXED_STRUCTURE). */
   tableName: string;

@@ -1,0 +1,72 @@
+/** What a load run is told (LoadRunOptions) and what it sends (LoadWorkload): the synthesizer and the replayer plug in here. */
+import type { MetricsBus } from '../events/metrics-bus.js';
+import type { RunMeta } from '../events/schema.js';
+import type { OperationsClient } from '../harper/operations-client.js';
+import type { FrameSource } from '../workload/synthetic.js';
+import type { ResolvedTarget, TargetSpec } from './target.js';
+
+export interface LoadRunOptions {
+  target: TargetSpec;
+  via: 'peer' | 'push';
+  listenHost: string;
+  listenPort: number;
+  database: string;
+  /** Load all of these databases at once, each over its own connection (default: just `database`). */
+  databases?: string[];
+  /** Peer mode: load every cluster member that subscribes, not just the target. */
+  fanOut?: boolean;
+  /** --fan-out: operations API URLs of the other members (sampled and verified; else derived or unsampled). */
+  memberUrls?: string[];
+  /** Peer mode on wss: the user's certificate and key, or {} for a certificate and CA made for this run. */
+  listenTls?: { cert?: string; key?: string };
+  /** Frames per second; undefined = unlimited. */
+  rate?: number;
+  maxReconnects: number;
+  /** Fail when no frame is committed for this long while frames are outstanding. */
+  ackTimeoutMs: number;
+  subscribeTimeoutMs: number;
+  verify: boolean;
+  /** Bytes the tool may queue on a socket before it waits for drain. */
+  highWaterMark: number;
+  signal: AbortSignal;
+  bus?: MetricsBus;
+  /** Status lines for humans (stderr); never receives credentials. */
+  log?: (message: string) => void;
+  /** Called once the target is known (tests use it to find the embedded node). */
+  onTarget?: (target: ResolvedTarget) => void | Promise<void>;
+  /** --threshold expressions (already validated by parseThreshold). */
+  thresholds?: string[];
+  /** Stalls shorter than this are not episodes (ms). */
+  pauseThresholdMs?: number;
+  /** A probe unanswered for this long means the target's event loop is blocked (ms). */
+  blockedAfterMs?: number;
+  /** Memory baseline window before the first frame (ms). */
+  baselineMs?: number;
+  /** Log the stack of an error that ends the run (--verbose). */
+  verbose?: boolean;
+  /** How long to keep sampling after the last ack, before verification (ms). */
+  settleMs?: number;
+  /** system_information sampling interval (ms). */
+  sysinfoIntervalMs?: number;
+}
+
+/** What a run sends and how it checks what landed: the synthesizer and the replayer plug in here. */
+export interface LoadWorkload {
+  /** For run-meta: what the workload is. */
+  describe: Pick<RunMeta, 'command' | 'table' | 'workload'> & Partial<Pick<RunMeta, 'replay'>>;
+  /** The frame source, once the tool's node name is known (it is the origin of synthetic records). */
+  source(toolNodeName: string): FrameSource | Promise<FrameSource>;
+  /** One-time checks once the source is known (e.g. frames over the target's limit); may warn on the bus. */
+  check?(bus: MetricsBus): void;
+  /** Prepares one database of one member before it subscribes (database, tables); may warn on the bus. */
+  prepare(client: OperationsClient, database: string, bus: MetricsBus): Promise<void>;
+  /** Counts what landed in one database of one member; undefined skips verification. */
+  verify?(
+    client: OperationsClient,
+    database: string,
+  ): Promise<{ expectedRecords: number; targetRecords: number }>;
+  /** Releases what the source holds (open files). */
+  close?(): Promise<void>;
+  /** How to resume after `committed` frames (named in the error when the target dies mid-run). */
+  resumeHint?(committed: number): string;
+}

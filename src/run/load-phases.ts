@@ -1,0 +1,372 @@
+/**
+ * The phases of one load run, in the order runLoad calls them. Each reads and fills the shared LoadContext and
+ * reports on its bus; a phase that cannot go on throws, and classifyFailure turns what it threw into the run's
+ * outcome and exit code. verifyLanded and cleanUp run whatever happened before them.
+ */
+import { ExitCode, HarperReplayError } from '../common/errors.js';
+import { TOOL_VERSION } from '../common/version.js';
+import { type MemberInfo, streamKey } from '../events/schema.js';
+import { TargetSamplers } from '../harper/samplers.js';
+import { INSECURE_WARNING } from '../net/tls.js';
+import { AckTracker } from '../session/ack-tracker.js';
+import { AbortedError, ChannelTimeoutError } from '../session/channel.js';
+import { listenerIdentity } from '../session/peer-pki.js';
+import { PeerSession } from '../session/peer-session.js';
+import { PushSessions } from '../session/push-session.js';
+import { ReplicationStream } from '../session/replication-stream.js';
+import { sleep } from '../session/stream-sender.js';
+import type { LoadContext } from './load-context.js';
+import { discoverMembers } from './members.js';
+import { describeTrustedCas, resolveTarget, targetError } from './target.js';
+
+/** run-meta: what this run is, before anything is touched. */
+export function announce(run: LoadContext): void {
+  const { options, load, databases } = run;
+  run.bus.emit({
+    type: 'run-meta',
+    meta: {
+      ...load.describe,
+      toolVersion: TOOL_VERSION,
+      toolNodeName: run.toolNodeName,
+      via: options.via,
+      database: databases[0] ?? options.database,
+      ...(databases.length > 1 ? { databases } : {}),
+      ...(options.fanOut ? { fanOut: true } : {}),
+      thresholds: options.thresholds ?? [],
+      pauseThresholdMs: options.pauseThresholdMs ?? 50,
+      blockedAfterMs: options.blockedAfterMs ?? 500,
+    },
+  });
+}
+
+/** The frame source (a capture that cannot be opened ends the run here, before any node is started). */
+export async function openSource(run: LoadContext): Promise<boolean> {
+  try {
+    run.source = await run.load.source(run.toolNodeName);
+    return true;
+  } catch (caught) {
+    const mapped = mapRunError(caught);
+    run.end('failed', mapped.exitCode, mapped.message);
+    return false;
+  }
+}
+
+/** The target (started when embedded), and with --fan-out its cluster members; one stream per member × database. */
+export async function resolveTargets(run: LoadContext): Promise<void> {
+  const { options, bus, log } = run;
+  bus.emit({ type: 'phase', phase: 'starting-target' });
+  log(options.target.url ? `target ${options.target.url}` : 'starting embedded harperdb 4.7.29 …');
+  if (options.target.tls?.insecure) bus.emit({ type: 'warning', message: INSECURE_WARNING });
+  const target = await resolveTarget(options.target);
+  run.target = target;
+  for (const line of describeTrustedCas(target.operationsUrl, target.trustedCas ?? [])) log(line);
+  await options.onTarget?.(target);
+  throwIfAborted(options.signal);
+  log(
+    `target node ${target.nodeName} (${target.pid ? `pid ${target.pid}, ` : ''}${target.operationsUrl}), replication ${target.replicationUrl}`,
+  );
+  if (options.fanOut) await findMembers(run);
+  planStreams(run);
+}
+
+async function findMembers(run: LoadContext): Promise<void> {
+  const { options, bus, log } = run;
+  const target = run.target as NonNullable<LoadContext['target']>;
+  run.members = await discoverMembers(target, options.memberUrls ?? [], options.target);
+  for (const member of run.members) {
+    log(
+      `cluster member ${member.nodeName}: ${member.client ? `sampled at ${member.client.url}` : 'not sampled (pass --member URL for its operations API)'}`,
+    );
+    if (!member.client) {
+      bus.emit({
+        type: 'warning',
+        message: `${member.nodeName} is loaded but neither sampled nor verified: no operations API found for it (pass --member URL)`,
+      });
+    }
+  }
+  if (options.via === 'push') {
+    // Push dials every member itself: one whose replication URL the target does not know cannot be reached.
+    for (const member of run.members.filter((m) => !m.replicationUrl)) {
+      bus.emit({
+        type: 'warning',
+        message: `${member.nodeName} is not loaded: ${target.nodeName}'s cluster_status gives no replication URL for it`,
+      });
+    }
+    run.members = run.members.filter((m) => m.replicationUrl);
+  }
+}
+
+function planStreams(run: LoadContext): void {
+  const source = run.frames;
+  const memberNames = [...run.clients.keys()];
+  const many = memberNames.length * run.databases.length > 1;
+  run.streams = memberNames.flatMap((member) =>
+    run.databases.map((database) => ({
+      plan: { stream: streamKey(member, database), member, database },
+      route: { member, database },
+      tracker: new AckTracker(source.frameCount, (index) => source.sequenceId(index)),
+      prefix: many ? `${streamKey(member, database)}: ` : '',
+    })),
+  );
+}
+
+/** The workload's one-time checks, then every database of every sampled member made ready for it. */
+export async function prepareDatabases(run: LoadContext): Promise<void> {
+  run.bus.emit({ type: 'phase', phase: 'preparing' });
+  run.load.check?.(run.bus);
+  for (const client of run.clients.values()) {
+    if (!client) continue;
+    for (const database of run.databases) await run.load.prepare(client, database, run.bus);
+  }
+  throwIfAborted(run.options.signal);
+}
+
+/** Memory, queue, probe and log samplers on the target (and each sampled member); run-start. */
+export async function startSamplers(run: LoadContext): Promise<void> {
+  const { options, bus } = run;
+  const target = run.target as NonNullable<LoadContext['target']>;
+  const primary = new TargetSamplers({
+    bus,
+    client: target.client,
+    pid: target.pid,
+    logFile: target.embedded?.logFile,
+    sysinfoIntervalMs: options.sysinfoIntervalMs,
+    toolBuffered: run.toolBuffered,
+    watchNode: target.nodeName,
+  });
+  run.samplers.push(primary);
+  for (const member of run.members) {
+    if (!member.client) continue;
+    run.samplers.push(
+      new TargetSamplers({
+        bus,
+        client: member.client,
+        sysinfoIntervalMs: options.sysinfoIntervalMs,
+        toolBuffered: run.toolBuffered,
+        watchNode: member.nodeName,
+        member: member.nodeName,
+      }),
+    );
+  }
+  for (const sampler of run.samplers) await sampler.start();
+  primary.targetLost.then((reason) => {
+    run.targetLost = reason;
+    run.stop.abort();
+  });
+  run.baselineUntil = Date.now() + (options.baselineMs ?? 1000);
+  emitRunStart(run);
+}
+
+function emitRunStart(run: LoadContext): void {
+  const target = run.target as NonNullable<LoadContext['target']>;
+  run.bus.emit({
+    type: 'run-start',
+    frames: run.totalFrames,
+    records: run.frames.totalRecords * run.streams.length,
+    target: {
+      nodeName: target.nodeName,
+      operationsUrl: target.operationsUrl,
+      replicationUrl: target.replicationUrl,
+      embedded: target.embedded !== undefined,
+      local: target.pid !== undefined,
+      ...(target.pid !== undefined ? { pid: target.pid } : {}),
+      ...(target.embedded ? { rootDir: target.embedded.baseDir } : {}),
+      ...(target.loggingLevel ? { loggingLevel: target.loggingLevel } : {}),
+    },
+    streams: run.streams.map((s) => s.plan),
+    ...(run.options.fanOut
+      ? {
+          members: [
+            { nodeName: target.nodeName, operationsUrl: target.operationsUrl, sampled: true },
+            ...run.members.map(
+              (m): MemberInfo => ({
+                nodeName: m.nodeName,
+                ...(m.client ? { operationsUrl: m.client.url } : {}),
+                sampled: m.client !== undefined,
+              }),
+            ),
+          ],
+        }
+      : {}),
+  });
+}
+
+/** Peer mode: listen and have the target add us (it dials); push mode: a session per member and database. */
+export async function openSession(run: LoadContext): Promise<void> {
+  const { options, bus, toolNodeName, databases } = run;
+  const target = run.target as NonNullable<LoadContext['target']>;
+  if (options.via === 'peer') {
+    const peer = new PeerSession({
+      client: target.client,
+      targetNodeName: target.nodeName,
+      databases,
+      fanOut: options.fanOut,
+      toolNodeName,
+      listenHost: options.listenHost,
+      listenPort: options.listenPort,
+      highWaterMark: options.highWaterMark,
+      bus,
+      ...(options.listenTls
+        ? { tls: listenerIdentity(options.listenTls, toolNodeName, options.listenHost) }
+        : {}),
+    });
+    run.session = peer;
+    bus.emit({ type: 'phase', phase: 'waiting-for-subscription' });
+    await peer.start();
+    run.log(`listening on ${peer.url} as ${toolNodeName}; added to ${target.nodeName} with add_node`);
+    return;
+  }
+  const urls = new Map([
+    [target.nodeName, target.replicationUrl],
+    ...run.members.flatMap(
+      (m): Array<[string, string]> => (m.replicationUrl ? [[m.nodeName, m.replicationUrl]] : []),
+    ),
+  ]);
+  run.session = new PushSessions(
+    urls,
+    databases,
+    { member: target.nodeName, database: databases[0] ?? options.database },
+    {
+      authorization: target.authorization,
+      tls: target.replicationTls,
+      toolNodeName,
+      highWaterMark: options.highWaterMark,
+      bus,
+    },
+  );
+}
+
+/** After the memory baseline, every stream at once; the first failure (an interrupt before all) ends the run. */
+export async function streamAll(run: LoadContext): Promise<void> {
+  const { options } = run;
+  const provider = run.session as NonNullable<LoadContext['session']>;
+  const baselineLeft = run.baselineUntil - Date.now();
+  if (baselineLeft > 0) await sleep(baselineLeft, run.stop.signal);
+  const settled = await Promise.allSettled(
+    run.streams.map((slot) =>
+      new ReplicationStream({
+        provider,
+        source: run.frames,
+        tracker: slot.tracker,
+        route: slot.route,
+        label: slot.plan.stream,
+        prefix: slot.prefix,
+        bus: run.bus,
+        signal: run.stop.signal,
+        maxReconnects: options.maxReconnects,
+        subscribeTimeoutMs: options.subscribeTimeoutMs,
+        ackTimeoutMs: options.ackTimeoutMs,
+        rate: options.rate,
+        policyCloseIsFatal: options.via === 'push',
+        log: run.log,
+        onSocket: (socket) => run.sockets.set(socket.id, socket),
+      }).run(),
+    ),
+  );
+  const failed = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected');
+  const first = failed.find((s) => s.reason instanceof AbortedError) ?? failed[0];
+  if (first) throw first.reason;
+}
+
+/** Memory still moves once the commits are done: keep sampling a little, then say which streams fell short. */
+export async function settle(run: LoadContext): Promise<void> {
+  run.bus.emit({ type: 'phase', phase: 'settling' });
+  await sleep(run.options.settleMs ?? 1000, run.stop.signal);
+  const behind = run.streams.filter((s) => !s.tracker.complete);
+  if (behind.length) {
+    run.end(
+      'incomplete',
+      ExitCode.VERIFY_FAILED,
+      `${run.committedFrames} of ${run.totalFrames} frames committed (incomplete: ${behind.map((s) => s.plan.stream).join(', ')})`,
+    );
+  }
+}
+
+/** What a thrown phase means: the target lost, an interrupt, or an error with its exit code. */
+export function classifyFailure(run: LoadContext, caught: unknown): void {
+  if (run.targetLost) {
+    const committed = run.committedFrames;
+    const resume =
+      run.streams.length === 1
+        ? (run.load.resumeHint?.(committed) ?? `resume point: frame ${committed}`)
+        : `per stream: ${run.streams.map((s) => `${s.plan.stream} ${s.tracker.committedFrames}`).join(', ')}`;
+    run.end(
+      'failed',
+      ExitCode.ERROR,
+      `${run.targetLost} mid-run; ${committed} of ${run.totalFrames} frames committed (${resume})`,
+    );
+  } else if (caught instanceof AbortedError || run.options.signal.aborted) {
+    run.end('interrupted', ExitCode.INTERRUPTED, 'interrupted');
+  } else {
+    const mapped = mapRunError(caught);
+    if (run.options.verbose && caught instanceof Error && caught.stack) run.log(caught.stack);
+    run.end(
+      mapped.exitCode === ExitCode.VERIFY_FAILED ? 'incomplete' : 'failed',
+      mapped.exitCode,
+      mapped.message,
+    );
+  }
+}
+
+/** Counts what landed in each stream's database, also after a partial run: the user wants to know. */
+export async function verifyLanded(run: LoadContext): Promise<void> {
+  const { load, bus } = run;
+  if (!run.target || !run.options.verify || !load.verify || run.outcome === 'failed') return;
+  bus.emit({ type: 'phase', phase: 'verifying' });
+  const clients = run.clients;
+  let missing = 0;
+  for (const { plan } of run.streams) {
+    const client = clients.get(plan.member);
+    if (!client) continue;
+    try {
+      const { expectedRecords, targetRecords } = await load.verify(client, plan.database);
+      const ok = targetRecords === expectedRecords;
+      bus.emit({ type: 'verify', expectedRecords, targetRecords, ok, stream: plan.stream });
+      if (!ok) missing++;
+    } catch (caught) {
+      bus.emit({
+        type: 'warning',
+        message: `verification of ${plan.stream} failed: ${(caught as Error).message}`,
+      });
+      bus.emit({
+        type: 'verify',
+        expectedRecords: run.frames.totalRecords,
+        targetRecords: null,
+        ok: null,
+        stream: plan.stream,
+      });
+    }
+  }
+  if (missing && run.exitCode === ExitCode.OK) {
+    run.end(
+      'incomplete',
+      ExitCode.VERIFY_FAILED,
+      `${missing} of ${run.streams.length} stream(s) did not land every record (see verify)`,
+    );
+  }
+}
+
+/** Samplers stopped, the tool removed from the target, an embedded target stopped, the source closed. */
+export async function cleanUp(run: LoadContext): Promise<void> {
+  run.bus.emit({ type: 'phase', phase: 'cleaning-up' });
+  for (const sampler of run.samplers) await sampler.stop();
+  if (run.session) {
+    // A lost target cannot answer remove_node: one quick try, no retries.
+    await run.session.close(run.targetLost ? 0 : undefined);
+    if (run.session.registered !== undefined) run.cleanup.removedFromTarget = !run.session.registered;
+  }
+  if (run.target) {
+    await run.target.stop();
+    run.cleanup.targetStopped = run.target.embedded !== undefined;
+  }
+  await run.load.close?.();
+}
+
+function mapRunError(error: unknown): HarperReplayError {
+  if (error instanceof ChannelTimeoutError) return new HarperReplayError(error.message, ExitCode.ERROR);
+  return targetError(error);
+}
+
+function throwIfAborted(signal: AbortSignal): void {
+  if (signal.aborted) throw new AbortedError();
+}
