@@ -99,12 +99,18 @@ export function isControlFrame(message: Uint8Array): boolean {
 }
 
 /**
- * What a message is, from its first bytes only (no decoding): a control frame's command name (its first array
- * element, a msgpack positive fixint or uint8), CONTROL for an unknown command, or TRANSACTION.
+ * A control frame's command code from its first bytes only (no decoding): the first array element, a msgpack
+ * positive fixint or uint8. Undefined for a transaction frame or a truncated one.
  */
+export function controlCode(message: Uint8Array): number | undefined {
+  if (!isControlFrame(message)) return undefined;
+  return message[1] === 0xcc ? message[2] : message[1];
+}
+
+/** What a message is, from its first bytes: its command name, CONTROL for an unknown command, or TRANSACTION. */
 export function frameTypeName(message: Uint8Array): string {
   if (!isControlFrame(message)) return 'TRANSACTION';
-  const code = message[1] === 0xcc ? message[2] : message[1];
+  const code = controlCode(message);
   return (code !== undefined && commandName(code)) || 'CONTROL';
 }
 

@@ -1,10 +1,8 @@
 /** bench output: the comparison table (text) and a self-contained HTML page with one bar chart per metric. */
-import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { formatBytes, formatCount, formatMs } from '../common/units.js';
 import type { BenchMetrics, BenchSetting, MetricName } from './bench-analysis.js';
+import { embedJson, escapeHtml, uplotAssets } from './html-page.js';
 
 const COLUMNS: Array<{ name: MetricName; label: string; format: (v: number) => string }> = [
   { name: 'peakRss', label: 'peak RSS', format: (v) => formatBytes(v) },
@@ -63,10 +61,7 @@ export function formatBenchTable(settings: BenchSetting[], wallMs: number, inter
 }
 
 export async function writeBenchHtml(path: string, settings: BenchSetting[], table: string): Promise<void> {
-  const require = createRequire(import.meta.url);
-  const dist = dirname(require.resolve('uplot'));
-  const script = readFileSync(join(dist, 'uPlot.iife.min.js'), 'utf8');
-  const style = readFileSync(join(dist, 'uPlot.min.css'), 'utf8');
+  const { script, style } = uplotAssets();
   const data = {
     labels: settings.map((s) => setLabel(s.set)),
     columns: COLUMNS.map((c) => ({
@@ -77,14 +72,12 @@ export async function writeBenchHtml(path: string, settings: BenchSetting[], tab
       max: settings.map((s) => s.max[c.name]),
     })),
   };
-  const escapeHtml = (text: string) =>
-    text.replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]!);
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>harper-replay bench</title>
 <style>${style} body{font:14px/1.4 system-ui,sans-serif;margin:24px;max-width:1100px} pre{background:#f6f6f6;padding:12px;font-size:12px;overflow:auto}</style></head><body>
 <h1>harper-replay bench</h1><p>Median per setting (bars) with the range over the repetitions (whiskers). Settings: ${data.labels.map((l, i) => `${i + 1} = <code>${escapeHtml(l)}</code>`).join(', ')}.</p>
 <div id="charts"></div><h2>Comparison</h2><pre>${escapeHtml(table)}</pre>
 <script>${script}</script><script>
-const D = ${JSON.stringify(data).replace(/</g, '\\u003c')};
+const D = ${embedJson(data)};
 const xs = D.labels.map((_, i) => i + 1);
 for (const c of D.columns) {
   const el = document.createElement('div'); document.getElementById('charts').appendChild(el);

@@ -4,31 +4,11 @@
  * ack-latency distribution and, with --fan-out, each member's throughput and memory, above the same numbers as the
  * text summary.
  */
-import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { embedJson, escapeHtml, uplotAssets } from './html-page.js';
 import type { RunResult } from './result.js';
 import type { Series } from './series.js';
 import { formatRunSummary } from './text-summary.js';
-
-function uplotAssets(): { script: string; style: string } {
-  const require = createRequire(import.meta.url);
-  const dist = dirname(require.resolve('uplot'));
-  return {
-    script: readFileSync(join(dist, 'uPlot.iife.min.js'), 'utf8'),
-    style: readFileSync(join(dist, 'uPlot.min.css'), 'utf8'),
-  };
-}
-
-const escapeHtml = (text: string) =>
-  text.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
-  );
-
-/** JSON safe to embed in a <script> element. */
-const embedJson = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c');
 
 export function renderHtmlReport(result: RunResult, series: Series): string {
   const { script, style } = uplotAssets();

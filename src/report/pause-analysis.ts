@@ -43,7 +43,20 @@ export interface PauseSummary {
   episodes: StallEpisode[];
 }
 
-type TcpSample = Extract<Sample, { kind: 'tcp' }>;
+export type TcpSample = Extract<Sample, { kind: 'tcp' }>;
+
+/**
+ * A connection is stalled between two kernel-queue samples when bytes wait in the target's receive queue and no
+ * queue on the way (the tool's buffer, its send queue, the target's receive queue) went down: nothing was read.
+ */
+export function isStalled(previous: TcpSample, sample: TcpSample): boolean {
+  return (
+    sample.targetRxQueue > 0 &&
+    sample.targetRxQueue >= previous.targetRxQueue &&
+    sample.toolTxQueue >= previous.toolTxQueue &&
+    sample.toolBuffered >= previous.toolBuffered
+  );
+}
 type Probe = Extract<Sample, { kind: 'probe' }>;
 
 interface OpenEpisode {
@@ -97,12 +110,7 @@ export class PauseAnalysis {
     this.previous.set(sample.socketId, sample);
     if (!previous) return;
     const queued = sample.toolBuffered + sample.toolTxQueue + sample.targetRxQueue;
-    const stalled =
-      sample.targetRxQueue > 0 &&
-      sample.targetRxQueue >= previous.targetRxQueue &&
-      sample.toolTxQueue >= previous.toolTxQueue &&
-      sample.toolBuffered >= previous.toolBuffered;
-    if (stalled) {
+    if (isStalled(previous, sample)) {
       const open = this.open.get(sample.socketId);
       if (open) {
         open.lastStalledAt = sample.t;

@@ -3,11 +3,11 @@
  * bytes sent, committed %, the target's RSS (now / peak), and a STALLED marker with its likely cause while the
  * target is not consuming.
  */
+
 import cliProgress from 'cli-progress';
 import { formatBytes, formatMs } from '../common/units.js';
 import type { RunEvent, RunPhase, Sample } from '../events/schema.js';
-
-type TcpSample = Extract<Sample, { kind: 'tcp' }>;
+import { isStalled, type TcpSample } from './pause-analysis.js';
 
 export class ProgressReporter {
   private readonly bar: cliProgress.SingleBar;
@@ -81,13 +81,7 @@ export class ProgressReporter {
     } else if (sample.kind === 'tcp') {
       const previous = this.previousTcp;
       this.previousTcp = sample;
-      const stalled =
-        previous !== undefined &&
-        sample.targetRxQueue > 0 &&
-        sample.targetRxQueue >= previous.targetRxQueue &&
-        sample.toolTxQueue >= previous.toolTxQueue &&
-        sample.toolBuffered >= previous.toolBuffered;
-      if (stalled) this.stalledSince ??= t;
+      if (previous !== undefined && isStalled(previous, sample)) this.stalledSince ??= t;
       else if (this.stalledSince !== undefined) {
         const duration = t - this.stalledSince;
         if (duration > this.pauseThresholdMs) this.stalledMs += duration;

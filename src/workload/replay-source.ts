@@ -11,6 +11,7 @@ import { CaptureReader } from '../capture/reader.js';
 import { LatencyHistogram, type LatencySummary } from '../common/latency-histogram.js';
 import { Command } from '../protocol/codes.js';
 import {
+  controlCode,
   decodeControlFrame,
   encodeNodeIdMap,
   isControlFrame,
@@ -134,7 +135,7 @@ export class ReplaySource implements FrameSource {
         const c = of(record.connection);
         const payload = record.payload;
         if (record.direction === Direction.TO_SOURCE) {
-          if (isControlFrame(payload) && payload[2] === Command.COMMITTED_UPDATE) {
+          if (controlCode(payload) === Command.COMMITTED_UPDATE) {
             try {
               const frame = decodeControlFrame(payload);
               if (frame.type === 'COMMITTED_UPDATE' && frame.sequenceId)
