@@ -128,6 +128,7 @@ function expect<T>(ok: boolean, value: unknown, what: string, code: number): T {
 }
 
 /** Decodes one control frame. Throws CodecError on malformed MessagePack or a known frame with a wrong shape. */
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: a flat decoder, one case per command code.
 export function decodeControlFrame(message: Uint8Array): ControlFrame {
   let decoded: unknown;
   try {

@@ -15,15 +15,41 @@ function formatMetric(metric: string, value: number | null): string {
 const mib = (bytes: number | null | undefined) =>
   bytes === null || bytes === undefined ? '–' : formatBytes(bytes);
 
+/** Lines of the summary: `row` is an aligned label and value, `section` a blank line and a title. */
+class SummaryLines {
+  readonly lines: string[] = [];
+  row = (label: string, value: string) => this.lines.push(`  ${label.padEnd(18)} ${value}`);
+  section = (title: string) => this.lines.push('', title);
+  push = (line: string) => this.lines.push(line);
+}
+
 export function formatRunSummary(result: RunResult): string {
-  const { sent, committed, verify, timing, target, workload, pauses, memory, workers } = result;
-  const lines: string[] = [];
-  const row = (label: string, value: string) => lines.push(`  ${label.padEnd(18)} ${value}`);
-  const section = (title: string) => lines.push('', title);
-  lines.push(
+  const out = new SummaryLines();
+  for (const part of [
+    headline,
+    sentAndCommitted,
+    pausesPart,
+    memoryPart,
+    workersPart,
+    streamsPart,
+    membersPart,
+  ]) {
+    part(out, result);
+  }
+  clusterAndThresholds(out, result);
+  out.push('');
+  out.row('duration', formatMs(result.timing.durationMs));
+  for (const warning of result.warnings) out.push(`  warning: ${warning}`);
+  return out.lines.join('\n');
+}
+
+function headline(out: SummaryLines, result: RunResult): void {
+  const { target, workload } = result;
+  const { row } = out;
+  out.push(
     `harper-replay ${result.command} — ${result.outcome.toUpperCase()}${result.error ? `: ${result.error}` : ''}`,
   );
-  lines.push('');
+  out.push('');
   row(
     'target',
     `${target.nodeName ?? '?'} ${target.embedded ? '(embedded harperdb 4.7.29)' : `(${target.operationsUrl ?? '?'})`} via ${target.via}`,
@@ -39,7 +65,11 @@ export function formatRunSummary(result: RunResult): string {
     'workload',
     `${workload.preset ? `${workload.preset}: ` : ''}${formatCount(workload.frames)} frames × ${formatCount(workload.recordsPerFrame)} records × ${workload.recordSize} B${workload.blobSize ? `, ${formatBytes(workload.blobSize)} blobs` : ''} (seed ${workload.seed})`,
   );
+}
 
+function sentAndCommitted(out: SummaryLines, result: RunResult): void {
+  const { sent, committed, verify, timing, workload } = result;
+  const { row, section } = out;
   section('sent and committed');
   row(
     'sent',
@@ -68,7 +98,11 @@ export function formatRunSummary(result: RunResult): string {
         ? 'not done'
         : `${formatCount(verify.targetRecords)} of ${formatCount(verify.expectedRecords)} records on the target — ${verify.ok ? 'OK' : 'MISMATCH'}`,
   );
+}
 
+function pausesPart(out: SummaryLines, result: RunResult): void {
+  const { pauses } = result;
+  const { row, section } = out;
   section(
     `pauses (stalls > ${pauses.thresholdMs} ms, from ${pauses.source === 'kernel' ? 'kernel socket queues' : pauses.source === 'drain' ? 'drain waits' : 'no data'})`,
   );
@@ -97,7 +131,11 @@ export function formatRunSummary(result: RunResult): string {
     'tool drain waits',
     `${result.flow.waits}, ${formatMs(result.flow.totalMs)} in total, longest ${formatMs(result.flow.longestMs)}`,
   );
+}
 
+function memoryPart(out: SummaryLines, result: RunResult): void {
+  const { memory } = result;
+  const { row, section } = out;
   section(
     `memory (${memory.sampler === 'proc' ? '/proc every 20 ms' : memory.sampler === 'system_information' ? 'system_information' : 'no samples'})`,
   );
@@ -110,7 +148,11 @@ export function formatRunSummary(result: RunResult): string {
     'system_information',
     `peak RSS ${mib(memory.slow.peakRss)}, worker heap peak ${mib(memory.slow.peakThreadHeap)}, slowest answer ${formatMs(memory.slow.maxLatencyMs)}${memory.slow.missedPeak ? ` — missed ${mib(memory.slow.missedPeak)} of the peak` : ''}`,
   );
+}
 
+function workersPart(out: SummaryLines, result: RunResult): void {
+  const { workers } = result;
+  const { row, section } = out;
   section('workers');
   row(
     'deaths',
@@ -125,8 +167,12 @@ export function formatRunSummary(result: RunResult): string {
     'log errors',
     `OOM ${errors.oom}, uncaught ${errors.uncaught}, blob save failed ${errors.blobSaveFailed}, replication message errors ${errors.replicationError}`,
   );
-  for (const entry of errors.first.slice(0, 3)) lines.push(`    ${entry.line}`);
+  for (const entry of errors.first.slice(0, 3)) out.push(`    ${entry.line}`);
+}
 
+function streamsPart(out: SummaryLines, result: RunResult): void {
+  const { workload } = result;
+  const { row, section } = out;
   const streams = result.streams ?? [];
   if (streams.length > 1) {
     section(`streams (${streams.length}, each over its own connection)`);
@@ -142,6 +188,10 @@ export function formatRunSummary(result: RunResult): string {
       );
     }
   }
+}
+
+function membersPart(out: SummaryLines, result: RunResult): void {
+  const { row, section } = out;
   if (result.members?.length) {
     section(`members (--fan-out: ${result.members.length} loaded)`);
     for (const member of result.members) {
@@ -161,6 +211,10 @@ export function formatRunSummary(result: RunResult): string {
       );
     }
   }
+}
+
+function clusterAndThresholds(out: SummaryLines, result: RunResult): void {
+  const { row, section } = out;
   if (result.cluster.otherMembers.length) {
     section('cluster');
     row(
@@ -171,11 +225,7 @@ export function formatRunSummary(result: RunResult): string {
   if (result.thresholds.length) {
     section('thresholds');
     for (const t of result.thresholds) {
-      lines.push(`  ${t.ok ? '✓' : '✗'} ${t.expression.padEnd(28)} ${formatMetric(t.metric, t.value)}`);
+      out.push(`  ${t.ok ? '✓' : '✗'} ${t.expression.padEnd(28)} ${formatMetric(t.metric, t.value)}`);
     }
   }
-  lines.push('');
-  row('duration', formatMs(timing.durationMs));
-  for (const warning of result.warnings) lines.push(`  warning: ${warning}`);
-  return lines.join('\n');
 }

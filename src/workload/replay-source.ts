@@ -6,11 +6,12 @@
  * their timing gives the original ack latency.
  */
 import { type FileHandle, open } from 'node:fs/promises';
-import { Direction, RECORD_HEAD_LENGTH, RecordKind } from '../capture/format.js';
+import { type CaptureRecord, Direction, RECORD_HEAD_LENGTH, RecordKind } from '../capture/format.js';
 import { CaptureReader } from '../capture/reader.js';
 import { LatencyHistogram, type LatencySummary } from '../common/latency-histogram.js';
 import { Command } from '../protocol/codes.js';
 import {
+  type ControlFrame,
   controlCode,
   decodeControlFrame,
   encodeNodeIdMap,
@@ -51,6 +52,57 @@ export interface CapturedTable {
   tableId: number;
   name: string;
   structure: TableStructure;
+}
+
+const REPLAYED_CONTROLS = new Set<number>([
+  Command.TABLE_FIXED_STRUCTURE,
+  Command.NODE_NAME_TO_ID_MAP,
+  Command.RESIDENCY_LIST,
+  Command.BLOB_CHUNK,
+]);
+
+/** A control frame, or undefined when it does not decode (inspect names such frames; replay skips them). */
+function tryDecode(payload: Buffer): ControlFrame | undefined {
+  try {
+    return decodeControlFrame(payload);
+  } catch {
+    return undefined;
+  }
+}
+
+/** What one connection of a capture holds for a replay: its data frames (where, how big, when), controls, acks. */
+class ConnectionIndex {
+  readonly offsets: number[] = [];
+  readonly records: number[] = [];
+  readonly times: number[] = [];
+  readonly tails: number[] = [];
+  readonly controls: Control[] = [];
+  readonly acks: Array<{ timeUs: number; seq: number }> = [];
+  bytes = 0;
+  largest = 0;
+
+  /** The receiver's COMMITTED_UPDATE frames: the capture's own ack latencies. */
+  addAck(record: CaptureRecord): void {
+    if (controlCode(record.payload) !== Command.COMMITTED_UPDATE) return;
+    const frame = tryDecode(record.payload);
+    if (frame?.type === 'COMMITTED_UPDATE' && frame.sequenceId)
+      this.acks.push({ timeUs: record.timeUs, seq: frame.sequenceId });
+  }
+
+  addData(record: CaptureRecord): void {
+    let summary: ReturnType<typeof summarizeTxnFrame>;
+    try {
+      summary = summarizeTxnFrame(record.payload);
+    } catch {
+      return; // an undecodable frame is not replayed (inspect names it)
+    }
+    this.offsets.push(record.offset);
+    this.records.push(summary.entryCount);
+    this.times.push(record.timeUs);
+    this.tails.push(summary.sequenceId ?? Number.NaN);
+    this.bytes += record.payload.length;
+    this.largest = Math.max(this.largest, record.payload.length);
+  }
 }
 
 export class ReplaySource implements FrameSource {
@@ -98,98 +150,16 @@ export class ReplaySource implements FrameSource {
     const reader = await CaptureReader.open(this.path);
     this.database = typeof reader.header.database === 'string' ? reader.header.database : undefined;
     this.sourceNodeName = reader.header.source?.nodeName;
-    // Per connection until the connection is chosen: data frame offsets, controls, acks.
-    const perConnection = new Map<
-      number,
-      {
-        offsets: number[];
-        records: number[];
-        times: number[];
-        tails: number[];
-        controls: Control[];
-        acks: Array<{ timeUs: number; seq: number }>;
-        bytes: number;
-        largest: number;
-      }
-    >();
-    const of = (id: number) => {
-      let entry = perConnection.get(id);
-      if (!entry) {
-        entry = {
-          offsets: [],
-          records: [],
-          times: [],
-          tails: [],
-          controls: [],
-          acks: [],
-          bytes: 0,
-          largest: 0,
-        };
-        perConnection.set(id, entry);
-      }
-      return entry;
-    };
+    // Per connection until the connection is chosen.
+    const perConnection = new Map<number, ConnectionIndex>();
     try {
       for await (const record of reader.records()) {
         if (record.kind !== RecordKind.MESSAGE) continue;
-        const c = of(record.connection);
-        const payload = record.payload;
-        if (record.direction === Direction.TO_SOURCE) {
-          if (controlCode(payload) === Command.COMMITTED_UPDATE) {
-            try {
-              const frame = decodeControlFrame(payload);
-              if (frame.type === 'COMMITTED_UPDATE' && frame.sequenceId)
-                c.acks.push({ timeUs: record.timeUs, seq: frame.sequenceId });
-            } catch {}
-          }
-          continue;
-        }
-        if (!isControlFrame(payload)) {
-          let summary: ReturnType<typeof summarizeTxnFrame>;
-          try {
-            summary = summarizeTxnFrame(payload);
-          } catch {
-            continue; // an undecodable frame is not replayed (inspect names it)
-          }
-          c.offsets.push(record.offset);
-          c.records.push(summary.entryCount);
-          c.times.push(record.timeUs);
-          c.tails.push(summary.sequenceId ?? Number.NaN);
-          c.bytes += payload.length;
-          c.largest = Math.max(c.largest, payload.length);
-          continue;
-        }
-        const code = payload[1] === 0xcc ? payload[2]! : payload[1]!;
-        if (
-          code === Command.TABLE_FIXED_STRUCTURE ||
-          code === Command.NODE_NAME_TO_ID_MAP ||
-          code === Command.RESIDENCY_LIST ||
-          code === Command.BLOB_CHUNK
-        ) {
-          const control: Control = { offset: record.offset, before: c.offsets.length, code };
-          if (code === Command.TABLE_FIXED_STRUCTURE) {
-            try {
-              const frame = decodeControlFrame(payload);
-              if (frame.type === 'TABLE_FIXED_STRUCTURE') {
-                control.tableId = frame.tableId;
-                if (!this.tables.has(frame.tableId) || record.connection === this.options.connection) {
-                  this.tables.set(frame.tableId, {
-                    tableId: frame.tableId,
-                    name: frame.tableName,
-                    structure: frame.structure,
-                  });
-                }
-              }
-            } catch {}
-          }
-          if (code === Command.NODE_NAME_TO_ID_MAP) {
-            try {
-              const frame = decodeControlFrame(payload);
-              if (frame.type === 'NODE_NAME_TO_ID_MAP') this.nodeIds = { ...this.nodeIds, ...frame.nodeIds };
-            } catch {}
-          }
-          c.controls.push(control);
-        }
+        const c = perConnection.get(record.connection) ?? new ConnectionIndex();
+        perConnection.set(record.connection, c);
+        if (record.direction === Direction.TO_SOURCE) c.addAck(record);
+        else if (!isControlFrame(record.payload)) c.addData(record);
+        else this.indexControl(c, record);
       }
     } finally {
       this.truncated = reader.status.truncated || !reader.status.complete;
@@ -210,6 +180,31 @@ export class ReplaySource implements FrameSource {
     this.largestFrame = c.largest;
     this.schedule(c.times);
     this.originalAcks = originalAckLatency(c.times, c.tails, c.acks);
+  }
+
+  /** Control frames a replay re-sends in place; table structures and node ids are kept for the whole capture. */
+  private indexControl(c: ConnectionIndex, record: CaptureRecord): void {
+    const code = controlCode(record.payload);
+    if (code === undefined || !REPLAYED_CONTROLS.has(code)) return;
+    const control: Control = { offset: record.offset, before: c.offsets.length, code };
+    if (code === Command.TABLE_FIXED_STRUCTURE) {
+      const frame = tryDecode(record.payload);
+      if (frame?.type === 'TABLE_FIXED_STRUCTURE') {
+        control.tableId = frame.tableId;
+        if (!this.tables.has(frame.tableId) || record.connection === this.options.connection) {
+          this.tables.set(frame.tableId, {
+            tableId: frame.tableId,
+            name: frame.tableName,
+            structure: frame.structure,
+          });
+        }
+      }
+    }
+    if (code === Command.NODE_NAME_TO_ID_MAP) {
+      const frame = tryDecode(record.payload);
+      if (frame?.type === 'NODE_NAME_TO_ID_MAP') this.nodeIds = { ...this.nodeIds, ...frame.nodeIds };
+    }
+    c.controls.push(control);
   }
 
   /** Due times of data frames: captured offsets, idle gaps capped at maxGap, divided by the speed. */
