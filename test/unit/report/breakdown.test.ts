@@ -6,7 +6,6 @@ import { EventRouter, sumVerify } from '../../../src/report/breakdown.js';
 import { PauseAnalysis, unionMs } from '../../../src/report/pause-analysis.js';
 import { ResultBuilder, type RunResult } from '../../../src/report/result.js';
 import { formatRunSummary } from '../../../src/report/text-summary.js';
-import { operationsCandidates } from '../../../src/run/members.js';
 
 let clock = 1_000_000;
 /** Stamps an event, by default 10 ms after the previous one. */
@@ -278,18 +277,5 @@ describe('stalls on several connections at once', () => {
     assert.equal(unionMs([episode(0, 100), episode(50, 100), episode(300, 10)]), 160);
     assert.equal(unionMs([episode(300, 10), episode(0, 500), episode(100, 50)]), 500, 'contained, unsorted');
     assert.equal(unionMs([episode(0, 100), episode(100, 100)]), 200, 'touching');
-  });
-});
-
-describe('member operations URLs derived from a replication URL', () => {
-  it('tries the same port (Harper serves replication on the operations port when no replication port is set), then 9925', () => {
-    assert.deepEqual(operationsCandidates('ws://10.0.0.2:9925'), ['http://10.0.0.2:9925']);
-    assert.deepEqual(operationsCandidates('wss://node-b:9933'), [
-      'https://node-b:9933',
-      'https://node-b:9925',
-    ]);
-    assert.deepEqual(operationsCandidates('ws://[::1]:9933'), ['http://[::1]:9933', 'http://[::1]:9925']);
-    assert.deepEqual(operationsCandidates('wss://node-b'), ['https://node-b:9925']);
-    assert.deepEqual(operationsCandidates('not a url'), []);
   });
 });
