@@ -232,3 +232,12 @@ export function assertNear(actual: number | null | undefined, expected: number, 
     `${message ?? 'value'}: expected ≈${expected}, got ${actual}`,
   );
 }
+
+/** Text from HTML-escaped text (the five entities the reports write). */
+export const fromHtml = (text: string): string =>
+  text
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&');
