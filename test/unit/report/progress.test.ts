@@ -162,6 +162,21 @@ describe('ProgressReporter text', () => {
     assert.ok(total >= 500 && total <= 600, `one 500–600 ms stall, got ${total} ms`);
   });
 
+  it('a stall that ended within the threshold adds nothing to the total', (t) => {
+    const events = [
+      start,
+      ev.phase(10, 'streaming'),
+      ev.tcp(100, 1, { rx: 10 }),
+      ev.tcp(110, 1, { rx: 10 }),
+      ev.tcp(120, 1, { rx: 10 }),
+      ev.tcp(130, 1, { rx: 10 }),
+      // 30 ms from the first sample without progress, 40 ms from the last progress: under 50 ms either way.
+      ev.tcp(140, 1, { rx: 0 }),
+    ];
+    const { last } = draw(t, events, 500);
+    assert.equal(status(last), 'streaming | stalled 0.00 ms');
+  });
+
   it('a stall in progress no longer than the threshold is not shown', (t) => {
     const events = [
       start,

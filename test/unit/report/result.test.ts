@@ -354,6 +354,19 @@ describe('ResultBuilder: other shapes of input', () => {
     assert.equal(result.committed.allFrames, true);
   });
 
+  it('send MB/s keeps two decimals: 1,234,567 B in 1 s is 1.23 MB/s', () => {
+    const result = fold([
+      ev.meta(0),
+      ev.start(10, { frames: 2, records: 20 }),
+      ev.sent(100, 0, { bytes: 1_000_000 }),
+      ev.sent(1100, 1, { bytes: 234_567 }),
+      ev.end(1200),
+    ]);
+    assert.equal(result.timing.sendMs, 1000);
+    assert.equal(result.timing.sendMBPerSec, 1.23);
+    assert.equal(result.timing.sendRecordsPerSec, 20);
+  });
+
   it('nothing sent: no send or commit window', () => {
     const result = fold([ev.meta(0), ev.start(10), ev.end(20, 'failed', 4, { error: 'refused' })]);
     assert.deepEqual(

@@ -34,6 +34,14 @@ const richEvents = (): RunEvent[] =>
       ev.proc(1600, 500 * MiB, 520 * MiB),
       ev.log(1800, 'oom', 'ERR_WORKER_OUT_OF_MEMORY'),
       ev.log(1900, 'uncaught', 'uncaughtException: boom'),
+      ev.log(1950, 'replication-error', 'Error handling incoming replication message'),
+      ev.log(1960, 'blob-save-failed', 'Blob save failed'),
+      // Distinct counts per kind: 1 OOM, 2 uncaught, 3 blob save failures, 4 replication message errors.
+      ev.log(1970, 'uncaught', 'uncaughtException: again'),
+      ...[1980, 1990].map((ms) => ev.log(ms, 'blob-save-failed', 'Blob save failed')),
+      ...[2000, 2010, 2020].map((ms) =>
+        ev.log(ms, 'replication-error', 'Error handling incoming replication message'),
+      ),
       ev.resume(2100, 3),
       ev.warning(2200, 'the target is remote: no kernel queues'),
       ev.proc(2400, 400 * MiB, 520 * MiB),
@@ -111,19 +119,25 @@ describe('formatRunSummary: a complete run with every section', () => {
     );
   });
 
-  it('workers: deaths, reconnects, log errors and their first lines', () => {
+  it('workers: deaths, reconnects, log errors and their first three lines', () => {
     assert.equal(row(summary, 'deaths'), '1 (OOM events 1, thread ids gone: 2)');
     assert.equal(row(summary, 'reconnects'), '1 (resumed at frames 3)');
     assert.equal(
       row(summary, 'log errors'),
-      'OOM 1, uncaught 1, blob save failed 0, replication message errors 0',
+      'OOM 1, uncaught 2, blob save failed 3, replication message errors 4',
     );
     const all = lines(summary);
     const index = all.findIndex((l) => l.startsWith('  log errors'));
-    assert.deepEqual(all.slice(index + 1, index + 3), [
-      '    ERR_WORKER_OUT_OF_MEMORY',
-      '    uncaughtException: boom',
-    ]);
+    assert.deepEqual(
+      all.slice(index + 1, index + 5),
+      [
+        '    ERR_WORKER_OUT_OF_MEMORY',
+        '    uncaughtException: boom',
+        '    Error handling incoming replication message',
+        '',
+      ],
+      'the first three lines, then the next section',
+    );
   });
 
   it('the other member, every threshold verdict with its value, duration and warnings', () => {
