@@ -86,6 +86,12 @@ export class PauseAnalysis {
 
   readonly sink = (event: RunEvent): void => {
     if (event.type === 'run-start') this.loggingLevel = event.target.loggingLevel;
+    else if (event.type === 'connection' && event.event === 'closed') {
+      // A connection that closes while stalled ends its episode there (no sample will ever show progress).
+      const open = this.open.get(event.socketId);
+      if (open) this.close(event.socketId, Math.max(event.t, open.lastStalledAt));
+      this.previous.delete(event.socketId);
+    }
     else if (event.type === 'drain-wait') {
       if (event.durationMs > this.thresholdMs) {
         this.drainWaits.push({

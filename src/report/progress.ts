@@ -20,8 +20,9 @@ export class ProgressReporter {
   private phase: RunPhase = 'starting-target';
   private rss?: number;
   private peakRss?: number;
-  private previousTcp?: TcpSample;
-  private stalledSince?: number;
+  /** Per connection: its last kernel-queue sample, and since when it has been stalled (as PauseAnalysis counts). */
+  private readonly previousTcp = new Map<number, TcpSample & { t: number }>();
+  private readonly stalledSince = new Map<number, number>();
   private stalledMs = 0;
   private probeSentAt?: number;
 
@@ -34,7 +35,7 @@ export class ProgressReporter {
       {
         stream,
         format:
-          ' {bar} {percentage}% committed | {frames}/{total} frames, {records} records, {bytes} sent | target RSS {rss} | {status}',
+          ' {bar} {percentage}% committed | {frames}/{frameTotal} frames, {records} records, {bytes} sent | target RSS {rss} | {status}',
         hideCursor: true,
         clearOnComplete: false,
         fps: 5,
@@ -61,6 +62,11 @@ export class ProgressReporter {
       case 'sample':
         this.onSample(event.sample, event.t);
         break;
+      case 'connection':
+        if (event.event !== 'closed') return;
+        this.endStall(event.socketId, event.t);
+        this.previousTcp.delete(event.socketId);
+        break;
       case 'phase':
         this.phase = event.phase;
         if (event.phase === 'done') this.stop();
@@ -79,20 +85,29 @@ export class ProgressReporter {
       // The next probe goes out right after this answer.
       this.probeSentAt = t;
     } else if (sample.kind === 'tcp') {
-      const previous = this.previousTcp;
-      this.previousTcp = sample;
-      if (previous !== undefined && isStalled(previous, sample)) this.stalledSince ??= t;
-      else if (this.stalledSince !== undefined) {
-        const duration = t - this.stalledSince;
-        if (duration > this.pauseThresholdMs) this.stalledMs += duration;
-        this.stalledSince = undefined;
+      const previous = this.previousTcp.get(sample.socketId);
+      this.previousTcp.set(sample.socketId, { ...sample, t });
+      if (previous && isStalled(previous, sample)) {
+        // An episode starts at the last sample that still showed progress, as in PauseAnalysis.
+        if (!this.stalledSince.has(sample.socketId)) this.stalledSince.set(sample.socketId, previous.t);
+      } else {
+        this.endStall(sample.socketId, t);
       }
     }
   }
 
+  private endStall(socketId: number, at: number): void {
+    const since = this.stalledSince.get(socketId);
+    if (since === undefined) return;
+    this.stalledSince.delete(socketId);
+    if (at - since > this.pauseThresholdMs) this.stalledMs += at - since;
+  }
+
   private status(now: number): string {
-    const stalledFor = this.stalledSince === undefined ? 0 : now - this.stalledSince;
-    const total = `stalled ${formatMs(this.stalledMs + (stalledFor > this.pauseThresholdMs ? stalledFor : 0))}`;
+    const open = [...this.stalledSince.values()].map((since) => now - since);
+    const stalledFor = Math.max(0, ...open);
+    const openMs = open.filter((ms) => ms > this.pauseThresholdMs).reduce((sum, ms) => sum + ms, 0);
+    const total = `stalled ${formatMs(this.stalledMs + openMs)}`;
     if (stalledFor > this.pauseThresholdMs) {
       const unanswered = this.probeSentAt === undefined ? 0 : now - this.probeSentAt;
       const cause = unanswered > this.blockedAfterMs ? 'target blocked' : 'flow control';
@@ -104,7 +119,8 @@ export class ProgressReporter {
   private payload(now: number) {
     return {
       frames: this.frames.toLocaleString('en-US'),
-      total: this.totalFrames.toLocaleString('en-US'),
+      // Not `total`: cli-progress overwrites that key with its own unformatted total.
+      frameTotal: this.totalFrames.toLocaleString('en-US'),
       records: this.records.toLocaleString('en-US'),
       bytes: formatBytes(this.bytes),
       rss:

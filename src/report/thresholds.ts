@@ -116,7 +116,7 @@ export interface ThresholdVerdict extends Threshold {
 
 /** Parses `metric op value`; throws an Error naming what is wrong (bad usage). */
 export function parseThreshold(expression: string): Threshold {
-  const match = /^\s*([A-Za-z][A-Za-z0-9]*)\s*(<=|>=|==|!=|<|>)\s*(.+?)\s*$/.exec(expression);
+  const match = /^\s*([A-Za-z][A-Za-z0-9]*)\s*(<=|>=|==|!=|<|>)\s*(\S.*?)\s*$/.exec(expression);
   if (!match)
     throw new Error(`threshold "${expression}" is not "metric op value" (e.g. peakRss<1.5GiB, oomEvents==0)`);
   const [, metric, operator, raw] = match as unknown as [string, string, Operator, string];
@@ -130,7 +130,7 @@ export function parseThreshold(expression: string): Threshold {
   try {
     if (definition.unit === 'bytes') limit = parseSize(raw);
     else if (definition.unit === 'ms') limit = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : parseDuration(raw);
-    else limit = Number(raw.replace(/%$/, ''));
+    else limit = /^-?\d+(\.\d+)?%?$/.test(raw) ? Number(raw.replace(/%$/, '')) : Number.NaN;
   } catch (error) {
     throw new Error(`threshold "${expression}": ${(error as Error).message}`);
   }

@@ -240,7 +240,10 @@ describe('writeBenchHtml', () => {
 
     const pre = /<pre>([\s\S]*)<\/pre>/.exec(html)?.[1];
     assert.equal(fromHtml(pre!), table, 'the comparison table, escaped');
-    assert.ok(html.includes('2 = <code>MODE=&lt;fast&gt;&amp;"x"</code>'), 'setting labels are escaped');
+    assert.ok(
+      html.includes('2 = <code>MODE=&lt;fast&gt;&amp;&quot;x&quot;</code>'),
+      'setting labels are escaped',
+    );
     assert.ok(!rest.includes('<fast>'), 'the raw label never reaches the markup');
   });
 });

@@ -173,6 +173,20 @@ describe('PauseAnalysis: kernel queue stalls', () => {
     );
   });
 
+  it('a connection that closes while stalled ends its episode at the close, not at the end of the run', () => {
+    const events = [
+      ev.tcp(1000, 1, { rx: 10 }),
+      ev.tcp(1100, 1, { rx: 10 }),
+      ev.tcp(1500, 1, { rx: 10 }),
+      at(1700, { type: 'connection', socketId: 1, event: 'closed', code: 1006, reason: '' }),
+    ];
+    const summary = feed(new PauseAnalysis(50, 500), events).summary(T0 + 5000);
+    assert.deepEqual(
+      summary.episodes.map((e) => [e.startedAt - T0, e.durationMs]),
+      [[1000, 700]],
+    );
+  });
+
   it('stalls of several connections: the sum counts each, the wall time counts overlaps once', () => {
     // Socket 1 stalls 1000..1600, socket 2 1300..2000 (the same shape 300 ms later, plus 100 ms more).
     const socket2 = [

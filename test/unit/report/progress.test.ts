@@ -162,6 +162,51 @@ describe('ProgressReporter text', () => {
     assert.ok(total >= 500 && total <= 600, `one 500–600 ms stall, got ${total} ms`);
   });
 
+  it('counts a stall like the final summary: from the last sample that showed progress (exactly 600 ms here)', (t) => {
+    const events: RunEvent[] = [
+      start,
+      ev.phase(10, 'streaming'),
+      ev.tcp(100, 1, { rx: 5000, tx: 1000 }),
+      ev.tcp(200, 1, { rx: 5000, tx: 1000 }),
+      ev.tcp(700, 1, { rx: 0, tx: 0 }),
+    ];
+    const { last } = draw(t, events, 1000);
+    assert.equal(ms(last, /stalled (\d+) ms$/), 600);
+  });
+
+  it('keeps each connection apart: interleaved samples of two sockets are not compared with each other', (t) => {
+    // Socket 1 drains steadily, socket 2 holds a constant queue from 100 to 700: only socket 2 stalls (600 ms).
+    const events: RunEvent[] = [start, ev.phase(10, 'streaming')];
+    for (let ms = 100; ms <= 600; ms += 100) {
+      events.push(ev.tcp(ms, 1, { rx: 10_000 - ms * 10, tx: 0 }), ev.tcp(ms + 1, 2, { rx: 5000, tx: 1000 }));
+    }
+    events.push(ev.tcp(701, 2, { rx: 0, tx: 0 }));
+    const { last } = draw(t, events, 1000);
+    assert.equal(ms(last, /stalled (\d+) ms$/), 600);
+  });
+
+  it('a connection that closes while stalled ends its stall at the close', (t) => {
+    const events: RunEvent[] = [
+      start,
+      ev.phase(10, 'streaming'),
+      ev.tcp(100, 1, { rx: 5000, tx: 1000 }),
+      ev.tcp(200, 1, { rx: 5000, tx: 1000 }),
+      { type: 'connection', t: T0 + 400, socketId: 1, event: 'closed', code: 1006, reason: '' },
+    ];
+    const { last } = draw(t, events, 5000);
+    assert.doesNotMatch(last, /STALLED/);
+    assert.equal(ms(last, /stalled (\d+) ms$/), 300);
+  });
+
+  it('shows the frame total formatted (12,000), not cli-progress’s raw total', (t) => {
+    const { last } = draw(
+      t,
+      [ev.start(0, { frames: 12_000, records: 1 }), ev.sent(10, 0, { records: 1, bytes: 1 })],
+      100,
+    );
+    assert.match(last, / 1\/12,000 frames/);
+  });
+
   it('a stall that ended within the threshold adds nothing to the total', (t) => {
     const events = [
       start,

@@ -145,6 +145,11 @@ describe('parseThreshold: invalid expressions', () => {
     ['oomEvents===0', /"=0" is not a number/],
     ['recordsPerSec>Infinity', /is not a number/],
     ['committedPct>=50%%', /is not a number/],
+    // A blank or bare-% value is no value (it used to read as 0), and only plain decimals are numbers.
+    ['oomEvents== ', notAnExpression],
+    ['committedPct>=%', /"%" is not a number/],
+    ['oomEvents==0x10', /"0x10" is not a number/],
+    ['oomEvents<1e3', /"1e3" is not a number/],
   ];
   for (const [expression, message] of invalid) {
     it(`rejects ${JSON.stringify(expression)}`, () => {
