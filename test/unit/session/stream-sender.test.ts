@@ -1,0 +1,216 @@
+/**
+ * streamFrames and trackAcks over a real loopback WebSocket whose far end the test reads: the preamble first, each
+ * frame after the resume point followed by its blob chunks, --rate spacing, an abort, and acks turned into commits.
+ */
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { WebSocket, WebSocketServer } from 'ws';
+import { MetricsBus } from '../../../src/events/metrics-bus.js';
+import type { RunEvent } from '../../../src/events/schema.js';
+import { encodeCommittedUpdate, frameTypeName } from '../../../src/protocol/control-frame.js';
+import { summarizeTxnFrame } from '../../../src/protocol/txn-frame.js';
+import { AckTracker } from '../../../src/session/ack-tracker.js';
+import { ReplicationSocket } from '../../../src/session/replication-socket.js';
+import { sleep, streamFrames, trackAcks } from '../../../src/session/stream-sender.js';
+import { SyntheticWorkload } from '../../../src/workload/synthetic.js';
+
+let server: WebSocketServer;
+before(async () => {
+  server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise((resolve) => server.once('listening', resolve));
+});
+after(async () => {
+  for (const client of server.clients) client.terminate();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+/** A socket pair: the tool's ReplicationSocket and the far end, whose messages are kept in order. */
+async function pair() {
+  const accepted = new Promise<WebSocket>((resolve) => server.once('connection', resolve));
+  const ws = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+  const far = await accepted;
+  const received: Array<{ type: string; tail?: number; at: number }> = [];
+  far.on('message', (data: Buffer) => {
+    const type = frameTypeName(data);
+    received.push({
+      type,
+      ...(type === 'TRANSACTION' ? { tail: summarizeTxnFrame(data).sequenceId } : {}),
+      at: Date.now(),
+    });
+  });
+  return { socket: new ReplicationSocket(ws, { highWaterMark: 1 << 20 }), far, received };
+}
+
+function setup(options: { frames?: number; blobSize?: number } = {}) {
+  const source = new SyntheticWorkload({
+    frames: options.frames ?? 5,
+    recordsPerFrame: 4,
+    recordSize: 32,
+    blobSize: options.blobSize ?? 0,
+    blobsPerFrame: options.blobSize ? 1 : undefined,
+    seed: 3,
+    tableName: 't',
+    originName: 'tool',
+    baseVersion: 1_700_000_000_000,
+    baseSequence: 1_700_000_000_000,
+  });
+  const tracker = new AckTracker(source.frameCount, (i) => source.sequenceId(i));
+  const bus = new MetricsBus();
+  const events: RunEvent[] = [];
+  bus.subscribe((event) => events.push(event));
+  return { source, tracker, bus, events };
+}
+
+const until = async (condition: () => boolean) => {
+  const deadline = Date.now() + 5000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met within 5 s');
+    await sleep(5);
+  }
+};
+
+describe('streamFrames', () => {
+  it('sends the preamble, then every frame with its blob chunks right after it, and reports each frame sent', async () => {
+    const { source, tracker, bus, events } = setup({ blobSize: 3000 });
+    const { socket, received } = await pair();
+    const outcome = await streamFrames({
+      socket,
+      source,
+      tracker,
+      bus,
+      startTime: 0,
+      subscribedNames: ['tool'],
+      signal: new AbortController().signal,
+      stream: 's',
+    });
+    assert.deepEqual(outcome, { sentUpTo: 5, aborted: false });
+    const preamble = (await source.preamble(['tool'])).length;
+    await until(() => received.length >= preamble + 5 * 2);
+    const types = received.map((m) => m.type);
+    assert.deepEqual(
+      types.slice(0, preamble),
+      types.slice(0, preamble).filter((t) => t !== 'TRANSACTION'),
+    );
+    const data = types.slice(preamble);
+    for (let i = 0; i < 5; i++) {
+      assert.equal(data[2 * i], 'TRANSACTION');
+      assert.equal(data[2 * i + 1], 'BLOB_CHUNK', 'the blob of frame i follows frame i');
+    }
+    const sent = events.filter((e) => e.type === 'frame-sent');
+    assert.deepEqual(
+      sent.map((e) => (e.type === 'frame-sent' ? [e.index, e.records, e.blobs, e.resent, e.stream] : [])),
+      [0, 1, 2, 3, 4].map((i) => [i, 4, 1, false, 's']),
+    );
+    for (const event of sent) {
+      if (event.type !== 'frame-sent') continue;
+      const built = await source.build(event.index);
+      const chunkBytes = built.blobChunks.reduce((sum, c) => sum + c.length, 0);
+      assert.equal(event.bytes, built.data.length + chunkBytes, 'bytes count the blob chunks too');
+    }
+    socket.close();
+  });
+
+  it('resumes after the start time: frames whose tail is at or below it are not sent again', async () => {
+    const { source, tracker, bus } = setup();
+    const { socket, received } = await pair();
+    await streamFrames({
+      socket,
+      source,
+      tracker,
+      bus,
+      startTime: source.sequenceId(2),
+      subscribedNames: ['tool'],
+      signal: new AbortController().signal,
+    });
+    await until(() => received.filter((m) => m.type === 'TRANSACTION').length >= 2);
+    assert.deepEqual(
+      received.filter((m) => m.type === 'TRANSACTION').map((m) => m.tail),
+      [source.sequenceId(3), source.sequenceId(4)],
+    );
+    socket.close();
+  });
+
+  it('marks a frame sent before (an earlier connection) as resent', async () => {
+    const { source, tracker, bus, events } = setup({ frames: 2 });
+    tracker.markSent(1, Date.now() - 1000);
+    const { socket } = await pair();
+    await streamFrames({
+      socket,
+      source,
+      tracker,
+      bus,
+      startTime: 0,
+      subscribedNames: [],
+      signal: new AbortController().signal,
+    });
+    const resent = events.flatMap((e) => (e.type === 'frame-sent' ? [e.resent] : []));
+    assert.deepEqual(resent, [false, true]);
+    socket.close();
+  });
+
+  it('--rate spaces the frames: 5 frames at 20 fps take at least 4 intervals of 50 ms', async () => {
+    const { source, tracker, bus } = setup();
+    const { socket, received } = await pair();
+    const started = Date.now();
+    await streamFrames({
+      socket,
+      source,
+      tracker,
+      bus,
+      startTime: 0,
+      subscribedNames: [],
+      rate: 20,
+      signal: new AbortController().signal,
+    });
+    assert.ok(Date.now() - started >= 4 * 50 - 5, `took ${Date.now() - started} ms`);
+    await until(() => received.filter((m) => m.type === 'TRANSACTION').length >= 5);
+    const times = received.filter((m) => m.type === 'TRANSACTION').map((m) => m.at);
+    for (let i = 1; i < times.length; i++) assert.ok((times[i] ?? 0) - (times[i - 1] ?? 0) >= 40, 'spaced');
+    socket.close();
+  });
+
+  it('an abort stops before the next frame and says how far it got', async () => {
+    const { source, tracker, bus } = setup({ frames: 50 });
+    const { socket } = await pair();
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(), 120);
+    const outcome = await streamFrames({
+      socket,
+      source,
+      tracker,
+      bus,
+      startTime: 0,
+      subscribedNames: [],
+      rate: 20,
+      signal: abort.signal,
+    });
+    assert.equal(outcome.aborted, true);
+    assert.ok(outcome.sentUpTo > 0 && outcome.sentUpTo < 50, `stopped at ${outcome.sentUpTo}`);
+    socket.close();
+  });
+});
+
+describe('trackAcks', () => {
+  it('turns COMMITTED_UPDATE frames into ack events and the frames they commit, with their records', async () => {
+    const { source, tracker, bus, events } = setup();
+    const { socket, far } = await pair();
+    trackAcks(socket, tracker, source, bus, 's');
+    for (let i = 0; i < 5; i++) tracker.markSent(i, Date.now());
+    far.send(encodeCommittedUpdate(source.sequenceId(2)));
+    await until(() => tracker.committedFrames === 3);
+    far.send(encodeCommittedUpdate(source.sequenceId(4)));
+    await until(() => tracker.complete);
+    const committed = events.flatMap((e) =>
+      e.type === 'frame-committed' ? [[e.index, e.records, e.stream]] : [],
+    );
+    assert.deepEqual(
+      committed,
+      [0, 1, 2, 3, 4].map((i) => [i, 4, 's']),
+    );
+    assert.equal(events.filter((e) => e.type === 'ack').length, 2);
+    for (const e of events) if (e.type === 'frame-committed') assert.ok(e.latencyMs >= 0);
+    socket.close();
+  });
+});
