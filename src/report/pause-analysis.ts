@@ -91,8 +91,7 @@ export class PauseAnalysis {
       const open = this.open.get(event.socketId);
       if (open) this.close(event.socketId, Math.max(event.t, open.lastStalledAt));
       this.previous.delete(event.socketId);
-    }
-    else if (event.type === 'drain-wait') {
+    } else if (event.type === 'drain-wait') {
       if (event.durationMs > this.thresholdMs) {
         this.drainWaits.push({
           startedAt: event.startedAt,

@@ -4,6 +4,7 @@
  * node credentials); `authorization` fields of recorded operation frames are blanked.
  */
 
+import { unpack } from 'msgpackr';
 import { type CaptureHeader, Direction, RecordKind, redactUrl } from '../capture/format.js';
 import { CaptureWriter } from '../capture/writer.js';
 import { ExitCode, type ExitCodeValue } from '../common/errors.js';
@@ -47,30 +48,46 @@ export interface ProxyResult {
   warnings: string[];
 }
 
-/** Operation frames carry credentials (add_node_back's authorization): blank them before they reach the file. */
+/** Keys whose values are credentials wherever they appear in an operation frame (add_node_back's authorization). */
+const CREDENTIAL_KEY = /^(authorization|password)$/i;
+
+/**
+ * Operation frames carry credentials (add_node_back's authorization): blank every credential, at any depth and
+ * however the frame encodes its command code, before the frame reaches the file. Other frames, and operation
+ * frames without a credential, come back as the same buffer.
+ */
 export function redactOperationFrame(data: Buffer): Buffer {
   if (!isControlFrame(data)) return data;
-  const code = data[1] === 0xcc ? data[2] : data[1];
-  if (code !== Command.OPERATION_REQUEST && code !== Command.OPERATION_RESPONSE) return data;
+  let elements: unknown;
   try {
-    const frame = decodeControlFrame(data);
-    const body =
-      frame.type === 'OPERATION_REQUEST'
-        ? frame.request
-        : frame.type === 'OPERATION_RESPONSE'
-          ? frame.response
-          : undefined;
-    if (
-      !body ||
-      !('authorization' in body) ||
-      body.authorization === null ||
-      body.authorization === undefined
-    )
-      return data;
-    return encodeControl(code, { ...body, authorization: '[redacted]' });
+    elements = unpack(data);
   } catch {
     return data;
   }
+  if (!Array.isArray(elements)) return data;
+  const [code, ...rest] = elements as [unknown, ...unknown[]];
+  if (code !== Command.OPERATION_REQUEST && code !== Command.OPERATION_RESPONSE) return data;
+  const redacted = redactCredentials(rest);
+  return redacted === rest ? data : encodeControl(code, ...(redacted as unknown[]));
+}
+
+/** The value with every credential blanked; the same object when there was none. */
+function redactCredentials(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    const items = value.map(redactCredentials);
+    return items.some((item, i) => item !== value[i]) ? items : value;
+  }
+  if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return value;
+  let changed = false;
+  const entries = Object.entries(value).map(([key, item]): [string, unknown] => {
+    const next =
+      CREDENTIAL_KEY.test(key) && item !== null && item !== undefined && item !== '[redacted]'
+        ? '[redacted]'
+        : redactCredentials(item);
+    if (next !== item) changed = true;
+    return [key, next];
+  });
+  return changed ? Object.fromEntries(entries) : value;
 }
 
 export async function runProxyCapture(options: ProxyRunOptions): Promise<ProxyResult> {

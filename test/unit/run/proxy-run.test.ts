@@ -117,7 +117,7 @@ describe('redactOperationFrame: frames without credentials pass through untouche
   const body = fc.dictionary(
     fc
       .string({ minLength: 1, maxLength: 12 })
-      .filter((key) => key !== 'authorization' && key !== '__proto__'),
+      .filter((key) => !/^(authorization|password)$/i.test(key) && key !== '__proto__'),
     fc.jsonValue({ maxDepth: 2 }),
     { maxKeys: 8 },
   );
@@ -159,6 +159,55 @@ describe('redactOperationFrame: frames without credentials pass through untouche
   });
 });
 
+describe('redactOperationFrame: credentials wherever they are', () => {
+  const cases: Array<[string, Buffer]> = [
+    [
+      'a request without an operation name',
+      pack([Command.OPERATION_REQUEST, { authorization: 'Basic c2VjcmV0' }]),
+    ],
+    [
+      'a command code encoded as uint16',
+      Buffer.concat([
+        Buffer.from([0x92, 0xcd, 0x00, Command.OPERATION_REQUEST]),
+        pack({ authorization: 'Basic c2VjcmV0' }),
+      ]),
+    ],
+    [
+      'a nested node entry',
+      pack([Command.OPERATION_REQUEST, { operation: 'x', nodes: [{ authorization: 'Basic c2VjcmV0' }] }]),
+    ],
+    ['a capitalised key', pack([Command.OPERATION_RESPONSE, { Authorization: 'Basic c2VjcmV0' }])],
+    ['a password field', pack([Command.OPERATION_REQUEST, { operation: 'x', password: 'c2VjcmV0' }])],
+  ];
+  for (const [what, frame] of cases) {
+    it(`${what}: blanked`, () => {
+      assert.equal(
+        decodeControlFrame(frame).type.startsWith('OPERATION_'),
+        true,
+        'Harper would read it as an operation',
+      );
+      const out = redactOperationFrame(frame);
+      assert.equal(out.indexOf('c2VjcmV0'), -1);
+      assert.ok(out.indexOf(REDACTED) > 0);
+    });
+  }
+
+  it('elements after the body are kept', () => {
+    const frame = pack([
+      Command.OPERATION_REQUEST,
+      { operation: 'add_node_back', authorization: 'Basic c2VjcmV0' },
+      7,
+      'tail',
+    ]);
+    assert.deepEqual(unpack(redactOperationFrame(frame)), [
+      Command.OPERATION_REQUEST,
+      { operation: 'add_node_back', authorization: REDACTED },
+      7,
+      'tail',
+    ]);
+  });
+});
+
 describe('redactOperationFrame: property', () => {
   const secret = fc.stringMatching(/^[A-Za-z0-9]{8,24}$/).map((s) => `SECRET-${s}`);
   const credential = fc.oneof(
@@ -169,7 +218,7 @@ describe('redactOperationFrame: property', () => {
     secret,
   );
   const body = fc.dictionary(
-    fc.stringMatching(/^[a-z_]{1,12}$/).filter((key) => key !== 'authorization'),
+    fc.stringMatching(/^[a-z_]{1,12}$/).filter((key) => key !== 'authorization' && key !== 'password'),
     fc.jsonValue({ maxDepth: 2 }).filter((value) => !JSON.stringify(value ?? null).includes('SECRET')),
     { maxKeys: 8 },
   );
