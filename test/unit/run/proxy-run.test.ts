@@ -181,11 +181,6 @@ describe('redactOperationFrame: credentials wherever they are', () => {
   ];
   for (const [what, frame] of cases) {
     it(`${what}: blanked`, () => {
-      assert.equal(
-        decodeControlFrame(frame).type.startsWith('OPERATION_'),
-        true,
-        'Harper would read it as an operation',
-      );
       const out = redactOperationFrame(frame);
       assert.equal(out.indexOf('c2VjcmV0'), -1);
       assert.ok(out.indexOf(REDACTED) > 0);
