@@ -5,11 +5,18 @@ export function parseSince(text: string, now = Date.now()): number {
   const trimmed = text.trim();
   if (trimmed === '0') return 0;
   if (trimmed === 'now') return now;
-  if (/^\d/.test(trimmed) && /[a-z]$/i.test(trimmed) && !trimmed.includes('T'))
-    return now - parseDuration(trimmed);
-  const parsed = Date.parse(trimmed);
-  if (Number.isNaN(parsed))
-    throw new Error(`--since "${text}" is not 0, now, a duration (10m) or an ISO time`);
+  const usage = `--since "${text}" is not 0, now, a duration back from now (10m, 1h30m) or an ISO time (2026-01-02T03:04:05Z)`;
+  if (/^\d[\d.]*[a-z][\da-z.]*$/i.test(trimmed)) {
+    try {
+      return now - parseDuration(trimmed);
+    } catch {
+      throw new Error(usage);
+    }
+  }
+  // A bare number would be read by Date.parse as a year or a month (5 → 2001-05-01): refused, not guessed.
+  if (/^\d+(\.\d+)?$/.test(trimmed)) throw new Error(usage);
+  const parsed = Date.parse(trimmed.replace(/^(\d{4}-\d{2}-\d{2})[ t]/, '$1T'));
+  if (Number.isNaN(parsed)) throw new Error(usage);
   return parsed;
 }
 

@@ -27,11 +27,13 @@ export class LatencyHistogram {
   summary(): LatencySummary {
     if (this.histogram.totalCount === 0) return { count: 0, p50: null, p99: null, max: null };
     const ms = (us: number) => Math.round(us) / 1000;
+    // Percentiles are a bucket's upper edge (within 0.1 %); max is exact: no percentile may exceed it.
+    const max = this.histogram.maxValue;
     return {
       count: this.histogram.totalCount,
-      p50: ms(this.histogram.getValueAtPercentile(50)),
-      p99: ms(this.histogram.getValueAtPercentile(99)),
-      max: ms(this.histogram.maxValue),
+      p50: ms(Math.min(this.histogram.getValueAtPercentile(50), max)),
+      p99: ms(Math.min(this.histogram.getValueAtPercentile(99), max)),
+      max: ms(max),
     };
   }
 }

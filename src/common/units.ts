@@ -11,6 +11,9 @@ const SIZE_UNITS: Record<string, number> = {
   gb: 1024 ** 3,
   gib: 1024 ** 3,
   g: 1024 ** 3,
+  tb: 1024 ** 4,
+  tib: 1024 ** 4,
+  t: 1024 ** 4,
 };
 
 /** Bytes from "256", "50KB", "1.5MiB" (KB and KiB both mean 1024, as Harper's own sizes do). */

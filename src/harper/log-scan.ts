@@ -3,6 +3,7 @@
  * back-pressure pause/resume lines (debug level in 4.7.29).
  */
 import { open } from 'node:fs/promises';
+import { StringDecoder } from 'node:string_decoder';
 
 import type { LogMatchKind } from '../events/schema.js';
 
@@ -58,6 +59,8 @@ export function scanLogText(text: string): LogMatch[] {
 export class LogTail {
   private offset: number | undefined;
   private partial = '';
+  /** Keeps a UTF-8 character split across two reads whole. */
+  private decoder = new StringDecoder('utf8');
 
   constructor(private readonly path: string) {}
 
@@ -71,12 +74,18 @@ export class LogTail {
     if (!handle) return [];
     try {
       const { size: end } = await handle.stat();
+      // A log that shrank was truncated or rotated: read the new file from its start.
+      if (this.offset !== undefined && end < this.offset) {
+        this.offset = 0;
+        this.partial = '';
+        this.decoder = new StringDecoder('utf8');
+      }
       const start = this.offset ?? 0;
       if (end <= start) return [];
       const buffer = Buffer.alloc(end - start);
       await handle.read(buffer, 0, buffer.length, start);
       this.offset = end;
-      const text = this.partial + buffer.toString('utf8');
+      const text = this.partial + this.decoder.write(buffer);
       const cut = text.lastIndexOf('\n');
       this.partial = cut >= 0 ? text.slice(cut + 1) : text;
       return scanLogText(cut >= 0 ? text.slice(0, cut) : '');

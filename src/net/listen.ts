@@ -41,16 +41,24 @@ export async function listenWebSocket(options: {
     server = new WebSocketServer({ host: options.host, port: options.port, ...options.ws });
   }
   const listening = https ?? server;
+  // ws re-emits the https server's errors on the WebSocketServer: both must be handled, or a port in use on wss
+  // is an uncaught exception instead of a rejected listen.
+  let failed: ((error: Error) => void) | undefined;
+  server.on('error', (error) => failed?.(error));
   await new Promise<void>((resolve, reject) => {
+    failed = reject;
     listening.once('listening', resolve);
-    listening.once('error', reject);
+    https?.once('error', reject);
   });
+  failed = undefined;
   const { port } = listening.address() as AddressInfo;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   return {
     server,
     url: `${options.tls ? 'wss' : 'ws'}://${host}:${port}`,
     close: async () => {
+      // Clients still connected would keep the server open: they are ended with it.
+      for (const client of server.clients) client.terminate();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       if (https) await new Promise<void>((resolve) => https.close(() => resolve()));
     },

@@ -49,6 +49,10 @@ describe('parseSince', () => {
       '0x10',
       '2024-13-45T00:00:00Z',
       '2024-01-02T25:00:00Z',
+      // A bare number is no ISO time: Date.parse would read '5' as 2001-05-01.
+      '5',
+      '2024',
+      '1700000000000',
     ];
     for (const text of junk) {
       assert.throws(
@@ -57,6 +61,16 @@ describe('parseSince', () => {
         JSON.stringify(text),
       );
     }
+  });
+
+  it('says what --since takes when a duration-like value is not one', () => {
+    assert.throws(() => parseSince('1d', NOW), /--since "1d" is not 0, now, a duration back from now/);
+  });
+
+  it('takes an ISO time with a space or a lowercase t between date and time', () => {
+    const at = Date.parse('2024-01-02T03:04:05Z');
+    assert.equal(parseSince('2024-01-02 03:04:05Z', NOW), at);
+    assert.equal(parseSince('2024-01-02t03:04:05Z', NOW), at);
   });
 
   it('defaults now to the current time', () => {

@@ -51,6 +51,19 @@ describe('LatencyHistogram', () => {
     }
   });
 
+  it('no percentile exceeds the exact max (a bucket edge used to give p99 30.015 for one 30 ms sample)', () => {
+    assert.deepEqual(histogramOf([30]).summary(), { count: 1, p50: 30, p99: 30, max: 30 });
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: 0, max: 3_600_000, noNaN: true }), { minLength: 1, maxLength: 50 }),
+        (values) => {
+          const { p50, p99, max } = histogramOf(values).summary();
+          assert.ok((p50 ?? 0) <= (p99 ?? 0) && (p99 ?? 0) <= (max ?? 0), JSON.stringify({ p50, p99, max }));
+        },
+      ),
+    );
+  });
+
   it('resolution is one microsecond: 0 and sub-µs values count as 1 µs', () => {
     const summary = histogramOf([0, 0.0004, 0.0001]).summary();
     assert.equal(summary.count, 3);

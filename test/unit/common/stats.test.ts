@@ -29,6 +29,11 @@ describe('median', () => {
     for (const [values, expected] of cases) assert.equal(median(values), expected, JSON.stringify(values));
   });
 
+  it('does not overflow on two huge middle values', () => {
+    assert.equal(median([Number.MAX_VALUE, Number.MAX_VALUE]), Number.MAX_VALUE);
+    assert.equal(median([-Number.MAX_VALUE, Number.MAX_VALUE]), 0);
+  });
+
   it('does not reorder its input', () => {
     const values = [5, 3, 9, 1];
     const frozen = Object.freeze([...values]);

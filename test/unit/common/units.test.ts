@@ -25,7 +25,7 @@ describe('parseSize', () => {
   });
 
   it('rejects junk with an Error naming the input', () => {
-    for (const junk of ['', ' ', 'abc', 'KB', '-5', '5XB', '1.2.3', '5 K B', '1e3', '0x10', '5TB', '.5MB']) {
+    for (const junk of ['', ' ', 'abc', 'KB', '-5', '5XB', '1.2.3', '5 K B', '1e3', '0x10', '5PB', '.5MB']) {
       assert.throws(
         () => parseSize(junk),
         (error: unknown) => {
@@ -173,6 +173,11 @@ describe('units: properties', () => {
     );
   });
 
+  it('parseSize reads TiB, the largest unit formatBytes prints', () => {
+    assert.equal(parseSize('2TiB'), 2 * 1024 ** 4);
+    assert.equal(parseSize(formatBytes(3 * 1024 ** 4)), 3 * 1024 ** 4);
+  });
+
   it('parseSize ∘ formatBytes: exact below 1 KiB, within the printed precision up to 1 TiB', () => {
     const bytes = fc.oneof(fc.integer({ min: 0, max: 1023 }), fc.integer({ min: 0, max: 1024 ** 4 - 1 }));
     fc.assert(
@@ -223,7 +228,7 @@ describe('units: properties', () => {
   });
 
   // The accepted languages, written out independently of the parsers' own regular expressions.
-  const SIZE_GRAMMAR = /^\s*\d+(?:\.\d+)?\s*(?:|b|k|kb|kib|m|mb|mib|g|gb|gib)\s*$/i;
+  const SIZE_GRAMMAR = /^\s*\d+(?:\.\d+)?\s*(?:|b|k|kb|kib|m|mb|mib|g|gb|gib|t|tb|tib)\s*$/i;
   const DURATION_GRAMMAR = /^\s*(?:0|(?:\d+(?:\.\d+)?(?:ms|s|m|h))+)\s*$/;
   const soup = (tokens: string[]) =>
     fc.array(fc.constantFrom(...tokens), { minLength: 0, maxLength: 10 }).map((parts) => parts.join(''));

@@ -211,6 +211,32 @@ describe('LogTail', () => {
     );
   });
 
+  it('a log that was truncated or rotated (it shrank) is read again from its start', async () => {
+    const path = tempLog();
+    writeFileSync(path, `${ts(0)} ${NEUTRAL[0]}\n${ts(1)} ${NEUTRAL[1]}\n`);
+    const tail = new LogTail(path);
+    await tail.mark();
+    writeFileSync(path, `${ts(2)} ${SAMPLES[0]![1]}\n`);
+    assert.deepEqual(
+      (await tail.read()).map((m) => m.kind),
+      ['oom'],
+    );
+  });
+
+  it('a UTF-8 character split across two reads stays whole', async () => {
+    const path = tempLog();
+    writeFileSync(path, '');
+    const tail = new LogTail(path);
+    await tail.mark();
+    const line = Buffer.from(`${ts(0)} ${SAMPLES[3]![1]} – µ`, 'utf8');
+    const cut = line.length - 1; // inside the two bytes of "µ"
+    appendFileSync(path, line.subarray(0, cut));
+    assert.deepEqual(await tail.read(), []);
+    appendFileSync(path, Buffer.concat([line.subarray(cut), Buffer.from('\n')]));
+    const [match] = await tail.read();
+    assert.equal(match?.line, line.toString('utf8'));
+  });
+
   it('without mark() it reads from the start of the file', async () => {
     const path = tempLog();
     writeFileSync(path, `${ts(0)} ${SAMPLES[0]![1]}\n${ts(1)} ${SAMPLES[6]![1]}\n`);

@@ -131,6 +131,16 @@ describe('listenWebSocket on ws', () => {
     assert.equal(await refused(port), true, 'nothing listens on the port any more');
   });
 
+  it('close() also ends clients still connected (it used to wait for them forever)', async () => {
+    const listener = await listenWebSocket({ host: '127.0.0.1', port: 0, ws: {} });
+    const port = portOf(listener.url);
+    const client = await open(listener.url);
+    const clientClosed = once(client, 'close');
+    await listener.close();
+    await clientClosed;
+    assert.equal(await refused(port), true);
+  });
+
   it('rejects when the port is taken', async () => {
     const { server, port } = await occupiedPort();
     try {
@@ -205,5 +215,17 @@ describe('listenWebSocket on wss', () => {
     const withOwn = await open(listener.url, { ca: identity.ca!.cert, cert: own.cert, key: own.key });
     withOwn.terminate();
     assert.deepEqual(peers, [undefined, 'stranger-node', 'peer-node']);
+  });
+
+  it('rejects when the port is taken (an uncaught EADDRINUSE before)', async () => {
+    const { server, port } = await occupiedPort();
+    try {
+      await assert.rejects(
+        listenWebSocket({ host: '127.0.0.1', port, tls: { cert: identity.cert, key: identity.key }, ws: {} }),
+        { code: 'EADDRINUSE' },
+      );
+    } finally {
+      server.close();
+    }
   });
 });
