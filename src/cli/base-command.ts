@@ -4,13 +4,32 @@
  * which dumps the whole parse context (hundreds of KB) for a mistyped flag and exits 1.
  */
 import { Command } from '@oclif/core';
+import { ExitCode, HarperReplayError } from '../common/errors.js';
 
 let lastError: string | undefined;
+
+/** A bad flag value or a contradiction the flag definitions cannot express: exit 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
 
 /** "Error: …" on stderr, remembered so that --json can carry the same message. */
 export function printError(message: string): void {
   lastError = message;
   process.stderr.write(`Error: ${message}\n`);
+}
+
+/**
+ * One unwrapped line on stderr and exit 2 (oclif's this.error would wrap it to the terminal width); an error that
+ * carries its own exit code (a bad --ca file: 6) exits with that.
+ */
+export function usageExit(problem: string | Error, exit: (code: number) => never): never {
+  const message = typeof problem === 'string' ? problem : problem.message;
+  printError(message);
+  const code = problem instanceof HarperReplayError ? problem.exitCode : ExitCode.USAGE;
+  // Under --json oclif's catch keeps a set exitCode but would turn its own exit error into 1.
+  process.exitCode = code;
+  return exit(code);
 }
 
 type CommandFailure = Error & { code?: string; oclif?: { exit?: number } };
@@ -21,6 +40,17 @@ export abstract class BaseCommand extends Command {
     printError(message);
     process.exitCode = code;
     return this.exit(code);
+  }
+
+  /** A HarperReplayError as its one line and its exit code; anything else is oclif's to report. */
+  protected failOn(error: unknown): never {
+    if (error instanceof HarperReplayError) return this.fail(error.message, error.exitCode);
+    throw error;
+  }
+
+  /** A bad flag value or contradiction (exit 2), or an error that carries its own exit code (a bad --ca file: 6). */
+  protected usage(problem: string | Error): never {
+    return usageExit(problem, (code) => this.exit(code));
   }
 
   protected override async catch(error: CommandFailure): Promise<unknown> {
