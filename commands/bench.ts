@@ -1,7 +1,7 @@
 import { benchFlags, benchOptions } from '../src/cli/bench-options.js';
 import { LoadCommand } from '../src/cli/load-command.js';
 import { EXIT_CODE_HELP } from '../src/common/errors.js';
-import { type BenchOptions, type BenchResult, runBench } from '../src/run/bench-run.js';
+import { type BenchResult, runBench } from '../src/run/bench-run.js';
 
 export default class Bench extends LoadCommand {
   static override summary =
@@ -25,12 +25,7 @@ ${EXIT_CODE_HELP}`;
 
   async run(): Promise<BenchResult> {
     const { flags } = await this.parse(Bench);
-    let options: BenchOptions;
-    try {
-      options = benchOptions(flags);
-    } catch (error) {
-      this.usage(error as Error);
-    }
+    const options = this.fromFlags(() => benchOptions(flags));
     const outcome = await runBench(options).catch((error: unknown) => this.failOn(error));
     if (!this.jsonEnabled()) this.log(outcome.table);
     if (outcome.breaches.length)

@@ -2,8 +2,8 @@ import { BaseCommand } from '../src/cli/base-command.js';
 import { captureFlags, proxyCaptureOptions, subscriberCaptureOptions } from '../src/cli/capture-options.js';
 import { EXIT_CODE_HELP } from '../src/common/errors.js';
 import { formatBytes } from '../src/common/units.js';
-import { type CaptureResult, type CaptureSetup, captureFromSource } from '../src/run/capture-run.js';
-import { captureThroughProxy, type ProxyResult, type ProxySetup } from '../src/run/proxy-run.js';
+import { type CaptureResult, captureFromSource } from '../src/run/capture-run.js';
+import { captureThroughProxy, type ProxyResult } from '../src/run/proxy-run.js';
 
 export default class Capture extends BaseCommand {
   static override summary =
@@ -52,28 +52,19 @@ ${EXIT_CODE_HELP}`;
     const { flags } = await this.parse(Capture);
     const quiet = this.jsonEnabled();
     if (flags.proxy) {
-      let setup: ProxySetup;
-      try {
-        setup = proxyCaptureOptions(flags);
-      } catch (error) {
-        this.usage(error as Error);
-      }
-      const result = await captureThroughProxy(setup);
+      const result = await captureThroughProxy(this.fromFlags(() => proxyCaptureOptions(flags)));
       if (!quiet)
         this.log(
           `proxy capture ${result.outcome}: ${result.messages} messages on ${result.connections} connections → ${result.file} (${result.stopReason})`,
         );
       return this.finish(result);
     }
-    let setup: CaptureSetup;
-    try {
-      setup = subscriberCaptureOptions(flags);
-    } catch (error) {
-      this.usage(error as Error);
-    }
-    const result = await captureFromSource(setup, {
-      progress: flags.progress && !quiet && Boolean(process.stdout.isTTY),
-    });
+    const result = await captureFromSource(
+      this.fromFlags(() => subscriberCaptureOptions(flags)),
+      {
+        progress: flags.progress && !quiet && Boolean(process.stdout.isTTY),
+      },
+    );
     if (!quiet && result.file) {
       this.log(
         `captured ${result.frames.toLocaleString('en-US')} frames, ${result.records.toLocaleString('en-US')} records, ${formatBytes(result.bytes)} from ${result.source.nodeName} (${result.database}) in ${(result.durationMs / 1000).toFixed(1)} s → ${result.file} (stopped: ${result.stopReason})`,

@@ -4,7 +4,7 @@ import { BaseCommand } from '../src/cli/base-command.js';
 import { exportFlags, exportOptions } from '../src/cli/export-options.js';
 import { EXIT_CODE_HELP } from '../src/common/errors.js';
 import { formatBytes, formatCount } from '../src/common/units.js';
-import { type ExportOptions, type ExportResult, exportCapture } from '../src/run/export-run.js';
+import { type ExportResult, exportCapture } from '../src/run/export-run.js';
 import { interruptible } from '../src/run/interrupt.js';
 
 export default class Export extends BaseCommand {
@@ -34,12 +34,7 @@ ${EXIT_CODE_HELP}`;
 
   async run(): Promise<ExportResult> {
     const { args, flags } = await this.parse(Export);
-    let options: Omit<ExportOptions, 'signal' | 'onProgress'>;
-    try {
-      options = exportOptions(args.file, flags, this.jsonEnabled());
-    } catch (error) {
-      this.usage(error as Error);
-    }
+    const options = this.fromFlags(() => exportOptions(args.file, flags, this.jsonEnabled()));
     const { out } = options;
     const bar =
       flags.progress && !this.jsonEnabled() && out !== '-' && process.stderr.isTTY

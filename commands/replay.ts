@@ -46,12 +46,7 @@ ${EXIT_CODE_HELP}`;
 
   async run(): Promise<ReplayResult | DryRunResult> {
     const { args, flags } = await this.parse(Replay);
-    let replay: ReplayRunOptions['replay'];
-    try {
-      replay = replayOptions(flags);
-    } catch (error) {
-      this.usage(error as Error);
-    }
+    const replay = this.fromFlags(() => replayOptions(flags));
     const source = await openReplaySource(args.file, replay).catch((error: unknown) => this.failOn(error));
     if (source.truncated)
       process.stderr.write(`warning: ${args.file} is truncated; replaying its complete records\n`);

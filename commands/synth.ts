@@ -2,7 +2,7 @@ import { executeLoad, LoadCommand } from '../src/cli/load-command.js';
 import { synthFlags, synthOptions } from '../src/cli/workload-flags.js';
 import { EXIT_CODE_HELP } from '../src/common/errors.js';
 import { thresholdHelp } from '../src/report/thresholds.js';
-import { runSynth, type SynthResult, type SynthRunOptions } from '../src/run/synth-run.js';
+import { runSynth, type SynthResult } from '../src/run/synth-run.js';
 import { DEFAULT_PRESET, PRESETS, presetNames } from '../src/workload/presets.js';
 
 export default class Synth extends LoadCommand {
@@ -52,12 +52,7 @@ ${EXIT_CODE_HELP}`;
 
   async run(): Promise<SynthResult> {
     const { flags } = await this.parse(Synth);
-    let options: SynthRunOptions;
-    try {
-      options = synthOptions(flags);
-    } catch (error) {
-      this.usage(error as Error);
-    }
+    const options = this.fromFlags(() => synthOptions(flags));
     return executeLoad(
       flags,
       this.jsonEnabled(),

@@ -19,19 +19,6 @@ export function printError(message: string): void {
   process.stderr.write(`Error: ${message}\n`);
 }
 
-/**
- * One unwrapped line on stderr and exit 2 (oclif's this.error would wrap it to the terminal width); an error that
- * carries its own exit code (a bad --ca file: 6) exits with that.
- */
-export function usageExit(problem: string | Error, exit: (code: number) => never): never {
-  const message = typeof problem === 'string' ? problem : problem.message;
-  printError(message);
-  const code = problem instanceof HarperReplayError ? problem.exitCode : ExitCode.USAGE;
-  // Under --json oclif's catch keeps a set exitCode but would turn its own exit error into 1.
-  process.exitCode = code;
-  return exit(code);
-}
-
 type CommandFailure = Error & { code?: string; oclif?: { exit?: number } };
 
 export abstract class BaseCommand extends Command {
@@ -48,9 +35,23 @@ export abstract class BaseCommand extends Command {
     throw error;
   }
 
-  /** A bad flag value or contradiction (exit 2), or an error that carries its own exit code (a bad --ca file: 6). */
+  /**
+   * One unwrapped line on stderr and exit 2 (oclif's this.error would wrap it to the terminal width) for a bad flag
+   * value or a contradiction; an error that carries its own exit code (a bad --ca file: 6) exits with that.
+   */
   protected usage(problem: string | Error): never {
-    return usageExit(problem, (code) => this.exit(code));
+    const message = typeof problem === 'string' ? problem : problem.message;
+    // Under --json oclif's catch keeps a set exitCode but would turn its own exit error into 1.
+    return this.fail(message, problem instanceof HarperReplayError ? problem.exitCode : ExitCode.USAGE);
+  }
+
+  /** What `build` makes of the flags (run options), or its error as a usage error (see `usage`). */
+  protected fromFlags<T>(build: () => T): T {
+    try {
+      return build();
+    } catch (error) {
+      return this.usage(error as Error);
+    }
   }
 
   protected override async catch(error: CommandFailure): Promise<unknown> {
