@@ -1,19 +1,11 @@
-import { Args, Flags } from '@oclif/core';
+import { Args } from '@oclif/core';
 import cliProgress from 'cli-progress';
 import { BaseCommand } from '../src/cli/base-command.js';
-import { EXIT_CODE_HELP, ExitCode, HarperReplayError } from '../src/common/errors.js';
+import { exportFlags, exportOptions } from '../src/cli/export-options.js';
+import { EXIT_CODE_HELP } from '../src/common/errors.js';
 import { formatBytes, formatCount } from '../src/common/units.js';
-import { type ExportFormat, type ExportResult, exportCapture } from '../src/run/export-run.js';
+import { type ExportResult, exportCapture } from '../src/run/export-run.js';
 import { interruptible } from '../src/run/interrupt.js';
-
-const EXTENSIONS: Record<ExportFormat, string> = { pcapng: '.pcapng', jsonl: '.jsonl' };
-
-/** The format an output name implies, if any. */
-export function formatOf(path: string): ExportFormat | undefined {
-  if (/\.pcap(ng)?$/i.test(path)) return 'pcapng';
-  if (/\.(jsonl|ndjson)$/i.test(path)) return 'jsonl';
-  return undefined;
-}
 
 export default class Export extends BaseCommand {
   static override summary = 'Convert a capture to pcapng (Wireshark) or JSON lines.';
@@ -38,45 +30,12 @@ ${EXIT_CODE_HELP}`;
 
   static override args = { file: Args.string({ description: 'capture file', required: true }) };
 
-  static override flags = {
-    format: Flags.string({
-      summary: 'Output format (default: from the --out extension, .pcapng/.pcap or .jsonl/.ndjson).',
-      options: ['pcapng', 'jsonl'],
-    }),
-    out: Flags.string({
-      summary: 'Output file, or - for stdout (default: the capture name with the format extension).',
-      helpValue: 'FILE',
-    }),
-    force: Flags.boolean({ summary: 'Replace the output file if it exists.' }),
-    connection: Flags.integer({
-      summary: "Only this connection's records (inspect --frames lists them as conn N).",
-      min: 1,
-    }),
-    payload: Flags.boolean({
-      summary: 'jsonl: include each message in base64.',
-      default: true,
-      allowNo: true,
-    }),
-    progress: Flags.boolean({
-      summary: 'Progress on stderr (off when stderr is not a TTY, under --json and when writing to stdout).',
-      default: true,
-      allowNo: true,
-    }),
-  };
+  static override flags = exportFlags;
 
   async run(): Promise<ExportResult> {
     const { args, flags } = await this.parse(Export);
-    const format = (flags.format as ExportFormat | undefined) ?? (flags.out ? formatOf(flags.out) : 'pcapng');
-    if (!format) {
-      return this.fail(
-        `cannot tell the format from --out ${flags.out}: pass --format pcapng or --format jsonl`,
-        ExitCode.USAGE,
-      );
-    }
-    const out = flags.out ?? `${args.file.replace(/\.hrcap$/i, '')}${EXTENSIONS[format]}`;
-    if (out === '-' && this.jsonEnabled()) {
-      return this.fail('--json prints the result on stdout: give --out a file', ExitCode.USAGE);
-    }
+    const options = this.fromFlags(() => exportOptions(args.file, flags, this.jsonEnabled()));
+    const { out } = options;
     const bar =
       flags.progress && !this.jsonEnabled() && out !== '-' && process.stderr.isTTY
         ? new cliProgress.SingleBar(
@@ -84,38 +43,26 @@ ${EXIT_CODE_HELP}`;
             cliProgress.Presets.shades_classic,
           )
         : undefined;
-    let result: ExportResult;
-    try {
-      result = await interruptible(
-        (signal) =>
-          exportCapture({
-            capture: args.file,
-            out,
-            format,
-            payload: flags.payload,
-            force: flags.force,
-            ...(flags.connection !== undefined ? { connection: flags.connection } : {}),
-            signal,
-            onProgress: (read, size) => {
-              if (!bar) return;
-              if (!bar.getTotal()) bar.start(size, 0);
-              bar.update(read);
-            },
-          }),
-        () => {
-          bar?.stop();
-          process.stderr.write(
-            'interrupted: stopping; the output keeps what was exported (Ctrl-C again to force)\n',
-          );
-        },
+    const onProgress = (read: number, size: number) => {
+      if (!bar) return;
+      if (!bar.getTotal()) bar.start(size, 0);
+      bar.update(read);
+    };
+    const interrupted = () => {
+      bar?.stop();
+      process.stderr.write(
+        'interrupted: stopping; the output keeps what was exported (Ctrl-C again to force)\n',
       );
-    } catch (error) {
-      bar?.stop();
-      if (error instanceof HarperReplayError) return this.fail(error.message, error.exitCode);
-      throw error;
-    } finally {
-      bar?.stop();
-    }
+    };
+    const result = await interruptible(
+      (signal) => exportCapture({ ...options, signal, onProgress }),
+      interrupted,
+    )
+      .catch((error: unknown) => {
+        bar?.stop();
+        return this.failOn(error);
+      })
+      .finally(() => bar?.stop());
     if (result.truncated) {
       process.stderr.write(
         `warning: ${args.file} is truncated at byte ${result.truncatedAt} (the capture did not finish); exported up to its last complete record\n`,

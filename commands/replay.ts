@@ -1,43 +1,12 @@
-import { Args, Flags } from '@oclif/core';
-import { BaseCommand } from '../src/cli/base-command.js';
-import { executeLoad, loadFlags, loadOptions, usageExit } from '../src/cli/load-command.js';
-import { EXIT_CODE_HELP, ExitCode } from '../src/common/errors.js';
-import { formatBytes, formatCount, formatMs, parseDuration } from '../src/common/units.js';
+import { Args } from '@oclif/core';
+import { executeLoad, LoadCommand } from '../src/cli/load-command.js';
+import { replayFlags, replayOptions, replayRunOptions } from '../src/cli/replay-options.js';
+import { EXIT_CODE_HELP } from '../src/common/errors.js';
 import { thresholdHelp } from '../src/report/thresholds.js';
-import { openReplay, type ReplayResult, runReplay } from '../src/run/replay-run.js';
-import type { ReplaySource } from '../src/workload/replay-source.js';
+import { type DryRunResult, dryRun, formatDryRun, openReplaySource } from '../src/run/replay-dry-run.js';
+import { type ReplayResult, type ReplayRunOptions, runReplay } from '../src/run/replay-run.js';
 
-const list = (text: string | undefined) =>
-  text
-    ?.split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-
-export interface DryRunResult {
-  dryRun: true;
-  capture: string;
-  connection: number;
-  frames: number;
-  records: number;
-  bytes: number;
-  largestFrame: number;
-  loops: number;
-  scheduledDurationMs: number | null;
-  tables: string[];
-  truncated: boolean;
-  originalAckLatencyMs: ReplaySource['originalAcks'];
-}
-
-/** '0.5x', '1x', '4x', '2' or 'max'. */
-function parseSpeed(text: string): number {
-  if (text.trim() === 'max') return Number.POSITIVE_INFINITY;
-  const value = Number(text.trim().replace(/x$/i, ''));
-  if (!Number.isFinite(value) || value <= 0)
-    throw new Error(`--speed "${text}" is not 0.5x, 1x, 4x … or max`);
-  return value;
-}
-
-export default class Replay extends BaseCommand {
+export default class Replay extends LoadCommand {
   static override summary = 'Replay a capture into a target node: at the captured pace, faster, or flat out.';
 
   static override description =
@@ -71,133 +40,28 @@ ${EXIT_CODE_HELP}`;
     },
   ];
 
-  static override enableJsonFlag = true;
-
   static override args = { file: Args.string({ description: 'capture file', required: true }) };
 
-  static override flags = {
-    ...loadFlags,
-    database: Flags.string({ summary: "Database to replay into (default: the capture's)." }),
-    speed: Flags.string({ summary: 'Pace relative to the capture: 0.5x, 1x, 4x … or max.', default: '1x' }),
-    'max-gap': Flags.string({
-      summary: 'Cap idle gaps of the capture at this (e.g. 1s).',
-      helpValue: 'DURATION',
-    }),
-    loop: Flags.integer({ summary: 'Replay the capture this many times.', default: 1, min: 1 }),
-    'dry-run': Flags.boolean({
-      summary: 'Print frames, records, bytes and the expected duration; send nothing.',
-    }),
-    retime: Flags.boolean({
-      summary:
-        'New increasing versions, one per frame (--no-retime or --keep-versions to send the originals).',
-      default: true,
-      allowNo: true,
-    }),
-    'keep-versions': Flags.boolean({ summary: 'Send the captured versions (same as --no-retime).' }),
-    tables: Flags.string({ summary: 'Only entries of these tables (comma-separated).', helpValue: 'A,B' }),
-    'exclude-tables': Flags.string({
-      summary: 'Drop entries of these tables (comma-separated).',
-      helpValue: 'A,B',
-    }),
-    origin: Flags.string({
-      summary:
-        "Origin of the replayed records: 'capture' (the captured node names), 'self' (the tool) or a node NAME.",
-      default: 'capture',
-    }),
-    connection: Flags.integer({
-      summary: 'Capture connection to replay (default: the one with the most data).',
-      min: 1,
-    }),
-    'from-frame': Flags.integer({
-      summary: 'Skip the first N transaction frames (resume a failed replay).',
-      default: 0,
-      min: 0,
-    }),
-  };
+  static override flags = replayFlags;
 
   async run(): Promise<ReplayResult | DryRunResult> {
     const { args, flags } = await this.parse(Replay);
-    const exit = (code: number): never => this.exit(code);
-    if (flags.tables && flags['exclude-tables'])
-      usageExit('--tables and --exclude-tables exclude each other', exit);
-    let speed: number;
-    let maxGapMs: number | undefined;
-    try {
-      speed = parseSpeed(flags.speed);
-      maxGapMs = flags['max-gap'] ? parseDuration(flags['max-gap']) : undefined;
-    } catch (error) {
-      usageExit((error as Error).message, exit);
-    }
-    const replay = {
-      connection: flags.connection,
-      speed,
-      speedLabel: flags.speed,
-      maxGapMs,
-      loops: flags.loop,
-      fromFrame: flags['from-frame'],
-      retime: flags.retime && !flags['keep-versions'],
-      origin: flags.origin,
-      tables: list(flags.tables),
-      excludeTables: list(flags['exclude-tables']),
-    };
-    let source: ReplaySource;
-    try {
-      source = await openReplay(args.file, replay);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      process.stderr.write(
-        `Error: ${code === 'ENOENT' ? `no such file: ${args.file}` : (error as Error).message}\n`,
-      );
-      this.exit(code === 'ENOENT' ? ExitCode.USAGE : ExitCode.BAD_INPUT);
-    }
-    if (source.framesPerLoop <= 0) {
-      await source.close();
-      usageExit(
-        `--from-frame ${replay.fromFrame}: the capture has ${source.framesPerLoop + replay.fromFrame} transaction frames`,
-        exit,
-      );
-    }
+    const replay = this.fromFlags(() => replayOptions(flags));
+    const source = await openReplaySource(args.file, replay).catch((error: unknown) => this.failOn(error));
     if (source.truncated)
       process.stderr.write(`warning: ${args.file} is truncated; replaying its complete records\n`);
     if (flags['dry-run']) {
-      const result: DryRunResult = {
-        dryRun: true,
-        capture: args.file,
-        connection: source.connection,
-        frames: source.frameCount,
-        records: source.totalRecords,
-        bytes: source.bytes * replay.loops,
-        largestFrame: source.largestFrame,
-        loops: replay.loops,
-        scheduledDurationMs: source.scheduledDurationMs,
-        tables: [...source.tables.values()].map((t) => t.name),
-        truncated: source.truncated,
-        originalAckLatencyMs: source.originalAcks,
-      };
-      await source.close();
-      const limit = flags.via === 'peer' ? 100 * 2 ** 20 : 10 * 2 ** 30;
-      if (result.largestFrame > limit) {
-        process.stderr.write(
-          `warning: the largest frame (${formatBytes(result.largestFrame)}) exceeds what a 4.7 target accepts in ${flags.via} mode\n`,
-        );
-      }
-      if (!this.jsonEnabled()) {
-        this.log(
-          `${args.file}: would send ${formatCount(result.frames)} frames, ${formatCount(result.records)} records, ${formatBytes(result.bytes)} (largest frame ${formatBytes(result.largestFrame)}; connection ${result.connection}, tables ${result.tables.join(', ') || '–'}) — expected duration ${result.scheduledDurationMs === null ? 'as fast as the target reads' : formatMs(result.scheduledDurationMs)} at ${flags.speed}`,
-        );
-      }
+      const warn = (message: string) => process.stderr.write(`warning: ${message}\n`);
+      const result = await dryRun(args.file, source, replay.loops, flags.via, warn);
+      if (!this.jsonEnabled()) this.log(formatDryRun(result, flags.speed));
       return result;
     }
-    let options: Parameters<typeof runReplay>[0];
+    let options: ReplayRunOptions;
     try {
-      options = {
-        ...loadOptions(flags, { database: flags.database ?? source.database ?? 'data', verify: false }),
-        capture: args.file,
-        replay,
-      };
+      options = replayRunOptions(flags, args.file, source, replay);
     } catch (error) {
       await source.close();
-      usageExit(error as Error, exit);
+      this.usage(error as Error);
     }
     return executeLoad(
       flags,

@@ -1,13 +1,11 @@
-import { Flags } from '@oclif/core';
-import { BaseCommand } from '../src/cli/base-command.js';
-import { executeLoad, loadFlags, loadOptions, usageExit } from '../src/cli/load-command.js';
-import { databaseList, synthWorkload } from '../src/cli/workload-flags.js';
+import { executeLoad, LoadCommand } from '../src/cli/load-command.js';
+import { synthFlags, synthOptions } from '../src/cli/workload-flags.js';
 import { EXIT_CODE_HELP } from '../src/common/errors.js';
 import { thresholdHelp } from '../src/report/thresholds.js';
-import { runSynth, type SynthResult, type SynthRunOptions } from '../src/run/synth-run.js';
+import { runSynth, type SynthResult } from '../src/run/synth-run.js';
 import { DEFAULT_PRESET, PRESETS, presetNames } from '../src/workload/presets.js';
 
-export default class Synth extends BaseCommand {
+export default class Synth extends LoadCommand {
   static override summary =
     'Stream synthetic replication batches (oversized frames, blobs) into a Harper node as a replication peer.';
 
@@ -50,74 +48,11 @@ ${EXIT_CODE_HELP}`;
     },
   ];
 
-  static override enableJsonFlag = true;
-
-  static override flags = {
-    ...loadFlags,
-    database: Flags.string({
-      summary:
-        'Database to load (created if missing); a comma list (a,b,c) loads them all at once, each over its own connection.',
-      default: 'data',
-    }),
-    databases: Flags.integer({
-      summary:
-        "Load N databases at once (<database>_1 … <database>_N, created if missing), each over its own connection: a worker slammed by every database's catch-up.",
-      min: 1,
-      helpValue: 'N',
-    }),
-    table: Flags.string({
-      summary: 'Table to load (created if missing, primary key id).',
-      default: 'harper_replay_synth',
-    }),
-    preset: Flags.string({
-      summary: `Named workload (${presetNames().join(', ')}).`,
-      default: DEFAULT_PRESET,
-    }),
-    frames: Flags.integer({ summary: 'Transaction frames (WebSocket messages) to send.', min: 1 }),
-    'records-per-frame': Flags.integer({ summary: 'Records in each frame.', min: 1 }),
-    'record-size': Flags.string({
-      summary: 'Approximate encoded size of each record (e.g. 256, 1KB).',
-      helpValue: 'BYTES',
-    }),
-    'blob-size': Flags.string({
-      summary: 'Blob per record, sent as BLOB_CHUNK frames (0 = none; e.g. 50KB).',
-      helpValue: 'BYTES',
-    }),
-    'blobs-per-frame': Flags.integer({
-      summary: 'How many records of each frame carry a blob (default: all).',
-      min: 0,
-    }),
-    seed: Flags.integer({ summary: 'Seed of the record contents.', default: 1 }),
-    verify: Flags.boolean({
-      summary: "Count the target's records at the end (--no-verify to skip).",
-      default: true,
-      allowNo: true,
-    }),
-  };
+  static override flags = synthFlags;
 
   async run(): Promise<SynthResult> {
     const { flags } = await this.parse(Synth);
-    const exit = (code: number): never => this.exit(code);
-    const preset = PRESETS[flags.preset];
-    if (!preset)
-      usageExit(`unknown preset "${flags.preset}"; choose one of: ${presetNames().join(', ')}`, exit);
-    let options: SynthRunOptions;
-    try {
-      const base = loadOptions(flags, {
-        database: flags.database,
-        databases: databaseList(flags.database, flags.databases),
-        nodeConfig: preset.nodeConfig,
-        maxReconnects: preset.maxReconnects,
-        verify: flags.verify,
-      });
-      options = {
-        ...base,
-        table: flags.table,
-        workload: synthWorkload(preset, flags, flags.seed),
-      };
-    } catch (error) {
-      usageExit(error as Error, exit);
-    }
+    const options = this.fromFlags(() => synthOptions(flags));
     return executeLoad(
       flags,
       this.jsonEnabled(),

@@ -1,9 +1,10 @@
 /**
- * What every load command (synth, replay) shares: the flags that say where and how to send and what to report,
- * turning them into run options, and running with progress, Ctrl-C handling, output files and the summary.
+ * What every load command (synth, replay, bench) shares: the flags that say where and how to send and what to
+ * report (its base class, LoadCommand), turning them into run options, and running with progress, Ctrl-C handling,
+ * output files and the summary.
  */
 import { Flags } from '@oclif/core';
-import { ExitCode, HarperReplayError } from '../common/errors.js';
+import { ExitCode } from '../common/errors.js';
 import { parseDuration, parseSize } from '../common/units.js';
 import { MetricsBus } from '../events/metrics-bus.js';
 import { INSECURE_WARNING } from '../net/tls.js';
@@ -16,18 +17,31 @@ import { formatRunSummary } from '../report/text-summary.js';
 import { parseThreshold } from '../report/thresholds.js';
 import { interruptible } from '../run/interrupt.js';
 import type { LoadRunOptions } from '../run/load-run.js';
-import { printError } from './base-command.js';
-import { nodeConfig, targetFlags, tlsFlags } from './shared-flags.js';
-import { anyTlsFlag, readListenCertificate, resolveTlsFlags, type TlsFlagValues } from './tls-options.js';
+import type { TargetSpec } from '../run/target.js';
+import { BaseCommand, UsageError } from './base-command.js';
+import {
+  excludes,
+  type FlagValues,
+  needs,
+  nodeConfig,
+  requiring,
+  targetFlags,
+  tlsFlags,
+} from './shared-flags.js';
+import { type ConnectionSecurity, readListenCertificate, resolveTlsFlags } from './tls-options.js';
+
+/** --listen-tls/--listen-cert/--listen-key: the target dials the tool only in peer mode. */
+const peerModeOnly = excludes({ name: 'via', when: async (flags) => flags.via !== 'peer' });
 
 export const loadFlags = {
   ...targetFlags,
-  ...tlsFlags,
-  via: Flags.string({
+  // TLS and token flags apply to a node named with --target (the embedded node is plain and local).
+  ...requiring(tlsFlags, 'target'),
+  via: Flags.option({
     summary: 'How to get frames into the target.',
-    options: ['peer', 'push'],
+    options: ['peer', 'push'] as const,
     default: 'peer',
-  }),
+  })(),
   listen: Flags.string({
     summary: 'Peer mode: address the tool listens on for the target to dial (port 0 = any free port).',
     default: '127.0.0.1:0',
@@ -36,22 +50,31 @@ export const loadFlags = {
   'listen-tls': Flags.boolean({
     summary:
       'Peer mode: listen on wss with a certificate and a CA made for this run (the CA is trusted on the target and signs its certificate request; both removed at the end).',
+    relationships: [excludes('listen-cert', 'listen-key'), peerModeOnly],
   }),
   'listen-cert': Flags.string({
     summary:
       "Peer mode: listen on wss with this certificate (PEM; its CN/SAN becomes the tool's node name). Needs --listen-key.",
     helpValue: 'FILE',
+    relationships: [peerModeOnly],
   }),
-  'listen-key': Flags.string({ summary: 'Private key (PEM) of --listen-cert.', helpValue: 'FILE' }),
+  'listen-key': Flags.string({
+    summary: 'Private key (PEM) of --listen-cert.',
+    helpValue: 'FILE',
+    relationships: [peerModeOnly],
+  }),
   'fan-out': Flags.boolean({
     summary:
       "Load every member of the target's cluster (default: the target only), each with its own stream, acks and report section: in peer mode those that subscribe to the tool, in push mode each member dialed at the replication URL the target's cluster_status gives.",
+    // The embedded node has no cluster.
+    relationships: [needs('target')],
   }),
   member: Flags.string({
     summary:
       "--fan-out: a member's operations API URL, repeatable, to sample its memory and verify it (default: derived from its replication URL).",
     multiple: true,
     helpValue: 'URL',
+    relationships: [needs('fan-out')],
   }),
   rate: Flags.integer({ summary: 'Frames per second (default: as fast as the target reads).', min: 1 }),
   'max-reconnects': Flags.integer({
@@ -107,43 +130,18 @@ export const loadFlags = {
   }),
 };
 
-export interface LoadFlagValues extends TlsFlagValues {
-  target?: string;
-  replication?: string;
-  user: string;
-  password?: string;
-  'node-config'?: string[];
-  threads: number;
-  'keep-node': boolean;
-  verbose: boolean;
-  via: string;
-  listen: string;
-  'fan-out'?: boolean;
-  member?: string[];
-  'listen-tls'?: boolean;
-  'listen-cert'?: string;
-  'listen-key'?: string;
-  rate?: number;
-  'max-reconnects'?: number;
-  'ack-timeout': string;
-  'subscribe-timeout': string;
-  'high-water-mark': string;
-  threshold?: string[];
-  'pause-threshold': string;
-  'blocked-after': string;
-  'sample-interval': string;
-  samples?: string;
-  html?: string;
-  progress: boolean;
-}
+export type LoadFlagValues = FlagValues<typeof loadFlags>;
 
-export class UsageError extends Error {
-  override name = 'UsageError';
+/** The base of synth, replay and bench: the load flags for every one of them (oclif's baseFlags), --json. */
+export abstract class LoadCommand extends BaseCommand {
+  static override baseFlags = loadFlags;
+  static override enableJsonFlag = true;
 }
 
 /**
  * Run options from the shared flags; throws UsageError with a one-line message on a bad value, or a
- * HarperReplayError with its own exit code (a --ca/--cert/--key file missing or not PEM: bad input).
+ * HarperReplayError with its own exit code (a --ca/--cert/--key file missing or not PEM: bad input). Flag
+ * relations (--fan-out needs --target, --member needs --fan-out, …) are oclif's, checked by parse.
  */
 export function loadOptions(
   flags: LoadFlagValues,
@@ -156,37 +154,16 @@ export function loadOptions(
     verify: boolean;
   },
 ): LoadRunOptions {
-  if (flags['fan-out'] && !flags.target) {
-    throw new UsageError(
-      '--fan-out needs --target (a member of the cluster to load); the embedded node has no cluster',
-    );
-  }
-  if ((flags['listen-tls'] || flags['listen-cert'] || flags['listen-key']) && flags.via !== 'peer') {
-    throw new UsageError(
-      '--listen-tls/--listen-cert/--listen-key are for peer mode (--via peer), where the target dials the tool',
-    );
-  }
+  // Kept by hand for its wording (oclif's dependsOn would say "All of the following must be provided …").
   if (Boolean(flags['listen-cert']) !== Boolean(flags['listen-key'])) {
     throw new UsageError('--listen-cert and --listen-key go together');
-  }
-  if (flags['listen-tls'] && flags['listen-cert']) {
-    throw new UsageError(
-      '--listen-tls makes its own certificate: give it or --listen-cert/--listen-key, not both',
-    );
-  }
-  if (flags.member?.length && !flags['fan-out']) {
-    throw new UsageError('--member only matters with --fan-out');
-  }
-  if (!flags.target && anyTlsFlag(flags)) {
-    throw new UsageError(
-      '--ca, --ca-from-target, --cert, --key, --servername, --insecure and --token apply to a node named with --target',
-    );
   }
   const security = resolveTlsFlags(flags, flags.password);
   const listenCertificate =
     flags['listen-cert'] && flags['listen-key']
       ? readListenCertificate(flags['listen-cert'], flags['listen-key'])
       : undefined;
+  // By hand: an empty --password is a password, and the message names the environment variables.
   if (flags.target && flags.password === undefined && security.token === undefined) {
     throw new UsageError(
       '--target needs credentials: --password or HARPER_PASSWORD (and --user / HARPER_USER), or --token / HARPER_TOKEN',
@@ -195,23 +172,8 @@ export function loadOptions(
   try {
     const [listenHost, listenPort] = splitHostPort(flags.listen);
     return {
-      target: {
-        url: flags.target,
-        credentials:
-          flags.target && security.token === undefined
-            ? { user: flags.user, password: flags.password ?? '' }
-            : undefined,
-        ...(security.token !== undefined ? { token: security.token } : {}),
-        ...(security.tls ? { tls: security.tls } : {}),
-        ...(security.caFromTarget ? { caFromTarget: true } : {}),
-        replicationUrl: flags.replication,
-        embedded: {
-          config: { ...defaults.nodeConfig, ...nodeConfig(flags['node-config']) },
-          threads: flags.threads,
-          keep: flags['keep-node'],
-        },
-      },
-      via: flags.via as 'peer' | 'push',
+      target: targetSpec(flags, security, defaults.nodeConfig),
+      via: flags.via,
       listenHost,
       listenPort,
       database: defaults.databases?.[0] ?? defaults.database,
@@ -235,6 +197,30 @@ export function loadOptions(
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+}
+
+/** Where the load goes: the node named with --target (and how to log in), else an embedded one. */
+function targetSpec(
+  flags: LoadFlagValues,
+  security: ConnectionSecurity,
+  defaultConfig: Record<string, string> | undefined,
+): TargetSpec {
+  return {
+    url: flags.target,
+    credentials:
+      flags.target && security.token === undefined
+        ? { user: flags.user, password: flags.password ?? '' }
+        : undefined,
+    ...(security.token !== undefined ? { token: security.token } : {}),
+    ...(security.tls ? { tls: security.tls } : {}),
+    ...(security.caFromTarget ? { caFromTarget: true } : {}),
+    replicationUrl: flags.replication,
+    embedded: {
+      config: { ...defaultConfig, ...nodeConfig(flags['node-config']) },
+      threads: flags.threads,
+      keep: flags['keep-node'],
+    },
+  };
 }
 
 function splitHostPort(text: string): [string, number] {
@@ -300,17 +286,4 @@ export async function executeLoad<T extends RunResult>(
   for (const line of written) process.stderr.write(`${line}\n`);
   process.exitCode = result.exitCode;
   return result;
-}
-
-/**
- * One unwrapped line on stderr and exit 2 (oclif's this.error would wrap it to the terminal width); an error that
- * carries its own exit code (a bad --ca file: 6) exits with that.
- */
-export function usageExit(problem: string | Error, exit: (code: number) => never): never {
-  const message = typeof problem === 'string' ? problem : problem.message;
-  printError(message);
-  const code = problem instanceof HarperReplayError ? problem.exitCode : ExitCode.USAGE;
-  // Under --json oclif's catch keeps a set exitCode but would turn its own exit error into 1.
-  process.exitCode = code;
-  return exit(code);
 }

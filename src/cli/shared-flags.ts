@@ -1,6 +1,29 @@
 /** Flags every command that talks to a target shares: where it is, how to log in, the embedded node's settings. */
-import { Flags } from '@oclif/core';
+import { Flags, type Interfaces } from '@oclif/core';
 import { parseKeyValue } from '../common/units.js';
+
+/** The values `parse` gives for these flag definitions, as oclif infers them (without its --json). */
+export type FlagValues<T> = Omit<Interfaces.InferredFlags<T>, 'json'>;
+
+/**
+ * Flag relations are oclif's `relationships` (checked by parse, exit 2), not `dependsOn` / `exclusive`: those
+ * would also rewrite the help's usage line, and wrongly (--listen-cert | --listen-key as if they excluded each other).
+ */
+type Related = string | { name: string; when: (flags: Record<string, unknown>) => Promise<boolean> };
+/** Given, this flag needs all of these. */
+export const needs = (...flags: Related[]) => ({ type: 'all' as const, flags });
+/** Given, this flag excludes all of these (those only when their `when` says so). */
+export const excludes = (...flags: Related[]) => ({ type: 'none' as const, flags });
+
+/** The same flags, each valid only when `flag` is given too. */
+export function requiring<T extends Record<string, object>>(flags: T, flag: string): T {
+  return Object.fromEntries(
+    Object.entries(flags).map(([name, definition]) => [
+      name,
+      { ...definition, relationships: [needs(flag)] },
+    ]),
+  ) as T;
+}
 
 export const targetFlags = {
   target: Flags.string({
@@ -77,4 +100,12 @@ export const tlsFlags = {
 
 export function nodeConfig(entries: string[] | undefined): Record<string, string> {
   return Object.fromEntries((entries ?? []).map(parseKeyValue));
+}
+
+/** `a, b,c` → ['a', 'b', 'c'] (undefined stays undefined: the flag was not given). */
+export function commaList(text: string | undefined): string[] | undefined {
+  return text
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }

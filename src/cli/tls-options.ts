@@ -6,16 +6,10 @@ import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ExitCode, HarperReplayError } from '../common/errors.js';
 import type { TlsSettings } from '../net/tls.js';
+import type { FlagValues, tlsFlags } from './shared-flags.js';
 
-export interface TlsFlagValues {
-  ca?: string;
-  'ca-from-target'?: boolean;
-  cert?: string;
-  key?: string;
-  servername?: string;
-  insecure?: boolean;
-  token?: string;
-}
+/** Any of the --ca, --cert, … values (each may be missing: the flags are optional). */
+export type TlsFlagValues = Partial<FlagValues<typeof tlsFlags>>;
 
 export interface ConnectionSecurity {
   /** Undefined when no TLS flag was given (defaults: verify against the system CAs). */

@@ -1,14 +1,83 @@
 /** The synth workload a command's flags describe: a preset with any shape flag overriding it. */
 
+import { Flags } from '@oclif/core';
 import { parseSize } from '../common/units.js';
-import type { Preset } from '../workload/presets.js';
+import type { SynthRunOptions } from '../run/synth-run.js';
+import { DEFAULT_PRESET, PRESETS, type Preset, presetNames } from '../workload/presets.js';
+import { type LoadFlagValues, loadOptions } from './load-command.js';
+import type { FlagValues } from './shared-flags.js';
 
-export interface WorkloadFlagValues {
-  frames?: number;
-  'records-per-frame'?: number;
-  'record-size'?: string;
-  'blob-size'?: string;
-  'blobs-per-frame'?: number;
+/** synth's own flags (the load flags come with its base, LoadCommand). */
+export const synthFlags = {
+  database: Flags.string({
+    summary:
+      'Database to load (created if missing); a comma list (a,b,c) loads them all at once, each over its own connection.',
+    default: 'data',
+  }),
+  databases: Flags.integer({
+    summary:
+      "Load N databases at once (<database>_1 … <database>_N, created if missing), each over its own connection: a worker slammed by every database's catch-up.",
+    min: 1,
+    helpValue: 'N',
+  }),
+  table: Flags.string({
+    summary: 'Table to load (created if missing, primary key id).',
+    default: 'harper_replay_synth',
+  }),
+  preset: Flags.string({
+    summary: `Named workload (${presetNames().join(', ')}).`,
+    default: DEFAULT_PRESET,
+  }),
+  frames: Flags.integer({ summary: 'Transaction frames (WebSocket messages) to send.', min: 1 }),
+  'records-per-frame': Flags.integer({ summary: 'Records in each frame.', min: 1 }),
+  'record-size': Flags.string({
+    summary: 'Approximate encoded size of each record (e.g. 256, 1KB).',
+    helpValue: 'BYTES',
+  }),
+  'blob-size': Flags.string({
+    summary: 'Blob per record, sent as BLOB_CHUNK frames (0 = none; e.g. 50KB).',
+    helpValue: 'BYTES',
+  }),
+  'blobs-per-frame': Flags.integer({
+    summary: 'How many records of each frame carry a blob (default: all).',
+    min: 0,
+  }),
+  seed: Flags.integer({ summary: 'Seed of the record contents.', default: 1 }),
+  verify: Flags.boolean({
+    summary: "Count the target's records at the end (--no-verify to skip).",
+    default: true,
+    allowNo: true,
+  }),
+};
+
+export type SynthFlagValues = LoadFlagValues & FlagValues<typeof synthFlags>;
+
+/** The shape flags any synth workload may have (bench has all but --blobs-per-frame). */
+export type WorkloadFlagValues = Partial<
+  Pick<
+    FlagValues<typeof synthFlags>,
+    'frames' | 'records-per-frame' | 'record-size' | 'blob-size' | 'blobs-per-frame'
+  >
+>;
+
+/** The preset --preset names; throws an Error (a usage error) naming the presets there are. */
+export function presetNamed(name: string): Preset {
+  const preset = PRESETS[name];
+  if (!preset) throw new Error(`unknown preset "${name}"; choose one of: ${presetNames().join(', ')}`);
+  return preset;
+}
+
+/** synth's run options: the preset, its shape flags, the databases, the load flags. Throws on a bad value. */
+export function synthOptions(flags: SynthFlagValues): SynthRunOptions {
+  const preset = presetNamed(flags.preset);
+  const base = loadOptions(flags, {
+    database: flags.database,
+    databases: databaseList(flags.database, flags.databases),
+    nodeConfig: preset.nodeConfig,
+    maxReconnects: preset.maxReconnects,
+    verify: flags.verify,
+  });
+  return { ...base, table: flags.table, workload: synthWorkload(preset, flags, flags.seed) };
 }
 
 /** Throws an Error with a one-line message on a bad size (callers turn it into a usage error). */

@@ -3,12 +3,73 @@
  * each combination and repetition on a fresh embedded node started with those settings. Repetitions are
  * interleaved (every combination once, then again, in a rotated order) so that drift on the machine does not
  * favour one setting. Each setting is read back from the node (get_configuration): a key the node does not know
- * is reported as not applied, not compared as if it had been.
+ * is reported as not applied, not compared as if it had been. With --target the user's node is reconfigured for
+ * every run and put back as it was at the end (also after Ctrl-C).
  */
 
+import { ExitCode, type ExitCodeValue, type HarperReplayError } from '../common/errors.js';
+import { formatMs } from '../common/units.js';
+import { MetricsBus } from '../events/metrics-bus.js';
 import { flattenConfiguration } from '../harper/reconfigure.js';
-import type { BenchCombination } from '../report/bench-analysis.js';
-import type { ResolvedTarget } from './target.js';
+import { INSECURE_WARNING } from '../net/tls.js';
+import {
+  type BenchCombination,
+  type BenchRun,
+  type BenchSetting,
+  compare,
+} from '../report/bench-analysis.js';
+import { formatBenchTable, writeBenchHtml } from '../report/bench-report.js';
+import { NdjsonSink } from '../report/ndjson-sink.js';
+import type { RunResult } from '../report/result.js';
+import { interruptible } from './interrupt.js';
+import type { LoadRunOptions } from './load-run.js';
+import { OwnedTarget } from './owned-target.js';
+import { openReplay, runReplay } from './replay-run.js';
+import { runSynth, type SynthRunOptions } from './synth-run.js';
+import { type ResolvedTarget, targetClient, targetError } from './target.js';
+
+export interface BenchOptions {
+  /** What every run shares: the target (--target's node, else the embedded node's base settings), thresholds, … */
+  base: LoadRunOptions;
+  /** The --set lists: each key with its values. */
+  sets: Array<[string, string[]]>;
+  repeat: number;
+  /** The preset's node settings, under --node-config and each combination on an embedded node. */
+  nodeConfig?: Record<string, string>;
+  database: string;
+  /** Synth's table (on a node of the user's: one per run, `<table>_<run>`, dropped afterwards). */
+  table: string;
+  workload: SynthRunOptions['workload'];
+  /** Replay this capture flat out instead of the synthetic workload. */
+  capture?: string;
+  /** Each run's events as NDJSON: bench.ndjson → bench-1.ndjson, … */
+  samples?: string;
+  /** The comparison as charts. */
+  html?: string;
+}
+
+export interface BenchResult {
+  combinations: number;
+  repeat: number;
+  wallMs: number;
+  interrupted: boolean;
+  /** --target: the user's node that was reconfigured for every run. */
+  target?: string;
+  /** --target: the original values put back at the end (null = the node's default). */
+  restore?: { ok: boolean; settings: Record<string, unknown>; restartMs?: number; error?: string };
+  error?: string;
+  settings: BenchSetting[];
+  runs: BenchRun[];
+}
+
+export interface BenchOutcome {
+  result: BenchResult;
+  /** The comparison table (stdout). */
+  table: string;
+  /** `run N: <expression>` of every breached threshold. */
+  breaches: string[];
+  exitCode: ExitCodeValue;
+}
 
 /** bench.ndjson → bench-3.ndjson for run 3 (a name without an extension gets `-3` at its end). */
 export function runSamplesPath(path: string, run: number): string {
@@ -73,4 +134,226 @@ export async function readApplied(
   set: Record<string, string>,
 ): Promise<Record<string, boolean>> {
   return appliedSettings(await target.client.getConfiguration(), set);
+}
+
+/** `run N: <expression>` for every threshold a run breached. */
+export function thresholdBreaches(runs: BenchRun[]): string[] {
+  return runs.flatMap((run, i) =>
+    run.result.thresholds.filter((t) => !t.ok).map((t) => `run ${i + 1}: ${t.expression}`),
+  );
+}
+
+/** Ctrl-C, then a failure of the node (reconfigure, restore), then a failed run, then a breach. */
+export function benchExitCode(outcome: {
+  interrupted: boolean;
+  failure?: HarperReplayError;
+  runs: BenchRun[];
+  breaches: string[];
+}): ExitCodeValue {
+  if (outcome.interrupted) return ExitCode.INTERRUPTED;
+  if (outcome.failure) return outcome.failure.exitCode;
+  if (outcome.runs.some((run) => run.result.outcome === 'failed')) return ExitCode.ERROR;
+  return outcome.breaches.length ? ExitCode.THRESHOLD_BREACHED : ExitCode.OK;
+}
+
+/** `KEY=v KEY2=v2` (null: the node's default). */
+export function describeSettings(set: Record<string, unknown>, unset = 'null'): string {
+  return Object.entries(set)
+    .map(([k, v]) => `${k}=${v === null ? unset : v}`)
+    .join(' ');
+}
+
+/** One line per run for the log: its outcome, peak RSS, pauses and throughput. */
+export function describeRun(result: RunResult): string {
+  const rss = result.memory.peakRss === null ? '–' : `${(result.memory.peakRss / 2 ** 20).toFixed(0)} MiB`;
+  return `${result.outcome}: peak RSS ${rss}, ${result.pauses.count} pauses (${formatMs(result.pauses.totalMs)}), ${result.timing.commitRecordsPerSec ?? '–'} records/s`;
+}
+
+interface Bench {
+  options: BenchOptions;
+  combinations: BenchCombination[];
+  owned?: OwnedTarget;
+  log: (message: string) => void;
+  runs: BenchRun[];
+  failure?: HarperReplayError;
+}
+
+/**
+ * The whole bench: every combination and repetition in schedule order, the node of the user's (if any)
+ * reconfigured before each run and restored at the end, the comparison, --html, and the exit code. Rejects with a
+ * HarperReplayError (its exit code) only when --target cannot be read before anything ran.
+ */
+export async function runBench(
+  options: BenchOptions,
+  log: (message: string) => void = (message) => process.stderr.write(`${message}\n`),
+): Promise<BenchOutcome> {
+  if (options.base.target.tls?.insecure) log(`warning: ${INSECURE_WARNING}`);
+  const bench: Bench = { options, combinations: matrix(options.sets), log, runs: [] };
+  bench.owned = await openOwnedTarget(options);
+  const started = Date.now();
+  let interrupted = false;
+  await interruptible(
+    (signal) => runAll(bench, signal),
+    () => {
+      interrupted = true;
+      log(
+        `interrupted: stopping the current run${bench.owned ? '' : ' and its node'}; writing what was measured`,
+      );
+    },
+  );
+  const restore = bench.owned ? await restoreTarget(bench, bench.owned) : undefined;
+  const settings = compare(bench.combinations, bench.runs);
+  const wallMs = Date.now() - started;
+  const table = formatBenchTable(settings, wallMs, interrupted);
+  if (options.html) {
+    await writeBenchHtml(options.html, settings, table);
+    log(`HTML report written to ${options.html}`);
+  }
+  const breaches = thresholdBreaches(bench.runs);
+  const { failure, owned, runs } = bench;
+  return {
+    result: {
+      combinations: bench.combinations.length,
+      repeat: options.repeat,
+      wallMs,
+      interrupted,
+      ...(owned ? { target: owned.client.url } : {}),
+      ...(restore ? { restore } : {}),
+      ...(failure ? { error: failure.message } : {}),
+      settings,
+      runs,
+    },
+    table,
+    breaches,
+    exitCode: benchExitCode({ interrupted, failure, runs, breaches }),
+  };
+}
+
+async function openOwnedTarget(options: BenchOptions): Promise<OwnedTarget | undefined> {
+  const { target } = options.base;
+  if (!target.url) return undefined;
+  try {
+    return await OwnedTarget.open(
+      targetClient({ ...target, url: target.url }),
+      options.sets.map(([key]) => key),
+    );
+  } catch (error) {
+    throw targetError(error);
+  }
+}
+
+async function runAll(bench: Bench, signal: AbortSignal): Promise<void> {
+  const order = schedule(bench.combinations.length, bench.options.repeat);
+  for (const [i, step] of order.entries()) {
+    if (signal.aborted) break;
+    bench.log(
+      `[${i + 1}/${order.length}] combination ${step.combination + 1} of ${bench.combinations.length} (${describeSettings(
+        bench.combinations[step.combination]!.set,
+      )}), repetition ${step.repetition + 1} of ${bench.options.repeat}`,
+    );
+    const run = await runOne(bench, i, step, signal);
+    if (!run) break;
+    bench.runs.push(run);
+    bench.log(`      ${describeRun(run.result)}`);
+    if (run.result.outcome === 'interrupted') break;
+  }
+}
+
+/** Run `i` of the schedule; undefined when the node could not be reconfigured (the bench stops). */
+async function runOne(
+  bench: Bench,
+  i: number,
+  { combination, repetition }: { combination: number; repetition: number },
+  signal: AbortSignal,
+): Promise<BenchRun | undefined> {
+  const { options, owned, log } = bench;
+  const set = bench.combinations[combination]!.set;
+  let applied: Record<string, boolean> = Object.fromEntries(Object.keys(set).map((k) => [k, false]));
+  let restartMs: number | undefined;
+  if (owned) {
+    log(`      reconfiguring ${owned.client.url} and restarting it`);
+    try {
+      restartMs = await owned.apply(set, signal);
+    } catch (error) {
+      if (signal.aborted) return undefined;
+      bench.failure = targetError(error);
+      log(`      ${bench.failure.message}`);
+      return undefined;
+    }
+  }
+  // A node of the user's keeps its data: every synth run gets its own table, dropped afterwards.
+  const table = owned ? `${options.table}_${i + 1}` : options.table;
+  const bus = new MetricsBus();
+  const run: LoadRunOptions = {
+    ...options.base,
+    target: owned
+      ? options.base.target
+      : {
+          embedded: {
+            config: { ...options.nodeConfig, ...options.base.target.embedded?.config, ...set },
+            threads: options.base.target.embedded?.threads,
+          },
+        },
+    signal,
+    bus,
+    log: (message: string) => log(`      ${message}`),
+    onTarget: async (target: ResolvedTarget) => {
+      applied = await readApplied(target, set).catch(() => applied);
+    },
+  };
+  const samples = options.samples ? new NdjsonSink(runSamplesPath(options.samples, i + 1)) : undefined;
+  if (samples) bus.subscribe(samples.sink);
+  const result = await runWorkload(options, run, table);
+  if (samples) {
+    await samples
+      .close()
+      .then(() => log(`      samples written to ${samples.path}`))
+      .catch((error: Error) => log(`      warning: ${error.message}`));
+  }
+  if (owned && !options.capture) {
+    await owned.client
+      .dropTable(options.database, table)
+      .catch((error: Error) => log(`      could not drop ${options.database}.${table}: ${error.message}`));
+  }
+  return {
+    combination,
+    repetition,
+    applied,
+    ...(restartMs === undefined ? {} : { restartMs }),
+    ...(samples ? { samples: samples.path } : {}),
+    result,
+  };
+}
+
+/** One run of the bench's workload: the capture replayed flat out, or the synthetic one into `table`. */
+async function runWorkload(options: BenchOptions, run: LoadRunOptions, table: string): Promise<RunResult> {
+  if (!options.capture) return runSynth({ ...run, table, workload: options.workload });
+  const speed = Number.POSITIVE_INFINITY;
+  return runReplay(
+    {
+      ...run,
+      capture: options.capture,
+      replay: { speed, speedLabel: 'max', loops: 1, fromFrame: 0, retime: true, origin: 'capture' },
+    },
+    await openReplay(options.capture, { speed, loops: 1, fromFrame: 0, retime: true, origin: 'capture' }),
+  );
+}
+
+/** Puts the user's node back as it was; a failure to do so is the bench's failure (unless one came first). */
+async function restoreTarget(bench: Bench, owned: OwnedTarget): Promise<BenchResult['restore']> {
+  try {
+    const restored = await owned.restore();
+    if (!restored) return undefined;
+    bench.log(
+      `restored ${owned.client.url}: ${describeSettings(restored.restored, '(its default)')}, restarted in ${formatMs(restored.restartMs)}`,
+    );
+    return { ok: true, settings: restored.restored, restartMs: restored.restartMs };
+  } catch (error) {
+    const failure = targetError(error);
+    bench.log(
+      `could not restore ${owned.client.url} (${failure.message}); set back by hand: ${describeSettings(owned.original)}`,
+    );
+    bench.failure ??= failure;
+    return { ok: false, settings: owned.original, error: failure.message };
+  }
 }

@@ -5,6 +5,8 @@
  */
 
 import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { type CaptureHeader, Direction, RecordKind, redactUrl } from '../capture/format.js';
 import { CaptureWriter } from '../capture/writer.js';
 import { ExitCode, type ExitCodeValue, HarperReplayError } from '../common/errors.js';
@@ -12,7 +14,9 @@ import { TOOL_VERSION } from '../common/version.js';
 import { authorizationHeader, type Credentials } from '../harper/operations-client.js';
 import { INSECURE_WARNING, type TlsSettings } from '../net/tls.js';
 import { decodeControlFrame, isControlFrame } from '../protocol/control-frame.js';
+import { CaptureProgressBar } from '../report/capture-progress.js';
 import { Subscriber, type SubscriberEvent } from '../session/subscriber.js';
+import { interruptible } from './interrupt.js';
 import {
   caFromTargetError,
   deriveReplicationUrl,
@@ -81,86 +85,157 @@ export interface CaptureResult {
   warnings: string[];
 }
 
-export async function runCapture(options: CaptureRunOptions): Promise<CaptureResult> {
-  const log = options.log ?? (() => {});
-  const startedAt = Date.now();
-  const progress: CaptureProgress = { frames: 0, records: 0, bytes: 0, messages: 0, elapsedMs: 0 };
-  let acksSent = 0;
-  let writer: CaptureWriter | undefined;
-  let subscriber: Subscriber | undefined;
-  let stopReason = 'unknown';
-  let outcome: CaptureResult['outcome'] = 'complete';
-  let exitCode: ExitCodeValue = ExitCode.OK;
-  let error: string | undefined;
-  let replicationUrl = options.replicationUrl ?? options.source;
-  let filterIgnored = false;
-  const pending: SubscriberEvent[] = [];
-  const structures = new Map<string, { connection: number; tableId: number; tableName: string }>();
-  let lastMessageAt = Date.now();
-  const warnings: string[] = [];
-  const warn = (message: string) => {
-    warnings.push(message);
-    log(`warning: ${message}`);
-  };
+/** A capture as the command describes it: everything but what the run provides (Ctrl-C, the log, progress). */
+export type CaptureSetup = Omit<CaptureRunOptions, 'signal' | 'log' | 'onProgress'>;
 
-  let finished = false;
-  const record = (event: SubscriberEvent) => {
-    if (finished) return;
-    if (!writer) {
-      pending.push(event);
-      return;
-    }
-    const timeUs = event.type === 'message' ? (event.at - writer.startedAtMs) * 1000 : writer.now();
-    if (event.type === 'open')
-      writer.event(RecordKind.OPEN, 1, { role: 'subscriber', url: redactUrl(replicationUrl) });
-    else if (event.type === 'close')
-      writer.event(RecordKind.CLOSE, 1, { code: event.code, reason: event.reason });
-    else {
-      writer.message(
-        event.direction === 'from-source' ? Direction.FROM_SOURCE : Direction.TO_SOURCE,
-        1,
-        event.data,
-        event.opcode,
-        timeUs,
-      );
-      if (event.direction === 'from-source') {
-        progress.messages++;
-        lastMessageAt = event.at;
-        noteStructure(event.data);
-      } else if (event.data[1] === 0xcc && event.data[2] === 144) acksSent++;
-      if (writer.full && subscriber) {
-        subscriber.pause();
-        void writer.drained().then(() => subscriber?.resume());
-      }
-    }
-  };
-  const noteStructure = (data: Buffer) => {
-    if (!isControlFrame(data) || data[2] !== 132) return;
+/**
+ * `capture --source`: the file's folder made, a live line on stderr (or the status lines), Ctrl-C stopping the
+ * capture normally (the file finalized, exit 0).
+ */
+export async function captureFromSource(
+  setup: CaptureSetup,
+  show: { progress: boolean },
+): Promise<CaptureResult> {
+  const log = (message: string) => process.stderr.write(`${message}\n`);
+  if (setup.tls?.insecure) log(`warning: ${INSECURE_WARNING}`);
+  mkdirSync(dirname(setup.out), { recursive: true });
+  const bar = show.progress ? new CaptureProgressBar() : undefined;
+  const result = await interruptible((signal) =>
+    runCapture({ ...setup, signal, log: bar ? undefined : log, onProgress: (p) => bar?.update(p) }),
+  );
+  bar?.stop();
+  return result;
+}
+
+export function runCapture(options: CaptureRunOptions): Promise<CaptureResult> {
+  return new SubscriberCapture(options).run();
+}
+
+/** The state of one subscriber capture; `run` is the whole of it, the rest are its steps. */
+class SubscriberCapture {
+  private readonly log: (message: string) => void;
+  private readonly startedAt = Date.now();
+  private readonly progress: CaptureProgress = { frames: 0, records: 0, bytes: 0, messages: 0, elapsedMs: 0 };
+  private acksSent = 0;
+  private writer: CaptureWriter | undefined;
+  private subscriber: Subscriber | undefined;
+  private replicationUrl: string;
+  private filterIgnored = false;
+  private readonly pending: SubscriberEvent[] = [];
+  private readonly structures = new Map<string, { connection: number; tableId: number; tableName: string }>();
+  private lastMessageAt = Date.now();
+  private readonly warnings: string[] = [];
+  private finished = false;
+
+  constructor(private readonly options: CaptureRunOptions) {
+    this.log = options.log ?? (() => {});
+    this.replicationUrl = options.replicationUrl ?? options.source;
+  }
+
+  async run(): Promise<CaptureResult> {
+    const { options, progress } = this;
+    let stopReason = 'unknown';
+    let outcome: CaptureResult['outcome'] = 'complete';
+    let exitCode: ExitCodeValue = ExitCode.OK;
+    let error: string | undefined;
     try {
-      const frame = decodeControlFrame(data);
-      if (frame.type === 'TABLE_FIXED_STRUCTURE') {
-        structures.set(`${frame.tableId}`, {
-          connection: 1,
-          tableId: frame.tableId,
-          tableName: frame.tableName,
-        });
-      }
-    } catch {}
-  };
+      const subscriber = await this.start();
+      stopReason = await waitForStop(options, progress, subscriber, () => this.lastMessageAt, this.startedAt);
+      // Ctrl-C is how a capture is normally stopped (as with tcpdump): the file is finalized, exit 0.
+    } catch (caught) {
+      outcome = 'failed';
+      const mapped = targetError(caught);
+      exitCode = mapped.exitCode;
+      error = mapped.message;
+      stopReason = 'error';
+    }
+    // The socket's close is recorded (it is part of the capture); nothing after the footer.
+    await this.subscriber?.close();
+    this.finished = true;
+    await this.writer?.close({
+      endedAtMs: Date.now(),
+      structures: [...this.structures.values()],
+      reason: stopReason,
+    });
+    progress.elapsedMs = Date.now() - this.startedAt;
+    return {
+      outcome,
+      exitCode,
+      ...(error ? { error } : {}),
+      file: this.writer ? options.out : null,
+      source: { url: redactUrl(this.replicationUrl), nodeName: this.subscriber?.sourceNodeName ?? null },
+      database: options.database,
+      since: options.since,
+      stopReason,
+      frames: progress.frames,
+      records: progress.records,
+      bytes: progress.bytes,
+      messages: progress.messages,
+      acksSent: this.acksSent,
+      durationMs: progress.elapsedMs,
+      recordsPerSec:
+        progress.elapsedMs > 0 ? Math.round((progress.records * 1000) / progress.elapsedMs) : null,
+      tables: (this.subscriber?.sourceTables ?? []).map((t) => t.table),
+      tls: tlsInfo(this.replicationUrl, this.subscriber),
+      warnings: this.warnings,
+    };
+  }
 
-  try {
-    let origins = options.origins;
+  /** Resolves the source, subscribes, and opens the capture file once the source has answered. */
+  private async start(): Promise<Subscriber> {
+    const { options, progress } = this;
     if (options.since === 0 && (options.tables?.length || options.excludeTables?.length)) {
       // harperdb 4.7.29 looks table filters up by table name in the copy loop where its filter expects a table
       // object: in a full copy an inclusion list selects nothing and an exclusion list excludes nothing.
-      warn(
+      this.warn(
         'harperdb 4.7 ignores table filters in a full copy (--since 0); capturing every table of the database',
       );
-      filterIgnored = true;
+      this.filterIgnored = true;
     }
     // The command prints this one itself (before a progress bar takes stderr over).
-    if (options.tls?.insecure) warnings.push(INSECURE_WARNING);
-    let replicationTls = options.tls;
+    if (options.tls?.insecure) this.warnings.push(INSECURE_WARNING);
+    const { tls, origins } = await this.resolveSource();
+    this.log(
+      `subscribing to ${options.database} on ${redactUrl(this.replicationUrl)} (since ${options.since === 0 ? 'the beginning: full copy' : new Date(options.since).toISOString()})`,
+    );
+    const subscriber = new Subscriber(
+      {
+        url: this.replicationUrl,
+        authorization: authorizationHeader({ credentials: options.credentials, token: options.token }),
+        tls,
+        toolNodeName: `harper-replay-capture-${randomBytes(3).toString('hex')}`,
+        database: options.database,
+        since: options.since,
+        tables: this.filterIgnored ? undefined : options.tables,
+        excludeTables: this.filterIgnored ? undefined : options.excludeTables,
+        origins,
+        ack: options.ack,
+      },
+      this.record,
+      (txn) => {
+        progress.frames++;
+        progress.records += txn.records;
+        progress.bytes += txn.bytes;
+      },
+    );
+    this.subscriber = subscriber;
+    await subscriber.start();
+    this.writer = await CaptureWriter.create(options.out, this.header(subscriber, origins), {
+      flushIntervalMs: options.flushIntervalMs,
+    });
+    for (const event of this.pending.splice(0)) this.record(event);
+    this.log(`capturing from ${subscriber.sourceNodeName} into ${options.out}`);
+    return subscriber;
+  }
+
+  /**
+   * An operations API URL: the replication URL from its configuration, its own CA (--ca-from-target), the peers of
+   * --origins all. A ws:// / wss:// URL is the replication URL itself.
+   */
+  private async resolveSource(): Promise<{ tls: TlsSettings | undefined; origins: string[] | undefined }> {
+    const { options } = this;
+    let origins = options.origins;
+    let tls = options.tls;
     if (!/^wss?:\/\//.test(options.source)) {
       const client = targetClient({
         url: options.source,
@@ -173,11 +248,11 @@ export async function runCapture(options: CaptureRunOptions): Promise<CaptureRes
         .catch((error) =>
           Promise.reject(options.caFromTarget ? caFromTargetError(client.url, error) : error),
         );
-      replicationUrl = options.replicationUrl ?? deriveReplicationUrl(options.source, config);
+      this.replicationUrl = options.replicationUrl ?? deriveReplicationUrl(options.source, config);
       if (options.caFromTarget) {
         const cas = await fetchTargetCa(client);
-        for (const line of describeTrustedCas(client.url, cas)) log(line);
-        replicationTls = withCas(options.tls, cas);
+        for (const line of describeTrustedCas(client.url, cas)) this.log(line);
+        tls = withCas(options.tls, cas);
       }
       if (origins?.includes('all')) {
         const status = await client.clusterStatus();
@@ -194,38 +269,19 @@ export async function runCapture(options: CaptureRunOptions): Promise<CaptureRes
         ExitCode.USAGE,
       );
     }
-    log(
-      `subscribing to ${options.database} on ${redactUrl(replicationUrl)} (since ${options.since === 0 ? 'the beginning: full copy' : new Date(options.since).toISOString()})`,
-    );
-    subscriber = new Subscriber(
-      {
-        url: replicationUrl,
-        authorization: authorizationHeader({ credentials: options.credentials, token: options.token }),
-        tls: replicationTls,
-        toolNodeName: `harper-replay-capture-${randomBytes(3).toString('hex')}`,
-        database: options.database,
-        since: options.since,
-        tables: filterIgnored ? undefined : options.tables,
-        excludeTables: filterIgnored ? undefined : options.excludeTables,
-        origins,
-        ack: options.ack,
-      },
-      record,
-      (txn) => {
-        progress.frames++;
-        progress.records += txn.records;
-        progress.bytes += txn.bytes;
-      },
-    );
-    await subscriber.start();
-    const header: CaptureHeader = {
+    return { tls, origins };
+  }
+
+  private header(subscriber: Subscriber, origins: string[] | undefined): CaptureHeader {
+    const { options, filterIgnored } = this;
+    return {
       tool: 'harper-replay',
       toolVersion: TOOL_VERSION,
       formatVersion: 1,
       mode: 'subscribe',
-      startedAtMs: startedAt,
-      startedAt: new Date(startedAt).toISOString(),
-      source: { url: redactUrl(replicationUrl), nodeName: subscriber.sourceNodeName },
+      startedAtMs: this.startedAt,
+      startedAt: new Date(this.startedAt).toISOString(),
+      source: { url: redactUrl(this.replicationUrl), nodeName: subscriber.sourceNodeName },
       database: options.database,
       subscription: {
         since: options.since,
@@ -238,47 +294,61 @@ export async function runCapture(options: CaptureRunOptions): Promise<CaptureRes
         table: t.table,
         attributes: (t.attributes ?? []).map((a) => ({ name: a.name })),
       })),
-      tls: tlsInfo(replicationUrl, subscriber),
+      tls: tlsInfo(this.replicationUrl, subscriber),
     };
-    writer = await CaptureWriter.create(options.out, header, { flushIntervalMs: options.flushIntervalMs });
-    for (const event of pending.splice(0)) record(event);
-    log(`capturing from ${subscriber.sourceNodeName} into ${options.out}`);
-    stopReason = await waitForStop(options, progress, subscriber, () => lastMessageAt, startedAt);
-    // Ctrl-C is how a capture is normally stopped (as with tcpdump): the file is finalized, exit 0.
-  } catch (caught) {
-    outcome = 'failed';
-    const mapped = targetError(caught);
-    exitCode = mapped.exitCode;
-    error = mapped.message;
-    stopReason = 'error';
   }
-  // The socket's close is recorded (it is part of the capture); nothing after the footer.
-  await subscriber?.close();
-  finished = true;
-  if (writer) {
-    await writer.close({ endedAtMs: Date.now(), structures: [...structures.values()], reason: stopReason });
+
+  private warn(message: string): void {
+    this.warnings.push(message);
+    this.log(`warning: ${message}`);
   }
-  progress.elapsedMs = Date.now() - startedAt;
-  return {
-    outcome,
-    exitCode,
-    ...(error ? { error } : {}),
-    file: writer ? options.out : null,
-    source: { url: redactUrl(replicationUrl), nodeName: subscriber?.sourceNodeName ?? null },
-    database: options.database,
-    since: options.since,
-    stopReason,
-    frames: progress.frames,
-    records: progress.records,
-    bytes: progress.bytes,
-    messages: progress.messages,
-    acksSent,
-    durationMs: progress.elapsedMs,
-    recordsPerSec: progress.elapsedMs > 0 ? Math.round((progress.records * 1000) / progress.elapsedMs) : null,
-    tables: (subscriber?.sourceTables ?? []).map((t) => t.table),
-    tls: tlsInfo(replicationUrl, subscriber),
-    warnings,
+
+  /** Every subscriber event, into the file (held until the file is open, i.e. until the source answered). */
+  private readonly record = (event: SubscriberEvent): void => {
+    if (this.finished) return;
+    const writer = this.writer;
+    if (!writer) {
+      this.pending.push(event);
+      return;
+    }
+    const timeUs = event.type === 'message' ? (event.at - writer.startedAtMs) * 1000 : writer.now();
+    if (event.type === 'open')
+      writer.event(RecordKind.OPEN, 1, { role: 'subscriber', url: redactUrl(this.replicationUrl) });
+    else if (event.type === 'close')
+      writer.event(RecordKind.CLOSE, 1, { code: event.code, reason: event.reason });
+    else {
+      writer.message(
+        event.direction === 'from-source' ? Direction.FROM_SOURCE : Direction.TO_SOURCE,
+        1,
+        event.data,
+        event.opcode,
+        timeUs,
+      );
+      if (event.direction === 'from-source') {
+        this.progress.messages++;
+        this.lastMessageAt = event.at;
+        this.noteStructure(event.data);
+      } else if (event.data[1] === 0xcc && event.data[2] === 144) this.acksSent++;
+      if (writer.full && this.subscriber) {
+        this.subscriber.pause();
+        void writer.drained().then(() => this.subscriber?.resume());
+      }
+    }
   };
+
+  private noteStructure(data: Buffer): void {
+    if (!isControlFrame(data) || data[2] !== 132) return;
+    try {
+      const frame = decodeControlFrame(data);
+      if (frame.type === 'TABLE_FIXED_STRUCTURE') {
+        this.structures.set(`${frame.tableId}`, {
+          connection: 1,
+          tableId: frame.tableId,
+          tableName: frame.tableName,
+        });
+      }
+    } catch {}
+  }
 }
 
 /** What a capture records about TLS: that it was used, the source certificate's subject and fingerprint. */

@@ -3,7 +3,8 @@
  * Ctrl-C, finalize the file. Connections for the `system` database are forwarded but not recorded (user hashes,
  * node credentials); `authorization` fields of recorded operation frames are blanked.
  */
-
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { unpack } from 'msgpackr';
 import { type CaptureHeader, Direction, RecordKind, redactUrl } from '../capture/format.js';
 import { CaptureWriter } from '../capture/writer.js';
@@ -13,7 +14,8 @@ import type { ListenCertificate } from '../net/listen.js';
 import { INSECURE_WARNING, probeTls, TlsProbeError, type TlsSettings } from '../net/tls.js';
 import { Command } from '../protocol/codes.js';
 import { decodeControlFrame, encodeControl, isControlFrame } from '../protocol/control-frame.js';
-import { ReplicationProxy } from '../session/proxy.js';
+import { type ProxyDirection, ReplicationProxy } from '../session/proxy.js';
+import { interruptible } from './interrupt.js';
 
 export interface ProxyRunOptions {
   listenHost: string;
@@ -90,29 +92,94 @@ function redactCredentials(value: unknown): unknown {
   return changed ? Object.fromEntries(entries) : value;
 }
 
-export async function runProxyCapture(options: ProxyRunOptions): Promise<ProxyResult> {
-  const log = options.log ?? (() => {});
-  const startedAt = Date.now();
-  let writer: CaptureWriter | undefined;
-  let proxy: ReplicationProxy | undefined;
-  let listen: string | null = null;
-  let messages = 0;
-  let sourceNodeName: string | undefined;
-  let lastMessageAt = Date.now();
-  const databaseOf = new Map<number, string | null>();
-  let outcome: ProxyResult['outcome'] = 'complete';
-  let exitCode: ExitCodeValue = ExitCode.OK;
-  let error: string | undefined;
-  let stopReason = 'unknown';
-  const structures = new Map<string, { connection: number; tableId: number; tableName: string }>();
-  let finished = false;
-  const warnings: string[] = [];
-  const tls: ProxyResult['tls'] = { used: options.upstream.startsWith('wss:') };
-  try {
+/** A proxy capture as the command describes it: everything but what the run provides (Ctrl-C, the log). */
+export type ProxySetup = Omit<ProxyRunOptions, 'signal' | 'log'>;
+
+/** `capture --proxy`: the file's folder made, status lines on stderr, Ctrl-C stopping the capture normally. */
+export function captureThroughProxy(setup: ProxySetup): Promise<ProxyResult> {
+  mkdirSync(dirname(setup.out), { recursive: true });
+  const log = (message: string) => process.stderr.write(`${message}\n`);
+  return interruptible((signal) => runProxyCapture({ ...setup, signal, log }));
+}
+
+export function runProxyCapture(options: ProxyRunOptions): Promise<ProxyResult> {
+  return new ProxyCapture(options).run();
+}
+
+/** The state of one proxy capture; `run` is the whole of it, the rest are its steps. */
+class ProxyCapture {
+  private readonly log: (message: string) => void;
+  private readonly startedAt = Date.now();
+  private writer: CaptureWriter | undefined;
+  private proxy: ReplicationProxy | undefined;
+  private messages = 0;
+  private sourceNodeName: string | undefined;
+  private lastMessageAt = Date.now();
+  private readonly databaseOf = new Map<number, string | null>();
+  private readonly structures = new Map<string, { connection: number; tableId: number; tableName: string }>();
+  private finished = false;
+  private readonly warnings: string[] = [];
+  private readonly tls: ProxyResult['tls'];
+
+  constructor(private readonly options: ProxyRunOptions) {
+    this.log = options.log ?? (() => {});
+    this.tls = { used: options.upstream.startsWith('wss:') };
+  }
+
+  async run(): Promise<ProxyResult> {
+    const { options } = this;
+    let listen: string | null = null;
+    let outcome: ProxyResult['outcome'] = 'complete';
+    let exitCode: ExitCodeValue = ExitCode.OK;
+    let error: string | undefined;
+    let stopReason = 'unknown';
+    try {
+      listen = await this.start();
+      stopReason = await this.waitForStop();
+    } catch (caught) {
+      outcome = 'failed';
+      exitCode =
+        caught instanceof TlsProbeError
+          ? caught.tls
+            ? ExitCode.TLS_FAILED
+            : ExitCode.UNREACHABLE
+          : ExitCode.ERROR;
+      error = (caught as Error).message;
+      stopReason = 'error';
+    }
+    // Sockets torn down from here on are the proxy's own doing: not recorded.
+    this.finished = true;
+    await this.proxy?.close();
+    await this.writer?.close({
+      endedAtMs: Date.now(),
+      structures: [...this.structures.values()],
+      reason: stopReason,
+      ...(this.sourceNodeName ? { sourceNodeName: this.sourceNodeName } : {}),
+    });
+    return {
+      outcome,
+      exitCode,
+      ...(error ? { error } : {}),
+      file: this.writer ? options.out : null,
+      listen,
+      upstream: redactUrl(options.upstream),
+      connections: this.proxy?.connections ?? 0,
+      recordedConnections: [...this.databaseOf.values()].filter((db) => db !== 'system').length,
+      messages: this.messages,
+      stopReason,
+      durationMs: Date.now() - this.startedAt,
+      tls: this.tls,
+      warnings: this.warnings,
+    };
+  }
+
+  /** Verifies a wss upstream, opens the capture file and listens; resolves with the listening address. */
+  private async start(): Promise<string> {
+    const { options, tls } = this;
     if (tls.used) {
       if (options.upstreamTls?.insecure) {
-        warnings.push(INSECURE_WARNING);
-        log(`warning: ${INSECURE_WARNING}`);
+        this.warnings.push(INSECURE_WARNING);
+        this.log(`warning: ${INSECURE_WARNING}`);
       }
       // Verify the upstream now, as every proxied connection will: a bad CA fails here, not per connection.
       const peer = await probeTls(options.upstream, options.upstreamTls);
@@ -124,123 +191,105 @@ export async function runProxyCapture(options: ProxyRunOptions): Promise<ProxyRe
       toolVersion: TOOL_VERSION,
       formatVersion: 1,
       mode: 'proxy',
-      startedAtMs: startedAt,
-      startedAt: new Date(startedAt).toISOString(),
+      startedAtMs: this.startedAt,
+      startedAt: new Date(this.startedAt).toISOString(),
       source: { url: redactUrl(options.upstream) },
       tls,
     };
-    writer = await CaptureWriter.create(options.out, header, { flushIntervalMs: options.flushIntervalMs });
-    const w = writer;
-    proxy = new ReplicationProxy({
+    const writer = await CaptureWriter.create(options.out, header, {
+      flushIntervalMs: options.flushIntervalMs,
+    });
+    this.writer = writer;
+    this.proxy = new ReplicationProxy({
       listenHost: options.listenHost,
       listenPort: options.listenPort,
       upstream: options.upstream,
       upstreamTls: options.upstreamTls,
       listenTls: options.listenTls,
       onOpen: (id, info) => {
-        if (finished) return;
-        databaseOf.set(id, null);
-        w.event(RecordKind.OPEN, id, { role: 'proxy', ...info });
+        if (this.finished) return;
+        this.databaseOf.set(id, null);
+        writer.event(RecordKind.OPEN, id, { role: 'proxy', ...info });
       },
-      onMessage: (id, direction, data, opcode, at) => {
-        if (finished) return;
-        lastMessageAt = at;
-        // The receiver names the database in its first frame (NODE_NAME); system connections stay unrecorded.
-        if (databaseOf.get(id) === null && direction === 'to-source' && isControlFrame(data)) {
-          try {
-            const frame = decodeControlFrame(data);
-            if (frame.type === 'NODE_NAME') databaseOf.set(id, frame.database);
-          } catch {}
-        }
-        // The source answers with its own NODE_NAME: the footer names it (the header went out before).
-        if (sourceNodeName === undefined && direction === 'from-source' && data[2] === Command.NODE_NAME) {
-          try {
-            const frame = decodeControlFrame(data);
-            if (frame.type === 'NODE_NAME') sourceNodeName = frame.nodeName;
-          } catch {}
-        }
-        if (databaseOf.get(id) === 'system') return;
-        messages++;
-        if (isControlFrame(data) && data[2] === Command.TABLE_FIXED_STRUCTURE) {
-          try {
-            const frame = decodeControlFrame(data);
-            if (frame.type === 'TABLE_FIXED_STRUCTURE') {
-              structures.set(`${id}:${frame.tableId}`, {
-                connection: id,
-                tableId: frame.tableId,
-                tableName: frame.tableName,
-              });
-            }
-          } catch {}
-        }
-        const dir = direction === 'from-source' ? Direction.FROM_SOURCE : Direction.TO_SOURCE;
-        w.message(dir, id, redactOperationFrame(data), opcode, (at - w.startedAtMs) * 1000);
-        if (w.full) {
-          proxy?.pauseAll();
-          void w.drained().then(() => proxy?.resumeAll());
-        }
-      },
+      onMessage: (id, direction, data, opcode, at) => this.message(writer, id, direction, data, opcode, at),
       onClose: (id, side, code, reason) => {
-        if (!finished)
-          w.event(RecordKind.CLOSE, id, { side, code, reason, database: databaseOf.get(id) ?? undefined });
+        if (!this.finished)
+          writer.event(RecordKind.CLOSE, id, {
+            side,
+            code,
+            reason,
+            database: this.databaseOf.get(id) ?? undefined,
+          });
       },
-      onError: (id, message) => log(`connection ${id}: ${message}`),
+      onError: (id, message) => this.log(`connection ${id}: ${message}`),
     });
-    listen = await proxy.listen();
-    log(`proxy listening on ${listen} → ${redactUrl(options.upstream)}; recording into ${options.out}`);
+    const listen = await this.proxy.listen();
+    this.log(`proxy listening on ${listen} → ${redactUrl(options.upstream)}; recording into ${options.out}`);
+    return listen;
+  }
+
+  /** One proxied message, recorded unless its connection is for the system database. */
+  private message(
+    writer: CaptureWriter,
+    id: number,
+    direction: ProxyDirection,
+    data: Buffer,
+    opcode: number,
+    at: number,
+  ): void {
+    if (this.finished) return;
+    this.lastMessageAt = at;
+    // The receiver names the database in its first frame (NODE_NAME); system connections stay unrecorded.
+    if (this.databaseOf.get(id) === null && direction === 'to-source' && isControlFrame(data)) {
+      try {
+        const frame = decodeControlFrame(data);
+        if (frame.type === 'NODE_NAME') this.databaseOf.set(id, frame.database);
+      } catch {}
+    }
+    // The source answers with its own NODE_NAME: the footer names it (the header went out before).
+    if (this.sourceNodeName === undefined && direction === 'from-source' && data[2] === Command.NODE_NAME) {
+      try {
+        const frame = decodeControlFrame(data);
+        if (frame.type === 'NODE_NAME') this.sourceNodeName = frame.nodeName;
+      } catch {}
+    }
+    if (this.databaseOf.get(id) === 'system') return;
+    this.messages++;
+    if (isControlFrame(data) && data[2] === Command.TABLE_FIXED_STRUCTURE) {
+      try {
+        const frame = decodeControlFrame(data);
+        if (frame.type === 'TABLE_FIXED_STRUCTURE') {
+          this.structures.set(`${id}:${frame.tableId}`, {
+            connection: id,
+            tableId: frame.tableId,
+            tableName: frame.tableName,
+          });
+        }
+      } catch {}
+    }
+    const dir = direction === 'from-source' ? Direction.FROM_SOURCE : Direction.TO_SOURCE;
+    writer.message(dir, id, redactOperationFrame(data), opcode, (at - writer.startedAtMs) * 1000);
+    if (writer.full) {
+      this.proxy?.pauseAll();
+      void writer.drained().then(() => this.proxy?.resumeAll());
+    }
+  }
+
+  /** Until Ctrl-C, --duration or --until-idle (idle only once something was recorded). */
+  private async waitForStop(): Promise<string> {
+    const { options } = this;
     for (;;) {
-      if (options.signal.aborted) {
-        stopReason = 'interrupted';
-        // Ctrl-C is how a capture is normally stopped (as with tcpdump): the file is finalized, exit 0.
-        break;
-      }
-      if (options.durationMs !== undefined && Date.now() - startedAt >= options.durationMs) {
-        stopReason = 'duration';
-        break;
-      }
+      // Ctrl-C is how a capture is normally stopped (as with tcpdump): the file is finalized, exit 0.
+      if (options.signal.aborted) return 'interrupted';
+      if (options.durationMs !== undefined && Date.now() - this.startedAt >= options.durationMs)
+        return 'duration';
       if (
         options.untilIdleMs !== undefined &&
-        messages > 0 &&
-        Date.now() - lastMessageAt >= options.untilIdleMs
-      ) {
-        stopReason = 'idle';
-        break;
-      }
+        this.messages > 0 &&
+        Date.now() - this.lastMessageAt >= options.untilIdleMs
+      )
+        return 'idle';
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-  } catch (caught) {
-    outcome = 'failed';
-    exitCode =
-      caught instanceof TlsProbeError
-        ? caught.tls
-          ? ExitCode.TLS_FAILED
-          : ExitCode.UNREACHABLE
-        : ExitCode.ERROR;
-    error = (caught as Error).message;
-    stopReason = 'error';
   }
-  // Sockets torn down from here on are the proxy's own doing: not recorded.
-  finished = true;
-  await proxy?.close();
-  await writer?.close({
-    endedAtMs: Date.now(),
-    structures: [...structures.values()],
-    reason: stopReason,
-    ...(sourceNodeName ? { sourceNodeName } : {}),
-  });
-  return {
-    outcome,
-    exitCode,
-    ...(error ? { error } : {}),
-    file: writer ? options.out : null,
-    listen,
-    upstream: redactUrl(options.upstream),
-    connections: proxy?.connections ?? 0,
-    recordedConnections: [...databaseOf.values()].filter((db) => db !== 'system').length,
-    messages,
-    stopReason,
-    durationMs: Date.now() - startedAt,
-    tls,
-    warnings,
-  };
 }

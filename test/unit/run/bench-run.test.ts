@@ -1,12 +1,25 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { ExitCode, HarperReplayError } from '../../../src/common/errors.js';
 import {
   configValue,
   flattenConfiguration,
   needsProcessRestart,
   originalSettings,
 } from '../../../src/harper/reconfigure.js';
-import { appliedSettings, matrix, parseSet, runSamplesPath, schedule } from '../../../src/run/bench-run.js';
+import type { BenchRun } from '../../../src/report/bench-analysis.js';
+import type { RunResult } from '../../../src/report/result.js';
+import {
+  appliedSettings,
+  benchExitCode,
+  describeRun,
+  describeSettings,
+  matrix,
+  parseSet,
+  runSamplesPath,
+  schedule,
+  thresholdBreaches,
+} from '../../../src/run/bench-run.js';
 
 describe('bench matrix', () => {
   it('parses KEY=v1,v2 and rejects what is not', () => {
@@ -111,5 +124,79 @@ describe('per-run samples files', () => {
     assert.equal(runSamplesPath('/tmp/out.v2/bench.ndjson', 1), '/tmp/out.v2/bench-1.ndjson');
     assert.equal(runSamplesPath('/tmp/out.v2/bench', 2), '/tmp/out.v2/bench-2');
     assert.equal(runSamplesPath('.ndjson', 4), '.ndjson-4');
+  });
+});
+
+/** A bench run whose result has only what the verdicts read: its outcome and threshold verdicts. */
+function benchRun(outcome: string, breached: string[] = [], kept: string[] = []): BenchRun {
+  const thresholds = [
+    ...breached.map((expression) => ({ expression, ok: false })),
+    ...kept.map((expression) => ({ expression, ok: true })),
+  ];
+  return {
+    combination: 0,
+    repetition: 0,
+    applied: {},
+    result: { outcome, thresholds } as unknown as RunResult,
+  };
+}
+
+describe("the bench's verdict", () => {
+  it('names every breached threshold with the number of its run, and only those', () => {
+    const runs = [
+      benchRun('complete', [], ['peakRss<1GiB']),
+      benchRun('complete', ['peakRss<1GiB', 'oomEvents==0']),
+      benchRun('complete'),
+      benchRun('complete', ['ackP99<500ms'], ['peakRss<1GiB']),
+    ];
+    assert.deepEqual(thresholdBreaches(runs), [
+      'run 2: peakRss<1GiB',
+      'run 2: oomEvents==0',
+      'run 4: ackP99<500ms',
+    ]);
+    assert.deepEqual(thresholdBreaches([]), []);
+  });
+
+  it('exits 130 when interrupted, then with a node failure, then 1 for a failed run, then 99 for a breach', () => {
+    const failure = new HarperReplayError('could not restore', ExitCode.UNREACHABLE);
+    const failed = [benchRun('complete'), benchRun('failed')];
+    const breaches = ['run 1: peakRss<1GiB'];
+    assert.equal(benchExitCode({ interrupted: true, failure, runs: failed, breaches }), ExitCode.INTERRUPTED);
+    assert.equal(
+      benchExitCode({ interrupted: false, failure, runs: failed, breaches }),
+      ExitCode.UNREACHABLE,
+    );
+    assert.equal(benchExitCode({ interrupted: false, runs: failed, breaches }), ExitCode.ERROR);
+    assert.equal(
+      benchExitCode({ interrupted: false, runs: [benchRun('complete')], breaches }),
+      ExitCode.THRESHOLD_BREACHED,
+    );
+    assert.equal(
+      benchExitCode({ interrupted: false, runs: [benchRun('complete')], breaches: [] }),
+      ExitCode.OK,
+    );
+    assert.equal(benchExitCode({ interrupted: false, runs: [], breaches: [] }), ExitCode.OK);
+  });
+
+  it('describes settings as KEY=value, a value the node did not have by what stands for its default', () => {
+    assert.equal(describeSettings({ A: '2', B: 'x' }), 'A=2 B=x');
+    assert.equal(describeSettings({ A: 20, B: null }), 'A=20 B=null');
+    assert.equal(describeSettings({ A: 20, B: null }, '(its default)'), 'A=20 B=(its default)');
+    assert.equal(describeSettings({}), '');
+  });
+
+  it('logs a run as its outcome, peak RSS in MiB, pauses and records/s (– for what was not measured)', () => {
+    const result = (peakRss: number | null, recordsPerSec: number | null) =>
+      ({
+        outcome: 'complete',
+        memory: { peakRss },
+        pauses: { count: 3, totalMs: 1500 },
+        timing: { commitRecordsPerSec: recordsPerSec },
+      }) as unknown as RunResult;
+    assert.equal(
+      describeRun(result(512 * 2 ** 20, 125_000)),
+      'complete: peak RSS 512 MiB, 3 pauses (1.50 s), 125000 records/s',
+    );
+    assert.equal(describeRun(result(null, null)), 'complete: peak RSS –, 3 pauses (1.50 s), – records/s');
   });
 });

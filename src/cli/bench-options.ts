@@ -1,0 +1,62 @@
+/** bench's flags (besides the load flags of its base, LoadCommand) and the bench they describe. */
+import { Flags } from '@oclif/core';
+import { type BenchOptions, parseSet } from '../run/bench-run.js';
+import { DEFAULT_PRESET, presetNames } from '../workload/presets.js';
+import { type LoadFlagValues, loadOptions } from './load-command.js';
+import type { FlagValues } from './shared-flags.js';
+import { presetNamed, synthWorkload } from './workload-flags.js';
+
+export const benchFlags = {
+  set: Flags.string({
+    summary: 'A setting and its values, repeatable: KEY=v1,v2,… (Harper env override keys).',
+    multiple: true,
+    required: true,
+    helpValue: 'KEY=v1,v2',
+  }),
+  samples: Flags.string({
+    summary:
+      "Write each run's events as NDJSON (input of `report`): the run's number goes before the extension, bench.ndjson → bench-1.ndjson, bench-2.ndjson, …",
+    helpValue: 'FILE',
+  }),
+  repeat: Flags.integer({ summary: 'Repetitions of every combination.', default: 3, min: 1 }),
+  capture: Flags.string({
+    summary: 'Replay this capture (flat out) instead of a synthetic workload.',
+    helpValue: 'FILE',
+  }),
+  database: Flags.string({ summary: 'Database to load.', default: 'data' }),
+  table: Flags.string({ summary: 'Synth: table to load.', default: 'harper_replay_synth' }),
+  preset: Flags.string({
+    summary: `Synth workload (${presetNames().join(', ')}).`,
+    default: DEFAULT_PRESET,
+  }),
+  frames: Flags.integer({ summary: 'Synth: frames.', min: 1 }),
+  'records-per-frame': Flags.integer({ summary: 'Synth: records per frame.', min: 1 }),
+  'record-size': Flags.string({ summary: 'Synth: approximate record size.', helpValue: 'BYTES' }),
+  'blob-size': Flags.string({ summary: 'Synth: blob per record (0 = none).', helpValue: 'BYTES' }),
+};
+
+export type BenchFlagValues = LoadFlagValues & FlagValues<typeof benchFlags>;
+
+/** The bench the flags describe; throws an Error (a usage error) or a HarperReplayError on a bad value. */
+export function benchOptions(flags: BenchFlagValues): BenchOptions {
+  const preset = presetNamed(flags.preset);
+  const sets = flags.set.map(parseSet);
+  const workload = synthWorkload(preset, flags, 1);
+  // --samples and --html are the bench's (one file per run, the comparison), not each run's.
+  const base = loadOptions(
+    { ...flags, html: undefined, samples: undefined },
+    { database: flags.database, verify: !flags.capture, maxReconnects: preset.maxReconnects },
+  );
+  return {
+    base,
+    sets,
+    repeat: flags.repeat,
+    ...(preset.nodeConfig ? { nodeConfig: preset.nodeConfig } : {}),
+    database: flags.database,
+    table: flags.table,
+    workload,
+    ...(flags.capture ? { capture: flags.capture } : {}),
+    ...(flags.samples ? { samples: flags.samples } : {}),
+    ...(flags.html ? { html: flags.html } : {}),
+  };
+}

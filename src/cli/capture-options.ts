@@ -1,0 +1,175 @@
+/**
+ * capture's flags and the two captures they describe: a subscriber (--source) or a proxy (--proxy). Flag
+ * relations (--proxy needs --listen and --upstream, --listen-cert needs --listen-key and --proxy, …) are oclif's.
+ */
+import { join } from 'node:path';
+import { Flags } from '@oclif/core';
+import { parseDuration } from '../common/units.js';
+import type { CaptureSetup } from '../run/capture-run.js';
+import type { ProxySetup } from '../run/proxy-run.js';
+import { UsageError } from './base-command.js';
+import { commaList, excludes, type FlagValues, needs, tlsFlags } from './shared-flags.js';
+import { defaultCaptureName, parseSince } from './since.js';
+import { type ConnectionSecurity, readListenCertificate, resolveTlsFlags } from './tls-options.js';
+
+export const captureFlags = {
+  ...tlsFlags,
+  source: Flags.string({
+    summary:
+      'Source node: its operations API URL (replication URL derived) or its ws:// / wss:// replication URL.',
+    env: 'HARPER_SOURCE',
+    helpValue: 'URL',
+  }),
+  replication: Flags.string({
+    summary: "Source's replication URL, if it cannot be derived.",
+    helpValue: 'URL',
+  }),
+  user: Flags.string({
+    summary: 'Source user (super_user to subscribe).',
+    env: 'HARPER_USER',
+    default: 'admin',
+  }),
+  password: Flags.string({
+    summary: 'Source password. Never printed or written anywhere.',
+    env: 'HARPER_PASSWORD',
+  }),
+  database: Flags.string({ summary: 'Database to subscribe to.', default: 'data' }),
+  since: Flags.string({
+    summary: 'Where to start: 0 (full copy), now, a duration back (10m) or an ISO time.',
+    default: 'now',
+  }),
+  tables: Flags.string({
+    summary: 'Only these tables (comma-separated).',
+    helpValue: 'A,B',
+    relationships: [excludes('exclude-tables')],
+  }),
+  'exclude-tables': Flags.string({
+    summary: 'All tables but these (comma-separated).',
+    helpValue: 'A,B',
+    relationships: [excludes('tables')],
+  }),
+  origins: Flags.string({
+    summary: "Also capture writes the source received from these nodes (comma-separated, or 'all' peers).",
+    helpValue: 'NAMES|all',
+  }),
+  ack: Flags.boolean({
+    summary: 'Send COMMITTED_UPDATE like a real receiver (--no-ack to not).',
+    default: true,
+    allowNo: true,
+  }),
+  duration: Flags.string({ summary: 'Stop after this long.', helpValue: 'DURATION' }),
+  frames: Flags.integer({ summary: 'Stop after this many transaction frames.', min: 1 }),
+  'until-idle': Flags.string({
+    summary: 'Stop after no message for this long (e.g. 5s).',
+    helpValue: 'DURATION',
+  }),
+  out: Flags.string({
+    summary: 'Capture file (default: captures/<source>-<database>-<time>.hrcap).',
+    helpValue: 'FILE',
+  }),
+  'flush-interval': Flags.string({
+    summary: 'Flush to disk at least this often (a crash loses at most this).',
+    default: '1s',
+  }),
+  proxy: Flags.boolean({
+    summary: 'Proxy mode: record the traffic between two real nodes.',
+    // The receiving node sends its own Authorization; a proxy knows no operations API.
+    relationships: [needs('listen', 'upstream'), excludes('token', 'ca-from-target')],
+  }),
+  listen: Flags.string({ summary: 'Proxy mode: port (or HOST:PORT) to listen on.', helpValue: 'PORT' }),
+  upstream: Flags.string({ summary: "Proxy mode: the real node's replication URL.", helpValue: 'URL' }),
+  'listen-cert': Flags.string({
+    summary:
+      "Proxy mode: listen on wss with this certificate (PEM), valid for the name the receiving node dials (e.g. the upstream node's own). Needs --listen-key.",
+    helpValue: 'FILE',
+    relationships: [needs('proxy', 'listen-key')],
+  }),
+  'listen-key': Flags.string({
+    summary: 'Proxy mode: private key (PEM) of --listen-cert.',
+    helpValue: 'FILE',
+    relationships: [needs('proxy', 'listen-cert')],
+  }),
+  progress: Flags.boolean({
+    summary: 'Live progress on stderr (off when stdout is not a TTY).',
+    default: true,
+    allowNo: true,
+  }),
+};
+
+export type CaptureFlagValues = FlagValues<typeof captureFlags>;
+
+/** What both modes share: when to stop, how often to flush, and the TLS settings. Throws on a bad value. */
+function common(flags: CaptureFlagValues) {
+  let times: { durationMs?: number; untilIdleMs?: number; flushIntervalMs: number; since: number };
+  try {
+    times = {
+      durationMs: flags.duration ? parseDuration(flags.duration) : undefined,
+      untilIdleMs: flags['until-idle'] ? parseDuration(flags['until-idle']) : undefined,
+      flushIntervalMs: parseDuration(flags['flush-interval']),
+      since: parseSince(flags.since),
+    };
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const security: ConnectionSecurity = resolveTlsFlags(flags, flags.password);
+  return { ...times, security };
+}
+
+/** capture --source: the subscriber capture the flags describe. Throws a usage error or a HarperReplayError. */
+export function subscriberCaptureOptions(flags: CaptureFlagValues): CaptureSetup {
+  const { security, ...times } = common(flags);
+  // By hand, for its wording (a test and scripts match it); oclif's exactlyOne would name --source and --proxy.
+  if (!flags.source) throw new UsageError('--source URL is required (or --proxy)');
+  // By hand: a client certificate is a credential too, and the message names the environment variables.
+  if (flags.password === undefined && security.token === undefined && !security.tls?.cert)
+    throw new UsageError(
+      '--source needs credentials: --password or HARPER_PASSWORD (and --user / HARPER_USER), --token / HARPER_TOKEN, or a client certificate (--cert/--key)',
+    );
+  return {
+    source: flags.source,
+    replicationUrl: flags.replication,
+    ...(flags.password !== undefined && security.token === undefined
+      ? { credentials: { user: flags.user, password: flags.password } }
+      : {}),
+    ...(security.token !== undefined ? { token: security.token } : {}),
+    ...(security.tls ? { tls: security.tls } : {}),
+    caFromTarget: security.caFromTarget,
+    database: flags.database,
+    since: times.since,
+    tables: commaList(flags.tables),
+    excludeTables: commaList(flags['exclude-tables']),
+    origins: commaList(flags.origins),
+    ack: flags.ack,
+    out: flags.out ?? join('captures', defaultCaptureName(flags.source, flags.database)),
+    durationMs: times.durationMs,
+    maxFrames: flags.frames,
+    untilIdleMs: times.untilIdleMs,
+    flushIntervalMs: times.flushIntervalMs,
+  };
+}
+
+/** capture --proxy: the proxy capture the flags describe. Throws a usage error or a HarperReplayError. */
+export function proxyCaptureOptions(flags: CaptureFlagValues): ProxySetup {
+  const { security, ...times } = common(flags);
+  // oclif's dependsOn has checked that both were given; an empty value is still nothing to listen on or dial.
+  if (!flags.listen || !flags.upstream)
+    throw new UsageError('--proxy needs --listen PORT and --upstream URL');
+  const listenTls =
+    flags['listen-cert'] && flags['listen-key']
+      ? readListenCertificate(flags['listen-cert'], flags['listen-key'])
+      : undefined;
+  const [host, port] = flags.listen.includes(':')
+    ? (flags.listen.split(/:(?=\d+$)/) as [string, string])
+    : ['127.0.0.1', flags.listen];
+  return {
+    listenHost: host,
+    listenPort: Number(port),
+    upstream: flags.upstream,
+    ...(security.tls ? { upstreamTls: security.tls } : {}),
+    ...(listenTls ? { listenTls } : {}),
+    out: flags.out ?? join('captures', defaultCaptureName(flags.upstream, 'proxy')),
+    durationMs: times.durationMs,
+    untilIdleMs: times.untilIdleMs,
+    flushIntervalMs: times.flushIntervalMs,
+  };
+}

@@ -1,0 +1,93 @@
+/** replay's flags (besides the load flags of its base, LoadCommand): pace, rewrite, the part of the capture. */
+import { Flags } from '@oclif/core';
+import { parseDuration } from '../common/units.js';
+import type { ReplayRunOptions } from '../run/replay-run.js';
+import type { ReplaySource } from '../workload/replay-source.js';
+import { type LoadFlagValues, loadOptions } from './load-command.js';
+import { commaList, excludes, type FlagValues } from './shared-flags.js';
+
+export const replayFlags = {
+  database: Flags.string({ summary: "Database to replay into (default: the capture's)." }),
+  speed: Flags.string({ summary: 'Pace relative to the capture: 0.5x, 1x, 4x … or max.', default: '1x' }),
+  'max-gap': Flags.string({
+    summary: 'Cap idle gaps of the capture at this (e.g. 1s).',
+    helpValue: 'DURATION',
+  }),
+  loop: Flags.integer({ summary: 'Replay the capture this many times.', default: 1, min: 1 }),
+  'dry-run': Flags.boolean({
+    summary: 'Print frames, records, bytes and the expected duration; send nothing.',
+  }),
+  retime: Flags.boolean({
+    summary: 'New increasing versions, one per frame (--no-retime or --keep-versions to send the originals).',
+    default: true,
+    allowNo: true,
+  }),
+  'keep-versions': Flags.boolean({ summary: 'Send the captured versions (same as --no-retime).' }),
+  tables: Flags.string({
+    summary: 'Only entries of these tables (comma-separated).',
+    helpValue: 'A,B',
+    relationships: [excludes('exclude-tables')],
+  }),
+  'exclude-tables': Flags.string({
+    summary: 'Drop entries of these tables (comma-separated).',
+    helpValue: 'A,B',
+    relationships: [excludes('tables')],
+  }),
+  origin: Flags.string({
+    summary:
+      "Origin of the replayed records: 'capture' (the captured node names), 'self' (the tool) or a node NAME.",
+    default: 'capture',
+  }),
+  connection: Flags.integer({
+    summary: 'Capture connection to replay (default: the one with the most data).',
+    min: 1,
+  }),
+  'from-frame': Flags.integer({
+    summary: 'Skip the first N transaction frames (resume a failed replay).',
+    default: 0,
+    min: 0,
+  }),
+};
+
+export type ReplayFlagValues = LoadFlagValues & FlagValues<typeof replayFlags>;
+
+/** '0.5x', '1x', '4x', '2' or 'max'. */
+export function parseSpeed(text: string): number {
+  if (text.trim() === 'max') return Number.POSITIVE_INFINITY;
+  const value = Number(text.trim().replace(/x$/i, ''));
+  if (!Number.isFinite(value) || value <= 0)
+    throw new Error(`--speed "${text}" is not 0.5x, 1x, 4x … or max`);
+  return value;
+}
+
+/** How to replay: pace, loops, rewrite, which tables. Throws an Error (a usage error) on a bad value. */
+export function replayOptions(flags: ReplayFlagValues): ReplayRunOptions['replay'] {
+  const speed = parseSpeed(flags.speed);
+  const maxGapMs = flags['max-gap'] ? parseDuration(flags['max-gap']) : undefined;
+  return {
+    connection: flags.connection,
+    speed,
+    speedLabel: flags.speed,
+    maxGapMs,
+    loops: flags.loop,
+    fromFrame: flags['from-frame'],
+    retime: flags.retime && !flags['keep-versions'],
+    origin: flags.origin,
+    tables: commaList(flags.tables),
+    excludeTables: commaList(flags['exclude-tables']),
+  };
+}
+
+/** The replay's run options: the load flags, into --database or the capture's own. Throws on a bad value. */
+export function replayRunOptions(
+  flags: ReplayFlagValues,
+  capture: string,
+  source: ReplaySource,
+  replay: ReplayRunOptions['replay'],
+): ReplayRunOptions {
+  return {
+    ...loadOptions(flags, { database: flags.database ?? source.database ?? 'data', verify: false }),
+    capture,
+    replay,
+  };
+}

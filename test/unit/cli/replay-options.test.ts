@@ -1,0 +1,91 @@
+/** replay's flags: the pace, the rewrite and the part of the capture they ask for. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { loadFlags } from '../../../src/cli/load-command.js';
+import { parseSpeed, replayFlags, replayOptions } from '../../../src/cli/replay-options.js';
+import { parseFlags, refuses, withoutHarperEnvironment } from './support.js';
+
+withoutHarperEnvironment();
+
+const flags = { ...loadFlags, ...replayFlags };
+const parse = (...argv: string[]) => parseFlags(flags, argv);
+
+describe('replay --speed', () => {
+  it('is a multiple of the captured pace, or max', () => {
+    assert.equal(parseSpeed('1x'), 1);
+    assert.equal(parseSpeed('0.5x'), 0.5);
+    assert.equal(parseSpeed(' 4X '), 4);
+    assert.equal(parseSpeed('2'), 2);
+    assert.equal(parseSpeed('max'), Number.POSITIVE_INFINITY);
+    for (const bad of ['fast', '0', '-1x', 'x', 'Infinity'])
+      assert.throws(() => parseSpeed(bad), new RegExp(`--speed "${bad}" is not 0.5x, 1x, 4x … or max`));
+  });
+});
+
+describe('replay options', () => {
+  it('by default: the captured pace, once, from the first frame, new versions, the captured origins', async () => {
+    assert.deepEqual(replayOptions(await parse()), {
+      connection: undefined,
+      speed: 1,
+      speedLabel: '1x',
+      maxGapMs: undefined,
+      loops: 1,
+      fromFrame: 0,
+      retime: true,
+      origin: 'capture',
+      tables: undefined,
+      excludeTables: undefined,
+    });
+  });
+
+  it('--keep-versions and --no-retime both send the captured versions', async () => {
+    assert.equal(replayOptions(await parse('--keep-versions')).retime, false);
+    assert.equal(replayOptions(await parse('--no-retime')).retime, false);
+  });
+
+  it('pace, gaps, loops, the tables and the connection as given', async () => {
+    const replay = replayOptions(
+      await parse(
+        '--speed',
+        '4x',
+        '--max-gap',
+        '1s',
+        '--loop',
+        '3',
+        '--from-frame',
+        '7',
+        '--tables',
+        'dog, cat',
+        '--connection',
+        '2',
+        '--origin',
+        'self',
+      ),
+    );
+    assert.deepEqual(
+      [
+        replay.speed,
+        replay.speedLabel,
+        replay.maxGapMs,
+        replay.loops,
+        replay.fromFrame,
+        replay.tables,
+        replay.connection,
+        replay.origin,
+      ],
+      [4, '4x', 1000, 3, 7, ['dog', 'cat'], 2, 'self'],
+    );
+    assert.deepEqual(replayOptions(await parse('--exclude-tables', 'a')).excludeTables, ['a']);
+  });
+
+  it('a bad --speed or --max-gap is refused; --tables and --exclude-tables exclude each other', async () => {
+    const soon = await parse('--speed', 'soon');
+    assert.throws(() => replayOptions(soon), /--speed "soon"/);
+    await assert.rejects(parse('--max-gap', 'long').then(replayOptions), /"long" is not a duration/);
+    await refuses(
+      flags,
+      ['--tables', 'a', '--exclude-tables', 'b'],
+      /cannot also be provided when using --(exclude-)?tables/,
+    );
+  });
+});

@@ -1,0 +1,82 @@
+/** Before a replay: the capture opened (its errors in one line each), and --dry-run. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { ExitCode, HarperReplayError } from '../../../src/common/errors.js';
+import { dryRun, formatDryRun, openReplaySource } from '../../../src/run/replay-dry-run.js';
+
+const capture = (name: string) => fileURLToPath(new URL(`../../../../captures/${name}`, import.meta.url));
+
+const replay = (overrides: Partial<Parameters<typeof openReplaySource>[1]> = {}) => ({
+  speed: 1,
+  speedLabel: '1x',
+  loops: 1,
+  fromFrame: 0,
+  retime: true,
+  origin: 'capture',
+  ...overrides,
+});
+
+const usage =
+  (pattern: RegExp, code: number = ExitCode.USAGE) =>
+  (error: unknown) =>
+    error instanceof HarperReplayError && error.exitCode === code && pattern.test(error.message);
+
+describe('replay: opening the capture', () => {
+  it('no such file: usage (2); not a capture: bad input (6); --from-frame past the end: usage', async () => {
+    await assert.rejects(
+      openReplaySource('no-such.hrcap', replay()),
+      usage(/^no such file: no-such\.hrcap$/),
+    );
+    await assert.rejects(openReplaySource(capture('README.md'), replay()), usage(/./, ExitCode.BAD_INPUT));
+    await assert.rejects(
+      openReplaySource(capture('catchup-40x500.hrcap'), replay({ fromFrame: 100 })),
+      usage(/^--from-frame 100: the capture has 42 transaction frames$/),
+    );
+  });
+});
+
+describe('replay --dry-run', () => {
+  it('what would be sent, per loop times loops, and the line that says so', async () => {
+    const file = capture('blobs-12x50k.hrcap');
+    const warnings: string[] = [];
+    const once = await dryRun(file, await openReplaySource(file, replay()), 1, 'peer', (w) =>
+      warnings.push(w),
+    );
+    assert.deepEqual(
+      { ...once, originalAckLatencyMs: undefined },
+      {
+        dryRun: true,
+        capture: file,
+        connection: 1,
+        frames: 3,
+        records: 12,
+        bytes: once.bytes,
+        largestFrame: 698,
+        loops: 1,
+        scheduledDurationMs: once.scheduledDurationMs,
+        tables: ['photos'],
+        truncated: false,
+        originalAckLatencyMs: undefined,
+      },
+    );
+    assert.deepEqual(warnings, [], 'a 698 B frame is no problem in peer mode');
+    assert.equal(
+      formatDryRun(once, '1x'),
+      `${file}: would send 3 frames, 12 records, 2.03 KiB (largest frame 698 B; connection 1, tables photos) — expected duration 4.00 ms at 1x`,
+    );
+    const twice = await dryRun(file, await openReplaySource(file, replay({ loops: 2 })), 2, 'push', () => {});
+    assert.deepEqual([twice.frames, twice.records, twice.bytes], [6, 24, once.bytes * 2]);
+  });
+
+  it('flat out has no expected duration', async () => {
+    const file = capture('catchup-40x500.hrcap');
+    const speed = Number.POSITIVE_INFINITY;
+    const result = await dryRun(file, await openReplaySource(file, replay({ speed })), 1, 'peer', () => {});
+    assert.equal(result.scheduledDurationMs, null);
+    assert.match(
+      formatDryRun(result, 'max'),
+      /: would send 42 frames, 20,003 records, .* — expected duration as fast as the target reads at max$/,
+    );
+  });
+});
