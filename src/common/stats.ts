@@ -6,6 +6,9 @@ export function median(values: readonly number[]): number | undefined {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   if (sorted.length % 2) return sorted[mid];
-  // Halves first: (low + high) / 2 overflows for two huge values; halving is exact, so the result is the same.
-  return (sorted[mid - 1] as number) / 2 + (sorted[mid] as number) / 2;
+  const low = sorted[mid - 1] as number;
+  const high = sorted[mid] as number;
+  // (low + high) / 2 overflows for two huge values; then halves first (exact there, unlike for subnormals).
+  const mean = (low + high) / 2;
+  return Number.isFinite(mean) ? mean : low / 2 + high / 2;
 }

@@ -69,7 +69,7 @@ describe('median', () => {
           assert.ok(values.includes(m as number), `${m} is one of the values`);
           const r = rotation % values.length;
           const rotated = [...values.slice(r), ...values.slice(0, r)].reverse();
-          assert.equal(median(rotated), m);
+          assert.ok(median(rotated) === m, `${median(rotated)} === ${m}`); // numerically: 0 and -0 may swap places
         },
       ),
       { numRuns: 500 },
