@@ -13,10 +13,12 @@ import { ExitCode, type ExitCodeValue, HarperReplayError } from '../common/error
 import { TOOL_VERSION } from '../common/version.js';
 import { authorizationHeader, type Credentials } from '../harper/operations-client.js';
 import { INSECURE_WARNING, type TlsSettings } from '../net/tls.js';
-import { decodeControlFrame, isControlFrame } from '../protocol/control-frame.js';
+import { Command } from '../protocol/codes.js';
+import { controlCode, decodeControlFrame } from '../protocol/control-frame.js';
 import { CaptureProgressBar } from '../report/capture-progress.js';
 import { Subscriber, type SubscriberEvent } from '../session/subscriber.js';
 import { interruptible } from './interrupt.js';
+import { waitForStop } from './stop-conditions.js';
 import {
   caFromTargetError,
   deriveReplicationUrl,
@@ -140,7 +142,23 @@ class SubscriberCapture {
     let error: string | undefined;
     try {
       const subscriber = await this.start();
-      stopReason = await waitForStop(options, progress, subscriber, () => this.lastMessageAt, this.startedAt);
+      const closed: { value?: { code: number; reason: string } } = {};
+      subscriber.closed.then((value) => {
+        closed.value = value;
+      });
+      stopReason = await waitForStop(
+        options,
+        () => ({
+          startedAt: this.startedAt,
+          lastMessageAt: this.lastMessageAt,
+          frames: progress.frames,
+          ...(closed.value ? { closed: closed.value } : {}),
+        }),
+        () => {
+          progress.elapsedMs = Date.now() - this.startedAt;
+          options.onProgress?.(progress);
+        },
+      );
       // Ctrl-C is how a capture is normally stopped (as with tcpdump): the file is finalized, exit 0.
     } catch (caught) {
       outcome = 'failed';
@@ -328,7 +346,7 @@ class SubscriberCapture {
         this.progress.messages++;
         this.lastMessageAt = event.at;
         this.noteStructure(event.data);
-      } else if (event.data[1] === 0xcc && event.data[2] === 144) this.acksSent++;
+      } else if (controlCode(event.data) === Command.COMMITTED_UPDATE) this.acksSent++;
       if (writer.full && this.subscriber) {
         this.subscriber.pause();
         void writer.drained().then(() => this.subscriber?.resume());
@@ -337,7 +355,7 @@ class SubscriberCapture {
   };
 
   private noteStructure(data: Buffer): void {
-    if (!isControlFrame(data) || data[2] !== 132) return;
+    if (controlCode(data) !== Command.TABLE_FIXED_STRUCTURE) return;
     try {
       const frame = decodeControlFrame(data);
       if (frame.type === 'TABLE_FIXED_STRUCTURE') {
@@ -358,30 +376,4 @@ function tlsInfo(url: string, subscriber: Subscriber | undefined): CaptureResult
     used: url.startsWith('wss:'),
     ...(peer ? { subject: peer.subject, fingerprint256: peer.fingerprint256 } : {}),
   };
-}
-
-async function waitForStop(
-  options: CaptureRunOptions,
-  progress: CaptureProgress,
-  subscriber: Subscriber,
-  lastMessageAt: () => number,
-  startedAt: number,
-): Promise<string> {
-  const seen: { closed?: { code: number; reason: string } } = {};
-  subscriber.closed.then((value) => {
-    seen.closed = value;
-  });
-  for (;;) {
-    progress.elapsedMs = Date.now() - startedAt;
-    options.onProgress?.(progress);
-    if (options.signal.aborted) return 'interrupted';
-    const { closed } = seen;
-    if (closed)
-      return `source closed the connection (${closed.code}${closed.reason ? ` ${closed.reason}` : ''})`;
-    if (options.durationMs !== undefined && progress.elapsedMs >= options.durationMs) return 'duration';
-    if (options.maxFrames !== undefined && progress.frames >= options.maxFrames) return 'frames';
-    if (options.untilIdleMs !== undefined && Date.now() - lastMessageAt() >= options.untilIdleMs)
-      return 'idle';
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }

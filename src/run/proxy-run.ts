@@ -13,9 +13,10 @@ import { TOOL_VERSION } from '../common/version.js';
 import type { ListenCertificate } from '../net/listen.js';
 import { INSECURE_WARNING, probeTls, TlsProbeError, type TlsSettings } from '../net/tls.js';
 import { Command } from '../protocol/codes.js';
-import { decodeControlFrame, encodeControl, isControlFrame } from '../protocol/control-frame.js';
+import { controlCode, decodeControlFrame, encodeControl, isControlFrame } from '../protocol/control-frame.js';
 import { type ProxyDirection, ReplicationProxy } from '../session/proxy.js';
 import { interruptible } from './interrupt.js';
+import { waitForStop } from './stop-conditions.js';
 
 export interface ProxyRunOptions {
   listenHost: string;
@@ -135,7 +136,11 @@ class ProxyCapture {
     let stopReason = 'unknown';
     try {
       listen = await this.start();
-      stopReason = await this.waitForStop();
+      // Idle only counts once something was recorded.
+      stopReason = await waitForStop(this.options, () => ({
+        startedAt: this.startedAt,
+        ...(this.messages > 0 ? { lastMessageAt: this.lastMessageAt } : {}),
+      }));
     } catch (caught) {
       outcome = 'failed';
       exitCode =
@@ -247,7 +252,11 @@ class ProxyCapture {
       } catch {}
     }
     // The source answers with its own NODE_NAME: the footer names it (the header went out before).
-    if (this.sourceNodeName === undefined && direction === 'from-source' && data[2] === Command.NODE_NAME) {
+    if (
+      this.sourceNodeName === undefined &&
+      direction === 'from-source' &&
+      controlCode(data) === Command.NODE_NAME
+    ) {
       try {
         const frame = decodeControlFrame(data);
         if (frame.type === 'NODE_NAME') this.sourceNodeName = frame.nodeName;
@@ -255,7 +264,7 @@ class ProxyCapture {
     }
     if (this.databaseOf.get(id) === 'system') return;
     this.messages++;
-    if (isControlFrame(data) && data[2] === Command.TABLE_FIXED_STRUCTURE) {
+    if (controlCode(data) === Command.TABLE_FIXED_STRUCTURE) {
       try {
         const frame = decodeControlFrame(data);
         if (frame.type === 'TABLE_FIXED_STRUCTURE') {
@@ -272,24 +281,6 @@ class ProxyCapture {
     if (writer.full) {
       this.proxy?.pauseAll();
       void writer.drained().then(() => this.proxy?.resumeAll());
-    }
-  }
-
-  /** Until Ctrl-C, --duration or --until-idle (idle only once something was recorded). */
-  private async waitForStop(): Promise<string> {
-    const { options } = this;
-    for (;;) {
-      // Ctrl-C is how a capture is normally stopped (as with tcpdump): the file is finalized, exit 0.
-      if (options.signal.aborted) return 'interrupted';
-      if (options.durationMs !== undefined && Date.now() - this.startedAt >= options.durationMs)
-        return 'duration';
-      if (
-        options.untilIdleMs !== undefined &&
-        this.messages > 0 &&
-        Date.now() - this.lastMessageAt >= options.untilIdleMs
-      )
-        return 'idle';
-      await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
 }
