@@ -3,6 +3,7 @@
  * frames built by the project's codec, inboxes that turn events into awaitable values, and a port nobody listens on.
  * Every wait is bounded (a hang guard, never the synchronisation itself).
  */
+import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import WebSocket, { type ServerOptions, WebSocketServer } from 'ws';
@@ -199,4 +200,9 @@ export async function closedPort(): Promise<number> {
   const { port, close } = await tcpServer(() => {});
   await close();
   return port;
+}
+
+/** Byte equality (msgpackr's buffers carry extra properties that deepEqual would compare). */
+export function assertBytes(actual: Uint8Array, expected: Uint8Array, message?: string): void {
+  assert.equal(Buffer.from(actual).toString('hex'), Buffer.from(expected).toString('hex'), message);
 }
