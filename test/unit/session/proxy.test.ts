@@ -101,7 +101,7 @@ describe('ReplicationProxy', () => {
       encodeCommittedUpdate(9),
     ];
     const binary = [true, false, true];
-    toSource.forEach((data, i) => client.ws.send(data, { binary: binary[i]! }));
+    for (const [i, data] of toSource.entries()) client.ws.send(data, { binary: binary[i]! });
     const source = await upstream.connections.next('upstream connection');
     for (const [i, data] of toSource.entries()) {
       const got = await source.messages.next(`to-source ${i}`);
@@ -113,7 +113,7 @@ describe('ReplicationProxy', () => {
       Buffer.alloc(300_000, 0x11),
       Buffer.from('text from the source'),
     ];
-    fromSource.forEach((data, i) => source.ws.send(data, { binary: binary[i]! }));
+    for (const [i, data] of fromSource.entries()) source.ws.send(data, { binary: binary[i]! });
     for (const [i, data] of fromSource.entries()) {
       const got = await client.messages.next(`from-source ${i}`);
       assertBytes(got.data, data);
