@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { WebSocketServer } from 'ws';
+import type { WebSocket, WebSocketServer } from 'ws';
 import { SUBPROTOCOL } from '../../../src/protocol/codes.js';
 import { encodeCommittedUpdate, encodeNodeName } from '../../../src/protocol/control-frame.js';
 import { type ProxyDirection, type ProxyOptions, ReplicationProxy } from '../../../src/session/proxy.js';
@@ -155,7 +155,7 @@ describe('ReplicationProxy', () => {
 
   const fromSource: Array<{
     what: string;
-    close: (ws: import('ws').WebSocket) => void;
+    close: (ws: WebSocket) => void;
     code: number;
     reason: string;
   }> = [
