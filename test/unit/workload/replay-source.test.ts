@@ -1,0 +1,675 @@
+/**
+ * ReplaySource on the committed captures and on captures written here with a known clock and content: which
+ * connection is replayed, the schedule (speed, capped gaps, loops, --from-frame), the rebuilt frames (tails,
+ * versions, origins, table filters), the control frames re-sent in their captured order, the preamble of a resumed
+ * stream, the capture's own ack latency, and the errors for captures with nothing to replay.
+ */
+import assert from 'node:assert/strict';
+import { statSync, truncateSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { pack } from 'msgpackr';
+import { Direction, RecordKind } from '../../../src/capture/format.js';
+import { CaptureReader } from '../../../src/capture/reader.js';
+import { CaptureWriter } from '../../../src/capture/writer.js';
+import { Command } from '../../../src/protocol/codes.js';
+import {
+  decodeControlFrame,
+  encodeCommittedUpdate,
+  encodeControl,
+  encodeNodeIdMap,
+  encodeNodeName,
+  encodeTableStructure,
+  isControlFrame,
+} from '../../../src/protocol/control-frame.js';
+import { decodeTxnFrame, summarizeTxnFrame, TxnFrameWriter } from '../../../src/protocol/txn-frame.js';
+import { type ReplayOptions, ReplaySource } from '../../../src/workload/replay-source.js';
+import type { BuiltFrame } from '../../../src/workload/synthetic.js';
+import { writeTimedCapture } from '../../helpers/synthetic-capture.js';
+import { makeHeader, tempDir } from '../capture/support.js';
+
+const committed = (name: string) => fileURLToPath(new URL(`../../../../captures/${name}`, import.meta.url));
+
+const OPTIONS: ReplayOptions = { speed: 1, loops: 1, fromFrame: 0, retime: true, origin: 'capture' };
+
+/** Opens a source, runs `fn`, always closes it. */
+async function withSource<T>(
+  path: string,
+  options: Partial<ReplayOptions>,
+  fn: (source: ReplaySource) => Promise<T> | T,
+): Promise<T> {
+  const source = await ReplaySource.open(path, { ...OPTIONS, ...options });
+  try {
+    return await fn(source);
+  } finally {
+    await source.close();
+  }
+}
+
+/** The source → receiver messages of one connection, read independently of the code under test. */
+async function captured(
+  path: string,
+  connection?: number,
+): Promise<Array<{ timeUs: number; payload: Buffer }>> {
+  const reader = await CaptureReader.open(path);
+  const out: Array<{ timeUs: number; payload: Buffer }> = [];
+  try {
+    for await (const record of reader.records()) {
+      if (record.kind !== RecordKind.MESSAGE || record.direction !== Direction.FROM_SOURCE) continue;
+      if (connection !== undefined && record.connection !== connection) continue;
+      out.push({ timeUs: record.timeUs, payload: Buffer.from(record.payload) });
+    }
+  } finally {
+    await reader.close();
+  }
+  return out;
+}
+
+const REPLAYED_CONTROLS = new Set<number>([
+  Command.TABLE_FIXED_STRUCTURE,
+  Command.RESIDENCY_LIST,
+  Command.BLOB_CHUNK,
+]);
+const commandOf = (payload: Buffer) => (payload[1] === 0xcc ? payload[2]! : payload[1]!);
+const hex = (payload: Uint8Array) => Buffer.from(payload).toString('hex');
+
+/** What a receiver gets from builds first..last-1, in order: control frames by bytes, data frames by entries. */
+async function replayed(source: ReplaySource, first: number, last: number): Promise<string[]> {
+  const out: string[] = [];
+  for (let i = first; i < last; i++) {
+    const frame: BuiltFrame = await source.build(i);
+    for (const control of frame.before ?? []) out.push(`control ${hex(control)}`);
+    out.push(`data ${summarizeTxnFrame(frame.data).entryCount}`);
+    for (const control of frame.blobChunks) out.push(`control ${hex(control)}`);
+  }
+  return out;
+}
+
+/** A table entry for a custom capture: `count` puts into `tableId` from `nodeId`. */
+function frame(
+  options: {
+    tableId?: number;
+    nodeId?: number;
+    count?: number;
+    version?: number;
+    tail?: number;
+    firstKey?: number;
+  } = {},
+): Buffer {
+  const writer = new TxnFrameWriter().begin(options.version ?? 1_700_000_000_000);
+  for (let k = 0; k < (options.count ?? 1); k++) {
+    const key = (options.firstKey ?? 1) + k;
+    writer.addEntry(
+      {
+        type: 'put',
+        nodeId: options.nodeId ?? 0,
+        tableId: options.tableId ?? 1,
+        key,
+        version: options.version ?? 1_700_000_000_000,
+      },
+      pack({ id: key }),
+    );
+  }
+  return writer.finish(options.tail);
+}
+
+const structure = (tableId: number, name: string, attribute = 'id') =>
+  encodeTableStructure(
+    {
+      typedStructs: [],
+      structures: [],
+      attributes: [{ name: attribute, isPrimaryKey: true }],
+      schemaDefined: false,
+    },
+    tableId,
+    name,
+  );
+
+interface Written {
+  direction?: 0 | 1;
+  connection?: number;
+  timeUs: number;
+  payload: Buffer;
+}
+
+async function writeCapture(path: string, records: Written[]): Promise<string> {
+  const writer = await CaptureWriter.create(
+    path,
+    makeHeader({ database: 'zoo', source: { url: 'ws://src/', nodeName: 'src-node' } }),
+  );
+  for (const record of records) {
+    writer.message(
+      record.direction ?? Direction.FROM_SOURCE,
+      record.connection ?? 1,
+      record.payload,
+      2,
+      record.timeUs,
+    );
+  }
+  await writer.close({ endedAtMs: Date.now(), structures: [], reason: 'test' });
+  return path;
+}
+
+const files = tempDir();
+after(files.cleanup);
+
+describe('ReplaySource on catchup-40x500', () => {
+  const path = committed('catchup-40x500.hrcap');
+  let frames: Array<{ timeUs: number; payload: Buffer }>;
+  before(async () => {
+    frames = (await captured(path)).filter((m) => !isControlFrame(m.payload));
+  });
+
+  it('indexes the source’s transaction frames: counts, bytes, largest frame, header fields', async () => {
+    const reader = await CaptureReader.open(path);
+    const header = reader.header;
+    await reader.close();
+    await withSource(path, {}, (source) => {
+      assert.equal(frames.length, 42);
+      assert.equal(source.connection, 1);
+      assert.equal(source.framesPerLoop, 42);
+      assert.equal(source.database, header.database);
+      assert.equal(source.sourceNodeName, header.source.nodeName);
+      assert.equal(source.truncated, false);
+      assert.equal(
+        source.bytes,
+        frames.reduce((sum, m) => sum + m.payload.length, 0),
+      );
+      assert.equal(source.largestFrame, Math.max(...frames.map((m) => m.payload.length)));
+      const recordCounts = frames.map((m) => summarizeTxnFrame(m.payload).entryCount);
+      assert.equal(
+        source.totalRecords,
+        recordCounts.reduce((a, b) => a + b, 0),
+      );
+      for (let i = 0; i < 42; i++) assert.equal(source.recordsIn(i), recordCounts[i], `frame ${i}`);
+    });
+  });
+
+  const schedules: Array<{ what: string; options: Partial<ReplayOptions>; gap: (us: number) => number }> = [
+    { what: 'captured pace', options: { speed: 1 }, gap: (us) => us / 1000 },
+    { what: 'four times faster', options: { speed: 4 }, gap: (us) => us / 1000 / 4 },
+    { what: 'gaps capped at 5 ms', options: { speed: 1, maxGapMs: 5 }, gap: (us) => Math.min(us / 1000, 5) },
+    {
+      what: 'capped, then twice faster',
+      options: { speed: 2, maxGapMs: 5 },
+      gap: (us) => Math.min(us / 1000, 5) / 2,
+    },
+  ];
+  for (const { what, options, gap } of schedules) {
+    it(`due times follow the captured clock: ${what}`, async () => {
+      let expected = 0;
+      const dues = frames.map((m, i) => {
+        if (i > 0) expected += gap(m.timeUs - frames[i - 1]!.timeUs);
+        return expected;
+      });
+      await withSource(path, options, (source) => {
+        for (let i = 0; i < frames.length; i++) {
+          assert.ok(Math.abs(source.due(i)! - dues[i]!) < 1e-6, `frame ${i}: ${source.due(i)} vs ${dues[i]}`);
+        }
+        assert.equal(source.scheduledDurationMs, source.due(41));
+      });
+    });
+  }
+
+  it('flat out: no due times, no scheduled duration', async () => {
+    await withSource(path, { speed: Number.POSITIVE_INFINITY }, (source) => {
+      assert.equal(source.due(0), undefined);
+      assert.equal(source.due(10), undefined);
+      assert.equal(source.scheduledDurationMs, null);
+    });
+  });
+
+  it('--from-frame skips captured frames: the upsert and the delete are left', async () => {
+    await withSource(path, { fromFrame: 40, loops: 3 }, async (source) => {
+      assert.equal(source.framesPerLoop, 2);
+      assert.equal(source.frameCount, 6);
+      assert.equal(source.recordsIn(0), 1, 'the upsert');
+      assert.equal(source.recordsIn(1), 2, 'the delete of two ids');
+      assert.equal(source.recordsIn(2), 1, 'the second loop starts again at frame 40');
+      assert.equal(source.totalRecords, 3 * 3);
+      assert.equal(source.due(0), 0);
+      const built = decodeTxnFrame((await source.build(1)).data);
+      assert.deepEqual(
+        built.entries.map((entry) => [entry.type, entry.key]),
+        [
+          ['delete', 2],
+          ['delete', 3],
+        ],
+      );
+    });
+  });
+
+  it('--from-frame past the end: nothing to replay', async () => {
+    await withSource(path, { fromFrame: 42 }, (source) => {
+      assert.equal(source.framesPerLoop, 0);
+      assert.equal(source.frameCount, 0);
+      assert.equal(source.scheduledDurationMs, null);
+    });
+  });
+
+  it('rebuilt frames carry the run’s tails, and, retimed, one new version per frame', async () => {
+    const now = 1_800_000_000_000;
+    await withSource(path, { loops: 2 }, async (source) => {
+      source.start('tool-node', now);
+      for (const index of [0, 1, 41, 42, 83]) {
+        const built = await source.build(index);
+        assert.equal(built.index, index);
+        assert.equal(built.sequenceId, now + index + 1);
+        assert.equal(source.sequenceId(index), now + index + 1);
+        const decoded = decodeTxnFrame(built.data);
+        assert.equal(decoded.sequenceId, now + index + 1, `frame ${index} tail`);
+        assert.equal(decoded.txnTime, now + index / 1000);
+        assert.ok(decoded.entries.every((entry) => entry.version === now + index / 1000));
+        assert.equal(built.records, source.recordsIn(index));
+        assert.equal(decoded.entries.length, built.records);
+      }
+    });
+  });
+
+  it('not retimed, the captured versions and entries are kept (only the tail is new)', async () => {
+    await withSource(path, { retime: false }, async (source) => {
+      source.start('tool-node', 5000);
+      for (const index of [0, 17, 41]) {
+        const original = decodeTxnFrame(frames[index]!.payload);
+        const rebuilt = decodeTxnFrame((await source.build(index)).data);
+        assert.equal(rebuilt.txnTime, original.txnTime);
+        assert.deepEqual(rebuilt.entries, original.entries, `frame ${index}`);
+        assert.equal(rebuilt.sequenceId, 5000 + index + 1);
+      }
+    });
+  });
+});
+
+describe('ReplaySource on blobs-12x50k', () => {
+  const path = committed('blobs-12x50k.hrcap');
+
+  it('re-sends the table structure and every BLOB_CHUNK in their captured order around the data frames', async () => {
+    const messages = await captured(path, 1);
+    const expected = messages
+      .filter((m) => !isControlFrame(m.payload) || REPLAYED_CONTROLS.has(commandOf(m.payload)))
+      .map((m) =>
+        isControlFrame(m.payload)
+          ? `control ${hex(m.payload)}`
+          : `data ${summarizeTxnFrame(m.payload).entryCount}`,
+      );
+    await withSource(path, { loops: 2 }, async (source) => {
+      source.start('tool-node', 1);
+      assert.equal(source.framesPerLoop, 3);
+      assert.deepEqual(await replayed(source, 0, 3), expected);
+      assert.deepEqual(await replayed(source, 3, 6), expected, 'every loop sends the same');
+      let blobs = 0;
+      let blobBytes = 0;
+      for (let i = 0; i < 3; i++) {
+        const built = await source.build(i);
+        blobs += built.blobs;
+        blobBytes += built.blobBytes;
+      }
+      const chunks = messages.filter(
+        (m) => isControlFrame(m.payload) && commandOf(m.payload) === Command.BLOB_CHUNK,
+      );
+      assert.equal(chunks.length, 12);
+      assert.equal(blobs, 12);
+      assert.equal(
+        blobBytes,
+        chunks.reduce((sum, m) => sum + m.payload.length, 0),
+      );
+    });
+  });
+
+  it('resumed with --from-frame, the first frame brings every control frame captured before it', async () => {
+    const messages = await captured(path, 1);
+    const beforeFrame = (k: number) => {
+      const out: string[] = [];
+      let frames = 0;
+      for (const m of messages) {
+        if (!isControlFrame(m.payload)) {
+          if (frames++ === k) break;
+        } else if (REPLAYED_CONTROLS.has(commandOf(m.payload))) out.push(hex(m.payload));
+      }
+      return out;
+    };
+    await withSource(path, { fromFrame: 1 }, async (source) => {
+      source.start('tool-node');
+      assert.deepEqual((await source.build(0)).before?.map(hex), beforeFrame(1));
+      const between = beforeFrame(2).slice(beforeFrame(1).length);
+      assert.ok(between.length > 0);
+      assert.deepEqual((await source.build(1)).before?.map(hex), between);
+    });
+  });
+
+  it('the preamble is the node-id map for the subscribed names and the table structure', async () => {
+    await withSource(path, {}, async (source) => {
+      source.start('tool-node');
+      const [map, ...rest] = await source.preamble(['tool-node', 'relay']);
+      assert.deepEqual(decodeControlFrame(map!), {
+        type: 'NODE_NAME_TO_ID_MAP',
+        nodeIds: source.nodeIds,
+        subscribedNames: ['tool-node', 'relay'],
+      });
+      assert.ok(Object.keys(source.nodeIds).length > 0, 'the captured map');
+      assert.deepEqual(
+        rest.map((payload) => decodeControlFrame(payload).type),
+        ['TABLE_FIXED_STRUCTURE'],
+      );
+      assert.deepEqual(
+        [...source.tables.values()].map((t) => t.name),
+        ['photos'],
+      );
+    });
+  });
+});
+
+describe('ReplaySource on proxy-two-nodes', () => {
+  it('picks the connection with the data and measures the receiver’s original acks', async () => {
+    const path = committed('proxy-two-nodes.hrcap');
+    // The oracle: each tailed data frame to the first later COMMITTED_UPDATE at or above its tail.
+    const reader = await CaptureReader.open(path);
+    const tails: Array<{ timeUs: number; tail: number }> = [];
+    const acks: Array<{ timeUs: number; seq: number }> = [];
+    for await (const record of reader.records()) {
+      if (record.kind !== RecordKind.MESSAGE || record.connection !== 3) continue;
+      if (record.direction === Direction.FROM_SOURCE && !isControlFrame(record.payload)) {
+        const tail = summarizeTxnFrame(record.payload).sequenceId;
+        if (tail) tails.push({ timeUs: record.timeUs, tail });
+      } else if (record.direction === Direction.TO_SOURCE) {
+        const ack = decodeControlFrame(record.payload);
+        if (ack.type === 'COMMITTED_UPDATE' && ack.sequenceId)
+          acks.push({ timeUs: record.timeUs, seq: ack.sequenceId });
+      }
+    }
+    await reader.close();
+    const latencies = tails.flatMap(({ timeUs, tail }) => {
+      const ack = acks.find((a) => a.seq >= tail && a.timeUs >= timeUs);
+      return ack ? [(ack.timeUs - timeUs) / 1000] : [];
+    });
+    assert.ok(latencies.length > 0);
+    await withSource(path, {}, (source) => {
+      assert.equal(source.connection, 3);
+      assert.equal(source.framesPerLoop, 20);
+      assert.equal(source.originalAcks.count, latencies.length);
+      const max = Math.max(...latencies);
+      assert.ok(
+        Math.abs(source.originalAcks.max! - max) <= max * 0.002,
+        `max ${source.originalAcks.max} vs ${max}`,
+      );
+    });
+  });
+});
+
+describe('ReplaySource on a capture with a known clock', () => {
+  let path: string;
+  let workload: Awaited<ReturnType<typeof writeTimedCapture>>;
+  before(async () => {
+    path = files.path('timed.hrcap');
+    workload = await writeTimedCapture(path, {
+      frames: 5,
+      recordsPerFrame: 3,
+      spacingMs: 10,
+      database: 'zoo',
+      table: 'elk',
+    });
+  });
+
+  const cases: Array<{ what: string; options: Partial<ReplayOptions>; dues: number[] }> = [
+    {
+      what: 'captured pace, two loops end to end',
+      options: { loops: 2 },
+      dues: [0, 10, 20, 30, 40, 40, 50, 60, 70, 80],
+    },
+    { what: 'twice faster', options: { speed: 2 }, dues: [0, 5, 10, 15, 20] },
+    { what: 'gaps capped at 4 ms', options: { maxGapMs: 4 }, dues: [0, 4, 8, 12, 16] },
+    { what: 'from frame 2, two loops', options: { fromFrame: 2, loops: 2 }, dues: [0, 10, 20, 20, 30, 40] },
+  ];
+  for (const { what, options, dues } of cases) {
+    it(`schedule: ${what}`, async () => {
+      await withSource(path, options, (source) => {
+        assert.equal(source.frameCount, dues.length);
+        assert.deepEqual(
+          dues.map((_, i) => source.due(i)),
+          dues,
+        );
+        assert.equal(source.scheduledDurationMs, dues.at(-1));
+      });
+    });
+  }
+
+  it('origin: the captured map, the tool itself, or any other node (node ids then 0)', async () => {
+    const origins: Array<{ origin: string; map: Record<string, number> }> = [
+      { origin: 'capture', map: { 'timed-source': 0 } },
+      { origin: 'self', map: { 'tool-node': 0 } },
+      { origin: 'someone-else', map: { 'someone-else': 0 } },
+    ];
+    for (const { origin, map } of origins) {
+      await withSource(path, { origin }, async (source) => {
+        source.start('tool-node');
+        const [first] = await source.preamble(['tool-node']);
+        assert.deepEqual(decodeControlFrame(first!), {
+          type: 'NODE_NAME_TO_ID_MAP',
+          nodeIds: map,
+          subscribedNames: ['tool-node'],
+        });
+      });
+    }
+  });
+
+  it('build(0) brings the table structure that preceded it; later frames bring none', async () => {
+    await withSource(path, {}, async (source) => {
+      source.start('tool-node');
+      const first = await source.build(0);
+      assert.deepEqual(
+        (first.before ?? []).map((payload) => hex(payload)),
+        [hex(workload.preamble(['x'])[1]!)],
+      );
+      assert.deepEqual((await source.build(1)).before, []);
+      assert.deepEqual(first.blobChunks, []);
+    });
+  });
+
+  it('not retimed, frame i keeps the captured version of frame fromFrame + i', async () => {
+    await withSource(path, { retime: false, fromFrame: 1 }, async (source) => {
+      source.start('tool-node', 10);
+      for (let i = 0; i < 4; i++) {
+        const decoded = decodeTxnFrame((await source.build(i)).data);
+        assert.equal(decoded.txnTime, workload.version(i + 1), `frame ${i}`);
+        assert.equal(decoded.sequenceId, 10 + i + 1);
+      }
+    });
+  });
+
+  it('a capture cut before its footer is replayable and says it is truncated', async () => {
+    const cut = files.path('cut.hrcap');
+    await writeTimedCapture(cut, {
+      frames: 3,
+      recordsPerFrame: 2,
+      spacingMs: 1,
+      database: 'zoo',
+      table: 'elk',
+    });
+    truncateSync(cut, statSync(cut).size - 10);
+    await withSource(cut, {}, (source) => {
+      assert.equal(source.truncated, true);
+      assert.equal(source.framesPerLoop, 3);
+    });
+  });
+});
+
+describe('ReplaySource on hand-made captures', () => {
+  it('picks the connection with the most data frames unless told; ignores acks, other directions, junk', async () => {
+    const path = await writeCapture(files.path('two.hrcap'), [
+      { connection: 1, timeUs: 1000, payload: frame({ count: 1 }) },
+      { connection: 2, timeUs: 2000, payload: frame({ count: 2 }) },
+      { connection: 2, timeUs: 3000, payload: frame({ count: 3 }) },
+      { connection: 2, timeUs: 3500, payload: Buffer.from([1, 2, 3]) },
+      { connection: 1, direction: Direction.TO_SOURCE, timeUs: 4000, payload: frame({ count: 9 }) },
+      { connection: 1, direction: Direction.TO_SOURCE, timeUs: 4100, payload: frame({ count: 9 }) },
+      { connection: 1, direction: Direction.TO_SOURCE, timeUs: 4200, payload: frame({ count: 9 }) },
+      { connection: 2, timeUs: 5000, payload: frame({ count: 4 }) },
+    ]);
+    await withSource(path, {}, (source) => {
+      assert.equal(source.connection, 2);
+      assert.deepEqual(
+        [0, 1, 2].map((i) => source.recordsIn(i)),
+        [2, 3, 4],
+      );
+      assert.equal(source.database, 'zoo');
+      assert.equal(source.sourceNodeName, 'src-node');
+    });
+    await withSource(path, { connection: 1 }, (source) => {
+      assert.equal(source.connection, 1);
+      assert.equal(source.framesPerLoop, 1);
+      assert.equal(source.recordsIn(0), 1);
+    });
+    await assert.rejects(ReplaySource.open(path, { ...OPTIONS, connection: 9 }), {
+      message: `${path}: no transaction frames from the source on connection 9`,
+    });
+  });
+
+  it('a capture without transaction frames cannot be replayed', async () => {
+    const path = await writeCapture(files.path('empty.hrcap'), [
+      { direction: Direction.TO_SOURCE, timeUs: 1, payload: encodeNodeName('tool', 'zoo') },
+      { timeUs: 2, payload: encodeNodeName('src-node', 'zoo') },
+    ]);
+    await assert.rejects(ReplaySource.open(path, OPTIONS), {
+      message: `${path}: no transaction frames from the source on connection 1`,
+    });
+  });
+
+  it('the original ack latency: each tailed frame to the first later ack covering it', async () => {
+    const path = await writeCapture(files.path('acks.hrcap'), [
+      { timeUs: 1_000, payload: frame({ tail: 10 }) },
+      { timeUs: 11_000, payload: frame({ tail: 20 }) },
+      { direction: Direction.TO_SOURCE, timeUs: 15_000, payload: encodeCommittedUpdate(20) },
+      { timeUs: 21_000, payload: frame({ tail: 30 }) },
+      { direction: Direction.TO_SOURCE, timeUs: 30_000, payload: encodeCommittedUpdate(30) },
+      { timeUs: 31_000, payload: frame({}) },
+      { timeUs: 41_000, payload: frame({ tail: 0 }) },
+      { timeUs: 51_000, payload: frame({ tail: 40 }) },
+    ]);
+    await withSource(path, {}, (source) => {
+      // 14 ms (10, coalesced), 4 ms (20), 9 ms (30); untailed, tail 0 and the never-acked 40 do not count.
+      const { count, p50, max } = source.originalAcks;
+      assert.equal(count, 3);
+      assert.ok(Math.abs(p50! - 9) < 0.02, `p50 ${p50}`);
+      assert.ok(Math.abs(max! - 14) < 0.02, `max ${max}`);
+    });
+  });
+
+  it('node ids are mapped to 0 for another origin and kept for the capture’s', async () => {
+    const path = await writeCapture(files.path('origins.hrcap'), [
+      { timeUs: 1, payload: encodeNodeIdMap({ 'origin-a': 3, 'origin-b': 5 }, ['src-node']) },
+      { timeUs: 2, payload: structure(1, 'elk') },
+      { timeUs: 3, payload: frame({ nodeId: 3, count: 2 }) },
+      { timeUs: 4, payload: frame({ nodeId: 5, count: 1 }) },
+    ]);
+    await withSource(path, {}, async (source) => {
+      source.start('tool-node');
+      assert.deepEqual(source.nodeIds, { 'origin-a': 3, 'origin-b': 5 });
+      assert.deepEqual(
+        decodeTxnFrame((await source.build(0)).data).entries.map((e) => e.nodeId),
+        [3, 3],
+      );
+      assert.deepEqual(
+        decodeTxnFrame((await source.build(1)).data).entries.map((e) => e.nodeId),
+        [5],
+      );
+    });
+    await withSource(path, { origin: 'self' }, async (source) => {
+      source.start('tool-node');
+      for (const index of [0, 1]) {
+        const entries = decodeTxnFrame((await source.build(index)).data).entries;
+        assert.ok(entries.length > 0 && entries.every((e) => e.nodeId === 0), `frame ${index}`);
+      }
+    });
+  });
+
+  describe('two tables, a structure update and residency lists', () => {
+    let path: string;
+    const elk1 = structure(1, 'elk');
+    const elk2 = structure(1, 'elk', 'key');
+    const owl = structure(2, 'owl');
+    const residency = encodeControl(Command.RESIDENCY_LIST, ['node-a', 'node-b'], 7);
+    before(async () => {
+      path = await writeCapture(files.path('tables.hrcap'), [
+        { timeUs: 1, payload: elk1 },
+        { timeUs: 2, payload: frame({ tableId: 1, count: 2 }) },
+        { timeUs: 3, payload: residency },
+        { timeUs: 4, payload: owl },
+        { timeUs: 5, payload: frame({ tableId: 2, count: 1 }) },
+        { timeUs: 6, payload: elk2 },
+        { timeUs: 7, payload: frame({ tableId: 1, count: 3 }) },
+      ]);
+    });
+
+    it('the preamble of a resumed stream has the latest structure of every table seen and the residency lists', async () => {
+      await withSource(path, { loops: 2 }, async (source) => {
+        source.start('tool-node');
+        const types = async (fromIndex: number) =>
+          (await source.preamble(['tool-node'], fromIndex)).slice(1).map((payload) => hex(payload));
+        assert.deepEqual(await types(0), [hex(elk1)]);
+        assert.deepEqual(await types(1), [hex(residency), hex(elk1), hex(owl)]);
+        assert.deepEqual(await types(2), [hex(residency), hex(elk2), hex(owl)]);
+        assert.deepEqual(await types(3), [hex(residency), hex(elk2), hex(owl)], 'second loop: everything');
+        assert.deepEqual(
+          [...source.tables.values()].map((t) => [t.tableId, t.name]),
+          [
+            [1, 'elk'],
+            [2, 'owl'],
+          ],
+        );
+      });
+    });
+
+    it('--tables keeps only those tables’ entries and structures', async () => {
+      await withSource(path, { tables: ['owl'] }, async (source) => {
+        source.start('tool-node');
+        assert.deepEqual((await source.preamble(['tool-node'], 2)).slice(1).map(hex), [
+          hex(residency),
+          hex(owl),
+        ]);
+        const built = await Promise.all([0, 1, 2].map((i) => source.build(i)));
+        assert.deepEqual(
+          built.map((b) => b.records),
+          [0, 1, 0],
+        );
+        assert.deepEqual(
+          built.map((b) => decodeTxnFrame(b.data).entries.length),
+          [0, 1, 0],
+        );
+        assert.deepEqual(
+          built.map((b) => (b.before ?? []).map(hex)),
+          [[], [hex(residency), hex(owl)], []],
+        );
+      });
+    });
+
+    it('--exclude-tables drops those tables’ entries and structures', async () => {
+      await withSource(path, { excludeTables: ['owl'] }, async (source) => {
+        source.start('tool-node');
+        const built = await Promise.all([0, 1, 2].map((i) => source.build(i)));
+        assert.deepEqual(
+          built.map((b) => b.records),
+          [2, 0, 3],
+        );
+        assert.deepEqual(
+          built.map((b) => (b.before ?? []).map(hex)),
+          [[hex(elk1)], [hex(residency)], [hex(elk2)]],
+        );
+      });
+    });
+
+    it('without filters every entry and control frame goes out, in captured order', async () => {
+      await withSource(path, {}, async (source) => {
+        source.start('tool-node');
+        assert.deepEqual(await replayed(source, 0, 3), [
+          `control ${hex(elk1)}`,
+          'data 2',
+          `control ${hex(residency)}`,
+          `control ${hex(owl)}`,
+          'data 1',
+          `control ${hex(elk2)}`,
+          'data 3',
+        ]);
+      });
+    });
+  });
+});
