@@ -1,22 +1,17 @@
 /**
  * The node-independent parts of reconfiguring a target: flattening a configuration to UPPER_SNAKE keys (with a
  * property), parsing values the way the YAML would hold them, the values to put back, which keys need a process
- * restart, and the restart waits driven by a scripted operations client (what they call, when they are done, how
- * they fail). Nothing here talks to a node.
+ * restart. Nothing here talks to a node; the restart waits are tested against real nodes (bench.test.ts), never
+ * against a scripted stand-in for Harper.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { OperationsApiError, type OperationsClient } from '../../../src/harper/operations-client.js';
 import {
   configValue,
   flattenConfiguration,
   needsProcessRestart,
   originalSettings,
-  RestartError,
-  restartAndWait,
-  restartWorkersAndWait,
-  setConfiguration,
 } from '../../../src/harper/reconfigure.js';
 
 describe('flattenConfiguration', () => {
@@ -162,144 +157,4 @@ describe('needsProcessRestart', () => {
   for (const [keys, expected] of cases) {
     it(`${JSON.stringify(keys)} → ${expected}`, () => assert.equal(needsProcessRestart(keys), expected));
   }
-});
-
-/** An operations client whose answers are scripted per operation; every call is recorded. */
-function scriptedClient(script: {
-  userInfo?: Array<'up' | 'down' | Error>;
-  threads?: Array<number[] | Error>;
-}): { client: OperationsClient; calls: Array<{ body: Record<string, unknown>; timeoutMs?: number }> } {
-  const calls: Array<{ body: Record<string, unknown>; timeoutMs?: number }> = [];
-  const userInfo = [...(script.userInfo ?? [])];
-  const threads = [...(script.threads ?? [])];
-  const answer = <T>(queue: T[]): T | undefined => (queue.length > 1 ? queue.shift() : queue[0]);
-  const client = {
-    url: 'http://node.example:9925',
-    call: async (body: Record<string, unknown>, timeoutMs?: number) => {
-      calls.push({ body, ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
-      if (body.operation !== 'user_info') return { message: 'ok' };
-      const next = answer(userInfo) ?? 'up';
-      if (next instanceof Error) throw next;
-      if (next === 'down') throw new OperationsApiError('refused', 'connect ECONNREFUSED');
-      return { username: 'admin' };
-    },
-    systemInformation: async (attributes: string[], timeoutMs?: number) => {
-      calls.push({
-        body: { operation: 'system_information', attributes },
-        ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-      });
-      const next = answer(threads) ?? [];
-      if (next instanceof Error) throw next;
-      return { threads: next.map((threadId) => ({ threadId })) };
-    },
-  };
-  return { client: client as unknown as OperationsClient, calls };
-}
-
-const operations = (calls: Array<{ body: Record<string, unknown> }>) => calls.map((c) => c.body.operation);
-
-describe('setConfiguration', () => {
-  it('sends set_configuration with the UPPER_SNAKE keys as they are', async () => {
-    const { client, calls } = scriptedClient({});
-    await setConfiguration(client, { REPLICATION_RECORDCONCURRENCY: 2, LOGGING_LEVEL: null });
-    assert.deepEqual(calls, [
-      { body: { operation: 'set_configuration', REPLICATION_RECORDCONCURRENCY: 2, LOGGING_LEVEL: null } },
-    ]);
-  });
-});
-
-describe('restartAndWait', () => {
-  it('restart, then waits until the node refuses and answers again', async () => {
-    const { client, calls } = scriptedClient({ userInfo: ['up', 'up', 'down', 'down', 'up'] });
-    const ms = await restartAndWait(client, { pollMs: 1 });
-    assert.ok(ms >= 0);
-    assert.deepEqual(operations(calls), [
-      'restart',
-      'user_info',
-      'user_info',
-      'user_info',
-      'user_info',
-      'user_info',
-    ]);
-    for (const call of calls.slice(1)) assert.equal(call.timeoutMs, 2000, 'a short bound per probe');
-  });
-
-  it('a node that never goes down did not restart: RestartError', async () => {
-    const { client } = scriptedClient({ userInfo: ['up'] });
-    await assert.rejects(restartAndWait(client, { pollMs: 1, downTimeoutMs: 30 }), (error: Error) => {
-      assert.ok(error instanceof RestartError);
-      assert.equal(error.name, 'RestartError');
-      assert.equal(
-        error.message,
-        'http://node.example:9925 accepted restart but did not go down within 30 ms',
-      );
-      return true;
-    });
-  });
-
-  it('a node that does not come back: RestartError', async () => {
-    const { client } = scriptedClient({ userInfo: ['down'] });
-    await assert.rejects(restartAndWait(client, { pollMs: 1, upTimeoutMs: 30 }), {
-      name: 'RestartError',
-      message: 'http://node.example:9925 did not come back after restart within 30 ms',
-    });
-  });
-
-  it('refused credentials are not "down": the error is thrown as it is', async () => {
-    const unauthorized = new OperationsApiError('unauthorized', 'login failed', 401);
-    const { client } = scriptedClient({ userInfo: ['up', unauthorized] });
-    await assert.rejects(restartAndWait(client, { pollMs: 1 }), (error: unknown) => error === unauthorized);
-  });
-
-  it('any other failure counts as down', async () => {
-    const { client } = scriptedClient({
-      userInfo: [new OperationsApiError('timeout', 'timeout'), new Error('socket hang up'), 'up'],
-    });
-    await restartAndWait(client, { pollMs: 1 });
-  });
-
-  it('an aborted signal interrupts the wait', async () => {
-    const { client } = scriptedClient({ userInfo: ['up'] });
-    const controller = new AbortController();
-    controller.abort();
-    await assert.rejects(restartAndWait(client, { pollMs: 1, signal: controller.signal }), {
-      name: 'RestartError',
-      message: 'interrupted while waiting for the restart',
-    });
-  });
-});
-
-describe('restartWorkersAndWait', () => {
-  it('restart_service http_workers, then waits until no thread from before is left', async () => {
-    const { client, calls } = scriptedClient({
-      threads: [[1, 2], [1, 2], [2, 3], new OperationsApiError('network', 'reset'), [], [3, 4]],
-    });
-    await restartWorkersAndWait(client, { pollMs: 1 });
-    const ops = operations(calls);
-    assert.deepEqual(ops, ['system_information', 'restart_service', ...Array(5).fill('system_information')]);
-    assert.deepEqual(calls[1]!.body, { operation: 'restart_service', service: 'http_workers' });
-    assert.deepEqual(calls[0]!.body.attributes, ['threads']);
-  });
-
-  it('threads that are never replaced: RestartError', async () => {
-    const { client } = scriptedClient({
-      threads: [
-        [1, 2],
-        [2, 5],
-      ],
-    });
-    await assert.rejects(restartWorkersAndWait(client, { pollMs: 1, upTimeoutMs: 30 }), {
-      name: 'RestartError',
-      message: 'http://node.example:9925: its worker threads were not replaced within 30 ms',
-    });
-  });
-
-  it('refused credentials are thrown as they are', async () => {
-    const unauthorized = new OperationsApiError('unauthorized', 'login failed', 401);
-    const { client } = scriptedClient({ threads: [[1], unauthorized] });
-    await assert.rejects(
-      restartWorkersAndWait(client, { pollMs: 1 }),
-      (error: unknown) => error === unauthorized,
-    );
-  });
 });
