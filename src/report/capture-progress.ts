@@ -11,16 +11,17 @@ export interface CaptureCounters {
 }
 
 export class CaptureProgressBar {
-  private readonly bar = new cliProgress.SingleBar(
-    {
-      stream: process.stderr,
-      format: ' {frames} frames, {records} records, {bytes}, {rate} records/s | {elapsed}s',
-      fps: 4,
-    },
-    cliProgress.Presets.shades_classic,
-  );
+  private readonly bar: cliProgress.SingleBar;
 
-  constructor() {
+  constructor(stream: NodeJS.WriteStream = process.stderr) {
+    this.bar = new cliProgress.SingleBar(
+      {
+        stream,
+        format: ' {frames} frames, {records} records, {bytes}, {rate} records/s | {elapsed}s',
+        fps: 4,
+      },
+      cliProgress.Presets.shades_classic,
+    );
     this.bar.start(0, 0, { frames: 0, records: 0, bytes: '0 B', rate: 0, elapsed: 0 });
   }
 
