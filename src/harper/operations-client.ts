@@ -55,19 +55,6 @@ export interface OperationsClientOptions {
   timeoutMs?: number;
 }
 
-export type {
-  AddNodeRequest,
-  CertificateEntry,
-  ClusterConnection,
-  ClusterStatus,
-  DatabaseSocketStatus,
-  HarperConfiguration,
-  LogEntry,
-  ReadLogOptions,
-  SystemInformation,
-  TableInfo,
-} from './operations-types.js';
-
 const DEFAULT_TIMEOUT_MS = 10_000;
 
 /** Keep-alive pool for plain http (probes every 100 ms must not pay a TCP handshake each). */

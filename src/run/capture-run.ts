@@ -16,7 +16,7 @@ import { INSECURE_WARNING, type TlsSettings } from '../net/tls.js';
 import { Command } from '../protocol/codes.js';
 import { controlCode, decodeControlFrame } from '../protocol/control-frame.js';
 import { CaptureProgressBar } from '../report/capture-progress.js';
-import { Subscriber, type SubscriberEvent } from '../session/subscriber.js';
+import { type SubscribeOptions, Subscriber, type SubscriberEvent } from '../session/subscriber.js';
 import { interruptible } from './interrupt.js';
 import { waitForStop } from './stop-conditions.js';
 import {
@@ -29,7 +29,9 @@ import {
   withCas,
 } from './target.js';
 
-export interface CaptureRunOptions {
+/** What the subscriber asks the source for (database, start, tables, acks) and what the run adds around it. */
+export interface CaptureRunOptions
+  extends Pick<SubscribeOptions, 'database' | 'since' | 'tables' | 'excludeTables' | 'ack'> {
   /** Operations API URL of the source (replication URL derived), or its ws:// / wss:// replication URL. */
   source: string;
   replicationUrl?: string;
@@ -40,13 +42,8 @@ export interface CaptureRunOptions {
   tls?: TlsSettings;
   /** Also trust the source's own CA (list_certificates over its operations API). */
   caFromTarget?: boolean;
-  database: string;
-  since: number;
-  tables?: string[];
-  excludeTables?: string[];
   /** Other origin node names, or ['all'] for every peer in the source's cluster_status. */
   origins?: string[];
-  ack: boolean;
   out: string;
   durationMs?: number;
   maxFrames?: number;
