@@ -2,10 +2,11 @@
  * Before a replay: the capture opened and indexed (a missing or broken file is said in one line), and --dry-run —
  * what would be sent and how long it would take, sending nothing.
  */
+
 import { ExitCode, HarperReplayError } from '../common/errors.js';
 import { formatBytes, formatCount, formatMs } from '../common/units.js';
 import type { ReplaySource } from '../workload/replay-source.js';
-import { openReplay, type ReplayRunOptions } from './replay-run.js';
+import { openReplay, oversizedFrameWarning, type ReplayRunOptions } from './replay-run.js';
 
 export interface DryRunResult {
   dryRun: true;
@@ -21,9 +22,6 @@ export interface DryRunResult {
   truncated: boolean;
   originalAckLatencyMs: ReplaySource['originalAcks'];
 }
-
-/** The largest message a 4.7 target accepts in each mode. */
-const FRAME_LIMIT = { peer: 100 * 2 ** 20, push: 10 * 2 ** 30 } as const;
 
 /**
  * Opens and indexes the capture; rejects with a HarperReplayError: no such file (usage, 2), not a capture (6), or a
@@ -75,11 +73,8 @@ export async function dryRun(
     originalAckLatencyMs: source.originalAcks,
   };
   await source.close();
-  if (result.largestFrame > FRAME_LIMIT[via]) {
-    warn(
-      `the largest frame (${formatBytes(result.largestFrame)}) exceeds what a 4.7 target accepts in ${via} mode`,
-    );
-  }
+  const warning = oversizedFrameWarning(result.largestFrame, via);
+  if (warning) warn(warning);
   return result;
 }
 

@@ -18,6 +18,13 @@ export interface ReplayRunOptions extends LoadRunOptions {
 
 export type ReplayResult = RunResult;
 
+/** Said when the capture's largest frame is over what a 4.7 target accepts in this mode (dry run and run alike). */
+export function oversizedFrameWarning(largestFrame: number, via: 'peer' | 'push'): string | undefined {
+  const limit = via === 'peer' ? PEER_MODE_MAX_FRAME : PUSH_MODE_MAX_FRAME;
+  if (largestFrame <= limit) return undefined;
+  return `the capture's largest frame (${(largestFrame / 2 ** 20).toFixed(1)} MiB) exceeds the ${(limit / 2 ** 20).toFixed(0)} MiB a 4.7 node accepts ${via === 'peer' ? 'on connections it opened (peer mode): expect close 1009; use --via push' : 'from a pushing client'}`;
+}
+
 /** Indexes a capture for a replay (also what --dry-run reports). */
 export function openReplay(path: string, options: ReplayOptions): Promise<ReplaySource> {
   return ReplaySource.open(path, options);
@@ -55,13 +62,8 @@ export async function runReplay(options: ReplayRunOptions, source: ReplaySource)
     },
     source: (toolNodeName) => source.start(toolNodeName),
     check: (bus) => {
-      const limit = options.via === 'peer' ? PEER_MODE_MAX_FRAME : PUSH_MODE_MAX_FRAME;
-      if (source.largestFrame > limit) {
-        bus.emit({
-          type: 'warning',
-          message: `the capture's largest frame (${(source.largestFrame / 2 ** 20).toFixed(1)} MiB) exceeds the ${(limit / 2 ** 20).toFixed(0)} MiB a 4.7 node accepts ${options.via === 'peer' ? 'on connections it opened (peer mode): expect close 1009; use --via push' : 'from a pushing client'}`,
-        });
-      }
+      const warning = oversizedFrameWarning(source.largestFrame, options.via);
+      if (warning) bus.emit({ type: 'warning', message: warning });
     },
     prepare: (client, database, bus) => prepareTables(client, database, source, bus),
     resumeHint: (committed) =>
