@@ -19,7 +19,14 @@ export type Sample =
       latencyMs: number;
       rss: number | null;
       heapUsed: number | null;
-      threads: Array<{ threadId: number; heapUsed?: number; utilization?: number }>;
+      /** Per worker thread; externalMemory and arrayBuffers are what blob chunks and socket buffers hold. */
+      threads: Array<{
+        threadId: number;
+        heapUsed?: number;
+        externalMemory?: number;
+        arrayBuffers?: number;
+        utilization?: number;
+      }>;
     }
   /** A cheap operations-API call: does the target answer promptly? `ok` false = error or no answer. */
   | { kind: 'probe'; requestedAt: number; latencyMs: number; ok: boolean }

@@ -18,6 +18,8 @@ export interface SystemInformation {
     name?: string;
     heapUsed?: number;
     heapTotal?: number;
+    externalMemory?: number;
+    arrayBuffers?: number;
     utilization?: number;
     idle?: number;
     active?: number;

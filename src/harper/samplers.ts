@@ -189,6 +189,8 @@ export class TargetSamplers {
         threads: (info.threads ?? []).map((thread) => ({
           threadId: thread.threadId,
           ...(thread.heapUsed !== undefined ? { heapUsed: thread.heapUsed } : {}),
+          ...(thread.externalMemory !== undefined ? { externalMemory: thread.externalMemory } : {}),
+          ...(thread.arrayBuffers !== undefined ? { arrayBuffers: thread.arrayBuffers } : {}),
           ...(thread.utilization !== undefined ? { utilization: thread.utilization } : {}),
         })),
       },

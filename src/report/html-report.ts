@@ -63,21 +63,25 @@ const DATA = ${embedJson(data)};
     procRss.forEach((v, i) => { if (v !== null) procCol[index.get(+(i * bin).toFixed(3))] = v / MiB; });
     const threadIds = [...new Set(sysinfo.flatMap((p) => Object.keys(p.heap)))];
     const heapCols = threadIds.map(() => xs.map(() => null));
+    const externalIds = [...new Set(sysinfo.flatMap((p) => Object.keys(p.external ?? {})))];
+    const externalCols = externalIds.map(() => xs.map(() => null));
     sysinfo.forEach((p) => {
       const i = index.get(+(p.t / 1000).toFixed(3));
       if (p.rss !== null) siCol[i] = p.rss / MiB;
       threadIds.forEach((id, k) => { if (p.heap[id] !== undefined) heapCols[k][i] = p.heap[id] / MiB; });
+      externalIds.forEach((id, k) => { const v = (p.external ?? {})[id]; if (v !== undefined) externalCols[k][i] = v / MiB; });
     });
     const proc = targetChart ? [{ label: 'RSS (/proc, 20 ms)', stroke: '#d62728', spanGaps: true }] : [];
     new uPlot({
       title, width, height: 300, hooks: targetChart ? hooks : {}, scales: { x: { time: false } },
       series: [{}, ...proc,
         { label: 'RSS (system_information)', stroke: '#ff7f0e', spanGaps: true, dash: [4, 4] },
-        ...threadIds.map((id, k) => ({ label: 'heap thread ' + id, stroke: colors[k % colors.length], spanGaps: true }))],
+        ...threadIds.map((id, k) => ({ label: 'heap thread ' + id, stroke: colors[k % colors.length], spanGaps: true })),
+        ...externalIds.map((id, k) => ({ label: 'external thread ' + id, stroke: colors[k % colors.length], spanGaps: true, dash: [2, 3] }))],
       axes: [{ label: 's' }, { label: 'MiB' }],
-    }, [xs, ...(targetChart ? [procCol] : []), siCol, ...heapCols], element);
+    }, [xs, ...(targetChart ? [procCol] : []), siCol, ...heapCols, ...externalCols], element);
   };
-  memoryChart(document.getElementById('memory'), 'RSS and worker heap (MiB)', s.procRss, s.sysinfo, true);
+  memoryChart(document.getElementById('memory'), 'RSS, worker heap and external memory (MiB)', s.procRss, s.sysinfo, true);
   const n = Math.max(s.sentRecords.length, s.committedRecords.length);
   const tx = Array.from({ length: n }, (_, i) => +(i * bin).toFixed(3));
   const rate = (list) => tx.map((_, i) => (list[i] || 0) / bin);

@@ -3,7 +3,7 @@
  * system_information is answered by the thread that decodes frames and misses bursts while that thread is busy.
  */
 import { median } from '../common/stats.js';
-import type { RunEvent } from '../events/schema.js';
+import type { RunEvent, Sample } from '../events/schema.js';
 
 export interface MemorySummary {
   /** 'proc' (local pid, 20 ms) or 'system_information' (any target, ≤ 250 ms); 'none' without samples. */
@@ -27,6 +27,17 @@ export interface MemorySummary {
     /** How far below the fast sampler's peak the slow one's stayed: the burst it missed. */
     missedPeak: number | null;
   };
+  /**
+   * Memory outside the JS heaps (system_information, per worker thread): blob chunks waiting in a receiver's
+   * streams and socket buffers live here, not in heapUsed. Peaks are of the largest single thread.
+   */
+  external: {
+    /** Largest externalMemory of any thread before the first frame (median over the baseline samples). */
+    baselineThread: number | null;
+    peakThread: number | null;
+    growthThread: number | null;
+    peakThreadArrayBuffers: number | null;
+  };
 }
 
 export class MemoryAnalysis {
@@ -44,6 +55,9 @@ export class MemoryAnalysis {
   private slowEnd?: number;
   private threadHeap?: number;
   private slowLatency?: number;
+  private readonly externalBaseline: number[] = [];
+  private threadExternal?: number;
+  private threadArrayBuffers?: number;
 
   private closed = false;
 
@@ -67,9 +81,7 @@ export class MemoryAnalysis {
     } else if (sample.kind === 'sysinfo') {
       this.slowSamples++;
       this.slowLatency = Math.max(this.slowLatency ?? 0, sample.latencyMs);
-      for (const thread of sample.threads) {
-        if (thread.heapUsed !== undefined) this.threadHeap = Math.max(this.threadHeap ?? 0, thread.heapUsed);
-      }
+      this.onThreads(sample.threads);
       if (sample.rss === null) return;
       if (this.firstSendAt === undefined) this.slowBaseline.push(sample.rss);
       if (this.slowPeak === undefined || sample.rss > this.slowPeak) {
@@ -79,6 +91,19 @@ export class MemoryAnalysis {
       this.slowEnd = sample.rss;
     }
   };
+
+  private onThreads(threads: Extract<Sample, { kind: 'sysinfo' }>['threads']): void {
+    let external: number | undefined;
+    for (const thread of threads) {
+      if (thread.heapUsed !== undefined) this.threadHeap = Math.max(this.threadHeap ?? 0, thread.heapUsed);
+      if (thread.externalMemory !== undefined) external = Math.max(external ?? 0, thread.externalMemory);
+      if (thread.arrayBuffers !== undefined)
+        this.threadArrayBuffers = Math.max(this.threadArrayBuffers ?? 0, thread.arrayBuffers);
+    }
+    if (external === undefined) return;
+    if (this.firstSendAt === undefined) this.externalBaseline.push(external);
+    this.threadExternal = Math.max(this.threadExternal ?? 0, external);
+  }
 
   summary(): MemorySummary {
     const fast = this.samples > 0;
@@ -105,6 +130,18 @@ export class MemoryAnalysis {
             ? Math.max(0, this.peakRss - this.slowPeak)
             : null,
       },
+      external: this.externalSummary(),
+    };
+  }
+
+  private externalSummary(): MemorySummary['external'] {
+    const baseline = median(this.externalBaseline);
+    return {
+      baselineThread: baseline ?? null,
+      peakThread: this.threadExternal ?? null,
+      growthThread:
+        baseline !== undefined && this.threadExternal !== undefined ? this.threadExternal - baseline : null,
+      peakThreadArrayBuffers: this.threadArrayBuffers ?? null,
     };
   }
 }

@@ -11,7 +11,12 @@ export interface Series {
   /** Per bin: max target RSS from /proc (bytes), or null. */
   procRss: Array<number | null>;
   /** system_information answers: time (ms from origin), RSS, and worker heap by thread id. */
-  sysinfo: Array<{ t: number; rss: number | null; heap: Record<string, number> }>;
+  sysinfo: Array<{
+    t: number;
+    rss: number | null;
+    heap: Record<string, number>;
+    external: Record<string, number>;
+  }>;
   /** Per bin: records sent and committed. */
   sentRecords: number[];
   committedRecords: number[];
@@ -81,9 +86,12 @@ export class SeriesCollector {
         this.procRss[index] = Math.max(this.procRss[index] ?? 0, sample.rss);
       } else if (sample.kind === 'sysinfo') {
         const heap: Record<string, number> = {};
-        for (const thread of sample.threads)
+        const external: Record<string, number> = {};
+        for (const thread of sample.threads) {
           if (thread.heapUsed !== undefined) heap[thread.threadId] = thread.heapUsed;
-        const point = { t: event.t - this.origin!, rss: sample.rss, heap };
+          if (thread.externalMemory !== undefined) external[thread.threadId] = thread.externalMemory;
+        }
+        const point = { t: event.t - this.origin!, rss: sample.rss, heap, external };
         // Another member's answers belong to that member only: the target's charts stay the target's.
         if (event.member === undefined) this.sysinfo.push(point);
         const member = this.members?.get(event.member ?? this.targetName ?? '');

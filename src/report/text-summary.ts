@@ -144,6 +144,13 @@ function memoryPart(out: SummaryLines, result: RunResult): void {
     `baseline ${mib(memory.baselineRss)}, peak ${mib(memory.peakRss)}${memory.growthRss !== null ? ` (+${mib(memory.growthRss)})` : ''}${memory.peakAtMs !== null ? ` at ${formatMs(memory.peakAtMs)}` : ''}, end ${mib(memory.endRss)}`,
   );
   if (memory.kernelPeakRss !== null) row('kernel VmHWM', mib(memory.kernelPeakRss));
+  const { external } = memory;
+  if (external.peakThread !== null) {
+    row(
+      'external memory',
+      `worker peak ${mib(external.peakThread)}${external.growthThread !== null ? ` (+${mib(external.growthThread)} over its baseline)` : ''}, array buffers peak ${mib(external.peakThreadArrayBuffers)}`,
+    );
+  }
   row(
     'system_information',
     `peak RSS ${mib(memory.slow.peakRss)}, worker heap peak ${mib(memory.slow.peakThreadHeap)}, slowest answer ${formatMs(memory.slow.maxLatencyMs)}${memory.slow.missedPeak ? ` — missed ${mib(memory.slow.missedPeak)} of the peak` : ''}`,

@@ -8,7 +8,12 @@ import { parseDuration, parseSize } from '../common/units.js';
 export type MetricUnit = 'bytes' | 'ms' | 'count' | 'percent' | 'rate';
 
 export interface MetricSource {
-  memory: { peakRss: number | null; growthRss: number | null; endRss: number | null };
+  memory: {
+    peakRss: number | null;
+    growthRss: number | null;
+    endRss: number | null;
+    external: { peakThread: number | null; growthThread: number | null };
+  };
   workers: { deaths: number; oomEvents: number; reconnects: number; logErrors: Record<string, unknown> };
   pauses: {
     count: number;
@@ -44,6 +49,16 @@ export const METRICS: Record<string, MetricDefinition> = {
   peakRss: { unit: 'bytes', description: "target's peak RSS", read: (r) => r.memory.peakRss },
   rssGrowth: { unit: 'bytes', description: 'peak RSS minus baseline', read: (r) => r.memory.growthRss },
   endRss: { unit: 'bytes', description: "target's RSS at the end", read: (r) => r.memory.endRss },
+  peakExternal: {
+    unit: 'bytes',
+    description: "largest worker's external memory (system_information)",
+    read: (r) => r.memory.external.peakThread,
+  },
+  externalGrowth: {
+    unit: 'bytes',
+    description: 'peakExternal minus its baseline',
+    read: (r) => r.memory.external.growthThread,
+  },
   oomEvents: {
     unit: 'count',
     description: 'ERR_WORKER_OUT_OF_MEMORY in the log',

@@ -126,6 +126,10 @@ describe('synth into a real harperdb 4.7.29', () => {
     assert.equal(result.sent.blobs, 12);
     assert.equal(result.sent.blobBytes, 12 * 50 * 1024);
     assert.equal(result.verify.targetRecords, 12);
+    // 4.7.29's system_information gives each worker's memory outside its heap (where blob chunks wait).
+    assert.ok((result.memory.external.peakThread ?? 0) > 0, 'external memory sampled');
+    assert.ok((result.memory.external.peakThreadArrayBuffers ?? 0) > 0, 'array buffers sampled');
+    assert.ok(result.memory.external.baselineThread !== null, 'a baseline before the first frame');
     await declareAttributes(node.client(), 'data', 'blobs', ['frame', 'payload', 'blob']);
     const workload = generator(result, 'blobs');
     const ids = Array.from({ length: 12 }, (_, i) => i + 1);

@@ -11,6 +11,14 @@ const summarize = (events: RunEvent[]) => {
   return analysis.summary();
 };
 
+/** system_information answers without externalMemory (older nodes, or none sampled). */
+const NO_EXTERNAL = {
+  baselineThread: null,
+  peakThread: null,
+  growthThread: null,
+  peakThreadArrayBuffers: null,
+};
+
 describe('MemoryAnalysis: /proc (local target)', () => {
   it('baseline is the median before the first frame, peak and its time after it, end the last sample', () => {
     const summary = summarize([
@@ -33,6 +41,7 @@ describe('MemoryAnalysis: /proc (local target)', () => {
       kernelPeakRss: 520 * MiB,
       samples: 6,
       slow: { samples: 0, peakRss: null, peakThreadHeap: null, maxLatencyMs: null, missedPeak: null },
+      external: NO_EXTERNAL,
     });
   });
 
@@ -146,6 +155,7 @@ describe('MemoryAnalysis: system_information (any target)', () => {
         maxLatencyMs: 900,
         missedPeak: null,
       },
+      external: NO_EXTERNAL,
     });
   });
 
@@ -183,6 +193,7 @@ describe('MemoryAnalysis: system_information (any target)', () => {
       kernelPeakRss: null,
       samples: 0,
       slow: { samples: 0, peakRss: null, peakThreadHeap: null, maxLatencyMs: null, missedPeak: null },
+      external: NO_EXTERNAL,
     });
   });
 
@@ -224,5 +235,42 @@ describe('MemoryAnalysis: invariants (property)', () => {
         },
       ),
     );
+  });
+});
+
+describe('MemoryAnalysis: external memory (system_information, per worker)', () => {
+  it('the largest thread per answer: baseline before the first frame, peak and growth after, array buffers apart', () => {
+    const summary = summarize([
+      ev.sysinfo(0, 200 * MiB, [
+        { threadId: 1, externalMemory: 20 * MiB, arrayBuffers: 15 * MiB },
+        { threadId: 2, externalMemory: 22 * MiB, arrayBuffers: 16 * MiB },
+      ]),
+      ev.sysinfo(250, 200 * MiB, [{ threadId: 1, externalMemory: 24 * MiB }]),
+      ev.sent(300, 0),
+      // Blob chunks pile up on thread 2: 627 MiB outside its heap.
+      ev.sysinfo(500, 900 * MiB, [
+        { threadId: 1, externalMemory: 30 * MiB },
+        { threadId: 2, externalMemory: 627 * MiB, arrayBuffers: 610 * MiB },
+      ]),
+      ev.sysinfo(750, 400 * MiB, [{ threadId: 1, externalMemory: 40 * MiB }]),
+    ]);
+    assert.deepEqual(summary.external, {
+      baselineThread: 23 * MiB, // median of the per-answer maxima 22 and 24
+      peakThread: 627 * MiB,
+      growthThread: 604 * MiB,
+      peakThreadArrayBuffers: 610 * MiB,
+    });
+  });
+
+  it('answers after verification starts are not the workload’s', () => {
+    const summary = summarize([
+      ev.sent(0, 0),
+      ev.sysinfo(100, 100 * MiB, [{ threadId: 1, externalMemory: 10 * MiB }]),
+      ev.phase(200, 'verifying'),
+      ev.sysinfo(300, 100 * MiB, [{ threadId: 1, externalMemory: 900 * MiB }]),
+    ]);
+    assert.equal(summary.external.peakThread, 10 * MiB);
+    assert.equal(summary.external.baselineThread, null, 'no answer before the first frame');
+    assert.equal(summary.external.growthThread, null);
   });
 });

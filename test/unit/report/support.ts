@@ -116,7 +116,7 @@ export const ev = {
   sysinfo: (
     ms: number,
     rss: number | null,
-    threads: Array<{ threadId: number; heapUsed?: number }>,
+    threads: Array<{ threadId: number; heapUsed?: number; externalMemory?: number; arrayBuffers?: number }>,
     latencyMs = 5,
     member?: string,
   ) =>

@@ -160,7 +160,7 @@ describe('parseThreshold: invalid expressions', () => {
 
 /** Every field a metric reads has a distinct value, so a metric wired to the wrong field reads the wrong number. */
 const source: MetricSource = {
-  memory: { peakRss: 1000, growthRss: 900, endRss: 800 },
+  memory: { peakRss: 1000, growthRss: 900, endRss: 800, external: { peakThread: 620, growthThread: 610 } },
   workers: {
     deaths: 2,
     oomEvents: 3,
@@ -185,6 +185,8 @@ describe('evaluateThresholds', () => {
     peakRss: 1000,
     rssGrowth: 900,
     endRss: 800,
+    peakExternal: 620,
+    externalGrowth: 610,
     oomEvents: 3,
     workerDeaths: 2,
     reconnects: 4,
@@ -246,7 +248,12 @@ describe('evaluateThresholds', () => {
   it('a metric without a value is a breach under every operator (the guarantee could not be checked)', () => {
     const empty: MetricSource = {
       ...source,
-      memory: { peakRss: null, growthRss: null, endRss: null },
+      memory: {
+        peakRss: null,
+        growthRss: null,
+        endRss: null,
+        external: { peakThread: null, growthThread: null },
+      },
       committed: { frames: 0, records: 0, ackLatencyMs: { p50: null, p99: null, max: null } },
       sent: { frames: 0, records: 0 },
       timing: { durationMs: 10, commitRecordsPerSec: null, sendRecordsPerSec: null },
