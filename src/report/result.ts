@@ -20,6 +20,7 @@ import {
   sumVerify,
   type VerifyTotals,
 } from './breakdown.js';
+import { HerdAnalysis, type HerdSummary } from './herd-analysis.js';
 import { MemoryAnalysis, type MemorySummary } from './memory-analysis.js';
 import { PauseAnalysis, type PauseSummary } from './pause-analysis.js';
 import { RunCollector } from './run-collector.js';
@@ -57,6 +58,8 @@ export interface RunResult {
   pauses: PauseSummary;
   memory: MemorySummary;
   workers: WorkerSummary;
+  /** Each burst of dropped streams (a worker death) and how the streams re-subscribed after it. */
+  herd: HerdSummary;
   /** One entry per stream: a member's subscription to one database (one in a plain run). */
   streams: StreamSummary[];
   /** --fan-out: every loaded member, the target first, with its own memory, stalls and commits. */
@@ -95,6 +98,7 @@ export class ResultBuilder {
   private pauses?: PauseAnalysis;
   private readonly memory = new MemoryAnalysis();
   private readonly workers = new WorkerAnalysis();
+  private readonly herd = new HerdAnalysis();
   private readonly pending: RunEvent[] = [];
   private readonly router = new EventRouter();
   private readonly streams = new StreamBreakdown();
@@ -131,7 +135,9 @@ export class ResultBuilder {
     }
     this.router.learn(event);
     this.collector.sink(event);
-    this.streams.sink(event, this.router.streamOf(event));
+    const stream = this.router.streamOf(event);
+    this.streams.sink(event, stream);
+    this.herd.sink(event, stream);
     const member = this.router.memberOf(event);
     this.members?.sink(event, member);
     // The target's own analyses see run-wide events and the target's, not other members'.
@@ -189,6 +195,7 @@ export class ResultBuilder {
       pauses: this.pauses!.summary(this.lastEventAt),
       memory: this.memory.summary(),
       workers: this.workers.summary(),
+      herd: this.herd.summary(),
       streams: this.streams.summary(),
       ...(members ? { members } : {}),
       cluster: {

@@ -1,5 +1,6 @@
 /** The human summary printed after a run (stdout). */
 import { formatBytes, formatCount, formatMs } from '../common/units.js';
+import type { HerdDeath } from './herd-analysis.js';
 import type { RunResult } from './result.js';
 import { METRICS } from './thresholds.js';
 
@@ -10,6 +11,15 @@ function formatMetric(metric: string, value: number | null): string {
   if (unit === 'ms') return formatMs(value);
   if (unit === 'percent') return `${value.toFixed(1)} %`;
   return formatCount(Math.round(value * 100) / 100);
+}
+
+/** "death 1 at 12.3 s: 8 of 8 streams re-subscribed within 210 ms (first after 1.20 s), smallest gap 3 ms". */
+function describeDeath(death: HerdDeath, index: number): string {
+  const head = `death ${index + 1} at ${formatMs(death.atMs)}: ${death.resubscribed} of ${death.dropped} stream(s) re-subscribed`;
+  if (death.firstMs === null) return `${head}`;
+  const within = death.resubscribed > 1 ? ` within ${formatMs(death.spreadMs)}` : '';
+  const gap = death.smallestGapMs !== null ? `, smallest gap ${formatMs(death.smallestGapMs)}` : '';
+  return `${head}${within} (first after ${formatMs(death.firstMs)})${gap}`;
 }
 
 const mib = (bytes: number | null | undefined) =>
@@ -169,6 +179,7 @@ function workersPart(out: SummaryLines, result: RunResult): void {
     'reconnects',
     `${workers.reconnects}${workers.resumes.length ? ` (resumed at frames ${workers.resumes.map((r) => r.fromFrame).join(', ')})` : ''}`,
   );
+  result.herd.deaths.forEach((death, i) => row(i ? '' : 're-subscriptions', describeDeath(death, i)));
   const errors = workers.logErrors;
   row(
     'log errors',

@@ -15,6 +15,7 @@ export interface MetricSource {
     external: { peakThread: number | null; growthThread: number | null };
   };
   workers: { deaths: number; oomEvents: number; reconnects: number; logErrors: Record<string, unknown> };
+  herd: { maxSpreadMs: number | null; smallestGapMs: number | null };
   pauses: {
     count: number;
     totalMs: number;
@@ -69,6 +70,16 @@ export const METRICS: Record<string, MetricDefinition> = {
     unit: 'count',
     description: 'streams the target dropped and resumed',
     read: (r) => r.workers.reconnects,
+  },
+  resubscribeSpreadMs: {
+    unit: 'ms',
+    description: 'after a worker death, first to last re-subscription (the largest over the deaths)',
+    read: (r) => r.herd.maxSpreadMs,
+  },
+  resubscribeGapMs: {
+    unit: 'ms',
+    description: 'smallest gap between two re-subscriptions after a death',
+    read: (r) => r.herd.smallestGapMs,
   },
   logErrors: {
     unit: 'count',

@@ -54,6 +54,16 @@ describe('backpressure, memory and worker deaths on harperdb 4.7.29', { concurre
     // Whether the restarted worker subscribes again before the tool gives up depends on timing (on a loaded
     // machine the restart can outlast the subscribe timeout); the report says which happened.
     assert.equal(result.workers.reconnects, result.workers.resumes.length);
+    // Each burst of drops is a death in the herd report; what re-subscribed after it is counted there.
+    assert.ok(result.herd.deaths.length >= 1, 'the death is in the herd report');
+    const death = result.herd.deaths[0]!;
+    assert.equal(death.dropped, 1, 'one stream (one database) dropped');
+    assert.ok(death.resubscribed <= death.dropped);
+    assert.equal(
+      result.herd.deaths.reduce((sum, d) => sum + d.resubscribed, 0),
+      result.workers.resumes.length,
+      'every resume belongs to a death',
+    );
     assert.match(result.workers.logErrors.first[0]!.line, /ERR_WORKER_OUT_OF_MEMORY/);
     assert.deepEqual(
       result.thresholds.map((t) => [t.expression, t.ok]),

@@ -1,0 +1,118 @@
+/** The re-subscription herd from hand-built events: bursts of dropped streams and the re-subscriptions after each. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { RunEvent } from '../../../src/events/schema.js';
+import { EventRouter } from '../../../src/report/breakdown.js';
+import { BURST_GAP_MS, HerdAnalysis } from '../../../src/report/herd-analysis.js';
+import { at } from './support.js';
+
+const streaming = (ms: number, socketId: number, stream: string): RunEvent =>
+  at(ms, { type: 'connection', socketId, event: 'streaming', startTime: 0, stream });
+const closed = (ms: number, socketId: number, code = 1006): RunEvent =>
+  at(ms, { type: 'connection', socketId, event: 'closed', code, reason: '' });
+const resume = (ms: number, socketId: number, stream: string, attempt = 1): RunEvent =>
+  at(ms, { type: 'resume', socketId, startTime: 5, fromFrame: 3, attempt, stream });
+const sent = (ms: number): RunEvent =>
+  at(ms, {
+    type: 'frame-sent',
+    socketId: 1,
+    index: 0,
+    bytes: 1,
+    records: 1,
+    blobs: 0,
+    blobBytes: 0,
+    resent: false,
+  });
+
+/** Folds the events as the result does: the router names each event's stream. */
+function herd(events: RunEvent[]) {
+  const router = new EventRouter();
+  const analysis = new HerdAnalysis();
+  for (const event of events) {
+    router.learn(event);
+    analysis.sink(event, router.streamOf(event));
+  }
+  return analysis.summary();
+}
+
+/** Four databases on sockets 1–4, the first frame at 1000. */
+const four = (): RunEvent[] => [
+  ...[1, 2, 3, 4].map((id) => streaming(500, id, `node-a/db_${id}`)),
+  sent(1000),
+];
+
+describe('HerdAnalysis', () => {
+  it('one death: four streams drop together and come back 840 ms apart at most, the closest two 3 ms apart', () => {
+    const summary = herd([
+      ...four(),
+      ...[1, 2, 3, 4].map((id) => closed(5000, id)),
+      resume(6200, 11, 'node-a/db_1'),
+      resume(6203, 12, 'node-a/db_2'),
+      resume(6500, 13, 'node-a/db_3'),
+      resume(7040, 14, 'node-a/db_4'),
+    ]);
+    assert.deepEqual(summary.deaths, [
+      {
+        atMs: 4000,
+        dropped: 4,
+        resubscribed: 4,
+        firstMs: 1200,
+        lastMs: 2040,
+        spreadMs: 840,
+        smallestGapMs: 3,
+      },
+    ]);
+    assert.equal(summary.maxSpreadMs, 840);
+    assert.equal(summary.smallestGapMs, 3);
+  });
+
+  it('two deaths in a crash loop are two bursts, each with its own re-subscriptions', () => {
+    const summary = herd([
+      ...four(),
+      ...[1, 2].map((id) => closed(5000, id)),
+      resume(5100, 11, 'node-a/db_1'),
+      resume(5150, 12, 'node-a/db_2'),
+      streaming(5100, 11, 'node-a/db_1'),
+      streaming(5150, 12, 'node-a/db_2'),
+      // The restarted worker dies again, close after the re-subscriptions: a second death.
+      closed(6000, 11),
+      closed(6001, 12),
+      resume(9000, 21, 'node-a/db_1', 2),
+    ]);
+    assert.equal(summary.deaths.length, 2);
+    assert.deepEqual(
+      summary.deaths.map((d) => [d.atMs, d.dropped, d.resubscribed, d.spreadMs]),
+      [
+        [4000, 2, 2, 50],
+        [5000, 2, 1, 0],
+      ],
+    );
+    assert.equal(summary.maxSpreadMs, 50, 'a death with one re-subscription has no spread to compare');
+  });
+
+  it(`drops more than ${BURST_GAP_MS} ms apart are separate bursts; closer ones are one`, () => {
+    const summary = herd([
+      ...four(),
+      closed(5000, 1),
+      closed(5000 + BURST_GAP_MS, 2),
+      closed(5000 + 2 * BURST_GAP_MS + 1, 3),
+    ]);
+    assert.deepEqual(
+      summary.deaths.map((d) => [d.dropped, d.resubscribed, d.firstMs]),
+      [
+        [2, 0, null],
+        [1, 0, null],
+      ],
+    );
+  });
+
+  it('clean closes (1000) and sockets that never streamed are not drops; without deaths everything is null', () => {
+    const summary = herd([
+      ...four(),
+      closed(5000, 1, 1000),
+      closed(5000, 99),
+      resume(6000, 11, 'node-a/db_1'),
+    ]);
+    assert.deepEqual(summary, { deaths: [], maxSpreadMs: null, smallestGapMs: null });
+  });
+});
