@@ -3,6 +3,7 @@
 import { Flags } from '@oclif/core';
 import { parseSize } from '../common/units.js';
 import type { SynthRunOptions } from '../run/synth-run.js';
+import { parseBlobFaults } from '../workload/blob-faults.js';
 import { DEFAULT_PRESET, PRESETS, type Preset, presetNames } from '../workload/presets.js';
 import { type LoadFlagValues, loadOptions } from './load-command.js';
 import type { FlagValues } from './shared-flags.js';
@@ -42,6 +43,11 @@ export const synthFlags = {
     summary: 'How many records of each frame carry a blob (default: all).',
     min: 0,
   }),
+  'blob-faults': Flags.string({
+    summary:
+      'Send every Nth blob wrong: KIND:EVERY[,KIND:EVERY], KIND error (last chunk carries an error), withhold (chunks never sent), truncate (chunks stop short, then finish), orphan (chunks for a fileId no record has). E.g. error:7.',
+    helpValue: 'KIND:N',
+  }),
   seed: Flags.integer({ summary: 'Seed of the record contents.', default: 1 }),
   verify: Flags.boolean({
     summary: "Count the target's records at the end (--no-verify to skip).",
@@ -77,7 +83,16 @@ export function synthOptions(flags: SynthFlagValues): SynthRunOptions {
     maxReconnects: preset.maxReconnects,
     verify: flags.verify,
   });
-  return { ...base, table: flags.table, workload: synthWorkload(preset, flags, flags.seed) };
+  const workload = synthWorkload(preset, flags, flags.seed);
+  const blobFaults = flags['blob-faults'] === undefined ? undefined : parseBlobFaults(flags['blob-faults']);
+  if (blobFaults && !(workload.blobSize > 0 && (workload.blobsPerFrame ?? 1) > 0)) {
+    throw new Error('--blob-faults needs blobs: give --blob-size (or a preset with blobs, e.g. blobs-50k)');
+  }
+  return {
+    ...base,
+    table: flags.table,
+    workload: { ...workload, ...(blobFaults ? { blobFaults } : {}) },
+  };
 }
 
 /** Throws an Error with a one-line message on a bad size (callers turn it into a usage error). */

@@ -3,6 +3,15 @@
  * (reporters, the result fold, the samples file) read. Types only, shared by both sides; imports nothing.
  */
 
+/** How a blob was sent wrong on purpose (--blob-faults; see workload/blob-faults.ts). */
+export type BlobFaultKind = 'error' | 'withhold' | 'truncate' | 'orphan';
+
+/** Every `every`th blob (1-based, in record order) is sent wrong this way. */
+export interface BlobFault {
+  kind: BlobFaultKind;
+  every: number;
+}
+
 /** What a line of the target's log means (see harper/log-scan.ts for the patterns). */
 export type LogMatchKind = 'oom' | 'uncaught' | 'blob-save-failed' | 'replication-error' | 'pause' | 'resume';
 
@@ -57,7 +66,7 @@ export interface RunMeta {
   /** --fan-out: every cluster member that subscribes is loaded. */
   fanOut?: boolean;
   table: string;
-  workload: RecordShape & { preset?: string; seed: number; rate?: number };
+  workload: RecordShape & { preset?: string; seed: number; rate?: number; blobFaults?: BlobFault[] };
   thresholds: string[];
   pauseThresholdMs: number;
   blockedAfterMs: number;
@@ -188,6 +197,8 @@ export type RunEvent =
       resent: boolean;
       /** Replay: how far behind its schedule the frame went out (ms). */
       lateMs?: number;
+      /** Blobs of this frame sent wrong on purpose (--blob-faults), by kind. */
+      blobFaults?: Partial<Record<BlobFaultKind, number>>;
       stream?: string;
     }
   | { type: 'ack'; t: number; socketId: number; sequenceId: number | null; stream?: string }

@@ -1,7 +1,7 @@
 /** Folds the event stream into the numbers of a run's result: what was sent, what was committed, how fast. */
 import type { LatencySummary } from '../common/latency-histogram.js';
 import { LatencyHistogram } from '../common/latency-histogram.js';
-import type { RunEvent } from '../events/schema.js';
+import type { BlobFaultKind, RunEvent } from '../events/schema.js';
 
 export interface SentTotals {
   frames: number;
@@ -11,6 +11,8 @@ export interface SentTotals {
   blobBytes: number;
   /** Frames sent again after a reconnect. */
   resentFrames: number;
+  /** Blobs sent wrong on purpose (--blob-faults), by kind; absent when none were. */
+  blobFaults?: Partial<Record<BlobFaultKind, number>>;
 }
 
 export interface CommittedTotals {
@@ -65,6 +67,12 @@ export class RunCollector {
         this.sent.blobs += event.blobs;
         this.sent.blobBytes += event.blobBytes;
         if (event.resent) this.sent.resentFrames++;
+        for (const [kind, count] of Object.entries(event.blobFaults ?? {}) as Array<
+          [BlobFaultKind, number]
+        >) {
+          this.sent.blobFaults ??= {};
+          this.sent.blobFaults[kind] = (this.sent.blobFaults[kind] ?? 0) + count;
+        }
         if (event.lateMs !== undefined)
           this.behindScheduleMs = Math.max(this.behindScheduleMs ?? 0, event.lateMs);
         break;

@@ -13,6 +13,12 @@ function formatMetric(metric: string, value: number | null): string {
   return formatCount(Math.round(value * 100) / 100);
 }
 
+/** ", blob faults: error 4, withhold 2" (none: ''). */
+function describeFaults(faults: Partial<Record<string, number>> | undefined): string {
+  const parts = Object.entries(faults ?? {}).map(([kind, count]) => `${kind} ${count}`);
+  return parts.length ? `; blob faults sent: ${parts.join(', ')}` : '';
+}
+
 /** "death 1 at 12.3 s: 8 of 8 streams re-subscribed within 210 ms (first after 1.20 s), smallest gap 3 ms". */
 function describeDeath(death: HerdDeath, index: number): string {
   const head = `death ${index + 1} at ${formatMs(death.atMs)}: ${death.resubscribed} of ${death.dropped} stream(s) re-subscribed`;
@@ -83,7 +89,7 @@ function sentAndCommitted(out: SummaryLines, result: RunResult): void {
   section('sent and committed');
   row(
     'sent',
-    `${formatCount(sent.frames)} frames, ${formatCount(sent.records)} records, ${formatBytes(sent.bytes)}${sent.blobs ? `, ${formatCount(sent.blobs)} blobs (${formatBytes(sent.blobBytes)})` : ''}${sent.resentFrames ? `, ${sent.resentFrames} resent` : ''}`,
+    `${formatCount(sent.frames)} frames, ${formatCount(sent.records)} records, ${formatBytes(sent.bytes)}${sent.blobs ? `, ${formatCount(sent.blobs)} blobs (${formatBytes(sent.blobBytes)})` : ''}${sent.resentFrames ? `, ${sent.resentFrames} resent` : ''}${describeFaults(sent.blobFaults)}`,
   );
   row(
     'send rate',
@@ -179,7 +185,8 @@ function workersPart(out: SummaryLines, result: RunResult): void {
     'reconnects',
     `${workers.reconnects}${workers.resumes.length ? ` (resumed at frames ${workers.resumes.map((r) => r.fromFrame).join(', ')})` : ''}`,
   );
-  result.herd.deaths.forEach((death, i) => row(i ? '' : 're-subscriptions', describeDeath(death, i)));
+  for (const [i, death] of result.herd.deaths.entries())
+    row(i ? '' : 're-subscriptions', describeDeath(death, i));
   const errors = workers.logErrors;
   row(
     'log errors',

@@ -4,6 +4,7 @@
  */
 
 import type { MetricsBus } from '../events/metrics-bus.js';
+import type { BlobFault } from '../events/schema.js';
 import type { OperationsClient } from '../harper/operations-client.js';
 import { PEER_MODE_MAX_FRAME } from '../protocol/codes.js';
 import type { RunResult } from '../report/result.js';
@@ -13,7 +14,8 @@ import { type LoadRunOptions, runLoad } from './load-run.js';
 
 export interface SynthRunOptions extends LoadRunOptions {
   table: string;
-  workload: WorkloadShape & { seed: number; preset?: string };
+  /** blobFaults: blobs to send wrong on purpose (--blob-faults). */
+  workload: WorkloadShape & { seed: number; preset?: string; blobFaults?: BlobFault[] };
 }
 
 export type SynthResult = RunResult;
@@ -33,6 +35,7 @@ export function runSynth(options: SynthRunOptions): Promise<SynthResult> {
         recordsPerFrame: shape.recordsPerFrame,
         recordSize: shape.recordSize,
         blobSize: shape.blobSize,
+        ...(shape.blobFaults ? { blobFaults: shape.blobFaults } : {}),
         blobsPerFrame: shape.blobsPerFrame,
         seed: shape.seed,
         tableName: options.table,

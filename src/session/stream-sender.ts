@@ -100,6 +100,7 @@ export async function streamFrames(options: StreamOptions): Promise<StreamOutcom
       blobBytes: frame.blobBytes,
       resent,
       ...(due !== undefined && intended !== undefined ? { lateMs: Math.max(0, sentAt - intended) } : {}),
+      ...(frame.blobFaults ? { blobFaults: frame.blobFaults } : {}),
       ...(options.stream === undefined ? {} : { stream: options.stream }),
     });
   }

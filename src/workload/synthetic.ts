@@ -4,8 +4,8 @@
  * `blobsPerFrame` records of each frame; the payload is a slice of a seeded text pool.
  */
 
-import type { RecordShape } from '../events/schema.js';
-import { blobChunkFrames, encodeBlobReferencePayload } from '../protocol/blob.js';
+import type { BlobFault, BlobFaultKind, RecordShape } from '../events/schema.js';
+import { encodeBlobReferencePayload } from '../protocol/blob.js';
 import { BLOB_EXTENSION_TYPE } from '../protocol/codes.js';
 import { encodeNodeIdMap, encodeTableStructure, type TableStructure } from '../protocol/control-frame.js';
 import {
@@ -16,10 +16,13 @@ import {
   writeStringBytes,
 } from '../protocol/record-writer.js';
 import { TxnFrameWriter } from '../protocol/txn-frame.js';
+import { faultedChunks, faultOf } from './blob-faults.js';
 import { bytesFromSeed, mix, textPool } from './deterministic.js';
 
 export interface SyntheticOptions extends RecordShape {
   seed: number;
+  /** Blobs sent wrong on purpose (--blob-faults). */
+  blobFaults?: readonly BlobFault[];
   /** Table the records go to (the id is ours: it only has to match our TABLE_FIXED_STRUCTURE). */
   tableName: string;
   tableId?: number;
@@ -49,6 +52,8 @@ export interface BuiltFrame {
   blobChunks: Buffer[];
   blobs: number;
   blobBytes: number;
+  /** Blobs of this frame sent wrong on purpose, by kind. */
+  blobFaults?: Partial<Record<BlobFaultKind, number>>;
 }
 
 /** Anything that yields numbered frames with increasing sequence tails (synthesizer, later the replayer). */
@@ -167,6 +172,7 @@ export class SyntheticWorkload implements FrameSource {
     const valueBound = FIXED_FIELDS_BOUND + 5 + this.payloadLength + (this.blobsPerFrame ? 64 : 0);
     const writer = this.writer.begin(version, recordsPerFrame * (valueBound + 32) + 64);
     const blobChunks: Buffer[] = [];
+    const faults: Partial<Record<BlobFaultKind, number>> = {};
     const firstId = index * recordsPerFrame + 1;
     for (let j = 0; j < recordsPerFrame; j++) {
       const id = firstId + j;
@@ -190,7 +196,9 @@ export class SyntheticWorkload implements FrameSource {
           encodeBlobReferencePayload(fileId, blobSize),
           view,
         );
-        for (const chunk of blobChunkFrames(fileId, this.blobContent(id))) blobChunks.push(chunk);
+        const fault = faultOf(this.options.blobFaults ?? [], index * this.blobsPerFrame + j + 1);
+        if (fault) faults[fault] = (faults[fault] ?? 0) + 1;
+        for (const chunk of faultedChunks(fault, fileId, this.blobContent(id))) blobChunks.push(chunk);
       }
       writer.endEntry(pos);
     }
@@ -202,6 +210,7 @@ export class SyntheticWorkload implements FrameSource {
       blobChunks,
       blobs: this.blobsPerFrame,
       blobBytes: this.blobsPerFrame * blobSize,
+      ...(Object.keys(faults).length ? { blobFaults: faults } : {}),
     };
   }
 }
