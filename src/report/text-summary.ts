@@ -187,6 +187,13 @@ function workersPart(out: SummaryLines, result: RunResult): void {
   );
   for (const [i, death] of result.herd.deaths.entries())
     row(i ? '' : 're-subscriptions', describeDeath(death, i));
+  const blob = workers.blobLines;
+  if (blob.blobError + blob.blobTimeout + blob.blobSaveFailed > 0) {
+    row(
+      'blob lines',
+      `Blob error ${blob.blobError}, blob stream timeout ${blob.blobTimeout}, Blob save failed ${blob.blobSaveFailed}`,
+    );
+  }
   const errors = workers.logErrors;
   row(
     'log errors',

@@ -14,7 +14,13 @@ export interface MetricSource {
     endRss: number | null;
     external: { peakThread: number | null; growthThread: number | null };
   };
-  workers: { deaths: number; oomEvents: number; reconnects: number; logErrors: Record<string, unknown> };
+  workers: {
+    deaths: number;
+    oomEvents: number;
+    reconnects: number;
+    logErrors: Record<string, unknown>;
+    blobLines: { blobError: number; blobTimeout: number; blobSaveFailed: number };
+  };
   herd: { maxSpreadMs: number | null; smallestGapMs: number | null };
   pauses: {
     count: number;
@@ -80,6 +86,17 @@ export const METRICS: Record<string, MetricDefinition> = {
     unit: 'ms',
     description: 'smallest gap between two re-subscriptions after a death',
     read: (r) => r.herd.smallestGapMs,
+  },
+  uncaughtExceptions: {
+    unit: 'count',
+    description: 'uncaughtException lines in the log',
+    read: (r) => (typeof r.workers.logErrors.uncaught === 'number' ? r.workers.logErrors.uncaught : null),
+  },
+  blobErrors: {
+    unit: 'count',
+    description: 'blob failures in the log (Blob error, blob stream timeout, Blob save failed)',
+    read: (r) =>
+      r.workers.blobLines.blobError + r.workers.blobLines.blobTimeout + r.workers.blobLines.blobSaveFailed,
   },
   logErrors: {
     unit: 'count',

@@ -22,10 +22,19 @@ export interface WorkerSummary {
     /** The first few matching log lines, as the target wrote them. */
     first: Array<{ kind: LogMatchKind; at?: string; line: string }>;
   };
+  /** What the target logged about blobs, whatever the line's kind (4.7.29 logs blob failures as uncaughtException). */
+  blobLines: { blobError: number; blobTimeout: number; blobSaveFailed: number };
   targetExited: boolean;
   /** Most worker threads system_information listed at once (null: never sampled). */
   maxThreads: number | null;
 }
+
+/** Blob failures as the receiver words them (4.7.29: resources/blob.ts; 5.x adds "Blob save failed"). */
+const BLOB_LINES: Array<[keyof WorkerSummary['blobLines'], RegExp]> = [
+  ['blobError', /Blob error/],
+  ['blobTimeout', /Timeout waiting for blob stream/],
+  ['blobSaveFailed', /Blob save failed/],
+];
 
 export class WorkerAnalysis {
   private readonly seen = new Set<number>();
@@ -36,6 +45,11 @@ export class WorkerAnalysis {
   private readonly loaded = new Set<number>();
   private readonly counts = { oom: 0, uncaught: 0, blobSaveFailed: 0, replicationError: 0 };
   private readonly first: WorkerSummary['logErrors']['first'] = [];
+  private readonly blobLines: WorkerSummary['blobLines'] = {
+    blobError: 0,
+    blobTimeout: 0,
+    blobSaveFailed: 0,
+  };
   private exited = false;
   private maxThreads: number | null = null;
 
@@ -54,6 +68,7 @@ export class WorkerAnalysis {
         }
         break;
       case 'log-match': {
+        this.onBlobLine(event.line);
         const key = {
           oom: 'oom',
           uncaught: 'uncaught',
@@ -79,6 +94,10 @@ export class WorkerAnalysis {
     }
   };
 
+  private onBlobLine(line: string): void {
+    for (const [key, pattern] of BLOB_LINES) if (pattern.test(line)) this.blobLines[key]++;
+  }
+
   private onThreads(ids: number[]): void {
     const now = new Set(ids);
     for (const id of this.current) if (!now.has(id)) this.gone.add(id);
@@ -96,6 +115,7 @@ export class WorkerAnalysis {
       resumes: this.resumes,
       droppedConnections: this.dropped,
       logErrors: { ...this.counts, first: this.first },
+      blobLines: { ...this.blobLines },
       targetExited: this.exited,
       maxThreads: this.maxThreads,
     };

@@ -20,7 +20,7 @@ after(async () => {
   await node?.stop();
 });
 
-function synth(table: string, faults: string): Promise<SynthResult> {
+function synth(table: string, faults: string, thresholds: string[] = []): Promise<SynthResult> {
   return runSynth({
     target: { url: node.operationsUrl, credentials: node.credentials },
     via: 'peer',
@@ -42,6 +42,7 @@ function synth(table: string, faults: string): Promise<SynthResult> {
     verify: true,
     highWaterMark: 4 * 1024 * 1024,
     signal: new AbortController().signal,
+    thresholds,
     // Long enough after the last ack for the orphan transfers' 1 s timeout to be logged.
     settleMs: 2500,
   });
@@ -58,7 +59,7 @@ function report(kind: string, result: SynthResult) {
 
 describe('blob faults on harperdb 4.7.29', () => {
   it('error: every faulted blob is an uncaughtException "Blob error: …" naming its record; every frame still acked', async () => {
-    const result = await synth('faults_error', 'error:7');
+    const result = await synth('faults_error', 'error:7', ['uncaughtExceptions==0']);
     const uncaught = report('error', result);
     assert.deepEqual(result.sent.blobFaults, { error: 4 });
     assert.ok(result.workers.logErrors.uncaught >= 4, `${result.workers.logErrors.uncaught} uncaught lines`);
@@ -70,6 +71,12 @@ describe('blob faults on harperdb 4.7.29', () => {
     assert.equal(result.committed.allFrames, true);
     assert.equal(result.verify.targetRecords, 28);
     assert.equal(result.workers.reconnects, 0, 'the connection survived');
+    assert.equal(result.workers.blobLines.blobError, result.workers.logErrors.uncaught);
+    // The metric a #150-style regression gate uses: 4.7.29 has the defect, so this breaches.
+    assert.deepEqual(
+      result.thresholds.map((v) => [v.expression, v.value, v.ok]),
+      [['uncaughtExceptions==0', result.workers.logErrors.uncaught, false]],
+    );
   });
 
   it('withhold: the node waits blobTimeout for the chunks, logs "Timeout waiting for blob stream", then acks', async () => {

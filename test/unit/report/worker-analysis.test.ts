@@ -125,6 +125,18 @@ describe("WorkerAnalysis: the target's log", () => {
     );
   });
 
+  it('blob lines by kind, whatever kind the line was classified as (4.7.29 logs them as uncaughtException)', () => {
+    const summary = summarize([
+      ev.log(1, 'uncaught', 'uncaughtException Error: Blob error: boom for record 7 from harper-replay-x'),
+      ev.log(2, 'uncaught', 'uncaughtException Error: Timeout waiting for blob stream in replication from y'),
+      ev.log(3, 'uncaught', 'uncaughtException Error: Timeout waiting for blob stream in replication from y'),
+      ev.log(4, 'blob-save-failed', 'Blob save failed for record 9'),
+      ev.log(5, 'uncaught', 'uncaughtException TypeError: x is undefined'),
+    ]);
+    assert.deepEqual(summary.blobLines, { blobError: 1, blobTimeout: 2, blobSaveFailed: 1 });
+    assert.equal(summary.logErrors.uncaught, 4);
+  });
+
   it('a target-exited event marks the target as exited', () => {
     assert.equal(summarize([ev.sent(0, 0)]).targetExited, false);
     assert.equal(summarize([ev.sent(0, 0), ev.exited(100)]).targetExited, true);
