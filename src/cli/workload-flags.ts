@@ -90,6 +90,8 @@ export function synthOptions(flags: SynthFlagValues): SynthRunOptions {
   }
   return {
     ...base,
+    // After faulted blobs the question is whether the target still takes writes: the probe answers it.
+    ...(blobFaults ? { liveness: true } : {}),
     table: flags.table,
     workload: { ...workload, ...(blobFaults ? { blobFaults } : {}) },
   };

@@ -218,6 +218,8 @@ export type RunEvent =
       durationMs: number;
       queuedBytes: number;
     }
+  /** The liveness probe after a stream's last frame: committed or not, and how long it took. */
+  | { type: 'liveness'; t: number; stream?: string; ok: boolean; latencyMs: number | null }
   | { type: 'warning'; t: number; message: string }
   | { type: 'phase'; t: number; phase: RunPhase };
 

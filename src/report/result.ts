@@ -60,6 +60,8 @@ export interface RunResult {
   workers: WorkerSummary;
   /** Each burst of dropped streams (a worker death) and how the streams re-subscribed after it. */
   herd: HerdSummary;
+  /** The liveness probe after the last frame (--liveness, on with --blob-faults): null when none was sent. */
+  liveness: { probes: number; committed: number; maxMs: number | null } | null;
   /** One entry per stream: a member's subscription to one database (one in a plain run). */
   streams: StreamSummary[];
   /** --fan-out: every loaded member, the target first, with its own memory, stalls and commits. */
@@ -99,6 +101,7 @@ export class ResultBuilder {
   private readonly memory = new MemoryAnalysis();
   private readonly workers = new WorkerAnalysis();
   private readonly herd = new HerdAnalysis();
+  private readonly probes: Array<{ ok: boolean; latencyMs: number | null }> = [];
   private readonly pending: RunEvent[] = [];
   private readonly router = new EventRouter();
   private readonly streams = new StreamBreakdown();
@@ -127,6 +130,9 @@ export class ResultBuilder {
       case 'verify':
         this.verified.push(event);
         break;
+      case 'liveness':
+        this.probes.push({ ok: event.ok, latencyMs: event.latencyMs });
+        break;
       case 'run-end':
         this.end = event;
         break;
@@ -147,6 +153,18 @@ export class ResultBuilder {
     if (this.pauses) this.pauses.sink(event);
     else this.pending.push(event);
   };
+
+  private livenessSummary(): RunResult['liveness'] {
+    if (!this.probes.length) return null;
+    const committed = this.probes.filter((p) => p.ok);
+    return {
+      probes: this.probes.length,
+      committed: committed.length,
+      // Only when every probe was committed: one that was not has no latency to speak of.
+      maxMs:
+        committed.length === this.probes.length ? Math.max(...committed.map((p) => p.latencyMs ?? 0)) : null,
+    };
+  }
 
   build(): RunResult {
     const meta = this.meta;
@@ -196,6 +214,7 @@ export class ResultBuilder {
       memory: this.memory.summary(),
       workers: this.workers.summary(),
       herd: this.herd.summary(),
+      liveness: this.livenessSummary(),
       streams: this.streams.summary(),
       ...(members ? { members } : {}),
       cluster: {

@@ -106,6 +106,15 @@ function sentAndCommitted(out: SummaryLines, result: RunResult): void {
     'ack latency',
     `p50 ${formatMs(latency.p50)}  p99 ${formatMs(latency.p99)}  max ${formatMs(latency.max)}`,
   );
+  if (result.liveness) {
+    const { probes, committed: ok, maxMs } = result.liveness;
+    row(
+      'liveness',
+      ok === probes
+        ? `probe record committed after ${formatMs(maxMs)}${probes > 1 ? ` (slowest of ${probes} streams)` : ''}`
+        : `probe record NOT committed on ${probes - ok} of ${probes} stream(s) within --ack-timeout`,
+    );
+  }
   row(
     'verify',
     verify.skipped

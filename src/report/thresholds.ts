@@ -22,6 +22,7 @@ export interface MetricSource {
     blobLines: { blobError: number; blobTimeout: number; blobSaveFailed: number };
   };
   herd: { maxSpreadMs: number | null; smallestGapMs: number | null };
+  liveness: { maxMs: number | null } | null;
   pauses: {
     count: number;
     totalMs: number;
@@ -86,6 +87,11 @@ export const METRICS: Record<string, MetricDefinition> = {
     unit: 'ms',
     description: 'smallest gap between two re-subscriptions after a death',
     read: (r) => r.herd.smallestGapMs,
+  },
+  livenessMs: {
+    unit: 'ms',
+    description: 'the liveness probe committed after (no value: none sent, or one never committed)',
+    read: (r) => r.liveness?.maxMs ?? null,
   },
   uncaughtExceptions: {
     unit: 'count',

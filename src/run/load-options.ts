@@ -26,6 +26,8 @@ export interface LoadRunOptions {
   ackTimeoutMs: number;
   subscribeTimeoutMs: number;
   verify: boolean;
+  /** Send the workload's liveness frame after the last one and report whether it is committed. */
+  liveness?: boolean;
   /** Bytes the tool may queue on a socket before it waits for drain. */
   highWaterMark: number;
   signal: AbortSignal;

@@ -258,6 +258,7 @@ export async function streamAll(run: LoadContext): Promise<void> {
         ackTimeoutMs: options.ackTimeoutMs,
         rate: options.rate,
         policyCloseIsFatal: options.via === 'push',
+        liveness: options.liveness,
         log: run.log,
         onSocket: (socket) => run.sockets.set(socket.id, socket),
       }).run(),

@@ -60,6 +60,8 @@ export interface ReplicationStreamOptions {
   onSocket?: (socket: ReplicationSocket) => void;
   /** Each state entered (tests, progress). */
   onState?: (state: StreamState) => void;
+  /** Once done, send the source's liveness frame and report whether (and how soon) the target commits it. */
+  liveness?: boolean;
 }
 
 type CommitWait = 'complete' | 'closed' | 'idle' | 'aborted';
@@ -88,7 +90,10 @@ export class ReplicationStream {
         const closed = channel.socket.closed;
         if (await this.stream(channel)) {
           const waited = await this.awaitAcks(channel.socket, closed);
-          if (waited === 'complete') break;
+          if (waited === 'complete') {
+            if (this.options.liveness) await this.probeLiveness(channel.socket);
+            break;
+          }
         }
         await this.dropped(closed);
       }
@@ -208,6 +213,49 @@ export class ReplicationStream {
       );
     }
     return waited;
+  }
+
+  /**
+   * The liveness probe: one small frame after everything was committed. Committed means the target still takes
+   * writes from this peer after what came before (faulted blobs, say); not within --ack-timeout means it does not.
+   */
+  private async probeLiveness(socket: ReplicationSocket): Promise<void> {
+    const { options } = this;
+    const frame = options.source.livenessFrame?.();
+    if (!frame) return;
+    const sentAt = Date.now();
+    const committed = new Promise<boolean>((resolve) => {
+      let settled = false;
+      const finish = (ok: boolean) => {
+        if (settled) return;
+        settled = true;
+        clearInterval(nudger);
+        clearTimeout(timer);
+        options.signal.removeEventListener('abort', onAbort);
+        resolve(ok);
+      };
+      const onAbort = () => finish(false);
+      socket.on('COMMITTED_UPDATE', ({ sequenceId }) => {
+        if (sequenceId !== null && sequenceId >= frame.sequenceId) finish(true);
+      });
+      // A stale coalesced ack may name an older frame: an empty frame above the probe's tail acks it too.
+      const nudge = () =>
+        socket
+          .send(new TxnFrameWriter().begin(Date.now(), 32).finish(frame.sequenceId + 0.5))
+          .catch(() => {});
+      const nudger = setInterval(nudge, options.nudgeAfterMs ?? 500);
+      const timer = setTimeout(() => finish(false), options.ackTimeoutMs);
+      options.signal.addEventListener('abort', onAbort, { once: true });
+      socket.closed.then(() => finish(false));
+    });
+    await socket.send(frame.data).catch(() => {});
+    const ok = await committed;
+    options.bus.emit({
+      type: 'liveness',
+      stream: options.label,
+      ok,
+      latencyMs: ok ? Date.now() - sentAt : null,
+    });
   }
 
   private async dropped(closed: Promise<ConnectionClosedError>): Promise<void> {

@@ -23,6 +23,8 @@ export interface SyntheticOptions extends RecordShape {
   seed: number;
   /** Blobs sent wrong on purpose (--blob-faults). */
   blobFaults?: readonly BlobFault[];
+  /** Ids start after this (default 0: ids 1…N). */
+  idOffset?: number;
   /** Table the records go to (the id is ours: it only has to match our TABLE_FIXED_STRUCTURE). */
   tableName: string;
   tableId?: number;
@@ -67,6 +69,8 @@ export interface FrameSource {
   recordsIn(index: number): number;
   /** When frame `index` is due, in ms after the first frame (a paced replay); undefined = as fast as possible. */
   due?(index: number): number | undefined;
+  /** A small frame to send after the last one, whose ack says the target still commits (the liveness probe). */
+  livenessFrame?(): BuiltFrame;
 }
 
 const PLAIN = 0;
@@ -143,6 +147,25 @@ export class SyntheticWorkload implements FrameSource {
     return mix(this.options.seed, id) % (this.pool.length - this.payloadLength + 1);
   }
 
+  /**
+   * One plain record after the workload (id N + 1, outside the ids verification counts), with the next version and
+   * the next sequence tail: committed only if the target still takes writes after what came before.
+   */
+  livenessFrame(): BuiltFrame {
+    const { frames } = this.options;
+    const probe = new SyntheticWorkload({
+      ...this.options,
+      frames: 1,
+      recordsPerFrame: 1,
+      blobSize: 0,
+      blobFaults: undefined,
+      idOffset: (this.options.idOffset ?? 0) + this.totalRecords,
+      baseVersion: this.version(frames),
+      baseSequence: this.sequenceId(frames - 1),
+    });
+    return probe.build(0);
+  }
+
   fileId(id: number): string {
     return `hr${this.options.seed.toString(16)}x${id.toString(16)}`;
   }
@@ -173,7 +196,7 @@ export class SyntheticWorkload implements FrameSource {
     const writer = this.writer.begin(version, recordsPerFrame * (valueBound + 32) + 64);
     const blobChunks: Buffer[] = [];
     const faults: Partial<Record<BlobFaultKind, number>> = {};
-    const firstId = index * recordsPerFrame + 1;
+    const firstId = (this.options.idOffset ?? 0) + index * recordsPerFrame + 1;
     for (let j = 0; j < recordsPerFrame; j++) {
       const id = firstId + j;
       const withBlob = j < this.blobsPerFrame;

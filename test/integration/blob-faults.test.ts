@@ -40,6 +40,7 @@ function synth(table: string, faults: string, thresholds: string[] = []): Promis
     ackTimeoutMs: 60_000,
     subscribeTimeoutMs: 30_000,
     verify: true,
+    liveness: true,
     highWaterMark: 4 * 1024 * 1024,
     signal: new AbortController().signal,
     thresholds,
@@ -52,7 +53,12 @@ function synth(table: string, faults: string, thresholds: string[] = []): Promis
 function report(kind: string, result: SynthResult) {
   const uncaught = result.workers.logErrors.first.filter((f) => f.kind === 'uncaught').map((f) => f.line);
   console.log(
-    `# ${kind}: faults ${JSON.stringify(result.sent.blobFaults)}, uncaught lines ${result.workers.logErrors.uncaught}, all frames acked ${result.committed.allFrames}, ack p50 ${result.committed.ackLatencyMs.p50} ms, records ${result.verify.targetRecords}, reconnects ${result.workers.reconnects}; first: ${uncaught[0] ?? '–'}`,
+    `# ${kind}: faults ${JSON.stringify(result.sent.blobFaults)}, liveness ${JSON.stringify(result.liveness)}, uncaught lines ${result.workers.logErrors.uncaught}, all frames acked ${result.committed.allFrames}, ack p50 ${result.committed.ackLatencyMs.p50} ms, records ${result.verify.targetRecords}, reconnects ${result.workers.reconnects}; first: ${uncaught[0] ?? '–'}`,
+  );
+  // After the faults, a fresh write still replicates (the seed's liveness check).
+  assert.deepEqual(
+    { probes: result.liveness?.probes, committed: result.liveness?.committed },
+    { probes: 1, committed: 1 },
   );
   return uncaught;
 }

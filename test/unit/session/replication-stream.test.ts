@@ -114,6 +114,7 @@ function harness(
     ackTimeoutMs?: number;
     policyCloseIsFatal?: boolean;
     nudgeAfterMs?: number;
+    liveness?: boolean;
   } = {},
 ): Harness {
   const source = workload();
@@ -137,6 +138,7 @@ function harness(
     ackTimeoutMs: options.ackTimeoutMs ?? 5000,
     policyCloseIsFatal: options.policyCloseIsFatal,
     nudgeAfterMs: options.nudgeAfterMs ?? 10_000,
+    liveness: options.liveness,
     onState: (state) => states.push(state),
   });
   return { stream, channels, tracker, source, states, events, abort };
@@ -305,6 +307,36 @@ describe('ReplicationStream', () => {
     await assert.rejects(run, AbortedError);
     assert.equal(h.stream.state, 'failed');
     assert.equal(h.channels.requests.length, 1);
+    await h.channels.close();
+  });
+
+  it('liveness: after the last commit, one probe frame (the next tail) is sent; its ack is reported with its latency', async () => {
+    const h = harness(ackingReceiver, { liveness: true });
+    await h.stream.run();
+    const probeTail = h.source.livenessFrame().sequenceId;
+    assert.equal(probeTail, h.source.sequenceId(FRAMES - 1) + 1);
+    assert.equal(h.channels.received[0]?.at(-1), probeTail, 'the probe went out after every frame');
+    const probe = h.events.find((e) => e.type === 'liveness');
+    assert.ok(probe?.type === 'liveness');
+    assert.equal(probe.ok, true);
+    assert.ok((probe.latencyMs ?? -1) >= 0);
+    assert.equal(h.tracker.committedFrames, FRAMES, 'the probe is not one of the workload’s frames');
+    await h.channels.close();
+  });
+
+  it('liveness: a probe the target never commits is reported as not committed after --ack-timeout', async () => {
+    const h = harness(
+      (source) => ({
+        onFrame: (tail, far) => {
+          if (tail <= source.sequenceId(source.frameCount - 1)) far.send(encodeCommittedUpdate(tail));
+        },
+      }),
+      { liveness: true, ackTimeoutMs: 300, nudgeAfterMs: 100 },
+    );
+    await h.stream.run();
+    assert.equal(h.stream.state, 'done', 'the workload itself completed');
+    const probe = h.events.find((e) => e.type === 'liveness');
+    assert.deepEqual(probe?.type === 'liveness' ? [probe.ok, probe.latencyMs] : [], [false, null]);
     await h.channels.close();
   });
 
