@@ -3,10 +3,12 @@
  * report (its base class, LoadCommand), turning them into run options, and running with progress, Ctrl-C handling,
  * output files and the summary.
  */
+
 import { Flags } from '@oclif/core';
 import { ExitCode } from '../common/errors.js';
 import { parseDuration, parseSize } from '../common/units.js';
 import { MetricsBus } from '../events/metrics-bus.js';
+import { parseTargetFault, type TargetFault } from '../harper/target-faults.js';
 import { INSECURE_WARNING } from '../net/tls.js';
 import { writeHtmlReport } from '../report/html-report.js';
 import { NdjsonSink } from '../report/ndjson-sink.js';
@@ -87,6 +89,12 @@ export const loadFlags = {
     default: '120s',
     helpValue: 'DURATION',
   }),
+  'target-fault': Flags.string({
+    summary:
+      'Embedded target only: a fault installed in the node the tool starts, repeatable: blob-write-fail:N (every Nth blob file write fails with ENOENT), blob-write-slow:50ms (each blob write chunk waits). Never installed on a --target node.',
+    multiple: true,
+    helpValue: 'KIND:VALUE',
+  }),
   liveness: Flags.boolean({
     summary:
       'After the last frame, send one small record (id N+1) and report whether and how soon the target commits it (on by default with --blob-faults).',
@@ -162,6 +170,13 @@ export function loadOptions(
   if (Boolean(flags['listen-cert']) !== Boolean(flags['listen-key'])) {
     throw new UsageError('--listen-cert and --listen-key go together');
   }
+  // The tool never installs code on a user's node: faults only go into the node it starts itself.
+  if (flags['target-fault']?.length && flags.target) {
+    throw new UsageError(
+      '--target-fault installs a component into the node under test, so it works only on the embedded target the tool starts itself, never with --target (nothing was touched)',
+    );
+  }
+  const faults = (flags['target-fault'] ?? []).map(parseTargetFault);
   const security = resolveTlsFlags(flags, flags.password);
   const listenCertificate =
     flags['listen-cert'] && flags['listen-key']
@@ -176,7 +191,7 @@ export function loadOptions(
   try {
     const [listenHost, listenPort] = splitHostPort(flags.listen);
     return {
-      target: targetSpec(flags, security, defaults.nodeConfig),
+      target: targetSpec(flags, security, defaults.nodeConfig, faults),
       via: flags.via,
       listenHost,
       listenPort,
@@ -209,6 +224,7 @@ function targetSpec(
   flags: LoadFlagValues,
   security: ConnectionSecurity,
   defaultConfig: Record<string, string> | undefined,
+  faults: TargetFault[],
 ): TargetSpec {
   return {
     url: flags.target,
@@ -224,6 +240,7 @@ function targetSpec(
       config: { ...defaultConfig, ...nodeConfig(flags['node-config']) },
       threads: flags.threads,
       keep: flags['keep-node'],
+      ...(faults.length ? { faults } : {}),
     },
   };
 }

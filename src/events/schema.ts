@@ -13,7 +13,15 @@ export interface BlobFault {
 }
 
 /** What a line of the target's log means (see harper/log-scan.ts for the patterns). */
-export type LogMatchKind = 'oom' | 'uncaught' | 'blob-save-failed' | 'replication-error' | 'pause' | 'resume';
+export type LogMatchKind =
+  | 'oom'
+  | 'uncaught'
+  | 'blob-save-failed'
+  | 'replication-error'
+  | 'pause'
+  | 'resume'
+  /** A --target-fault firing (the tool's own component in a node it started). */
+  | 'fault-fired';
 
 export type ConnectionEvent = 'named' | 'subscribed' | 'streaming' | 'ignored' | 'closed';
 
@@ -100,6 +108,8 @@ export interface TargetInfo {
   rootDir?: string;
   /** The target's logging level (its pause lines are debug-level in 4.7), when known. */
   loggingLevel?: string;
+  /** --target-fault: the faults armed in this (embedded) node, checked in its log before the run. */
+  faults?: string[];
 }
 
 /** One loaded stream: the workload to one member's subscription to one database. */

@@ -4,7 +4,16 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -29,6 +38,8 @@ export interface EmbeddedNodeOptions {
    * certificate) and no plain replication port (Harper then serves no plain-ws replication anywhere).
    */
   tls?: boolean;
+  /** Harper components to place in the root before its first run: name → file name → content. */
+  components?: Record<string, Record<string, string>>;
 }
 
 export class EmbeddedNodeError extends Error {
@@ -148,6 +159,12 @@ export class EmbeddedNode implements EmbeddedNodeInfo {
     const deadline = Date.now() + (this.options.readyTimeoutMs ?? 90_000);
     const entry = harperEntryPoint();
     const env = this.environment();
+    // A component in <root>/components/ before the first `run` is installed with the node and loaded by it.
+    for (const [name, files] of Object.entries(this.options.components ?? {})) {
+      const dir = join(this.rootDir, 'components', name);
+      mkdirSync(dir, { recursive: true });
+      for (const [file, content] of Object.entries(files)) writeFileSync(join(dir, file), content);
+    }
     const out = openSync(this.consoleLogFile, 'a');
     try {
       // `run` on an empty root installs (non-interactively, from the env) and then serves: one process, ~1.5 s

@@ -8,6 +8,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { LogMatchKind } from '../events/schema.js';
 
 const PATTERNS: Array<[LogMatchKind, RegExp]> = [
+  ['fault-fired', /harper-replay target fault fired:/],
   ['oom', /ERR_WORKER_OUT_OF_MEMORY|JavaScript heap out of memory|reaching memory limit/],
   ['uncaught', /uncaughtException|Uncaught exception/i],
   ['blob-save-failed', /Blob save failed/],

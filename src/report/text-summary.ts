@@ -196,6 +196,12 @@ function workersPart(out: SummaryLines, result: RunResult): void {
   );
   for (const [i, death] of result.herd.deaths.entries())
     row(i ? '' : 're-subscriptions', describeDeath(death, i));
+  if (workers.targetFaultsFired !== null) {
+    row(
+      'target faults',
+      `${(result.target.faults ?? []).join(', ')}: armed, fired ${workers.targetFaultsFired} time(s)`,
+    );
+  }
   const blob = workers.blobLines;
   if (blob.blobError + blob.blobTimeout + blob.blobSaveFailed > 0) {
     row(

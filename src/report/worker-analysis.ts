@@ -25,6 +25,8 @@ export interface WorkerSummary {
   /** What the target logged about blobs, whatever the line's kind (4.7.29 logs blob failures as uncaughtException). */
   blobLines: { blobError: number; blobTimeout: number; blobSaveFailed: number };
   targetExited: boolean;
+  /** --target-fault: how many times the faults fired (their log lines); null without target faults. */
+  targetFaultsFired: number | null;
   /** Most worker threads system_information listed at once (null: never sampled). */
   maxThreads: number | null;
 }
@@ -51,6 +53,7 @@ export class WorkerAnalysis {
     blobSaveFailed: 0,
   };
   private exited = false;
+  private faultsFired: number | null = null;
   private maxThreads: number | null = null;
 
   readonly sink = (event: RunEvent): void => {
@@ -67,7 +70,14 @@ export class WorkerAnalysis {
           this.dropped.push({ at: event.t, code: event.code ?? null, reason: event.reason ?? '' });
         }
         break;
+      case 'run-start':
+        if (event.target.faults?.length) this.faultsFired ??= 0;
+        break;
       case 'log-match': {
+        if (event.kind === 'fault-fired') {
+          this.faultsFired = (this.faultsFired ?? 0) + 1;
+          break;
+        }
         this.onBlobLine(event.line);
         const key = {
           oom: 'oom',
@@ -117,6 +127,7 @@ export class WorkerAnalysis {
       logErrors: { ...this.counts, first: this.first },
       blobLines: { ...this.blobLines },
       targetExited: this.exited,
+      targetFaultsFired: this.faultsFired,
       maxThreads: this.maxThreads,
     };
   }

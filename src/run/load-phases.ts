@@ -7,6 +7,7 @@ import { ExitCode, HarperReplayError } from '../common/errors.js';
 import { TOOL_VERSION } from '../common/version.js';
 import { type MemberInfo, streamKey } from '../events/schema.js';
 import { TargetSamplers } from '../harper/samplers.js';
+import { describeTargetFault } from '../harper/target-faults.js';
 import { INSECURE_WARNING } from '../net/tls.js';
 import { AckTracker } from '../session/ack-tracker.js';
 import { AbortedError, ChannelTimeoutError } from '../session/channel.js';
@@ -172,6 +173,9 @@ function emitRunStart(run: LoadContext): void {
       ...(target.pid !== undefined ? { pid: target.pid } : {}),
       ...(target.embedded ? { rootDir: target.embedded.baseDir } : {}),
       ...(target.loggingLevel ? { loggingLevel: target.loggingLevel } : {}),
+      ...(run.options.target.embedded?.faults?.length
+        ? { faults: run.options.target.embedded.faults.map(describeTargetFault) }
+        : {}),
     },
     streams: run.streams.map((s) => s.plan),
     ...(run.options.fanOut

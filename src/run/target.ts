@@ -3,6 +3,7 @@
  * Resolves what a run needs to know about it: operations client, node name, replication URL, local pid.
  */
 import { X509Certificate } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { ExitCode, HarperReplayError } from '../common/errors.js';
 import { EmbeddedNode, EmbeddedNodeError } from '../harper/embedded-node.js';
 import {
@@ -12,6 +13,12 @@ import {
   OperationsClient,
 } from '../harper/operations-client.js';
 import { RestartError } from '../harper/reconfigure.js';
+import {
+  ARMED_LINE,
+  FAULT_COMPONENT,
+  faultComponentFiles,
+  type TargetFault,
+} from '../harper/target-faults.js';
 import type { TlsSettings } from '../net/tls.js';
 import { DialError } from '../session/dial.js';
 
@@ -27,7 +34,8 @@ export interface TargetSpec {
   caFromTarget?: boolean;
   /** Replication URL override (else derived from get_configuration). */
   replicationUrl?: string;
-  embedded?: { config?: Record<string, string>; threads?: number; keep?: boolean };
+  /** faults: --target-fault, armed through a component (only ever on a node the tool starts). */
+  embedded?: { config?: Record<string, string>; threads?: number; keep?: boolean; faults?: TargetFault[] };
 }
 
 export interface ResolvedTarget {
@@ -80,11 +88,16 @@ export function targetError(error: unknown): HarperReplayError {
 export async function resolveTarget(spec: TargetSpec): Promise<ResolvedTarget> {
   if (!spec.url) {
     let node: EmbeddedNode;
+    const { faults = [], ...embedded } = spec.embedded ?? {};
     try {
-      node = await EmbeddedNode.start(spec.embedded ?? {});
+      node = await EmbeddedNode.start({
+        ...embedded,
+        ...(faults.length ? { components: { [FAULT_COMPONENT]: faultComponentFiles(faults) } } : {}),
+      });
     } catch (error) {
       throw targetError(error);
     }
+    if (faults.length) await checkArmed(node);
     const config = await node
       .client()
       .getConfiguration()
@@ -129,6 +142,23 @@ export async function resolveTarget(spec: TargetSpec): Promise<ResolvedTarget> {
     };
   } catch (error) {
     throw targetError(spec.caFromTarget ? caFromTargetError(client.url, error) : error);
+  }
+}
+
+/** A target fault that did not arm is an error, not a silent pass: the component's line must be in hdb.log. */
+async function checkArmed(node: EmbeddedNode, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const log = existsSync(node.logFile) ? readFileSync(node.logFile, 'utf8') : '';
+    if (log.includes(ARMED_LINE)) return;
+    if (Date.now() > deadline) {
+      await node.stop();
+      throw new HarperReplayError(
+        `the target fault did not arm: no "${ARMED_LINE}" line in ${node.logFile} within ${timeoutMs / 1000} s`,
+        ExitCode.ERROR,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 

@@ -1,14 +1,17 @@
 /**
  * Sender-side blob faults against one real harperdb 4.7.29 (blobTimeout 1 s, so withheld and orphan chunks time
  * out within the run): what the target logged for each kind and whether every frame was still acknowledged.
- * 28 records of 50 KB blobs, every 7th blob faulted: 4 faults per run.
+ * 28 records of 50 KB blobs, every 7th blob faulted: 4 faults per run. Then the target-side fault on a node the
+ * tool starts itself (the #150 fixture's failing blob writes), and its refusal for a node the user names.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { ExitCode } from '../../src/common/errors.js';
 import type { EmbeddedNode } from '../../src/harper/embedded-node.js';
+import { parseTargetFault } from '../../src/harper/target-faults.js';
 import { runSynth, type SynthResult } from '../../src/run/synth-run.js';
 import { parseBlobFaults } from '../../src/workload/blob-faults.js';
-import { declareAttributes, readRecordsCbor, startNode } from '../helpers/harper.js';
+import { declareAttributes, readRecordsCbor, runCli, startNode } from '../helpers/harper.js';
 
 let node: EmbeddedNode;
 const BLOB = 50 * 1024;
@@ -129,5 +132,63 @@ describe('blob faults on harperdb 4.7.29', () => {
     for (const line of uncaught) assert.match(line, /Timeout waiting for blob stream/);
     assert.equal(result.committed.allFrames, true);
     assert.equal(result.verify.targetRecords, 28);
+  });
+});
+
+describe('--target-fault', () => {
+  it('with --target: exit 2 before anything is dialed (the tool never installs code on a user node)', async () => {
+    const run = await runCli([
+      'synth',
+      '--target',
+      'http://127.0.0.1:1',
+      '--password',
+      'x',
+      '--target-fault',
+      'blob-write-fail:7',
+      '--json',
+    ]);
+    assert.equal(run.code, ExitCode.USAGE, run.stderr);
+    assert.match(run.stderr, /--target-fault .* only on the embedded target .* never with --target/);
+    assert.doesNotMatch(run.stderr, /refused|unreachable|ECONNREFUSED/, 'nothing was dialed');
+  });
+
+  it('blob-write-fail:7 on the embedded node: armed (checked), fires 4 times, 4.7.29 lets each escape as uncaughtException, the frames and a fresh write still commit', async () => {
+    const result = await runSynth({
+      target: { embedded: { faults: [parseTargetFault('blob-write-fail:7')] } },
+      via: 'peer',
+      listenHost: '127.0.0.1',
+      listenPort: 0,
+      database: 'data',
+      table: 'target_fault',
+      workload: { frames: 4, recordsPerFrame: 7, recordSize: 128, blobSize: BLOB, seed: 9 },
+      maxReconnects: 0,
+      ackTimeoutMs: 60_000,
+      subscribeTimeoutMs: 30_000,
+      verify: true,
+      liveness: true,
+      highWaterMark: 4 * 1024 * 1024,
+      signal: new AbortController().signal,
+      thresholds: ['uncaughtExceptions==0'],
+    });
+    console.log(
+      `# target fault: ${JSON.stringify(result.target.faults)} fired ${result.workers.targetFaultsFired}, uncaught ${result.workers.logErrors.uncaught}, acked ${result.committed.allFrames}, records ${result.verify.targetRecords}, liveness ${JSON.stringify(result.liveness)}`,
+    );
+    assert.deepEqual(result.target.faults, ['blob-write-fail every 7']);
+    assert.equal(result.workers.targetFaultsFired, 4);
+    assert.ok(result.workers.logErrors.uncaught >= 4);
+    for (const entry of result.workers.logErrors.first.filter((f) => f.kind === 'uncaught')) {
+      assert.match(
+        entry.line,
+        /uncaughtException \[Error: ENOENT: no such file or directory, open '.*harper-replay-missing/,
+      );
+    }
+    assert.equal(result.committed.allFrames, true);
+    assert.equal(result.verify.targetRecords, 28);
+    assert.deepEqual(
+      { probes: result.liveness?.probes, committed: result.liveness?.committed },
+      { probes: 1, committed: 1 },
+    );
+    assert.equal(result.thresholds[0]?.ok, false, 'uncaughtExceptions==0 is breached on 4.7.29');
+    assert.equal(result.cleanup.targetStopped, true);
   });
 });
