@@ -49,6 +49,11 @@ export const synthFlags = {
     helpValue: 'KIND:N',
   }),
   seed: Flags.integer({ summary: 'Seed of the record contents.', default: 1 }),
+  'preset-thresholds': Flags.boolean({
+    summary: "Judge the run by the preset's own thresholds too (--no-preset-thresholds: report only).",
+    default: true,
+    allowNo: true,
+  }),
   verify: Flags.boolean({
     summary: "Count the target's records at the end (--no-verify to skip).",
     default: true,
@@ -76,9 +81,23 @@ export function presetNamed(name: string): Preset {
 /** synth's run options: the preset, its shape flags, the databases, the load flags. Throws on a bad value. */
 export function synthOptions(flags: SynthFlagValues): SynthRunOptions {
   const preset = presetNamed(flags.preset);
-  const base = loadOptions(flags, {
+  if (preset.targetFaults?.length && flags.target) {
+    throw new Error(
+      `--preset ${preset.name} installs faults into the node under test: it runs only on the embedded target, not with --target`,
+    );
+  }
+  const withPreset = {
+    ...flags,
+    'target-fault': [...(preset.targetFaults ?? []), ...(flags['target-fault'] ?? [])],
+    threshold: [...(flags['preset-thresholds'] ? (preset.thresholds ?? []) : []), ...(flags.threshold ?? [])],
+    liveness: flags.liveness || preset.liveness === true,
+  };
+  const base = loadOptions(withPreset, {
     database: flags.database,
-    databases: databaseList(flags.database, flags.databases),
+    databases: databaseList(
+      flags.database,
+      flags.databases ?? (flags.database.includes(',') ? undefined : preset.databases),
+    ),
     nodeConfig: preset.nodeConfig,
     maxReconnects: preset.maxReconnects,
     verify: flags.verify,

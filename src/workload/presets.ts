@@ -13,6 +13,14 @@ export interface WorkloadShape extends RecordShape {
 export interface Preset extends WorkloadShape {
   name: string;
   description: string;
+  /** Faults installed in the embedded node (--target-fault syntax): the preset needs the embedded target. */
+  targetFaults?: string[];
+  /** Thresholds the scenario is judged by (added to --threshold; --no-preset-thresholds drops them). */
+  thresholds?: string[];
+  /** Send the liveness record after the last frame. */
+  liveness?: boolean;
+  /** Load this many databases at once (<database>_1 … _N) unless --databases or a list says otherwise. */
+  databases?: number;
 }
 
 export const PRESETS: Record<string, Preset> = {
@@ -50,6 +58,31 @@ export const PRESETS: Record<string, Preset> = {
     blobSize: 0,
     nodeConfig: { THREADS_MAXHEAPMEMORY: '300' },
     maxReconnects: 2,
+  },
+  'blob-save-failures': {
+    name: 'blob-save-failures',
+    description:
+      'PR #150 blobSaveRejectionContainment: 400 records × 50 KB blobs into the embedded node, every 7th blob file write failing (ENOENT); judged by uncaughtExceptions==0 and the liveness record (4.7.29 breaches the first)',
+    frames: 20,
+    recordsPerFrame: 20,
+    recordSize: 256,
+    blobSize: 50 * 1024,
+    targetFaults: ['blob-write-fail:7'],
+    thresholds: ['uncaughtExceptions==0', 'livenessMs<30s'],
+    liveness: true,
+  },
+  'resubscribe-herd': {
+    name: 'resubscribe-herd',
+    description:
+      'PR #147 worker-exit reassignment herd: 8 databases catch up at once into a worker with a 300 MB heap; it dies and every stream re-subscribes — the herd is measured per death',
+    frames: 2,
+    recordsPerFrame: 60_000,
+    recordSize: 256,
+    blobSize: 0,
+    nodeConfig: { THREADS_MAXHEAPMEMORY: '300' },
+    // Two deaths are enough to see the herd twice; the crash loop would go on.
+    maxReconnects: 1,
+    databases: 8,
   },
 };
 

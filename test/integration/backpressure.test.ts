@@ -72,6 +72,20 @@ describe('backpressure, memory and worker deaths on harperdb 4.7.29', { concurre
     assert.equal(result.committed.allFrames, false, 'the node never got through the backlog');
   });
 
+  it('resubscribe-herd: each death lists how many of the 8 streams re-subscribed and their spread', async () => {
+    const run = await runCli(['synth', '--preset', 'resubscribe-herd', '--json']);
+    const result = JSON.parse(run.stdout) as RunResult;
+    assert.equal(result.streams?.length, 8, 'eight databases, one stream each');
+    assert.ok(result.herd.deaths.length >= 1, run.stderr);
+    const first = result.herd.deaths[0]!;
+    assert.equal(first.dropped, 8, 'the worker held all eight streams');
+    console.log(`# herd: ${JSON.stringify(result.herd.deaths)}`);
+    for (const death of result.herd.deaths) {
+      assert.ok(death.resubscribed <= death.dropped);
+      if (death.resubscribed > 1) assert.ok((death.spreadMs ?? -1) >= 0 && (death.smallestGapMs ?? -1) >= 0);
+    }
+  });
+
   it('recordConcurrency=2 with debug logging: the node’s own pauses are counted, the stalls are flow control', async () => {
     const result = await embeddedRun(100, 1000, {
       REPLICATION_RECORDCONCURRENCY: '2',

@@ -191,4 +191,32 @@ describe('--target-fault', () => {
     assert.equal(result.thresholds[0]?.ok, false, 'uncaughtExceptions==0 is breached on 4.7.29');
     assert.equal(result.cleanup.targetStopped, true);
   });
+
+  it('--preset blob-save-failures: exit 99 naming the breached uncaughtExceptions==0; --no-preset-thresholds reports the same and exits 0', async () => {
+    const judged = await runCli(['synth', '--preset', 'blob-save-failures', '--json']);
+    assert.equal(judged.code, ExitCode.THRESHOLD_BREACHED, judged.stderr);
+    const result = JSON.parse(judged.stdout) as SynthResult;
+    assert.deepEqual(
+      result.thresholds.map((v) => [v.expression, v.ok]),
+      [
+        ['uncaughtExceptions==0', false],
+        ['livenessMs<30s', true],
+      ],
+    );
+    assert.match(judged.stderr, /uncaughtExceptions==0/);
+    assert.equal(result.verify.targetRecords, 400);
+    assert.equal(result.workers.targetFaultsFired, Math.floor(400 / 7));
+    const reported = await runCli([
+      'synth',
+      '--preset',
+      'blob-save-failures',
+      '--no-preset-thresholds',
+      '--json',
+    ]);
+    assert.equal(reported.code, ExitCode.OK, reported.stderr);
+    const again = JSON.parse(reported.stdout) as SynthResult;
+    assert.deepEqual(again.thresholds, []);
+    assert.ok(again.workers.logErrors.uncaught > 0, 'still reported');
+    assert.equal(again.liveness?.committed, 1);
+  });
 });

@@ -58,8 +58,43 @@ describe('synth options', () => {
     assert.equal(presetNamed('blobs-50k').name, 'blobs-50k');
     assert.throws(
       () => presetNamed('nope'),
-      /^Error: unknown preset "nope"; choose one of: catchup-40x500, oversized-10k, blobs-50k, oom-crashloop$/,
+      /^Error: unknown preset "nope"; choose one of: catchup-40x500, oversized-10k, blobs-50k, oom-crashloop, blob-save-failures, resubscribe-herd$/,
     );
     await assert.rejects(parse('--preset', 'nope').then(synthOptions), /unknown preset "nope"/);
+  });
+});
+
+describe('presets that carry faults, thresholds and databases', () => {
+  it('blob-save-failures: its target fault, thresholds and liveness; --no-preset-thresholds drops only the thresholds', async () => {
+    const options = synthOptions(
+      await parse('--preset', 'blob-save-failures', '--threshold', 'peakRss<2GiB'),
+    );
+    assert.deepEqual(options.target.embedded?.faults, [{ kind: 'blob-write-fail', every: 7 }]);
+    assert.deepEqual(options.thresholds, ['uncaughtExceptions==0', 'livenessMs<30s', 'peakRss<2GiB']);
+    assert.equal(options.liveness, true);
+    const quiet = synthOptions(await parse('--preset', 'blob-save-failures', '--no-preset-thresholds'));
+    assert.deepEqual(quiet.thresholds, []);
+    assert.deepEqual(quiet.target.embedded?.faults, [{ kind: 'blob-write-fail', every: 7 }]);
+  });
+
+  it('blob-save-failures needs the embedded target', async () => {
+    await assert.rejects(
+      parse('--preset', 'blob-save-failures', '--target', 'http://127.0.0.1:1', '--password', 'x').then(
+        synthOptions,
+      ),
+      /installs faults into the node under test: it runs only on the embedded target/,
+    );
+  });
+
+  it('resubscribe-herd loads 8 databases unless told otherwise', async () => {
+    assert.equal(synthOptions(await parse('--preset', 'resubscribe-herd')).databases?.length, 8);
+    assert.equal(
+      synthOptions(await parse('--preset', 'resubscribe-herd', '--databases', '3')).databases?.length,
+      3,
+    );
+    assert.equal(
+      synthOptions(await parse('--preset', 'resubscribe-herd', '--database', 'a,b')).databases?.length,
+      2,
+    );
   });
 });

@@ -232,6 +232,34 @@ describe('formatRunSummary: variants', () => {
     );
   });
 
+  it('issue 13 rows: liveness, target faults, blob lines and one line per death of the herd', () => {
+    // All before run-end (3000): the result is what happened up to it.
+    const extra: RunEvent[] = [
+      at(1800, { type: 'connection', socketId: 1, event: 'closed', code: 1006, reason: '' }),
+      at(2300, {
+        type: 'resume',
+        socketId: 2,
+        startTime: 5,
+        fromFrame: 3,
+        attempt: 1,
+        stream: 'node-a/data',
+      }),
+      ev.log(2400, 'fault-fired', 'harper-replay target fault fired: blob-write-fail (write 7)'),
+      ev.log(2450, 'uncaught', 'uncaughtException Error: Blob error: x for record 7 from y'),
+      at(2650, { type: 'liveness', stream: 'node-a/data', ok: true, latencyMs: 12 }),
+    ];
+    const summary = formatRunSummary(
+      fold(completeRun(extra, { target: { faults: ['blob-write-fail every 7'] } })),
+    );
+    assert.equal(row(summary, 'liveness'), 'probe record committed after 12 ms');
+    assert.equal(row(summary, 'target faults'), 'blob-write-fail every 7: armed, fired 1 time(s)');
+    assert.equal(row(summary, 'blob lines'), 'Blob error 1, blob stream timeout 0, Blob save failed 0');
+    assert.equal(
+      row(summary, 're-subscriptions'),
+      'death 1 at 800 ms: 1 of 1 stream(s) re-subscribed (first after 500 ms)',
+    );
+  });
+
   it('a threshold whose metric has no value prints "no data"', () => {
     const summary = formatRunSummary(fold(completeRun([], { meta: { thresholds: ['peakRss<1GiB'] } })));
     assert.ok(lines(summary).includes(`  ✗ ${'peakRss<1GiB'.padEnd(28)} no data`));
