@@ -10,6 +10,8 @@ import type { RunEvent } from '../events/schema.js';
 export const BURST_GAP_MS = 2000;
 
 export interface HerdDeath {
+  /** When the first stream dropped (epoch ms). */
+  at: number;
   /** ms after the first frame was sent (epoch ms when nothing was sent). */
   atMs: number;
   /** Streams whose connection dropped in this burst. */
@@ -92,6 +94,7 @@ export class HerdAnalysis {
       smallestGap = smallestGap === null ? gap : Math.min(smallestGap, gap);
     }
     return {
+      at: burst.at,
       atMs: burst.at - (this.firstSendAt ?? 0),
       dropped: burst.streams.size,
       resubscribed: times.length,

@@ -19,6 +19,12 @@ export function renderHtmlReport(result: RunResult, series: Series): string {
       end: (e.startedAt + e.durationMs - series.origin) / 1000,
       cause: e.cause,
     })),
+    // Worker deaths (a burst of dropped streams) and the first and last re-subscription after each.
+    deaths: result.herd.deaths.map((d) => ({
+      at: (d.at - series.origin) / 1000,
+      first: d.firstMs === null ? null : (d.at + d.firstMs - series.origin) / 1000,
+      last: d.lastMs === null ? null : (d.at + d.lastMs - series.origin) / 1000,
+    })),
   };
   const title = `harper-replay ${result.command} — ${result.outcome}`;
   return `<!doctype html>
@@ -29,7 +35,7 @@ h1{font-size:20px} h2{font-size:16px;margin-top:28px} pre{background:#f6f6f6;pad
 .legend-note{color:#666;font-size:12px} .chart{margin:8px 0 16px}
 </style></head><body>
 <h1>${escapeHtml(title)}</h1>
-<p class="legend-note">Shaded: stall episodes (orange = flow control, target responsive; red = blocked, target unresponsive). Time axis: seconds since the target was ready.</p>
+<p class="legend-note">Shaded: stall episodes (orange = flow control, target responsive; red = blocked, target unresponsive). Solid dark red line: a worker death (streams dropped); green dashed: the first and last re-subscription after it. Time axis: seconds since the target was ready.</p>
 <h2>Target memory</h2><div id="memory" class="chart"></div>
 <h2>Throughput (records per second)</h2><div id="throughput" class="chart"></div>
 <h2>Ack latency distribution</h2><div id="latency" class="chart"></div>
@@ -47,6 +53,16 @@ const DATA = ${embedJson(data)};
       const x0 = u.valToPos(e.start, 'x', true), x1 = u.valToPos(e.end, 'x', true);
       ctx.fillStyle = e.cause === 'blocked' ? 'rgba(220,40,40,0.18)' : 'rgba(255,160,0,0.22)';
       ctx.fillRect(x0, u.bbox.top, Math.max(1, x1 - x0), u.bbox.height);
+    }
+    const line = (x, color, dash) => {
+      const px = u.valToPos(x, 'x', true);
+      ctx.save(); ctx.strokeStyle = color; ctx.lineWidth = 2; ctx.setLineDash(dash);
+      ctx.beginPath(); ctx.moveTo(px, u.bbox.top); ctx.lineTo(px, u.bbox.top + u.bbox.height); ctx.stroke(); ctx.restore();
+    };
+    for (const d of DATA.deaths) {
+      line(d.at, '#b00020', []);
+      if (d.first !== null) line(d.first, '#2e7d32', [6, 4]);
+      if (d.last !== null && d.last !== d.first) line(d.last, '#2e7d32', [2, 3]);
     }
   };
   const hooks = { drawClear: [shade] };
@@ -121,6 +137,7 @@ const DATA = ${embedJson(data)};
       memoryChart(chart, m.nodeName + ': RSS and worker heap (MiB, system_information)', [], m.sysinfo, false);
     }
   }
+  document.body.dataset.deathsMarked = String(DATA.deaths.length);
   document.body.dataset.chartsDrawn = String(document.querySelectorAll('canvas').length);
 })();
 </script></body></html>

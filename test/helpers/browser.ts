@@ -8,6 +8,8 @@ export interface PageCheck {
   errors: string[];
   canvases: number;
   chartsDrawn: string | undefined;
+  /** The run report's worker deaths marked on its time axes (undefined on other pages). */
+  deathsMarked: string | undefined;
   /** How many canvas pixels are not blank, per canvas (a drawn chart has many). */
   inkedPixels: number[];
   title: string;
@@ -51,7 +53,7 @@ export async function openPage(url: string, screenshot?: string): Promise<PageCh
         for (let i = 3; i < data.length; i += 4) if (data[i] > 0) count++;
         return count;
       });
-      return { canvases: canvases.length, chartsDrawn: document.body.dataset.chartsDrawn, inkedPixels: inked, title: document.title };
+      return { canvases: canvases.length, chartsDrawn: document.body.dataset.chartsDrawn, deathsMarked: document.body.dataset.deathsMarked, inkedPixels: inked, title: document.title };
     })()`)) as Omit<PageCheck, 'errors'>;
     if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
     return { errors, ...check };

@@ -4,10 +4,15 @@
  * One test at a time in this file: the measurements compete for the same two cores otherwise.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { ExitCode } from '../../src/common/errors.js';
 import type { RunResult } from '../../src/report/result.js';
 import { runSynth, type SynthRunOptions } from '../../src/run/synth-run.js';
+import { openPage } from '../helpers/browser.js';
 import { runCli } from '../helpers/harper.js';
 
 const MiB = 2 ** 20;
@@ -45,7 +50,17 @@ function assertPeakMatchesKernel(result: RunResult): void {
 
 describe('backpressure, memory and worker deaths on harperdb 4.7.29', { concurrency: 1 }, () => {
   it('oom-crashloop: OOM events and worker deaths are reported, and oomEvents==0 exits 99', async () => {
-    const run = await runCli(['synth', '--preset', 'oom-crashloop', '--threshold', 'oomEvents==0', '--json']);
+    const html = join(mkdtempSync(join(tmpdir(), 'hr-oom-')), 'oom.html');
+    const run = await runCli([
+      'synth',
+      '--preset',
+      'oom-crashloop',
+      '--threshold',
+      'oomEvents==0',
+      '--html',
+      html,
+      '--json',
+    ]);
     assert.equal(run.code, ExitCode.THRESHOLD_BREACHED, run.stderr);
     const result = JSON.parse(run.stdout) as RunResult;
     assert.ok(result.workers.oomEvents >= 1, `OOM events: ${result.workers.oomEvents}`);
@@ -65,6 +80,11 @@ describe('backpressure, memory and worker deaths on harperdb 4.7.29', { concurre
       'every resume belongs to a death',
     );
     assert.match(result.workers.logErrors.first[0]!.line, /ERR_WORKER_OUT_OF_MEMORY/);
+    // The HTML report marks each death (and the re-subscriptions after it) on the charts' time axes, in Chromium.
+    const page = await openPage(pathToFileURL(html).href);
+    assert.deepEqual(page.errors, [], 'the page logs no error');
+    assert.equal(page.deathsMarked, String(result.herd.deaths.length));
+    rmSync(dirname(html), { recursive: true, force: true });
     assert.deepEqual(
       result.thresholds.map((t) => [t.expression, t.ok]),
       [['oomEvents==0', false]],

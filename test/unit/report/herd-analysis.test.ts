@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import type { RunEvent } from '../../../src/events/schema.js';
 import { EventRouter } from '../../../src/report/breakdown.js';
 import { BURST_GAP_MS, HerdAnalysis } from '../../../src/report/herd-analysis.js';
-import { at } from './support.js';
+import { at, T0 } from './support.js';
 
 const streaming = (ms: number, socketId: number, stream: string): RunEvent =>
   at(ms, { type: 'connection', socketId, event: 'streaming', startTime: 0, stream });
@@ -53,6 +53,7 @@ describe('HerdAnalysis', () => {
     ]);
     assert.deepEqual(summary.deaths, [
       {
+        at: T0 + 5000,
         atMs: 4000,
         dropped: 4,
         resubscribed: 4,

@@ -32,6 +32,7 @@ function outputs(events: RunEvent[]) {
 interface Embedded {
   series: unknown;
   episodes: Array<{ start: number; end: number; cause: string }>;
+  deaths: Array<{ at: number; first: number | null; last: number | null }>;
 }
 
 function embedded(html: string): Embedded {
@@ -84,6 +85,26 @@ describe('renderHtmlReport', () => {
       { start: 0.9, end: 1.5, cause: 'flow-control' },
       { start: 1.9, end: 2.3, cause: 'blocked' },
     ]);
+  });
+
+  it('embeds each worker death and its first and last re-subscription on the same time axis', () => {
+    const events = completeRun([
+      ev.streaming(300, 2, 'node-a/data'),
+      at(1700, { type: 'connection', socketId: 1, event: 'closed', code: 1006, reason: '' }),
+      at(2100, {
+        type: 'resume',
+        socketId: 2,
+        startTime: 5,
+        fromFrame: 3,
+        attempt: 1,
+        stream: 'node-a/data',
+      }),
+    ]);
+    const { result: withDeath, series: itsSeries } = outputs(events);
+    const data = embedded(renderHtmlReport(withDeath, itsSeries));
+    // The origin is run-start at 100 ms: the drop at 1.6 s, the re-subscription at 2.0 s.
+    assert.deepEqual(data.deaths, [{ at: 1.6, first: 2, last: 2 }]);
+    assert.deepEqual(embedded(html).deaths, [], 'a run without drops marks none');
   });
 
   it('titles the page with command and outcome, and has the three chart containers and the summary', () => {
