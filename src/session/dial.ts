@@ -63,9 +63,11 @@ export async function dialReplication(url: string, options: DialOptions): Promis
     });
     ws.once('open', () => resolve());
     ws.once('error', (error: Error & { code?: string }) => reject(dialFailure(url, error, options)));
-    ws.once('unexpected-response', (_request, response) =>
-      reject(new DialError(`${url} refused the WebSocket upgrade (HTTP ${response.statusCode})`, 'rejected')),
-    );
+    ws.once('unexpected-response', (request, response) => {
+      // Not an upgrade: end the request at once (left open, the socket lingers until the handshake timeout).
+      request.destroy();
+      reject(new DialError(`${url} refused the WebSocket upgrade (HTTP ${response.statusCode})`, 'rejected'));
+    });
   });
   // Errors after the upgrade surface as a close (1006); keep the process alive.
   ws.on('error', () => {});
@@ -113,7 +115,7 @@ export function handshakeClosed(url: string, code: number, reason: string, auth:
     return new DialError(`authentication refused by ${url} (1008 Unauthorized): ${because}`, 'unauthorized');
   }
   return new DialError(
-    `${url} closed the connection during the handshake (${code} ${reason})`.trim(),
+    `${url} closed the connection during the handshake (${reason ? `${code} ${reason}` : code})`,
     'rejected',
   );
 }

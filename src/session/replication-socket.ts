@@ -66,23 +66,36 @@ export class ReplicationSocket {
   next<T extends ControlFrameType>(type: T, timeoutMs: number): Promise<FrameOf<T>> {
     return new Promise((resolve, reject) => {
       let done = false;
-      const timer = setTimeout(() => {
+      // One-shot: removed once settled, so later frames of the type reach their handlers or onUnhandled.
+      const handler: Handler<T> = (frame) => {
+        if (done) return;
+        finish();
+        resolve(frame);
+      };
+      const finish = () => {
         done = true;
+        clearTimeout(timer);
+        this.off(type, handler);
+      };
+      const timer = setTimeout(() => {
+        finish();
         reject(new Error(`no ${type} frame within ${timeoutMs} ms`));
       }, timeoutMs);
-      this.on(type, (frame) => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        resolve(frame);
-      });
+      this.on(type, handler);
       this.closed.then((closed) => {
         if (done) return;
-        done = true;
-        clearTimeout(timer);
+        finish();
         reject(closed);
       });
     });
+  }
+
+  /** Removes a handler added with `on`. */
+  off<T extends ControlFrameType>(type: T, handler: Handler<T>): this {
+    const list = this.handlers.get(type);
+    const index = list?.indexOf(handler as (frame: ControlFrame) => void) ?? -1;
+    if (list && index >= 0) list.splice(index, 1);
+    return this;
   }
 
   send(message: Buffer): Promise<void> {

@@ -114,6 +114,16 @@ describe('dialReplication failures', () => {
       http.closeAllConnections();
       await new Promise((resolve) => http.close(resolve));
     });
+    it('the refused request is ended at once, not left open until the handshake timeout', async () => {
+      const closed = new Promise<number>((resolve) =>
+        http.once('connection', (socket) => socket.once('close', () => resolve(Date.now()))),
+      );
+      const started = Date.now();
+      await dialError(`${url}/401`, { authorization: 'Basic eDp5', timeoutMs: 10_000 });
+      const after = (await closed) - started;
+      assert.ok(after < 2000, `the server saw the socket close after ${after} ms (handshake timeout 10 s)`);
+    });
+
     for (const status of [200, 401, 403, 404, 503]) {
       it(`HTTP ${status}`, async () => {
         // A short handshake timeout: ws keeps the refused request's socket until it fires.
@@ -281,6 +291,11 @@ describe('handshakeClosed with a client certificate', () => {
     const policy = handshakeClosed(URL, 1008, 'Policy violation');
     assert.equal(policy.kind, 'rejected');
     assert.equal(policy.message, `${URL} closed the connection during the handshake (1008 Policy violation)`);
+    assert.equal(
+      handshakeClosed(URL, 1006, '').message,
+      `${URL} closed the connection during the handshake (1006)`,
+      'no stray space without a reason',
+    );
     assert.equal(
       handshakeClosed(URL, 1000, 'Unauthorized').kind,
       'rejected',

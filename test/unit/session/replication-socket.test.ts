@@ -10,6 +10,7 @@ import WebSocket from 'ws';
 import { Command, SUBPROTOCOL } from '../../../src/protocol/codes.js';
 import {
   type ControlFrame,
+  decodeControlFrame,
   encodeCommittedUpdate,
   encodeControl,
   encodeNodeName,
@@ -146,6 +147,16 @@ describe('ReplicationSocket', () => {
     peer.ws.send(encodeCommittedUpdate(7));
     peer.ws.send(encodeCommittedUpdate(8));
     assert.deepEqual(await answer, { type: 'COMMITTED_UPDATE', sequenceId: 7 });
+  });
+
+  it('next() is one-shot: a later frame of its type is unhandled again (its handler was removed)', async () => {
+    const { socket, peer, unhandled } = await opened();
+    const answer = socket.next('NODE_NAME', 2000);
+    peer.ws.send(encodeNodeName('node-a', 'data'));
+    assert.equal((await answer).type, 'NODE_NAME');
+    peer.ws.send(encodeNodeName('node-b', 'data'));
+    const second = await unhandled.next('the second NODE_NAME');
+    assert.equal(decodeControlFrame(second.data).type, 'NODE_NAME');
   });
 
   it('next() rejects after its timeout when no such frame comes', async () => {
