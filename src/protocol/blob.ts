@@ -5,7 +5,7 @@
  */
 import { addExtension, pack, unpack } from 'msgpackr';
 import { BLOB_CHUNK_SIZE, BLOB_EXTENSION_TYPE } from './codes.js';
-import { encodeBlobChunk } from './control-frame.js';
+import { type BlobChunkHeader, encodeBlobChunk } from './control-frame.js';
 
 export interface BlobOptions {
   size?: number;
@@ -66,20 +66,24 @@ export function registerBlobExtension(): void {
   });
 }
 
-/** BLOB_CHUNK frames for one blob: pieces of at most `chunkSize`, `finished` on the last. */
+/**
+ * BLOB_CHUNK frames for one blob: pieces of at most `chunkSize`, `finished` on the last (with `lastHeader`'s fields
+ * too, e.g. an `error`).
+ */
 export function* blobChunkFrames(
   fileId: string,
   content: Uint8Array,
   chunkSize = BLOB_CHUNK_SIZE,
+  lastHeader: Partial<BlobChunkHeader> = {},
 ): Generator<Buffer> {
   const size = content.length;
   if (size === 0) {
-    yield encodeBlobChunk({ fileId, size, finished: true }, content);
+    yield encodeBlobChunk({ fileId, size, finished: true, ...lastHeader }, content);
     return;
   }
   for (let offset = 0; offset < size; offset += chunkSize) {
     const end = Math.min(size, offset + chunkSize);
-    const header = end === size ? { fileId, size, finished: true } : { fileId, size };
+    const header = end === size ? { fileId, size, finished: true, ...lastHeader } : { fileId, size };
     yield encodeBlobChunk(header, content.subarray(offset, end));
   }
 }

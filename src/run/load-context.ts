@@ -80,6 +80,12 @@ export class LoadContext {
     return this.source;
   }
 
+  /** The target, once resolveTargets has found it (a phase that needs it runs after). */
+  get node(): ResolvedTarget {
+    if (!this.target) throw new Error('load run: the target is not resolved yet');
+    return this.target;
+  }
+
   get committedFrames(): number {
     return this.streams.reduce((sum, s) => sum + s.tracker.committedFrames, 0);
   }

@@ -72,7 +72,7 @@ export async function resolveTargets(run: LoadContext): Promise<void> {
 
 async function findMembers(run: LoadContext): Promise<void> {
   const { options, bus, log } = run;
-  const target = run.target as NonNullable<LoadContext['target']>;
+  const target = run.node;
   run.members = await discoverMembers(target, options.memberUrls ?? [], options.target);
   for (const member of run.members) {
     log(
@@ -125,7 +125,7 @@ export async function prepareDatabases(run: LoadContext): Promise<void> {
 /** Memory, queue, probe and log samplers on the target (and each sampled member); run-start. */
 export async function startSamplers(run: LoadContext): Promise<void> {
   const { options, bus } = run;
-  const target = run.target as NonNullable<LoadContext['target']>;
+  const target = run.node;
   const primary = new TargetSamplers({
     bus,
     client: target.client,
@@ -159,7 +159,7 @@ export async function startSamplers(run: LoadContext): Promise<void> {
 }
 
 function emitRunStart(run: LoadContext): void {
-  const target = run.target as NonNullable<LoadContext['target']>;
+  const target = run.node;
   run.bus.emit({
     type: 'run-start',
     frames: run.totalFrames,
@@ -198,7 +198,7 @@ function emitRunStart(run: LoadContext): void {
 /** Peer mode: listen and have the target add us (it dials); push mode: a session per member and database. */
 export async function openSession(run: LoadContext): Promise<void> {
   const { options, bus, toolNodeName, databases } = run;
-  const target = run.target as NonNullable<LoadContext['target']>;
+  const target = run.node;
   if (options.via === 'peer') {
     const peer = new PeerSession({
       client: target.client,

@@ -195,8 +195,7 @@ export class ReplicationStream {
     // the last ack of a burst can name an older frame than the last one committed. A frame with no entries and a
     // tail just above the last one commits after everything before it and acks them all.
     const lastTail = source.sequenceId(source.frameCount - 1);
-    const nudge = () =>
-      socket.send(new TxnFrameWriter().begin(Date.now(), 32).finish(lastTail + 0.5)).catch(() => {});
+    const nudge = () => socket.send(nudgeFrame(lastTail)).catch(() => {});
     const waited = await waitForCommits(
       tracker,
       closed,
@@ -239,10 +238,7 @@ export class ReplicationStream {
         if (sequenceId !== null && sequenceId >= frame.sequenceId) finish(true);
       });
       // A stale coalesced ack may name an older frame: an empty frame above the probe's tail acks it too.
-      const nudge = () =>
-        socket
-          .send(new TxnFrameWriter().begin(Date.now(), 32).finish(frame.sequenceId + 0.5))
-          .catch(() => {});
+      const nudge = () => socket.send(nudgeFrame(frame.sequenceId)).catch(() => {});
       const nudger = setInterval(nudge, options.nudgeAfterMs ?? 500);
       const timer = setTimeout(() => finish(false), options.ackTimeoutMs);
       options.signal.addEventListener('abort', onAbort, { once: true });
@@ -274,6 +270,11 @@ export class ReplicationStream {
       );
     }
   }
+}
+
+/** A frame with no entries and a tail just above `tail`: it commits after everything before it and acks them all. */
+function nudgeFrame(tail: number): Buffer {
+  return new TxnFrameWriter().begin(Date.now(), 32).finish(tail + 0.5);
 }
 
 /** Waits until every frame is committed; gives up after `idleMs` without progress, or when the socket closes. */

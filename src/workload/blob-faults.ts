@@ -52,16 +52,9 @@ export function faultedChunks(
       return [...blobChunkFrames(fileId, content)];
     case 'withhold':
       return [];
-    case 'error': {
+    case 'error':
       // Every piece as usual, but the last one says the transfer failed instead of just finishing.
-      const chunks = [...blobChunkFrames(fileId, content)];
-      const last = pieces(content).at(-1) ?? new Uint8Array(0);
-      chunks[chunks.length - 1] = encodeBlobChunk(
-        { fileId, size, finished: true, error: INJECTED_ERROR },
-        last,
-      );
-      return chunks;
-    }
+      return [...blobChunkFrames(fileId, content, BLOB_CHUNK_SIZE, { error: INJECTED_ERROR })];
     case 'truncate':
       // Half the bytes, then a finished chunk: the declared size is never reached.
       return [
@@ -74,13 +67,4 @@ export function faultedChunks(
         encodeBlobChunk({ fileId: `${fileId}-orphan`, size, finished: true }, content),
       ];
   }
-}
-
-/** The pieces blobChunkFrames cuts a blob into. */
-function pieces(content: Uint8Array): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  for (let offset = 0; offset < content.length; offset += BLOB_CHUNK_SIZE) {
-    out.push(content.subarray(offset, Math.min(content.length, offset + BLOB_CHUNK_SIZE)));
-  }
-  return out;
 }
