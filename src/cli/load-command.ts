@@ -95,10 +95,6 @@ export const loadFlags = {
     multiple: true,
     helpValue: 'KIND:VALUE',
   }),
-  liveness: Flags.boolean({
-    summary:
-      'After the last frame, send one small record (id N+1) and report whether and how soon the target commits it (on by default with --blob-faults).',
-  }),
   'subscribe-timeout': Flags.string({
     summary: 'Peer mode: how long to wait for the target to subscribe.',
     default: '30s',
@@ -209,7 +205,6 @@ export function loadOptions(
       ackTimeoutMs: parseDuration(flags['ack-timeout']),
       subscribeTimeoutMs: parseDuration(flags['subscribe-timeout']),
       verify: defaults.verify,
-      ...(flags.liveness ? { liveness: true } : {}),
       verbose: flags.verbose,
       highWaterMark: parseSize(flags['high-water-mark']),
       signal: new AbortController().signal,

@@ -49,6 +49,10 @@ export const synthFlags = {
     helpValue: 'KIND:N',
   }),
   seed: Flags.integer({ summary: 'Seed of the record contents.', default: 1 }),
+  liveness: Flags.boolean({
+    summary:
+      'After the last frame, send one small record (id N+1) and report whether and how soon the target commits it (on by default with --blob-faults).',
+  }),
   'preset-thresholds': Flags.boolean({
     summary: "Judge the run by the preset's own thresholds too (--no-preset-thresholds: report only).",
     default: true,
@@ -90,7 +94,6 @@ export function synthOptions(flags: SynthFlagValues): SynthRunOptions {
     ...flags,
     'target-fault': [...(preset.targetFaults ?? []), ...(flags['target-fault'] ?? [])],
     threshold: [...(flags['preset-thresholds'] ? (preset.thresholds ?? []) : []), ...(flags.threshold ?? [])],
-    liveness: flags.liveness || preset.liveness === true,
   };
   const base = loadOptions(withPreset, {
     database: flags.database,
@@ -110,7 +113,7 @@ export function synthOptions(flags: SynthFlagValues): SynthRunOptions {
   return {
     ...base,
     // After faulted blobs the question is whether the target still takes writes: the probe answers it.
-    ...(blobFaults ? { liveness: true } : {}),
+    ...(flags.liveness || preset.liveness || blobFaults ? { liveness: true } : {}),
     table: flags.table,
     workload: { ...workload, ...(blobFaults ? { blobFaults } : {}) },
   };
