@@ -1,5 +1,5 @@
 import { Args } from '@oclif/core';
-import { executeLoad, LoadCommand } from '../src/cli/load-command.js';
+import { checkLoadOutputs, executeLoad, LoadCommand } from '../src/cli/load-command.js';
 import { replayFlags, replayOptions, replayRunOptions } from '../src/cli/replay-options.js';
 import { EXIT_CODE_HELP } from '../src/common/errors.js';
 import { thresholdHelp } from '../src/report/thresholds.js';
@@ -46,7 +46,10 @@ ${EXIT_CODE_HELP}`;
 
   async run(): Promise<ReplayResult | DryRunResult> {
     const { args, flags } = await this.parse(Replay);
-    const replay = this.fromFlags(() => replayOptions(flags));
+    const replay = this.fromFlags(() => {
+      checkLoadOutputs(flags, [args.file]);
+      return replayOptions(flags);
+    });
     const source = await openReplaySource(args.file, replay).catch((error: unknown) => this.failOn(error));
     if (source.truncated)
       process.stderr.write(`warning: ${args.file} is truncated; replaying its complete records\n`);

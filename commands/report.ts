@@ -1,6 +1,8 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../src/cli/base-command.js';
+import { forceFlag } from '../src/cli/shared-flags.js';
 import { ExitCode } from '../src/common/errors.js';
+import { checkOutputs } from '../src/common/output-files.js';
 import { writeHtmlReport } from '../src/report/html-report.js';
 import { readNdjson } from '../src/report/ndjson-sink.js';
 import { ResultBuilder, type RunResult } from '../src/report/result.js';
@@ -27,10 +29,15 @@ export default class Report extends BaseCommand {
 
   static override flags = {
     html: Flags.string({ summary: 'Also write the self-contained HTML report.', helpValue: 'FILE' }),
+    ...forceFlag,
   };
 
   async run(): Promise<RunResult> {
     const { args, flags } = await this.parse(Report);
+    if (flags.html) {
+      const html = flags.html;
+      this.fromFlags(() => checkOutputs([{ flag: '--html', path: html }], [args.samples], flags.force));
+    }
     const builder = new ResultBuilder();
     const series = new SeriesCollector();
     let result: RunResult;
@@ -48,7 +55,7 @@ export default class Report extends BaseCommand {
         ExitCode.USAGE,
       );
     }
-    if (flags.html) await writeHtmlReport(flags.html, result, series.series());
+    if (flags.html) await writeHtmlReport(flags.html, result, series.series(), flags.force);
     if (!this.jsonEnabled()) this.log(formatRunSummary(result));
     process.exitCode = result.exitCode;
     return result;

@@ -1,4 +1,4 @@
-import { executeLoad, LoadCommand } from '../src/cli/load-command.js';
+import { checkLoadOutputs, executeLoad, LoadCommand } from '../src/cli/load-command.js';
 import { synthFlags, synthOptions } from '../src/cli/workload-flags.js';
 import { EXIT_CODE_HELP } from '../src/common/errors.js';
 import { thresholdHelp } from '../src/report/thresholds.js';
@@ -52,7 +52,10 @@ ${EXIT_CODE_HELP}`;
 
   async run(): Promise<SynthResult> {
     const { flags } = await this.parse(Synth);
-    const options = this.fromFlags(() => synthOptions(flags));
+    const options = this.fromFlags(() => {
+      checkLoadOutputs(flags, []);
+      return synthOptions(flags);
+    });
     return executeLoad(
       flags,
       this.jsonEnabled(),

@@ -20,6 +20,8 @@ import {
 export interface CaptureWriterOptions {
   flushIntervalMs?: number;
   maxBufferBytes?: number;
+  /** Replace an existing file (default: refuse it). */
+  force?: boolean;
 }
 
 export class CaptureWriter {
@@ -44,10 +46,11 @@ export class CaptureWriter {
     header: CaptureHeader,
     options: CaptureWriterOptions = {},
   ): Promise<CaptureWriter> {
-    const file = await open(path, 'wx');
+    const file = await open(path, options.force ? 'w' : 'wx');
     const writer = new CaptureWriter(path, file, header.startedAtMs, {
       flushIntervalMs: options.flushIntervalMs ?? 1000,
       maxBufferBytes: options.maxBufferBytes ?? 8 * 1024 * 1024,
+      force: options.force ?? false,
     });
     writer.push(encodePreamble(header));
     await writer.flush();

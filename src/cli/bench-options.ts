@@ -1,8 +1,8 @@
 /** bench's flags (besides the load flags of its base, LoadCommand) and the bench they describe. */
 import { Flags } from '@oclif/core';
-import { type BenchOptions, parseSet } from '../run/bench-run.js';
+import { type BenchOptions, matrix, parseSet, runSamplesPath } from '../run/bench-run.js';
 import { DEFAULT_PRESET, presetNames } from '../workload/presets.js';
-import { type LoadFlagValues, loadOptions } from './load-command.js';
+import { checkLoadOutputs, type LoadFlagValues, loadOptions } from './load-command.js';
 import type { FlagValues } from './shared-flags.js';
 import { presetNamed, synthWorkload } from './workload-flags.js';
 
@@ -41,6 +41,11 @@ export type BenchFlagValues = LoadFlagValues & FlagValues<typeof benchFlags>;
 export function benchOptions(flags: BenchFlagValues): BenchOptions {
   const preset = presetNamed(flags.preset);
   const sets = flags.set.map(parseSet);
+  const runs = matrix(sets).length * flags.repeat;
+  const samples = flags.samples
+    ? Array.from({ length: runs }, (_, i) => runSamplesPath(flags.samples!, i + 1))
+    : [];
+  checkLoadOutputs(flags, flags.capture ? [flags.capture] : [], samples);
   const workload = synthWorkload(preset, flags, 1);
   // --samples and --html are the bench's (one file per run, the comparison), not each run's.
   const base = loadOptions(
@@ -58,5 +63,6 @@ export function benchOptions(flags: BenchFlagValues): BenchOptions {
     ...(flags.capture ? { capture: flags.capture } : {}),
     ...(flags.samples ? { samples: flags.samples } : {}),
     ...(flags.html ? { html: flags.html } : {}),
+    force: flags.force,
   };
 }

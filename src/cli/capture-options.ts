@@ -4,16 +4,18 @@
  */
 import { join } from 'node:path';
 import { Flags } from '@oclif/core';
+import { checkOutputs } from '../common/output-files.js';
 import { parseDuration } from '../common/units.js';
 import type { CaptureSetup } from '../run/capture-run.js';
 import type { ProxySetup } from '../run/proxy-run.js';
 import { UsageError } from './base-command.js';
-import { commaList, excludes, type FlagValues, needs, tlsFlags } from './shared-flags.js';
+import { commaList, excludes, type FlagValues, forceFlag, needs, tlsFlags } from './shared-flags.js';
 import { defaultCaptureName, parseSince } from './since.js';
 import { type ConnectionSecurity, readListenCertificate, resolveTlsFlags } from './tls-options.js';
 
 export const captureFlags = {
   ...tlsFlags,
+  ...forceFlag,
   source: Flags.string({
     summary:
       'Source node: its operations API URL (replication URL derived) or its ws:// / wss:// replication URL.',
@@ -140,12 +142,20 @@ export function subscriberCaptureOptions(flags: CaptureFlagValues): CaptureSetup
     excludeTables: commaList(flags['exclude-tables']),
     origins: commaList(flags.origins),
     ack: flags.ack,
-    out: flags.out ?? join('captures', defaultCaptureName(flags.source, flags.database)),
+    out: captureOutput(flags, defaultCaptureName(flags.source, flags.database)),
+    force: flags.force,
     durationMs: times.durationMs,
     maxFrames: flags.frames,
     untilIdleMs: times.untilIdleMs,
     flushIntervalMs: times.flushIntervalMs,
   };
+}
+
+/** --out checked before anything is dialed; the default folder (captures/) is made when missing, no other. */
+function captureOutput(flags: CaptureFlagValues, defaultName: string): string {
+  const out = flags.out ?? join('captures', defaultName);
+  checkOutputs([{ flag: '--out', path: out, defaultFolder: flags.out === undefined }], [], flags.force);
+  return out;
 }
 
 /** capture --proxy: the proxy capture the flags describe. Throws a usage error or a HarperReplayError. */
@@ -161,13 +171,16 @@ export function proxyCaptureOptions(flags: CaptureFlagValues): ProxySetup {
   const [host, port] = flags.listen.includes(':')
     ? (flags.listen.split(/:(?=\d+$)/) as [string, string])
     : ['127.0.0.1', flags.listen];
+  if (!/^\d+$/.test(port) || Number(port) > 65535)
+    throw new UsageError(`--listen ${flags.listen}: the port must be a number from 0 to 65535`);
   return {
     listenHost: host,
     listenPort: Number(port),
     upstream: flags.upstream,
     ...(security.tls ? { upstreamTls: security.tls } : {}),
     ...(listenTls ? { listenTls } : {}),
-    out: flags.out ?? join('captures', defaultCaptureName(flags.upstream, 'proxy')),
+    out: captureOutput(flags, defaultCaptureName(flags.upstream, 'proxy')),
+    force: flags.force,
     durationMs: times.durationMs,
     untilIdleMs: times.untilIdleMs,
     flushIntervalMs: times.flushIntervalMs,

@@ -1,8 +1,9 @@
 /** export's flags and the export they describe: the format (from --format or the output's name), the output. */
 import { Flags } from '@oclif/core';
+import { checkOutputs } from '../common/output-files.js';
 import type { ExportFormat, ExportOptions } from '../run/export-run.js';
 import { UsageError } from './base-command.js';
-import type { FlagValues } from './shared-flags.js';
+import { type FlagValues, forceFlag } from './shared-flags.js';
 
 export const exportFlags = {
   format: Flags.option({
@@ -13,7 +14,7 @@ export const exportFlags = {
     summary: 'Output file, or - for stdout (default: the capture name with the format extension).',
     helpValue: 'FILE',
   }),
-  force: Flags.boolean({ summary: 'Replace the output file if it exists.' }),
+  ...forceFlag,
   connection: Flags.integer({
     summary: "Only this connection's records (inspect --frames lists them as conn N).",
     min: 1,
@@ -57,6 +58,7 @@ export function exportOptions(
     );
   const out = flags.out ?? `${capture.replace(/\.hrcap$/i, '')}${EXTENSIONS[format]}`;
   if (out === '-' && json) throw new UsageError('--json prints the result on stdout: give --out a file');
+  if (out !== '-') checkOutputs([{ flag: '--out', path: out }], [capture], flags.force);
   return {
     capture,
     out,

@@ -6,6 +6,7 @@
 
 import { Flags } from '@oclif/core';
 import { ExitCode } from '../common/errors.js';
+import { checkOutputs, type PlannedOutput } from '../common/output-files.js';
 import { parseDuration, parseSize } from '../common/units.js';
 import { MetricsBus } from '../events/metrics-bus.js';
 import { parseTargetFault, type TargetFault } from '../harper/target-faults.js';
@@ -24,6 +25,7 @@ import { BaseCommand, UsageError } from './base-command.js';
 import {
   excludes,
   type FlagValues,
+  forceFlag,
   needs,
   nodeConfig,
   requiring,
@@ -131,6 +133,7 @@ export const loadFlags = {
     helpValue: 'FILE',
   }),
   html: Flags.string({ summary: 'Write a self-contained HTML report with charts.', helpValue: 'FILE' }),
+  ...forceFlag,
   progress: Flags.boolean({
     summary: 'Live progress on stderr (off when stdout is not a TTY).',
     default: true,
@@ -214,6 +217,17 @@ export function loadOptions(
   }
 }
 
+/** The run's --samples and --html files, checked against its inputs before anything runs (a usage error). */
+export function checkLoadOutputs(
+  flags: Pick<LoadFlagValues, 'samples' | 'html' | 'force'>,
+  inputs: string[],
+  samples: string[] = flags.samples ? [flags.samples] : [],
+): void {
+  const outputs: PlannedOutput[] = samples.map((path) => ({ flag: '--samples', path }));
+  if (flags.html) outputs.push({ flag: '--html', path: flags.html });
+  checkOutputs(outputs, inputs, flags.force);
+}
+
 /** Where the load goes: the node named with --target (and how to log in), else an embedded one. */
 function targetSpec(
   flags: LoadFlagValues,
@@ -259,7 +273,7 @@ export async function executeLoad<T extends RunResult>(
 ): Promise<T> {
   if (options.target.tls?.insecure) process.stderr.write(`warning: ${INSECURE_WARNING}\n`);
   const bus = new MetricsBus();
-  const samples = flags.samples ? new NdjsonSink(flags.samples) : undefined;
+  const samples = flags.samples ? new NdjsonSink(flags.samples, flags.force) : undefined;
   if (samples) bus.subscribe(samples.sink);
   const series = flags.html ? new SeriesCollector() : undefined;
   if (series) bus.subscribe(series.sink);
@@ -288,7 +302,7 @@ export async function executeLoad<T extends RunResult>(
   }
   if (flags.html && series) {
     try {
-      await writeHtmlReport(flags.html, result, series.series());
+      await writeHtmlReport(flags.html, result, series.series(), flags.force);
       written.push(`HTML report written to ${flags.html}`);
     } catch (error) {
       written.push(`warning: cannot write ${flags.html}: ${(error as Error).message}`);

@@ -58,6 +58,11 @@ export const targetFlags = {
   verbose: Flags.boolean({ summary: 'Print stack traces of errors.' }),
 };
 
+/** Every command that writes files: an existing output is refused unless --force (an input never is replaced). */
+export const forceFlag = {
+  force: Flags.boolean({ summary: 'Replace output files that exist (never one of the inputs).' }),
+};
+
 /**
  * How the tool dials a node over TLS (wss replication, https operations API) and the bearer-token alternative to
  * Basic credentials. Resolved into TlsSettings by tls-options.ts; nothing here is ever printed.

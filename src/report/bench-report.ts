@@ -1,5 +1,5 @@
 /** bench output: the comparison table (text) and a self-contained HTML page with one bar chart per metric. */
-import { writeFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../common/output-files.js';
 import { formatBytes, formatCount, formatMs } from '../common/units.js';
 import type { BenchMetrics, BenchSetting, MetricName } from './bench-analysis.js';
 import { embedJson, escapeHtml, uplotAssets } from './html-page.js';
@@ -60,7 +60,12 @@ export function formatBenchTable(settings: BenchSetting[], wallMs: number, inter
   return out.join('\n');
 }
 
-export async function writeBenchHtml(path: string, settings: BenchSetting[], table: string): Promise<void> {
+export async function writeBenchHtml(
+  path: string,
+  settings: BenchSetting[],
+  table: string,
+  force: boolean,
+): Promise<void> {
   const { script, style } = uplotAssets();
   const data = {
     labels: settings.map((s) => setLabel(s.set)),
@@ -91,5 +96,5 @@ for (const c of D.columns) {
 }
 document.body.dataset.chartsDrawn = String(document.querySelectorAll('canvas').length);
 </script></body></html>`;
-  await writeFile(path, html);
+  await writeFileAtomic(path, html, force);
 }

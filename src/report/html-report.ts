@@ -4,7 +4,7 @@
  * ack-latency distribution and, with --fan-out, each member's throughput and memory, above the same numbers as the
  * text summary.
  */
-import { writeFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../common/output-files.js';
 import { embedJson, escapeHtml, uplotAssets } from './html-page.js';
 import type { RunResult } from './result.js';
 import type { Series } from './series.js';
@@ -144,6 +144,12 @@ const DATA = ${embedJson(data)};
 `;
 }
 
-export async function writeHtmlReport(path: string, result: RunResult, series: Series): Promise<void> {
-  await writeFile(path, renderHtmlReport(result, series));
+/** Written whole under a temporary name, then renamed: a page cut short never looks finished. */
+export async function writeHtmlReport(
+  path: string,
+  result: RunResult,
+  series: Series,
+  force: boolean,
+): Promise<void> {
+  await writeFileAtomic(path, renderHtmlReport(result, series), force);
 }

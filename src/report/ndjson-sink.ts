@@ -15,9 +15,16 @@ export class NdjsonSink {
   // A second Ctrl-C exits at once: whatever is still batched is written on the way out.
   private readonly onExit = () => this.flush();
 
-  constructor(readonly path: string) {
+  /**
+   * Written in place as the run goes (not under a temporary name): a killed run keeps what it measured, and
+   * `report` reads a file cut off mid-line. `force` replaces an existing file; without it one is refused.
+   */
+  constructor(
+    readonly path: string,
+    force = false,
+  ) {
     try {
-      this.fd = openSync(path, 'w');
+      this.fd = openSync(path, force ? 'w' : 'wx');
     } catch (error) {
       this.failure = error as Error;
     }

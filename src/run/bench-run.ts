@@ -46,6 +46,8 @@ export interface BenchOptions {
   samples?: string;
   /** The comparison as charts. */
   html?: string;
+  /** Replace output files that exist. */
+  force?: boolean;
 }
 
 export interface BenchResult {
@@ -206,7 +208,7 @@ export async function runBench(
   const wallMs = Date.now() - started;
   const table = formatBenchTable(settings, wallMs, interrupted);
   if (options.html) {
-    await writeBenchHtml(options.html, settings, table);
+    await writeBenchHtml(options.html, settings, table, options.force ?? false);
     log(`HTML report written to ${options.html}`);
   }
   const breaches = thresholdBreaches(bench.runs);
@@ -301,7 +303,9 @@ async function runOne(
       applied = await readApplied(target, set).catch(() => applied);
     },
   };
-  const samples = options.samples ? new NdjsonSink(runSamplesPath(options.samples, i + 1)) : undefined;
+  const samples = options.samples
+    ? new NdjsonSink(runSamplesPath(options.samples, i + 1), options.force ?? false)
+    : undefined;
   if (samples) bus.subscribe(samples.sink);
   const result = await runWorkload(options, run, table);
   if (samples) {

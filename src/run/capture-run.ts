@@ -49,6 +49,8 @@ export interface CaptureRunOptions
   maxFrames?: number;
   untilIdleMs?: number;
   flushIntervalMs: number;
+  /** Replace an existing --out (checked with the flags before anything runs). */
+  force?: boolean;
   signal: AbortSignal;
   onProgress?: (progress: CaptureProgress) => void;
   log?: (message: string) => void;
@@ -237,6 +239,7 @@ class SubscriberCapture {
     await subscriber.start();
     this.writer = await CaptureWriter.create(options.out, this.header(subscriber, origins), {
       flushIntervalMs: options.flushIntervalMs,
+      force: options.force ?? false,
     });
     for (const event of this.pending.splice(0)) this.record(event);
     this.log(`capturing from ${subscriber.sourceNodeName} into ${options.out}`);

@@ -6,10 +6,11 @@
  */
 
 import { once } from 'node:events';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import type { WriteStream } from 'node:fs';
 import { CaptureFormatError, RecordKind } from '../capture/format.js';
 import { CaptureReader } from '../capture/reader.js';
 import { ExitCode, HarperReplayError } from '../common/errors.js';
+import { checkOutputs, commitTemporary, discardTemporary, openAtomicStream } from '../common/output-files.js';
 import { jsonlHeaderLine, jsonlRecordLine } from '../export/jsonl-export.js';
 import { PcapngExport } from '../export/pcapng-export.js';
 
@@ -58,12 +59,21 @@ export async function exportCapture(options: ExportOptions): Promise<ExportResul
     throw inputError(error, options.capture);
   }
   let output: WriteStream | NodeJS.WriteStream;
+  // A file is written under a temporary name and renamed when complete (also when interrupted or cut at damage:
+  // what it holds is then valid up to there); an export that fails leaves nothing behind.
+  let temporary: string | undefined;
   try {
-    output = options.out === '-' ? process.stdout : await openOutput(options.out, options.force);
+    if (options.out === '-') output = process.stdout;
+    else {
+      // Checked again here (the flags were): the run is also called on its own.
+      checkOutputs([{ flag: '--out', path: options.out }], [options.capture], options.force);
+      ({ stream: output, temporary } = await openOutput(options.out));
+    }
   } catch (error) {
     await reader.close();
     throw error;
   }
+  let finished = false;
   let bytesWritten = 0;
   // A full disk (ENOSPC) or a reader that went away (EPIPE: `| head`) surfaces as the stream's error.
   let writeError: NodeJS.ErrnoException | undefined;
@@ -112,8 +122,10 @@ export async function exportCapture(options: ExportOptions): Promise<ExportResul
       options.onProgress?.(reader.status.bytesRead, reader.size);
     }
     if (pcapng) await write(pcapng.finish());
+    finished = true;
   } catch (caught) {
     if (caught instanceof CaptureFormatError) {
+      finished = true;
       error = `${options.capture}: ${caught.message}; the output holds the ${records} records before it`;
     } else if (caught !== writeError) {
       throw caught;
@@ -125,16 +137,10 @@ export async function exportCapture(options: ExportOptions): Promise<ExportResul
       const file = output as WriteStream;
       await new Promise<void>((resolve) => file.end(() => resolve()));
     }
+    if (temporary && (!finished || (writeError && writeError.code !== 'EPIPE'))) discardTemporary(temporary);
   }
-  // Assigned in a callback, so TypeScript does not narrow it: read it once. The reader of stdout going away
-  // (`| head`) is the end of the export, not a failure.
-  const failure = writeError as NodeJS.ErrnoException | undefined;
-  if (failure && failure.code !== 'EPIPE') {
-    throw new HarperReplayError(
-      `cannot write ${options.out === '-' ? 'stdout' : options.out}: ${failure.code ?? failure.message}`,
-      ExitCode.ERROR,
-    );
-  }
+  // Assigned in a callback, so TypeScript does not narrow it: read it once.
+  finishOutput(options, temporary, writeError as NodeJS.ErrnoException | undefined);
   return {
     capture: options.capture,
     out: options.out,
@@ -151,21 +157,32 @@ export async function exportCapture(options: ExportOptions): Promise<ExportResul
   };
 }
 
-/** Refuses to overwrite unless asked: a capture's export is cheap to redo, the file it replaces may not be. */
-async function openOutput(path: string, force: boolean): Promise<WriteStream> {
-  const stream = createWriteStream(path, { flags: force ? 'w' : 'wx' });
-  try {
-    await once(stream, 'open');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+/** A failed write is the export's error; otherwise the file gets its name. */
+function finishOutput(
+  options: ExportOptions,
+  temporary: string | undefined,
+  failure?: NodeJS.ErrnoException,
+) {
+  // The reader of stdout going away (`| head`) is the end of the export, not a failure.
+  if (failure && failure.code !== 'EPIPE') {
     throw new HarperReplayError(
-      code === 'EEXIST'
-        ? `${path} exists: pass --force to replace it`
-        : `cannot write ${path}: ${code ?? (error as Error).message}`,
-      ExitCode.BAD_INPUT,
+      `cannot write ${options.out === '-' ? 'stdout' : options.out}: ${failure.code ?? failure.message}`,
+      ExitCode.ERROR,
     );
   }
-  return stream;
+  if (temporary) commitTemporary(temporary, options.out, options.force);
+}
+
+/** The output under its temporary name (whether it may be replaced was checked with the flags: checkOutputs). */
+async function openOutput(path: string): Promise<{ stream: WriteStream; temporary: string }> {
+  const opened = openAtomicStream(path);
+  try {
+    await once(opened.stream, 'open');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new HarperReplayError(`cannot write ${path}: ${code ?? (error as Error).message}`, ExitCode.ERROR);
+  }
+  return opened;
 }
 
 function inputError(error: unknown, path: string): HarperReplayError {

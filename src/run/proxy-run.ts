@@ -30,6 +30,8 @@ export interface ProxyRunOptions {
   durationMs?: number;
   untilIdleMs?: number;
   flushIntervalMs: number;
+  /** Replace an existing --out (checked with the flags before anything runs). */
+  force?: boolean;
   signal: AbortSignal;
   log?: (message: string) => void;
 }
@@ -203,6 +205,7 @@ class ProxyCapture {
     };
     const writer = await CaptureWriter.create(options.out, header, {
       flushIntervalMs: options.flushIntervalMs,
+      force: options.force ?? false,
     });
     this.writer = writer;
     this.proxy = new ReplicationProxy({

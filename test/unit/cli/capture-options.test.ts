@@ -98,17 +98,24 @@ describe('a subscriber capture', () => {
         maxFrames: 10,
         untilIdleMs: 5_000,
         flushIntervalMs: 1_000,
+        force: undefined,
       },
     );
   });
 
   it('a token instead of a password; --out as given', async () => {
     const setup = subscriberCaptureOptions(
-      await parse('--source', 'ws://node-a:9933', '--token', 'tok', '--out', 'x/y.hrcap'),
+      await parse('--source', 'ws://node-a:9933', '--token', 'tok', '--out', 'y.hrcap'),
     );
     assert.equal(setup.token, 'tok');
     assert.equal(setup.credentials, undefined);
-    assert.equal(setup.out, 'x/y.hrcap');
+    assert.equal(setup.out, 'y.hrcap');
+    // Only the default folder (captures/) is made; a folder the user named must exist.
+    const missingFolder = await parse('--source', 'ws://node-a:9933', '--token', 'tok', '--out', 'x/y.hrcap');
+    assert.throws(
+      () => subscriberCaptureOptions(missingFolder),
+      /--out x\/y\.hrcap: the folder x does not exist/,
+    );
   });
 
   it('keeps by hand: --source is required (its wording is relied on), and credentials', async () => {
@@ -152,6 +159,7 @@ describe('a proxy capture', () => {
         durationMs: undefined,
         untilIdleMs: 3_000,
         flushIntervalMs: 1_000,
+        force: undefined,
       },
     );
     const host = proxyCaptureOptions(
@@ -163,5 +171,17 @@ describe('a proxy capture', () => {
   it('an empty --listen is nothing to listen on', async () => {
     const flags = await parse('--proxy', '--listen=', '--upstream', 'ws://b:1');
     assert.throws(() => proxyCaptureOptions(flags), /--proxy needs --listen PORT and --upstream URL/);
+  });
+});
+
+describe('capture --proxy --listen', () => {
+  it('refuses a port out of range before anything is created', async () => {
+    for (const listen of ['99999', '127.0.0.1:65536', 'abc']) {
+      const flags = await parse('--proxy', '--listen', listen, '--upstream', 'ws://node-a:9933');
+      assert.throws(
+        () => proxyCaptureOptions(flags),
+        /--listen .*: the port must be a number from 0 to 65535/,
+      );
+    }
   });
 });

@@ -18,9 +18,9 @@ describe('export options', () => {
   });
 
   it('by default: pcapng next to the capture, payloads in, no overwrite', async () => {
-    assert.deepEqual(exportOptions('dir/run.hrcap', await parse(), false), {
-      capture: 'dir/run.hrcap',
-      out: 'dir/run.pcapng',
+    assert.deepEqual(exportOptions('test/run.hrcap', await parse(), false), {
+      capture: 'test/run.hrcap',
+      out: 'test/run.pcapng',
       format: 'pcapng',
       payload: true,
       // oclif leaves a boolean flag without a default undefined when it is not given.

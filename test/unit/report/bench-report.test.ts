@@ -201,7 +201,7 @@ describe('writeBenchHtml', () => {
   it('writes one self-contained page: the data per metric, the table, uPlot inlined, nothing from the network', async () => {
     const path = join(dir, 'bench.html');
     const table = formatBenchTable([one, tricky], 90_000, false);
-    await writeBenchHtml(path, [one, tricky], table);
+    await writeBenchHtml(path, [one, tricky], table, false);
     const html = readFileSync(path, 'utf8');
 
     assert.ok(html.startsWith('<!doctype html>'));

@@ -130,7 +130,7 @@ describe('renderHtmlReport', () => {
 
   it('writeHtmlReport writes the page to the file', async () => {
     const path = join(dir, 'run.html');
-    await writeHtmlReport(path, result, series);
+    await writeHtmlReport(path, result, series, false);
     assert.equal(readFileSync(path, 'utf8'), html);
   });
 });

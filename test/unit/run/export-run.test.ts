@@ -4,7 +4,7 @@
  * --connection filters, an existing output needs --force, a corrupt capture exports up to the damage.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -110,6 +110,24 @@ describe('exportCapture', () => {
     assert.equal(await readFile(out, 'utf8'), 'keep me');
     await exportCapture({ capture: CATCHUP, out, format: 'jsonl', payload: false, force: true });
     assert.notEqual(await readFile(out, 'utf8'), 'keep me');
+  });
+
+  it('never writes onto its input, even with --force, and leaves no temporary file', async () => {
+    const input = join(dir, 'self.hrcap');
+    await writeFile(input, await readFile(CATCHUP));
+    const before = await readFile(input);
+    for (const force of [false, true]) {
+      await assert.rejects(
+        exportCapture({ capture: input, out: input, format: 'pcapng', payload: true, force }),
+        (error: unknown) =>
+          error instanceof HarperReplayError && error.exitCode === 2 && /is the input/.test(error.message),
+      );
+    }
+    assert.deepEqual(await readFile(input), before);
+    assert.deepEqual(
+      (await readdir(dir)).filter((name) => name.endsWith('.partial')),
+      [],
+    );
   });
 
   it('a corrupt capture exports the records before the damage and names its offset (exit 6)', async () => {
