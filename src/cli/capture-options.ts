@@ -9,7 +9,15 @@ import { parseDuration } from '../common/units.js';
 import type { CaptureSetup } from '../run/capture-run.js';
 import type { ProxySetup } from '../run/proxy-run.js';
 import { UsageError } from './base-command.js';
-import { commaList, excludes, type FlagValues, forceFlag, needs, tlsFlags } from './shared-flags.js';
+import {
+  commaList,
+  excludes,
+  type FlagValues,
+  forceFlag,
+  needs,
+  positive,
+  tlsFlags,
+} from './shared-flags.js';
 import { defaultCaptureName, parseSince } from './since.js';
 import { type ConnectionSecurity, readListenCertificate, resolveTlsFlags } from './tls-options.js';
 
@@ -105,9 +113,17 @@ function common(flags: CaptureFlagValues) {
   let times: { durationMs?: number; untilIdleMs?: number; flushIntervalMs: number; since: number };
   try {
     times = {
-      durationMs: flags.duration ? parseDuration(flags.duration) : undefined,
-      untilIdleMs: flags['until-idle'] ? parseDuration(flags['until-idle']) : undefined,
-      flushIntervalMs: parseDuration(flags['flush-interval']),
+      durationMs: flags.duration
+        ? positive('duration', flags.duration, parseDuration(flags.duration))
+        : undefined,
+      untilIdleMs: flags['until-idle']
+        ? positive('until-idle', flags['until-idle'], parseDuration(flags['until-idle']))
+        : undefined,
+      flushIntervalMs: positive(
+        'flush-interval',
+        flags['flush-interval'],
+        parseDuration(flags['flush-interval']),
+      ),
       since: parseSince(flags.since),
     };
   } catch (error) {

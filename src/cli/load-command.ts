@@ -28,6 +28,7 @@ import {
   forceFlag,
   needs,
   nodeConfig,
+  positive,
   requiring,
   targetFlags,
   tlsFlags,
@@ -203,18 +204,29 @@ export function loadOptions(
       maxReconnects: flags['max-reconnects'] ?? defaults.maxReconnects ?? 5,
       thresholds: (flags.threshold ?? []).map((expression) => parseThreshold(expression).expression),
       pauseThresholdMs: parseDuration(flags['pause-threshold']),
-      blockedAfterMs: parseDuration(flags['blocked-after']),
-      sysinfoIntervalMs: parseDuration(flags['sample-interval']),
-      ackTimeoutMs: parseDuration(flags['ack-timeout']),
-      subscribeTimeoutMs: parseDuration(flags['subscribe-timeout']),
+      blockedAfterMs: positiveDuration(flags, 'blocked-after'),
+      sysinfoIntervalMs: positiveDuration(flags, 'sample-interval'),
+      ackTimeoutMs: positiveDuration(flags, 'ack-timeout'),
+      subscribeTimeoutMs: positiveDuration(flags, 'subscribe-timeout'),
       verify: defaults.verify,
       verbose: flags.verbose,
-      highWaterMark: parseSize(flags['high-water-mark']),
+      highWaterMark: positive(
+        'high-water-mark',
+        flags['high-water-mark'],
+        parseSize(flags['high-water-mark']),
+      ),
       signal: new AbortController().signal,
     };
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+}
+
+function positiveDuration(
+  flags: LoadFlagValues,
+  flag: 'sample-interval' | 'ack-timeout' | 'subscribe-timeout' | 'blocked-after',
+): number {
+  return positive(flag, flags[flag], parseDuration(flags[flag]));
 }
 
 /** The run's --samples and --html files, checked against its inputs before anything runs (a usage error). */

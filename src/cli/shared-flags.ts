@@ -58,6 +58,12 @@ export const targetFlags = {
   verbose: Flags.boolean({ summary: 'Print stack traces of errors.' }),
 };
 
+/** A duration or size where zero (or less) would mean nothing: refused at parse time, naming the flag. */
+export function positive(flag: string, text: string, value: number): number {
+  if (!(value > 0)) throw new Error(`--${flag} ${text}: must be more than 0`);
+  return value;
+}
+
 /** Every command that writes files: an existing output is refused unless --force (an input never is replaced). */
 export const forceFlag = {
   force: Flags.boolean({ summary: 'Replace output files that exist (never one of the inputs).' }),

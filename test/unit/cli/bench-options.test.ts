@@ -1,8 +1,12 @@
 /** bench's flags: the matrix, the workload of every run, and what every run shares. */
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { benchFlags, benchOptions } from '../../../src/cli/bench-options.js';
 import { loadFlags } from '../../../src/cli/load-command.js';
+import { ExitCode, HarperReplayError } from '../../../src/common/errors.js';
 import { parseFlags, refuses, withoutHarperEnvironment } from './support.js';
 
 withoutHarperEnvironment();
@@ -56,7 +60,7 @@ describe('bench options', () => {
         '--preset',
         'oom-crashloop',
         '--capture',
-        'c.hrcap',
+        'captures/catchup-40x500.hrcap',
         '--samples',
         'b.ndjson',
         '--html',
@@ -70,7 +74,7 @@ describe('bench options', () => {
     assert.equal(bench.base.verify, false);
     assert.deepEqual(
       [bench.capture, bench.samples, bench.html, bench.repeat],
-      ['c.hrcap', 'b.ndjson', 'b.html', 1],
+      ['captures/catchup-40x500.hrcap', 'b.ndjson', 'b.html', 1],
     );
   });
 
@@ -84,5 +88,54 @@ describe('bench options', () => {
       parse('--set', 'A=1', '--record-size', 'big').then(benchOptions),
       /"big" is not a size/,
     );
+  });
+
+  it('refuses a setting given twice, and a --capture that is missing or a directory, before any node is touched', async () => {
+    await assert.rejects(
+      parse('--set', 'A=1,2', '--set', 'a=3').then(benchOptions),
+      /--set A is given twice: list all its values in one --set A=v1,v2/,
+    );
+    for (const [path, message] of [
+      ['no/such.hrcap', /--capture no\/such\.hrcap: no such file/],
+      ['captures', /--capture captures is a directory, not a capture/],
+    ] as const) {
+      await assert.rejects(
+        parse('--set', 'A=1', '--capture', path).then(benchOptions),
+        (error: unknown) =>
+          error instanceof HarperReplayError &&
+          error.exitCode === ExitCode.BAD_INPUT &&
+          message.test(error.message),
+      );
+    }
+  });
+
+  it('checks every numbered --samples file and the --html file against the capture', async () => {
+    await assert.rejects(
+      parse(
+        '--set',
+        'A=1',
+        '--capture',
+        'captures/catchup-40x500.hrcap',
+        '--html',
+        'captures/catchup-40x500.hrcap',
+      ).then(benchOptions),
+      /--html captures\/catchup-40x500\.hrcap is the input/,
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'bench-options-'));
+    writeFileSync(join(dir, 'bench-2.ndjson'), 'an earlier run');
+    await assert.rejects(
+      parse('--set', 'A=1,2', '--repeat', '1', '--samples', join(dir, 'bench.ndjson')).then(benchOptions),
+      /--samples .*bench-2\.ndjson exists: pass --force/,
+    );
+    const forced = await parse(
+      '--set',
+      'A=1,2',
+      '--repeat',
+      '1',
+      '--samples',
+      join(dir, 'bench.ndjson'),
+      '--force',
+    );
+    assert.equal(benchOptions(forced).force, true);
   });
 });

@@ -185,3 +185,12 @@ describe('capture --proxy --listen', () => {
     }
   });
 });
+
+describe('capture durations', () => {
+  it('refuses zero where zero means nothing', async () => {
+    for (const flag of ['duration', 'until-idle', 'flush-interval']) {
+      const flags = await parse('--source', 'ws://node-a:9933', '--token', 't', `--${flag}`, '0s');
+      assert.throws(() => subscriberCaptureOptions(flags), { message: `--${flag} 0s: must be more than 0` });
+    }
+  });
+});

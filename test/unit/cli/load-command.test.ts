@@ -192,6 +192,19 @@ describe('loadOptions', () => {
     );
     await assert.rejects(options('--listen', 'nowhere'), /--listen "nowhere" is not HOST:PORT/);
     await assert.rejects(options('--high-water-mark', 'lots'), /"lots" is not a size/);
+    for (const flag of [
+      'ack-timeout',
+      'sample-interval',
+      'subscribe-timeout',
+      'blocked-after',
+      'high-water-mark',
+    ]) {
+      await assert.rejects(
+        options(`--${flag}`, '0'),
+        (error: unknown) =>
+          error instanceof UsageError && error.message === `--${flag} 0: must be more than 0`,
+      );
+    }
     await assert.rejects(
       options(...TARGET, '--ca', '/no/such/ca.pem'),
       (error: unknown) => error instanceof HarperReplayError && error.exitCode === ExitCode.BAD_INPUT,
