@@ -1,6 +1,6 @@
 import { BaseCommand } from '../src/cli/base-command.js';
 import { captureFlags, proxyCaptureOptions, subscriberCaptureOptions } from '../src/cli/capture-options.js';
-import { EXIT_CODE_HELP } from '../src/common/errors.js';
+import { ExitCode, exitCodeHelp } from '../src/common/errors.js';
 import { formatBytes } from '../src/common/units.js';
 import { type CaptureResult, captureFromSource } from '../src/run/capture-run.js';
 import { captureThroughProxy, type ProxyResult } from '../src/run/proxy-run.js';
@@ -19,7 +19,7 @@ TLS: a wss:// source or upstream is verified against --ca (or the system CAs); -
 Captures never contain credentials. Format: captures/README.md. Ctrl-C stops a capture normally: the file is finalized and the exit code is 0.
 
 Exit codes:
-${EXIT_CODE_HELP}`;
+${exitCodeHelp([ExitCode.OK, ExitCode.ERROR, ExitCode.USAGE, ExitCode.UNREACHABLE, ExitCode.AUTH_FAILED, ExitCode.BAD_INPUT, ExitCode.TLS_FAILED, ExitCode.INTERRUPTED], 'captured until a stop condition (or Ctrl-C, which finalizes the file)')}`;
 
   static override examples = [
     {

@@ -2,7 +2,7 @@ import { Args } from '@oclif/core';
 import cliProgress from 'cli-progress';
 import { BaseCommand } from '../src/cli/base-command.js';
 import { exportFlags, exportOptions } from '../src/cli/export-options.js';
-import { EXIT_CODE_HELP } from '../src/common/errors.js';
+import { ExitCode, exitCodeHelp } from '../src/common/errors.js';
 import { formatBytes, formatCount } from '../src/common/units.js';
 import { type ExportResult, exportCapture } from '../src/run/export-run.js';
 import { interruptible } from '../src/run/interrupt.js';
@@ -18,7 +18,7 @@ jsonl: the header, then one line per record: kind, time, connection, direction, 
 The capture is streamed (constant memory). A torn capture is exported up to its last complete record (warned); a corrupt one up to the damage, then exit 6 naming the byte offset. Ctrl-C stops and leaves a valid file of what was exported (exit 130).
 
 Exit codes:
-${EXIT_CODE_HELP}`;
+${exitCodeHelp([ExitCode.OK, ExitCode.ERROR, ExitCode.USAGE, ExitCode.BAD_INPUT, ExitCode.INTERRUPTED], 'exported')}`;
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> captures/catchup-40x500.hrcap --out catchup.pcapng && wireshark catchup.pcapng',

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../src/cli/base-command.js';
 import { forceFlag } from '../src/cli/shared-flags.js';
-import { ExitCode } from '../src/common/errors.js';
+import { ExitCode, exitCodeHelp, inputFileError } from '../src/common/errors.js';
 import { checkOutputs } from '../src/common/output-files.js';
 import { writeHtmlReport } from '../src/report/html-report.js';
 import { readNdjson } from '../src/report/ndjson-sink.js';
@@ -13,7 +13,10 @@ export default class Report extends BaseCommand {
   static override summary = 'Rebuild the summary (and the HTML page) of a run from its --samples file.';
 
   static override description =
-    `Reads the NDJSON a synth or replay run wrote with --samples and folds it exactly as the run did: the same summary, the same --json, the same threshold verdicts (exit 99 on a breach).`;
+    `Reads the NDJSON a synth or replay run wrote with --samples and folds it exactly as the run did: the same summary, the same --json, the same threshold verdicts (exit 99 on a breach).
+
+Exit codes: the stored run's own (as synth: 0, 1, 3, 4, 5, 7, 99, 130), or
+${exitCodeHelp([ExitCode.USAGE, ExitCode.BAD_INPUT], '')}`;
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> run.ndjson',
@@ -49,11 +52,7 @@ export default class Report extends BaseCommand {
       }
       result = builder.build();
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      this.fail(
-        code === 'ENOENT' ? `no such file: ${args.samples}` : (error as Error).message,
-        ExitCode.USAGE,
-      );
+      this.failOn(inputFileError(error, args.samples));
     }
     if (flags.html) await writeHtmlReport(flags.html, result, series.series(), flags.force);
     if (!this.jsonEnabled()) this.log(formatRunSummary(result));

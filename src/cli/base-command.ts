@@ -1,10 +1,12 @@
 /**
- * What every command shares: its errors. A failing command prints one line on stderr and exits with a documented
- * code; under --json it also prints `{"error": {"message", "exitCode"}}` on stdout — instead of oclif's default,
- * which dumps the whole parse context (hundreds of KB) for a mistyped flag and exits 1.
+ * What every command shares: its errors and its --json. A failing command prints one line on stderr and exits with
+ * a documented code (--verbose adds the stack); under --json stdout holds one document, success or failure, with
+ * `exitCode` and `error` first (json-contract.ts) — instead of oclif's default, which dumps the whole parse context
+ * (hundreds of KB) for a mistyped flag and exits 1.
  */
-import { Command } from '@oclif/core';
+import { Command, Flags } from '@oclif/core';
 import { ExitCode, HarperReplayError } from '../common/errors.js';
+import { jsonDocument, jsonError } from './json-contract.js';
 
 let lastError: string | undefined;
 
@@ -22,6 +24,33 @@ export function printError(message: string): void {
 type CommandFailure = Error & { code?: string; oclif?: { exit?: number } };
 
 export abstract class BaseCommand extends Command {
+  static override baseFlags = {
+    verbose: Flags.boolean({ summary: 'Print the stack of an error (for bug reports).' }),
+  };
+
+  /** Read from argv, not the parsed flags: a parse error is reported before there are any. */
+  protected get verbose(): boolean {
+    return this.argv.includes('--verbose');
+  }
+
+  override async init(): Promise<void> {
+    await super.init();
+    // A reader that went away (`| head`) ends the output quietly; a full disk or another failure is one line.
+    // Prepended: oclif's own listener rethrows anything but EPIPE (an uncaught stack); this one exits first.
+    process.stdout.prependListener('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') {
+        process.stderr.write(`Error: cannot write to stdout: ${error.code ?? error.message}\n`);
+        process.exitCode = ExitCode.ERROR;
+      }
+      process.exit();
+    });
+  }
+
+  /** The result under --json, with the contract's head (exitCode, error). */
+  protected override toSuccessJson(result: unknown): unknown {
+    return jsonDocument(result, Number(process.exitCode ?? 0));
+  }
+
   /** One error line, then exit with `code` (also under --json, where oclif would make it 1). */
   protected fail(message: string, code: number): never {
     printError(message);
@@ -31,7 +60,10 @@ export abstract class BaseCommand extends Command {
 
   /** A HarperReplayError as its one line and its exit code; anything else is oclif's to report. */
   protected failOn(error: unknown): never {
-    if (error instanceof HarperReplayError) return this.fail(error.message, error.exitCode);
+    if (error instanceof HarperReplayError) {
+      if (this.verbose && error.stack) process.stderr.write(`${error.stack}\n`);
+      return this.fail(error.message, error.exitCode);
+    }
     throw error;
   }
 
@@ -54,14 +86,21 @@ export abstract class BaseCommand extends Command {
     }
   }
 
+  /**
+   * Every failure that is not one of the command's own exits: one line on stderr (the stack only with --verbose),
+   * oclif's exit code for parse errors (2) or 1; under --json also the contract's document on stdout.
+   */
   protected override async catch(error: CommandFailure): Promise<unknown> {
-    if (!this.jsonEnabled()) return super.catch(error);
+    if (error.code === 'EEXIT' && !this.jsonEnabled()) return super.catch(error);
     const exit = error.oclif?.exit;
-    // A parse error carries oclif's exit 2 (our usage code); the command's own exits set the code first.
     process.exitCode = process.exitCode || (typeof exit === 'number' ? exit : 1);
-    const message =
-      error.code === 'EEXIT' ? (lastError ?? `exit ${process.exitCode}`) : oneLine(error.message);
-    this.logJson({ error: { message, exitCode: process.exitCode } });
+    const exitCode = Number(process.exitCode);
+    const message = error.code === 'EEXIT' ? (lastError ?? `exit ${exitCode}`) : oneLine(error.message);
+    if (error.code !== 'EEXIT') {
+      printError(message);
+      if (this.verbose && error.stack) process.stderr.write(`${error.stack}\n`);
+    }
+    if (this.jsonEnabled()) this.logJson({ exitCode, error: jsonError(message, exitCode) });
     return undefined;
   }
 }

@@ -26,18 +26,55 @@ export const ExitCode = {
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
-export const EXIT_CODE_HELP = [
-  '0    every frame committed and verified',
-  '1    error (target died mid-run, protocol or I/O error)',
-  '2    bad usage (unknown flag, preset or value)',
-  '3    verification failed (frames not acknowledged or record count wrong)',
-  '4    target unreachable (refused, timed out, embedded node did not start)',
-  '5    authentication refused',
-  '6    bad input file (not a capture, or corrupt at the named byte offset; a --ca/--cert/--key file missing or not PEM; an expired --cert/--listen-cert)',
-  '7    TLS failed (unknown CA, host name mismatch, expired certificate, not a TLS port, client certificate refused)',
-  '99   a --threshold was breached',
-  '130  interrupted (Ctrl-C): partial results written, target cleaned up',
-].join('\n');
+/** The name of each exit code, as --json's `error.kind` gives it. */
+export const EXIT_KIND = {
+  [ExitCode.OK]: 'ok',
+  [ExitCode.ERROR]: 'error',
+  [ExitCode.USAGE]: 'usage',
+  [ExitCode.VERIFY_FAILED]: 'verify-failed',
+  [ExitCode.UNREACHABLE]: 'unreachable',
+  [ExitCode.AUTH_FAILED]: 'auth-failed',
+  [ExitCode.BAD_INPUT]: 'bad-input',
+  [ExitCode.TLS_FAILED]: 'tls-failed',
+  [ExitCode.THRESHOLD_BREACHED]: 'threshold-breached',
+  [ExitCode.INTERRUPTED]: 'interrupted',
+} as const satisfies Record<ExitCodeValue, string>;
+
+export type ExitKind = (typeof EXIT_KIND)[ExitCodeValue];
+
+/** The kind of any exit code (one the table does not know is an error). */
+export function exitKind(code: number): ExitKind {
+  return (EXIT_KIND as Record<number, ExitKind>)[code] ?? 'error';
+}
+
+const EXIT_LINES: Record<ExitCodeValue, string> = {
+  [ExitCode.OK]: 'success',
+  [ExitCode.ERROR]: 'error (target died mid-run, protocol or I/O error)',
+  [ExitCode.USAGE]: 'bad usage (unknown flag, bad value, an output that exists or is an input)',
+  [ExitCode.VERIFY_FAILED]: 'verification failed (frames not acknowledged or record count wrong)',
+  [ExitCode.UNREACHABLE]:
+    'target unreachable (refused, timed out, embedded node did not start); thresholds not evaluated',
+  [ExitCode.AUTH_FAILED]: 'authentication refused',
+  [ExitCode.BAD_INPUT]:
+    'bad input file (missing, unreadable, a directory, not a capture, or corrupt at the named byte offset; a --ca/--cert/--key file missing or not PEM)',
+  [ExitCode.TLS_FAILED]:
+    'TLS failed (unknown CA, host name mismatch, expired certificate, not a TLS port, client certificate refused)',
+  [ExitCode.THRESHOLD_BREACHED]: 'a --threshold was breached',
+  [ExitCode.INTERRUPTED]: 'interrupted (Ctrl-C): partial results written, target cleaned up',
+};
+
+/** The exit-code section of a command's help: only the codes that command can return, `success` said its way. */
+export function exitCodeHelp(codes: readonly ExitCodeValue[], success = EXIT_LINES[ExitCode.OK]): string {
+  return codes
+    .map((code) => `${String(code).padEnd(5)}${code === ExitCode.OK ? success : EXIT_LINES[code]}`)
+    .join('\n');
+}
+
+/** Every code a load command (synth, replay, bench) can return. */
+export const LOAD_EXIT_CODES = Object.values(ExitCode);
+
+/** The whole table (README, the load commands). */
+export const EXIT_CODE_HELP = exitCodeHelp(LOAD_EXIT_CODES, 'every frame committed and verified');
 
 export class HarperReplayError extends Error {
   constructor(
@@ -47,4 +84,24 @@ export class HarperReplayError extends Error {
     super(message);
     this.name = 'HarperReplayError';
   }
+}
+
+/**
+ * An input file that cannot be read as one: missing, a directory, unreadable, not the expected format, or corrupt.
+ * One exit code (bad input, 6) for all of them in every command, and a message that names the path.
+ */
+export function inputFileError(error: unknown, path: string): HarperReplayError {
+  if (error instanceof HarperReplayError) return error;
+  const code = (error as NodeJS.ErrnoException).code;
+  const message =
+    code === 'ENOENT'
+      ? `no such file: ${path}`
+      : code === 'EISDIR'
+        ? `${path} is a directory, not a file`
+        : code === 'EACCES'
+          ? `${path}: permission denied`
+          : (error as Error).message.includes(path)
+            ? (error as Error).message
+            : `${path}: ${(error as Error).message}`;
+  return new HarperReplayError(message, ExitCode.BAD_INPUT);
 }

@@ -141,6 +141,10 @@ export async function writeFileAtomic(
   data: string | Uint8Array,
   force: boolean,
 ): Promise<void> {
+  if (isSpecialFile(path)) {
+    await writeFile(path, data);
+    return;
+  }
   const temporary = temporaryPath(path);
   try {
     await writeFile(temporary, data, { flag: 'wx' });
@@ -151,8 +155,21 @@ export async function writeFileAtomic(
   }
 }
 
-/** A stream written under the temporary name; `commit` gives it its name, `discard` removes it. */
-export function openAtomicStream(path: string): { stream: WriteStream; temporary: string } {
+/** True for an existing output that is not a plain file (/dev/null, /dev/full, a FIFO): written in place. */
+export function isSpecialFile(path: string): boolean {
+  try {
+    return !statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A stream written under the temporary name (`commitTemporary` gives it its name, `discardTemporary` removes it);
+ * a device or FIFO is written directly (`temporary` undefined): it has no name to replace.
+ */
+export function openAtomicStream(path: string): { stream: WriteStream; temporary: string | undefined } {
+  if (isSpecialFile(path)) return { stream: createWriteStream(path, { flags: 'w' }), temporary: undefined };
   const temporary = temporaryPath(path);
   return { stream: createWriteStream(temporary, { flags: 'wx' }), temporary };
 }

@@ -12,6 +12,27 @@ export interface InspectResult extends CaptureSummary {
   header: Record<string, unknown>;
 }
 
+/** One --frames row as data (the --json document's `frames`). */
+export interface FrameRow {
+  offset: number;
+  timeMs: number;
+  connection: number;
+  direction: 'from-source' | 'to-source';
+  type: string;
+  bytes: number;
+}
+
+export function frameRow(record: CaptureRecord): FrameRow {
+  return {
+    offset: record.offset,
+    timeMs: record.timeUs / 1000,
+    connection: record.connection,
+    direction: record.direction === 0 ? 'from-source' : 'to-source',
+    type: frameTypeName(record.payload),
+    bytes: record.payload.length,
+  };
+}
+
 /** --frames: offset, time, connection, direction, frame type and size of one message record. */
 export function formatFrame(record: CaptureRecord): string {
   const p = record.payload;

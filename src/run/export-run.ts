@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import type { WriteStream } from 'node:fs';
 import { CaptureFormatError, RecordKind } from '../capture/format.js';
 import { CaptureReader } from '../capture/reader.js';
-import { ExitCode, HarperReplayError } from '../common/errors.js';
+import { ExitCode, HarperReplayError, inputFileError } from '../common/errors.js';
 import { checkOutputs, commitTemporary, discardTemporary, openAtomicStream } from '../common/output-files.js';
 import { jsonlHeaderLine, jsonlRecordLine } from '../export/jsonl-export.js';
 import { PcapngExport } from '../export/pcapng-export.js';
@@ -56,7 +56,7 @@ export async function exportCapture(options: ExportOptions): Promise<ExportResul
   try {
     reader = await CaptureReader.open(options.capture);
   } catch (error) {
-    throw inputError(error, options.capture);
+    throw inputFileError(error, options.capture);
   }
   let output: WriteStream | NodeJS.WriteStream;
   // A file is written under a temporary name and renamed when complete (also when interrupted or cut at damage:
@@ -174,7 +174,7 @@ function finishOutput(
 }
 
 /** The output under its temporary name (whether it may be replaced was checked with the flags: checkOutputs). */
-async function openOutput(path: string): Promise<{ stream: WriteStream; temporary: string }> {
+async function openOutput(path: string): Promise<{ stream: WriteStream; temporary: string | undefined }> {
   const opened = openAtomicStream(path);
   try {
     await once(opened.stream, 'open');
@@ -183,13 +183,4 @@ async function openOutput(path: string): Promise<{ stream: WriteStream; temporar
     throw new HarperReplayError(`cannot write ${path}: ${code ?? (error as Error).message}`, ExitCode.ERROR);
   }
   return opened;
-}
-
-function inputError(error: unknown, path: string): HarperReplayError {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return new HarperReplayError(`no such file: ${path}`, ExitCode.USAGE);
-  return new HarperReplayError(
-    error instanceof CaptureFormatError ? `${path}: ${error.message}` : (error as Error).message,
-    ExitCode.BAD_INPUT,
-  );
 }

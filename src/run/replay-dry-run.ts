@@ -3,7 +3,7 @@
  * what would be sent and how long it would take, sending nothing.
  */
 
-import { ExitCode, HarperReplayError } from '../common/errors.js';
+import { ExitCode, HarperReplayError, inputFileError } from '../common/errors.js';
 import { formatBytes, formatCount, formatMs } from '../common/units.js';
 import type { ReplaySource } from '../workload/replay-source.js';
 import { openReplay, oversizedFrameWarning, type ReplayRunOptions } from './replay-run.js';
@@ -24,7 +24,7 @@ export interface DryRunResult {
 }
 
 /**
- * Opens and indexes the capture; rejects with a HarperReplayError: no such file (usage, 2), not a capture (6), or a
+ * Opens and indexes the capture; rejects with a HarperReplayError: no such file, a directory, not a capture (6), or a
  * --from-frame past its end (usage).
  */
 export async function openReplaySource(
@@ -35,10 +35,7 @@ export async function openReplaySource(
   try {
     source = await openReplay(file, replay);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw code === 'ENOENT'
-      ? new HarperReplayError(`no such file: ${file}`, ExitCode.USAGE)
-      : new HarperReplayError((error as Error).message, ExitCode.BAD_INPUT);
+    throw inputFileError(error, file);
   }
   if (source.framesPerLoop <= 0) {
     await source.close();

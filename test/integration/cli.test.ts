@@ -52,21 +52,25 @@ describe('harper-replay synth (CLI)', () => {
     assertOneLineError(run.stderr, /unknown preset "no-such-preset"; choose one of: catchup-40x500/);
   });
 
-  it('under --json an error is one small object with the documented exit code, for every command', async () => {
+  it('under --json an error is one small document with the documented exit code, for every command', async () => {
     for (const [args, code, message] of [
       [['synth', '--bogus', '--json'], ExitCode.USAGE, 'Nonexistent flag: --bogus'],
       [['synth', '--preset', 'nope', '--json'], ExitCode.USAGE, 'unknown preset "nope"'],
-      [['inspect', 'no-such.hrcap', '--json'], ExitCode.USAGE, 'no such file: no-such.hrcap'],
-      [['export', 'no-such.hrcap', '--json'], ExitCode.USAGE, 'no such file: no-such.hrcap'],
-      [['report', 'no-such.ndjson', '--json'], ExitCode.USAGE, 'no such file: no-such.ndjson'],
+      [['inspect', 'no-such.hrcap', '--json'], ExitCode.BAD_INPUT, 'no such file: no-such.hrcap'],
+      [['export', 'no-such.hrcap', '--json'], ExitCode.BAD_INPUT, 'no such file: no-such.hrcap'],
+      [['report', 'no-such.ndjson', '--json'], ExitCode.BAD_INPUT, 'no such file: no-such.ndjson'],
+      [['replay', 'no-such.hrcap', '--dry-run', '--json'], ExitCode.BAD_INPUT, 'no such file: no-such.hrcap'],
       [['capture', '--json'], ExitCode.USAGE, '--source URL is required'],
       [['bench', '--json'], ExitCode.USAGE, 'Missing required flag set'],
     ] as const) {
       const run = await runCli([...args]);
       assert.equal(run.code, code, `${args.join(' ')}: ${run.stderr}`);
       assert.ok(run.stdout.length < 500, `${args.join(' ')}: a small object, not oclif's parse context`);
-      const { error } = JSON.parse(run.stdout);
+      const document = JSON.parse(run.stdout);
+      assert.equal(document.exitCode, code);
+      const { error } = document;
       assert.equal(error.exitCode, code);
+      assert.equal(error.kind, code === ExitCode.USAGE ? 'usage' : 'bad-input');
       assert.ok(error.message.startsWith(message), `${args.join(' ')}: ${error.message}`);
     }
   });

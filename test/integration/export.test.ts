@@ -237,7 +237,7 @@ describe('export to JSON lines', () => {
     const out = file('twice.jsonl');
     assert.equal((await runCli(['export', CATCHUP, '--out', out])).code, ExitCode.OK);
     const again = await runCli(['export', CATCHUP, '--out', out]);
-    assert.equal(again.code, ExitCode.BAD_INPUT);
+    assert.equal(again.code, ExitCode.USAGE);
     assert.match(again.stderr, /twice\.jsonl exists: pass --force to replace it/);
     assert.equal((await runCli(['export', CATCHUP, '--out', out, '--force'])).code, ExitCode.OK);
     const unknown = await runCli(['export', CATCHUP, '--out', file('x.txt')]);
@@ -247,7 +247,7 @@ describe('export to JSON lines', () => {
       /cannot tell the format from --out .*x\.txt: pass --format pcapng or --format jsonl/,
     );
     const missing = await runCli(['export', file('nope.hrcap')]);
-    assert.equal(missing.code, ExitCode.USAGE);
+    assert.equal(missing.code, ExitCode.BAD_INPUT);
     assert.match(missing.stderr, /no such file: .*nope\.hrcap/);
   });
 });

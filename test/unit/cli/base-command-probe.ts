@@ -6,7 +6,10 @@ import { ExitCode, HarperReplayError } from '../../../src/common/errors.js';
 class Probe extends BaseCommand {
   static override enableJsonFlag = true;
   static override flags = {
-    mode: Flags.string({ options: ['ok', 'usage', 'bad-input', 'thrown', 'from-flags'], required: true }),
+    mode: Flags.string({
+      options: ['ok', 'usage', 'bad-input', 'thrown', 'from-flags', 'flood'],
+      required: true,
+    }),
   };
 
   async run(): Promise<{ ok: true }> {
@@ -19,6 +22,11 @@ class Probe extends BaseCommand {
       this.fromFlags(() => {
         throw new Error('--listen 99999 is not a port');
       });
+    if (flags.mode === 'flood') {
+      // Lines to a stdout that fails (a full disk): the failure must be one line, not an uncaught stack.
+      for (let i = 0; i < 1000; i++) process.stdout.write(`${'x'.repeat(1000)}\n`);
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+    }
     return { ok: true };
   }
 }

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { printError } from '../../../src/cli/base-command.js';
@@ -12,8 +13,12 @@ import { ExitCode } from '../../../src/common/errors.js';
 
 const PROBE = fileURLToPath(new URL('./base-command-probe.js', import.meta.url));
 
-function run(argv: string[]) {
-  const child = spawnSync(process.execPath, [PROBE, ...argv], { encoding: 'utf8', timeout: 30_000 });
+function run(argv: string[], stdout?: number) {
+  const child = spawnSync(process.execPath, [PROBE, ...argv], {
+    encoding: 'utf8',
+    timeout: 30_000,
+    ...(stdout === undefined ? {} : { stdio: ['ignore', stdout, 'pipe'] }),
+  });
   return { stdout: child.stdout, stderr: child.stderr, exitCode: child.status };
 }
 
@@ -31,10 +36,13 @@ describe('BaseCommand', () => {
     assert.equal(fromFlags.stderr, 'Error: --listen 99999 is not a port\n');
   });
 
-  it('under --json: the same line on stderr and {"error": {message, exitCode}} on stdout', () => {
+  it('under --json: the same line on stderr and {exitCode, error: {message, exitCode, kind}} on stdout', () => {
     const { stdout, stderr, exitCode } = run(['--mode', 'usage', '--json']);
     assert.equal(stderr, 'Error: --rate must be above 0\n');
-    assert.deepEqual(JSON.parse(stdout), { error: { message: '--rate must be above 0', exitCode: 2 } });
+    assert.deepEqual(JSON.parse(stdout), {
+      exitCode: 2,
+      error: { message: '--rate must be above 0', exitCode: 2, kind: 'usage' },
+    });
     assert.equal(exitCode, 2);
   });
 
@@ -49,14 +57,38 @@ describe('BaseCommand', () => {
   });
 
   it('under --json an unexpected error is one line, exit 1', () => {
-    const { stdout, exitCode } = run(['--mode', 'thrown', '--json']);
-    assert.deepEqual(JSON.parse(stdout), { error: { message: 'boom; second line', exitCode: 1 } });
+    const { stdout, stderr, exitCode } = run(['--mode', 'thrown', '--json']);
+    assert.deepEqual(JSON.parse(stdout), {
+      exitCode: 1,
+      error: { message: 'boom; second line', exitCode: 1, kind: 'error' },
+    });
+    assert.equal(stderr, 'Error: boom; second line\n');
     assert.equal(exitCode, 1);
   });
 
-  it('success returns the result (as JSON under --json)', () => {
+  it('an unexpected error is one line without a stack; --verbose adds the stack', () => {
+    const plain = run(['--mode', 'thrown']);
+    assert.equal(plain.stderr, 'Error: boom; second line\n');
+    assert.equal(plain.exitCode, 1);
+    const verbose = run(['--mode', 'thrown', '--verbose']);
+    assert.match(verbose.stderr, /^Error: boom; second line\n/);
+    assert.match(verbose.stderr, /\n\s+at .*base-command-probe\.js/, 'the stack, for a bug report');
+  });
+
+  it('a stdout that fails (a full disk) is one line and exit 1, not a stack', () => {
+    const fd = openSync('/dev/full', 'w');
+    try {
+      const { stderr, exitCode } = run(['--mode', 'flood'], fd);
+      assert.equal(stderr, 'Error: cannot write to stdout: ENOSPC\n');
+      assert.equal(exitCode, ExitCode.ERROR);
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  it('success returns the result under the contract head (as JSON under --json)', () => {
     const { stdout, exitCode } = run(['--mode', 'ok', '--json']);
-    assert.deepEqual(JSON.parse(stdout), { ok: true });
+    assert.deepEqual(JSON.parse(stdout), { exitCode: 0, error: null, ok: true });
     assert.equal(exitCode, 0);
   });
 

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { EXIT_CODE_HELP, ExitCode, HarperReplayError } from '../../../src/common/errors.js';
+import {
+  EXIT_CODE_HELP,
+  ExitCode,
+  exitCodeHelp,
+  exitKind,
+  HarperReplayError,
+  inputFileError,
+} from '../../../src/common/errors.js';
 
 // Compiled, this file is dist/test/unit/common/errors.test.js: four levels up is the package root.
 const README = new URL('../../../../README.md', import.meta.url);
@@ -111,5 +118,42 @@ describe('HarperReplayError', () => {
       },
       (error: unknown) => error instanceof HarperReplayError && error.exitCode === 2,
     );
+  });
+});
+
+describe('exitKind and exitCodeHelp', () => {
+  it('names every code once, and an unknown code as error', () => {
+    const kinds = Object.values(ExitCode).map(exitKind);
+    assert.equal(new Set(kinds).size, kinds.length);
+    assert.equal(exitKind(ExitCode.BAD_INPUT), 'bad-input');
+    assert.equal(exitKind(42), 'error');
+  });
+
+  it("a command's help lists only its codes, success in its own words", () => {
+    const help = exitCodeHelp([ExitCode.OK, ExitCode.USAGE, ExitCode.BAD_INPUT], 'read to the end');
+    assert.deepEqual(
+      help.split('\n').map((line) => Number(/^(\d+)/.exec(line)?.[1])),
+      [0, 2, 6],
+    );
+    assert.match(help, /^0 {4}read to the end$/m);
+  });
+});
+
+describe('inputFileError', () => {
+  it('is bad input (6) naming the path, whatever went wrong', () => {
+    const cases: Array<[unknown, string]> = [
+      [Object.assign(new Error('x'), { code: 'ENOENT' }), 'no such file: a.hrcap'],
+      [Object.assign(new Error('x'), { code: 'EISDIR' }), 'a.hrcap is a directory, not a file'],
+      [Object.assign(new Error('x'), { code: 'EACCES' }), 'a.hrcap: permission denied'],
+      [new Error('bad magic at byte 0'), 'a.hrcap: bad magic at byte 0'],
+      [new Error('a.hrcap: bad magic'), 'a.hrcap: bad magic'],
+    ];
+    for (const [error, message] of cases) {
+      const mapped = inputFileError(error, 'a.hrcap');
+      assert.equal(mapped.exitCode, ExitCode.BAD_INPUT);
+      assert.equal(mapped.message, message);
+    }
+    const own = new HarperReplayError('--from-frame 9: past the end', ExitCode.USAGE);
+    assert.equal(inputFileError(own, 'a.hrcap'), own);
   });
 });

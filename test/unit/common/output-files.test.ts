@@ -117,6 +117,7 @@ describe('atomic writes', () => {
     const dir = scratch();
     const path = join(dir, 'page.html');
     const { stream, temporary } = openAtomicStream(path);
+    assert.ok(temporary);
     assert.equal(temporary, temporaryPath(path));
     await new Promise<void>((resolve) => stream.end('new', () => resolve()));
     writeFileSync(path, 'theirs');
@@ -132,5 +133,11 @@ describe('atomic writes', () => {
     const dir = scratch();
     await assert.rejects(writeFileAtomic(join(dir, 'missing', 'x.html'), 'x', false), /ENOENT/);
     assert.deepEqual(readdirSync(dir), []);
+  });
+
+  it('a device is written in place, never renamed over', async () => {
+    assert.equal(openAtomicStream('/dev/null').temporary, undefined);
+    await writeFileAtomic('/dev/null', 'gone', true);
+    await assert.rejects(writeFileAtomic('/dev/full', 'x', true), /ENOSPC/);
   });
 });

@@ -5,13 +5,17 @@ import { fileURLToPath } from 'node:url';
 import { CaptureInspector } from '../../../src/capture/inspect.js';
 import { CaptureReader } from '../../../src/capture/reader.js';
 import { ExitCode, HarperReplayError } from '../../../src/common/errors.js';
+import { formatDecoded, formatFrame } from '../../../src/report/inspect-text.js';
 import { inspectCapture } from '../../../src/run/inspect-run.js';
 
 const capture = (name: string) => fileURLToPath(new URL(`../../../../captures/${name}`, import.meta.url));
 
 async function lines(file: string, options: { frames: boolean; decode: boolean; limit?: number }) {
   const written: string[] = [];
-  const result = await inspectCapture(file, options, (line) => written.push(line));
+  const result = await inspectCapture(file, options, {
+    frame: (record) => written.push(formatFrame(record)),
+    decoded: (entry) => written.push(formatDecoded(entry)),
+  });
   return { result, written };
 }
 
@@ -63,13 +67,20 @@ describe('inspectCapture', () => {
     );
   });
 
-  it('a missing file is a usage error (2), a file that is not a capture bad input (6) naming it', async () => {
+  it('a missing file, a directory and a file that is not a capture are bad input (6) naming it', async () => {
     await assert.rejects(
       lines('no-such.hrcap', { frames: false, decode: false }),
       (error: unknown) =>
         error instanceof HarperReplayError &&
-        error.exitCode === ExitCode.USAGE &&
+        error.exitCode === ExitCode.BAD_INPUT &&
         error.message === 'no such file: no-such.hrcap',
+    );
+    await assert.rejects(
+      lines('captures', { frames: false, decode: false }),
+      (error: unknown) =>
+        error instanceof HarperReplayError &&
+        error.exitCode === ExitCode.BAD_INPUT &&
+        error.message === 'captures is a directory, not a file',
     );
     const readme = capture('README.md');
     await assert.rejects(

@@ -23,10 +23,14 @@ const usage =
     error instanceof HarperReplayError && error.exitCode === code && pattern.test(error.message);
 
 describe('replay: opening the capture', () => {
-  it('no such file: usage (2); not a capture: bad input (6); --from-frame past the end: usage', async () => {
+  it('no such file, a directory, not a capture: bad input (6); --from-frame past the end: usage', async () => {
     await assert.rejects(
       openReplaySource('no-such.hrcap', replay()),
-      usage(/^no such file: no-such\.hrcap$/),
+      usage(/^no such file: no-such\.hrcap$/, ExitCode.BAD_INPUT),
+    );
+    await assert.rejects(
+      openReplaySource('captures', replay()),
+      usage(/^captures is a directory, not a file$/, ExitCode.BAD_INPUT),
     );
     await assert.rejects(openReplaySource(capture('README.md'), replay()), usage(/./, ExitCode.BAD_INPUT));
     await assert.rejects(
