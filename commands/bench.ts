@@ -1,4 +1,5 @@
 import { benchFlags, benchOptions } from '../src/cli/bench-options.js';
+import { withHelpGroups } from '../src/cli/help-groups.js';
 import { LoadCommand } from '../src/cli/load-command.js';
 import { EXIT_CODE_HELP } from '../src/common/errors.js';
 import { type BenchResult, runBench } from '../src/run/bench-run.js';
@@ -21,7 +22,7 @@ ${EXIT_CODE_HELP}`;
     '<%= config.bin %> <%= command.id %> --set REPLICATION_BLOBCONCURRENCY=1,5 --capture captures/blobs-12x50k.hrcap',
   ];
 
-  static override flags = benchFlags;
+  static override flags = withHelpGroups(benchFlags);
 
   async run(): Promise<BenchResult> {
     const { flags } = await this.parse(Bench);

@@ -1,5 +1,6 @@
 import { BaseCommand } from '../src/cli/base-command.js';
 import { captureFlags, proxyCaptureOptions, subscriberCaptureOptions } from '../src/cli/capture-options.js';
+import { withHelpGroups } from '../src/cli/help-groups.js';
 import { ExitCode, exitCodeHelp } from '../src/common/errors.js';
 import { formatBytes } from '../src/common/units.js';
 import { type CaptureResult, captureFromSource } from '../src/run/capture-run.js';
@@ -46,7 +47,7 @@ ${exitCodeHelp([ExitCode.OK, ExitCode.ERROR, ExitCode.USAGE, ExitCode.UNREACHABL
 
   static override enableJsonFlag = true;
 
-  static override flags = captureFlags;
+  static override flags = withHelpGroups(captureFlags);
 
   async run(): Promise<CaptureResult | ProxyResult> {
     const { flags } = await this.parse(Capture);

@@ -2,6 +2,7 @@ import { Args } from '@oclif/core';
 import cliProgress from 'cli-progress';
 import { BaseCommand } from '../src/cli/base-command.js';
 import { exportFlags, exportOptions } from '../src/cli/export-options.js';
+import { withHelpGroups } from '../src/cli/help-groups.js';
 import { ExitCode, exitCodeHelp } from '../src/common/errors.js';
 import { formatBytes, formatCount } from '../src/common/units.js';
 import { type ExportResult, exportCapture } from '../src/run/export-run.js';
@@ -30,7 +31,7 @@ ${exitCodeHelp([ExitCode.OK, ExitCode.ERROR, ExitCode.USAGE, ExitCode.BAD_INPUT,
 
   static override args = { file: Args.string({ description: 'capture file', required: true }) };
 
-  static override flags = exportFlags;
+  static override flags = withHelpGroups(exportFlags);
 
   async run(): Promise<ExportResult> {
     const { args, flags } = await this.parse(Export);

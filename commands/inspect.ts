@@ -2,6 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import type { CaptureRecord } from '../src/capture/format.js';
 import type { DecodedRecord } from '../src/capture/inspect.js';
 import { BaseCommand } from '../src/cli/base-command.js';
+import { withHelpGroups } from '../src/cli/help-groups.js';
 import { ExitCode, exitCodeHelp } from '../src/common/errors.js';
 import {
   type FrameRow,
@@ -34,7 +35,7 @@ ${exitCodeHelp([ExitCode.OK, ExitCode.ERROR, ExitCode.USAGE, ExitCode.BAD_INPUT]
 
   static override args = { file: Args.string({ description: 'capture file', required: true }) };
 
-  static override flags = {
+  static override flags = withHelpGroups({
     frames: Flags.boolean({
       summary: 'List every frame (offset, time, connection, direction, type, bytes).',
     }),
@@ -43,7 +44,7 @@ ${exitCodeHelp([ExitCode.OK, ExitCode.ERROR, ExitCode.USAGE, ExitCode.BAD_INPUT]
         "Print every decoded record as one JSON line (under --json: the document's decodedRecords; --frames: frameRows).",
     }),
     limit: Flags.integer({ summary: 'At most this many lines of --frames / --decode output.', min: 1 }),
-  };
+  });
 
   async run(): Promise<InspectResult & { frameRows?: FrameRow[]; decodedRecords?: unknown[] }> {
     const { args, flags } = await this.parse(Inspect);

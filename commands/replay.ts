@@ -1,4 +1,5 @@
 import { Args } from '@oclif/core';
+import { withHelpGroups } from '../src/cli/help-groups.js';
 import { checkLoadOutputs, executeLoad, LoadCommand } from '../src/cli/load-command.js';
 import { replayFlags, replayOptions, replayRunOptions } from '../src/cli/replay-options.js';
 import { EXIT_CODE_HELP } from '../src/common/errors.js';
@@ -42,7 +43,7 @@ ${EXIT_CODE_HELP}`;
 
   static override args = { file: Args.string({ description: 'capture file', required: true }) };
 
-  static override flags = replayFlags;
+  static override flags = withHelpGroups(replayFlags);
 
   async run(): Promise<ReplayResult | DryRunResult> {
     const { args, flags } = await this.parse(Replay);

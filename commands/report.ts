@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../src/cli/base-command.js';
+import { withHelpGroups } from '../src/cli/help-groups.js';
 import { forceFlag } from '../src/cli/shared-flags.js';
 import { ExitCode, exitCodeHelp, inputFileError } from '../src/common/errors.js';
 import { checkOutputs } from '../src/common/output-files.js';
@@ -30,10 +31,10 @@ ${exitCodeHelp([ExitCode.USAGE, ExitCode.BAD_INPUT], '')}`;
     samples: Args.string({ description: 'NDJSON samples file written by --samples', required: true }),
   };
 
-  static override flags = {
+  static override flags = withHelpGroups({
     html: Flags.string({ summary: 'Also write the self-contained HTML report.', helpValue: 'FILE' }),
     ...forceFlag,
-  };
+  });
 
   async run(): Promise<RunResult> {
     const { args, flags } = await this.parse(Report);

@@ -1,3 +1,4 @@
+import { withHelpGroups } from '../src/cli/help-groups.js';
 import { checkLoadOutputs, executeLoad, LoadCommand } from '../src/cli/load-command.js';
 import { synthFlags, synthOptions } from '../src/cli/workload-flags.js';
 import { EXIT_CODE_HELP } from '../src/common/errors.js';
@@ -48,7 +49,7 @@ ${EXIT_CODE_HELP}`;
     },
   ];
 
-  static override flags = synthFlags;
+  static override flags = withHelpGroups(synthFlags);
 
   async run(): Promise<SynthResult> {
     const { flags } = await this.parse(Synth);

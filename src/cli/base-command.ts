@@ -25,7 +25,10 @@ type CommandFailure = Error & { code?: string; oclif?: { exit?: number } };
 
 export abstract class BaseCommand extends Command {
   static override baseFlags = {
-    verbose: Flags.boolean({ summary: 'Print the stack of an error (for bug reports).' }),
+    verbose: Flags.boolean({
+      summary: 'Print the stack of an error (for bug reports).',
+      helpGroup: 'OUTPUT',
+    }),
   };
 
   /** Read from argv, not the parsed flags: a parse error is reported before there are any. */

@@ -22,6 +22,7 @@ import { interruptible } from '../run/interrupt.js';
 import type { LoadRunOptions } from '../run/load-run.js';
 import type { TargetSpec } from '../run/target.js';
 import { BaseCommand, UsageError } from './base-command.js';
+import { withHelpGroups } from './help-groups.js';
 import {
   excludes,
   type FlagValues,
@@ -146,7 +147,7 @@ export type LoadFlagValues = FlagValues<typeof loadFlags>;
 
 /** The base of synth, replay and bench: the load flags for every one of them (oclif's baseFlags), --json. */
 export abstract class LoadCommand extends BaseCommand {
-  static override baseFlags = loadFlags;
+  static override baseFlags = withHelpGroups(loadFlags);
   static override enableJsonFlag = true;
 }
 

@@ -18,7 +18,8 @@ const TARGET = ['--target', 'http://node:9925', '--password', 'pw'];
 
 describe('load flags', () => {
   it('are the base flags of every load command', () => {
-    assert.equal(LoadCommand.baseFlags, loadFlags);
+    assert.deepEqual(Object.keys(LoadCommand.baseFlags), Object.keys(loadFlags));
+    assert.equal(LoadCommand.baseFlags.target.helpGroup, 'TARGET', 'with their help groups');
     assert.equal(LoadCommand.enableJsonFlag, true);
   });
 
