@@ -27,7 +27,19 @@ export const ExitCode = {
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
 /** The name of each exit code, as --json's `error.kind` gives it. */
-export const EXIT_KIND = {
+export type ExitKind =
+  | 'ok'
+  | 'error'
+  | 'usage'
+  | 'verify-failed'
+  | 'unreachable'
+  | 'auth-failed'
+  | 'bad-input'
+  | 'tls-failed'
+  | 'threshold-breached'
+  | 'interrupted';
+
+export const EXIT_KIND: Record<ExitCodeValue, ExitKind> = {
   [ExitCode.OK]: 'ok',
   [ExitCode.ERROR]: 'error',
   [ExitCode.USAGE]: 'usage',
@@ -38,9 +50,7 @@ export const EXIT_KIND = {
   [ExitCode.TLS_FAILED]: 'tls-failed',
   [ExitCode.THRESHOLD_BREACHED]: 'threshold-breached',
   [ExitCode.INTERRUPTED]: 'interrupted',
-} as const satisfies Record<ExitCodeValue, string>;
-
-export type ExitKind = (typeof EXIT_KIND)[ExitCodeValue];
+};
 
 /** The kind of any exit code (one the table does not know is an error). */
 export function exitKind(code: number): ExitKind {

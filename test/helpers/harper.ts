@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { decode as decodeCbor } from 'cbor-x';
 import { EmbeddedNode, type EmbeddedNodeOptions } from '../../src/harper/embedded-node.js';
 import type { OperationsClient } from '../../src/harper/operations-client.js';
+import { assertJsonDocument } from './json-schema.js';
 
 export const BIN = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
 
@@ -59,9 +60,18 @@ export function runCli(
   });
   options.onStart?.(child, { stderr: () => stderr });
   const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 300_000);
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     child.once('close', (code, signal) => {
       clearTimeout(timer);
+      // A process killed by a signal has no output contract; any other --json run is checked against its schema.
+      if (args.includes('--json') && signal === null && args[0]) {
+        try {
+          assertJsonDocument(args[0], stdout);
+        } catch (error) {
+          reject(new Error(`${(error as Error).message}\nstderr:\n${stderr.slice(-2000)}`));
+          return;
+        }
+      }
       resolve({ code, signal, stdout, stderr, child });
     });
   });
