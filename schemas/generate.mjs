@@ -34,7 +34,10 @@ function relocate(value) {
         return [key, `#/definitions/${encodeURIComponent(name)}`];
       }
       if (key === 'definitions') {
-        return [key, Object.fromEntries(Object.entries(inner).map(([name, d]) => [clean(name), relocate(d)]))];
+        return [
+          key,
+          Object.fromEntries(Object.entries(inner).map(([name, d]) => [clean(name), relocate(d)])),
+        ];
       }
       return [key, relocate(inner)];
     }),

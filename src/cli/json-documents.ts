@@ -3,8 +3,7 @@
  * measured, or the head alone when it failed before measuring anything. schemas/ holds their JSON Schemas, generated
  * from these types (`npm run schemas`); the tests validate every --json output against them.
  */
-import type { InspectResult } from '../report/inspect-text.js';
-import type { FrameRow } from '../report/inspect-text.js';
+import type { FrameRow, InspectResult } from '../report/inspect-text.js';
 import type { RunResult } from '../report/result.js';
 import type { BenchResult } from '../run/bench-run.js';
 import type { CaptureResult } from '../run/capture-run.js';
