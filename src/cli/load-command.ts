@@ -325,7 +325,7 @@ export async function executeLoad<T extends RunResult>(
   const started = result.sent.frames > 0 || result.outcome !== 'failed';
   if (!json && started) print(formatRunSummary(result));
   if (result.error && result.exitCode !== ExitCode.OK) process.stderr.write(`Error: ${result.error}\n`);
-  const breached = result.thresholds.filter((t) => !t.ok).map((t) => t.expression);
+  const breached = result.thresholds.filter((t) => t.ok === false).map((t) => t.expression);
   if (breached.length) process.stderr.write(`Error: threshold breached: ${breached.join(', ')}\n`);
   for (const line of written) process.stderr.write(`${line}\n`);
   process.exitCode = result.exitCode;

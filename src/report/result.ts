@@ -24,8 +24,11 @@ import { HerdAnalysis, type HerdSummary } from './herd-analysis.js';
 import { MemoryAnalysis, type MemorySummary } from './memory-analysis.js';
 import { PauseAnalysis, type PauseSummary } from './pause-analysis.js';
 import { RunCollector } from './run-collector.js';
-import { evaluateThresholds, parseThreshold, type ThresholdVerdict } from './thresholds.js';
+import { evaluateThresholds, notEvaluated, parseThreshold, type ThresholdVerdict } from './thresholds.js';
 import { WorkerAnalysis, type WorkerSummary } from './worker-analysis.js';
+
+/** Runs that never reached their target: their thresholds are not evaluated, and the exit code says why. */
+const NEVER_REACHED = new Set<number>([ExitCode.UNREACHABLE, ExitCode.AUTH_FAILED, ExitCode.TLS_FAILED]);
 
 export interface RunResult {
   command: RunMeta['command'];
@@ -241,9 +244,12 @@ export class ResultBuilder {
         ? { replay: { ...meta.replay, behindScheduleMs: collector.behindScheduleMs ?? null } }
         : {}),
     };
-    result.thresholds = evaluateThresholds(meta.thresholds.map(parseThreshold), result);
+    const thresholds = meta.thresholds.map(parseThreshold);
+    result.thresholds = NEVER_REACHED.has(result.exitCode)
+      ? notEvaluated(thresholds)
+      : evaluateThresholds(thresholds, result);
     // A breach exits 99 (as k6 does) unless the run was interrupted: then 130 says more.
-    if (result.thresholds.some((t) => !t.ok) && result.exitCode !== ExitCode.INTERRUPTED) {
+    if (result.thresholds.some((t) => t.ok === false) && result.exitCode !== ExitCode.INTERRUPTED) {
       result.exitCode = ExitCode.THRESHOLD_BREACHED;
     }
     return result;

@@ -272,7 +272,10 @@ function clusterAndThresholds(out: SummaryLines, result: RunResult): void {
   if (result.thresholds.length) {
     section('thresholds');
     for (const t of result.thresholds) {
-      out.push(`  ${t.ok ? '✓' : '✗'} ${t.expression.padEnd(28)} ${formatMetric(t.metric, t.value)}`);
+      const mark = t.ok === null ? '–' : t.ok ? '✓' : '✗';
+      const value =
+        t.ok === null ? 'not evaluated (the target was never reached)' : formatMetric(t.metric, t.value);
+      out.push(`  ${mark} ${t.expression.padEnd(28)} ${value}`);
     }
   }
 }

@@ -160,7 +160,13 @@ export interface Threshold {
 
 export interface ThresholdVerdict extends Threshold {
   value: number | null;
-  ok: boolean;
+  /** null: not evaluated (the run never reached its target, so nothing it measured can pass or breach). */
+  ok: boolean | null;
+}
+
+/** The thresholds of a run that never reached its target: neither passed nor breached. */
+export function notEvaluated(thresholds: Threshold[]): ThresholdVerdict[] {
+  return thresholds.map((threshold) => ({ ...threshold, value: null, ok: null }));
 }
 
 /** Parses `metric op value`; throws an Error naming what is wrong (bad usage). */

@@ -141,7 +141,7 @@ export async function readApplied(
 /** `run N: <expression>` for every threshold a run breached. */
 export function thresholdBreaches(runs: BenchRun[]): string[] {
   return runs.flatMap((run, i) =>
-    run.result.thresholds.filter((t) => !t.ok).map((t) => `run ${i + 1}: ${t.expression}`),
+    run.result.thresholds.filter((t) => t.ok === false).map((t) => `run ${i + 1}: ${t.expression}`),
   );
 }
 

@@ -232,6 +232,28 @@ describe('ResultBuilder: a failed run', () => {
   });
 });
 
+describe('ResultBuilder: a run that never reached its target', () => {
+  for (const exitCode of [ExitCode.UNREACHABLE, ExitCode.AUTH_FAILED, ExitCode.TLS_FAILED]) {
+    it(`exit ${exitCode}: thresholds neither pass nor breach, the exit code stays`, () => {
+      const result = fold([
+        ev.meta(0, { thresholds: ['peakRss<1.5GiB', 'oomEvents==0'] }),
+        ev.end(100, 'failed', exitCode, {
+          error: 'connect ECONNREFUSED 127.0.0.1:9',
+          removedFromTarget: null,
+        }),
+      ]);
+      assert.equal(result.exitCode, exitCode);
+      assert.deepEqual(
+        result.thresholds.map((t) => [t.expression, t.value, t.ok]),
+        [
+          ['peakRss<1.5GiB', null, null],
+          ['oomEvents==0', null, null],
+        ],
+      );
+    });
+  }
+});
+
 describe('ResultBuilder: thresholds and the exit code', () => {
   const cases: Array<{ thresholds: string[]; exitCode: number; verdicts: boolean[] }> = [
     { thresholds: [], exitCode: ExitCode.OK, verdicts: [] },

@@ -158,6 +158,16 @@ describe('formatRunSummary: a complete run with every section', () => {
 });
 
 describe('formatRunSummary: variants', () => {
+  it('thresholds of a run that never reached its target are marked not evaluated', () => {
+    const result = fold(completeRun([], { meta: { thresholds: ['peakRss<1GiB'] } }));
+    result.thresholds = [{ ...result.thresholds[0]!, value: null, ok: null }];
+    assert.ok(
+      lines(formatRunSummary(result)).includes(
+        `  – ${'peakRss<1GiB'.padEnd(28)} not evaluated (the target was never reached)`,
+      ),
+    );
+  });
+
   it('a plain run without samples says there is no data', () => {
     const summary = formatRunSummary(fold(completeRun()));
     assert.ok(lines(summary).includes('pauses (stalls > 50 ms, from no data)'));
