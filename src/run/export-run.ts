@@ -7,7 +7,7 @@
 
 import { once } from 'node:events';
 import type { WriteStream } from 'node:fs';
-import { CaptureFormatError, RecordKind } from '../capture/format.js';
+import { CaptureFormatError, type CaptureRecord, RecordKind } from '../capture/format.js';
 import { CaptureReader } from '../capture/reader.js';
 import { ExitCode, HarperReplayError, inputFileError } from '../common/errors.js';
 import { checkOutputs, commitTemporary, discardTemporary, openAtomicStream } from '../common/output-files.js';
@@ -101,17 +101,14 @@ export async function exportCapture(options: ExportOptions): Promise<ExportResul
   let error: string | undefined;
   try {
     await write(pcapng ? pcapng.preamble() : [`${jsonlHeaderLine(reader.header)}\n`]);
+    const connections = new Set<number>();
     for await (const record of reader.records()) {
       if (options.signal?.aborted) {
         interrupted = true;
         break;
       }
-      if (
-        options.connection !== undefined &&
-        record.kind !== RecordKind.FOOTER &&
-        record.connection !== options.connection
-      )
-        continue;
+      if (record.kind !== RecordKind.FOOTER) connections.add(record.connection);
+      if (!selected(record, options.connection)) continue;
       records++;
       if (record.kind === RecordKind.MESSAGE) messages++;
       await write(
@@ -121,6 +118,7 @@ export async function exportCapture(options: ExportOptions): Promise<ExportResul
       );
       options.onProgress?.(reader.status.bytesRead, reader.size);
     }
+    if (!interrupted) assertConnectionFound(options.connection, connections);
     if (pcapng) await write(pcapng.finish());
     finished = true;
   } catch (caught) {
@@ -155,6 +153,21 @@ export async function exportCapture(options: ExportOptions): Promise<ExportResul
     ...(error ? { error } : {}),
     exitCode: interrupted ? ExitCode.INTERRUPTED : error ? ExitCode.BAD_INPUT : ExitCode.OK,
   };
+}
+
+/** Every record without --connection; with it, that connection's and the footer. */
+function selected(record: CaptureRecord, connection: number | undefined): boolean {
+  return connection === undefined || record.kind === RecordKind.FOOTER || record.connection === connection;
+}
+
+/** --connection of a connection the capture does not have: nothing to export (replay refuses the same). */
+function assertConnectionFound(connection: number | undefined, connections: Set<number>): void {
+  if (connection === undefined || connections.has(connection)) return;
+  const have = [...connections].sort((a, b) => a - b).join(', ') || 'none';
+  throw new HarperReplayError(
+    `--connection ${connection}: the capture has connection(s) ${have}`,
+    ExitCode.USAGE,
+  );
 }
 
 /** A failed write is the export's error; otherwise the file gets its name. */

@@ -57,6 +57,21 @@ describe('exportCapture', () => {
     });
   });
 
+  it('--connection of a connection the capture does not have: usage (2), naming those it has, no file left', async () => {
+    const out = join(dir, 'none.jsonl');
+    await assert.rejects(
+      exportCapture({ capture: CATCHUP, out, format: 'jsonl', payload: false, force: false, connection: 5 }),
+      (error: unknown) =>
+        error instanceof HarperReplayError &&
+        error.exitCode === ExitCode.USAGE &&
+        error.message === '--connection 5: the capture has connection(s) 1',
+    );
+    assert.deepEqual(
+      (await readdir(dir)).filter((name) => name.includes('none.jsonl')),
+      [],
+    );
+  });
+
   it('--connection keeps one connection (and the footer)', async () => {
     const all = await recordsOf(PROXY);
     const connections = [
