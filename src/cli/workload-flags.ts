@@ -1,7 +1,7 @@
 /** The synth workload a command's flags describe: a preset with any shape flag overriding it. */
 
 import { Flags } from '@oclif/core';
-import { parseSize } from '../common/units.js';
+import { formatBytes, parseSize } from '../common/units.js';
 import type { SynthRunOptions } from '../run/synth-run.js';
 import { parseBlobFaults } from '../workload/blob-faults.js';
 import { DEFAULT_PRESET, PRESETS, type Preset, presetNames } from '../workload/presets.js';
@@ -106,6 +106,7 @@ export function synthOptions(flags: SynthFlagValues): SynthRunOptions {
     verify: flags.verify,
   });
   const workload = synthWorkload(preset, flags, flags.seed);
+  checkShape(workload, flags);
   const blobFaults = flags['blob-faults'] === undefined ? undefined : parseBlobFaults(flags['blob-faults']);
   if (blobFaults && !(workload.blobSize > 0 && (workload.blobsPerFrame ?? 1) > 0)) {
     throw new Error('--blob-faults needs blobs: give --blob-size (or a preset with blobs, e.g. blobs-50k)');
@@ -130,6 +131,24 @@ export function synthWorkload(preset: Preset, flags: WorkloadFlagValues, seed: n
     blobsPerFrame: flags['blobs-per-frame'] ?? preset.blobsPerFrame,
     seed,
   };
+}
+
+/** The most a frame the tool builds may hold: a Node buffer's limit is 4 GiB, and no Harper node takes 2 GiB. */
+export const MAX_FRAME_BYTES = 2 * 1024 ** 3;
+
+/** Shapes that cannot work, refused before any node is touched. */
+function checkShape(workload: ReturnType<typeof synthWorkload>, flags: WorkloadFlagValues): void {
+  if (flags['blobs-per-frame'] !== undefined && !(workload.blobSize > 0)) {
+    throw new Error(
+      '--blobs-per-frame needs blobs: give --blob-size (or a preset with blobs, e.g. blobs-50k)',
+    );
+  }
+  const frameBytes = workload.recordSize * workload.recordsPerFrame;
+  if (frameBytes > MAX_FRAME_BYTES) {
+    throw new Error(
+      `--record-size ${formatBytes(workload.recordSize)} × --records-per-frame ${workload.recordsPerFrame} makes frames of ${formatBytes(frameBytes)}: the most a frame can hold is 2 GiB (lower either)`,
+    );
+  }
 }
 
 /** --database a,b,c or --databases N (named <database>_1 … _N). */

@@ -64,6 +64,29 @@ describe('synth options', () => {
   });
 });
 
+describe('shapes that cannot work', () => {
+  it('--blobs-per-frame without blobs, and frames beyond 2 GiB, are refused naming the flags', async () => {
+    await assert.rejects(parse('--blobs-per-frame', '2').then(synthOptions), /--blobs-per-frame needs blobs/);
+    assert.equal(
+      (await parse('--preset', 'blobs-50k', '--blobs-per-frame', '2').then(synthOptions)).workload
+        .blobsPerFrame,
+      2,
+    );
+    await assert.rejects(
+      parse('--record-size', '5GB', '--records-per-frame', '1').then(synthOptions),
+      /^Error: --record-size 5\.00 GiB × --records-per-frame 1 makes frames of 5\.00 GiB: the most a frame can hold is 2 GiB/,
+    );
+    await assert.rejects(
+      parse('--record-size', '1MiB', '--records-per-frame', '4096').then(synthOptions),
+      /makes frames of 4\.00 GiB/,
+    );
+    assert.ok(
+      await parse('--record-size', '1MiB', '--records-per-frame', '2048').then(synthOptions),
+      '2 GiB is the limit',
+    );
+  });
+});
+
 describe('presets that carry faults, thresholds and databases', () => {
   it('blob-save-failures: its target fault, thresholds and liveness; --no-preset-thresholds drops only the thresholds', async () => {
     const options = synthOptions(
