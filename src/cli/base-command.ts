@@ -5,6 +5,7 @@
  * (hundreds of KB) for a mistyped flag and exits 1.
  */
 import { Command, Flags } from '@oclif/core';
+import { closest, distance } from 'fastest-levenshtein';
 import { ExitCode, HarperReplayError } from '../common/errors.js';
 import { jsonDocument, jsonError } from './json-contract.js';
 
@@ -30,6 +31,12 @@ export abstract class BaseCommand extends Command {
       helpGroup: 'OUTPUT',
     }),
   };
+
+  /** The names of the command's flags (for a did-you-mean). */
+  private knownFlags(): string[] {
+    const command = this.constructor as typeof BaseCommand;
+    return Object.keys({ ...command.baseFlags, ...command.flags });
+  }
 
   /** Read from argv, not the parsed flags: a parse error is reported before there are any. */
   protected get verbose(): boolean {
@@ -98,7 +105,10 @@ export abstract class BaseCommand extends Command {
     const exit = error.oclif?.exit;
     process.exitCode = process.exitCode || (typeof exit === 'number' ? exit : 1);
     const exitCode = Number(process.exitCode);
-    const message = error.code === 'EEXIT' ? (lastError ?? `exit ${exitCode}`) : oneLine(error.message);
+    const message =
+      error.code === 'EEXIT'
+        ? (lastError ?? `exit ${exitCode}`)
+        : withSuggestion(oneLine(error.message), this.knownFlags());
     if (error.code !== 'EEXIT') {
       printError(message);
       if (this.verbose && error.stack) process.stderr.write(`${error.stack}\n`);
@@ -106,6 +116,16 @@ export abstract class BaseCommand extends Command {
     if (this.jsonEnabled()) this.logJson({ exitCode, error: jsonError(message, exitCode) });
     return undefined;
   }
+}
+
+/** "Nonexistent flag: --rat" → "…; did you mean --rate?" when one of the command's flags is that close. */
+export function withSuggestion(message: string, flags: string[]): string {
+  const unknown = /Nonexistent flags?: (--?[\w-]+)/.exec(message)?.[1]?.replace(/^-+/, '');
+  if (!unknown || !flags.length) return message;
+  const nearest = closest(unknown, flags);
+  return distance(unknown, nearest) <= Math.max(2, Math.floor(unknown.length / 3))
+    ? `${message}; did you mean --${nearest}?`
+    : message;
 }
 
 /** oclif's parse errors span lines around the point ("The following error occurred:", "See more help…"). */

@@ -46,6 +46,16 @@ describe('harper-replay synth (CLI)', () => {
     assertOneLineError(run.stderr, /connection refused/);
   });
 
+  it('a mistyped command (exit 127) or flag (exit 2) says so in one line, the flag with the nearest one', async () => {
+    const command = await runCli(['synt']);
+    assert.equal(command.code, 127, command.stderr);
+    assert.match(command.stderr, /synt is not a harper-replay command/);
+    assert.doesNotMatch(command.stderr, /\n\s+at /, 'no stack');
+    const flag = await runCli(['synth', '--rat', '5']);
+    assert.equal(flag.code, ExitCode.USAGE, flag.stderr);
+    assertOneLineError(flag.stderr, /^Error: Nonexistent flag: --rat; did you mean --rate\?$/m);
+  });
+
   it('unknown preset: exit 2 with one clear line, no node started', async () => {
     const run = await runCli(['synth', '--preset', 'no-such-preset']);
     assert.equal(run.code, ExitCode.USAGE, run.stderr);

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { printError } from '../../../src/cli/base-command.js';
+import { printError, withSuggestion } from '../../../src/cli/base-command.js';
 import { ExitCode } from '../../../src/common/errors.js';
 
 const PROBE = fileURLToPath(new URL('./base-command-probe.js', import.meta.url));
@@ -102,5 +102,19 @@ describe('BaseCommand', () => {
       process.stderr.write = write;
     }
     assert.deepEqual(err, ['Error: the target refused the credentials\n']);
+  });
+
+  it('a mistyped flag gets the nearest flag of the command, a far one nothing', () => {
+    const flags = ['rate', 'records-per-frame', 'speed', 'target'];
+    assert.equal(
+      withSuggestion('Nonexistent flag: --rat', flags),
+      'Nonexistent flag: --rat; did you mean --rate?',
+    );
+    assert.equal(
+      withSuggestion('Nonexistent flag: --speeed', flags),
+      'Nonexistent flag: --speeed; did you mean --speed?',
+    );
+    assert.equal(withSuggestion('Nonexistent flag: --zzzzzz', flags), 'Nonexistent flag: --zzzzzz');
+    assert.equal(withSuggestion('Missing required flag set', flags), 'Missing required flag set');
   });
 });
