@@ -205,6 +205,7 @@ describe('capture and inspect', () => {
   it('a capture killed with SIGKILL leaves a truncated file whose complete records all read', async () => {
     const file = join(dir, 'killed.hrcap');
     await source.client().createTable('data', 'stream', 'id');
+    let stderrOf = () => '';
     const capture = runCli(
       [
         'capture',
@@ -221,9 +222,14 @@ describe('capture and inspect', () => {
         '--out',
         file,
       ],
-      { env },
+      { env, onStart: (_child, output) => (stderrOf = output.stderr) },
     );
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Writes start once the capture has subscribed (a fixed wait lost the first writes on a loaded machine).
+    const subscribedBy = Date.now() + 60_000;
+    while (!/capturing from /.test(stderrOf()) && Date.now() < subscribedBy) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.match(stderrOf(), /capturing from /, 'the capture subscribed');
     // Writes through the operations API originate on the source itself: what a default subscription carries.
     const load = (async () => {
       for (let batch = 0; batch < 60; batch++) {
