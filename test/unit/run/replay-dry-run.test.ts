@@ -58,6 +58,17 @@ describe('replay --dry-run', () => {
         tables: ['photos'],
         truncated: false,
         originalAckLatencyMs: undefined,
+        connections: [
+          {
+            connection: 1,
+            database: 'media',
+            frames: 3,
+            records: 12,
+            bytes: once.bytes,
+            largestFrame: 698,
+            tables: ['photos'],
+          },
+        ],
       },
     );
     assert.deepEqual(warnings, [], 'a 698 B frame is no problem in peer mode');
