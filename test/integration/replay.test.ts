@@ -147,6 +147,8 @@ describe('replay of a capture with several databases', () => {
     for (const [database, table] of Object.entries(DATABASES)) {
       await client.createDatabase(database);
       await client.createTable(database, table, 'id');
+      // shop starts empty: its connection's first frame is a live one, a second into the capture.
+      if (database === 'shop') continue;
       await client.call({
         operation: 'insert',
         database,
@@ -158,8 +160,8 @@ describe('replay of a capture with several databases', () => {
     const proxy = await startProxyCapture(source.replicationUrl, capture);
     const authorization = `Basic ${Buffer.from(`admin:${password}`).toString('base64')}`;
     await receiver.client().addNode({ url: proxy.url, authorization, retain_authorization: true });
-    for (const [database, table] of Object.entries(DATABASES))
-      await waitForRows(receiver, database, table, 5);
+    await waitForRows(receiver, 'zoo', DATABASES.zoo, 5);
+    await waitForRows(receiver, 'farm', DATABASES.farm, 5);
     // Live writes, round-robin over the databases, 150 ms apart: the interleaving the replay has to keep.
     for (let round = 0; round < 5; round++) {
       for (const [database, table] of Object.entries(DATABASES)) {
@@ -169,7 +171,7 @@ describe('replay of a capture with several databases', () => {
       }
     }
     for (const [database, table] of Object.entries(DATABASES))
-      await waitForRows(receiver, database, table, 10);
+      await waitForRows(receiver, database, table, database === 'shop' ? 5 : 10);
     await sleep(1500); // the receiver's acks
     const stopped = await proxy.stop();
     assert.equal(stopped.code, ExitCode.OK, stopped.stderr);
@@ -184,7 +186,7 @@ describe('replay of a capture with several databases', () => {
     );
     for (const c of planned.connections) {
       assert.deepEqual(c.tables, [DATABASES[c.database as keyof typeof DATABASES]], c.database);
-      assert.ok(c.frames >= 6, `${c.database}: the full copy and 5 live frames (${c.frames})`);
+      assert.ok(c.frames >= 5, `${c.database}: 5 live frames (and a full copy): ${c.frames}`);
     }
     assert.equal(
       planned.frames,
@@ -230,7 +232,7 @@ describe('replay of a capture with several databases', () => {
           await node.client().sql<{ id: number; name: string }>(`SELECT id, name FROM ${database}.${table}`)
         ).sort((a, b) => a.id - b.id);
       const expected = await read(source);
-      assert.equal(expected.length, 10);
+      assert.equal(expected.length, database === 'shop' ? 5 : 10);
       assert.deepEqual(await read(target), expected, `${database}.${table} verified row by row`);
     }
 
