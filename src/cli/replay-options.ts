@@ -3,6 +3,7 @@ import { Flags } from '@oclif/core';
 import { parseDuration } from '../common/units.js';
 import type { ReplayRunOptions } from '../run/replay-run.js';
 import { replayDatabases } from '../run/replay-run.js';
+import { parseBlobFaults } from '../workload/blob-faults.js';
 import type { ReplayCapture } from '../workload/replay-source.js';
 import { type LoadFlagValues, loadOptions } from './load-command.js';
 import { commaList, excludes, type FlagValues } from './shared-flags.js';
@@ -45,6 +46,11 @@ export const replayFlags = {
     summary: 'Capture connection to replay (default: every connection with data at once, one per database).',
     min: 1,
   }),
+  'blob-faults': Flags.string({
+    summary:
+      "Re-send every Nth captured blob wrong: KIND:EVERY[,KIND:EVERY] as synth's (error, withhold, truncate, orphan); blob n is a connection's nth fileId. E.g. error:7.",
+    helpValue: 'KIND:N',
+  }),
   'from-frame': Flags.integer({
     summary: 'Skip the first N transaction frames (resume a failed replay).',
     default: 0,
@@ -78,6 +84,7 @@ export function replayOptions(flags: ReplayFlagValues): ReplayRunOptions['replay
     origin: flags.origin,
     tables: commaList(flags.tables),
     excludeTables: commaList(flags['exclude-tables']),
+    ...(flags['blob-faults'] === undefined ? {} : { blobFaults: parseBlobFaults(flags['blob-faults']) }),
   };
 }
 

@@ -38,7 +38,8 @@ export interface DryRunResult {
 
 /**
  * Opens and indexes the capture; rejects with a HarperReplayError: no such file (usage, 2), not a capture (6), a
- * --from-frame past its end (usage), or a --from-frame for several connections at once (usage).
+ * --from-frame past its end (usage), a --from-frame for several connections at once (usage), or --blob-faults for
+ * a capture without blobs (usage).
  */
 export async function openReplaySource(
   file: string,
@@ -58,6 +59,13 @@ export async function openReplaySource(
     await capture.close();
     throw new HarperReplayError(
       `--from-frame counts the frames of one connection; this capture replays ${capture.sources.length} (${capture.sources.map((s) => s.connection).join(', ')}): pick one with --connection`,
+      ExitCode.USAGE,
+    );
+  }
+  if (replay.blobFaults?.length && !capture.sources.some((s) => s.blobCount > 0)) {
+    await capture.close();
+    throw new HarperReplayError(
+      `--blob-faults: ${file} carries no blob chunks on the replayed connection(s) to fault`,
       ExitCode.USAGE,
     );
   }

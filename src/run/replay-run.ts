@@ -66,6 +66,7 @@ export async function runReplay(options: ReplayRunOptions, capture: ReplayCaptur
         blobSize: 0,
         seed: 0,
         ...(options.rate ? { rate: options.rate } : {}),
+        ...(options.replay.blobFaults?.length ? { blobFaults: [...options.replay.blobFaults] } : {}),
       },
       replay: {
         capture: options.capture,

@@ -9,6 +9,7 @@ import { type FileHandle, open } from 'node:fs/promises';
 import { type CaptureRecord, Direction, RECORD_HEAD_LENGTH, RecordKind } from '../capture/format.js';
 import { CaptureReader } from '../capture/reader.js';
 import { LatencyHistogram, type LatencySummary } from '../common/latency-histogram.js';
+import type { BlobFault, BlobFaultKind } from '../events/schema.js';
 import { Command } from '../protocol/codes.js';
 import {
   type ControlFrame,
@@ -20,6 +21,7 @@ import {
 } from '../protocol/control-frame.js';
 import { rewriteTxnFrame } from '../protocol/rewrite.js';
 import { summarizeTxnFrame } from '../protocol/txn-frame.js';
+import { faultedChunk, faultOf } from './blob-faults.js';
 import type { BuiltFrame, FrameSource } from './synthetic.js';
 
 export interface ReplayOptions {
@@ -38,6 +40,15 @@ export interface ReplayOptions {
   origin: string;
   tables?: string[];
   excludeTables?: string[];
+  /** Captured blobs re-sent wrong on purpose (--blob-faults): blob n is the connection's nth fileId. */
+  blobFaults?: readonly BlobFault[];
+}
+
+/** Where a BLOB_CHUNK sits in its blob: the blob's ordinal in the connection (1-based), bytes before it, first or not. */
+interface BlobChunkPlace {
+  n: number;
+  passed: number;
+  first: boolean;
 }
 
 interface Control {
@@ -46,6 +57,8 @@ interface Control {
   before: number;
   code: number;
   tableId?: number;
+  /** A BLOB_CHUNK: its blob's ordinal in the connection (1-based) and the bytes its earlier chunks carried. */
+  blob?: BlobChunkPlace;
 }
 
 export interface CapturedTable {
@@ -85,8 +98,14 @@ class ConnectionIndex {
   database?: string;
   bytes = 0;
   largest = 0;
+  /** Each blob's ordinal (order of first chunk) and bytes seen so far, by fileId. */
+  private readonly blobs = new Map<string, { n: number; passed: number }>();
 
   constructor(readonly connection: number) {}
+
+  get blobCount(): number {
+    return this.blobs.size;
+  }
 
   /** The receiver's frames: its NODE_NAME names the database; its COMMITTED_UPDATEs are the original acks. */
   addFromReceiver(record: CaptureRecord): void {
@@ -135,6 +154,16 @@ class ConnectionIndex {
     if (code === Command.NODE_NAME_TO_ID_MAP) {
       const frame = tryDecode(record.payload);
       if (frame?.type === 'NODE_NAME_TO_ID_MAP') this.nodeIds = { ...this.nodeIds, ...frame.nodeIds };
+    }
+    if (code === Command.BLOB_CHUNK) {
+      const frame = tryDecode(record.payload);
+      if (frame?.type === 'BLOB_CHUNK') {
+        const known = this.blobs.get(frame.header.fileId);
+        const blob = known ?? { n: this.blobs.size + 1, passed: 0 };
+        this.blobs.set(frame.header.fileId, blob);
+        control.blob = { n: blob.n, passed: blob.passed, first: !known };
+        blob.passed += frame.chunk.length;
+      }
     }
     this.controls.push(control);
   }
@@ -325,6 +354,8 @@ export class ReplaySource implements FrameSource {
   /** The largest transaction frame to replay (bytes): checked against what the target accepts. */
   largestFrame = 0;
   truncated = false;
+  /** Distinct blobs (fileIds) the connection's chunks carry. */
+  blobCount = 0;
   private originName = '';
   private baseVersion = 0;
   private baseSequence = 0;
@@ -368,6 +399,7 @@ export class ReplaySource implements FrameSource {
     source.controls = c.controls;
     source.bytes = c.bytes;
     source.largestFrame = c.largest;
+    source.blobCount = c.blobCount;
     source.dueMs = dueMs;
     source.window = window;
     source.originalAcks = originalAckLatency(c.times, c.tails, c.acks);
@@ -480,6 +512,7 @@ export class ReplaySource implements FrameSource {
     const after: Buffer[] = [];
     let blobs = 0;
     let blobBytes = 0;
+    const faults: Partial<Record<BlobFaultKind, number>> = {};
     for (const control of this.controls) {
       if (control.before <= previous || control.code === Command.NODE_NAME_TO_ID_MAP) continue;
       const last = position === this.offsets.length - 1;
@@ -495,7 +528,8 @@ export class ReplaySource implements FrameSource {
         blobBytes += payload.length;
         blobs++;
       }
-      (control.before > position ? after : before).push(payload);
+      const sent = control.blob ? this.faulted(payload, control.blob, faults) : [payload];
+      (control.before > position ? after : before).push(...sent);
     }
     const rewritten = rewriteTxnFrame(await this.payloadAt(this.offsets[position]!), {
       version: this.options.retime ? this.baseVersion + index / 1000 : undefined,
@@ -512,7 +546,22 @@ export class ReplaySource implements FrameSource {
       blobChunks: after,
       blobs,
       blobBytes,
+      ...(Object.keys(faults).length ? { blobFaults: faults } : {}),
     };
+  }
+
+  /** A captured blob chunk as --blob-faults sends it; a faulted blob is counted once, at its first chunk. */
+  private faulted(
+    payload: Buffer,
+    blob: BlobChunkPlace,
+    counts: Partial<Record<BlobFaultKind, number>>,
+  ): Buffer[] {
+    const kind = faultOf(this.options.blobFaults ?? [], blob.n);
+    if (kind === undefined) return [payload];
+    const frame = tryDecode(payload);
+    if (frame?.type !== 'BLOB_CHUNK') return [payload];
+    if (blob.first) counts[kind] = (counts[kind] ?? 0) + 1;
+    return faultedChunk(kind, payload, frame.header, frame.chunk, blob.passed);
   }
 
   async close(): Promise<void> {

@@ -76,6 +76,14 @@ describe('replay options', () => {
       [4, '4x', 1000, 3, 7, ['dog', 'cat'], 2, 'self'],
     );
     assert.deepEqual(replayOptions(await parse('--exclude-tables', 'a')).excludeTables, ['a']);
+    assert.deepEqual(replayOptions(await parse('--blob-faults', 'error:7,orphan:3')).blobFaults, [
+      { kind: 'error', every: 7 },
+      { kind: 'orphan', every: 3 },
+    ]);
+    await assert.rejects(
+      async () => replayOptions(await parse('--blob-faults', 'lost:7')),
+      /unknown kind "lost"/,
+    );
   });
 
   it('a bad --speed or --max-gap is refused; --tables and --exclude-tables exclude each other', async () => {

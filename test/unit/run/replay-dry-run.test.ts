@@ -33,6 +33,15 @@ describe('replay: opening the capture', () => {
       openReplaySource(capture('catchup-40x500.hrcap'), replay({ fromFrame: 100 })),
       usage(/^--from-frame 100: the capture has 42 transaction frames$/),
     );
+    await assert.rejects(
+      openReplaySource(
+        capture('catchup-40x500.hrcap'),
+        replay({ blobFaults: [{ kind: 'error', every: 2 }] }),
+      ),
+      usage(
+        /^--blob-faults: .*catchup-40x500\.hrcap carries no blob chunks on the replayed connection\(s\) to fault$/,
+      ),
+    );
   });
 });
 

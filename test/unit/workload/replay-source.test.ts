@@ -23,6 +23,7 @@ import {
   isControlFrame,
 } from '../../../src/protocol/control-frame.js';
 import { decodeTxnFrame, summarizeTxnFrame, TxnFrameWriter } from '../../../src/protocol/txn-frame.js';
+import { INJECTED_ERROR, parseBlobFaults } from '../../../src/workload/blob-faults.js';
 import {
   mergedSchedule,
   ReplayCapture,
@@ -319,6 +320,54 @@ describe('ReplaySource on blobs-12x50k', () => {
         chunks.reduce((sum, m) => sum + m.payload.length, 0),
       );
     });
+  });
+
+  it('--blob-faults re-sends the captured chunks wrong: blob n is the nth fileId, each fault counted once', async () => {
+    const blobChunks = (built: BuiltFrame[]) =>
+      built
+        .flatMap((b) => [...(b.before ?? []), ...b.blobChunks])
+        .map((raw) => decodeControlFrame(raw))
+        .flatMap((frame) =>
+          frame.type === 'BLOB_CHUNK' ? [{ header: frame.header, bytes: frame.chunk.length }] : [],
+        );
+    const build = (source: ReplaySource) => Promise.all([0, 1, 2].map((i) => source.start('t', 1).build(i)));
+    const plain = blobChunks(await withSource(path, {}, build));
+    const fileIds = [...new Set(plain.map((c) => c.header.fileId))];
+    assert.equal(fileIds.length, 12);
+    const built = await withSource(
+      path,
+      { blobFaults: parseBlobFaults('error:4,withhold:5,truncate:6,orphan:7') },
+      build,
+    );
+    const counts: Record<string, number> = {};
+    for (const frame of built)
+      for (const [kind, n] of Object.entries(frame.blobFaults ?? {})) counts[kind] = (counts[kind] ?? 0) + n;
+    // Blobs 4, 8, 12 error; 5, 10 withheld; 6 truncated; 7 orphaned.
+    assert.deepEqual(counts, { error: 3, withhold: 2, truncate: 1, orphan: 1 });
+    const chunks = blobChunks(built);
+    const of = (n: number) => chunks.filter((c) => c.header.fileId === fileIds[n - 1]);
+    for (const n of [4, 8, 12]) assert.equal(of(n).at(-1)?.header.error, INJECTED_ERROR, `blob ${n}`);
+    for (const n of [5, 10]) assert.deepEqual(of(n), [], `blob ${n} withheld`);
+    const size = of(6)[0]!.header.size!;
+    assert.deepEqual(
+      of(6).map((c) => [c.header.finished ?? false, c.bytes]),
+      [
+        [false, Math.floor(size / 2)],
+        [true, 0],
+      ],
+      'blob 6 stops at half its declared size, then says finished',
+    );
+    assert.equal(
+      chunks.filter((c) => c.header.fileId === `${fileIds[6]}-orphan`).length,
+      1,
+      'blob 7 orphaned',
+    );
+    for (const n of [1, 2, 3, 9, 11])
+      assert.deepEqual(
+        of(n),
+        plain.filter((c) => c.header.fileId === fileIds[n - 1]),
+        `blob ${n} as captured`,
+      );
   });
 
   it('resumed with --from-frame, the first frame brings every control frame captured before it', async () => {
