@@ -2,7 +2,6 @@
 import { Flags } from '@oclif/core';
 import { parseDuration } from '../common/units.js';
 import type { ReplayRunOptions } from '../run/replay-run.js';
-import { replayDatabases } from '../run/replay-run.js';
 import { parseBlobFaults } from '../workload/blob-faults.js';
 import type { ReplayCapture } from '../workload/replay-source.js';
 import { type LoadFlagValues, loadOptions } from './load-command.js';
@@ -104,6 +103,6 @@ export function replayRunOptions(
       `--database renames one connection's database; this capture replays ${capture.sources.length} connections (${capture.sources.map((s) => `${s.connection} → ${s.database ?? '?'}`).join(', ')}): pick one with --connection`,
     );
   const database = flags.database ?? capture.sources[0]?.database ?? capture.database ?? 'data';
-  const databases = several ? replayDatabases(capture, database) : undefined;
-  return { ...loadOptions(flags, { database, databases, verify: false }), capture: file, replay };
+  // Several connections go each into its own database (runReplay).
+  return { ...loadOptions(flags, { database, verify: false }), capture: file, replay };
 }

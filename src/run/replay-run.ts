@@ -47,8 +47,9 @@ export function leftOutWarnings(capture: ReplayCapture): string[] {
   );
 }
 
-export async function runReplay(options: ReplayRunOptions, capture: ReplayCapture): Promise<ReplayResult> {
-  const databases = options.databases?.length ? options.databases : [options.database];
+export async function runReplay(given: ReplayRunOptions, capture: ReplayCapture): Promise<ReplayResult> {
+  const databases = given.databases?.length ? given.databases : replayDatabases(capture, given.database);
+  const options = databases.length > 1 ? { ...given, databases } : given;
   const byDatabase = new Map(databases.map((database, i) => [database, capture.sources[i]!]));
   const first = capture.sources[0]!;
   const tables = [...new Set(capture.sources.flatMap((s) => [...s.tables.values()].map((t) => t.name)))];
