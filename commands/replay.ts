@@ -11,7 +11,9 @@ export default class Replay extends LoadCommand {
   static override summary = 'Replay a capture into a target node: at the captured pace, faster, or flat out.';
 
   static override description =
-    `The replayer performs its own handshake with the target (peer or push, as synth), re-sends the captured node-id map, table structures, residency lists and blob chunks, and the source's transaction frames; the captured acks are not sent (their timing is the "original ack latency" in the report).
+    `Every connection of the capture that carries data is replayed at once, each its own stream into the database it subscribed to (a proxy capture holds one connection per database), on one clock so their captured interleaving and pacing hold; --connection N replays just that one. Two connections of one database (a reconnect) replay the busier; the other is named.
+
+The replayer performs its own handshake with the target (peer or push, as synth), re-sends the captured node-id map, table structures, residency lists and blob chunks, and the source's transaction frames; the captured acks are not sent (their timing is the "original ack latency" in the report).
 
 Timing: --speed 1x follows the capture's clock (no drift: each frame is scheduled from its captured offset; the report says how far behind schedule the replay ran), 4x a quarter of it, max as fast as the target reads; --rate spaces frames evenly; --max-gap caps idle gaps; --loop repeats.
 
@@ -51,27 +53,27 @@ ${EXIT_CODE_HELP}`;
       checkLoadOutputs(flags, [args.file]);
       return replayOptions(flags);
     });
-    const source = await openReplaySource(args.file, replay).catch((error: unknown) => this.failOn(error));
-    if (source.truncated)
+    const capture = await openReplaySource(args.file, replay).catch((error: unknown) => this.failOn(error));
+    if (capture.truncated)
       process.stderr.write(`warning: ${args.file} is truncated; replaying its complete records\n`);
     if (flags['dry-run']) {
       const warn = (message: string) => process.stderr.write(`warning: ${message}\n`);
-      const result = await dryRun(args.file, source, replay.loops, flags.via, warn);
+      const result = await dryRun(args.file, capture, replay.loops, flags.via, warn);
       if (!this.jsonEnabled()) this.log(formatDryRun(result, flags.speed));
       return result;
     }
     let options: ReplayRunOptions;
     try {
-      options = replayRunOptions(flags, args.file, source, replay);
+      options = replayRunOptions(flags, args.file, capture, replay);
     } catch (error) {
-      await source.close();
+      await capture.close();
       this.usage(error as Error);
     }
     return executeLoad(
       flags,
       this.jsonEnabled(),
       options,
-      (o) => runReplay({ ...options, ...o }, source),
+      (o) => runReplay({ ...options, ...o }, capture),
       (line) => this.log(line),
     );
   }

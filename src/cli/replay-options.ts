@@ -2,12 +2,15 @@
 import { Flags } from '@oclif/core';
 import { parseDuration } from '../common/units.js';
 import type { ReplayRunOptions } from '../run/replay-run.js';
-import type { ReplaySource } from '../workload/replay-source.js';
+import { parseBlobFaults } from '../workload/blob-faults.js';
+import type { ReplayCapture } from '../workload/replay-source.js';
 import { type LoadFlagValues, loadOptions } from './load-command.js';
 import { commaList, excludes, type FlagValues } from './shared-flags.js';
 
 export const replayFlags = {
-  database: Flags.string({ summary: "Database to replay into (default: the capture's)." }),
+  database: Flags.string({
+    summary: "Database to replay into (default: the capture's; one connection only: see --connection).",
+  }),
   speed: Flags.string({ summary: 'Pace relative to the capture: 0.5x, 1x, 4x … or max.', default: '1x' }),
   'max-gap': Flags.string({
     summary: 'Cap idle gaps of the capture at this (e.g. 1s).',
@@ -39,8 +42,13 @@ export const replayFlags = {
     default: 'capture',
   }),
   connection: Flags.integer({
-    summary: 'Capture connection to replay (default: the one with the most data).',
+    summary: 'Capture connection to replay (default: every connection with data at once, one per database).',
     min: 1,
+  }),
+  'blob-faults': Flags.string({
+    summary:
+      "Re-send every Nth captured blob wrong: KIND:EVERY[,KIND:EVERY] as synth's (error, withhold, truncate, orphan); blob n is a connection's nth fileId. E.g. error:7.",
+    helpValue: 'KIND:N',
   }),
   'from-frame': Flags.integer({
     summary: 'Skip the first N transaction frames (resume a failed replay).',
@@ -75,19 +83,26 @@ export function replayOptions(flags: ReplayFlagValues): ReplayRunOptions['replay
     origin: flags.origin,
     tables: commaList(flags.tables),
     excludeTables: commaList(flags['exclude-tables']),
+    ...(flags['blob-faults'] === undefined ? {} : { blobFaults: parseBlobFaults(flags['blob-faults']) }),
   };
 }
 
-/** The replay's run options: the load flags, into --database or the capture's own. Throws on a bad value. */
+/**
+ * The replay's run options: the load flags, into --database or the capture's own; several replayed connections go
+ * each into its own database. Throws on a bad value (--database for several connections: which one?).
+ */
 export function replayRunOptions(
   flags: ReplayFlagValues,
-  capture: string,
-  source: ReplaySource,
+  file: string,
+  capture: ReplayCapture,
   replay: ReplayRunOptions['replay'],
 ): ReplayRunOptions {
-  return {
-    ...loadOptions(flags, { database: flags.database ?? source.database ?? 'data', verify: false }),
-    capture,
-    replay,
-  };
+  const several = capture.sources.length > 1;
+  if (several && flags.database)
+    throw new Error(
+      `--database renames one connection's database; this capture replays ${capture.sources.length} connections (${capture.sources.map((s) => `${s.connection} → ${s.database ?? '?'}`).join(', ')}): pick one with --connection`,
+    );
+  const database = flags.database ?? capture.sources[0]?.database ?? capture.database ?? 'data';
+  // Several connections go each into its own database (runReplay).
+  return { ...loadOptions(flags, { database, verify: false }), capture: file, replay };
 }

@@ -84,7 +84,10 @@ export interface RunMeta {
 
 export interface ReplayMeta {
   capture: string;
+  /** The (first) replayed connection. */
   connection: number;
+  /** Every replayed connection, each its own stream into its database (several: all of a capture at once). */
+  connections?: Array<{ connection: number; database: string; frames: number }>;
   sourceNodeName?: string;
   frames: number;
   loops: number;
@@ -118,6 +121,10 @@ export interface StreamPlan {
   stream: string;
   member: string;
   database: string;
+  /** Frames this stream sends (when the streams differ: a replay of several captured connections). */
+  frames?: number;
+  /** The captured connection a replayed stream re-sends. */
+  connection?: number;
 }
 
 /** A cluster member the run loads (--fan-out), and whether its operations API is sampled. */

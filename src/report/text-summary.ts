@@ -84,7 +84,7 @@ function headline(out: SummaryLines, result: RunResult): void {
 }
 
 function sentAndCommitted(out: SummaryLines, result: RunResult): void {
-  const { sent, committed, verify, timing, workload } = result;
+  const { sent, committed, verify, timing } = result;
   const { row, section } = out;
   section('sent and committed');
   row(
@@ -99,7 +99,7 @@ function sentAndCommitted(out: SummaryLines, result: RunResult): void {
   );
   row(
     'committed',
-    `${formatCount(committed.frames)} of ${formatCount(workload.frames * Math.max(1, result.streams?.length ?? 1))} frames, ${formatCount(committed.records)} records in ${formatCount(committed.acks)} acks${timing.commitRecordsPerSec ? ` (${formatCount(timing.commitRecordsPerSec)} records/s)` : ''}`,
+    `${formatCount(committed.frames)} of ${formatCount(plannedFrames(result))} frames, ${formatCount(committed.records)} records in ${formatCount(committed.acks)} acks${timing.commitRecordsPerSec ? ` (${formatCount(timing.commitRecordsPerSec)} records/s)` : ''}`,
   );
   const latency = committed.ackLatencyMs;
   row(
@@ -217,6 +217,14 @@ function workersPart(out: SummaryLines, result: RunResult): void {
   for (const entry of errors.first.slice(0, 3)) out.push(`    ${entry.line}`);
 }
 
+/** Frames the run set out to send: each stream's own count when the streams differ, else the workload's each. */
+function plannedFrames(result: RunResult): number {
+  const streams = result.streams ?? [];
+  if (streams.length && streams.every((s) => s.frames !== undefined))
+    return streams.reduce((sum, s) => sum + s.frames!, 0);
+  return result.workload.frames * Math.max(1, streams.length);
+}
+
 function streamsPart(out: SummaryLines, result: RunResult): void {
   const { workload } = result;
   const { row, section } = out;
@@ -230,8 +238,10 @@ function streamsPart(out: SummaryLines, result: RunResult): void {
           : `, ${formatCount(stream.verify.targetRecords)} of ${formatCount(stream.verify.expectedRecords)} on the target${stream.verify.ok ? '' : ' — MISMATCH'}`
         : '';
       row(
-        stream.stream,
-        `${formatCount(stream.committed.frames)}/${formatCount(workload.frames)} frames committed, ${formatCount(stream.committed.records)} records, ack p99 ${formatMs(stream.committed.ackLatencyMs.p99)}${stream.resumes ? `, ${stream.resumes} resumes` : ''}${verified}`,
+        stream.connection === undefined
+          ? stream.stream
+          : `${stream.stream} (connection ${stream.connection})`,
+        `${formatCount(stream.committed.frames)}/${formatCount(stream.frames ?? workload.frames)} frames committed, ${formatCount(stream.committed.records)} records, ack p99 ${formatMs(stream.committed.ackLatencyMs.p99)}${stream.resumes ? `, ${stream.resumes} resumes` : ''}${verified}`,
       );
     }
   }

@@ -24,6 +24,8 @@ export interface StreamSlot {
   plan: StreamPlan;
   route: StreamRoute;
   tracker: AckTracker;
+  /** What this stream sends. */
+  source: FrameSource;
   /** Prefix of this stream's messages ('' when it is the only one). */
   prefix: string;
 }
@@ -39,6 +41,8 @@ export class LoadContext {
   private readonly onUserAbort = () => this.stop.abort();
 
   source?: FrameSource;
+  /** One source per database, when the workload has them (else `source` goes into every database). */
+  sourceByDatabase?: ReadonlyMap<string, FrameSource>;
   target?: ResolvedTarget;
   members: Member[] = [];
   streams: StreamSlot[] = [];
@@ -80,10 +84,20 @@ export class LoadContext {
     return this.source;
   }
 
+  /** What goes into `database`: its own source, else the run's one. */
+  sourceFor(database: string): FrameSource {
+    return this.sourceByDatabase?.get(database) ?? this.frames;
+  }
+
   /** The target, once resolveTargets has found it (a phase that needs it runs after). */
   get node(): ResolvedTarget {
     if (!this.target) throw new Error('load run: the target is not resolved yet');
     return this.target;
+  }
+
+  get totalRecords(): number {
+    if (!this.streams.length) return this.frames.totalRecords;
+    return this.streams.reduce((sum, s) => sum + s.source.totalRecords, 0);
   }
 
   get committedFrames(): number {
@@ -91,7 +105,8 @@ export class LoadContext {
   }
 
   get totalFrames(): number {
-    return this.frames.frameCount * Math.max(1, this.streams.length);
+    if (!this.streams.length) return this.frames.frameCount;
+    return this.streams.reduce((sum, s) => sum + s.source.frameCount, 0);
   }
 
   /** Every operations client of the run: the target's, then each sampled member's. */

@@ -56,8 +56,13 @@ export interface LoadRunOptions {
 export interface LoadWorkload {
   /** For run-meta: what the workload is. */
   describe: Pick<RunMeta, 'command' | 'table' | 'workload'> & Partial<Pick<RunMeta, 'replay'>>;
-  /** The frame source, once the tool's node name is known (it is the origin of synthetic records). */
-  source(toolNodeName: string): FrameSource | Promise<FrameSource>;
+  /**
+   * The frame source, once the tool's node name is known (it is the origin of synthetic records): one for every
+   * database, or one per database (a replay of several captured connections, each into its own database).
+   */
+  source(
+    toolNodeName: string,
+  ): FrameSource | ReadonlyMap<string, FrameSource> | Promise<FrameSource | ReadonlyMap<string, FrameSource>>;
   /** One-time checks once the source is known (e.g. frames over the target's limit); may warn on the bus. */
   check?(bus: MetricsBus): void;
   /** Prepares one database of one member before it subscribes (database, tables); may warn on the bus. */

@@ -15,7 +15,8 @@ import { listenerIdentity } from '../session/peer-pki.js';
 import { PeerSession } from '../session/peer-session.js';
 import { PushSessions } from '../session/push-session.js';
 import { ReplicationStream } from '../session/replication-stream.js';
-import { sleep } from '../session/stream-sender.js';
+import { SharedClock, sleep } from '../session/stream-sender.js';
+import type { FrameSource } from '../workload/synthetic.js';
 import type { LoadContext } from './load-context.js';
 import { discoverMembers } from './members.js';
 import { describeTrustedCas, resolveTarget, targetError } from './target.js';
@@ -43,7 +44,13 @@ export function announce(run: LoadContext): void {
 /** The frame source (a capture that cannot be opened ends the run here, before any node is started). */
 export async function openSource(run: LoadContext): Promise<boolean> {
   try {
-    run.source = await run.load.source(run.toolNodeName);
+    const made = await run.load.source(run.toolNodeName);
+    if (made instanceof Map) {
+      run.sourceByDatabase = made;
+      run.source = made.values().next().value;
+    } else {
+      run.source = made as FrameSource;
+    }
     return true;
   } catch (caught) {
     const mapped = mapRunError(caught);
@@ -98,16 +105,25 @@ async function findMembers(run: LoadContext): Promise<void> {
 }
 
 function planStreams(run: LoadContext): void {
-  const source = run.frames;
   const memberNames = [...run.clients.keys()];
   const many = memberNames.length * run.databases.length > 1;
   run.streams = memberNames.flatMap((member) =>
-    run.databases.map((database) => ({
-      plan: { stream: streamKey(member, database), member, database },
-      route: { member, database },
-      tracker: new AckTracker(source.frameCount, (index) => source.sequenceId(index)),
-      prefix: many ? `${streamKey(member, database)}: ` : '',
-    })),
+    run.databases.map((database) => {
+      const source = run.sourceFor(database);
+      return {
+        plan: {
+          stream: streamKey(member, database),
+          member,
+          database,
+          ...(run.sourceByDatabase ? { frames: source.frameCount } : {}),
+          ...(source.connection !== undefined ? { connection: source.connection } : {}),
+        },
+        route: { member, database },
+        tracker: new AckTracker(source.frameCount, (index) => source.sequenceId(index)),
+        source,
+        prefix: many ? `${streamKey(member, database)}: ` : '',
+      };
+    }),
   );
 }
 
@@ -163,7 +179,7 @@ function emitRunStart(run: LoadContext): void {
   run.bus.emit({
     type: 'run-start',
     frames: run.totalFrames,
-    records: run.frames.totalRecords * run.streams.length,
+    records: run.totalRecords,
     target: {
       nodeName: target.nodeName,
       operationsUrl: target.operationsUrl,
@@ -246,11 +262,12 @@ export async function streamAll(run: LoadContext): Promise<void> {
   const provider = run.session as NonNullable<LoadContext['session']>;
   const baselineLeft = run.baselineUntil - Date.now();
   if (baselineLeft > 0) await sleep(baselineLeft, run.stop.signal);
+  const clock = new SharedClock();
   const settled = await Promise.allSettled(
     run.streams.map((slot) =>
       new ReplicationStream({
         provider,
-        source: run.frames,
+        source: slot.source,
         tracker: slot.tracker,
         route: slot.route,
         label: slot.plan.stream,
@@ -265,6 +282,7 @@ export async function streamAll(run: LoadContext): Promise<void> {
         liveness: options.liveness,
         log: run.log,
         onSocket: (socket) => run.sockets.set(socket.id, socket),
+        clock,
       }).run(),
     ),
   );
@@ -320,7 +338,7 @@ export async function verifyLanded(run: LoadContext): Promise<void> {
   bus.emit({ type: 'phase', phase: 'verifying' });
   const clients = run.clients;
   let missing = 0;
-  for (const { plan } of run.streams) {
+  for (const { plan, source } of run.streams) {
     const client = clients.get(plan.member);
     if (!client) continue;
     try {
@@ -335,7 +353,7 @@ export async function verifyLanded(run: LoadContext): Promise<void> {
       });
       bus.emit({
         type: 'verify',
-        expectedRecords: run.frames.totalRecords,
+        expectedRecords: source.totalRecords,
         targetRecords: null,
         ok: null,
         stream: plan.stream,

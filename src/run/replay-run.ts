@@ -1,14 +1,17 @@
 /**
- * replay: a capture as a load. The tables the capture's structures name are created on the target before it
- * subscribes (4.7.29 drops blob records otherwise); completeness is judged by acks (every frame carries a fresh
- * tail), not by counting rows, since the target may hold the rows already.
+ * replay: a capture as a load. Every captured connection with data is replayed at once by default, each its own
+ * stream into the database it subscribed to, on one clock (their captured interleaving kept); --connection narrows
+ * it to one. The tables the capture's structures name are created on the target before it subscribes (4.7.29
+ * drops blob records otherwise); completeness is judged by acks (every frame carries a fresh tail), not by counting
+ * rows, since the target may hold the rows already.
  */
 
 import type { MetricsBus } from '../events/metrics-bus.js';
 import type { OperationsClient } from '../harper/operations-client.js';
 import { PEER_MODE_MAX_FRAME, PUSH_MODE_MAX_FRAME } from '../protocol/codes.js';
 import type { RunResult } from '../report/result.js';
-import { type ReplayOptions, ReplaySource } from '../workload/replay-source.js';
+import { ReplayCapture, type ReplayOptions, type ReplaySource } from '../workload/replay-source.js';
+import type { FrameSource } from '../workload/synthetic.js';
 import { type LoadRunOptions, runLoad } from './load-run.js';
 
 export interface ReplayRunOptions extends LoadRunOptions {
@@ -26,49 +29,83 @@ export function oversizedFrameWarning(largestFrame: number, via: 'peer' | 'push'
 }
 
 /** Indexes a capture for a replay (also what --dry-run reports). */
-export function openReplay(path: string, options: ReplayOptions): Promise<ReplaySource> {
-  return ReplaySource.open(path, options);
+export function openReplay(path: string, options: ReplayOptions): Promise<ReplayCapture> {
+  return ReplayCapture.open(path, options);
 }
 
-export async function runReplay(options: ReplayRunOptions, source: ReplaySource): Promise<ReplayResult> {
-  const tables = [...source.tables.values()];
+/** The database each replayed connection goes into: its own, else the run's (one connection, or --database). */
+export function replayDatabases(capture: ReplayCapture, runDatabase: string): string[] {
+  if (capture.sources.length === 1) return [runDatabase];
+  return capture.sources.map((source) => source.database ?? runDatabase);
+}
+
+/** Connections of the capture that are not replayed (another connection of their database had more data). */
+export function leftOutWarnings(capture: ReplayCapture): string[] {
+  return capture.leftOut.map(
+    (c) =>
+      `connection ${c.connection} (${c.database ?? 'its database unknown'}, ${c.frames} frames) is not replayed: another connection of that database carries more; pick it with --connection ${c.connection}`,
+  );
+}
+
+export async function runReplay(given: ReplayRunOptions, capture: ReplayCapture): Promise<ReplayResult> {
+  const databases = given.databases?.length ? given.databases : replayDatabases(capture, given.database);
+  const options = databases.length > 1 ? { ...given, databases } : given;
+  const byDatabase = new Map(databases.map((database, i) => [database, capture.sources[i]!]));
+  const first = capture.sources[0]!;
+  const tables = [...new Set(capture.sources.flatMap((s) => [...s.tables.values()].map((t) => t.name)))];
+  const frames = capture.frameCount;
   return runLoad(options, {
     describe: {
       command: 'replay',
-      table: tables.map((t) => t.name).join(',') || '*',
+      table: tables.join(',') || '*',
       workload: {
-        frames: source.frameCount,
-        recordsPerFrame: source.frameCount ? Math.round(source.totalRecords / source.frameCount) : 0,
-        recordSize: source.totalRecords
-          ? Math.round(source.bytes / (source.totalRecords / options.replay.loops))
+        frames,
+        recordsPerFrame: frames ? Math.round(capture.totalRecords / frames) : 0,
+        recordSize: capture.totalRecords
+          ? Math.round(capture.bytes / (capture.totalRecords / options.replay.loops))
           : 0,
         blobSize: 0,
         seed: 0,
         ...(options.rate ? { rate: options.rate } : {}),
+        ...(options.replay.blobFaults?.length ? { blobFaults: [...options.replay.blobFaults] } : {}),
       },
       replay: {
         capture: options.capture,
-        connection: source.connection,
-        ...(source.sourceNodeName ? { sourceNodeName: source.sourceNodeName } : {}),
-        frames: source.framesPerLoop,
+        connection: first.connection,
+        ...(capture.sources.length > 1
+          ? {
+              connections: [...byDatabase].map(([database, s]) => ({
+                connection: s.connection,
+                database,
+                frames: s.frameCount,
+              })),
+            }
+          : {}),
+        ...(first.sourceNodeName ? { sourceNodeName: first.sourceNodeName } : {}),
+        frames: capture.sources.reduce((sum, s) => sum + s.framesPerLoop, 0),
         loops: options.replay.loops,
         speed: options.replay.speedLabel,
         fromFrame: options.replay.fromFrame,
         retime: options.replay.retime,
         origin: options.replay.origin,
-        scheduledDurationMs: source.scheduledDurationMs,
-        originalAckLatencyMs: source.originalAcks,
+        scheduledDurationMs: capture.scheduledDurationMs,
+        originalAckLatencyMs: first.originalAcks,
       },
     },
-    source: (toolNodeName) => source.start(toolNodeName),
-    check: (bus) => {
-      const warning = oversizedFrameWarning(source.largestFrame, options.via);
-      if (warning) bus.emit({ type: 'warning', message: warning });
+    source: (toolNodeName): FrameSource | ReadonlyMap<string, FrameSource> => {
+      capture.start(toolNodeName);
+      return capture.sources.length === 1 ? first : byDatabase;
     },
-    prepare: (client, database, bus) => prepareTables(client, database, source, bus),
+    check: (bus) => {
+      const warning = oversizedFrameWarning(capture.largestFrame, options.via);
+      if (warning) bus.emit({ type: 'warning', message: warning });
+      for (const message of leftOutWarnings(capture)) bus.emit({ type: 'warning', message });
+    },
+    prepare: (client, database, bus) =>
+      prepareTables(client, database, byDatabase.get(database) ?? first, bus),
     resumeHint: (committed) =>
-      `resume with --from-frame ${options.replay.fromFrame + (committed % Math.max(1, source.framesPerLoop))}`,
-    close: () => source.close(),
+      `resume with --from-frame ${options.replay.fromFrame + (committed % Math.max(1, first.framesPerLoop))}`,
+    close: () => capture.close(),
   });
 }
 

@@ -17,7 +17,7 @@ import type { AckTracker } from './ack-tracker.js';
 import { AbortedError, type ChannelProvider, type DataChannel, type StreamRoute } from './channel.js';
 import { ConnectionClosedError } from './flow-control.js';
 import type { ReplicationSocket } from './replication-socket.js';
-import { streamFrames, trackAcks } from './stream-sender.js';
+import { type SharedClock, streamFrames, trackAcks } from './stream-sender.js';
 
 export type StreamState = 'awaiting-channel' | 'streaming' | 'awaiting-acks' | 'dropped' | 'done' | 'failed';
 
@@ -60,6 +60,8 @@ export interface ReplicationStreamOptions {
   onSocket?: (socket: ReplicationSocket) => void;
   /** Each state entered (tests, progress). */
   onState?: (state: StreamState) => void;
+  /** The run's shared schedule for paced sources (kept on the first connection; a reconnect re-bases). */
+  clock?: SharedClock;
   /** Once done, send the source's liveness frame and report whether (and how soon) the target commits it. */
   liveness?: boolean;
 }
@@ -178,6 +180,7 @@ export class ReplicationStream {
       rate: options.rate,
       signal: options.signal,
       stream: options.label,
+      ...(options.clock && this.attempt === 1 ? { clock: options.clock } : {}),
     }).catch((caught: unknown) => {
       if (caught instanceof ConnectionClosedError) return undefined;
       throw caught;

@@ -21,6 +21,21 @@ export interface StreamOptions {
   signal: AbortSignal;
   /** Label of this stream on the bus (member/database). */
   stream?: string;
+  /** A paced source's clock shared with the run's other streams (their captured interleaving is kept). */
+  clock?: SharedClock;
+}
+
+/**
+ * The clock several paced streams of one run share: its origin is when the first of them starts sending, and
+ * every frame of every stream is due at origin + its due time, so the captured interleaving of the streams holds.
+ */
+export class SharedClock {
+  private origin?: number;
+
+  get originMs(): number {
+    this.origin ??= Date.now();
+    return this.origin;
+  }
 }
 
 export interface StreamOutcome {
@@ -59,8 +74,9 @@ export async function streamFrames(options: StreamOptions): Promise<StreamOutcom
   const from = Math.max(tracker.firstAfter(options.startTime), 0);
   for (const control of await source.preamble(options.subscribedNames, from)) await socket.send(control);
   const interval = options.rate ? 1000 / options.rate : 0;
-  const startedAt = Date.now();
-  const dueBase = source.due?.(from);
+  // A stream's first connection keeps the shared clock; a reconnect re-bases the schedule on itself.
+  const startedAt = options.clock ? options.clock.originMs : Date.now();
+  const dueBase = options.clock ? 0 : source.due?.(from);
   // Build one frame ahead: reading and rewriting the next frame overlaps with waiting for the socket to drain.
   let next: Promise<BuiltFrame> | undefined =
     from < source.frameCount ? Promise.resolve(source.build(from)) : undefined;

@@ -5,12 +5,13 @@
  *   error     its last BLOB_CHUNK carries an `error` (the receiver destroys the blob stream: "Blob error: …")
  *   withhold  the record is sent, its chunks never are (the receiver waits blobTimeout for them)
  *   truncate  the chunks stop short of the declared size, then say finished
- *   orphan    the blob is sent as usual, then chunks for a fileId no record references
+ *   orphan    the blob is sent as usual, then its last piece as a whole transfer for a fileId no record has
+ *
+ * The synthesizer faults the blobs it makes; a replay faults the captured chunks, chunk by chunk (faultedChunk).
  */
 import type { BlobFault, BlobFaultKind } from '../events/schema.js';
 import { blobChunkFrames } from '../protocol/blob.js';
-import { BLOB_CHUNK_SIZE } from '../protocol/codes.js';
-import { encodeBlobChunk } from '../protocol/control-frame.js';
+import { type BlobChunkHeader, decodeControlFrame, encodeBlobChunk } from '../protocol/control-frame.js';
 
 export const BLOB_FAULT_KINDS: readonly BlobFaultKind[] = ['error', 'withhold', 'truncate', 'orphan'];
 
@@ -46,25 +47,53 @@ export function faultedChunks(
   fileId: string,
   content: Uint8Array,
 ): Buffer[] {
-  const size = content.length;
+  const pieces = [...blobChunkFrames(fileId, content)];
+  if (kind === undefined) return pieces;
+  let passed = 0;
+  return pieces.flatMap((raw) => {
+    const frame = decodeControlFrame(raw);
+    if (frame.type !== 'BLOB_CHUNK') return [raw];
+    const out = faultedChunk(kind, raw, frame.header, frame.chunk, passed);
+    passed += frame.chunk.length;
+    return out;
+  });
+}
+
+/**
+ * One BLOB_CHUNK of a blob (its encoded frame `raw`, header and bytes) as sent under `kind`; `passed` is how many
+ * bytes of the blob its earlier chunks carried. Chunk by chunk, so a replay can fault the chunks a capture carries.
+ */
+export function faultedChunk(
+  kind: BlobFaultKind | undefined,
+  raw: Buffer,
+  header: BlobChunkHeader,
+  chunk: Uint8Array,
+  passed: number,
+): Buffer[] {
   switch (kind) {
     case undefined:
-      return [...blobChunkFrames(fileId, content)];
+      return [raw];
     case 'withhold':
       return [];
     case 'error':
       // Every piece as usual, but the last one says the transfer failed instead of just finishing.
-      return [...blobChunkFrames(fileId, content, BLOB_CHUNK_SIZE, { error: INJECTED_ERROR })];
-    case 'truncate':
-      // Half the bytes, then a finished chunk: the declared size is never reached.
-      return [
-        encodeBlobChunk({ fileId, size }, content.subarray(0, Math.floor(size / 2))),
-        encodeBlobChunk({ fileId, size, finished: true }, new Uint8Array(0)),
-      ];
+      return header.finished ? [encodeBlobChunk({ ...header, error: INJECTED_ERROR }, chunk)] : [raw];
+    case 'truncate': {
+      // Bytes up to half the declared size, then a finished chunk: the declared size is never reached.
+      const { finished, ...open } = header;
+      const half = Math.floor((header.size ?? passed + chunk.length) / 2);
+      const keep = Math.max(0, Math.min(chunk.length, half - passed));
+      const out = keep > 0 ? [encodeBlobChunk(open, chunk.subarray(0, keep))] : [];
+      if (finished) out.push(encodeBlobChunk({ ...open, finished: true }, new Uint8Array(0)));
+      return out;
+    }
     case 'orphan':
-      return [
-        ...blobChunkFrames(fileId, content),
-        encodeBlobChunk({ fileId: `${fileId}-orphan`, size, finished: true }, content),
-      ];
+      // The blob as usual; after its last piece, that piece again as a whole transfer no record refers to.
+      return header.finished
+        ? [
+            raw,
+            encodeBlobChunk({ fileId: `${header.fileId}-orphan`, size: chunk.length, finished: true }, chunk),
+          ]
+        : [raw];
   }
 }

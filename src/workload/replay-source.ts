@@ -9,6 +9,7 @@ import { type FileHandle, open } from 'node:fs/promises';
 import { type CaptureRecord, Direction, RECORD_HEAD_LENGTH, RecordKind } from '../capture/format.js';
 import { CaptureReader } from '../capture/reader.js';
 import { LatencyHistogram, type LatencySummary } from '../common/latency-histogram.js';
+import type { BlobFault, BlobFaultKind } from '../events/schema.js';
 import { Command } from '../protocol/codes.js';
 import {
   type ControlFrame,
@@ -20,6 +21,7 @@ import {
 } from '../protocol/control-frame.js';
 import { rewriteTxnFrame } from '../protocol/rewrite.js';
 import { summarizeTxnFrame } from '../protocol/txn-frame.js';
+import { faultedChunk, faultOf } from './blob-faults.js';
 import type { BuiltFrame, FrameSource } from './synthetic.js';
 
 export interface ReplayOptions {
@@ -38,6 +40,15 @@ export interface ReplayOptions {
   origin: string;
   tables?: string[];
   excludeTables?: string[];
+  /** Captured blobs re-sent wrong on purpose (--blob-faults): blob n is the connection's nth fileId. */
+  blobFaults?: readonly BlobFault[];
+}
+
+/** Where a BLOB_CHUNK sits in its blob: the blob's ordinal in the connection (1-based), bytes before it, first or not. */
+interface BlobChunkPlace {
+  n: number;
+  passed: number;
+  first: boolean;
 }
 
 interface Control {
@@ -46,6 +57,8 @@ interface Control {
   before: number;
   code: number;
   tableId?: number;
+  /** A BLOB_CHUNK: its blob's ordinal in the connection (1-based) and the bytes its earlier chunks carried. */
+  blob?: BlobChunkPlace;
 }
 
 export interface CapturedTable {
@@ -78,12 +91,30 @@ class ConnectionIndex {
   readonly tails: number[] = [];
   readonly controls: Control[] = [];
   readonly acks: Array<{ timeUs: number; seq: number }> = [];
+  /** Table structures this connection announced (the last one of each table id). */
+  readonly tables = new Map<number, CapturedTable>();
+  nodeIds: Record<string, number> = {};
+  /** The database the receiver subscribed to (its NODE_NAME), when the capture holds it. */
+  database?: string;
   bytes = 0;
   largest = 0;
+  /** Each blob's ordinal (order of first chunk) and bytes seen so far, by fileId. */
+  private readonly blobs = new Map<string, { n: number; passed: number }>();
 
-  /** The receiver's COMMITTED_UPDATE frames: the capture's own ack latencies. */
-  addAck(record: CaptureRecord): void {
-    if (controlCode(record.payload) !== Command.COMMITTED_UPDATE) return;
+  constructor(readonly connection: number) {}
+
+  get blobCount(): number {
+    return this.blobs.size;
+  }
+
+  /** The receiver's frames: its NODE_NAME names the database; its COMMITTED_UPDATEs are the original acks. */
+  addFromReceiver(record: CaptureRecord): void {
+    const code = controlCode(record.payload);
+    if (code === Command.NODE_NAME && this.database === undefined) {
+      const frame = tryDecode(record.payload);
+      if (frame?.type === 'NODE_NAME' && frame.database) this.database = frame.database;
+    }
+    if (code !== Command.COMMITTED_UPDATE) return;
     const frame = tryDecode(record.payload);
     if (frame?.type === 'COMMITTED_UPDATE' && frame.sequenceId)
       this.acks.push({ timeUs: record.timeUs, seq: frame.sequenceId });
@@ -103,24 +134,228 @@ class ConnectionIndex {
     this.bytes += record.payload.length;
     this.largest = Math.max(this.largest, record.payload.length);
   }
+
+  /** Control frames a replay re-sends in place; table structures and node ids are kept for the connection. */
+  addControl(record: CaptureRecord): void {
+    const code = controlCode(record.payload);
+    if (code === undefined || !REPLAYED_CONTROLS.has(code)) return;
+    const control: Control = { offset: record.offset, before: this.offsets.length, code };
+    if (code === Command.TABLE_FIXED_STRUCTURE) {
+      const frame = tryDecode(record.payload);
+      if (frame?.type === 'TABLE_FIXED_STRUCTURE') {
+        control.tableId = frame.tableId;
+        this.tables.set(frame.tableId, {
+          tableId: frame.tableId,
+          name: frame.tableName,
+          structure: frame.structure,
+        });
+      }
+    }
+    if (code === Command.NODE_NAME_TO_ID_MAP) {
+      const frame = tryDecode(record.payload);
+      if (frame?.type === 'NODE_NAME_TO_ID_MAP') this.nodeIds = { ...this.nodeIds, ...frame.nodeIds };
+    }
+    if (code === Command.BLOB_CHUNK) {
+      const frame = tryDecode(record.payload);
+      if (frame?.type === 'BLOB_CHUNK') {
+        const known = this.blobs.get(frame.header.fileId);
+        const blob = known ?? { n: this.blobs.size + 1, passed: 0 };
+        this.blobs.set(frame.header.fileId, blob);
+        control.blob = { n: blob.n, passed: blob.passed, first: !known };
+        blob.passed += frame.chunk.length;
+      }
+    }
+    this.controls.push(control);
+  }
 }
 
+/** Everything one streaming pass over a capture learns: the header's facts and each connection's index. */
+interface CaptureIndex {
+  database?: string;
+  sourceNodeName?: string;
+  truncated: boolean;
+  connections: Map<number, ConnectionIndex>;
+}
+
+async function indexCapture(path: string): Promise<CaptureIndex> {
+  const reader = await CaptureReader.open(path);
+  const connections = new Map<number, ConnectionIndex>();
+  const index: CaptureIndex = {
+    database: typeof reader.header.database === 'string' ? reader.header.database : undefined,
+    sourceNodeName: reader.header.source?.nodeName,
+    truncated: false,
+    connections,
+  };
+  try {
+    for await (const record of reader.records()) {
+      if (record.kind !== RecordKind.MESSAGE) continue;
+      const c = connections.get(record.connection) ?? new ConnectionIndex(record.connection);
+      connections.set(record.connection, c);
+      if (record.direction === Direction.TO_SOURCE) c.addFromReceiver(record);
+      else if (!isControlFrame(record.payload)) c.addData(record);
+      else c.addControl(record);
+    }
+  } finally {
+    index.truncated = reader.status.truncated || !reader.status.complete;
+    await reader.close();
+  }
+  return index;
+}
+
+/**
+ * Due times (ms after the first data frame of any of the connections) of each connection's data frames, on one
+ * merged clock: the captured offsets with every idle gap between consecutive frames (of whichever connection)
+ * capped at maxGap, divided by the speed. One clock keeps the captured interleaving of the connections.
+ */
+export function mergedSchedule(times: number[][], speed: number, maxGapMs?: number): number[][] {
+  const order = times
+    .flatMap((list, c) => list.map((time, i) => ({ time, c, i })))
+    .sort((a, b) => a.time - b.time);
+  const due = times.map((list) => new Array<number>(list.length).fill(0));
+  let at = 0;
+  order.forEach((frame, k) => {
+    if (k > 0) {
+      const gap = (frame.time - order[k - 1]!.time) / 1000;
+      at += Math.min(gap, maxGapMs ?? Number.POSITIVE_INFINITY) / speed;
+    }
+    due[frame.c]![frame.i] = at;
+  });
+  return due;
+}
+
+/** The window of the merged clock one loop covers (ms), shared by the sources of one replay. */
+interface LoopWindow {
+  firstMs: number;
+  lastMs: number;
+}
+
+/**
+ * The connections a replay sends: the one asked for, else every connection with transaction frames — one per
+ * database (the busiest when several carried the same one; the others are named in `leftOut`).
+ */
+export class ReplayCapture {
+  readonly leftOut: Array<{ connection: number; database?: string; frames: number }> = [];
+
+  private constructor(
+    readonly path: string,
+    readonly sources: ReplaySource[],
+    readonly truncated: boolean,
+    readonly database: string | undefined,
+  ) {}
+
+  /** Indexes the capture (one streaming pass) and opens a source per replayed connection. */
+  static async open(path: string, options: ReplayOptions): Promise<ReplayCapture> {
+    const index = await indexCapture(path);
+    const chosen = chooseConnections(path, index, options.connection);
+    const due = mergedSchedule(
+      chosen.map((c) => c.times),
+      options.speed,
+      options.maxGapMs,
+    );
+    // One connection keeps its own window from --from-frame; several share the whole capture's.
+    const window: LoopWindow =
+      chosen.length === 1
+        ? { firstMs: due[0]![options.fromFrame] ?? 0, lastMs: due[0]!.at(-1)! }
+        : { firstMs: 0, lastMs: Math.max(...due.map((list) => list.at(-1)!)) };
+    const sources: ReplaySource[] = [];
+    try {
+      for (const [k, c] of chosen.entries())
+        sources.push(await ReplaySource.fromIndex(path, options, index, c, due[k]!, window));
+    } catch (caught) {
+      for (const source of sources) await source.close();
+      throw caught;
+    }
+    const capture = new ReplayCapture(path, sources, index.truncated, index.database);
+    if (options.connection === undefined) {
+      const replayed = new Set(chosen);
+      for (const c of index.connections.values())
+        if (!replayed.has(c) && c.offsets.length)
+          capture.leftOut.push({ connection: c.connection, database: c.database, frames: c.offsets.length });
+    }
+    return capture;
+  }
+
+  /** The tool's node name (origin 'self') and the version / sequence bases of this run, for every source. */
+  start(toolNodeName: string, now = Date.now()): this {
+    for (const source of this.sources) source.start(toolNodeName, now);
+    return this;
+  }
+
+  get frameCount(): number {
+    return this.sources.reduce((sum, s) => sum + s.frameCount, 0);
+  }
+
+  get totalRecords(): number {
+    return this.sources.reduce((sum, s) => sum + s.totalRecords, 0);
+  }
+
+  /** Bytes of transaction frames in one pass. */
+  get bytes(): number {
+    return this.sources.reduce((sum, s) => sum + s.bytes, 0);
+  }
+
+  get largestFrame(): number {
+    return Math.max(...this.sources.map((s) => s.largestFrame));
+  }
+
+  /** When the last frame of any connection is due (ms), or null when flat out. */
+  get scheduledDurationMs(): number | null {
+    const each = this.sources.map((s) => s.scheduledDurationMs);
+    return each.some((ms) => ms === null) ? null : Math.max(...(each as number[]));
+  }
+
+  async close(): Promise<void> {
+    for (const source of this.sources) await source.close();
+  }
+}
+
+/** The connection asked for, or every connection with data frames, one per database (the busiest). */
+function chooseConnections(
+  path: string,
+  index: CaptureIndex,
+  connection: number | undefined,
+): ConnectionIndex[] {
+  if (connection !== undefined) {
+    const c = index.connections.get(connection);
+    if (!c || c.offsets.length === 0)
+      throw new Error(`${path}: no transaction frames from the source on connection ${connection}`);
+    return [c];
+  }
+  const busiest = new Map<string, ConnectionIndex>();
+  for (const c of index.connections.values()) {
+    if (c.offsets.length === 0) continue;
+    const key = c.database ?? index.database ?? '';
+    const held = busiest.get(key);
+    if (!held || c.offsets.length > held.offsets.length) busiest.set(key, c);
+  }
+  if (busiest.size === 0)
+    throw new Error(
+      `${path}: no transaction frames from the source on connection ${index.connections.keys().next().value ?? 1}`,
+    );
+  return [...busiest.values()].sort((a, b) => a.connection - b.connection);
+}
+
+/** One captured connection as a frame source: its data frames with their controls, rebuilt on demand. */
 export class ReplaySource implements FrameSource {
   private offsets: number[] = [];
   private records: number[] = [];
   private dueMs: number[] = [];
   private controls: Control[] = [];
+  private window: LoopWindow = { firstMs: 0, lastMs: 0 };
   private file?: FileHandle;
   readonly tables = new Map<number, CapturedTable>();
   nodeIds: Record<string, number> = {};
   originalAcks: LatencySummary = { count: 0, p50: null, p99: null, max: null };
   connection = 1;
   sourceNodeName?: string;
+  /** The database this connection subscribed to (else the capture's). */
   database?: string;
   bytes = 0;
   /** The largest transaction frame to replay (bytes): checked against what the target accepts. */
   largestFrame = 0;
   truncated = false;
+  /** Distinct blobs (fileIds) the connection's chunks carry. */
+  blobCount = 0;
   private originName = '';
   private baseVersion = 0;
   private baseSequence = 0;
@@ -130,10 +365,50 @@ export class ReplaySource implements FrameSource {
     readonly options: ReplayOptions,
   ) {}
 
-  /** Indexes the capture (one streaming pass). */
+  /** Indexes the capture (one streaming pass) and opens one connection: the asked one, else the busiest. */
   static async open(path: string, options: ReplayOptions): Promise<ReplaySource> {
+    const index = await indexCapture(path);
+    const chosen =
+      options.connection ??
+      [...index.connections.entries()].sort((a, b) => b[1].offsets.length - a[1].offsets.length)[0]?.[0] ??
+      1;
+    const c = index.connections.get(chosen);
+    if (!c || c.offsets.length === 0)
+      throw new Error(`${path}: no transaction frames from the source on connection ${chosen}`);
+    const due = mergedSchedule([c.times], options.speed, options.maxGapMs)[0]!;
+    const window = { firstMs: due[options.fromFrame] ?? 0, lastMs: due.at(-1)! };
+    return ReplaySource.fromIndex(path, options, index, c, due, window);
+  }
+
+  /** A source over an indexed connection, with its due times on the replay's clock. */
+  static async fromIndex(
+    path: string,
+    options: ReplayOptions,
+    index: CaptureIndex,
+    c: ConnectionIndex,
+    dueMs: number[],
+    window: LoopWindow,
+  ): Promise<ReplaySource> {
     const source = new ReplaySource(path, options);
-    await source.index();
+    source.connection = c.connection;
+    source.database = c.database ?? index.database;
+    source.sourceNodeName = index.sourceNodeName;
+    source.truncated = index.truncated;
+    source.offsets = c.offsets;
+    source.records = c.records;
+    source.controls = c.controls;
+    source.bytes = c.bytes;
+    source.largestFrame = c.largest;
+    source.blobCount = c.blobCount;
+    source.dueMs = dueMs;
+    source.window = window;
+    source.originalAcks = originalAckLatency(c.times, c.tails, c.acks);
+    // A connection's frames refer to its own structures and node ids; one without any falls back to the capture's.
+    const donors = c.tables.size ? [c] : [...index.connections.values()];
+    for (const donor of donors)
+      for (const [id, table] of donor.tables) if (!source.tables.has(id)) source.tables.set(id, table);
+    const idDonors = Object.keys(c.nodeIds).length ? [c] : [...index.connections.values()];
+    for (const donor of idDonors) source.nodeIds = { ...source.nodeIds, ...donor.nodeIds };
     source.file = await open(path, 'r');
     return source;
   }
@@ -144,80 +419,6 @@ export class ReplaySource implements FrameSource {
     this.baseVersion = now;
     this.baseSequence = now;
     return this;
-  }
-
-  private async index(): Promise<void> {
-    const reader = await CaptureReader.open(this.path);
-    this.database = typeof reader.header.database === 'string' ? reader.header.database : undefined;
-    this.sourceNodeName = reader.header.source?.nodeName;
-    // Per connection until the connection is chosen.
-    const perConnection = new Map<number, ConnectionIndex>();
-    try {
-      for await (const record of reader.records()) {
-        if (record.kind !== RecordKind.MESSAGE) continue;
-        const c = perConnection.get(record.connection) ?? new ConnectionIndex();
-        perConnection.set(record.connection, c);
-        if (record.direction === Direction.TO_SOURCE) c.addAck(record);
-        else if (!isControlFrame(record.payload)) c.addData(record);
-        else this.indexControl(c, record);
-      }
-    } finally {
-      this.truncated = reader.status.truncated || !reader.status.complete;
-      await reader.close();
-    }
-    const chosen =
-      this.options.connection ??
-      [...perConnection.entries()].sort((a, b) => b[1].offsets.length - a[1].offsets.length)[0]?.[0] ??
-      1;
-    const c = perConnection.get(chosen);
-    if (!c || c.offsets.length === 0)
-      throw new Error(`${this.path}: no transaction frames from the source on connection ${chosen}`);
-    this.connection = chosen;
-    this.offsets = c.offsets;
-    this.records = c.records;
-    this.controls = c.controls;
-    this.bytes = c.bytes;
-    this.largestFrame = c.largest;
-    this.schedule(c.times);
-    this.originalAcks = originalAckLatency(c.times, c.tails, c.acks);
-  }
-
-  /** Control frames a replay re-sends in place; table structures and node ids are kept for the whole capture. */
-  private indexControl(c: ConnectionIndex, record: CaptureRecord): void {
-    const code = controlCode(record.payload);
-    if (code === undefined || !REPLAYED_CONTROLS.has(code)) return;
-    const control: Control = { offset: record.offset, before: c.offsets.length, code };
-    if (code === Command.TABLE_FIXED_STRUCTURE) {
-      const frame = tryDecode(record.payload);
-      if (frame?.type === 'TABLE_FIXED_STRUCTURE') {
-        control.tableId = frame.tableId;
-        if (!this.tables.has(frame.tableId) || record.connection === this.options.connection) {
-          this.tables.set(frame.tableId, {
-            tableId: frame.tableId,
-            name: frame.tableName,
-            structure: frame.structure,
-          });
-        }
-      }
-    }
-    if (code === Command.NODE_NAME_TO_ID_MAP) {
-      const frame = tryDecode(record.payload);
-      if (frame?.type === 'NODE_NAME_TO_ID_MAP') this.nodeIds = { ...this.nodeIds, ...frame.nodeIds };
-    }
-    c.controls.push(control);
-  }
-
-  /** Due times of data frames: captured offsets, idle gaps capped at maxGap, divided by the speed. */
-  private schedule(times: number[]): void {
-    const { speed, maxGapMs } = this.options;
-    let due = 0;
-    this.dueMs = times.map((time, i) => {
-      if (i > 0) {
-        const gap = (time - times[i - 1]!) / 1000;
-        due += Math.min(gap, maxGapMs ?? Number.POSITIVE_INFINITY) / speed;
-      }
-      return due;
-    });
   }
 
   /** Data frames in one pass of the capture (after --from-frame). */
@@ -251,10 +452,9 @@ export class ReplaySource implements FrameSource {
   /** When replay frame `index` is due (ms after the first frame of the run), or undefined when flat out. */
   due(index: number): number | undefined {
     if (!Number.isFinite(this.options.speed)) return undefined;
-    const first = this.dueMs[this.options.fromFrame]!;
-    const loopLength = this.dueMs[this.dueMs.length - 1]! - first;
+    const { firstMs, lastMs } = this.window;
     const loop = Math.floor(index / this.framesPerLoop);
-    return loop * loopLength + (this.dueMs[this.captured(index)]! - first);
+    return loop * (lastMs - firstMs) + (this.dueMs[this.captured(index)]! - firstMs);
   }
 
   /** The scheduled duration of the whole replay (ms), or null when flat out. */
@@ -312,6 +512,7 @@ export class ReplaySource implements FrameSource {
     const after: Buffer[] = [];
     let blobs = 0;
     let blobBytes = 0;
+    const faults: Partial<Record<BlobFaultKind, number>> = {};
     for (const control of this.controls) {
       if (control.before <= previous || control.code === Command.NODE_NAME_TO_ID_MAP) continue;
       const last = position === this.offsets.length - 1;
@@ -327,7 +528,8 @@ export class ReplaySource implements FrameSource {
         blobBytes += payload.length;
         blobs++;
       }
-      (control.before > position ? after : before).push(payload);
+      const sent = control.blob ? this.faulted(payload, control.blob, faults) : [payload];
+      (control.before > position ? after : before).push(...sent);
     }
     const rewritten = rewriteTxnFrame(await this.payloadAt(this.offsets[position]!), {
       version: this.options.retime ? this.baseVersion + index / 1000 : undefined,
@@ -344,7 +546,22 @@ export class ReplaySource implements FrameSource {
       blobChunks: after,
       blobs,
       blobBytes,
+      ...(Object.keys(faults).length ? { blobFaults: faults } : {}),
     };
+  }
+
+  /** A captured blob chunk as --blob-faults sends it; a faulted blob is counted once, at its first chunk. */
+  private faulted(
+    payload: Buffer,
+    blob: BlobChunkPlace,
+    counts: Partial<Record<BlobFaultKind, number>>,
+  ): Buffer[] {
+    const kind = faultOf(this.options.blobFaults ?? [], blob.n);
+    if (kind === undefined) return [payload];
+    const frame = tryDecode(payload);
+    if (frame?.type !== 'BLOB_CHUNK') return [payload];
+    if (blob.first) counts[kind] = (counts[kind] ?? 0) + 1;
+    return faultedChunk(kind, payload, frame.header, frame.chunk, blob.passed);
   }
 
   async close(): Promise<void> {

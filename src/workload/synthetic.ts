@@ -61,6 +61,8 @@ export interface BuiltFrame {
 /** Anything that yields numbered frames with increasing sequence tails (synthesizer, later the replayer). */
 export interface FrameSource {
   readonly frameCount: number;
+  /** The captured connection it replays (a replay's source). */
+  readonly connection?: number;
   readonly totalRecords: number;
   /** Control frames sent on every connection before data (node-id map, table structures), for a stream from `fromIndex`. */
   preamble(subscribedNames: string[], fromIndex?: number): Buffer[] | Promise<Buffer[]>;

@@ -6,9 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { ExitCode } from '../../src/common/errors.js';
 import type { EmbeddedNode } from '../../src/harper/embedded-node.js';
 import { parseTargetFault } from '../../src/harper/target-faults.js';
+import { openReplay, runReplay } from '../../src/run/replay-run.js';
 import { runSynth, type SynthResult } from '../../src/run/synth-run.js';
 import { parseBlobFaults } from '../../src/workload/blob-faults.js';
 import { declareAttributes, readRecordsCbor, runCli, startNode } from '../helpers/harper.js';
@@ -132,6 +134,57 @@ describe('blob faults on harperdb 4.7.29', () => {
     for (const line of uncaught) assert.match(line, /Timeout waiting for blob stream/);
     assert.equal(result.committed.allFrames, true);
     assert.equal(result.verify.targetRecords, 28);
+  });
+});
+
+describe('replay --blob-faults on harperdb 4.7.29', () => {
+  it('faults the captured blobs of blobs-12x50k (blob n = the nth fileId): counted per kind, logged by the node, every frame acked', async () => {
+    const file = fileURLToPath(new URL('../../../captures/blobs-12x50k.hrcap', import.meta.url));
+    const replay = {
+      speed: Number.POSITIVE_INFINITY,
+      speedLabel: 'max',
+      loops: 1,
+      fromFrame: 0,
+      retime: true,
+      origin: 'capture',
+      blobFaults: parseBlobFaults('error:4,withhold:5,truncate:6,orphan:7'),
+    };
+    const result = await runReplay(
+      {
+        target: { url: node.operationsUrl, credentials: node.credentials },
+        via: 'peer',
+        listenHost: '127.0.0.1',
+        listenPort: 0,
+        database: 'media',
+        maxReconnects: 0,
+        ackTimeoutMs: 60_000,
+        subscribeTimeoutMs: 30_000,
+        verify: false,
+        highWaterMark: 4 * 1024 * 1024,
+        signal: new AbortController().signal,
+        settleMs: 2500,
+        capture: file,
+        replay,
+      },
+      await openReplay(file, replay),
+    );
+    const uncaught = result.workers.logErrors.first.filter((f) => f.kind === 'uncaught').map((f) => f.line);
+    console.log(
+      `# replay: faults ${JSON.stringify(result.sent.blobFaults)}, blob lines ${JSON.stringify(result.workers.blobLines)}, uncaught ${result.workers.logErrors.uncaught}, all frames acked ${result.committed.allFrames}, ack p50 ${result.committed.ackLatencyMs.p50} ms; first: ${uncaught[0] ?? '–'}`,
+    );
+    assert.equal(result.exitCode, ExitCode.OK, result.error);
+    // Blobs 4, 8, 12 error; 5, 10 withheld; 6 truncated; 7 orphaned.
+    assert.deepEqual(result.sent.blobFaults, { error: 3, withhold: 2, truncate: 1, orphan: 1 });
+    assert.deepEqual(result.workload.blobFaults, replay.blobFaults);
+    assert.equal(result.committed.allFrames, true);
+    assert.equal(result.workers.blobLines.blobError, 3, 'one "Blob error" per error fault');
+    assert.ok(result.workers.blobLines.blobTimeout >= 2, 'the withheld and orphan streams time out');
+    for (const line of uncaught.filter((l) => /Blob error/.test(l)))
+      assert.match(line, /Blob error: harper-replay injected blob fault for record (4|8|12) /);
+    // An unfaulted record's blob landed whole.
+    await declareAttributes(node.client(), 'media', 'photos', ['blob']);
+    const rows = await readRecordsCbor(node, 'media', 'photos', [1], ['id', 'blob']);
+    assert.equal((rows[0]?.blob as Uint8Array | undefined)?.length, BLOB);
   });
 });
 

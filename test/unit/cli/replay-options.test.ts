@@ -1,8 +1,10 @@
 /** replay's flags: the pace, the rewrite and the part of the capture they ask for. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { loadFlags } from '../../../src/cli/load-command.js';
-import { parseSpeed, replayFlags, replayOptions } from '../../../src/cli/replay-options.js';
+import { parseSpeed, replayFlags, replayOptions, replayRunOptions } from '../../../src/cli/replay-options.js';
+import { ReplayCapture } from '../../../src/workload/replay-source.js';
 import { parseFlags, refuses, withoutHarperEnvironment } from './support.js';
 
 withoutHarperEnvironment();
@@ -76,6 +78,14 @@ describe('replay options', () => {
       [4, '4x', 1000, 3, 7, ['dog', 'cat'], 2, 'self'],
     );
     assert.deepEqual(replayOptions(await parse('--exclude-tables', 'a')).excludeTables, ['a']);
+    assert.deepEqual(replayOptions(await parse('--blob-faults', 'error:7,orphan:3')).blobFaults, [
+      { kind: 'error', every: 7 },
+      { kind: 'orphan', every: 3 },
+    ]);
+    await assert.rejects(
+      async () => replayOptions(await parse('--blob-faults', 'lost:7')),
+      /unknown kind "lost"/,
+    );
   });
 
   it('a bad --speed or --max-gap is refused; --tables and --exclude-tables exclude each other', async () => {
@@ -87,5 +97,24 @@ describe('replay options', () => {
       ['--tables', 'a', '--exclude-tables', 'b'],
       /cannot also be provided when using --(exclude-)?tables/,
     );
+  });
+});
+
+describe('replay run options for a capture of several databases', () => {
+  const file = fileURLToPath(new URL('../../../../captures/proxy-three-databases.hrcap', import.meta.url));
+
+  it('--database is refused (which connection would it rename?); without it the first connection names the run', async () => {
+    const flagValues = await parse();
+    const replay = replayOptions(flagValues);
+    const capture = await ReplayCapture.open(file, replay);
+    try {
+      assert.throws(
+        () => replayRunOptions({ ...flagValues, database: 'x' }, file, capture, replay),
+        /^Error: --database renames one connection's database; this capture replays 3 connections \(3 → zoo, 4 → shop, 5 → farm\): pick one with --connection$/,
+      );
+      assert.equal(replayRunOptions(flagValues, file, capture, replay).database, 'zoo');
+    } finally {
+      await capture.close();
+    }
   });
 });

@@ -324,6 +324,40 @@ describe('formatRunSummary: variants', () => {
     );
   });
 
+  it('a replay of several connections: each stream its own frame count and captured connection', () => {
+    const streams = [
+      { stream: 'node-a/zoo', member: 'node-a', database: 'zoo', frames: 3, connection: 3 },
+      { stream: 'node-a/farm', member: 'node-a', database: 'farm', frames: 1, connection: 5 },
+    ];
+    const events: RunEvent[] = [
+      ev.meta(0, {
+        command: 'replay',
+        database: 'zoo',
+        databases: ['zoo', 'farm'],
+        workload: { frames: 4, recordsPerFrame: 10, recordSize: 100, blobSize: 0, seed: 0 },
+      }),
+      ev.start(100, { frames: 4, records: 40, streams }),
+      ev.streaming(200, 1, 'node-a/zoo'),
+      ev.streaming(210, 2, 'node-a/farm'),
+      ev.sent(1000, 0, { socketId: 1, stream: 'node-a/zoo' }),
+      ev.sent(1010, 0, { socketId: 2, stream: 'node-a/farm' }),
+      ev.committed(1200, 0, 100, 10, 'node-a/zoo'),
+      ev.committed(1300, 0, 200, 10, 'node-a/farm'),
+      ev.end(2100, 'incomplete', 3),
+    ];
+    const summary = formatRunSummary(fold(events));
+    assert.equal(row(summary, 'committed'), '2 of 4 frames, 20 records in 0 acks (67 records/s)');
+    assert.ok(lines(summary).includes('streams (2, each over its own connection)'));
+    assert.equal(
+      row(summary, 'node-a/zoo (connection 3)'),
+      '1/3 frames committed, 10 records, ack p99 100 ms',
+    );
+    assert.equal(
+      row(summary, 'node-a/farm (connection 5)'),
+      '1/1 frames committed, 10 records, ack p99 200 ms',
+    );
+  });
+
   it('--fan-out: a row per member and the cluster totals (an unsampled member leaves the RSS sum unknown)', () => {
     const streams = [
       { stream: 'node-a/data', member: 'node-a', database: 'data' },

@@ -109,6 +109,7 @@ describe('LoadContext', () => {
         plan: { stream: `m/${database}`, member: 'm', database },
         route: { member: 'm', database },
         tracker,
+        source,
         prefix: '',
       };
     });
@@ -116,5 +117,24 @@ describe('LoadContext', () => {
     run.streams[1]?.tracker.ack(3, Date.now());
     assert.equal(run.totalFrames, 6);
     assert.equal(run.committedFrames, 5);
+    assert.equal(run.totalRecords, 2 * source.totalRecords);
+  });
+
+  it('a source per database: each database gets its own, the totals add them up', () => {
+    const run = new LoadContext(options(), load);
+    const other = { ...source, frameCount: 5, totalRecords: 50, sequenceId: source.sequenceId };
+    run.source = source;
+    run.sourceByDatabase = new Map([['b', other]]);
+    assert.equal(run.sourceFor('b'), other);
+    assert.equal(run.sourceFor('a'), source, 'a database without its own takes the run source');
+    run.streams = [source, other].map((s, i) => ({
+      plan: { stream: `m/${i}`, member: 'm', database: String(i) },
+      route: { member: 'm', database: String(i) },
+      tracker: new AckTracker(s.frameCount, s.sequenceId),
+      source: s,
+      prefix: '',
+    }));
+    assert.equal(run.totalFrames, source.frameCount + 5);
+    assert.equal(run.totalRecords, source.totalRecords + 50);
   });
 });

@@ -86,6 +86,7 @@ function withStreams(run: LoadContext, committed: number[]): void {
       plan: { stream: `target/${database}`, member: 'target', database },
       route: { member: 'target', database },
       tracker,
+      source,
       prefix: committed.length > 1 ? `target/${database}: ` : '',
     };
   });

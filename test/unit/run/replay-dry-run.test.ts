@@ -37,6 +37,15 @@ describe('replay: opening the capture', () => {
       openReplaySource(capture('catchup-40x500.hrcap'), replay({ fromFrame: 100 })),
       usage(/^--from-frame 100: the capture has 42 transaction frames$/),
     );
+    await assert.rejects(
+      openReplaySource(
+        capture('catchup-40x500.hrcap'),
+        replay({ blobFaults: [{ kind: 'error', every: 2 }] }),
+      ),
+      usage(
+        /^--blob-faults: .*catchup-40x500\.hrcap carries no blob chunks on the replayed connection\(s\) to fault$/,
+      ),
+    );
   });
 });
 
@@ -62,6 +71,17 @@ describe('replay --dry-run', () => {
         tables: ['photos'],
         truncated: false,
         originalAckLatencyMs: undefined,
+        connections: [
+          {
+            connection: 1,
+            database: 'media',
+            frames: 3,
+            records: 12,
+            bytes: once.bytes,
+            largestFrame: 698,
+            tables: ['photos'],
+          },
+        ],
       },
     );
     assert.deepEqual(warnings, [], 'a 698 B frame is no problem in peer mode');
@@ -81,6 +101,51 @@ describe('replay --dry-run', () => {
     assert.match(
       formatDryRun(result, 'max'),
       /: would send 42 frames, 20,003 records, .* — expected duration as fast as the target reads at max$/,
+    );
+  });
+
+  it('a capture of three databases: every connection at once, one line each; --connection narrows it', async () => {
+    const file = capture('proxy-three-databases.hrcap');
+    const all = await dryRun(file, await openReplaySource(file, replay()), 1, 'peer', () => {});
+    assert.deepEqual(
+      all.connections.map((c) => [c.database, c.frames, c.records, c.tables]),
+      [
+        ['zoo', 6, 10, ['animal']],
+        ['shop', 5, 5, ['item']],
+        ['farm', 6, 10, ['crop']],
+      ],
+    );
+    assert.equal(all.frames, 17);
+    assert.equal(all.records, 25);
+    assert.equal(
+      all.bytes,
+      all.connections.reduce((sum, c) => sum + c.bytes, 0),
+    );
+    const lines = formatDryRun(all, '1x').split('\n');
+    assert.match(lines[0]!, /would send 17 frames, 25 records, .*3 connections at once/);
+    assert.deepEqual(
+      lines.slice(1).map((line) => /^ {2}connection \d+ → (\w+): (\d+) frames/.exec(line)?.slice(1)),
+      [
+        ['zoo', '6'],
+        ['shop', '5'],
+        ['farm', '6'],
+      ],
+    );
+    const shop = all.connections[1]!.connection;
+    const one = await dryRun(
+      file,
+      await openReplaySource(file, replay({ connection: shop })),
+      1,
+      'peer',
+      () => {},
+    );
+    assert.deepEqual([one.connection, one.frames, one.tables], [shop, 5, ['item']]);
+    assert.equal(formatDryRun(one, '1x').split('\n').length, 1);
+    await assert.rejects(
+      openReplaySource(file, replay({ fromFrame: 1 })),
+      usage(
+        /^--from-frame counts the frames of one connection; this capture replays 3 \(3, 4, 5\): pick one with --connection$/,
+      ),
     );
   });
 });

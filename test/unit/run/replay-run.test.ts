@@ -33,7 +33,10 @@ describe('openReplay', () => {
       // As `inspect` counts them: 42 transaction frames (40 × 500 records, plus the table's setup writes), 20,003 records.
       assert.equal(source.frameCount, 42);
       assert.equal(source.totalRecords, 20_003);
-      assert.equal(source.connection, 1);
+      assert.deepEqual(
+        source.sources.map((s) => s.connection),
+        [1],
+      );
       assert.equal(oversizedFrameWarning(source.largestFrame, 'peer'), undefined);
     } finally {
       await source.close();

@@ -12,7 +12,8 @@ import { encodeCommittedUpdate, frameTypeName } from '../../../src/protocol/cont
 import { summarizeTxnFrame } from '../../../src/protocol/txn-frame.js';
 import { AckTracker } from '../../../src/session/ack-tracker.js';
 import { ReplicationSocket } from '../../../src/session/replication-socket.js';
-import { sleep, streamFrames, trackAcks } from '../../../src/session/stream-sender.js';
+import { SharedClock, sleep, streamFrames, trackAcks } from '../../../src/session/stream-sender.js';
+import type { FrameSource } from '../../../src/workload/synthetic.js';
 import { SyntheticWorkload } from '../../../src/workload/synthetic.js';
 
 let server: WebSocketServer;
@@ -169,6 +170,46 @@ describe('streamFrames', () => {
     const times = received.filter((m) => m.type === 'TRANSACTION').map((m) => m.at);
     for (let i = 1; i < times.length; i++) assert.ok((times[i] ?? 0) - (times[i - 1] ?? 0) >= 40, 'spaced');
     socket.close();
+  });
+
+  it('a shared clock keeps two paced streams on one schedule: a stream whose first frame is due later waits for it', async () => {
+    // Stream A's frames are due at 0 and 300 ms, B's at 250 and 400 ms (one merged capture clock). Only lower
+    // bounds and orders are asserted: a loaded machine sends late, never early.
+    const paced = (dues: number[]): FrameSource => {
+      const { source } = setup({ frames: dues.length });
+      return Object.assign(Object.create(source) as FrameSource, { due: (i: number) => dues[i] });
+    };
+    const clock = new SharedClock();
+    const run = async (dues: number[], connected: Awaited<ReturnType<typeof pair>>, shared?: SharedClock) => {
+      const source = paced(dues);
+      const { tracker, bus } = setup({ frames: dues.length });
+      const { socket, received } = connected;
+      await streamFrames({
+        socket,
+        source,
+        tracker,
+        bus,
+        startTime: 0,
+        subscribedNames: [],
+        signal: new AbortController().signal,
+        ...(shared ? { clock: shared } : {}),
+      });
+      await until(() => received.filter((m) => m.type === 'TRANSACTION').length >= dues.length);
+      socket.close();
+      return received.filter((m) => m.type === 'TRANSACTION').map((m) => m.at);
+    };
+    const first = await pair();
+    const second = await pair();
+    const [a, b] = await Promise.all([run([0, 300], first, clock), run([250, 400], second, clock)]);
+    const origin = clock.originMs;
+    assert.ok(a[0]! < b[0]!, 'A goes first');
+    assert.ok(b[0]! - origin >= 245, `B's first frame waits for its due time: ${b[0]! - origin} ms`);
+    assert.ok(a[1]! - origin >= 295 && b[1]! - origin >= 395, 'the second frames keep the schedule');
+    // Without a shared clock each stream starts its schedule at its own first frame.
+    const before = Date.now();
+    const alone = await run([250, 400], await pair());
+    assert.ok(alone[0]! - before < 200, `own clock: the first frame at once (${alone[0]! - before} ms)`);
+    assert.ok(alone[1]! - alone[0]! >= 145, 'then 150 ms later');
   });
 
   it('an abort stops before the next frame and says how far it got', async () => {

@@ -2,8 +2,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BLOB_CHUNK_SIZE } from '../../../src/protocol/codes.js';
-import { decodeControlFrame } from '../../../src/protocol/control-frame.js';
+import { decodeControlFrame, encodeBlobChunk } from '../../../src/protocol/control-frame.js';
 import {
+  faultedChunk,
   faultedChunks,
   faultOf,
   INJECTED_ERROR,
@@ -102,10 +103,42 @@ describe('faultedChunks', () => {
     ]);
   });
 
-  it('orphan: the blob as usual, then a whole transfer for a fileId no record has', () => {
+  it('orphan: the blob as usual, then its last piece as a whole transfer for a fileId no record has', () => {
     const chunks = decoded(faultedChunks('orphan', 'f1', content));
     assert.deepEqual(chunks.slice(0, 2), decoded(faultedChunks(undefined, 'f1', content)));
-    assert.deepEqual(chunks[2], ['f1-orphan', size, true, undefined, size]);
+    const last = size - BLOB_CHUNK_SIZE;
+    assert.deepEqual(chunks[2], ['f1-orphan', last, true, undefined, last]);
+    assert.equal(chunks.length, 3);
+  });
+});
+
+describe('faultedChunk (a captured blob, chunk by chunk)', () => {
+  const header = (finished?: boolean) => ({ fileId: 'c1', size: 10, ...(finished ? { finished } : {}) });
+  const pieces = [
+    { header: header(), chunk: Buffer.alloc(4, 1), passed: 0 },
+    { header: header(), chunk: Buffer.alloc(4, 2), passed: 4 },
+    { header: header(true), chunk: Buffer.alloc(2, 3), passed: 8 },
+  ];
+  const raw = pieces.map((p) => encodeBlobChunk(p.header, p.chunk));
+  const apply = (kind: Parameters<typeof faultedChunk>[0]) =>
+    decoded(pieces.flatMap((p, i) => faultedChunk(kind, raw[i]!, p.header, p.chunk, p.passed)));
+
+  it('truncate cuts at half the declared size across chunks, then one finished chunk', () => {
+    assert.deepEqual(apply('truncate'), [
+      ['c1', 10, false, undefined, 4],
+      ['c1', 10, false, undefined, 1],
+      ['c1', 10, true, undefined, 0],
+    ]);
+  });
+
+  it('error marks only the last chunk; withhold sends none; orphan adds the last piece as its own transfer', () => {
+    assert.deepEqual(
+      apply('error').map((c) => c[3]),
+      [undefined, undefined, INJECTED_ERROR],
+    );
+    assert.deepEqual(apply('withhold'), []);
+    assert.deepEqual(apply('orphan').slice(3), [['c1-orphan', 2, true, undefined, 2]]);
+    assert.deepEqual(apply(undefined), decoded(raw));
   });
 });
 

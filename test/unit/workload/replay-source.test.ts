@@ -23,7 +23,13 @@ import {
   isControlFrame,
 } from '../../../src/protocol/control-frame.js';
 import { decodeTxnFrame, summarizeTxnFrame, TxnFrameWriter } from '../../../src/protocol/txn-frame.js';
-import { type ReplayOptions, ReplaySource } from '../../../src/workload/replay-source.js';
+import { INJECTED_ERROR, parseBlobFaults } from '../../../src/workload/blob-faults.js';
+import {
+  mergedSchedule,
+  ReplayCapture,
+  type ReplayOptions,
+  ReplaySource,
+} from '../../../src/workload/replay-source.js';
 import type { BuiltFrame } from '../../../src/workload/synthetic.js';
 import { writeTimedCapture } from '../../helpers/synthetic-capture.js';
 import { makeHeader, tempDir } from '../capture/support.js';
@@ -314,6 +320,54 @@ describe('ReplaySource on blobs-12x50k', () => {
         chunks.reduce((sum, m) => sum + m.payload.length, 0),
       );
     });
+  });
+
+  it('--blob-faults re-sends the captured chunks wrong: blob n is the nth fileId, each fault counted once', async () => {
+    const blobChunks = (built: BuiltFrame[]) =>
+      built
+        .flatMap((b) => [...(b.before ?? []), ...b.blobChunks])
+        .map((raw) => decodeControlFrame(raw))
+        .flatMap((frame) =>
+          frame.type === 'BLOB_CHUNK' ? [{ header: frame.header, bytes: frame.chunk.length }] : [],
+        );
+    const build = (source: ReplaySource) => Promise.all([0, 1, 2].map((i) => source.start('t', 1).build(i)));
+    const plain = blobChunks(await withSource(path, {}, build));
+    const fileIds = [...new Set(plain.map((c) => c.header.fileId))];
+    assert.equal(fileIds.length, 12);
+    const built = await withSource(
+      path,
+      { blobFaults: parseBlobFaults('error:4,withhold:5,truncate:6,orphan:7') },
+      build,
+    );
+    const counts: Record<string, number> = {};
+    for (const frame of built)
+      for (const [kind, n] of Object.entries(frame.blobFaults ?? {})) counts[kind] = (counts[kind] ?? 0) + n;
+    // Blobs 4, 8, 12 error; 5, 10 withheld; 6 truncated; 7 orphaned.
+    assert.deepEqual(counts, { error: 3, withhold: 2, truncate: 1, orphan: 1 });
+    const chunks = blobChunks(built);
+    const of = (n: number) => chunks.filter((c) => c.header.fileId === fileIds[n - 1]);
+    for (const n of [4, 8, 12]) assert.equal(of(n).at(-1)?.header.error, INJECTED_ERROR, `blob ${n}`);
+    for (const n of [5, 10]) assert.deepEqual(of(n), [], `blob ${n} withheld`);
+    const size = of(6)[0]!.header.size!;
+    assert.deepEqual(
+      of(6).map((c) => [c.header.finished ?? false, c.bytes]),
+      [
+        [false, Math.floor(size / 2)],
+        [true, 0],
+      ],
+      'blob 6 stops at half its declared size, then says finished',
+    );
+    assert.equal(
+      chunks.filter((c) => c.header.fileId === `${fileIds[6]}-orphan`).length,
+      1,
+      'blob 7 orphaned',
+    );
+    for (const n of [1, 2, 3, 9, 11])
+      assert.deepEqual(
+        of(n),
+        plain.filter((c) => c.header.fileId === fileIds[n - 1]),
+        `blob ${n} as captured`,
+      );
   });
 
   it('resumed with --from-frame, the first frame brings every control frame captured before it', async () => {
@@ -670,6 +724,115 @@ describe('ReplaySource on hand-made captures', () => {
           'data 3',
         ]);
       });
+    });
+  });
+});
+
+describe('mergedSchedule', () => {
+  it('one clock over every connection: captured offsets, gaps capped between consecutive frames of any connection', () => {
+    // Connection A at 0, 10, 5000 ms; B at 4 and 2000 ms (times in µs).
+    const times = [
+      [0, 10_000, 5_000_000],
+      [4_000, 2_000_000],
+    ];
+    assert.deepEqual(mergedSchedule(times, 1), [
+      [0, 10, 5000],
+      [4, 2000],
+    ]);
+    assert.deepEqual(mergedSchedule(times, 2), [
+      [0, 5, 2500],
+      [2, 1000],
+    ]);
+    // Capped at 100 ms: 0, 4, 10, then 1990 → 100, then 3000 → 100.
+    assert.deepEqual(mergedSchedule(times, 1, 100), [
+      [0, 10, 210],
+      [4, 110],
+    ]);
+    assert.deepEqual(mergedSchedule([[7_000, 9_000]], 1), [[0, 2]], 'one connection: from its first frame');
+  });
+});
+
+describe('ReplayCapture: several connections', () => {
+  const twoDatabases = () =>
+    writeCapture(files.path('multi.hrcap'), [
+      { connection: 1, direction: Direction.TO_SOURCE, timeUs: 10, payload: encodeNodeName('b', 'zoo') },
+      { connection: 2, direction: Direction.TO_SOURCE, timeUs: 20, payload: encodeNodeName('b', 'farm') },
+      { connection: 3, direction: Direction.TO_SOURCE, timeUs: 30, payload: encodeNodeName('b', 'zoo') },
+      { connection: 1, timeUs: 100, payload: structure(1, 'lion') },
+      { connection: 2, timeUs: 110, payload: structure(1, 'cow') },
+      { connection: 1, timeUs: 1_000, payload: frame({ count: 2, tail: 5 }) },
+      { connection: 2, timeUs: 3_000, payload: frame({ count: 3, tail: 6 }) },
+      { connection: 1, timeUs: 6_000, payload: frame({ count: 1, tail: 7 }) },
+      { connection: 3, timeUs: 7_000, payload: frame({ count: 9, tail: 8 }) },
+      { connection: 2, timeUs: 9_000, payload: frame({ count: 4, tail: 9 }) },
+      { connection: 2, timeUs: 10_000, payload: frame({ count: 5, tail: 10 }) },
+    ]);
+
+  it('replays one connection per database (the busiest), each with its own tables, on one clock', async () => {
+    const path = await twoDatabases();
+    const capture = await ReplayCapture.open(path, OPTIONS);
+    try {
+      assert.deepEqual(
+        capture.sources.map((s) => [s.connection, s.database, s.frameCount, s.totalRecords]),
+        [
+          [1, 'zoo', 2, 3],
+          [2, 'farm', 3, 12],
+        ],
+      );
+      assert.deepEqual(capture.leftOut, [{ connection: 3, database: 'zoo', frames: 1 }]);
+      const [zoo, farm] = capture.sources as [ReplaySource, ReplaySource];
+      assert.deepEqual(
+        [...zoo.tables.values()].map((t) => t.name),
+        ['lion'],
+      );
+      assert.deepEqual(
+        [...farm.tables.values()].map((t) => t.name),
+        ['cow'],
+      );
+      // The merged clock starts at the first data frame of either (1 ms); connection 3 is not on it.
+      assert.deepEqual([zoo.due(0), zoo.due(1)], [0, 5]);
+      assert.deepEqual([farm.due(0), farm.due(1), farm.due(2)], [2, 8, 9]);
+      assert.equal(capture.scheduledDurationMs, 9);
+      assert.equal(capture.frameCount, 5);
+      assert.equal(capture.totalRecords, 15);
+      const built = await farm.start('tool', 1_000).build(0);
+      assert.deepEqual(
+        built.before?.map((b) => decodeControlFrame(b).type),
+        ['TABLE_FIXED_STRUCTURE'],
+        "the farm stream re-sends its own connection's structure",
+      );
+    } finally {
+      await capture.close();
+    }
+  });
+
+  it('loops keep the shared window: the next pass starts where the whole capture ended', async () => {
+    const capture = await ReplayCapture.open(await twoDatabases(), { ...OPTIONS, loops: 2 });
+    try {
+      const [zoo, farm] = capture.sources as [ReplaySource, ReplaySource];
+      assert.deepEqual([zoo.due(2), zoo.due(3)], [9, 14]);
+      assert.deepEqual([farm.due(3), farm.due(5)], [11, 18]);
+      assert.equal(capture.scheduledDurationMs, 18);
+    } finally {
+      await capture.close();
+    }
+  });
+
+  it('--connection narrows it to one; a connection without data is an error', async () => {
+    const path = await twoDatabases();
+    const capture = await ReplayCapture.open(path, { ...OPTIONS, connection: 3 });
+    try {
+      assert.deepEqual(
+        capture.sources.map((s) => [s.connection, s.database, s.frameCount]),
+        [[3, 'zoo', 1]],
+      );
+      assert.deepEqual(capture.leftOut, []);
+      assert.equal(capture.sources[0]!.due(0), 0);
+    } finally {
+      await capture.close();
+    }
+    await assert.rejects(ReplayCapture.open(path, { ...OPTIONS, connection: 4 }), {
+      message: `${path}: no transaction frames from the source on connection 4`,
     });
   });
 });
