@@ -84,6 +84,16 @@ export const PRESETS: Record<string, Preset> = {
     maxReconnects: 1,
     databases: 8,
   },
+  'blob-backlog': {
+    name: 'blob-backlog',
+    description:
+      'PR #147 BLOB_CHUNK without write backpressure: 2,000 records × 50 KB blobs (100 frames × 20) into the embedded node, its blob file writes through one slow disk (blob-write-slow:3ms, ≈8 MB/s); 4.7.29 keeps reading chunks while the writes fall behind and they wait in memory — see external memory, against the same shape without the fault (--frames 100 --records-per-frame 20 --blob-size 50KB)',
+    frames: 100,
+    recordsPerFrame: 20,
+    recordSize: 256,
+    blobSize: 50 * 1024,
+    targetFaults: ['blob-write-slow:3ms'],
+  },
 };
 
 export const DEFAULT_PRESET = 'oversized-10k';

@@ -58,7 +58,7 @@ describe('synth options', () => {
     assert.equal(presetNamed('blobs-50k').name, 'blobs-50k');
     assert.throws(
       () => presetNamed('nope'),
-      /^Error: unknown preset "nope"; choose one of: catchup-40x500, oversized-10k, blobs-50k, oom-crashloop, blob-save-failures, resubscribe-herd$/,
+      /^Error: unknown preset "nope"; choose one of: catchup-40x500, oversized-10k, blobs-50k, oom-crashloop, blob-save-failures, resubscribe-herd, blob-backlog$/,
     );
     await assert.rejects(parse('--preset', 'nope').then(synthOptions), /unknown preset "nope"/);
   });
