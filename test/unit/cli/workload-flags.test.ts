@@ -86,6 +86,18 @@ describe('presets that carry faults, thresholds and databases', () => {
     );
   });
 
+  it('blob-backlog: 2,000 blobs of 50 KB into the slow blob disk; another --target-fault adds to it', async () => {
+    const options = synthOptions(await parse('--preset', 'blob-backlog'));
+    assert.deepEqual(options.target.embedded?.faults, [{ kind: 'blob-write-slow', delayMs: 3 }]);
+    assert.equal(options.workload.frames * options.workload.recordsPerFrame, 2000);
+    assert.equal(options.workload.blobSize, 50 * 1024);
+    const both = synthOptions(await parse('--preset', 'blob-backlog', '--target-fault', 'blob-write-fail:9'));
+    assert.deepEqual(both.target.embedded?.faults, [
+      { kind: 'blob-write-slow', delayMs: 3 },
+      { kind: 'blob-write-fail', every: 9 },
+    ]);
+  });
+
   it('resubscribe-herd loads 8 databases unless told otherwise', async () => {
     assert.equal(synthOptions(await parse('--preset', 'resubscribe-herd')).databases?.length, 8);
     assert.equal(
