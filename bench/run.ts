@@ -1,10 +1,23 @@
 /**
  * `npm run bench`: prints numbers, asserts nothing. Each variant runs in a fresh process, 3 times; the table shows
  * the median and the range. Goals (DESIGN.md): ≥ 1,000,000 records/s of 256 B records and < 200 MB tool RSS for
- * 2,000,000 records, encode + send to a discarding peer.
+ * 2,000,000 records, encode + send to a discarding peer. `-- --presets LIST` times synth presets instead.
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { selectPresets, timePresets } from './preset-times.js';
+
+// `npm run bench -- --presets a,b|all`: only the presets' run times against embedded nodes (see preset-times.ts).
+const presetsFlag = process.argv.indexOf('--presets');
+if (presetsFlag >= 0) {
+  try {
+    timePresets(selectPresets(process.argv[presetsFlag + 1] ?? ''));
+  } catch (error) {
+    console.error(`bench: ${(error as Error).message}`);
+    process.exit(2);
+  }
+  process.exit(0);
+}
 
 const records = Number(process.env.BENCH_RECORDS ?? 2_000_000);
 const repeats = Number(process.env.BENCH_REPEATS ?? 3);

@@ -95,7 +95,7 @@ export const loadFlags = {
   }),
   'target-fault': Flags.string({
     summary:
-      'Embedded target only: a fault installed in the node the tool starts, repeatable: blob-write-fail:N (every Nth blob file write fails with ENOENT), blob-write-slow:50ms (each blob write chunk waits). Never installed on a --target node.',
+      'Embedded target only: a fault installed in the node the tool starts, repeatable: blob-write-fail:N (every Nth blob file write fails with ENOENT), blob-write-slow:3ms (blob file writes go through one slow disk per worker: each write takes 3 ms, all files queue). Never installed on a --target node.',
     multiple: true,
     helpValue: 'KIND:VALUE',
   }),

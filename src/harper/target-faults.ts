@@ -4,7 +4,8 @@
  * it up at call time) for files under `<root>/blobs/`:
  *
  *   blob-write-fail:N    every Nth blob file write fails with ENOENT (the #150 fixture's mechanism)
- *   blob-write-slow:MS   every blob file write waits MS per chunk (the receiver's chunk buffers grow: #147)
+ *   blob-write-slow:MS   blob file writes go through one slow disk per worker: each chunk written takes MS and the
+ *                        writes of all blob files queue behind each other (the receiver's chunk buffers grow: #147)
  *
  * The component logs through Harper's logger (hdb.log) that it is armed, and each time it fires; the tool checks
  * the first (a fault that did not arm is an error) and counts the second.
@@ -90,15 +91,23 @@ fs.createWriteStream = function (path, ...rest) {
     const write = stream._write;
     const writev = stream._writev;
     stream._write = function (chunk, encoding, done) {
-      setTimeout(() => write.call(stream, chunk, encoding, done), settings.delayMs);
+      setTimeout(() => write.call(stream, chunk, encoding, done), reserveDisk(1));
     };
     if (writev) {
       stream._writev = function (chunks, done) {
-        setTimeout(() => writev.call(stream, chunks, done), settings.delayMs * chunks.length);
+        setTimeout(() => writev.call(stream, chunks, done), reserveDisk(chunks.length));
       };
     }
   }
   return stream;
 };
+// One slow disk per worker: every blob file's writes queue behind each other's, so the worker writes one chunk
+// per delayMs in all. (A delay per stream would let a thousand blobs wait in parallel and never fall behind.)
+let diskFreeAt = 0;
+function reserveDisk(chunks) {
+  const now = Date.now();
+  diskFreeAt = Math.max(now, diskFreeAt) + settings.delayMs * chunks;
+  return diskFreeAt - now;
+}
 logger.notify(settings.armed);
 `;

@@ -47,9 +47,13 @@ export class HerdAnalysis {
   private readonly loaded = new Set<number>();
   private readonly bursts: Burst[] = [];
   private firstSendAt?: number;
+  private cleaningUp = false;
 
   /** `stream` is the stream the event belongs to (the router's answer), if any. */
   sink(event: RunEvent, stream: string | undefined): void {
+    // Cleanup removes the tool from the node and may stop it: the sockets it closes then are not a worker death.
+    if (event.type === 'phase' && event.phase === 'cleaning-up') this.cleaningUp = true;
+    if (this.cleaningUp) return;
     if (event.type === 'frame-sent') this.firstSendAt ??= event.t;
     else if (event.type === 'connection' && event.event === 'streaming') this.loaded.add(event.socketId);
     else if (event.type === 'connection' && event.event === 'closed') {

@@ -74,15 +74,26 @@ export const PRESETS: Record<string, Preset> = {
   'resubscribe-herd': {
     name: 'resubscribe-herd',
     description:
-      'PR #147 worker-exit reassignment herd: 8 databases catch up at once into a worker with a 300 MB heap; it dies and every stream re-subscribes — the herd is measured per death',
+      'PR #147 worker-exit reassignment herd: 8 databases catch up at once (2 frames × 40,000 records each) into a worker with a 200 MB heap; it dies and every stream re-subscribes — the herd is measured per death',
     frames: 2,
-    recordsPerFrame: 60_000,
+    // 200 MB and 40,000 records: the first death comes after ~7 s of load instead of ~25 s with 300 MB and 60,000.
+    recordsPerFrame: 40_000,
     recordSize: 256,
     blobSize: 0,
-    nodeConfig: { THREADS_MAXHEAPMEMORY: '300' },
+    nodeConfig: { THREADS_MAXHEAPMEMORY: '200' },
     // Two deaths are enough to see the herd twice; the crash loop would go on.
     maxReconnects: 1,
     databases: 8,
+  },
+  'blob-backlog': {
+    name: 'blob-backlog',
+    description:
+      'PR #147 BLOB_CHUNK without write backpressure: 2,000 records × 50 KB blobs (100 frames × 20) into the embedded node, its blob file writes through one slow disk (blob-write-slow:3ms, ≈8 MB/s); 4.7.29 keeps reading chunks while the writes fall behind and they wait in memory — see external memory, against the same shape without the fault (--frames 100 --records-per-frame 20 --blob-size 50KB)',
+    frames: 100,
+    recordsPerFrame: 20,
+    recordSize: 256,
+    blobSize: 50 * 1024,
+    targetFaults: ['blob-write-slow:3ms'],
   },
 };
 

@@ -58,7 +58,7 @@ describe('synth options', () => {
     assert.equal(presetNamed('blobs-50k').name, 'blobs-50k');
     assert.throws(
       () => presetNamed('nope'),
-      /^Error: unknown preset "nope"; choose one of: catchup-40x500, oversized-10k, blobs-50k, oom-crashloop, blob-save-failures, resubscribe-herd$/,
+      /^Error: unknown preset "nope"; choose one of: catchup-40x500, oversized-10k, blobs-50k, oom-crashloop, blob-save-failures, resubscribe-herd, blob-backlog$/,
     );
     await assert.rejects(parse('--preset', 'nope').then(synthOptions), /unknown preset "nope"/);
   });
@@ -107,6 +107,18 @@ describe('presets that carry faults, thresholds and databases', () => {
       ),
       /installs faults into the node under test: it runs only on the embedded target/,
     );
+  });
+
+  it('blob-backlog: 2,000 blobs of 50 KB into the slow blob disk; another --target-fault adds to it', async () => {
+    const options = synthOptions(await parse('--preset', 'blob-backlog'));
+    assert.deepEqual(options.target.embedded?.faults, [{ kind: 'blob-write-slow', delayMs: 3 }]);
+    assert.equal(options.workload.frames * options.workload.recordsPerFrame, 2000);
+    assert.equal(options.workload.blobSize, 50 * 1024);
+    const both = synthOptions(await parse('--preset', 'blob-backlog', '--target-fault', 'blob-write-fail:9'));
+    assert.deepEqual(both.target.embedded?.faults, [
+      { kind: 'blob-write-slow', delayMs: 3 },
+      { kind: 'blob-write-fail', every: 9 },
+    ]);
   });
 
   it('resubscribe-herd loads 8 databases unless told otherwise', async () => {

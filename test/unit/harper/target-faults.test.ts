@@ -37,8 +37,11 @@ describe('parseTargetFault', () => {
     it(`refuses ${text}`, () => assert.throws(() => parseTargetFault(text), message));
 });
 
-/** Runs the component's resources.js in a child with a logging stand-in, then opens `writes` blob files. */
-function runComponent(spec: string, writes: number) {
+/**
+ * Runs the component's resources.js in a child with a logging stand-in, then opens `writes` blob files, one after
+ * the other or (`together`) all at once, and says how long the blob writes took in the child.
+ */
+function runComponent(spec: string, writes: number, together = false) {
   const files = faultComponentFiles([parseTargetFault(spec)]);
   const component = join(dir, spec.replace(/[^a-z0-9]/g, '_'));
   mkdirSync(component, { recursive: true });
@@ -50,20 +53,23 @@ function runComponent(spec: string, writes: number) {
     globalThis.logger = { notify: (m) => lines.push('notify ' + m), warn: (m) => lines.push('warn ' + m) };
     await import(${JSON.stringify(join(component, 'resources.mjs'))});
     const fs = await import('node:fs');
-    const results = [];
-    for (let i = 1; i <= ${writes}; i++) {
+    const writeOne = (i) => new Promise((resolve) => {
       const stream = fs.createWriteStream(${JSON.stringify(blobs)} + '/' + i);
-      results.push(await new Promise((resolve) => {
-        stream.on('error', (e) => resolve(e.code));
-        stream.write('x', () => stream.end(() => resolve('ok')));
-      }));
-    }
+      stream.on('error', (e) => resolve(e.code));
+      stream.write('x', () => stream.end(() => resolve('ok')));
+    });
+    const started = performance.now();
+    const results = [];
+    const indexes = Array.from({ length: ${writes} }, (_, i) => i + 1);
+    if (${together}) results.push(...(await Promise.all(indexes.map(writeOne))));
+    else for (const i of indexes) results.push(await writeOne(i));
+    const blobMs = performance.now() - started;
     const other = fs.createWriteStream(${JSON.stringify(join(component, 'not-a-blob'))});
     await new Promise((resolve) => other.end('y', resolve));
-    console.log(JSON.stringify({ lines, results }));`;
+    console.log(JSON.stringify({ lines, results, blobMs }));`;
   const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
   assert.equal(child.status, 0, child.stderr);
-  return JSON.parse(child.stdout) as { lines: string[]; results: string[] };
+  return JSON.parse(child.stdout) as { lines: string[]; results: string[]; blobMs: number };
 }
 
 describe('faultComponentFiles', () => {
@@ -89,5 +95,12 @@ describe('faultComponentFiles', () => {
     assert.deepEqual(results, ['ok', 'ok', 'ok']);
     assert.equal(lines.filter((l) => l.startsWith(`warn ${FIRED_LINE} blob-write-slow`)).length, 3);
     assert.ok(Date.now() - started >= 90, 'three writes of at least 30 ms each');
+  });
+
+  it('blob-write-slow:30ms is one disk: 4 files written at once still take a slot of 30 ms per write, one after the other', () => {
+    const { results, blobMs } = runComponent('blob-write-slow:30ms', 4, true);
+    assert.deepEqual(results, ['ok', 'ok', 'ok', 'ok']);
+    // Each file is one write ('x'); in parallel they would all be done after ~30 ms.
+    assert.ok(blobMs >= 4 * 30 - 2, `${blobMs.toFixed(0)} ms for 4 concurrent writes`);
   });
 });

@@ -116,4 +116,11 @@ describe('HerdAnalysis', () => {
     ]);
     assert.deepEqual(summary, { deaths: [], maxSpreadMs: null, smallestGapMs: null });
   });
+
+  it('sockets dropped during cleanup (remove_node, the node stopping) are not a death', () => {
+    const summary = herd([...four(), at(5000, { type: 'phase', phase: 'cleaning-up' }), closed(5100, 1)]);
+    assert.deepEqual(summary.deaths, []);
+    const before = herd([...four(), closed(4900, 1), at(5000, { type: 'phase', phase: 'cleaning-up' })]);
+    assert.equal(before.deaths.length, 1, 'a drop before cleanup still counts');
+  });
 });
