@@ -1,5 +1,6 @@
 /** The human summary printed after a run (stdout). */
 import { formatBytes, formatCount, formatMs } from '../common/units.js';
+import type { AckSummary } from './ack-analysis.js';
 import type { HerdDeath } from './herd-analysis.js';
 import type { RunResult } from './result.js';
 import { METRICS } from './thresholds.js';
@@ -26,6 +27,21 @@ function describeDeath(death: HerdDeath, index: number): string {
   const within = death.resubscribed > 1 ? ` within ${formatMs(death.spreadMs)}` : '';
   const gap = death.smallestGapMs !== null ? `, smallest gap ${formatMs(death.smallestGapMs)}` : '';
   return `${head}${within} (first after ${formatMs(death.firstMs)})${gap}`;
+}
+
+/** "2 stalls ≥ 250 ms, 2.10 s in all, longest 1.05 s (frame 7); 3 frames never acked: 12, 13, 14". */
+function describeAckStalls(acks: AckSummary): string {
+  const longest = acks.episodes.reduce<AckSummary['episodes'][number] | undefined>(
+    (top, e) => (top && top.durationMs >= e.durationMs ? top : e),
+    undefined,
+  );
+  const stalls = acks.stalls
+    ? `${acks.stalls} ≥ ${formatMs(acks.minStallMs)}, ${formatMs(acks.totalStallMs)} in all, longest ${formatMs(acks.longestStallMs)} (waiting on frame ${longest?.firstFrame}${longest?.stream ? ` of ${longest.stream}` : ''}${longest?.open ? ', never acked' : ''})`
+    : `none ≥ ${formatMs(acks.minStallMs)} (longest wait ${formatMs(acks.longestStallMs)})`;
+  if (!acks.unackedFrames) return stalls;
+  const listed = acks.unacked.map((f) => (f.stream ? `${f.stream}#${f.index}` : `${f.index}`)).join(', ');
+  const more = acks.unackedFrames > acks.unacked.length ? ', …' : '';
+  return `${stalls}; ${formatCount(acks.unackedFrames)} frame(s) never acked: ${listed}${more}`;
 }
 
 const mib = (bytes: number | null | undefined) =>
@@ -106,6 +122,7 @@ function sentAndCommitted(out: SummaryLines, result: RunResult): void {
     'ack latency',
     `p50 ${formatMs(latency.p50)}  p99 ${formatMs(latency.p99)}  max ${formatMs(latency.max)}`,
   );
+  row('ack stalls', describeAckStalls(result.acks));
   if (result.liveness) {
     const { probes, committed: ok, maxMs } = result.liveness;
     row(

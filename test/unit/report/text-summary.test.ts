@@ -85,7 +85,19 @@ describe('formatRunSummary: a complete run with every section', () => {
     assert.equal(row(summary, 'send rate'), '40 records/s, 1 MB/s over 1.00 s');
     assert.equal(row(summary, 'committed'), '4 of 4 frames, 40 records in 3 acks (27 records/s)');
     assert.equal(row(summary, 'ack latency'), 'p50 150 ms  p99 500 ms  max 500 ms');
+    assert.equal(
+      row(summary, 'ack stalls'),
+      '1 ≥ 250 ms, 500 ms in all, longest 500 ms (waiting on frame 3)',
+    );
     assert.equal(row(summary, 'verify'), '40 of 40 records on the target — OK');
+  });
+
+  it('ack stalls: a frame never acked is named, and its stall runs to the end of the run', () => {
+    const events = completeRun().filter((e) => !(e.type === 'frame-committed' && e.index === 3));
+    assert.equal(
+      row(formatRunSummary(fold(events)), 'ack stalls'),
+      '1 ≥ 250 ms, 1.00 s in all, longest 1.00 s (waiting on frame 3, never acked); 1 frame(s) never acked: 3',
+    );
   });
 
   it('pauses: the source, the one 600 ms stall, its cause, and the probe caveat with 2 worker threads', () => {
