@@ -23,10 +23,19 @@ function describeFaults(faults: Partial<Record<string, number>> | undefined): st
 /** "death 1 at 12.3 s: 8 of 8 streams re-subscribed within 210 ms (first after 1.20 s), smallest gap 3 ms". */
 function describeDeath(death: HerdDeath, index: number): string {
   const head = `death ${index + 1} at ${formatMs(death.atMs)}: ${death.resubscribed} of ${death.dropped} stream(s) re-subscribed`;
-  if (death.firstMs === null) return `${head}`;
+  const lines = describeSetupLines(death);
+  if (death.firstMs === null) return `${head}${lines}`;
   const within = death.resubscribed > 1 ? ` within ${formatMs(death.spreadMs)}` : '';
   const gap = death.smallestGapMs !== null ? `, smallest gap ${formatMs(death.smallestGapMs)}` : '';
-  return `${head}${within} (first after ${formatMs(death.firstMs)})${gap}`;
+  return `${head}${within} (first after ${formatMs(death.firstMs)})${gap}${lines}`;
+}
+
+/** "; the target logged 9 "Setting up subscription" lines 979 ms–980 ms after" ('' when its log said nothing). */
+function describeSetupLines(death: HerdDeath): string {
+  if (death.subscriptionLines === null) return '';
+  const { subscriptionLinesFirstMs: first, subscriptionLinesLastMs: last } = death;
+  const when = first === null ? '' : ` ${formatMs(first)}${last !== first ? `–${formatMs(last)}` : ''} after`;
+  return `; the target logged ${death.subscriptionLines} "Setting up subscription" line(s)${when}`;
 }
 
 /** "2 stalls ≥ 250 ms, 2.10 s in all, longest 1.05 s (frame 7); 3 frames never acked: 12, 13, 14". */

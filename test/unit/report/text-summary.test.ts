@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { RunEvent } from '../../../src/events/schema.js';
 import { formatRunSummary } from '../../../src/report/text-summary.js';
-import { at, completeRun, ev, fold, MiB } from './support.js';
+import { at, completeRun, ev, fold, MiB, T0 } from './support.js';
 
 /** The value printed after a row's label (labels are padded to 18 columns). */
 function row(summary: string, label: string): string {
@@ -269,6 +269,26 @@ describe('formatRunSummary: variants', () => {
     assert.equal(
       row(summary, 're-subscriptions'),
       'death 1 at 800 ms: 1 of 1 stream(s) re-subscribed (first after 500 ms)',
+    );
+  });
+
+  it('a death with the target\'s "Setting up subscription" lines says how many and when', () => {
+    const setup = (ms: number) =>
+      ev.log(
+        2900,
+        'subscription-setup',
+        'Setting up subscription with leader x for node x',
+        new Date(T0 + ms).toISOString(),
+      );
+    const extra: RunEvent[] = [
+      at(1800, { type: 'connection', socketId: 1, event: 'closed', code: 1006, reason: '' }),
+      setup(150),
+      setup(2779),
+      setup(2780),
+    ];
+    assert.equal(
+      row(formatRunSummary(fold(completeRun(extra))), 're-subscriptions'),
+      'death 1 at 800 ms: 0 of 1 stream(s) re-subscribed; the target logged 2 "Setting up subscription" line(s) 979 ms–980 ms after',
     );
   });
 
