@@ -14,6 +14,11 @@ import type { RunEvent } from '../events/schema.js';
 export const BURST_GAP_MS = 2000;
 /** The target may log a death's "Setting up subscription" lines a beat before the tool sees its sockets close. */
 export const SETUP_LEAD_MS = 500;
+/**
+ * 4.7.29 logged them 0.77–0.98 s after the drop: a log read sooner after a drop than this cannot say how many there
+ * were (the log is read when the run ends, which can be right after a last death).
+ */
+export const SETUP_SETTLE_MS = 2000;
 
 export interface HerdDeath {
   /** When the first stream dropped (epoch ms). */
@@ -33,7 +38,8 @@ export interface HerdDeath {
   smallestGapMs: number | null;
   /**
    * "Setting up subscription" lines the target logged from just before this drop (SETUP_LEAD_MS) to just before the
-   * next; null when the run saw none at all (its log was not read, or its level hides warnings).
+   * next; null when the run saw none at all (its log was not read, or its level hides warnings), or when the log
+   * was last read less than SETUP_SETTLE_MS after this drop.
    */
   subscriptionLines: number | null;
   /** From the first drop to the first and last of those lines (null: none). */
@@ -65,19 +71,15 @@ export class HerdAnalysis {
   private firstSendAt?: number;
   /** When the target logged each "Setting up subscription" line (the line's own time; else when it was read). */
   private readonly setupLines: number[] = [];
+  /** When the target's log was last read (the latest log-match event). */
+  private logReadAt?: number;
 
   /** `stream` is the stream the event belongs to (the router's answer), if any. */
   sink(event: RunEvent, stream: string | undefined): void {
     if (event.type === 'frame-sent') this.firstSendAt ??= event.t;
     // The target's log only (other members' samplers label their lines).
-    else if (
-      event.type === 'log-match' &&
-      event.kind === 'subscription-setup' &&
-      event.member === undefined
-    ) {
-      const at = event.at === undefined ? Number.NaN : Date.parse(event.at);
-      this.setupLines.push(Number.isFinite(at) ? at : event.t);
-    } else if (event.type === 'connection' && event.event === 'streaming') this.loaded.add(event.socketId);
+    else if (event.type === 'log-match' && event.member === undefined) this.onLogLine(event);
+    else if (event.type === 'connection' && event.event === 'streaming') this.loaded.add(event.socketId);
     else if (event.type === 'connection' && event.event === 'closed') {
       // A 1000 close is the tool's or a clean end, not a drop.
       if (!this.loaded.has(event.socketId) || event.code === 1000 || stream === undefined) return;
@@ -87,6 +89,13 @@ export class HerdAnalysis {
       const burst = this.bursts.at(-1);
       if (burst?.streams.has(stream) && !burst.resumes.has(stream)) burst.resumes.set(stream, event.t);
     }
+  }
+
+  private onLogLine(event: Extract<RunEvent, { type: 'log-match' }>): void {
+    this.logReadAt = Math.max(this.logReadAt ?? 0, event.t);
+    if (event.kind !== 'subscription-setup') return;
+    const at = event.at === undefined ? Number.NaN : Date.parse(event.at);
+    this.setupLines.push(Number.isFinite(at) ? at : event.t);
   }
 
   private onDrop(at: number, stream: string): void {
@@ -116,7 +125,7 @@ export class HerdAnalysis {
     burst: Burst,
     next: Burst | undefined,
   ): Pick<HerdDeath, 'subscriptionLines' | 'subscriptionLinesFirstMs' | 'subscriptionLinesLastMs'> {
-    if (!this.setupLines.length)
+    if (!this.setupLines.length || (this.logReadAt ?? 0) < burst.at + SETUP_SETTLE_MS)
       return { subscriptionLines: null, subscriptionLinesFirstMs: null, subscriptionLinesLastMs: null };
     const from = burst.at - SETUP_LEAD_MS;
     const until = next ? next.at - SETUP_LEAD_MS : Number.POSITIVE_INFINITY;

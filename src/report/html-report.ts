@@ -88,7 +88,7 @@ const DATA = ${embedJson(data)};
       externalIds.forEach((id, k) => { const v = (p.external ?? {})[id]; if (v !== undefined) externalCols[k][i] = v / MiB; });
     });
     const proc = targetChart ? [{ label: 'RSS (/proc, 20 ms)', stroke: '#d62728', spanGaps: true }] : [];
-    new uPlot({
+    return new uPlot({
       title, width, height: 300, hooks: targetChart ? hooks : {}, scales: { x: { time: false } },
       series: [{}, ...proc,
         { label: 'RSS (system_information)', stroke: '#ff7f0e', spanGaps: true, dash: [4, 4] },
@@ -97,11 +97,13 @@ const DATA = ${embedJson(data)};
       axes: [{ label: 's' }, { label: 'MiB' }],
     }, [xs, ...(targetChart ? [procCol] : []), siCol, ...heapCols, ...externalCols], element);
   };
-  memoryChart(document.getElementById('memory'), 'RSS, worker heap and external memory (MiB)', s.procRss, s.sysinfo, true);
+  // The charts by name, for a look in the browser's console (and for the tests, which open the page in Chromium).
+  const charts = window.harperReplayCharts = {};
+  charts.memory = memoryChart(document.getElementById('memory'), 'RSS, worker heap and external memory (MiB)', s.procRss, s.sysinfo, true);
   const n = Math.max(s.sentRecords.length, s.committedRecords.length);
   const tx = Array.from({ length: n }, (_, i) => +(i * bin).toFixed(3));
   const rate = (list) => tx.map((_, i) => (list[i] || 0) / bin);
-  new uPlot({
+  charts.throughput = new uPlot({
     title: 'Sent and committed records/s', width, height: 260, hooks, scales: { x: { time: false } },
     series: [{}, { label: 'sent', stroke: '#1f77b4', fill: 'rgba(31,119,180,0.1)' }, { label: 'committed', stroke: '#2ca02c' }],
     axes: [{ label: 's' }, { label: 'records/s' }],
@@ -113,7 +115,7 @@ const DATA = ${embedJson(data)};
   const bx = Array.from({ length: 30 }, (_, i) => +(lo + (i + 0.5) * width_).toFixed(3));
   const by = bx.map(() => 0);
   for (const v of lat) by[Math.min(29, Math.floor((v - lo) / width_))]++;
-  new uPlot({
+  charts.latency = new uPlot({
     title: 'Frames by ack latency (' + lat.length + ' frames)', width, height: 240,
     scales: { x: { time: false } },
     series: [{ label: 'ms' }, { label: 'frames', stroke: '#9467bd', fill: 'rgba(148,103,189,0.4)', paths: uPlot.paths.bars({ size: [0.9] }) }],
@@ -125,7 +127,7 @@ const DATA = ${embedJson(data)};
     const add = (tag, text) => { const e = document.createElement(tag); if (text) e.textContent = text; section.appendChild(e); return e; };
     const n = Math.max(0, ...s.members.map((m) => m.committedRecords.length));
     const mx = Array.from({ length: n }, (_, i) => +(i * bin).toFixed(3));
-    new uPlot({
+    charts.members = new uPlot({
       title: 'Committed records/s per member', width, height: 260, scales: { x: { time: false } },
       series: [{}, ...s.members.map((m, k) => ({ label: m.nodeName, stroke: colors[k % colors.length] }))],
       axes: [{ label: 's' }, { label: 'records/s' }],
@@ -134,7 +136,7 @@ const DATA = ${embedJson(data)};
       if (!m.sampled) { add('p', m.nodeName + ': not sampled (no operations API; pass --member URL)'); continue; }
       const chart = add('div');
       chart.className = 'chart';
-      memoryChart(chart, m.nodeName + ': RSS and worker heap (MiB, system_information)', [], m.sysinfo, false);
+      charts['memory ' + m.nodeName] = memoryChart(chart, m.nodeName + ': RSS and worker heap (MiB, system_information)', [], m.sysinfo, false);
     }
   }
   document.body.dataset.deathsMarked = String(DATA.deaths.length);

@@ -48,8 +48,9 @@ function describeAckStalls(acks: AckSummary): string {
     ? `${acks.stalls} ≥ ${formatMs(acks.minStallMs)}, ${formatMs(acks.totalStallMs)} in all, longest ${formatMs(acks.longestStallMs)} (waiting on frame ${longest?.firstFrame}${longest?.stream ? ` of ${longest.stream}` : ''}${longest?.open ? ', never acked' : ''})`
     : `none ≥ ${formatMs(acks.minStallMs)} (longest wait ${formatMs(acks.longestStallMs)})`;
   if (!acks.unackedFrames) return stalls;
-  const listed = acks.unacked.map((f) => (f.stream ? `${f.stream}#${f.index}` : `${f.index}`)).join(', ');
-  const more = acks.unackedFrames > acks.unacked.length ? ', …' : '';
+  const shown = acks.unacked.slice(0, 5);
+  const listed = shown.map((f) => (f.stream ? `${f.stream}#${f.index}` : `${f.index}`)).join(', ');
+  const more = acks.unackedFrames > shown.length ? ', …' : '';
   return `${stalls}; ${formatCount(acks.unackedFrames)} frame(s) never acked: ${listed}${more}`;
 }
 

@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { ExitCode } from '../../src/common/errors.js';
 import type { RunResult } from '../../src/report/result.js';
 import { runSynth, type SynthRunOptions } from '../../src/run/synth-run.js';
-import { openPage } from '../helpers/browser.js';
+import { externalMemoryDrawn, openPage } from '../helpers/browser.js';
 import { runCli } from '../helpers/harper.js';
 
 const MiB = 2 ** 20;
@@ -84,6 +84,18 @@ describe('backpressure, memory and worker deaths on harperdb 4.7.29', { concurre
     const page = await openPage(pathToFileURL(html).href);
     assert.deepEqual(page.errors, [], 'the page logs no error');
     assert.equal(page.deathsMarked, String(result.herd.deaths.length));
+    // External memory (system_information's per-worker externalMemory) is drawn: a line per sampled worker, in
+    // the legend, whose highest point is the peak the result reports.
+    assert.ok((result.memory.external.peakThread ?? 0) > 0, 'the run sampled external memory');
+    const external = externalMemoryDrawn(page);
+    assert.ok(external.series.length >= 1, `external series: ${JSON.stringify(page.charts.memory)}`);
+    for (const line of external.series) {
+      assert.ok(line.show && line.inLegend && line.points > 0, JSON.stringify(line));
+    }
+    assert.ok(
+      Math.abs((external.peakBytes ?? 0) - (result.memory.external.peakThread ?? 0)) < 1024,
+      `drawn peak ${external.peakBytes} vs result ${result.memory.external.peakThread}`,
+    );
     rmSync(dirname(html), { recursive: true, force: true });
     assert.deepEqual(
       result.thresholds.map((t) => [t.expression, t.ok]),

@@ -3,7 +3,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { RunEvent } from '../../../src/events/schema.js';
 import { EventRouter } from '../../../src/report/breakdown.js';
-import { BURST_GAP_MS, HerdAnalysis, SETUP_LEAD_MS } from '../../../src/report/herd-analysis.js';
+import {
+  BURST_GAP_MS,
+  HerdAnalysis,
+  SETUP_LEAD_MS,
+  SETUP_SETTLE_MS,
+} from '../../../src/report/herd-analysis.js';
 import { at, ev, T0 } from './support.js';
 
 const iso = (ms: number) => new Date(T0 + ms).toISOString();
@@ -163,6 +168,8 @@ describe('HerdAnalysis', () => {
       ...four(),
       closed(5000, 1),
       ev.log(5500, 'subscription-setup', 'Setting up subscription with leader x for node x'),
+      // The log was read again later: the count is final.
+      ev.log(7500, 'uncaught', 'uncaughtException Error: x'),
       at(5600, {
         type: 'log-match',
         kind: 'subscription-setup',
@@ -173,6 +180,22 @@ describe('HerdAnalysis', () => {
     assert.deepEqual(
       summary.deaths.map((d) => [d.subscriptionLines, d.subscriptionLinesFirstMs]),
       [[1, 500]],
+    );
+  });
+
+  it(`a log read less than ${SETUP_SETTLE_MS} ms after the last death cannot count its lines (null, not 0)`, () => {
+    // 4.7.29, seen: the tool gave up at the second drop and read the log 273 ms later; the lines came at ~0.8 s.
+    const summary = herd([
+      ...four(),
+      closed(5000, 1),
+      resume(6000, 11, 'node-a/db_1'),
+      streaming(6000, 11, 'node-a/db_1'),
+      closed(9000, 11),
+      ev.log(9273, 'subscription-setup', 'Setting up subscription with leader x for node x', iso(5900)),
+    ]);
+    assert.deepEqual(
+      summary.deaths.map((d) => d.subscriptionLines),
+      [1, null],
     );
   });
 

@@ -273,22 +273,28 @@ describe('formatRunSummary: variants', () => {
   });
 
   it('a death with the target\'s "Setting up subscription" lines says how many and when', () => {
+    // The log is read as the run ends: 2.1 s after the drop, late enough to count this death's lines.
     const setup = (ms: number) =>
       ev.log(
-        2900,
+        3100,
         'subscription-setup',
         'Setting up subscription with leader x for node x',
         new Date(T0 + ms).toISOString(),
       );
-    const extra: RunEvent[] = [
-      at(1800, { type: 'connection', socketId: 1, event: 'closed', code: 1006, reason: '' }),
-      setup(150),
-      setup(2779),
-      setup(2780),
+    const events: RunEvent[] = [
+      ev.meta(0),
+      ev.start(10),
+      ev.streaming(20),
+      ev.sent(100, 0),
+      at(1000, { type: 'connection', socketId: 1, event: 'closed', code: 1006, reason: '' }),
+      setup(30),
+      setup(1979),
+      setup(1980),
+      ev.end(4000, 'failed', 1),
     ];
     assert.equal(
-      row(formatRunSummary(fold(completeRun(extra))), 're-subscriptions'),
-      'death 1 at 800 ms: 0 of 1 stream(s) re-subscribed; the target logged 2 "Setting up subscription" line(s) 979 ms–980 ms after',
+      row(formatRunSummary(fold(events)), 're-subscriptions'),
+      'death 1 at 900 ms: 0 of 1 stream(s) re-subscribed; the target logged 2 "Setting up subscription" line(s) 979 ms–980 ms after',
     );
   });
 
