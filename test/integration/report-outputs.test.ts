@@ -102,7 +102,8 @@ describe('run outputs', () => {
     const page = await openPage(pathToFileURL(files.html).href, join(dir, 'breach.png'));
     assert.deepEqual(page.errors, [], 'the page logs no error');
     // External memory (system_information's per-worker externalMemory) is drawn: a line per sampled worker, in
-    // the legend, whose highest point is the peak the result reports.
+    // the legend, reaching at least the peak the result reports (the chart goes on past the result's window, which
+    // ends before verification).
     assert.ok(result.memory.external.peakThread > 0, 'the run sampled external memory');
     const external = externalMemoryDrawn(page);
     assert.ok(external.series.length >= 1, `external series: ${JSON.stringify(page.charts.memory)}`);
@@ -110,7 +111,7 @@ describe('run outputs', () => {
       assert.ok(line.show && line.inLegend && line.points > 0, JSON.stringify(line));
     }
     assert.ok(
-      Math.abs((external.peakBytes ?? 0) - result.memory.external.peakThread) < 1024,
+      (external.peakBytes ?? 0) >= result.memory.external.peakThread - 1024,
       `drawn peak ${external.peakBytes} vs result ${result.memory.external.peakThread}`,
     );
     assert.equal(page.canvases, 3, 'three charts');
