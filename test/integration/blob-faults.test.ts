@@ -23,7 +23,12 @@ after(async () => {
   await node?.stop();
 });
 
-function synth(table: string, faults: string, thresholds: string[] = []): Promise<SynthResult> {
+function synth(
+  table: string,
+  faults: string,
+  thresholds: string[] = [],
+  nudgeAfterMs?: number,
+): Promise<SynthResult> {
   return runSynth({
     target: { url: node.operationsUrl, credentials: node.credentials },
     via: 'peer',
@@ -41,6 +46,7 @@ function synth(table: string, faults: string, thresholds: string[] = []): Promis
     },
     maxReconnects: 0,
     ackTimeoutMs: 60_000,
+    ...(nudgeAfterMs === undefined ? {} : { nudgeAfterMs }),
     subscribeTimeoutMs: 30_000,
     verify: true,
     liveness: true,
@@ -123,6 +129,20 @@ describe('blob faults on harperdb 4.7.29', () => {
         ['unackedFrames==0', true],
       ],
     );
+    assert.equal(result.verify.targetRecords, 28);
+  });
+
+  it('withhold, nudging only after 4 s: 4.7.29 acks nothing when the blob timeout lets the frames through; the stall lasts until the next frame', async () => {
+    const result = await synth('faults_withhold_late', 'withhold:7', [], 4000);
+    report('withhold, nudge 4 s', result);
+    // Had the target acked at its 1 s blob timeout (the check runs every second: by 2 s), the stall would end
+    // there. Seen: 2.08 s with the nudge at 2 s, 15.05 s at 15 s.
+    assert.ok(
+      (result.acks.longestStallMs ?? 0) >= 4000,
+      `longest ack stall ${result.acks.longestStallMs} ms`,
+    );
+    assert.equal(result.acks.episodes[0]?.firstFrame, 0);
+    assert.equal(result.acks.unackedFrames, 0, 'the nudge frame acks them all');
     assert.equal(result.verify.targetRecords, 28);
   });
 
