@@ -96,7 +96,7 @@ export class AckAnalysis {
       atMs: since - (this.firstSendAt ?? since),
       durationMs,
       ...(stream ? { stream } : {}),
-      firstFrame: Math.min(...state.outstanding),
+      firstFrame: oldest(state.outstanding),
       open,
     };
   }
@@ -134,4 +134,11 @@ export class AckAnalysis {
       episodes: longestFirst.sort((a, b) => a.startedAt - b.startedAt),
     };
   }
+}
+
+/** The lowest index (a loop: a spread of a long replay's outstanding frames could overflow the call stack). */
+function oldest(frames: Set<number>): number {
+  let lowest = Number.POSITIVE_INFINITY;
+  for (const index of frames) if (index < lowest) lowest = index;
+  return lowest;
 }

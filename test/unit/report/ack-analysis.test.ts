@@ -152,6 +152,23 @@ describe('AckAnalysis', () => {
     assert.deepEqual(summary.unacked, [{ stream: OTHER, index: 2 }], 'named: there are several streams');
   });
 
+  it('200,000 frames outstanding (a long replay into a stuck target): the stall still names the oldest', () => {
+    const analysis = new AckAnalysis();
+    // One event object, re-indexed: the builder per frame would make this test slow, not the analysis.
+    const frame = ev.sent(1, 0) as Extract<RunEvent, { type: 'frame-sent' }>;
+    for (let i = 0; i < 200_000; i++) analysis.sink({ ...frame, index: i }, STREAM.stream);
+    analysis.sink(ev.committed(2001, 0, 2000), STREAM.stream);
+    const summary = analysis.summary(T0 + 5001);
+    assert.equal(summary.unackedFrames, 199_999);
+    assert.deepEqual(
+      summary.episodes.map((e) => [e.firstFrame, e.durationMs, e.open]),
+      [
+        [0, 2000, false],
+        [1, 3000, true],
+      ],
+    );
+  });
+
   it(`lists at most ${ACK_LIST_MAX} unacked frames but counts them all`, () => {
     const events = Array.from({ length: 30 }, (_, i) => ev.sent(i, i));
     const summary = acks(events, 100);
