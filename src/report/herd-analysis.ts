@@ -73,16 +73,20 @@ export class HerdAnalysis {
   private readonly setupLines: number[] = [];
   /** When the target's log was last read (the latest log-match event). */
   private logReadAt?: number;
+  /** From the cleaning-up phase on, closes are the tool's doing (remove_node drops its connections: 1006). */
+  private cleaningUp = false;
 
   /** `stream` is the stream the event belongs to (the router's answer), if any. */
   sink(event: RunEvent, stream: string | undefined): void {
     if (event.type === 'frame-sent') this.firstSendAt ??= event.t;
+    else if (event.type === 'phase' && event.phase === 'cleaning-up') this.cleaningUp = true;
     // The target's log only (other members' samplers label their lines).
     else if (event.type === 'log-match' && event.member === undefined) this.onLogLine(event);
     else if (event.type === 'connection' && event.event === 'streaming') this.loaded.add(event.socketId);
     else if (event.type === 'connection' && event.event === 'closed') {
       // A 1000 close is the tool's or a clean end, not a drop.
-      if (!this.loaded.has(event.socketId) || event.code === 1000 || stream === undefined) return;
+      if (!this.loaded.has(event.socketId) || event.code === 1000 || stream === undefined || this.cleaningUp)
+        return;
       this.loaded.delete(event.socketId);
       this.onDrop(event.t, stream);
     } else if (event.type === 'resume' && stream !== undefined) {

@@ -10,6 +10,8 @@ export interface PageCheck {
   chartsDrawn: string | undefined;
   /** The run report's worker deaths marked on its time axes (undefined on other pages). */
   deathsMarked: string | undefined;
+  /** The run report's ack stalls marked on the throughput chart (undefined on other pages). */
+  ackStallsMarked: string | undefined;
   /** How many canvas pixels are not blank, per canvas (a drawn chart has many). */
   inkedPixels: number[];
   /**
@@ -82,7 +84,7 @@ export async function openPage(url: string, screenshot?: string): Promise<PageCh
           };
         });
       }
-      return { canvases: canvases.length, chartsDrawn: document.body.dataset.chartsDrawn, deathsMarked: document.body.dataset.deathsMarked, inkedPixels: inked, charts, title: document.title };
+      return { canvases: canvases.length, chartsDrawn: document.body.dataset.chartsDrawn, deathsMarked: document.body.dataset.deathsMarked, ackStallsMarked: document.body.dataset.ackStallsMarked, inkedPixels: inked, charts, title: document.title };
     })()`)) as Omit<PageCheck, 'errors'>;
     if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
     return { errors, ...check };

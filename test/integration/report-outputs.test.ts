@@ -114,6 +114,7 @@ describe('run outputs', () => {
       (external.peakBytes ?? 0) >= result.memory.external.peakThread - 1024,
       `drawn peak ${external.peakBytes} vs result ${result.memory.external.peakThread}`,
     );
+    assert.equal(page.ackStallsMarked, String(result.acks.episodes.length), 'each ack stall marked');
     assert.equal(page.canvases, 3, 'three charts');
     assert.equal(page.chartsDrawn, '3');
     for (const inked of page.inkedPixels)

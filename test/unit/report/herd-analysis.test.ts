@@ -199,6 +199,11 @@ describe('HerdAnalysis', () => {
     );
   });
 
+  it("closes once the run is cleaning up are the tool's remove_node (seen: 1006 on 4.7.29), not a death", () => {
+    const summary = herd([...four(), at(3624, { type: 'phase', phase: 'cleaning-up' }), closed(3764, 1)]);
+    assert.deepEqual(summary.deaths, []);
+  });
+
   it('no line in the whole run: per death the count is unknown (null), not 0', () => {
     const summary = herd([...four(), closed(5000, 1)]);
     assert.equal(summary.deaths[0]?.subscriptionLines, null);
