@@ -15,7 +15,7 @@ export const BURST_GAP_MS = 2000;
 /** The target may log a death's "Setting up subscription" lines a beat before the tool sees its sockets close. */
 export const SETUP_LEAD_MS = 500;
 /**
- * 4.7.29 logged them 0.67–0.98 s after the drop (4 deaths): a log read sooner after a drop than this cannot say how
+ * 4.7.29 logged them 0.48–0.98 s after the drop (5 deaths): a log read sooner after a drop than this cannot say how
  * many there were (the log is read when the run ends, which can be right after a last death).
  */
 export const SETUP_SETTLE_MS = 2000;
