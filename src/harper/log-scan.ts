@@ -1,6 +1,6 @@
 /**
  * What the target says about itself in its log: OOMs, uncaught exceptions, blob and replication errors, and its own
- * back-pressure pause/resume lines (debug level in 4.7.29).
+ * back-pressure pause/resume lines (debug level in 4.7.29), and its subscriptions being set up.
  */
 import { open } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
@@ -15,6 +15,8 @@ const PATTERNS: Array<[LogMatchKind, RegExp]> = [
   ['replication-error', /Error handling incoming replication message/],
   ['pause', /Commit backlog causing replication back-pressure/],
   ['resume', /Replication resuming/],
+  // The main thread handing a subscription to a worker (warn level): at the start and again after a worker dies.
+  ['subscription-setup', /Setting up subscription with leader/],
 ];
 
 export function classifyLogLine(line: string): LogMatchKind | undefined {

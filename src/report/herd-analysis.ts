@@ -3,11 +3,22 @@
  * on its own. For each burst of dropped streams — a worker death, as the tool sees it — how many came back, how soon
  * after the drop, how spread out, and how close together the closest two were. A stagger of a few hundred ms is
  * what a fix would add; a few ms apart is the herd.
+ *
+ * The target's side: 4.7.29's main thread logs "Setting up subscription with leader …" (warn) each time it hands a
+ * subscription to a worker — once per database at the start, and again for every one a dead worker held. The lines
+ * name no database, so they are counted per death by their own timestamps.
  */
 import type { RunEvent } from '../events/schema.js';
 
 /** Drops closer than this to the previous one belong to the same burst (one worker's sockets close together). */
 export const BURST_GAP_MS = 2000;
+/** The target may log a death's "Setting up subscription" lines a beat before the tool sees its sockets close. */
+export const SETUP_LEAD_MS = 500;
+/**
+ * 4.7.29 logged them 0.48–0.98 s after the drop (5 deaths): a log read sooner after a drop than this cannot say how
+ * many there were (the log is read when the run ends, which can be right after a last death).
+ */
+export const SETUP_SETTLE_MS = 2000;
 
 export interface HerdDeath {
   /** When the first stream dropped (epoch ms). */
@@ -25,6 +36,15 @@ export interface HerdDeath {
   spreadMs: number | null;
   /** Smallest gap between two consecutive re-subscriptions (null with fewer than two). */
   smallestGapMs: number | null;
+  /**
+   * "Setting up subscription" lines the target logged from just before this drop (SETUP_LEAD_MS) to just before the
+   * next; null when the run saw none at all (its log was not read, or its level hides warnings), or when the log
+   * was last read less than SETUP_SETTLE_MS after this drop.
+   */
+  subscriptionLines: number | null;
+  /** From the first drop to the first and last of those lines (null: none). */
+  subscriptionLinesFirstMs: number | null;
+  subscriptionLinesLastMs: number | null;
 }
 
 export interface HerdSummary {
@@ -33,6 +53,8 @@ export interface HerdSummary {
   maxSpreadMs: number | null;
   /** Smallest gap over all deaths (null: no death with two re-subscriptions). */
   smallestGapMs: number | null;
+  /** Every "Setting up subscription" line of the run, the initial subscriptions' included. */
+  subscriptionLines: number;
 }
 
 interface Burst {
@@ -47,24 +69,37 @@ export class HerdAnalysis {
   private readonly loaded = new Set<number>();
   private readonly bursts: Burst[] = [];
   private firstSendAt?: number;
+  /** When the target logged each "Setting up subscription" line (the line's own time; else when it was read). */
+  private readonly setupLines: number[] = [];
+  /** When the target's log was last read (the latest log-match event). */
+  private logReadAt?: number;
+  /** From the cleaning-up phase on, closes are the tool's doing (remove_node drops its connections: 1006). */
   private cleaningUp = false;
 
   /** `stream` is the stream the event belongs to (the router's answer), if any. */
   sink(event: RunEvent, stream: string | undefined): void {
-    // Cleanup removes the tool from the node and may stop it: the sockets it closes then are not a worker death.
-    if (event.type === 'phase' && event.phase === 'cleaning-up') this.cleaningUp = true;
-    if (this.cleaningUp) return;
     if (event.type === 'frame-sent') this.firstSendAt ??= event.t;
+    else if (event.type === 'phase' && event.phase === 'cleaning-up') this.cleaningUp = true;
+    // The target's log only (other members' samplers label their lines).
+    else if (event.type === 'log-match' && event.member === undefined) this.onLogLine(event);
     else if (event.type === 'connection' && event.event === 'streaming') this.loaded.add(event.socketId);
     else if (event.type === 'connection' && event.event === 'closed') {
       // A 1000 close is the tool's or a clean end, not a drop.
-      if (!this.loaded.has(event.socketId) || event.code === 1000 || stream === undefined) return;
+      if (!this.loaded.has(event.socketId) || event.code === 1000 || stream === undefined || this.cleaningUp)
+        return;
       this.loaded.delete(event.socketId);
       this.onDrop(event.t, stream);
     } else if (event.type === 'resume' && stream !== undefined) {
       const burst = this.bursts.at(-1);
       if (burst?.streams.has(stream) && !burst.resumes.has(stream)) burst.resumes.set(stream, event.t);
     }
+  }
+
+  private onLogLine(event: Extract<RunEvent, { type: 'log-match' }>): void {
+    this.logReadAt = Math.max(this.logReadAt ?? 0, event.t);
+    if (event.kind !== 'subscription-setup') return;
+    const at = event.at === undefined ? Number.NaN : Date.parse(event.at);
+    this.setupLines.push(Number.isFinite(at) ? at : event.t);
   }
 
   private onDrop(at: number, stream: string): void {
@@ -78,17 +113,35 @@ export class HerdAnalysis {
   }
 
   summary(): HerdSummary {
-    const deaths = this.bursts.map((burst) => this.death(burst));
+    const deaths = this.bursts.map((burst, i) => this.death(burst, this.bursts[i + 1]));
     const spreads = deaths.flatMap((d) => (d.resubscribed > 1 && d.spreadMs !== null ? [d.spreadMs] : []));
     const gaps = deaths.flatMap((d) => (d.smallestGapMs === null ? [] : [d.smallestGapMs]));
     return {
       deaths,
       maxSpreadMs: spreads.length ? Math.max(...spreads) : null,
       smallestGapMs: gaps.length ? Math.min(...gaps) : null,
+      subscriptionLines: this.setupLines.length,
     };
   }
 
-  private death(burst: Burst): HerdDeath {
+  /** The lines from just before this burst to just before the next: the target logs them after it sees the death. */
+  private linesOf(
+    burst: Burst,
+    next: Burst | undefined,
+  ): Pick<HerdDeath, 'subscriptionLines' | 'subscriptionLinesFirstMs' | 'subscriptionLinesLastMs'> {
+    if (!this.setupLines.length || (this.logReadAt ?? 0) < burst.at + SETUP_SETTLE_MS)
+      return { subscriptionLines: null, subscriptionLinesFirstMs: null, subscriptionLinesLastMs: null };
+    const from = burst.at - SETUP_LEAD_MS;
+    const until = next ? next.at - SETUP_LEAD_MS : Number.POSITIVE_INFINITY;
+    const times = this.setupLines.filter((t) => t >= from && t < until).sort((a, b) => a - b);
+    return {
+      subscriptionLines: times.length,
+      subscriptionLinesFirstMs: times.length ? times[0]! - burst.at : null,
+      subscriptionLinesLastMs: times.length ? times.at(-1)! - burst.at : null,
+    };
+  }
+
+  private death(burst: Burst, next: Burst | undefined): HerdDeath {
     const times = [...burst.resumes.values()].sort((a, b) => a - b);
     const first = times[0];
     const last = times.at(-1);
@@ -106,6 +159,7 @@ export class HerdAnalysis {
       lastMs: last === undefined ? null : last - burst.at,
       spreadMs: first === undefined || last === undefined ? null : last - first,
       smallestGapMs: smallestGap,
+      ...this.linesOf(burst, next),
     };
   }
 }

@@ -25,6 +25,12 @@ export function renderHtmlReport(result: RunResult, series: Series): string {
       first: d.firstMs === null ? null : (d.at + d.firstMs - series.origin) / 1000,
       last: d.lastMs === null ? null : (d.at + d.lastMs - series.origin) / 1000,
     })),
+    // Ack stalls (the longest, at most 20): frames waiting and the committed cursor standing still.
+    ackStalls: result.acks.episodes.map((e) => ({
+      start: (e.startedAt - series.origin) / 1000,
+      end: (e.startedAt + e.durationMs - series.origin) / 1000,
+      open: e.open,
+    })),
   };
   const title = `harper-replay ${result.command} — ${result.outcome}`;
   return `<!doctype html>
@@ -35,7 +41,7 @@ h1{font-size:20px} h2{font-size:16px;margin-top:28px} pre{background:#f6f6f6;pad
 .legend-note{color:#666;font-size:12px} .chart{margin:8px 0 16px}
 </style></head><body>
 <h1>${escapeHtml(title)}</h1>
-<p class="legend-note">Shaded: stall episodes (orange = flow control, target responsive; red = blocked, target unresponsive). Solid dark red line: a worker death (streams dropped); green dashed: the first and last re-subscription after it. Time axis: seconds since the target was ready.</p>
+<p class="legend-note">Shaded: stall episodes (orange = flow control, target responsive; red = blocked, target unresponsive). Solid dark red line: a worker death (streams dropped); green dashed: the first and last re-subscription after it. Grey band along the bottom of the throughput chart: an ack stall (frames waiting for their ack, the committed cursor still for ${result.acks.minStallMs} ms or more; dark grey: never acked). Time axis: seconds since the target was ready.</p>
 <h2>Target memory</h2><div id="memory" class="chart"></div>
 <h2>Throughput (records per second)</h2><div id="throughput" class="chart"></div>
 <h2>Ack latency distribution</h2><div id="latency" class="chart"></div>
@@ -66,6 +72,14 @@ const DATA = ${embedJson(data)};
     }
   };
   const hooks = { drawClear: [shade] };
+  const stallBand = (u) => {
+    const ctx = u.ctx, height = 10 * devicePixelRatio;
+    for (const a of DATA.ackStalls) {
+      const x0 = u.valToPos(a.start, 'x', true), x1 = u.valToPos(a.end, 'x', true);
+      ctx.fillStyle = a.open ? 'rgba(60,60,60,0.7)' : 'rgba(120,120,120,0.45)';
+      ctx.fillRect(x0, u.bbox.top + u.bbox.height - height, Math.max(1, x1 - x0), height);
+    }
+  };
   const colors = ['#1f77b4', '#2ca02c', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
   // Memory: /proc RSS per bin, system_information RSS and worker heaps at their own times, on one x axis.
   // Another member's chart has no /proc line and no shading: both are the target's.
@@ -88,7 +102,7 @@ const DATA = ${embedJson(data)};
       externalIds.forEach((id, k) => { const v = (p.external ?? {})[id]; if (v !== undefined) externalCols[k][i] = v / MiB; });
     });
     const proc = targetChart ? [{ label: 'RSS (/proc, 20 ms)', stroke: '#d62728', spanGaps: true }] : [];
-    new uPlot({
+    return new uPlot({
       title, width, height: 300, hooks: targetChart ? hooks : {}, scales: { x: { time: false } },
       series: [{}, ...proc,
         { label: 'RSS (system_information)', stroke: '#ff7f0e', spanGaps: true, dash: [4, 4] },
@@ -97,12 +111,14 @@ const DATA = ${embedJson(data)};
       axes: [{ label: 's' }, { label: 'MiB' }],
     }, [xs, ...(targetChart ? [procCol] : []), siCol, ...heapCols, ...externalCols], element);
   };
-  memoryChart(document.getElementById('memory'), 'RSS, worker heap and external memory (MiB)', s.procRss, s.sysinfo, true);
+  // The charts by name, for a look in the browser's console (and for the tests, which open the page in Chromium).
+  const charts = window.harperReplayCharts = {};
+  charts.memory = memoryChart(document.getElementById('memory'), 'RSS, worker heap and external memory (MiB)', s.procRss, s.sysinfo, true);
   const n = Math.max(s.sentRecords.length, s.committedRecords.length);
   const tx = Array.from({ length: n }, (_, i) => +(i * bin).toFixed(3));
   const rate = (list) => tx.map((_, i) => (list[i] || 0) / bin);
-  new uPlot({
-    title: 'Sent and committed records/s', width, height: 260, hooks, scales: { x: { time: false } },
+  charts.throughput = new uPlot({
+    title: 'Sent and committed records/s', width, height: 260, hooks: { drawClear: [shade, stallBand] }, scales: { x: { time: false } },
     series: [{}, { label: 'sent', stroke: '#1f77b4', fill: 'rgba(31,119,180,0.1)' }, { label: 'committed', stroke: '#2ca02c' }],
     axes: [{ label: 's' }, { label: 'records/s' }],
   }, [tx, rate(s.sentRecords), rate(s.committedRecords)], document.getElementById('throughput'));
@@ -113,7 +129,7 @@ const DATA = ${embedJson(data)};
   const bx = Array.from({ length: 30 }, (_, i) => +(lo + (i + 0.5) * width_).toFixed(3));
   const by = bx.map(() => 0);
   for (const v of lat) by[Math.min(29, Math.floor((v - lo) / width_))]++;
-  new uPlot({
+  charts.latency = new uPlot({
     title: 'Frames by ack latency (' + lat.length + ' frames)', width, height: 240,
     scales: { x: { time: false } },
     series: [{ label: 'ms' }, { label: 'frames', stroke: '#9467bd', fill: 'rgba(148,103,189,0.4)', paths: uPlot.paths.bars({ size: [0.9] }) }],
@@ -125,7 +141,7 @@ const DATA = ${embedJson(data)};
     const add = (tag, text) => { const e = document.createElement(tag); if (text) e.textContent = text; section.appendChild(e); return e; };
     const n = Math.max(0, ...s.members.map((m) => m.committedRecords.length));
     const mx = Array.from({ length: n }, (_, i) => +(i * bin).toFixed(3));
-    new uPlot({
+    charts.members = new uPlot({
       title: 'Committed records/s per member', width, height: 260, scales: { x: { time: false } },
       series: [{}, ...s.members.map((m, k) => ({ label: m.nodeName, stroke: colors[k % colors.length] }))],
       axes: [{ label: 's' }, { label: 'records/s' }],
@@ -134,10 +150,11 @@ const DATA = ${embedJson(data)};
       if (!m.sampled) { add('p', m.nodeName + ': not sampled (no operations API; pass --member URL)'); continue; }
       const chart = add('div');
       chart.className = 'chart';
-      memoryChart(chart, m.nodeName + ': RSS and worker heap (MiB, system_information)', [], m.sysinfo, false);
+      charts['memory ' + m.nodeName] = memoryChart(chart, m.nodeName + ': RSS and worker heap (MiB, system_information)', [], m.sysinfo, false);
     }
   }
   document.body.dataset.deathsMarked = String(DATA.deaths.length);
+  document.body.dataset.ackStallsMarked = String(DATA.ackStalls.length);
   document.body.dataset.chartsDrawn = String(document.querySelectorAll('canvas').length);
 })();
 </script></body></html>

@@ -11,6 +11,7 @@ import type {
   RunOutcome,
   TargetInfo,
 } from '../events/schema.js';
+import { AckAnalysis, type AckSummary } from './ack-analysis.js';
 import {
   EventRouter,
   MemberBreakdown,
@@ -46,6 +47,8 @@ export interface RunResult {
   };
   sent: RunCollector['sent'];
   committed: RunCollector['committed'] & { allFrames: boolean };
+  /** Frames never acked, and how long acks stalled with frames outstanding. */
+  acks: AckSummary;
   verify: { skipped: boolean; expectedRecords: number; targetRecords: number | null; ok: boolean | null };
   timing: {
     startedAt: number | null;
@@ -104,6 +107,7 @@ export class ResultBuilder {
   private readonly memory = new MemoryAnalysis();
   private readonly workers = new WorkerAnalysis();
   private readonly herd = new HerdAnalysis();
+  private readonly acks = new AckAnalysis();
   private readonly probes: Array<{ ok: boolean; latencyMs: number | null }> = [];
   private readonly pending: RunEvent[] = [];
   private readonly router = new EventRouter();
@@ -147,6 +151,7 @@ export class ResultBuilder {
     const stream = this.router.streamOf(event);
     this.streams.sink(event, stream);
     this.herd.sink(event, stream);
+    this.acks.sink(event, stream);
     const member = this.router.memberOf(event);
     this.members?.sink(event, member);
     // The target's own analyses see run-wide events and the target's, not other members'.
@@ -199,6 +204,7 @@ export class ResultBuilder {
       },
       sent: collector.sent,
       committed: { ...committed, allFrames: committed.frames >= frames },
+      acks: this.acks.summary(end?.t ?? this.lastEventAt),
       verify: this.verified.length
         ? { skipped: false, ...sumVerify(this.verified) }
         : { skipped: true, expectedRecords: totalRecords, targetRecords: null, ok: null },

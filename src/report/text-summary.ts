@@ -1,5 +1,6 @@
 /** The human summary printed after a run (stdout). */
 import { formatBytes, formatCount, formatMs } from '../common/units.js';
+import type { AckSummary } from './ack-analysis.js';
 import type { HerdDeath } from './herd-analysis.js';
 import type { RunResult } from './result.js';
 import { METRICS } from './thresholds.js';
@@ -22,10 +23,35 @@ function describeFaults(faults: Partial<Record<string, number>> | undefined): st
 /** "death 1 at 12.3 s: 8 of 8 streams re-subscribed within 210 ms (first after 1.20 s), smallest gap 3 ms". */
 function describeDeath(death: HerdDeath, index: number): string {
   const head = `death ${index + 1} at ${formatMs(death.atMs)}: ${death.resubscribed} of ${death.dropped} stream(s) re-subscribed`;
-  if (death.firstMs === null) return `${head}`;
+  const lines = describeSetupLines(death);
+  if (death.firstMs === null) return `${head}${lines}`;
   const within = death.resubscribed > 1 ? ` within ${formatMs(death.spreadMs)}` : '';
   const gap = death.smallestGapMs !== null ? `, smallest gap ${formatMs(death.smallestGapMs)}` : '';
-  return `${head}${within} (first after ${formatMs(death.firstMs)})${gap}`;
+  return `${head}${within} (first after ${formatMs(death.firstMs)})${gap}${lines}`;
+}
+
+/** "; the target logged 9 "Setting up subscription" lines 979 ms–980 ms after" ('' when its log said nothing). */
+function describeSetupLines(death: HerdDeath): string {
+  if (death.subscriptionLines === null) return '';
+  const { subscriptionLinesFirstMs: first, subscriptionLinesLastMs: last } = death;
+  const when = first === null ? '' : ` ${formatMs(first)}${last !== first ? `–${formatMs(last)}` : ''} after`;
+  return `; the target logged ${death.subscriptionLines} "Setting up subscription" line(s)${when}`;
+}
+
+/** "2 stalls ≥ 250 ms, 2.10 s in all, longest 1.05 s (frame 7); 3 frames never acked: 12, 13, 14". */
+function describeAckStalls(acks: AckSummary): string {
+  const longest = acks.episodes.reduce<AckSummary['episodes'][number] | undefined>(
+    (top, e) => (top && top.durationMs >= e.durationMs ? top : e),
+    undefined,
+  );
+  const stalls = acks.stalls
+    ? `${acks.stalls} ≥ ${formatMs(acks.minStallMs)}, ${formatMs(acks.totalStallMs)} in all, longest ${formatMs(acks.longestStallMs)} (waiting on frame ${longest?.firstFrame}${longest?.stream ? ` of ${longest.stream}` : ''}${longest?.open ? ', never acked' : ''})`
+    : `none ≥ ${formatMs(acks.minStallMs)} (longest wait ${formatMs(acks.longestStallMs)})`;
+  if (!acks.unackedFrames) return stalls;
+  const shown = acks.unacked.slice(0, 5);
+  const listed = shown.map((f) => (f.stream ? `${f.stream}#${f.index}` : `${f.index}`)).join(', ');
+  const more = acks.unackedFrames > shown.length ? ', …' : '';
+  return `${stalls}; ${formatCount(acks.unackedFrames)} frame(s) never acked: ${listed}${more}`;
 }
 
 const mib = (bytes: number | null | undefined) =>
@@ -106,6 +132,7 @@ function sentAndCommitted(out: SummaryLines, result: RunResult): void {
     'ack latency',
     `p50 ${formatMs(latency.p50)}  p99 ${formatMs(latency.p99)}  max ${formatMs(latency.max)}`,
   );
+  row('ack stalls', describeAckStalls(result.acks));
   if (result.liveness) {
     const { probes, committed: ok, maxMs } = result.liveness;
     row(

@@ -4,6 +4,7 @@
  * metric has no value (e.g. peakRss without any memory sample) is a breach too: the guarantee could not be checked.
  */
 import { parseDuration, parseSize } from '../common/units.js';
+import { ACK_STALL_MIN_MS } from './ack-analysis.js';
 
 export type MetricUnit = 'bytes' | 'ms' | 'count' | 'percent' | 'rate';
 
@@ -21,6 +22,7 @@ export interface MetricSource {
     logErrors: Record<string, unknown>;
     blobLines: { blobError: number; blobTimeout: number; blobSaveFailed: number };
   };
+  acks: { longestStallMs: number | null; totalStallMs: number; unackedFrames: number };
   herd: { maxSpreadMs: number | null; smallestGapMs: number | null };
   liveness: { maxMs: number | null } | null;
   pauses: {
@@ -134,6 +136,21 @@ export const METRICS: Record<string, MetricDefinition> = {
   ackP50: { unit: 'ms', description: 'ack latency p50', read: (r) => r.committed.ackLatencyMs.p50 },
   ackP99: { unit: 'ms', description: 'ack latency p99', read: (r) => r.committed.ackLatencyMs.p99 },
   ackMax: { unit: 'ms', description: 'ack latency max', read: (r) => r.committed.ackLatencyMs.max },
+  ackStallMs: {
+    unit: 'ms',
+    description: 'longest time frames waited with the committed cursor not moving',
+    read: (r) => r.acks.longestStallMs,
+  },
+  ackStalledMs: {
+    unit: 'ms',
+    description: `total of the ack stalls (each at least ${ACK_STALL_MIN_MS} ms), summed over streams`,
+    read: (r) => r.acks.totalStallMs,
+  },
+  unackedFrames: {
+    unit: 'count',
+    description: 'frames sent and never acknowledged',
+    read: (r) => r.acks.unackedFrames,
+  },
   committedPct: {
     unit: 'percent',
     description: 'frames committed, % of frames sent',

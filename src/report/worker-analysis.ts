@@ -53,6 +53,8 @@ export class WorkerAnalysis {
     blobSaveFailed: 0,
   };
   private exited = false;
+  /** From the cleaning-up phase on, closes are the tool's doing (remove_node drops its connections: 1006). */
+  private cleaningUp = false;
   private faultsFired: number | null = null;
   private maxThreads: number | null = null;
 
@@ -66,12 +68,20 @@ export class WorkerAnalysis {
         break;
       case 'connection':
         if (event.event === 'streaming') this.loaded.add(event.socketId);
-        if (event.event === 'closed' && this.loaded.has(event.socketId) && event.code !== 1000) {
+        if (
+          event.event === 'closed' &&
+          this.loaded.has(event.socketId) &&
+          event.code !== 1000 &&
+          !this.cleaningUp
+        ) {
           this.dropped.push({ at: event.t, code: event.code ?? null, reason: event.reason ?? '' });
         }
         break;
       case 'run-start':
         if (event.target.faults?.length) this.faultsFired ??= 0;
+        break;
+      case 'phase':
+        if (event.phase === 'cleaning-up') this.cleaningUp = true;
         break;
       case 'log-match': {
         if (event.kind === 'fault-fired') {

@@ -24,6 +24,8 @@ export interface LoadRunOptions {
   maxReconnects: number;
   /** Fail when no frame is committed for this long while frames are outstanding. */
   ackTimeoutMs: number;
+  /** After the last frame, send an empty frame after this long without a commit (ms; default 500). No flag: tests. */
+  nudgeAfterMs?: number;
   subscribeTimeoutMs: number;
   verify: boolean;
   /** Send the workload's liveness frame after the last one and report whether it is committed. */

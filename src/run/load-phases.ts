@@ -277,6 +277,7 @@ export async function streamAll(run: LoadContext): Promise<void> {
         maxReconnects: options.maxReconnects,
         subscribeTimeoutMs: options.subscribeTimeoutMs,
         ackTimeoutMs: options.ackTimeoutMs,
+        nudgeAfterMs: options.nudgeAfterMs,
         rate: options.rate,
         policyCloseIsFatal: options.via === 'push',
         liveness: options.liveness,

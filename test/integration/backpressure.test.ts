@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { ExitCode } from '../../src/common/errors.js';
 import type { RunResult } from '../../src/report/result.js';
 import { runSynth, type SynthRunOptions } from '../../src/run/synth-run.js';
-import { openPage } from '../helpers/browser.js';
+import { externalMemoryDrawn, openPage } from '../helpers/browser.js';
 import { runCli } from '../helpers/harper.js';
 
 const MiB = 2 ** 20;
@@ -84,6 +84,19 @@ describe('backpressure, memory and worker deaths on harperdb 4.7.29', { concurre
     const page = await openPage(pathToFileURL(html).href);
     assert.deepEqual(page.errors, [], 'the page logs no error');
     assert.equal(page.deathsMarked, String(result.herd.deaths.length));
+    // External memory (system_information's per-worker externalMemory) is drawn: a line per sampled worker, in
+    // the legend, reaching at least the peak the result reports (the chart goes on past the result's window, which
+    // ends before verification).
+    assert.ok((result.memory.external.peakThread ?? 0) > 0, 'the run sampled external memory');
+    const external = externalMemoryDrawn(page);
+    assert.ok(external.series.length >= 1, `external series: ${JSON.stringify(page.charts.memory)}`);
+    for (const line of external.series) {
+      assert.ok(line.show && line.inLegend && line.points > 0, JSON.stringify(line));
+    }
+    assert.ok(
+      (external.peakBytes ?? 0) >= (result.memory.external.peakThread ?? 0) - 1024,
+      `drawn peak ${external.peakBytes} vs result ${result.memory.external.peakThread}`,
+    );
     rmSync(dirname(html), { recursive: true, force: true });
     assert.deepEqual(
       result.thresholds.map((t) => [t.expression, t.ok]),
@@ -104,6 +117,13 @@ describe('backpressure, memory and worker deaths on harperdb 4.7.29', { concurre
       assert.ok(death.resubscribed <= death.dropped);
       if (death.resubscribed > 1) assert.ok((death.spreadMs ?? -1) >= 0 && (death.smallestGapMs ?? -1) >= 0);
     }
+    // The target's side: its main thread logs "Setting up subscription" (warn) for every subscription it hands to
+    // a worker — one per database (and its system database) at the start, and again at once after the death
+    // (seen: 9 lines within 1–13 ms, 0.48–0.98 s after the tool saw the drop). The tool re-subscribes seconds later.
+    assert.ok(result.herd.subscriptionLines >= 2 * 8, `${result.herd.subscriptionLines} lines in all`);
+    assert.ok((first.subscriptionLines ?? 0) >= first.dropped, `${first.subscriptionLines} lines`);
+    const linesSpread = (first.subscriptionLinesLastMs ?? 0) - (first.subscriptionLinesFirstMs ?? 0);
+    assert.ok(linesSpread < 1000, `the target set them up within ${linesSpread} ms`);
   });
 
   it('recordConcurrency=2 with debug logging: the node’s own pauses are counted, the stalls are flow control', async () => {

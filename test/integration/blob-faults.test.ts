@@ -1,7 +1,7 @@
 /**
  * Sender-side blob faults against one real harperdb 4.7.29 (blobTimeout 1 s, so withheld and orphan chunks time
  * out within the run): what the target logged for each kind and whether every frame was still acknowledged.
- * 28 records of 50 KB blobs, every 7th blob faulted: 4 faults per run. Then the target-side fault on a node the
+ * 28 records of 50 KB blobs, every 7th blob faulted: 4 faults per run. Acks: only withheld chunks stall them. Then the target-side fault on a node the
  * tool starts itself (the #150 fixture's failing blob writes), and its refusal for a node the user names.
  */
 import assert from 'node:assert/strict';
@@ -25,7 +25,12 @@ after(async () => {
   await node?.stop();
 });
 
-function synth(table: string, faults: string, thresholds: string[] = []): Promise<SynthResult> {
+function synth(
+  table: string,
+  faults: string,
+  thresholds: string[] = [],
+  nudgeAfterMs?: number,
+): Promise<SynthResult> {
   return runSynth({
     target: { url: node.operationsUrl, credentials: node.credentials },
     via: 'peer',
@@ -43,6 +48,7 @@ function synth(table: string, faults: string, thresholds: string[] = []): Promis
     },
     maxReconnects: 0,
     ackTimeoutMs: 60_000,
+    ...(nudgeAfterMs === undefined ? {} : { nudgeAfterMs }),
     subscribeTimeoutMs: 30_000,
     verify: true,
     liveness: true,
@@ -59,6 +65,10 @@ function report(kind: string, result: SynthResult) {
   const uncaught = result.workers.logErrors.first.filter((f) => f.kind === 'uncaught').map((f) => f.line);
   console.log(
     `# ${kind}: faults ${JSON.stringify(result.sent.blobFaults)}, liveness ${JSON.stringify(result.liveness)}, uncaught lines ${result.workers.logErrors.uncaught}, all frames acked ${result.committed.allFrames}, ack p50 ${result.committed.ackLatencyMs.p50} ms, records ${result.verify.targetRecords}, reconnects ${result.workers.reconnects}; first: ${uncaught[0] ?? '–'}`,
+  );
+  const { episodes, ...acks } = result.acks;
+  console.log(
+    `# ${kind}: acks ${JSON.stringify(acks)}, stalls ${JSON.stringify(episodes.map((e) => [e.atMs, e.durationMs, e.firstFrame, e.open]))}, ack latency ${JSON.stringify(result.committed.ackLatencyMs)}`,
   );
   // After the faults, a fresh write still replicates (the seed's liveness check).
   assert.deepEqual(
@@ -83,6 +93,9 @@ describe('blob faults on harperdb 4.7.29', () => {
     assert.equal(result.verify.targetRecords, 28);
     assert.equal(result.workers.reconnects, 0, 'the connection survived');
     assert.equal(result.workers.blobLines.blobError, result.workers.logErrors.uncaught);
+    // No wait for a timeout: the cursor never stood as long as the blob timeout (seen: 60–570 ms at most).
+    assert.equal(result.acks.unackedFrames, 0);
+    assert.ok((result.acks.longestStallMs ?? 0) < 1000, `longest ack stall ${result.acks.longestStallMs} ms`);
     // The metric a #150-style regression gate uses: 4.7.29 has the defect, so this breaches.
     assert.deepEqual(
       result.thresholds.map((v) => [v.expression, v.value, v.ok]),
@@ -90,8 +103,8 @@ describe('blob faults on harperdb 4.7.29', () => {
     );
   });
 
-  it('withhold: the node waits blobTimeout for the chunks, logs "Timeout waiting for blob stream", then acks', async () => {
-    const result = await synth('faults_withhold', 'withhold:7');
+  it('withhold: the node waits blobTimeout for the chunks, logs "Timeout waiting for blob stream", and acks stall from the first frame on', async () => {
+    const result = await synth('faults_withhold', 'withhold:7', ['ackStallMs<1s', 'unackedFrames==0']);
     const uncaught = report('withhold', result);
     assert.deepEqual(result.sent.blobFaults, { withhold: 4 });
     assert.ok(result.workers.logErrors.uncaught >= 4);
@@ -102,6 +115,36 @@ describe('blob faults on harperdb 4.7.29', () => {
       );
     assert.equal(result.committed.allFrames, true);
     assert.ok((result.committed.ackLatencyMs.p50 ?? 0) >= 1000, 'acks waited for the blob timeout');
+    // Frame 0's withheld blob holds the cursor and every frame behind it waits: one stall of at least the blob
+    // timeout (seen: 1.55 s; it ends at the tool's first empty nudge frame after the timeout).
+    assert.ok(result.acks.stalls >= 1);
+    assert.ok(
+      (result.acks.longestStallMs ?? 0) >= 1000,
+      `longest ack stall ${result.acks.longestStallMs} ms`,
+    );
+    assert.equal(result.acks.episodes[0]?.firstFrame, 0);
+    assert.equal(result.acks.unackedFrames, 0);
+    assert.deepEqual(
+      result.thresholds.map((v) => [v.expression, v.ok]),
+      [
+        ['ackStallMs<1s', false],
+        ['unackedFrames==0', true],
+      ],
+    );
+    assert.equal(result.verify.targetRecords, 28);
+  });
+
+  it('withhold, nudging only after 4 s: 4.7.29 acks nothing when the blob timeout lets the frames through; the stall lasts until the next frame', async () => {
+    const result = await synth('faults_withhold_late', 'withhold:7', [], 4000);
+    report('withhold, nudge 4 s', result);
+    // Had the target acked at its 1 s blob timeout (the check runs every second: by 2 s), the stall would end
+    // there. Seen: 2.08 s with the nudge at 2 s, 15.05 s at 15 s.
+    assert.ok(
+      (result.acks.longestStallMs ?? 0) >= 4000,
+      `longest ack stall ${result.acks.longestStallMs} ms`,
+    );
+    assert.equal(result.acks.episodes[0]?.firstFrame, 0);
+    assert.equal(result.acks.unackedFrames, 0, 'the nudge frame acks them all');
     assert.equal(result.verify.targetRecords, 28);
   });
 
@@ -111,6 +154,8 @@ describe('blob faults on harperdb 4.7.29', () => {
     assert.deepEqual(result.sent.blobFaults, { truncate: 4 });
     assert.equal(result.workers.logErrors.uncaught, 0);
     assert.equal(result.committed.allFrames, true);
+    assert.equal(result.acks.unackedFrames, 0);
+    assert.ok((result.acks.longestStallMs ?? 0) < 1000, `longest ack stall ${result.acks.longestStallMs} ms`);
     assert.equal(result.verify.targetRecords, 28);
     await declareAttributes(node.client(), 'data', 'faults_truncate', ['blob']);
     const length = (rows: Array<Record<string, unknown>>) =>
@@ -133,6 +178,9 @@ describe('blob faults on harperdb 4.7.29', () => {
     assert.ok(result.workers.logErrors.uncaught >= 1, 'the orphan streams time out');
     for (const line of uncaught) assert.match(line, /Timeout waiting for blob stream/);
     assert.equal(result.committed.allFrames, true);
+    // The orphan chunks belong to no record: no frame waits for them.
+    assert.equal(result.acks.unackedFrames, 0);
+    assert.ok((result.acks.longestStallMs ?? 0) < 1000, `longest ack stall ${result.acks.longestStallMs} ms`);
     assert.equal(result.verify.targetRecords, 28);
   });
 });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { ExitCode } from '../../src/common/errors.js';
-import { openPage } from '../helpers/browser.js';
+import { externalMemoryDrawn, openPage } from '../helpers/browser.js';
 import { isAlive, killEmbeddedTargetWhenStreaming, runCli } from '../helpers/harper.js';
 
 let dir: string;
@@ -101,6 +101,20 @@ describe('run outputs', () => {
 
     const page = await openPage(pathToFileURL(files.html).href, join(dir, 'breach.png'));
     assert.deepEqual(page.errors, [], 'the page logs no error');
+    // External memory (system_information's per-worker externalMemory) is drawn: a line per sampled worker, in
+    // the legend, reaching at least the peak the result reports (the chart goes on past the result's window, which
+    // ends before verification).
+    assert.ok(result.memory.external.peakThread > 0, 'the run sampled external memory');
+    const external = externalMemoryDrawn(page);
+    assert.ok(external.series.length >= 1, `external series: ${JSON.stringify(page.charts.memory)}`);
+    for (const line of external.series) {
+      assert.ok(line.show && line.inLegend && line.points > 0, JSON.stringify(line));
+    }
+    assert.ok(
+      (external.peakBytes ?? 0) >= result.memory.external.peakThread - 1024,
+      `drawn peak ${external.peakBytes} vs result ${result.memory.external.peakThread}`,
+    );
+    assert.equal(page.ackStallsMarked, String(result.acks.episodes.length), 'each ack stall marked');
     assert.equal(page.canvases, 3, 'three charts');
     assert.equal(page.chartsDrawn, '3');
     for (const inked of page.inkedPixels)

@@ -33,6 +33,10 @@ const SAMPLES: Array<[LogMatchKind, string]> = [
     '[debug] [replication/2]: Commit backlog causing replication back-pressure, requesting that node-a pause',
   ],
   ['resume', '[debug] [replication/2]: Replication resuming node-a'],
+  [
+    'subscription-setup',
+    '[main/0] [warn]: Setting up subscription with leader harper-replay-b7adee40 for node harper-replay-b7adee40',
+  ],
 ];
 
 const NEUTRAL = [

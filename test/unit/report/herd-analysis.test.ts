@@ -3,8 +3,15 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { RunEvent } from '../../../src/events/schema.js';
 import { EventRouter } from '../../../src/report/breakdown.js';
-import { BURST_GAP_MS, HerdAnalysis } from '../../../src/report/herd-analysis.js';
-import { at, T0 } from './support.js';
+import {
+  BURST_GAP_MS,
+  HerdAnalysis,
+  SETUP_LEAD_MS,
+  SETUP_SETTLE_MS,
+} from '../../../src/report/herd-analysis.js';
+import { at, ev, T0 } from './support.js';
+
+const iso = (ms: number) => new Date(T0 + ms).toISOString();
 
 const streaming = (ms: number, socketId: number, stream: string): RunEvent =>
   at(ms, { type: 'connection', socketId, event: 'streaming', startTime: 0, stream });
@@ -61,6 +68,9 @@ describe('HerdAnalysis', () => {
         lastMs: 2040,
         spreadMs: 840,
         smallestGapMs: 3,
+        subscriptionLines: null,
+        subscriptionLinesFirstMs: null,
+        subscriptionLinesLastMs: null,
       },
     ]);
     assert.equal(summary.maxSpreadMs, 840);
@@ -114,7 +124,90 @@ describe('HerdAnalysis', () => {
       closed(5000, 99),
       resume(6000, 11, 'node-a/db_1'),
     ]);
-    assert.deepEqual(summary, { deaths: [], maxSpreadMs: null, smallestGapMs: null });
+    assert.deepEqual(summary, {
+      deaths: [],
+      maxSpreadMs: null,
+      smallestGapMs: null,
+      subscriptionLines: 0,
+    });
+  });
+
+  it('"Setting up subscription" lines: counted per death by their own time, the initial ones by none', () => {
+    // As 4.7.29 logs them: one per database at the start, again ~1 s after each death, all within a ms; the log is
+    // read when the run ends, so the events arrive last and out of order with the drops.
+    const setup = (readMs: number, loggedMs: number) =>
+      ev.log(readMs, 'subscription-setup', 'Setting up subscription with leader x for node x', iso(loggedMs));
+    const summary = herd([
+      ...four(),
+      ...[1, 2, 3, 4].map((id) => closed(5000, id)),
+      resume(6200, 11, 'node-a/db_1'),
+      streaming(6200, 11, 'node-a/db_1'),
+      closed(9000, 11),
+      ...[400, 401, 402, 402].map((ms) => setup(12_000, ms)),
+      ...[5979, 5979, 5980, 5980].map((ms) => setup(12_000, ms)),
+      // The second death's line logged a beat before the tool saw the close: still this death's.
+      setup(12_000, 9000 - SETUP_LEAD_MS + 100),
+    ]);
+    assert.deepEqual(
+      summary.deaths.map((d) => [
+        d.atMs,
+        d.subscriptionLines,
+        d.subscriptionLinesFirstMs,
+        d.subscriptionLinesLastMs,
+      ]),
+      [
+        [4000, 4, 979, 980],
+        [8000, 1, -SETUP_LEAD_MS + 100, -SETUP_LEAD_MS + 100],
+      ],
+    );
+    assert.equal(summary.subscriptionLines, 9);
+  });
+
+  it("a line without its own timestamp counts when it was read; another member's lines do not count", () => {
+    const summary = herd([
+      ...four(),
+      closed(5000, 1),
+      ev.log(5500, 'subscription-setup', 'Setting up subscription with leader x for node x'),
+      // The log was read again later: the count is final.
+      ev.log(7500, 'uncaught', 'uncaughtException Error: x'),
+      at(5600, {
+        type: 'log-match',
+        kind: 'subscription-setup',
+        line: 'Setting up subscription with leader y for node y',
+        member: 'node-b',
+      }),
+    ]);
+    assert.deepEqual(
+      summary.deaths.map((d) => [d.subscriptionLines, d.subscriptionLinesFirstMs]),
+      [[1, 500]],
+    );
+  });
+
+  it(`a log read less than ${SETUP_SETTLE_MS} ms after the last death cannot count its lines (null, not 0)`, () => {
+    // 4.7.29, seen: the tool gave up at the second drop and read the log 273 ms later; the lines came at ~0.8 s.
+    const summary = herd([
+      ...four(),
+      closed(5000, 1),
+      resume(6000, 11, 'node-a/db_1'),
+      streaming(6000, 11, 'node-a/db_1'),
+      closed(9000, 11),
+      ev.log(9273, 'subscription-setup', 'Setting up subscription with leader x for node x', iso(5900)),
+    ]);
+    assert.deepEqual(
+      summary.deaths.map((d) => d.subscriptionLines),
+      [1, null],
+    );
+  });
+
+  it("closes once the run is cleaning up are the tool's remove_node (seen: 1006 on 4.7.29), not a death", () => {
+    const summary = herd([...four(), at(3624, { type: 'phase', phase: 'cleaning-up' }), closed(3764, 1)]);
+    assert.deepEqual(summary.deaths, []);
+  });
+
+  it('no line in the whole run: per death the count is unknown (null), not 0', () => {
+    const summary = herd([...four(), closed(5000, 1)]);
+    assert.equal(summary.deaths[0]?.subscriptionLines, null);
+    assert.equal(summary.subscriptionLines, 0);
   });
 
   it('sockets dropped during cleanup (remove_node, the node stopping) are not a death', () => {

@@ -33,6 +33,7 @@ interface Embedded {
   series: unknown;
   episodes: Array<{ start: number; end: number; cause: string }>;
   deaths: Array<{ at: number; first: number | null; last: number | null }>;
+  ackStalls: Array<{ start: number; end: number; open: boolean }>;
 }
 
 function embedded(html: string): Embedded {
@@ -105,6 +106,17 @@ describe('renderHtmlReport', () => {
     // The origin is run-start at 100 ms: the drop at 1.6 s, the re-subscription at 2.0 s.
     assert.deepEqual(data.deaths, [{ at: 1.6, first: 2, last: 2 }]);
     assert.deepEqual(embedded(html).deaths, [], 'a run without drops marks none');
+  });
+
+  it('embeds each ack stall on the same time axis, and one never acked as open', () => {
+    // completeRun: frame 3 sent at 2000 ms waits 500 ms for its ack; the origin is run-start at 100 ms.
+    assert.deepEqual(embedded(html).ackStalls, [{ start: 1.9, end: 2.4, open: false }]);
+    const unacked = completeRun().filter((e) => !(e.type === 'frame-committed' && e.index === 3));
+    const { result: stuck, series: itsSeries } = outputs(unacked);
+    // Never acked: the stall runs to run-end at 3000 ms.
+    assert.deepEqual(embedded(renderHtmlReport(stuck, itsSeries)).ackStalls, [
+      { start: 1.9, end: 2.9, open: true },
+    ]);
   });
 
   it('titles the page with command and outcome, and has the three chart containers and the summary', () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { RunEvent } from '../../../src/events/schema.js';
 import { formatRunSummary } from '../../../src/report/text-summary.js';
-import { at, completeRun, ev, fold, MiB } from './support.js';
+import { at, completeRun, ev, fold, MiB, T0 } from './support.js';
 
 /** The value printed after a row's label (labels are padded to 18 columns). */
 function row(summary: string, label: string): string {
@@ -85,7 +85,19 @@ describe('formatRunSummary: a complete run with every section', () => {
     assert.equal(row(summary, 'send rate'), '40 records/s, 1 MB/s over 1.00 s');
     assert.equal(row(summary, 'committed'), '4 of 4 frames, 40 records in 3 acks (27 records/s)');
     assert.equal(row(summary, 'ack latency'), 'p50 150 ms  p99 500 ms  max 500 ms');
+    assert.equal(
+      row(summary, 'ack stalls'),
+      '1 ≥ 250 ms, 500 ms in all, longest 500 ms (waiting on frame 3)',
+    );
     assert.equal(row(summary, 'verify'), '40 of 40 records on the target — OK');
+  });
+
+  it('ack stalls: a frame never acked is named, and its stall runs to the end of the run', () => {
+    const events = completeRun().filter((e) => !(e.type === 'frame-committed' && e.index === 3));
+    assert.equal(
+      row(formatRunSummary(fold(events)), 'ack stalls'),
+      '1 ≥ 250 ms, 1.00 s in all, longest 1.00 s (waiting on frame 3, never acked); 1 frame(s) never acked: 3',
+    );
   });
 
   it('pauses: the source, the one 600 ms stall, its cause, and the probe caveat with 2 worker threads', () => {
@@ -267,6 +279,32 @@ describe('formatRunSummary: variants', () => {
     assert.equal(
       row(summary, 're-subscriptions'),
       'death 1 at 800 ms: 1 of 1 stream(s) re-subscribed (first after 500 ms)',
+    );
+  });
+
+  it('a death with the target\'s "Setting up subscription" lines says how many and when', () => {
+    // The log is read as the run ends: 2.1 s after the drop, late enough to count this death's lines.
+    const setup = (ms: number) =>
+      ev.log(
+        3100,
+        'subscription-setup',
+        'Setting up subscription with leader x for node x',
+        new Date(T0 + ms).toISOString(),
+      );
+    const events: RunEvent[] = [
+      ev.meta(0),
+      ev.start(10),
+      ev.streaming(20),
+      ev.sent(100, 0),
+      at(1000, { type: 'connection', socketId: 1, event: 'closed', code: 1006, reason: '' }),
+      setup(30),
+      setup(1979),
+      setup(1980),
+      ev.end(4000, 'failed', 1),
+    ];
+    assert.equal(
+      row(formatRunSummary(fold(events)), 're-subscriptions'),
+      'death 1 at 900 ms: 0 of 1 stream(s) re-subscribed; the target logged 2 "Setting up subscription" line(s) 979 ms–980 ms after',
     );
   });
 

@@ -86,6 +86,15 @@ describe('WorkerAnalysis: reconnects and dropped connections', () => {
       { at: T0 + 1300, code: null, reason: '' },
     ]);
   });
+
+  it("a close once the run is cleaning up is the tool's remove_node (4.7.29 drops with 1006), not a drop", () => {
+    const summary = summarize([
+      ev.streaming(100, 1),
+      ev.phase(3624, 'cleaning-up'),
+      ev.connection(3764, 1, 'closed', { code: 1006, reason: '' }),
+    ]);
+    assert.deepEqual(summary.droppedConnections, []);
+  });
 });
 
 describe("WorkerAnalysis: the target's log", () => {
