@@ -20,6 +20,8 @@ export const ExitCode = {
   TLS_FAILED: 7,
   /** A --threshold was breached (as k6 does). */
   THRESHOLD_BREACHED: 99,
+  /** Stopped by SIGHUP (the terminal closed); outputs were still written and the target cleaned up. */
+  HANGUP: 129,
   /** Stopped by SIGINT / SIGTERM; outputs were still written and the target cleaned up. */
   INTERRUPTED: 130,
 } as const;
@@ -36,7 +38,8 @@ export const EXIT_CODE_HELP = [
   '6    bad input file (not a capture, or corrupt at the named byte offset; a --ca/--cert/--key file missing or not PEM; an expired --cert/--listen-cert)',
   '7    TLS failed (unknown CA, host name mismatch, expired certificate, not a TLS port, client certificate refused)',
   '99   a --threshold was breached',
-  '130  interrupted (Ctrl-C): partial results written, target cleaned up',
+  '129  hung up (SIGHUP, the terminal closed): partial results written, target cleaned up',
+  '130  interrupted (Ctrl-C, SIGTERM): partial results written, target cleaned up',
 ].join('\n');
 
 export class HarperReplayError extends Error {
