@@ -1,0 +1,38 @@
+import { BaseCommand } from '../src/cli/base-command.js';
+import { cleanupFlags, cleanupOptions } from '../src/cli/cleanup-options.js';
+import { EXIT_CODE_HELP } from '../src/common/errors.js';
+import { INSECURE_WARNING } from '../src/net/tls.js';
+import { type CleanupResult, formatCleanup, runCleanup } from '../src/run/cleanup-run.js';
+
+export default class Cleanup extends BaseCommand {
+  static override summary =
+    "Remove what runs that were killed left on a node: the tool's registrations in hdb_nodes.";
+
+  static override description =
+    `A run removes its own registration (remove_node) when it ends, also on Ctrl-C, SIGTERM and SIGHUP; a SIGKILL leaves it behind. The tool registers as harper-replay-<host>-<pid>-<id>: cleanup removes the registrations whose pid is gone on this host, keeps those whose pid still runs (a live run), and keeps those made on another host or under an older name unless --force. Tables are not touched: synth and replay write into tables the user named.
+
+Exit codes:
+${EXIT_CODE_HELP}`;
+
+  static override examples = [
+    'HARPER_PASSWORD=… <%= config.bin %> <%= command.id %> --target http://127.0.0.1:9925 --dry-run',
+    'HARPER_PASSWORD=… <%= config.bin %> <%= command.id %> --target http://127.0.0.1:9925',
+  ];
+
+  static override enableJsonFlag = true;
+
+  static override flags = cleanupFlags;
+
+  async run(): Promise<CleanupResult> {
+    const { flags } = await this.parse(Cleanup);
+    const options = this.fromFlags(() => cleanupOptions(flags));
+    if (options.target.tls?.insecure) process.stderr.write(`warning: ${INSECURE_WARNING}\n`);
+    const result = await runCleanup(options).catch((error: unknown) => this.failOn(error));
+    if (!this.jsonEnabled()) for (const line of formatCleanup(result)) this.log(line);
+    const failed = result.registrations.filter((r) => r.action === 'failed');
+    if (failed.length)
+      process.stderr.write(`Error: could not remove ${failed.map((r) => r.name).join(', ')}\n`);
+    process.exitCode = result.exitCode;
+    return result;
+  }
+}
