@@ -6,10 +6,10 @@ import { type CleanupResult, formatCleanup, runCleanup } from '../src/run/cleanu
 
 export default class Cleanup extends BaseCommand {
   static override summary =
-    "Remove what runs that were killed left on a node: the tool's registrations in hdb_nodes.";
+    "Remove what runs that were killed left on a node: the tool's registrations (hdb_nodes) and certificates.";
 
   static override description =
-    `A run removes its own registration (remove_node) when it ends, also on Ctrl-C, SIGTERM and SIGHUP; a SIGKILL leaves it behind. The tool registers as harper-replay-<host>-<pid>-<id>: cleanup removes the registrations whose pid is gone on this host, keeps those whose pid still runs (a live run), and keeps those made on another host or under an older name unless --force. Tables are not touched: synth and replay write into tables the user named.
+    `A run removes its own registration (remove_node) and, with --listen-tls, its certificates when it ends, also on Ctrl-C, SIGTERM and SIGHUP; a SIGKILL leaves them behind. The tool registers as harper-replay-<host>-<pid>-<id>: cleanup removes the registrations (and certificates of a run's CA, <name>-ca) whose pid is gone on this host, keeps those whose pid still runs (a live run), and keeps those made on another host or under an older name unless --force. Tables are not touched: synth and replay write into tables the user named.
 
 Exit codes:
 ${EXIT_CODE_HELP}`;
@@ -29,7 +29,7 @@ ${EXIT_CODE_HELP}`;
     if (options.target.tls?.insecure) process.stderr.write(`warning: ${INSECURE_WARNING}\n`);
     const result = await runCleanup(options).catch((error: unknown) => this.failOn(error));
     if (!this.jsonEnabled()) for (const line of formatCleanup(result)) this.log(line);
-    const failed = result.registrations.filter((r) => r.action === 'failed');
+    const failed = [...result.registrations, ...result.certificates].filter((r) => r.action === 'failed');
     if (failed.length)
       process.stderr.write(`Error: could not remove ${failed.map((r) => r.name).join(', ')}\n`);
     process.exitCode = result.exitCode;

@@ -155,7 +155,7 @@ describe('--target node in peer mode', () => {
     assert.equal(run.signal, 'SIGKILL');
     assert.ok(whileAlive);
     assert.equal(whileAlive.code, ExitCode.OK, whileAlive.stderr);
-    assert.match(whileAlive.stdout, new RegExp(`kept ${name} .*still running`));
+    assert.match(whileAlive.stdout, new RegExp(`kept registration ${name} .*still running`));
     const client = target.client();
     assert.ok((await hdbNodeNames(client)).includes(name), 'a SIGKILL leaves the registration');
 
@@ -163,7 +163,7 @@ describe('--target node in peer mode', () => {
       env: credentials(),
     });
     assert.equal(dry.code, ExitCode.OK, dry.stderr);
-    assert.match(dry.stdout, new RegExp(`would remove ${name} .*gone`));
+    assert.match(dry.stdout, new RegExp(`would remove registration ${name} .*gone`));
     assert.match(dry.stdout, /dry run: would remove 1, keep 0; nothing was changed/);
     assert.ok((await hdbNodeNames(client)).includes(name), '--dry-run removes nothing');
 
@@ -176,10 +176,45 @@ describe('--target node in peer mode', () => {
       result.registrations.map((r: { name: string; action: string }) => [r.name, r.action]),
       [[name, 'removed']],
     );
+    assert.deepEqual(result.certificates, [], 'a plain ws run adds no certificate');
     assert.equal((await hdbNodeNames(client)).includes(name), false, 'cleanup removed it');
 
     const again = await runCli(['cleanup', '--target', target.operationsUrl], { env: credentials() });
     assert.equal(again.code, ExitCode.OK, again.stderr);
-    assert.match(again.stdout, /no harper-replay registrations on /);
+    assert.match(again.stdout, /no harper-replay registrations or certificates on /);
+  });
+
+  it('SIGKILL of a --listen-tls run: cleanup also removes its CA and the certificate it signed for the node', async () => {
+    const { run } = await runAndAct(
+      longSynth('kill_peer_tls', '--target', target.operationsUrl, '--listen-tls'),
+      (child) => child.kill('SIGKILL'),
+      credentials(),
+    );
+    const name = toolNameIn(run.stderr);
+    assert.ok(name, run.stderr);
+    const client = target.client();
+    const ofRun = async () =>
+      (await client.listCertificates())
+        .filter((c) => c.name === `${name}-ca` || (c.details?.issuer ?? '').startsWith(`CN=${name}-ca`))
+        .map((c) => c.name)
+        .sort();
+    const left = await ofRun();
+    assert.ok(left.includes(`${name}-ca`), `the run's CA is left after a SIGKILL: ${left}`);
+    process.stderr.write(`# certificates left by the killed run: ${left.join(', ')}\n`);
+    const clean = await runCli(['cleanup', '--target', target.operationsUrl, '--json'], {
+      env: credentials(),
+    });
+    assert.equal(clean.code, ExitCode.OK, clean.stderr);
+    const result = JSON.parse(clean.stdout);
+    assert.deepEqual(
+      result.registrations.map((r: { name: string; action: string }) => [r.name, r.action]),
+      [[name, 'removed']],
+    );
+    assert.deepEqual(
+      result.certificates.map((c: { name: string; action: string }) => [c.name, c.action]).sort(),
+      left.map((certificate) => [certificate, 'removed']),
+    );
+    assert.deepEqual(await ofRun(), [], 'no certificate of the run is left');
+    assert.equal((await hdbNodeNames(client)).includes(name), false);
   });
 });

@@ -6,18 +6,30 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ExitCode, HarperReplayError } from '../../../src/common/errors.js';
 import { freeLoopbackPorts } from '../../../src/harper/free-port.js';
-import { type CleanupResult, formatCleanup, runCleanup } from '../../../src/run/cleanup-run.js';
+import {
+  type CleanupResult,
+  certificateOwner,
+  formatCleanup,
+  runCleanup,
+} from '../../../src/run/cleanup-run.js';
 
-const result = (registrations: CleanupResult['registrations'], dryRun = false): CleanupResult => ({
+const result = (
+  registrations: CleanupResult['registrations'],
+  dryRun = false,
+  certificates: CleanupResult['certificates'] = [],
+): CleanupResult => ({
   target: 'http://a:9925',
   dryRun,
   registrations,
+  certificates,
   exitCode: ExitCode.OK,
 });
 
 describe('formatCleanup', () => {
   it('says so when the node holds none of the tool’s registrations', () => {
-    assert.deepEqual(formatCleanup(result([])), ['no harper-replay registrations on http://a:9925']);
+    assert.deepEqual(formatCleanup(result([])), [
+      'no harper-replay registrations or certificates on http://a:9925',
+    ]);
   });
 
   it('one line per registration with its reason, then the counts', () => {
@@ -38,10 +50,30 @@ describe('formatCleanup', () => {
       ]),
     );
     assert.deepEqual(lines, [
-      'removed harper-replay-box-200-abcdef (ws://127.0.0.1:9950): pid 200 on this host is gone',
-      'kept harper-replay-box-100-abcdef: pid 100 is still running on this host',
-      'FAILED to remove harper-replay-box-300-abcdef: timed out',
+      'removed registration harper-replay-box-200-abcdef (ws://127.0.0.1:9950): pid 200 on this host is gone',
+      'kept registration harper-replay-box-100-abcdef: pid 100 is still running on this host',
+      'FAILED to remove registration harper-replay-box-300-abcdef: timed out',
       'removed 1, kept 1, failed 1 on http://a:9925',
+    ]);
+  });
+
+  it('certificates get their own lines and count with the registrations', () => {
+    const lines = formatCleanup(
+      result(
+        [{ name: 'harper-replay-box-200-abcdef', action: 'removed', reason: 'pid 200 on this host is gone' }],
+        false,
+        [
+          {
+            name: 'harper-replay-box-200-abcdef-ca',
+            action: 'removed',
+            reason: 'pid 200 on this host is gone',
+          },
+        ],
+      ),
+    );
+    assert.deepEqual(lines.slice(1), [
+      'removed certificate harper-replay-box-200-abcdef-ca: pid 200 on this host is gone',
+      'removed 2, kept 0 on http://a:9925',
     ]);
   });
 
@@ -59,9 +91,30 @@ describe('formatCleanup', () => {
       ),
     );
     assert.deepEqual(lines, [
-      'would remove harper-replay-box-200-abcdef: pid 200 on this host is gone',
+      'would remove registration harper-replay-box-200-abcdef: pid 200 on this host is gone',
       'dry run: would remove 1, keep 0; nothing was changed',
     ]);
+  });
+});
+
+describe('certificateOwner', () => {
+  const tool = 'harper-replay-box-200-abcdef';
+  it('a run CA by its name, a certificate it signed by its issuer', () => {
+    assert.equal(certificateOwner({ name: `${tool}-ca`, certificate: '' }), tool);
+    assert.equal(
+      certificateOwner({ name: 'hr-target-1', certificate: '', details: { issuer: `CN=${tool}-ca` } }),
+      tool,
+    );
+  });
+
+  it('anything else is not the tool’s', () => {
+    for (const entry of [
+      { name: 'hr-target-1', certificate: '', details: { issuer: 'CN=HarperDB-Certificate-Authority-x' } },
+      { name: 'cluster-ca', certificate: '' },
+      { name: tool, certificate: '' },
+      { name: 'x', certificate: '', details: { issuer: 'CN=someone-else-ca' } },
+    ])
+      assert.equal(certificateOwner(entry), undefined, entry.name);
   });
 });
 
