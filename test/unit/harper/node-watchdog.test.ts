@@ -21,8 +21,11 @@ import {
 } from '../../../src/harper/node-watchdog.js';
 
 const spawned: ChildProcess[] = [];
+const dirs: string[] = [];
+// Also when a test fails half-way: no stand-in process or temp dir outlives the file.
 after(() => {
   for (const child of spawned) if (child.pid && processAlive(child.pid)) child.kill('SIGKILL');
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
 function sleeper(options: { env?: NodeJS.ProcessEnv; detached?: boolean; ignoreTerm?: boolean } = {}) {
@@ -39,6 +42,7 @@ function sleeper(options: { env?: NodeJS.ProcessEnv; detached?: boolean; ignoreT
 /** A stand-in node: its temp dir, its root, and a detached process whose environment names that root. */
 function fakeNode(ignoreTerm = false): { baseDir: string; root: string; node: ChildProcess } {
   const baseDir = mkdtempSync(join(tmpdir(), NODE_DIR_PREFIX));
+  dirs.push(baseDir);
   const root = rootDirOf(baseDir);
   mkdirSync(root);
   writeFileSync(join(root, 'marker'), 'x');
