@@ -15,6 +15,7 @@ export const DOCUMENTS = {
   capture: 'CaptureDocument',
   export: 'ExportDocument',
   inspect: 'InspectDocument',
+  cleanup: 'CleanupDocument',
 };
 
 const root = new URL('../', import.meta.url);

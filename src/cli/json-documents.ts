@@ -7,6 +7,7 @@ import type { FrameRow, InspectResult } from '../report/inspect-text.js';
 import type { RunResult } from '../report/result.js';
 import type { BenchResult } from '../run/bench-run.js';
 import type { CaptureResult } from '../run/capture-run.js';
+import type { CleanupResult } from '../run/cleanup-run.js';
 import type { ExportResult } from '../run/export-run.js';
 import type { ProxyResult } from '../run/proxy-run.js';
 import type { DryRunResult } from '../run/replay-dry-run.js';
@@ -37,3 +38,4 @@ export type ExportDocument = Measured<ExportResult> | FailureDocument;
 export type InspectDocument =
   | Measured<InspectResult & { frameRows?: FrameRow[]; decodedRecords?: unknown[] }>
   | FailureDocument;
+export type CleanupDocument = Measured<CleanupResult> | FailureDocument;

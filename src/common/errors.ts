@@ -20,6 +20,8 @@ export const ExitCode = {
   TLS_FAILED: 7,
   /** A --threshold was breached (as k6 does). */
   THRESHOLD_BREACHED: 99,
+  /** Stopped by SIGHUP (the terminal closed); outputs were still written and the target cleaned up. */
+  HANGUP: 129,
   /** Stopped by SIGINT / SIGTERM; outputs were still written and the target cleaned up. */
   INTERRUPTED: 130,
 } as const;
@@ -37,6 +39,7 @@ export type ExitKind =
   | 'bad-input'
   | 'tls-failed'
   | 'threshold-breached'
+  | 'hangup'
   | 'interrupted';
 
 export const EXIT_KIND: Record<ExitCodeValue, ExitKind> = {
@@ -49,6 +52,7 @@ export const EXIT_KIND: Record<ExitCodeValue, ExitKind> = {
   [ExitCode.BAD_INPUT]: 'bad-input',
   [ExitCode.TLS_FAILED]: 'tls-failed',
   [ExitCode.THRESHOLD_BREACHED]: 'threshold-breached',
+  [ExitCode.HANGUP]: 'hangup',
   [ExitCode.INTERRUPTED]: 'interrupted',
 };
 
@@ -70,7 +74,8 @@ const EXIT_LINES: Record<ExitCodeValue, string> = {
   [ExitCode.TLS_FAILED]:
     'TLS failed (unknown CA, host name mismatch, expired certificate, not a TLS port, client certificate refused)',
   [ExitCode.THRESHOLD_BREACHED]: 'a --threshold was breached',
-  [ExitCode.INTERRUPTED]: 'interrupted (Ctrl-C): partial results written, target cleaned up',
+  [ExitCode.HANGUP]: 'hung up (SIGHUP, the terminal closed): partial results written, target cleaned up',
+  [ExitCode.INTERRUPTED]: 'interrupted (Ctrl-C, SIGTERM): partial results written, target cleaned up',
 };
 
 /** The exit-code section of a command's help: only the codes that command can return, `success` said its way. */

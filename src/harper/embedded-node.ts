@@ -18,6 +18,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { freeLoopbackPorts } from './free-port.js';
+import { isOurHarper, NODE_DIR_PREFIX, restartedPid, startWatchdog, type Watchdog } from './node-watchdog.js';
 import { type Credentials, OperationsClient } from './operations-client.js';
 
 export interface EmbeddedNodeOptions {
@@ -69,6 +70,8 @@ export class EmbeddedNode implements EmbeddedNodeInfo {
   private exited?: Promise<void>;
   private stopped = false;
   private readonly exitGuard = () => this.killNowSync();
+  /** Stops the node if the tool dies without stopping it (SIGKILL runs no exit guard). */
+  private watchdog?: Watchdog;
 
   private constructor(
     readonly nodeName: string,
@@ -111,7 +114,7 @@ export class EmbeddedNode implements EmbeddedNodeInfo {
   }
 
   static async start(options: EmbeddedNodeOptions = {}): Promise<EmbeddedNode> {
-    const baseDir = mkdtempSync(join(tmpdir(), 'harper-replay-node-'));
+    const baseDir = mkdtempSync(join(tmpdir(), NODE_DIR_PREFIX));
     const [operations, http, replication, mqtt] = await freeLoopbackPorts(4);
     const node = new EmbeddedNode(
       options.nodeName ?? `hr-target-${randomBytes(3).toString('hex')}`,
@@ -180,6 +183,15 @@ export class EmbeddedNode implements EmbeddedNodeInfo {
     }
     process.once('exit', this.exitGuard);
     const child = this.child;
+    if (child.pid) {
+      this.watchdog = startWatchdog({
+        toolPid: process.pid,
+        nodePid: child.pid,
+        baseDir: this.baseDir,
+        keep: this.options.keep ?? false,
+        graceMs: 3_000,
+      });
+    }
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
     await this.waitReady(deadline);
   }
@@ -257,6 +269,12 @@ export class EmbeddedNode implements EmbeddedNodeInfo {
     if (restarted !== undefined) await terminate(restarted, this.rootDir, timeout);
     process.removeListener('exit', this.exitGuard);
     if (!this.options.keep) rmSync(this.baseDir, { recursive: true, force: true });
+    this.watchdog?.disarm();
+  }
+
+  /** The watchdog's pid (while the node runs), for tests that check it comes and goes with the node. */
+  get watchdogPid(): number | undefined {
+    return this.watchdog?.pid;
   }
 
   /** A process a `restart` left behind: a harperdb of this root that is not the child we spawned. */
@@ -280,24 +298,6 @@ export class EmbeddedNode implements EmbeddedNodeInfo {
       } catch {}
     }
     if (!this.options.keep) rmSync(this.baseDir, { recursive: true, force: true });
-  }
-}
-
-function restartedPid(rootDir: string): number | undefined {
-  try {
-    const pid = Number(readFileSync(join(rootDir, 'hdb.pid'), 'utf8').trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Only a process whose environment names this root is ours to stop (a pid file may outlive its process). */
-function isOurHarper(pid: number, rootDir: string): boolean {
-  try {
-    return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`ROOTPATH=${rootDir}`);
-  } catch {
-    return false;
   }
 }
 

@@ -282,6 +282,21 @@ export class OperationsClient {
     return this.call({ operation: 'cluster_status' });
   }
 
+  /**
+   * Every entry of system.hdb_nodes (the node itself included). cluster_status lists only the nodes it holds a
+   * connection for; the table is what add_node wrote and remove_node deletes.
+   */
+  hdbNodes(): Promise<Array<{ name: string; url?: string }>> {
+    return this.call({
+      operation: 'search_by_value',
+      database: 'system',
+      table: 'hdb_nodes',
+      search_attribute: 'name',
+      search_value: '*',
+      get_attributes: ['name', 'url'],
+    });
+  }
+
   addNode(request: AddNodeRequest, timeoutMs?: number): Promise<{ message: string }> {
     return this.call({ operation: 'add_node', ...request }, timeoutMs);
   }

@@ -254,8 +254,9 @@ export class ResultBuilder {
     result.thresholds = NEVER_REACHED.has(result.exitCode)
       ? notEvaluated(thresholds)
       : evaluateThresholds(thresholds, result);
-    // A breach exits 99 (as k6 does) unless the run was interrupted: then 130 says more.
-    if (result.thresholds.some((t) => t.ok === false) && result.exitCode !== ExitCode.INTERRUPTED) {
+    // A breach exits 99 (as k6 does) unless the run was interrupted: then 130 (or 129) says more.
+    const interrupted = result.exitCode === ExitCode.INTERRUPTED || result.exitCode === ExitCode.HANGUP;
+    if (result.thresholds.some((t) => t.ok === false) && !interrupted) {
       result.exitCode = ExitCode.THRESHOLD_BREACHED;
     }
     return result;

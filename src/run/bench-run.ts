@@ -148,11 +148,13 @@ export function thresholdBreaches(runs: BenchRun[]): string[] {
 /** Ctrl-C, then a failure of the node (reconfigure, restore), then a failed run, then a breach. */
 export function benchExitCode(outcome: {
   interrupted: boolean;
+  /** Interrupted by SIGHUP (the terminal closed): 129 instead of 130. */
+  hangup?: boolean;
   failure?: HarperReplayError;
   runs: BenchRun[];
   breaches: string[];
 }): ExitCodeValue {
-  if (outcome.interrupted) return ExitCode.INTERRUPTED;
+  if (outcome.interrupted) return outcome.hangup ? ExitCode.HANGUP : ExitCode.INTERRUPTED;
   if (outcome.failure) return outcome.failure.exitCode;
   if (outcome.runs.some((run) => run.result.outcome === 'failed')) return ExitCode.ERROR;
   return outcome.breaches.length ? ExitCode.THRESHOLD_BREACHED : ExitCode.OK;
@@ -194,10 +196,12 @@ export async function runBench(
   bench.owned = await openOwnedTarget(options);
   const started = Date.now();
   let interrupted = false;
+  let hangup = false;
   await interruptible(
     (signal) => runAll(bench, signal),
-    () => {
+    (signal) => {
       interrupted = true;
+      hangup = signal === 'SIGHUP';
       log(
         `interrupted: stopping the current run${bench.owned ? '' : ' and its node'}; writing what was measured`,
       );
@@ -227,7 +231,7 @@ export async function runBench(
     },
     table,
     breaches,
-    exitCode: benchExitCode({ interrupted, failure, runs, breaches }),
+    exitCode: benchExitCode({ interrupted, hangup, failure, runs, breaches }),
   };
 }
 

@@ -3,8 +3,8 @@
  * phases found (target, members, streams, session, samplers) and how the run is ending (outcome, exit code,
  * error). The phases themselves are in load-phases.ts; runLoad (load-run.ts) calls them in order.
  */
-import { randomBytes } from 'node:crypto';
 import { ExitCode, type ExitCodeValue } from '../common/errors.js';
+import { newToolNodeName } from '../common/tool-node-name.js';
 import { MetricsBus } from '../events/metrics-bus.js';
 import type { CleanupReport, RunOutcome, StreamPlan } from '../events/schema.js';
 import type { OperationsClient } from '../harper/operations-client.js';
@@ -67,10 +67,7 @@ export class LoadContext {
     this.bus = options.bus ?? new MetricsBus();
     this.bus.subscribe(this.builder.sink);
     this.log = options.log ?? (() => {});
-    this.toolNodeName = toolNodeNameFor(
-      options.listenTls?.cert,
-      () => `harper-replay-${randomBytes(4).toString('hex')}`,
-    );
+    this.toolNodeName = toolNodeNameFor(options.listenTls?.cert, () => newToolNodeName());
     this.databases = options.databases?.length ? options.databases : [options.database];
     options.signal.addEventListener('abort', this.onUserAbort, { once: true });
     this.bus.subscribe((event) => {

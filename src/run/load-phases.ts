@@ -17,6 +17,7 @@ import { PushSessions } from '../session/push-session.js';
 import { ReplicationStream } from '../session/replication-stream.js';
 import { SharedClock, sleep } from '../session/stream-sender.js';
 import type { FrameSource } from '../workload/synthetic.js';
+import { interruptExitCode } from './interrupt.js';
 import type { LoadContext } from './load-context.js';
 import { discoverMembers } from './members.js';
 import { describeTrustedCas, resolveTarget, targetError } from './target.js';
@@ -320,7 +321,12 @@ export function classifyFailure(run: LoadContext, caught: unknown): void {
       `${run.targetLost} mid-run; ${committed} of ${run.totalFrames} frames committed (${resume})`,
     );
   } else if (caught instanceof AbortedError || run.options.signal.aborted) {
-    run.end('interrupted', ExitCode.INTERRUPTED, 'interrupted');
+    const signal = run.options.signal;
+    run.end(
+      'interrupted',
+      interruptExitCode(signal),
+      signal.reason === 'SIGHUP' ? 'interrupted (SIGHUP: the terminal closed)' : 'interrupted',
+    );
   } else {
     const mapped = mapRunError(caught);
     if (run.options.verbose && caught instanceof Error && caught.stack) run.log(caught.stack);

@@ -547,7 +547,7 @@ describe('TLS: a node with replication.securePort only', () => {
     ]);
     assert.equal(run.code, ExitCode.OK, run.stderr);
     const result = JSON.parse(run.stdout);
-    assert.match(run.stderr, /listening on wss:\/\/127\.0\.0\.1:\d+ as (harper-replay-[0-9a-f]+)/);
+    assert.match(run.stderr, /listening on wss:\/\/127\.0\.0\.1:\d+ as (harper-replay-[a-z0-9-]+)/);
     assert.deepEqual(result.verify, { skipped: false, expectedRecords: 2000, targetRecords: 2000, ok: true });
     assert.ok(
       result.warnings.some((w: string) => /signed .*certificate request with this run's CA/.test(w)),

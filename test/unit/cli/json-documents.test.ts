@@ -20,6 +20,7 @@ describe('schemas/', () => {
     assert.deepEqual(Object.keys(schemas).sort(), [
       'bench',
       'capture',
+      'cleanup',
       'export',
       'inspect',
       'replay',

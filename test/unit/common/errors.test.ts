@@ -28,6 +28,7 @@ describe('ExitCode', () => {
       ['BAD_INPUT', 6],
       ['TLS_FAILED', 7],
       ['THRESHOLD_BREACHED', 99],
+      ['HANGUP', 129],
       ['INTERRUPTED', 130],
     ];
     for (const [name, code] of cases) assert.equal(ExitCode[name], code, name);
@@ -83,6 +84,7 @@ describe('EXIT_CODE_HELP', () => {
       [ExitCode.BAD_INPUT, /bad input file/],
       [ExitCode.TLS_FAILED, /TLS failed/],
       [ExitCode.THRESHOLD_BREACHED, /--threshold/],
+      [ExitCode.HANGUP, /SIGHUP/],
       [ExitCode.INTERRUPTED, /interrupted/],
     ];
     for (const [code, pattern] of cases) assert.match(lineOf(code), pattern, `code ${code}`);

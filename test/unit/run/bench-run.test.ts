@@ -163,6 +163,10 @@ describe("the bench's verdict", () => {
     const breaches = ['run 1: peakRss<1GiB'];
     assert.equal(benchExitCode({ interrupted: true, failure, runs: failed, breaches }), ExitCode.INTERRUPTED);
     assert.equal(
+      benchExitCode({ interrupted: true, hangup: true, failure, runs: failed, breaches }),
+      ExitCode.HANGUP,
+    );
+    assert.equal(
       benchExitCode({ interrupted: false, failure, runs: failed, breaches }),
       ExitCode.UNREACHABLE,
     );

@@ -48,10 +48,10 @@ function options(overrides: Partial<LoadRunOptions> = {}): LoadRunOptions {
 }
 
 describe('LoadContext', () => {
-  it('names the tool afresh, or after the CN of the listener certificate the user gave', () => {
+  it('names the tool afresh (recognisably: prefix, host, pid), or after the CN of the listener certificate the user gave', () => {
     const a = new LoadContext(options(), load);
     const b = new LoadContext(options(), load);
-    assert.match(a.toolNodeName, /^harper-replay-[0-9a-f]{8}$/);
+    assert.match(a.toolNodeName, new RegExp(`^harper-replay-[a-z0-9-]+-${process.pid}-[0-9a-f]{6}$`));
     assert.notEqual(a.toolNodeName, b.toolNodeName);
     const identity = runIdentity('replayer.example', ['127.0.0.1']);
     const named = new LoadContext(options({ listenTls: { cert: identity.cert, key: identity.key } }), load);

@@ -113,7 +113,7 @@ describe('load phases', () => {
     announce(run);
     const meta = events.find((e) => e.type === 'run-meta');
     assert.ok(meta?.type === 'run-meta');
-    assert.match(meta.meta.toolNodeName, /^harper-replay-[0-9a-f]{8}$/);
+    assert.match(meta.meta.toolNodeName, /^harper-replay-[a-z0-9-]+-\d+-[0-9a-f]{6}$/);
     assert.equal(meta.meta.database, 'a');
     assert.deepEqual(meta.meta.databases, ['a', 'b']);
     assert.equal(meta.meta.fanOut, true);
