@@ -82,7 +82,12 @@ export const loadFlags = {
     helpValue: 'URL',
     relationships: [needs('fan-out')],
   }),
-  rate: Flags.integer({ summary: 'Frames per second (default: as fast as the target reads).', min: 1 }),
+  rate: Flags.custom<number>({
+    summary:
+      'Frames per second, decimals allowed: 0.5 is one frame every 2 s (default: as fast as the target reads).',
+    helpValue: 'FRAMES/S',
+    parse: async (text) => parseRate(text),
+  })(),
   'max-reconnects': Flags.integer({
     summary:
       'Resume this many times after the target drops the stream (default 5; a preset may say otherwise).',
@@ -228,6 +233,13 @@ function positiveDuration(
   flag: 'sample-interval' | 'ack-timeout' | 'subscribe-timeout' | 'blocked-after',
 ): number {
   return positive(flag, flags[flag], parseDuration(flags[flag]));
+}
+
+/** --rate: a positive decimal number of frames per second. */
+export function parseRate(text: string): number {
+  const value = /^\s*\d+(\.\d+)?\s*$/.test(text) ? Number(text) : Number.NaN;
+  if (!(value > 0)) throw new Error(`${text} is not a number of frames per second above 0 (e.g. 10, 0.5)`);
+  return value;
 }
 
 /** The run's --samples and --html files, checked against its inputs before anything runs (a usage error). */

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { UsageError } from '../../../src/cli/base-command.js';
-import { LoadCommand, loadFlags, loadOptions } from '../../../src/cli/load-command.js';
+import { LoadCommand, loadFlags, loadOptions, parseRate } from '../../../src/cli/load-command.js';
 import { ExitCode, HarperReplayError } from '../../../src/common/errors.js';
 import { parseFlags, refuses, withoutHarperEnvironment } from './support.js';
 
@@ -137,6 +137,18 @@ describe('loadOptions', () => {
       empty.target.credentials,
       { user: 'admin', password: '' },
       'an empty password is a password',
+    );
+  });
+
+  it('--rate takes decimals above 0 and refuses anything else, naming the flag', async () => {
+    assert.equal(parseRate('0.5'), 0.5);
+    assert.equal(parseRate('20'), 20);
+    for (const text of ['0', '-1', 'abc', '1e3', '', '.5'])
+      assert.throws(() => parseRate(text), /is not a number of frames per second/);
+    assert.equal((await options('--rate', '0.25')).rate, 0.25);
+    await assert.rejects(
+      options('--rate', '0'),
+      /Parsing --rate\s+0 is not a number of frames per second above 0/,
     );
   });
 
