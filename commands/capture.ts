@@ -39,9 +39,10 @@ ${exitCodeHelp([ExitCode.OK, ExitCode.ERROR, ExitCode.USAGE, ExitCode.UNREACHABL
         'HARPER_PASSWORD=… <%= config.bin %> <%= command.id %> --source http://node-a:9925 --ca-from-target --database data --until-idle 5s',
     },
     {
-      description: 'Between two nodes: B add_node ws://127.0.0.1:9950 instead of A',
+      description:
+        "Between two nodes: B add_node ws://127.0.0.1:9950 instead of A (A's replication port is wss)",
       command:
-        '<%= config.bin %> <%= command.id %> --proxy --listen 9950 --upstream ws://node-a:9933 --out ab.hrcap',
+        '<%= config.bin %> <%= command.id %> --proxy --listen 9950 --upstream wss://node-a:9933 --ca harper-ca.pem --out ab.hrcap',
     },
   ];
 
