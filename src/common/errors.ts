@@ -28,6 +28,9 @@ export const ExitCode = {
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
+/** Not a command's: the dispatcher's, for a mistyped command name (the shell's own "command not found" code). */
+export const UNKNOWN_COMMAND_EXIT = 127;
+
 /** The name of each exit code, as --json's `error.kind` gives it. */
 export type ExitKind =
   | 'ok'
@@ -40,7 +43,8 @@ export type ExitKind =
   | 'tls-failed'
   | 'threshold-breached'
   | 'hangup'
-  | 'interrupted';
+  | 'interrupted'
+  | 'unknown-command';
 
 export const EXIT_KIND: Record<ExitCodeValue, ExitKind> = {
   [ExitCode.OK]: 'ok',
@@ -58,6 +62,7 @@ export const EXIT_KIND: Record<ExitCodeValue, ExitKind> = {
 
 /** The kind of any exit code (one the table does not know is an error). */
 export function exitKind(code: number): ExitKind {
+  if (code === UNKNOWN_COMMAND_EXIT) return 'unknown-command';
   return (EXIT_KIND as Record<number, ExitKind>)[code] ?? 'error';
 }
 
