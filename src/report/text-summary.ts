@@ -105,7 +105,7 @@ function headline(out: SummaryLines, result: RunResult): void {
   );
   row(
     'workload',
-    `${workload.preset ? `${workload.preset}: ` : ''}${formatCount(workload.frames)} frames × ${formatCount(workload.recordsPerFrame)} records × ${workload.recordSize} B${workload.blobSize ? `, ${formatBytes(workload.blobSize)} blobs` : ''} (seed ${workload.seed})`,
+    `${workload.preset ? `${workload.preset}: ` : ''}${formatCount(workload.frames)} frames × ${formatCount(workload.recordsPerFrame)} records × ${workload.recordSize} B${workload.blobSize ? `, ${formatBytes(workload.blobSize)} blobs` : ''}${result.command === 'synth' ? ` (seed ${workload.seed})` : ''}`,
   );
 }
 
@@ -145,7 +145,9 @@ function sentAndCommitted(out: SummaryLines, result: RunResult): void {
   row(
     'verify',
     verify.skipped
-      ? 'skipped'
+      ? result.command === 'synth'
+        ? 'skipped (--no-verify)'
+        : 'by acks: a replayed capture may update rows the target already has, so rows are not counted'
       : verify.targetRecords === null
         ? 'not done'
         : `${formatCount(verify.targetRecords)} of ${formatCount(verify.expectedRecords)} records on the target — ${verify.ok ? 'OK' : 'MISMATCH'}`,

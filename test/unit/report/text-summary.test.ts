@@ -204,7 +204,7 @@ describe('formatRunSummary: variants', () => {
   });
 
   const verifies: Array<{ name: string; verify: RunEvent[]; text: string }> = [
-    { name: 'skipped', verify: [], text: 'skipped' },
+    { name: 'skipped', verify: [], text: 'skipped (--no-verify)' },
     { name: 'count unreadable', verify: [ev.verify(2800, 40, null)], text: 'not done' },
     {
       name: 'mismatch',
