@@ -13,6 +13,7 @@ import { ExitCode, HarperReplayError, inputFileError } from '../common/errors.js
 import { checkOutputs, commitTemporary, discardTemporary, openAtomicStream } from '../common/output-files.js';
 import { jsonlHeaderLine, jsonlRecordLine } from '../export/jsonl-export.js';
 import { PcapngExport } from '../export/pcapng-export.js';
+import { interruptExitCode } from './interrupt.js';
 
 export type ExportFormat = 'pcapng' | 'jsonl';
 
@@ -151,7 +152,12 @@ export async function exportCapture(options: ExportOptions): Promise<ExportResul
     ...(reader.status.truncatedAt !== undefined ? { truncatedAt: reader.status.truncatedAt } : {}),
     interrupted,
     ...(error ? { error } : {}),
-    exitCode: interrupted ? ExitCode.INTERRUPTED : error ? ExitCode.BAD_INPUT : ExitCode.OK,
+    exitCode:
+      interrupted && options.signal
+        ? interruptExitCode(options.signal)
+        : error
+          ? ExitCode.BAD_INPUT
+          : ExitCode.OK,
   };
 }
 
