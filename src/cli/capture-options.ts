@@ -119,7 +119,11 @@ function common(flags: CaptureFlagValues) {
         ? positive('duration', flags.duration, flagValue('duration', flags.duration, parseDuration))
         : undefined,
       untilIdleMs: flags['until-idle']
-        ? positive('until-idle', flags['until-idle'], flagValue('until-idle', flags['until-idle'], parseDuration))
+        ? positive(
+            'until-idle',
+            flags['until-idle'],
+            flagValue('until-idle', flags['until-idle'], parseDuration),
+          )
         : undefined,
       flushIntervalMs: positive(
         'flush-interval',

@@ -24,8 +24,8 @@ import type { TargetSpec } from '../run/target.js';
 import { BaseCommand, UsageError } from './base-command.js';
 import { withHelpGroups } from './help-groups.js';
 import {
-  excludes,
   checkUrl,
+  excludes,
   type FlagValues,
   flagValue,
   forceFlag,

@@ -126,8 +126,14 @@ export function synthWorkload(preset: Preset, flags: WorkloadFlagValues, seed: n
     preset: preset.name,
     frames: flags.frames ?? preset.frames,
     recordsPerFrame: flags['records-per-frame'] ?? preset.recordsPerFrame,
-    recordSize: flags['record-size'] === undefined ? preset.recordSize : flagValue('record-size', flags['record-size'], parseSize),
-    blobSize: flags['blob-size'] === undefined ? preset.blobSize : flagValue('blob-size', flags['blob-size'], parseSize),
+    recordSize:
+      flags['record-size'] === undefined
+        ? preset.recordSize
+        : flagValue('record-size', flags['record-size'], parseSize),
+    blobSize:
+      flags['blob-size'] === undefined
+        ? preset.blobSize
+        : flagValue('blob-size', flags['blob-size'], parseSize),
     blobsPerFrame: flags['blobs-per-frame'] ?? preset.blobsPerFrame,
     seed,
   };

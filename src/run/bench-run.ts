@@ -22,9 +22,9 @@ import { formatBenchTable, writeBenchHtml } from '../report/bench-report.js';
 import { NdjsonSink } from '../report/ndjson-sink.js';
 import type { RunResult } from '../report/result.js';
 import { interruptible } from './interrupt.js';
-import { openReplaySource } from './replay-dry-run.js';
 import type { LoadRunOptions } from './load-run.js';
 import { OwnedTarget } from './owned-target.js';
+import { openReplaySource } from './replay-dry-run.js';
 import { openReplay, runReplay } from './replay-run.js';
 import { runSynth, type SynthRunOptions } from './synth-run.js';
 import { type ResolvedTarget, targetClient, targetError } from './target.js';
@@ -200,7 +200,13 @@ export async function runBench(
   const bench: Bench = { options, combinations: matrix(options.sets), log, runs: [] };
   // A capture that is not one fails with the bad-input exit code before any node is started or reconfigured.
   if (options.capture) {
-    const replay = { speed: Number.POSITIVE_INFINITY, speedLabel: 'max', loops: 1, fromFrame: 0, retime: true };
+    const replay = {
+      speed: Number.POSITIVE_INFINITY,
+      speedLabel: 'max',
+      loops: 1,
+      fromFrame: 0,
+      retime: true,
+    };
     await (await openReplaySource(options.capture, { ...replay, origin: 'capture' })).close();
   }
   bench.owned = await openOwnedTarget(options);

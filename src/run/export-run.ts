@@ -52,6 +52,12 @@ export interface ExportResult {
   exitCode: number;
 }
 
+/** 129/130 when a signal stopped it, 6 when the capture is corrupt, else 0. */
+function exportExitCode(stoppedBy: AbortSignal | undefined, error: string | undefined): number {
+  if (stoppedBy) return interruptExitCode(stoppedBy);
+  return error ? ExitCode.BAD_INPUT : ExitCode.OK;
+}
+
 export async function exportCapture(options: ExportOptions): Promise<ExportResult> {
   let reader: CaptureReader;
   try {
@@ -152,12 +158,7 @@ export async function exportCapture(options: ExportOptions): Promise<ExportResul
     ...(reader.status.truncatedAt !== undefined ? { truncatedAt: reader.status.truncatedAt } : {}),
     interrupted,
     ...(error ? { error } : {}),
-    exitCode:
-      interrupted && options.signal
-        ? interruptExitCode(options.signal)
-        : error
-          ? ExitCode.BAD_INPUT
-          : ExitCode.OK,
+    exitCode: exportExitCode(interrupted ? options.signal : undefined, error),
   };
 }
 
