@@ -19,7 +19,7 @@ jsonl: the header, then one line per record: kind, time, connection, direction, 
 The capture is streamed (constant memory). A torn capture is exported up to its last complete record (warned); a corrupt one up to the damage, then exit 6 naming the byte offset. Ctrl-C stops and leaves a valid file of what was exported (exit 130).
 
 Exit codes:
-${exitCodeHelp([ExitCode.OK, ExitCode.ERROR, ExitCode.USAGE, ExitCode.BAD_INPUT, ExitCode.INTERRUPTED], 'exported')}`;
+${exitCodeHelp([ExitCode.OK, ExitCode.ERROR, ExitCode.USAGE, ExitCode.BAD_INPUT, ExitCode.HANGUP, ExitCode.INTERRUPTED], 'exported')}`;
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> captures/catchup-40x500.hrcap --out catchup.pcapng && wireshark catchup.pcapng',

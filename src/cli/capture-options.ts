@@ -10,9 +10,11 @@ import type { CaptureSetup } from '../run/capture-run.js';
 import type { ProxySetup } from '../run/proxy-run.js';
 import { UsageError } from './base-command.js';
 import {
+  checkUrl,
   commaList,
   excludes,
   type FlagValues,
+  flagValue,
   forceFlag,
   needs,
   positive,
@@ -84,7 +86,7 @@ export const captureFlags = {
   proxy: Flags.boolean({
     summary: 'Proxy mode: record the traffic between two real nodes.',
     // The receiving node sends its own Authorization; a proxy knows no operations API.
-    relationships: [needs('listen', 'upstream'), excludes('token', 'ca-from-target')],
+    relationships: [needs('listen', 'upstream'), excludes('source', 'token', 'ca-from-target')],
   }),
   listen: Flags.string({ summary: 'Proxy mode: port (or HOST:PORT) to listen on.', helpValue: 'PORT' }),
   upstream: Flags.string({ summary: "Proxy mode: the real node's replication URL.", helpValue: 'URL' }),
@@ -114,17 +116,21 @@ function common(flags: CaptureFlagValues) {
   try {
     times = {
       durationMs: flags.duration
-        ? positive('duration', flags.duration, parseDuration(flags.duration))
+        ? positive('duration', flags.duration, flagValue('duration', flags.duration, parseDuration))
         : undefined,
       untilIdleMs: flags['until-idle']
-        ? positive('until-idle', flags['until-idle'], parseDuration(flags['until-idle']))
+        ? positive(
+            'until-idle',
+            flags['until-idle'],
+            flagValue('until-idle', flags['until-idle'], parseDuration),
+          )
         : undefined,
       flushIntervalMs: positive(
         'flush-interval',
         flags['flush-interval'],
-        parseDuration(flags['flush-interval']),
+        flagValue('flush-interval', flags['flush-interval'], parseDuration),
       ),
-      since: parseSince(flags.since),
+      since: flagValue('since', flags.since, parseSince),
     };
   } catch (error) {
     throw new UsageError((error as Error).message);
@@ -143,6 +149,13 @@ export function subscriberCaptureOptions(flags: CaptureFlagValues): CaptureSetup
     throw new UsageError(
       '--source needs credentials: --password or HARPER_PASSWORD (and --user / HARPER_USER), --token / HARPER_TOKEN, or a client certificate (--cert/--key)',
     );
+  const wsOrHttp = ['http', 'https', 'ws', 'wss'];
+  try {
+    checkUrl('source', flags.source, wsOrHttp);
+    if (flags.replication) checkUrl('replication', flags.replication, ['ws', 'wss']);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
   return {
     source: flags.source,
     replicationUrl: flags.replication,
@@ -189,6 +202,11 @@ export function proxyCaptureOptions(flags: CaptureFlagValues): ProxySetup {
     : ['127.0.0.1', flags.listen];
   if (!/^\d+$/.test(port) || Number(port) > 65535)
     throw new UsageError(`--listen ${flags.listen}: the port must be a number from 0 to 65535`);
+  try {
+    checkUrl('upstream', flags.upstream, ['ws', 'wss']);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
   return {
     listenHost: host,
     listenPort: Number(port),

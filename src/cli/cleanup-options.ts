@@ -2,7 +2,7 @@
 import { Flags } from '@oclif/core';
 import type { CleanupOptions } from '../run/cleanup-run.js';
 import { UsageError } from './base-command.js';
-import { type FlagValues, targetFlags, tlsFlags } from './shared-flags.js';
+import { checkUrl, type FlagValues, targetFlags, tlsFlags } from './shared-flags.js';
 import { resolveTlsFlags } from './tls-options.js';
 
 export const cleanupFlags = {
@@ -38,9 +38,15 @@ export function cleanupOptions(flags: CleanupFlagValues): CleanupOptions {
       'cleanup needs credentials: --password or HARPER_PASSWORD (and --user / HARPER_USER), or --token / HARPER_TOKEN',
     );
   }
+  let url: string;
+  try {
+    url = checkUrl('target', flags.target);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
   return {
     target: {
-      url: flags.target,
+      url,
       ...(security.token === undefined
         ? { credentials: { user: flags.user, password: flags.password ?? '' } }
         : { token: security.token }),

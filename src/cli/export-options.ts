@@ -56,6 +56,8 @@ export function exportOptions(
     throw new UsageError(
       `cannot tell the format from --out ${flags.out}: pass --format pcapng or --format jsonl`,
     );
+  if (!flags.payload && format === 'pcapng')
+    throw new UsageError('--no-payload is for --format jsonl: a pcapng export always carries the messages');
   const out = flags.out ?? `${capture.replace(/\.hrcap$/i, '')}${EXTENSIONS[format]}`;
   if (out === '-' && json) throw new UsageError('--json prints the result on stdout: give --out a file');
   if (out !== '-') checkOutputs([{ flag: '--out', path: out }], [capture], flags.force);

@@ -24,8 +24,10 @@ import type { TargetSpec } from '../run/target.js';
 import { BaseCommand, UsageError } from './base-command.js';
 import { withHelpGroups } from './help-groups.js';
 import {
+  checkUrl,
   excludes,
   type FlagValues,
+  flagValue,
   forceFlag,
   needs,
   nodeConfig,
@@ -208,8 +210,10 @@ export function loadOptions(
       ...(listenCertificate ? { listenTls: listenCertificate } : {}),
       rate: flags.rate,
       maxReconnects: flags['max-reconnects'] ?? defaults.maxReconnects ?? 5,
-      thresholds: (flags.threshold ?? []).map((expression) => parseThreshold(expression).expression),
-      pauseThresholdMs: parseDuration(flags['pause-threshold']),
+      thresholds: (flags.threshold ?? []).map(
+        (expression) => flagValue('threshold', expression, parseThreshold).expression,
+      ),
+      pauseThresholdMs: flagValue('pause-threshold', flags['pause-threshold'], parseDuration),
       blockedAfterMs: positiveDuration(flags, 'blocked-after'),
       sysinfoIntervalMs: positiveDuration(flags, 'sample-interval'),
       ackTimeoutMs: positiveDuration(flags, 'ack-timeout'),
@@ -219,7 +223,7 @@ export function loadOptions(
       highWaterMark: positive(
         'high-water-mark',
         flags['high-water-mark'],
-        parseSize(flags['high-water-mark']),
+        flagValue('high-water-mark', flags['high-water-mark'], parseSize),
       ),
       signal: new AbortController().signal,
     };
@@ -232,7 +236,7 @@ function positiveDuration(
   flags: LoadFlagValues,
   flag: 'sample-interval' | 'ack-timeout' | 'subscribe-timeout' | 'blocked-after',
 ): number {
-  return positive(flag, flags[flag], parseDuration(flags[flag]));
+  return positive(flag, flags[flag], flagValue(flag, flags[flag], parseDuration));
 }
 
 /** --rate: a positive decimal number of frames per second. */
@@ -261,7 +265,7 @@ function targetSpec(
   faults: TargetFault[],
 ): TargetSpec {
   return {
-    url: flags.target,
+    url: flags.target === undefined ? undefined : checkUrl('target', flags.target),
     credentials:
       flags.target && security.token === undefined
         ? { user: flags.user, password: flags.password ?? '' }
@@ -282,7 +286,9 @@ function targetSpec(
 function splitHostPort(text: string): [string, number] {
   const match = /^(.*):(\d+)$/.exec(text.trim());
   if (!match) throw new Error(`--listen "${text}" is not HOST:PORT`);
-  return [match[1]!.replace(/^\[|\]$/g, '') || '127.0.0.1', Number(match[2])];
+  const port = Number(match[2]);
+  if (port > 65535) throw new Error(`--listen ${text}: the port must be a number from 0 to 65535`);
+  return [match[1]!.replace(/^\[|\]$/g, '') || '127.0.0.1', port];
 }
 
 /**

@@ -5,7 +5,7 @@ import type { ReplayRunOptions } from '../run/replay-run.js';
 import { parseBlobFaults } from '../workload/blob-faults.js';
 import type { ReplayCapture } from '../workload/replay-source.js';
 import { type LoadFlagValues, loadOptions } from './load-command.js';
-import { commaList, excludes, type FlagValues } from './shared-flags.js';
+import { commaList, excludes, type FlagValues, flagValue } from './shared-flags.js';
 
 export const replayFlags = {
   database: Flags.string({
@@ -71,7 +71,7 @@ export function parseSpeed(text: string): number {
 /** How to replay: pace, loops, rewrite, which tables. Throws an Error (a usage error) on a bad value. */
 export function replayOptions(flags: ReplayFlagValues): ReplayRunOptions['replay'] {
   const speed = parseSpeed(flags.speed);
-  const maxGapMs = flags['max-gap'] ? parseDuration(flags['max-gap']) : undefined;
+  const maxGapMs = flags['max-gap'] ? flagValue('max-gap', flags['max-gap'], parseDuration) : undefined;
   return {
     connection: flags.connection,
     speed,

@@ -50,6 +50,8 @@ export const targetFlags = {
       'Embedded node setting as a Harper env override, repeatable (e.g. REPLICATION_RECORDCONCURRENCY=2).',
     multiple: true,
     helpValue: 'KEY=VALUE',
+    // A node of the user's is reconfigured with bench --set, never with start-up overrides it would ignore.
+    relationships: [excludes('target')],
   }),
   threads: Flags.integer({ summary: "Embedded node's THREADS_COUNT.", default: 1, min: 1 }),
   'keep-node': Flags.boolean({
@@ -109,8 +111,37 @@ export const tlsFlags = {
   }),
 };
 
+/**
+ * A node's URL as the flag gave it, refused when it cannot work: not a URL, another scheme, no host, port 0 or
+ * beyond 65535 (the URL parser refuses those) — before anything dials it.
+ */
+export function checkUrl(flag: string, text: string, schemes: string[] = ['http', 'https']): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  const scheme = url?.protocol.replace(/:$/, '');
+  if (!url || !scheme || !schemes.includes(scheme) || !url.hostname || url.port === '0')
+    throw new Error(
+      `--${flag} ${text} is not a ${schemes.join(' or ')} URL with a host and a port from 1 to 65535 (e.g. ${schemes[0]}://127.0.0.1:9925)`,
+    );
+  return text;
+}
+
+/** `parse(text)`, its error prefixed with the flag that gave the text: the user sees which flag to fix. */
+export function flagValue<T>(flag: string, text: string, parse: (text: string) => T): T {
+  try {
+    return parse(text);
+  } catch (error) {
+    const message = (error as Error).message;
+    throw new Error(message.startsWith(`--${flag}`) ? message : `--${flag} ${message}`);
+  }
+}
+
 export function nodeConfig(entries: string[] | undefined): Record<string, string> {
-  return Object.fromEntries((entries ?? []).map(parseKeyValue));
+  return Object.fromEntries((entries ?? []).map((entry) => flagValue('node-config', entry, parseKeyValue)));
 }
 
 /** `a, b,c` → ['a', 'b', 'c'] (undefined stays undefined: the flag was not given). */

@@ -6,7 +6,7 @@ import type { SynthRunOptions } from '../run/synth-run.js';
 import { parseBlobFaults } from '../workload/blob-faults.js';
 import { DEFAULT_PRESET, PRESETS, type Preset, presetNames } from '../workload/presets.js';
 import { type LoadFlagValues, loadOptions } from './load-command.js';
-import type { FlagValues } from './shared-flags.js';
+import { type FlagValues, flagValue } from './shared-flags.js';
 
 /** synth's own flags (the load flags come with its base, LoadCommand). */
 export const synthFlags = {
@@ -126,8 +126,14 @@ export function synthWorkload(preset: Preset, flags: WorkloadFlagValues, seed: n
     preset: preset.name,
     frames: flags.frames ?? preset.frames,
     recordsPerFrame: flags['records-per-frame'] ?? preset.recordsPerFrame,
-    recordSize: flags['record-size'] === undefined ? preset.recordSize : parseSize(flags['record-size']),
-    blobSize: flags['blob-size'] === undefined ? preset.blobSize : parseSize(flags['blob-size']),
+    recordSize:
+      flags['record-size'] === undefined
+        ? preset.recordSize
+        : flagValue('record-size', flags['record-size'], parseSize),
+    blobSize:
+      flags['blob-size'] === undefined
+        ? preset.blobSize
+        : flagValue('blob-size', flags['blob-size'], parseSize),
     blobsPerFrame: flags['blobs-per-frame'] ?? preset.blobsPerFrame,
     seed,
   };

@@ -24,6 +24,7 @@ import type { RunResult } from '../report/result.js';
 import { interruptible } from './interrupt.js';
 import type { LoadRunOptions } from './load-run.js';
 import { OwnedTarget } from './owned-target.js';
+import { openReplaySource } from './replay-dry-run.js';
 import { openReplay, runReplay } from './replay-run.js';
 import { runSynth, type SynthRunOptions } from './synth-run.js';
 import { type ResolvedTarget, targetClient, targetError } from './target.js';
@@ -101,6 +102,10 @@ export function parseSet(text: string): [string, string[]] {
     .map((v) => v.trim())
     .filter((v) => v.length > 0);
   if (!values.length) throw new Error(`--set "${text}" has no values`);
+  const repeated = values.find((value, i) => values.indexOf(value) !== i);
+  // The same value twice would be the same run twice under two names: --repeat is for that.
+  if (repeated !== undefined)
+    throw new Error(`--set "${text}" names ${repeated} twice; use --repeat to run a setting again`);
   return [key, values];
 }
 
@@ -193,6 +198,17 @@ export async function runBench(
 ): Promise<BenchOutcome> {
   if (options.base.target.tls?.insecure) log(`warning: ${INSECURE_WARNING}`);
   const bench: Bench = { options, combinations: matrix(options.sets), log, runs: [] };
+  // A capture that is not one fails with the bad-input exit code before any node is started or reconfigured.
+  if (options.capture) {
+    const replay = {
+      speed: Number.POSITIVE_INFINITY,
+      speedLabel: 'max',
+      loops: 1,
+      fromFrame: 0,
+      retime: true,
+    };
+    await (await openReplaySource(options.capture, { ...replay, origin: 'capture' })).close();
+  }
   bench.owned = await openOwnedTarget(options);
   const started = Date.now();
   let interrupted = false;

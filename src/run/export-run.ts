@@ -13,6 +13,7 @@ import { ExitCode, HarperReplayError, inputFileError } from '../common/errors.js
 import { checkOutputs, commitTemporary, discardTemporary, openAtomicStream } from '../common/output-files.js';
 import { jsonlHeaderLine, jsonlRecordLine } from '../export/jsonl-export.js';
 import { PcapngExport } from '../export/pcapng-export.js';
+import { interruptExitCode } from './interrupt.js';
 
 export type ExportFormat = 'pcapng' | 'jsonl';
 
@@ -49,6 +50,12 @@ export interface ExportResult {
   /** Set when the capture is corrupt: the output holds everything before the damage. */
   error?: string;
   exitCode: number;
+}
+
+/** 129/130 when a signal stopped it, 6 when the capture is corrupt, else 0. */
+function exportExitCode(stoppedBy: AbortSignal | undefined, error: string | undefined): number {
+  if (stoppedBy) return interruptExitCode(stoppedBy);
+  return error ? ExitCode.BAD_INPUT : ExitCode.OK;
 }
 
 export async function exportCapture(options: ExportOptions): Promise<ExportResult> {
@@ -151,7 +158,7 @@ export async function exportCapture(options: ExportOptions): Promise<ExportResul
     ...(reader.status.truncatedAt !== undefined ? { truncatedAt: reader.status.truncatedAt } : {}),
     interrupted,
     ...(error ? { error } : {}),
-    exitCode: interrupted ? ExitCode.INTERRUPTED : error ? ExitCode.BAD_INPUT : ExitCode.OK,
+    exitCode: exportExitCode(interrupted ? options.signal : undefined, error),
   };
 }
 

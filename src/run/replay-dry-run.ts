@@ -52,6 +52,11 @@ export async function openReplaySource(
     throw inputFileError(error, file);
   }
   const [first] = capture.sources;
+  const unknown = unknownTables(capture, replay);
+  if (unknown) {
+    await capture.close();
+    throw new HarperReplayError(unknown, ExitCode.USAGE);
+  }
   if (capture.sources.length > 1 && replay.fromFrame > 0) {
     await capture.close();
     throw new HarperReplayError(
@@ -133,4 +138,18 @@ export function formatDryRun(result: DryRunResult, speedLabel: string): string {
       `  connection ${c.connection} → ${c.database ?? '?'}: ${formatCount(c.frames)} frames, ${formatCount(c.records)} records, ${formatBytes(c.bytes)} (largest frame ${formatBytes(c.largestFrame)}; tables ${c.tables.join(', ') || '–'})`,
   );
   return [head, ...lines].join('\n');
+}
+
+/** A --tables / --exclude-tables name the replayed connections never carry (a typo would replay nothing, or all). */
+function unknownTables(capture: ReplayCapture, replay: ReplayRunOptions['replay']): string | undefined {
+  const known = new Set(capture.sources.flatMap((source) => [...source.tables.values()].map((t) => t.name)));
+  for (const [flag, names] of [
+    ['--tables', replay.tables],
+    ['--exclude-tables', replay.excludeTables],
+  ] as const) {
+    const missing = (names ?? []).filter((name) => !known.has(name));
+    if (missing.length)
+      return `${flag} ${missing.join(',')}: not in the capture (its tables: ${[...known].join(', ') || 'none'})`;
+  }
+  return undefined;
 }

@@ -8,6 +8,7 @@
 import { type FileHandle, open } from 'node:fs/promises';
 import { type CaptureRecord, Direction, RECORD_HEAD_LENGTH, RecordKind } from '../capture/format.js';
 import { CaptureReader } from '../capture/reader.js';
+import { ExitCode, HarperReplayError } from '../common/errors.js';
 import { LatencyHistogram, type LatencySummary } from '../common/latency-histogram.js';
 import type { BlobFault, BlobFaultKind } from '../events/schema.js';
 import { Command } from '../protocol/codes.js';
@@ -317,8 +318,7 @@ function chooseConnections(
 ): ConnectionIndex[] {
   if (connection !== undefined) {
     const c = index.connections.get(connection);
-    if (!c || c.offsets.length === 0)
-      throw new Error(`${path}: no transaction frames from the source on connection ${connection}`);
+    if (!c || c.offsets.length === 0) throw missingConnection(path, index, connection);
     return [c];
   }
   const busiest = new Map<string, ConnectionIndex>();
@@ -373,8 +373,10 @@ export class ReplaySource implements FrameSource {
       [...index.connections.entries()].sort((a, b) => b[1].offsets.length - a[1].offsets.length)[0]?.[0] ??
       1;
     const c = index.connections.get(chosen);
-    if (!c || c.offsets.length === 0)
+    if (!c || c.offsets.length === 0) {
+      if (options.connection !== undefined) throw missingConnection(path, index, options.connection);
       throw new Error(`${path}: no transaction frames from the source on connection ${chosen}`);
+    }
     const due = mergedSchedule([c.times], options.speed, options.maxGapMs)[0]!;
     const window = { firstMs: due[options.fromFrame] ?? 0, lastMs: due.at(-1)! };
     return ReplaySource.fromIndex(path, options, index, c, due, window);
@@ -586,4 +588,13 @@ function originalAckLatency(
     histogram.recordMs((acks[a]!.timeUs - times[i]!) / 1000);
   }
   return histogram.summary();
+}
+
+/** --connection naming one the capture has no source frames on: a usage error listing those it has. */
+function missingConnection(path: string, index: CaptureIndex, connection: number): HarperReplayError {
+  const have = [...index.connections.entries()].filter(([, c]) => c.offsets.length > 0).map(([id]) => id);
+  return new HarperReplayError(
+    `--connection ${connection}: ${path} has no transaction frames from the source on it (it has: ${have.join(', ') || 'none'})`,
+    ExitCode.USAGE,
+  );
 }

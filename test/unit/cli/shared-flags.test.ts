@@ -3,8 +3,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Flags } from '@oclif/core';
 import {
+  checkUrl,
   commaList,
   excludes,
+  flagValue,
   needs,
   nodeConfig,
   requiring,
@@ -83,5 +85,37 @@ describe('nodeConfig and commaList', () => {
     assert.deepEqual(commaList(' a, b,,c '), ['a', 'b', 'c']);
     assert.deepEqual(commaList(''), []);
     assert.equal(commaList(undefined), undefined);
+  });
+});
+
+describe('flagValue and checkUrl: a bad value names its flag', () => {
+  it('flagValue prefixes the flag once', () => {
+    const parse = (text: string) => {
+      if (text !== 'ok') throw new Error(`"${text}" is not ok`);
+      return 1;
+    };
+    assert.equal(flagValue('rate', 'ok', parse), 1);
+    assert.throws(() => flagValue('rate', 'x', parse), /^Error: --rate "x" is not ok$/);
+    assert.throws(
+      () =>
+        flagValue('rate', 'x', () => {
+          throw new Error('--rate x: no');
+        }),
+      /^Error: --rate x: no$/,
+    );
+  });
+
+  it('checkUrl refuses what cannot be dialled: not a URL, another scheme, port 0 or > 65535', () => {
+    assert.equal(checkUrl('target', 'http://127.0.0.1:9925'), 'http://127.0.0.1:9925');
+    assert.equal(checkUrl('upstream', 'wss://node-a:9933', ['ws', 'wss']), 'wss://node-a:9933');
+    for (const bad of ['not a url', 'ftp://127.0.0.1:21', 'http://127.0.0.1:0', 'http://127.0.0.1:65536'])
+      assert.throws(
+        () => checkUrl('target', bad),
+        (error: Error) => error.message.startsWith(`--target ${bad} is not`),
+      );
+    assert.throws(
+      () => checkUrl('upstream', 'http://a:1', ['ws', 'wss']),
+      /--upstream http:\/\/a:1 is not a ws or wss URL/,
+    );
   });
 });

@@ -28,6 +28,7 @@ describe('bench matrix', () => {
       ['2', '150'],
     ]);
     assert.throws(() => parseSet('NOEQUALS'), /not KEY=v1,v2/);
+    assert.throws(() => parseSet('A=1,2,1'), /names 1 twice; use --repeat/);
     assert.throws(() => parseSet('A='), /no values/);
     assert.throws(() => parseSet('1A=2'), /not a Harper config key/);
   });

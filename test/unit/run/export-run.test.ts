@@ -170,3 +170,28 @@ describe('exportCapture', () => {
     await assert.rejects(readFile(out), { code: 'ENOENT' });
   });
 });
+
+describe('exportCapture stopped by a signal', () => {
+  for (const [reason, code] of [
+    ['SIGHUP', ExitCode.HANGUP],
+    ['SIGINT', ExitCode.INTERRUPTED],
+    ['SIGTERM', ExitCode.INTERRUPTED],
+  ] as const) {
+    it(`${reason}: exit ${code}, the output keeps what was exported`, async () => {
+      const out = join(dir, `stopped-${reason}.jsonl`);
+      const controller = new AbortController();
+      controller.abort(reason);
+      const result = await exportCapture({
+        capture: CATCHUP,
+        out,
+        format: 'jsonl',
+        payload: false,
+        force: false,
+        signal: controller.signal,
+      });
+      assert.equal(result.interrupted, true);
+      assert.equal(result.exitCode, code);
+      assert.equal(JSON.parse((await readFile(out, 'utf8')).split('\n')[0] ?? '{}').kind, 'header');
+    });
+  }
+});

@@ -149,3 +149,23 @@ describe('replay --dry-run', () => {
     );
   });
 });
+
+describe('replay: options the capture does not have', () => {
+  it('--tables / --exclude-tables naming a table it never carries, --connection without source frames: usage', async () => {
+    const file = capture('catchup-40x500.hrcap');
+    await assert.rejects(
+      openReplaySource(file, replay({ tables: ['dog', 'cow'] })),
+      usage(/^--tables cow: not in the capture \(its tables: dog\)$/),
+    );
+    await assert.rejects(
+      openReplaySource(file, replay({ excludeTables: ['nope'] })),
+      usage(/^--exclude-tables nope: not in the capture/),
+    );
+    await assert.rejects(
+      openReplaySource(file, replay({ connection: 42 })),
+      usage(/^--connection 42: .* has no transaction frames from the source on it \(it has: \d/),
+    );
+    const fine = await openReplaySource(file, replay({ tables: ['dog'] }));
+    await fine.close();
+  });
+});
