@@ -56,18 +56,19 @@ ${EXIT_CODE_HELP}`;
     const capture = await openReplaySource(args.file, replay).catch((error: unknown) => this.failOn(error));
     if (capture.truncated)
       process.stderr.write(`warning: ${args.file} is truncated; replaying its complete records\n`);
-    if (flags['dry-run']) {
-      const warn = (message: string) => process.stderr.write(`warning: ${message}\n`);
-      const result = await dryRun(args.file, capture, replay.loops, flags.via, warn);
-      if (!this.jsonEnabled()) this.log(formatDryRun(result, flags.speed));
-      return result;
-    }
+    // The dry run builds the same options and runs the same checks as the run; it only touches no node.
     let options: ReplayRunOptions;
     try {
       options = replayRunOptions(flags, args.file, capture, replay);
     } catch (error) {
       await capture.close();
       this.usage(error as Error);
+    }
+    if (flags['dry-run']) {
+      const warn = (message: string) => process.stderr.write(`warning: ${message}\n`);
+      const result = await dryRun(options, capture, warn);
+      if (!this.jsonEnabled()) this.log(formatDryRun(result));
+      return result;
     }
     return executeLoad(
       flags,
