@@ -9,7 +9,13 @@ import { formatBytes, formatCount, formatMs } from '../common/units.js';
 import type { BlobFaultKind } from '../events/schema.js';
 import { scheduledOffsetMs, sentBytes } from '../session/stream-sender.js';
 import type { ReplayCapture, ReplaySource } from '../workload/replay-source.js';
-import { leftOutWarnings, openReplay, oversizedFrameWarning, type ReplayRunOptions } from './replay-run.js';
+import {
+  leftOutWarnings,
+  openReplay,
+  oversizedFrameWarning,
+  type ReplayRunOptions,
+  scheduledDurationMs,
+} from './replay-run.js';
 
 /** What one replayed connection would send: the sums of the frame-sent events its stream would emit. */
 export interface DryRunConnection {
@@ -118,7 +124,6 @@ export async function dryRun(
   const first = capture.sources[0]!;
   const total = (key: 'frames' | 'records' | 'bytes' | 'blobs' | 'blobBytes') =>
     connections.reduce((sum, c) => sum + c[key], 0);
-  const due = connections.map((c) => c.scheduledDurationMs).filter((ms): ms is number => ms !== null);
   const result: DryRunResult = {
     dryRun: true,
     capture: options.capture,
@@ -133,7 +138,7 @@ export async function dryRun(
     loops: options.replay.loops,
     speed: options.replay.speedLabel,
     rate: options.rate ?? null,
-    scheduledDurationMs: due.length ? Math.max(...due) : null,
+    scheduledDurationMs: scheduledDurationMs(capture, options.rate),
     tables: [...new Set(connections.flatMap((c) => c.tables))],
     truncated: capture.truncated,
     originalAckLatencyMs: first.originalAcks,

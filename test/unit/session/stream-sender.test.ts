@@ -168,7 +168,8 @@ describe('streamFrames', () => {
     assert.ok(Date.now() - started >= 4 * 50 - 5, `took ${Date.now() - started} ms`);
     await until(() => received.filter((m) => m.type === 'TRANSACTION').length >= 5);
     const times = received.filter((m) => m.type === 'TRANSACTION').map((m) => m.at);
-    for (let i = 1; i < times.length; i++) assert.ok((times[i] ?? 0) - (times[i - 1] ?? 0) >= 40, 'spaced');
+    // Frame i is due 50·i ms after the stream starts: it can arrive late (a loaded machine), never early.
+    times.forEach((at, i) => assert.ok(at >= started + i * 50, `frame ${i} at ${at - started} ms`));
     socket.close();
   });
 
