@@ -33,8 +33,10 @@ const CASES: Array<[string, string[]]> = [
   ['catchup-40x500.hrcap', ['--from-frame', '10', '--loop', '2', '--speed', '4x']],
   ['catchup-40x500.hrcap', ['--max-gap', '2ms', '--tables', 'dog', '--loop', '2']],
   ['blobs-12x50k.hrcap', ['--loop', '2']],
-  ['proxy-three-databases.hrcap', ['--exclude-tables', 'animal', '--max-gap', '100ms']],
   ['proxy-three-databases.hrcap', ['--speed', 'max', '--rate', '10']],
+  // After the case above: zoo.animal exists. Into a fresh target, 4.7.29 acked none of zoo's frames (every entry
+  // excluded, zoo created with no table): 0 of 6 committed in 120 s, and the stream reconnected.
+  ['proxy-three-databases.hrcap', ['--exclude-tables', 'animal', '--max-gap', '100ms']],
 ];
 
 describe('replay --dry-run predicts the real replay', () => {
