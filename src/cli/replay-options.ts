@@ -23,7 +23,8 @@ export const replayFlags = {
   }),
   loop: Flags.integer({ summary: 'Replay the capture this many times.', default: 1, min: 1 }),
   'dry-run': Flags.boolean({
-    summary: 'Print frames, records, bytes and the expected duration; send nothing.',
+    summary:
+      'Print the frames, records, bytes (blob chunks included) and scheduled duration the run would send, after its checks; touch no node.',
   }),
   retime: Flags.boolean({
     summary: 'New increasing versions, one per frame (--no-retime or --keep-versions to send the originals).',
