@@ -211,7 +211,8 @@ describe('streamFrames', () => {
     const before = Date.now();
     const alone = await run([250, 400], await pair());
     assert.ok(alone[0]! - before < 200, `own clock: the first frame at once (${alone[0]! - before} ms)`);
-    assert.ok(alone[1]! - alone[0]! >= 145, 'then 150 ms later');
+    // Its second frame is due 150 ms after its own start (after `before`): late on a loaded machine, never early.
+    assert.ok(alone[1]! - before >= 150, `then 150 ms later (${alone[1]! - before} ms)`);
   });
 
   it('an abort stops before the next frame and says how far it got', async () => {
