@@ -15,7 +15,7 @@ export default class Replay extends LoadCommand {
 
 The replayer performs its own handshake with the target (peer or push, as synth), re-sends the captured node-id map, table structures, residency lists and blob chunks, and the source's transaction frames; the captured acks are not sent (their timing is the "original ack latency" in the report).
 
-Timing: --speed 1x follows the capture's clock (no drift: each frame is scheduled from its captured offset; the report says how far behind schedule the replay ran), 4x a quarter of it, max as fast as the target reads; --rate spaces frames evenly; --max-gap caps idle gaps; --loop repeats.
+Timing: --speed 1x follows the capture's clock (no drift: each frame is scheduled from its captured offset; the report says how far behind schedule the replay ran), 4x a quarter of it, max as fast as the target reads; --rate spaces frames evenly instead (not with a --speed other than max); --max-gap caps idle gaps; --loop repeats.
 
 Rewrite: by default every frame gets a new, increasing version (order preserved), so a target that already has the data applies it again; --keep-versions sends the originals (a second pass is then acknowledged but changes nothing). Every frame gets a fresh sequence tail for ack tracking. --origin capture keeps the captured origin node names; self or NAME attributes every record to the tool or to NAME. --database replays into another database; --tables / --exclude-tables drop entries of other tables.
 
@@ -29,7 +29,8 @@ ${EXIT_CODE_HELP}`;
 
   static override examples = [
     {
-      description: 'What would be sent, and how long it would take',
+      description:
+        'What would be sent (frames, records, bytes with blob chunks) and how long it would take at least: exactly what the run sends, after the same checks',
       command: '<%= config.bin %> <%= command.id %> captures/catchup-40x500.hrcap --dry-run',
     },
     {
@@ -56,18 +57,19 @@ ${EXIT_CODE_HELP}`;
     const capture = await openReplaySource(args.file, replay).catch((error: unknown) => this.failOn(error));
     if (capture.truncated)
       process.stderr.write(`warning: ${args.file} is truncated; replaying its complete records\n`);
-    if (flags['dry-run']) {
-      const warn = (message: string) => process.stderr.write(`warning: ${message}\n`);
-      const result = await dryRun(args.file, capture, replay.loops, flags.via, warn);
-      if (!this.jsonEnabled()) this.log(formatDryRun(result, flags.speed));
-      return result;
-    }
+    // The dry run builds the same options and runs the same checks as the run; it only touches no node.
     let options: ReplayRunOptions;
     try {
       options = replayRunOptions(flags, args.file, capture, replay);
     } catch (error) {
       await capture.close();
       this.usage(error as Error);
+    }
+    if (flags['dry-run']) {
+      const warn = (message: string) => process.stderr.write(`warning: ${message}\n`);
+      const result = await dryRun(options, capture, warn);
+      if (!this.jsonEnabled()) this.log(formatDryRun(result));
+      return result;
     }
     return executeLoad(
       flags,

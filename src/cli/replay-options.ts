@@ -11,14 +11,20 @@ export const replayFlags = {
   database: Flags.string({
     summary: "Database to replay into (default: the capture's; one connection only: see --connection).",
   }),
-  speed: Flags.string({ summary: 'Pace relative to the capture: 0.5x, 1x, 4x … or max.', default: '1x' }),
+  // No oclif default: --rate without --speed paces by the rate, --rate with a --speed is ambiguous.
+  speed: Flags.string({
+    summary:
+      'Pace relative to the capture: 0.5x, 1x (default), 4x … or max. --rate instead spaces frames evenly.',
+    helpValue: 'SPEED',
+  }),
   'max-gap': Flags.string({
     summary: 'Cap idle gaps of the capture at this (e.g. 1s).',
     helpValue: 'DURATION',
   }),
   loop: Flags.integer({ summary: 'Replay the capture this many times.', default: 1, min: 1 }),
   'dry-run': Flags.boolean({
-    summary: 'Print frames, records, bytes and the expected duration; send nothing.',
+    summary:
+      'Print the frames, records, bytes (blob chunks included) and scheduled duration the run would send, after its checks; touch no node.',
   }),
   retime: Flags.boolean({
     summary: 'New increasing versions, one per frame (--no-retime or --keep-versions to send the originals).',
@@ -68,14 +74,29 @@ export function parseSpeed(text: string): number {
   return value;
 }
 
+/**
+ * The pace: the capture's clock times --speed (1x by default), or, with --rate, frames evenly spaced at that rate
+ * (the capture's clock is then not followed: the sender would otherwise honour only one of them).
+ */
+function replayPace(flags: ReplayFlagValues): { speed: number; speedLabel: string } {
+  if (flags.rate !== undefined && flags.speed !== undefined && flags.speed.trim() !== 'max')
+    throw new Error(
+      `--rate ${flags.rate} spaces frames evenly and --speed ${flags.speed} follows the capture's clock: give one of them`,
+    );
+  if (flags.rate !== undefined)
+    return { speed: Number.POSITIVE_INFINITY, speedLabel: `${flags.rate} frames/s` };
+  const label = flags.speed ?? '1x';
+  return { speed: parseSpeed(label), speedLabel: label };
+}
+
 /** How to replay: pace, loops, rewrite, which tables. Throws an Error (a usage error) on a bad value. */
 export function replayOptions(flags: ReplayFlagValues): ReplayRunOptions['replay'] {
-  const speed = parseSpeed(flags.speed);
+  const { speed, speedLabel } = replayPace(flags);
   const maxGapMs = flags['max-gap'] ? flagValue('max-gap', flags['max-gap'], parseDuration) : undefined;
   return {
     connection: flags.connection,
     speed,
-    speedLabel: flags.speed,
+    speedLabel,
     maxGapMs,
     loops: flags.loop,
     fromFrame: flags['from-frame'],

@@ -1,21 +1,37 @@
 /**
  * Before a replay: the capture opened and indexed (a missing or broken file is said in one line), and --dry-run —
- * what would be sent and how long it would take, sending nothing, per replayed connection.
+ * what would be sent and how long it would take, sending nothing, per replayed connection. The dry run builds every
+ * frame with the sender's code and schedules it with the sender's clock, so its numbers are what the run sends.
  */
 
 import { ExitCode, HarperReplayError, inputFileError } from '../common/errors.js';
 import { formatBytes, formatCount, formatMs } from '../common/units.js';
+import type { BlobFaultKind } from '../events/schema.js';
+import { scheduledOffsetMs, sentBytes } from '../session/stream-sender.js';
 import type { ReplayCapture, ReplaySource } from '../workload/replay-source.js';
-import { leftOutWarnings, openReplay, oversizedFrameWarning, type ReplayRunOptions } from './replay-run.js';
+import {
+  leftOutWarnings,
+  openReplay,
+  oversizedFrameWarning,
+  type ReplayRunOptions,
+  scheduledDurationMs,
+} from './replay-run.js';
 
-/** What one replayed connection would send. */
+/** What one replayed connection would send: the sums of the frame-sent events its stream would emit. */
 export interface DryRunConnection {
   connection: number;
   database: string | null;
   frames: number;
+  /** Entries the rewritten frames carry (after --tables / --exclude-tables), as the result's sent.records. */
   records: number;
+  /** Every byte the stream's frames put on the socket (controls, data frames, blob chunks), as sent.bytes. */
   bytes: number;
+  /** Blob chunks and their bytes (part of `bytes`), as sent.blobs / sent.blobBytes. */
+  blobs: number;
+  blobBytes: number;
   largestFrame: number;
+  /** When its last frame is due (ms after the run's clock starts), or null when flat out. */
+  scheduledDurationMs: number | null;
   tables: string[];
 }
 
@@ -27,8 +43,16 @@ export interface DryRunResult {
   frames: number;
   records: number;
   bytes: number;
+  blobs: number;
+  blobBytes: number;
+  /** Blobs --blob-faults would send wrong, by kind (as sent.blobFaults); absent when none. */
+  blobFaults?: Partial<Record<BlobFaultKind, number>>;
   largestFrame: number;
   loops: number;
+  /** The pace: the --speed label, or the --rate. */
+  speed: string;
+  rate: number | null;
+  /** When the last frame of any stream is due: the shortest the real run can take. Null when flat out. */
   scheduledDurationMs: number | null;
   tables: string[];
   truncated: boolean;
@@ -81,48 +105,86 @@ export async function openReplaySource(
   return capture;
 }
 
-/** What the replay would send (closes the capture); warns when a frame is larger than the target accepts. */
+/**
+ * What the replay would send (closes the capture): every frame built as the sender builds it, summed as the run's
+ * collector sums them, and scheduled as the sender schedules it. Warns as the real run does (a frame larger than
+ * the target accepts, connections left out).
+ */
 export async function dryRun(
-  file: string,
+  options: ReplayRunOptions,
   capture: ReplayCapture,
-  loops: number,
-  via: 'peer' | 'push',
   warn: (message: string) => void,
 ): Promise<DryRunResult> {
+  const interval = options.rate ? 1000 / options.rate : 0;
+  const faults: Partial<Record<BlobFaultKind, number>> = {};
+  let connections: DryRunConnection[];
+  try {
+    // The versions and sequence ids are the run's; their size does not depend on the node name.
+    capture.start('dry-run');
+    connections = [];
+    for (const source of capture.sources) connections.push(await plannedStream(source, interval, faults));
+  } finally {
+    await capture.close();
+  }
   const first = capture.sources[0]!;
-  const tablesOf = (source: ReplaySource) => [...source.tables.values()].map((t) => t.name);
+  const total = (key: 'frames' | 'records' | 'bytes' | 'blobs' | 'blobBytes') =>
+    connections.reduce((sum, c) => sum + c[key], 0);
   const result: DryRunResult = {
     dryRun: true,
-    capture: file,
+    capture: options.capture,
     connection: first.connection,
-    frames: capture.frameCount,
-    records: capture.totalRecords,
-    bytes: capture.bytes * loops,
+    frames: total('frames'),
+    records: total('records'),
+    bytes: total('bytes'),
+    blobs: total('blobs'),
+    blobBytes: total('blobBytes'),
+    ...(Object.keys(faults).length ? { blobFaults: faults } : {}),
     largestFrame: capture.largestFrame,
-    loops,
-    scheduledDurationMs: capture.scheduledDurationMs,
-    tables: [...new Set(capture.sources.flatMap(tablesOf))],
+    loops: options.replay.loops,
+    speed: options.replay.speedLabel,
+    rate: options.rate ?? null,
+    scheduledDurationMs: scheduledDurationMs(capture, options.rate),
+    tables: [...new Set(connections.flatMap((c) => c.tables))],
     truncated: capture.truncated,
     originalAckLatencyMs: first.originalAcks,
-    connections: capture.sources.map((source) => ({
-      connection: source.connection,
-      database: source.database ?? null,
-      frames: source.frameCount,
-      records: source.totalRecords,
-      bytes: source.bytes * loops,
-      largestFrame: source.largestFrame,
-      tables: tablesOf(source),
-    })),
+    connections,
   };
-  await capture.close();
-  const warning = oversizedFrameWarning(result.largestFrame, via);
+  const warning = oversizedFrameWarning(result.largestFrame, options.via);
   if (warning) warn(warning);
   for (const message of leftOutWarnings(capture)) warn(message);
   return result;
 }
 
+/** One connection's stream as the sender would send it on a fresh target: from frame 0, on the run's clock. */
+async function plannedStream(
+  source: ReplaySource,
+  interval: number,
+  faults: Partial<Record<BlobFaultKind, number>>,
+): Promise<DryRunConnection> {
+  const planned = { frames: 0, records: 0, bytes: 0, blobs: 0, blobBytes: 0 };
+  for (let index = 0; index < source.frameCount; index++) {
+    const frame = await source.build(index);
+    planned.frames++;
+    planned.records += frame.records;
+    planned.bytes += sentBytes(frame);
+    planned.blobs += frame.blobs;
+    planned.blobBytes += frame.blobBytes;
+    for (const [kind, count] of Object.entries(frame.blobFaults ?? {}) as Array<[BlobFaultKind, number]>)
+      faults[kind] = (faults[kind] ?? 0) + count;
+  }
+  const last = source.frameCount - 1;
+  return {
+    connection: source.connection,
+    database: source.database ?? null,
+    ...planned,
+    largestFrame: source.largestFrame,
+    scheduledDurationMs: last < 0 ? null : (scheduledOffsetMs(source, last, 0, interval, 0) ?? null),
+    tables: source.keptTables(),
+  };
+}
+
 /** The dry run as one line, then one line per connection when several are replayed. */
-export function formatDryRun(result: DryRunResult, speedLabel: string): string {
+export function formatDryRun(result: DryRunResult): string {
   const duration =
     result.scheduledDurationMs === null
       ? 'as fast as the target reads'
@@ -131,11 +193,11 @@ export function formatDryRun(result: DryRunResult, speedLabel: string): string {
   const where = several
     ? `${result.connections.length} connections at once`
     : `connection ${result.connection}`;
-  const head = `${result.capture}: would send ${formatCount(result.frames)} frames, ${formatCount(result.records)} records, ${formatBytes(result.bytes)} (largest frame ${formatBytes(result.largestFrame)}; ${where}, tables ${result.tables.join(', ') || '–'}) — expected duration ${duration} at ${speedLabel}`;
+  const head = `${result.capture}: would send ${formatCount(result.frames)} frames, ${formatCount(result.records)} records, ${bytesText(result)} (largest frame ${formatBytes(result.largestFrame)}; ${where}, tables ${result.tables.join(', ') || '–'}) — expected duration ${duration} at ${result.speed}`;
   if (!several) return head;
   const lines = result.connections.map(
     (c) =>
-      `  connection ${c.connection} → ${c.database ?? '?'}: ${formatCount(c.frames)} frames, ${formatCount(c.records)} records, ${formatBytes(c.bytes)} (largest frame ${formatBytes(c.largestFrame)}; tables ${c.tables.join(', ') || '–'})`,
+      `  connection ${c.connection} → ${c.database ?? '?'}: ${formatCount(c.frames)} frames, ${formatCount(c.records)} records, ${bytesText(c)} (largest frame ${formatBytes(c.largestFrame)}; tables ${c.tables.join(', ') || '–'})`,
   );
   return [head, ...lines].join('\n');
 }
@@ -152,4 +214,12 @@ function unknownTables(capture: ReplayCapture, replay: ReplayRunOptions['replay'
       return `${flag} ${missing.join(',')}: not in the capture (its tables: ${[...known].join(', ') || 'none'})`;
   }
   return undefined;
+}
+
+/** The bytes, and the blob chunks among them. */
+function bytesText(planned: Pick<DryRunConnection, 'bytes' | 'blobs' | 'blobBytes'>): string {
+  const blobs = planned.blobs
+    ? ` with ${formatCount(planned.blobs)} blob chunks of ${formatBytes(planned.blobBytes)}`
+    : '';
+  return `${formatBytes(planned.bytes)}${blobs}`;
 }

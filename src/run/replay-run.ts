@@ -10,6 +10,7 @@ import type { MetricsBus } from '../events/metrics-bus.js';
 import type { OperationsClient } from '../harper/operations-client.js';
 import { PEER_MODE_MAX_FRAME, PUSH_MODE_MAX_FRAME } from '../protocol/codes.js';
 import type { RunResult } from '../report/result.js';
+import { scheduledOffsetMs } from '../session/stream-sender.js';
 import { ReplayCapture, type ReplayOptions, type ReplaySource } from '../workload/replay-source.js';
 import type { FrameSource } from '../workload/synthetic.js';
 import { type LoadRunOptions, runLoad } from './load-run.js';
@@ -26,6 +27,19 @@ export function oversizedFrameWarning(largestFrame: number, via: 'peer' | 'push'
   const limit = via === 'peer' ? PEER_MODE_MAX_FRAME : PUSH_MODE_MAX_FRAME;
   if (largestFrame <= limit) return undefined;
   return `the capture's largest frame (${(largestFrame / 2 ** 20).toFixed(1)} MiB) exceeds the ${(limit / 2 ** 20).toFixed(0)} MiB a 4.7 node accepts ${via === 'peer' ? 'on connections it opened (peer mode): expect close 1009; use --via push' : 'from a pushing client'}`;
+}
+
+/**
+ * When the last frame of any replayed stream is due (ms after the run's clock starts), as the sender schedules it
+ * (the capture's clock, or --rate), or null when flat out: the shortest the replay can take.
+ */
+export function scheduledDurationMs(capture: ReplayCapture, rate: number | undefined): number | null {
+  const interval = rate ? 1000 / rate : 0;
+  const due = capture.sources
+    .filter((source) => source.frameCount > 0)
+    .map((source) => scheduledOffsetMs(source, source.frameCount - 1, 0, interval, 0))
+    .filter((ms): ms is number => ms !== undefined);
+  return due.length ? Math.max(...due) : null;
 }
 
 /** Indexes a capture for a replay (also what --dry-run reports). */
@@ -88,7 +102,7 @@ export async function runReplay(given: ReplayRunOptions, capture: ReplayCapture)
         fromFrame: options.replay.fromFrame,
         retime: options.replay.retime,
         origin: options.replay.origin,
-        scheduledDurationMs: capture.scheduledDurationMs,
+        scheduledDurationMs: scheduledDurationMs(capture, options.rate),
         originalAckLatencyMs: first.originalAcks,
       },
     },

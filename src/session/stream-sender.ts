@@ -69,6 +69,30 @@ export function trackAcks(
   });
 }
 
+/**
+ * When frame `index` of a stream that starts at frame `from` is due, in ms after the stream's clock origin, or
+ * undefined when it goes as fast as the target reads. A paced replay follows the capture's clock (re-based on
+ * `dueBase`, the due time of the first frame after a reconnect; 0 on the run's shared clock); --rate spaces
+ * frames evenly. What the sender waits for, and what replay --dry-run predicts.
+ */
+export function scheduledOffsetMs(
+  source: Pick<FrameSource, 'due'>,
+  index: number,
+  from: number,
+  interval: number,
+  dueBase: number | undefined,
+): number | undefined {
+  const due = source.due?.(index);
+  if (due !== undefined && dueBase !== undefined) return due - dueBase;
+  return interval ? (index - from) * interval : undefined;
+}
+
+/** The bytes one frame puts on the socket: its leading controls, the data frame and its blob chunks. */
+export function sentBytes(frame: Pick<BuiltFrame, 'data' | 'before' | 'blobChunks'>): number {
+  const sum = (list: Buffer[] | undefined) => (list ?? []).reduce((total, chunk) => total + chunk.length, 0);
+  return frame.data.length + sum(frame.before) + sum(frame.blobChunks);
+}
+
 export async function streamFrames(options: StreamOptions): Promise<StreamOutcome> {
   const { socket, source, tracker, bus, signal } = options;
   const from = Math.max(tracker.firstAfter(options.startTime), 0);
@@ -83,14 +107,9 @@ export async function streamFrames(options: StreamOptions): Promise<StreamOutcom
   let index = from;
   for (; index < source.frameCount; index++) {
     if (signal.aborted) return { sentUpTo: index, aborted: true };
-    // A paced replay follows the capture's clock (re-based on this connection); --rate spaces frames evenly.
     const due = source.due?.(index);
-    const intended =
-      due !== undefined && dueBase !== undefined
-        ? startedAt + (due - dueBase)
-        : interval
-          ? startedAt + (index - from) * interval
-          : undefined;
+    const offset = scheduledOffsetMs(source, index, from, interval, dueBase);
+    const intended = offset === undefined ? undefined : startedAt + offset;
     if (intended !== undefined) {
       const wait = intended - Date.now();
       if (wait > 0) await sleep(wait, signal);
@@ -104,13 +123,11 @@ export async function streamFrames(options: StreamOptions): Promise<StreamOutcom
     for (const control of frame.before ?? []) await socket.send(control);
     await socket.send(frame.data);
     for (const chunk of frame.blobChunks) await socket.send(chunk);
-    const sum = (list: Buffer[] | undefined) =>
-      (list ?? []).reduce((total, chunk) => total + chunk.length, 0);
     bus.emit({
       type: 'frame-sent',
       socketId: socket.id,
       index,
-      bytes: frame.data.length + sum(frame.before) + sum(frame.blobChunks),
+      bytes: sentBytes(frame),
       records: frame.records,
       blobs: frame.blobs,
       blobBytes: frame.blobBytes,

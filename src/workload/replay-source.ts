@@ -472,6 +472,11 @@ export class ReplaySource implements FrameSource {
     return true;
   };
 
+  /** Names of the captured tables whose entries are sent (--tables / --exclude-tables applied). */
+  keptTables(): string[] {
+    return [...this.tables].filter(([id]) => this.keepTable(id)).map(([, table]) => table.name);
+  }
+
   private get filtering(): boolean {
     return Boolean(this.options.tables?.length || this.options.excludeTables?.length);
   }

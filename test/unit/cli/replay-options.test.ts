@@ -88,6 +88,20 @@ describe('replay options', () => {
     );
   });
 
+  it('--rate replaces the captured clock (flat out, spaced by the rate); with a --speed other than max it is refused', async () => {
+    const rated = replayOptions(await parse('--rate', '25'));
+    assert.deepEqual([rated.speed, rated.speedLabel], [Number.POSITIVE_INFINITY, '25 frames/s']);
+    const withMax = replayOptions(await parse('--rate', '25', '--speed', 'max'));
+    assert.deepEqual([withMax.speed, withMax.speedLabel], [Number.POSITIVE_INFINITY, '25 frames/s']);
+    const both = await parse('--rate', '25', '--speed', '4x');
+    assert.throws(
+      () => replayOptions(both),
+      /^Error: --rate 25 spaces frames evenly and --speed 4x follows the capture's clock: give one of them$/,
+    );
+    const plain = replayOptions(await parse('--speed', '0.5x'));
+    assert.deepEqual([plain.speed, plain.speedLabel], [0.5, '0.5x']);
+  });
+
   it('a bad --speed or --max-gap is refused; --tables and --exclude-tables exclude each other', async () => {
     const soon = await parse('--speed', 'soon');
     assert.throws(() => replayOptions(soon), /--speed "soon"/);

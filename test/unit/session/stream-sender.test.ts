@@ -168,7 +168,9 @@ describe('streamFrames', () => {
     assert.ok(Date.now() - started >= 4 * 50 - 5, `took ${Date.now() - started} ms`);
     await until(() => received.filter((m) => m.type === 'TRANSACTION').length >= 5);
     const times = received.filter((m) => m.type === 'TRANSACTION').map((m) => m.at);
-    for (let i = 1; i < times.length; i++) assert.ok((times[i] ?? 0) - (times[i - 1] ?? 0) >= 40, 'spaced');
+    // Frame i is due 50·i ms after the stream starts: it can arrive late (a loaded machine), never early.
+    for (const [i, at] of times.entries())
+      assert.ok(at >= started + i * 50, `frame ${i} at ${at - started} ms`);
     socket.close();
   });
 
@@ -209,7 +211,8 @@ describe('streamFrames', () => {
     const before = Date.now();
     const alone = await run([250, 400], await pair());
     assert.ok(alone[0]! - before < 200, `own clock: the first frame at once (${alone[0]! - before} ms)`);
-    assert.ok(alone[1]! - alone[0]! >= 145, 'then 150 ms later');
+    // Its second frame is due 150 ms after its own start (after `before`): late on a loaded machine, never early.
+    assert.ok(alone[1]! - before >= 150, `then 150 ms later (${alone[1]! - before} ms)`);
   });
 
   it('an abort stops before the next frame and says how far it got', async () => {
