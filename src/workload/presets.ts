@@ -8,6 +8,8 @@ export interface WorkloadShape extends RecordShape {
   nodeConfig?: Record<string, string>;
   /** A sensible --max-reconnects for the scenario (a crash loop would otherwise go on). */
   maxReconnects?: number;
+  /** A sensible --until-resubscribed: end once the Nth death's herd is measured. */
+  untilResubscribed?: number;
 }
 
 export interface Preset extends WorkloadShape {
@@ -74,15 +76,16 @@ export const PRESETS: Record<string, Preset> = {
   'resubscribe-herd': {
     name: 'resubscribe-herd',
     description:
-      'PR #147 worker-exit reassignment herd: 8 databases catch up at once (2 frames × 40,000 records each) into a worker with a 200 MB heap; it dies and every stream re-subscribes — the herd is measured per death',
+      'PR #147 worker-exit reassignment herd: 8 databases catch up at once (2 frames × 40,000 records each) into a worker with a 200 MB heap; it dies and every stream re-subscribes — the herd is measured per death, and the run ends once all 8 are back (--until-resubscribed 1: exit 3, not every frame was sent)',
     frames: 2,
     // 200 MB and 40,000 records: the first death comes after ~7 s of load instead of ~25 s with 300 MB and 60,000.
     recordsPerFrame: 40_000,
     recordSize: 256,
     blobSize: 0,
     nodeConfig: { THREADS_MAXHEAPMEMORY: '200' },
-    // Two deaths are enough to see the herd twice; the crash loop would go on.
+    // The run ends once the first death's herd is measured (every stream back); the crash loop would go on.
     maxReconnects: 1,
+    untilResubscribed: 1,
     databases: 8,
   },
   'blob-backlog': {
