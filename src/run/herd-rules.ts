@@ -5,10 +5,18 @@
  */
 import { type HerdDeath, SETUP_SETTLE_MS } from '../report/herd-analysis.js';
 
-/** Why to end the run now: death `afterDeath` (1-based) dropped streams and every one of them came back. */
-export function herdStopReason(deaths: readonly HerdDeath[], afterDeath: number): string | undefined {
+/**
+ * Why to end the run now: death `afterDeath` (1-based) dropped streams, every one of them came back, and every
+ * stream of the run is subscribed (on a busy machine a stream can subscribe late, after a first death; stopping
+ * before it has would leave it out of the herd).
+ */
+export function herdStopReason(
+  deaths: readonly HerdDeath[],
+  afterDeath: number,
+  allSubscribed: boolean,
+): string | undefined {
   const death = deaths[afterDeath - 1];
-  if (!death || death.dropped === 0 || death.resubscribed < death.dropped) return undefined;
+  if (!allSubscribed || !death || death.dropped === 0 || death.resubscribed < death.dropped) return undefined;
   return `every stream worker death ${afterDeath} dropped re-subscribed (${death.resubscribed} of ${death.dropped})`;
 }
 

@@ -300,9 +300,14 @@ export async function streamAll(run: LoadContext): Promise<void> {
 function watchHerd(run: LoadContext): () => void {
   const afterDeath = run.options.untilResubscribed;
   if (!afterDeath) return () => {};
+  const subscribed = new Set<number>();
   return run.bus.subscribe((event) => {
-    if (event.type !== 'resume' || run.stoppedBy) return;
-    const reason = herdStopReason(run.herdDeaths, afterDeath);
+    if (event.type !== 'connection' || run.stoppedBy) return;
+    if (event.event === 'closed') subscribed.delete(event.socketId);
+    if (event.event !== 'streaming') return;
+    // A re-subscription's `streaming` follows its `resume`: the herd has counted it by now.
+    subscribed.add(event.socketId);
+    const reason = herdStopReason(run.herdDeaths, afterDeath, subscribed.size >= run.streams.length);
     if (!reason) return;
     run.stoppedBy = reason;
     run.log(`stopping: ${reason} (--until-resubscribed ${afterDeath})`);
