@@ -132,4 +132,13 @@ describe('presets that carry faults, thresholds and databases', () => {
       2,
     );
   });
+
+  it('resubscribe-herd ends once the first death is back (--until-resubscribed 1) unless told otherwise', async () => {
+    assert.equal(synthOptions(await parse('--preset', 'resubscribe-herd')).untilResubscribed, 1);
+    const later = synthOptions(await parse('--preset', 'resubscribe-herd', '--until-resubscribed', '2'));
+    assert.equal(later.untilResubscribed, 2);
+    const never = synthOptions(await parse('--preset', 'resubscribe-herd', '--until-resubscribed', '0'));
+    assert.equal(never.untilResubscribed, undefined, '0 turns the rule off');
+    assert.equal(synthOptions(await parse('--preset', 'oversized-10k')).untilResubscribed, undefined);
+  });
 });
