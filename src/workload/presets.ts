@@ -53,13 +53,15 @@ export const PRESETS: Record<string, Preset> = {
   'oom-crashloop': {
     name: 'oom-crashloop',
     description:
-      'the PR #147 incident: 3 frames × 100,000 records into a node whose workers have a 300 MB heap (THREADS_MAXHEAPMEMORY=300); the worker dies with ERR_WORKER_OUT_OF_MEMORY and reconnects',
-    frames: 3,
-    recordsPerFrame: 100_000,
+      'the PR #147 incident, scaled down: 2 frames × 60,000 records into a node whose workers have a 200 MB heap (THREADS_MAXHEAPMEMORY=200); the worker dies with ERR_WORKER_OUT_OF_MEMORY, comes back, the stream re-subscribes and the new worker dies the same way — the crash loop twice (the seed: every ~25 s at 2 GB), then the tool gives up (exit 1)',
+    frames: 2,
+    // 200 MB and 60,000 records die as surely as 300 MB and 100,000 (one frame is enough), with less to build
+    // and send; two deaths show the loop, a third only repeated it (78 s at load 5-7 with three).
+    recordsPerFrame: 60_000,
     recordSize: 256,
     blobSize: 0,
-    nodeConfig: { THREADS_MAXHEAPMEMORY: '300' },
-    maxReconnects: 2,
+    nodeConfig: { THREADS_MAXHEAPMEMORY: '200' },
+    maxReconnects: 1,
   },
   'blob-save-failures': {
     name: 'blob-save-failures',

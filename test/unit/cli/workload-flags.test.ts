@@ -16,7 +16,7 @@ describe('synth options', () => {
         '--preset',
         'oom-crashloop',
         '--frames',
-        '2',
+        '3',
         '--record-size',
         '1KB',
         '--seed',
@@ -27,15 +27,15 @@ describe('synth options', () => {
     );
     assert.deepEqual(synth.workload, {
       preset: 'oom-crashloop',
-      frames: 2,
-      recordsPerFrame: 100_000,
+      frames: 3,
+      recordsPerFrame: 60_000,
       recordSize: 1024,
       blobSize: 0,
       blobsPerFrame: undefined,
       seed: 7,
     });
     assert.deepEqual(synth.target.embedded?.config, { THREADS_MAXHEAPMEMORY: '400' });
-    assert.equal(synth.maxReconnects, 2);
+    assert.equal(synth.maxReconnects, 1);
     assert.equal(synth.table, 'harper_replay_synth');
     assert.equal(synth.verify, true);
     assert.equal((await parse('--no-verify').then(synthOptions)).verify, false);
