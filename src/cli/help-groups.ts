@@ -34,7 +34,14 @@ const GROUPS = {
     'listen-cert',
     'listen-key',
   ],
-  FLOW: ['ack-timeout', 'subscribe-timeout', 'high-water-mark', 'max-reconnects', 'rate'],
+  FLOW: [
+    'ack-timeout',
+    'subscribe-timeout',
+    'high-water-mark',
+    'max-reconnects',
+    'until-resubscribed',
+    'rate',
+  ],
   REPORT: ['threshold', 'pause-threshold', 'blocked-after', 'sample-interval', 'samples', 'html', 'progress'],
   OUTPUT: ['force', 'verbose'],
 } as const;

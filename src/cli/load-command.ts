@@ -95,6 +95,12 @@ export const loadFlags = {
       'Resume this many times after the target drops the stream (default 5; a preset may say otherwise).',
     min: 0,
   }),
+  'until-resubscribed': Flags.integer({
+    summary:
+      'End the run once every stream the Nth worker death dropped has re-subscribed (exit 3: not every frame was sent); 0: never (a preset may set it).',
+    min: 0,
+    helpValue: 'N',
+  }),
   'ack-timeout': Flags.string({
     summary: 'Give up when no frame is committed for this long.',
     default: '120s',
@@ -171,6 +177,7 @@ export function loadOptions(
     databases?: string[];
     nodeConfig?: Record<string, string>;
     maxReconnects?: number;
+    untilResubscribed?: number;
     verify: boolean;
   },
 ): LoadRunOptions {
@@ -210,6 +217,7 @@ export function loadOptions(
       ...(listenCertificate ? { listenTls: listenCertificate } : {}),
       rate: flags.rate,
       maxReconnects: flags['max-reconnects'] ?? defaults.maxReconnects ?? 5,
+      ...untilResubscribed(flags['until-resubscribed'] ?? defaults.untilResubscribed),
       thresholds: (flags.threshold ?? []).map(
         (expression) => flagValue('threshold', expression, parseThreshold).expression,
       ),
@@ -230,6 +238,11 @@ export function loadOptions(
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+}
+
+/** 0 (or nothing) turns the rule off. */
+function untilResubscribed(death: number | undefined): { untilResubscribed?: number } {
+  return death ? { untilResubscribed: death } : {};
 }
 
 function positiveDuration(

@@ -103,6 +103,7 @@ export function synthOptions(flags: SynthFlagValues): SynthRunOptions {
     ),
     nodeConfig: preset.nodeConfig,
     maxReconnects: preset.maxReconnects,
+    untilResubscribed: preset.untilResubscribed,
     verify: flags.verify,
   });
   const workload = synthWorkload(preset, flags, flags.seed);

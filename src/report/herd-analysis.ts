@@ -16,9 +16,10 @@ export const BURST_GAP_MS = 2000;
 export const SETUP_LEAD_MS = 500;
 /**
  * 4.7.29 logged them 0.48–0.98 s after the drop (5 deaths): a log read sooner after a drop than this cannot say how
- * many there were (the log is read when the run ends, which can be right after a last death).
+ * many there were. The log is read when the run ends, which can be right after a last death: the run waits until
+ * this long after it first (run/herd-rules.ts).
  */
-export const SETUP_SETTLE_MS = 2000;
+export const SETUP_SETTLE_MS = 1500;
 
 export interface HerdDeath {
   /** When the first stream dropped (epoch ms). */

@@ -114,6 +114,11 @@ export class ResultBuilder {
   private readonly streams = new StreamBreakdown();
   private members?: MemberBreakdown;
 
+  /** The herd so far (a run's stop rule reads it while the run goes on). */
+  herdDeaths(): HerdSummary['deaths'] {
+    return this.herd.summary().deaths;
+  }
+
   readonly sink = (event: RunEvent): void => {
     // The run is what happened up to its end: sockets the cleanup closed afterwards do not change it (and the
     // samples file may end before their events arrive, so `report` could not see them).

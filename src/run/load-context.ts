@@ -9,6 +9,7 @@ import { MetricsBus } from '../events/metrics-bus.js';
 import type { CleanupReport, RunOutcome, StreamPlan } from '../events/schema.js';
 import type { OperationsClient } from '../harper/operations-client.js';
 import type { TargetSamplers } from '../harper/samplers.js';
+import type { HerdDeath } from '../report/herd-analysis.js';
 import { ResultBuilder, type RunResult } from '../report/result.js';
 import type { AckTracker } from '../session/ack-tracker.js';
 import type { ChannelProvider, StreamRoute } from '../session/channel.js';
@@ -54,6 +55,8 @@ export class LoadContext {
   baselineUntil = 0;
   /** Why the local target was lost mid-run, when it was. */
   targetLost?: string;
+  /** Why the run's own stop rule ended the streams early (--until-resubscribed), when it did. */
+  stoppedBy?: string;
 
   outcome: RunOutcome = 'complete';
   exitCode: ExitCodeValue = ExitCode.OK;
@@ -113,6 +116,11 @@ export class LoadContext {
       [this.target.nodeName, this.target.client],
       ...this.members.map((m): [string, OperationsClient | undefined] => [m.nodeName, m.client]),
     ]);
+  }
+
+  /** The worker deaths seen so far, as the result will report them. */
+  get herdDeaths(): HerdDeath[] {
+    return this.builder.herdDeaths();
   }
 
   toolBuffered = (socketId: number): number => this.sockets.get(socketId)?.sender.queuedBytes ?? 0;

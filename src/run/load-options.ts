@@ -22,6 +22,8 @@ export interface LoadRunOptions {
   /** Frames per second; undefined = unlimited. */
   rate?: number;
   maxReconnects: number;
+  /** End the run once every stream the Nth worker death dropped has re-subscribed (the herd is measured). */
+  untilResubscribed?: number;
   /** Fail when no frame is committed for this long while frames are outstanding. */
   ackTimeoutMs: number;
   /** After the last frame, send an empty frame after this long without a commit (ms; default 500). No flag: tests. */

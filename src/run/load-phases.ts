@@ -17,6 +17,7 @@ import { PushSessions } from '../session/push-session.js';
 import { ReplicationStream } from '../session/replication-stream.js';
 import { SharedClock, sleep } from '../session/stream-sender.js';
 import type { FrameSource } from '../workload/synthetic.js';
+import { herdStopReason, logSettleWaitMs } from './herd-rules.js';
 import { interruptExitCode } from './interrupt.js';
 import type { LoadContext } from './load-context.js';
 import { discoverMembers } from './members.js';
@@ -264,6 +265,7 @@ export async function streamAll(run: LoadContext): Promise<void> {
   const baselineLeft = run.baselineUntil - Date.now();
   if (baselineLeft > 0) await sleep(baselineLeft, run.stop.signal);
   const clock = new SharedClock();
+  const unwatch = watchHerd(run);
   const settled = await Promise.allSettled(
     run.streams.map((slot) =>
       new ReplicationStream({
@@ -288,9 +290,30 @@ export async function streamAll(run: LoadContext): Promise<void> {
       }).run(),
     ),
   );
+  unwatch();
   const failed = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected');
   const first = failed.find((s) => s.reason instanceof AbortedError) ?? failed[0];
   if (first) throw first.reason;
+}
+
+/** --until-resubscribed N: after each re-subscription, whether the Nth death's herd is complete; then stop. */
+function watchHerd(run: LoadContext): () => void {
+  const afterDeath = run.options.untilResubscribed;
+  if (!afterDeath) return () => {};
+  const subscribed = new Set<number>();
+  return run.bus.subscribe((event) => {
+    if (event.type !== 'connection' || run.stoppedBy) return;
+    if (event.event === 'closed') subscribed.delete(event.socketId);
+    if (event.event !== 'streaming') return;
+    // A re-subscription's `streaming` follows its `resume`: the herd has counted it by now.
+    subscribed.add(event.socketId);
+    const reason = herdStopReason(run.herdDeaths, afterDeath, subscribed.size >= run.streams.length);
+    if (!reason) return;
+    run.stoppedBy = reason;
+    run.log(`stopping: ${reason} (--until-resubscribed ${afterDeath})`);
+    // Not inside the bus's emit: the streams' abort handlers run on their own turn.
+    setImmediate(() => run.stop.abort());
+  });
 }
 
 /** Memory still moves once the commits are done: keep sampling a little, then say which streams fell short. */
@@ -309,7 +332,13 @@ export async function settle(run: LoadContext): Promise<void> {
 
 /** What a thrown phase means: the target lost, an interrupt, or an error with its exit code. */
 export function classifyFailure(run: LoadContext, caught: unknown): void {
-  if (run.targetLost) {
+  if (run.stoppedBy) {
+    run.end(
+      'incomplete',
+      ExitCode.VERIFY_FAILED,
+      `stopped once ${run.stoppedBy} (--until-resubscribed); ${run.committedFrames} of ${run.totalFrames} frames committed`,
+    );
+  } else if (run.targetLost) {
     const committed = run.committedFrames;
     const resume =
       run.streams.length === 1
@@ -341,7 +370,8 @@ export function classifyFailure(run: LoadContext, caught: unknown): void {
 /** Counts what landed in each stream's database, also after a partial run: the user wants to know. */
 export async function verifyLanded(run: LoadContext): Promise<void> {
   const { load, bus } = run;
-  if (!run.target || !run.options.verify || !load.verify || run.outcome === 'failed') return;
+  // A run its stop rule ended sent only part of each stream: counting the records would say nothing new.
+  if (!run.target || !run.options.verify || !load.verify || run.outcome === 'failed' || run.stoppedBy) return;
   bus.emit({ type: 'phase', phase: 'verifying' });
   const clients = run.clients;
   let missing = 0;
@@ -379,6 +409,9 @@ export async function verifyLanded(run: LoadContext): Promise<void> {
 /** Samplers stopped, the tool removed from the target, an embedded target stopped, the source closed. */
 export async function cleanUp(run: LoadContext): Promise<void> {
   run.bus.emit({ type: 'phase', phase: 'cleaning-up' });
+  // The samplers read the target's log as they stop: give it time to log a recent death's subscriptions.
+  const settleMs = run.options.signal.aborted ? 0 : logSettleWaitMs(run.herdDeaths.at(-1)?.at, Date.now());
+  if (settleMs > 0) await sleep(settleMs);
   for (const sampler of run.samplers) await sampler.stop();
   if (run.session) {
     // A lost target cannot answer remove_node: one quick try, no retries.

@@ -8,6 +8,8 @@ export interface WorkloadShape extends RecordShape {
   nodeConfig?: Record<string, string>;
   /** A sensible --max-reconnects for the scenario (a crash loop would otherwise go on). */
   maxReconnects?: number;
+  /** A sensible --until-resubscribed: end once the Nth death's herd is measured. */
+  untilResubscribed?: number;
 }
 
 export interface Preset extends WorkloadShape {
@@ -51,13 +53,15 @@ export const PRESETS: Record<string, Preset> = {
   'oom-crashloop': {
     name: 'oom-crashloop',
     description:
-      'the PR #147 incident: 3 frames × 100,000 records into a node whose workers have a 300 MB heap (THREADS_MAXHEAPMEMORY=300); the worker dies with ERR_WORKER_OUT_OF_MEMORY and reconnects',
-    frames: 3,
-    recordsPerFrame: 100_000,
+      'the PR #147 incident, scaled down: 2 frames × 60,000 records into a node whose workers have a 200 MB heap (THREADS_MAXHEAPMEMORY=200); the worker dies with ERR_WORKER_OUT_OF_MEMORY, comes back, the stream re-subscribes and the new worker dies the same way — the crash loop twice (the seed: every ~25 s at 2 GB), then the tool gives up (exit 1)',
+    frames: 2,
+    // 200 MB and 60,000 records die as surely as 300 MB and 100,000 (one frame is enough), with less to build
+    // and send; two deaths show the loop, a third only repeated it (78 s at load 5-7 with three).
+    recordsPerFrame: 60_000,
     recordSize: 256,
     blobSize: 0,
-    nodeConfig: { THREADS_MAXHEAPMEMORY: '300' },
-    maxReconnects: 2,
+    nodeConfig: { THREADS_MAXHEAPMEMORY: '200' },
+    maxReconnects: 1,
   },
   'blob-save-failures': {
     name: 'blob-save-failures',
@@ -74,15 +78,16 @@ export const PRESETS: Record<string, Preset> = {
   'resubscribe-herd': {
     name: 'resubscribe-herd',
     description:
-      'PR #147 worker-exit reassignment herd: 8 databases catch up at once (2 frames × 40,000 records each) into a worker with a 200 MB heap; it dies and every stream re-subscribes — the herd is measured per death',
+      'PR #147 worker-exit reassignment herd: 8 databases catch up at once (2 frames × 40,000 records each) into a worker with a 200 MB heap; it dies and every stream re-subscribes — the herd is measured per death, and the run ends once all 8 are back (--until-resubscribed 1: exit 3, not every frame was sent)',
     frames: 2,
     // 200 MB and 40,000 records: the first death comes after ~7 s of load instead of ~25 s with 300 MB and 60,000.
     recordsPerFrame: 40_000,
     recordSize: 256,
     blobSize: 0,
     nodeConfig: { THREADS_MAXHEAPMEMORY: '200' },
-    // Two deaths are enough to see the herd twice; the crash loop would go on.
+    // The run ends once the first death's herd is measured (every stream back); the crash loop would go on.
     maxReconnects: 1,
+    untilResubscribed: 1,
     databases: 8,
   },
   'blob-backlog': {

@@ -116,6 +116,22 @@ describe('backpressure, memory and worker deaths on harperdb 4.7.29', { concurre
     for (const death of result.herd.deaths) {
       assert.ok(death.resubscribed <= death.dropped);
       if (death.resubscribed > 1) assert.ok((death.spreadMs ?? -1) >= 0 && (death.smallestGapMs ?? -1) >= 0);
+      // The run waits until 1.5 s after a recent death before it reads the log: every death has its lines.
+      assert.ok(
+        (death.subscriptionLines ?? 0) >= 8,
+        `death at ${death.atMs} ms: ${death.subscriptionLines} lines`,
+      );
+    }
+    // --until-resubscribed 1 (the preset's): the run ends once all eight are back after the first death, with
+    // exit 3 (not every frame was sent) — unless a second death made a stream give up first (exit 1).
+    if (first.resubscribed === 8) {
+      assert.equal(run.code, ExitCode.VERIFY_FAILED, run.stderr);
+      const { error } = JSON.parse(run.stdout) as { error: { message: string } | null };
+      assert.match(
+        error?.message ?? '',
+        /^stopped once every stream worker death 1 dropped re-subscribed \(8 of 8\)/,
+      );
+      assert.equal(result.verify.skipped, true, 'a run its stop rule ended is not verified');
     }
     // The target's side: its main thread logs "Setting up subscription" (warn) for every subscription it hands to
     // a worker — one per database (and its system database) at the start, and again at once after the death

@@ -69,8 +69,8 @@ describe('bench options', () => {
         '1',
       ),
     );
-    assert.deepEqual(bench.nodeConfig, { THREADS_MAXHEAPMEMORY: '300' });
-    assert.equal(bench.base.maxReconnects, 2);
+    assert.deepEqual(bench.nodeConfig, { THREADS_MAXHEAPMEMORY: '200' });
+    assert.equal(bench.base.maxReconnects, 1);
     assert.equal(bench.base.verify, false);
     assert.deepEqual(
       [bench.capture, bench.samples, bench.html, bench.repeat],

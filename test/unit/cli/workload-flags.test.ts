@@ -16,7 +16,7 @@ describe('synth options', () => {
         '--preset',
         'oom-crashloop',
         '--frames',
-        '2',
+        '3',
         '--record-size',
         '1KB',
         '--seed',
@@ -27,15 +27,15 @@ describe('synth options', () => {
     );
     assert.deepEqual(synth.workload, {
       preset: 'oom-crashloop',
-      frames: 2,
-      recordsPerFrame: 100_000,
+      frames: 3,
+      recordsPerFrame: 60_000,
       recordSize: 1024,
       blobSize: 0,
       blobsPerFrame: undefined,
       seed: 7,
     });
     assert.deepEqual(synth.target.embedded?.config, { THREADS_MAXHEAPMEMORY: '400' });
-    assert.equal(synth.maxReconnects, 2);
+    assert.equal(synth.maxReconnects, 1);
     assert.equal(synth.table, 'harper_replay_synth');
     assert.equal(synth.verify, true);
     assert.equal((await parse('--no-verify').then(synthOptions)).verify, false);
@@ -131,5 +131,14 @@ describe('presets that carry faults, thresholds and databases', () => {
       synthOptions(await parse('--preset', 'resubscribe-herd', '--database', 'a,b')).databases?.length,
       2,
     );
+  });
+
+  it('resubscribe-herd ends once the first death is back (--until-resubscribed 1) unless told otherwise', async () => {
+    assert.equal(synthOptions(await parse('--preset', 'resubscribe-herd')).untilResubscribed, 1);
+    const later = synthOptions(await parse('--preset', 'resubscribe-herd', '--until-resubscribed', '2'));
+    assert.equal(later.untilResubscribed, 2);
+    const never = synthOptions(await parse('--preset', 'resubscribe-herd', '--until-resubscribed', '0'));
+    assert.equal(never.untilResubscribed, undefined, '0 turns the rule off');
+    assert.equal(synthOptions(await parse('--preset', 'oversized-10k')).untilResubscribed, undefined);
   });
 });

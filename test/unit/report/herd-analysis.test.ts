@@ -210,6 +210,29 @@ describe('HerdAnalysis', () => {
     assert.equal(summary.subscriptionLines, 0);
   });
 
+  it('push mode, two databases: the tool closing its own sockets at cleanup (1005, no stream named) is no death', () => {
+    // Reported on `synth --via push --databases 2`: "death 1 … 0 of 2 stream(s) re-subscribed" with deaths 0.
+    // Re-run on 4.7.29 after the cleanup-phase fix: no death (exit 0, herd.deaths []).
+    const pushClosed = (ms: number, socketId: number): RunEvent =>
+      at(ms, {
+        type: 'connection',
+        socketId,
+        event: 'closed',
+        code: 1005,
+        reason: '',
+        remoteNodeName: 'node-a',
+      });
+    const summary = herd([
+      streaming(500, 1, 'node-a/db_1'),
+      streaming(500, 2, 'node-a/db_2'),
+      sent(1000),
+      at(4000, { type: 'phase', phase: 'cleaning-up' }),
+      pushClosed(4010, 1),
+      pushClosed(4011, 2),
+    ]);
+    assert.deepEqual(summary.deaths, []);
+  });
+
   it('sockets dropped during cleanup (remove_node, the node stopping) are not a death', () => {
     const summary = herd([...four(), at(5000, { type: 'phase', phase: 'cleaning-up' }), closed(5100, 1)]);
     assert.deepEqual(summary.deaths, []);
