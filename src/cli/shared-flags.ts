@@ -136,7 +136,10 @@ export function flagValue<T>(flag: string, text: string, parse: (text: string) =
     return parse(text);
   } catch (error) {
     const message = (error as Error).message;
-    throw new Error(message.startsWith(`--${flag}`) ? message : `--${flag} ${message}`);
+    if (message.startsWith(`--${flag}`)) throw new Error(message);
+    // "threshold "x": …" from the parser becomes "--threshold "x": …", not "--threshold threshold …".
+    if (message.startsWith(`${flag} `)) throw new Error(`--${message}`);
+    throw new Error(`--${flag} ${message}`);
   }
 }
 

@@ -93,7 +93,7 @@ describe('replay --dry-run predicts the real replay', () => {
 describe('replay --dry-run runs the checks of the run', () => {
   const file = capture('catchup-40x500.hrcap');
   const failures: Array<[string, string[], RegExp]> = [
-    ['a bad --threshold', ['--threshold', 'peakRss<<1'], /^threshold "peakRss<<1": /],
+    ['a bad --threshold', ['--threshold', 'peakRss<<1'], /^--threshold "peakRss<<1": /],
     ['a zero duration', ['--ack-timeout', '0s'], /^--ack-timeout 0s: must be more than 0$/],
     ['--target without credentials', ['--target', 'http://127.0.0.1:9'], /^--target needs credentials/],
     ['--rate with --speed 4x', ['--rate', '5', '--speed', '4x'], /^--rate 5 spaces frames evenly/],

@@ -103,6 +103,13 @@ describe('flagValue and checkUrl: a bad value names its flag', () => {
         }),
       /^Error: --rate x: no$/,
     );
+    assert.throws(
+      () =>
+        flagValue('threshold', 'a<<1', () => {
+          throw new Error('threshold "a<<1": "<1" is not a size');
+        }),
+      /^Error: --threshold "a<<1": "<1" is not a size$/,
+    );
   });
 
   it('checkUrl refuses what cannot be dialled: not a URL, another scheme, port 0 or > 65535', () => {
