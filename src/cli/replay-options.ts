@@ -81,10 +81,10 @@ export function parseSpeed(text: string): number {
 function replayPace(flags: ReplayFlagValues): { speed: number; speedLabel: string } {
   if (flags.rate !== undefined && flags.speed !== undefined && flags.speed.trim() !== 'max')
     throw new Error(
-      `--rate ${flags.rate} spaces frames evenly and --speed ${flags.speed} follows the capture's clock: give one of them`,
+      `--rate ${flags.rate.perSecond}${flags.rate.unit} spaces frames evenly and --speed ${flags.speed} follows the capture's clock: give one of them`,
     );
   if (flags.rate !== undefined)
-    return { speed: Number.POSITIVE_INFINITY, speedLabel: `${flags.rate} frames/s` };
+    return { speed: Number.POSITIVE_INFINITY, speedLabel: `${flags.rate.perSecond} frames/s` };
   const label = flags.speed ?? '1x';
   return { speed: parseSpeed(label), speedLabel: label };
 }

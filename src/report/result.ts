@@ -25,6 +25,7 @@ import { HerdAnalysis, type HerdSummary } from './herd-analysis.js';
 import { MemoryAnalysis, type MemorySummary } from './memory-analysis.js';
 import { PauseAnalysis, type PauseSummary } from './pause-analysis.js';
 import { RunCollector } from './run-collector.js';
+import { ScheduleAnalysis, type ScheduleSummary } from './schedule-analysis.js';
 import { evaluateThresholds, notEvaluated, parseThreshold, type ThresholdVerdict } from './thresholds.js';
 import { WorkerAnalysis, type WorkerSummary } from './worker-analysis.js';
 
@@ -91,6 +92,8 @@ export interface RunResult {
   warnings: string[];
   /** Replay runs only. */
   replay?: ReplayMeta & { behindScheduleMs: number | null };
+  /** A scheduled run (--stages, --duration, synth --rate): achieved vs intended per stage; null otherwise. */
+  schedule: ScheduleSummary | null;
 }
 
 export class ResultBuilder {
@@ -113,6 +116,7 @@ export class ResultBuilder {
   private readonly router = new EventRouter();
   private readonly streams = new StreamBreakdown();
   private members?: MemberBreakdown;
+  private schedule?: ScheduleAnalysis;
 
   /** The herd so far (a run's stop rule reads it while the run goes on). */
   herdDeaths(): HerdSummary['deaths'] {
@@ -129,6 +133,12 @@ export class ResultBuilder {
       case 'run-meta':
         this.meta = event.meta;
         this.pauses = new PauseAnalysis(event.meta.pauseThresholdMs, event.meta.blockedAfterMs);
+        if (event.meta.workload.schedule) {
+          this.schedule = new ScheduleAnalysis(
+            event.meta.workload.schedule,
+            event.meta.workload.recordsPerFrame,
+          );
+        }
         for (const held of this.pending.splice(0)) this.pauses.sink(held);
         if (event.meta.fanOut) {
           this.members = new MemberBreakdown(event.meta.pauseThresholdMs, event.meta.blockedAfterMs);
@@ -157,6 +167,7 @@ export class ResultBuilder {
     this.streams.sink(event, stream);
     this.herd.sink(event, stream);
     this.acks.sink(event, stream);
+    this.schedule?.sink(event);
     const member = this.router.memberOf(event);
     this.members?.sink(event, member);
     // The target's own analyses see run-wide events and the target's, not other members'.
@@ -251,6 +262,7 @@ export class ResultBuilder {
       cleanup: end?.cleanup ?? { removedFromTarget: null, targetStopped: false },
       thresholds: [],
       warnings: collector.warnings,
+      schedule: this.schedule?.summary() ?? null,
       ...(meta.replay
         ? { replay: { ...meta.replay, behindScheduleMs: collector.behindScheduleMs ?? null } }
         : {}),

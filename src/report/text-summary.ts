@@ -1,8 +1,10 @@
 /** The human summary printed after a run (stdout). */
+
 import { formatBytes, formatCount, formatMs } from '../common/units.js';
 import type { AckSummary } from './ack-analysis.js';
 import type { HerdDeath } from './herd-analysis.js';
 import type { RunResult } from './result.js';
+import { scheduleLines } from './schedule-text.js';
 import { METRICS } from './thresholds.js';
 
 function formatMetric(metric: string, value: number | null): string {
@@ -78,6 +80,7 @@ export function formatRunSummary(result: RunResult): string {
   ]) {
     part(out, result);
   }
+  for (const line of scheduleLines(result.schedule)) out.push(line);
   clusterAndThresholds(out, result);
   out.push('');
   out.row('duration', formatMs(result.timing.durationMs));
