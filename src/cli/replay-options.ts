@@ -17,6 +17,12 @@ export const replayFlags = {
       'Pace relative to the capture: 0.5x, 1x (default), 4x … or max. --rate instead spaces frames evenly.',
     helpValue: 'SPEED',
   }),
+  'pace-by': Flags.option({
+    summary:
+      "The captured clock --speed follows: arrival (when frames reached the capture: a backlog's catch-up burst) or txn-time (the frames' transaction times: the writes as they were made).",
+    options: ['arrival', 'txn-time'] as const,
+    default: 'arrival',
+  })(),
   'max-gap': Flags.string({
     summary: 'Cap idle gaps of the capture at this (e.g. 1s).',
     helpValue: 'DURATION',
@@ -83,6 +89,10 @@ function replayPace(flags: ReplayFlagValues): { speed: number; speedLabel: strin
     throw new Error(
       `--rate ${flags.rate.perSecond}${flags.rate.unit} spaces frames evenly and --speed ${flags.speed} follows the capture's clock: give one of them`,
     );
+  if (flags.rate !== undefined && flags['pace-by'] === 'txn-time')
+    throw new Error(
+      `--pace-by txn-time follows the capture's clock and --rate ${flags.rate.perSecond}${flags.rate.unit} spaces frames evenly: give one of them`,
+    );
   if (flags.rate !== undefined)
     return { speed: Number.POSITIVE_INFINITY, speedLabel: `${flags.rate.perSecond} frames/s` };
   const label = flags.speed ?? '1x';
@@ -97,6 +107,7 @@ export function replayOptions(flags: ReplayFlagValues): ReplayRunOptions['replay
     connection: flags.connection,
     speed,
     speedLabel,
+    paceBy: flags['pace-by'],
     maxGapMs,
     loops: flags.loop,
     fromFrame: flags['from-frame'],

@@ -111,6 +111,10 @@ export interface ReplayMeta {
   origin: string;
   /** When the schedule says the last frame goes out (ms after the first); null when flat out. */
   scheduledDurationMs: number | null;
+  /** The clock the pace followed (--pace-by): the frames' arrival at the capture or their transaction times. */
+  paceBy?: 'arrival' | 'txn-time';
+  /** The span one pass takes paced by each clock (at --speed; at 1x when flat out or with --rate). */
+  paceSpansMs?: { arrival: number; txnTime: number };
   originalAckLatencyMs: { count: number; p50: number | null; p99: number | null; max: number | null };
 }
 

@@ -4,7 +4,7 @@ import { formatBytes, formatCount, formatMs } from '../common/units.js';
 import type { AckSummary } from './ack-analysis.js';
 import type { HerdDeath } from './herd-analysis.js';
 import type { RunResult } from './result.js';
-import { scheduleLines } from './schedule-text.js';
+import { replayPaceLines, scheduleLines } from './schedule-text.js';
 import { METRICS } from './thresholds.js';
 
 function formatMetric(metric: string, value: number | null): string {
@@ -81,6 +81,7 @@ export function formatRunSummary(result: RunResult): string {
     part(out, result);
   }
   for (const line of scheduleLines(result.schedule)) out.push(line);
+  for (const line of replayPaceLines(result.replay)) out.push(line);
   clusterAndThresholds(out, result);
   out.push('');
   out.row('duration', formatMs(result.timing.durationMs));

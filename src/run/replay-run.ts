@@ -103,6 +103,8 @@ export async function runReplay(given: ReplayRunOptions, capture: ReplayCapture)
         retime: options.replay.retime,
         origin: options.replay.origin,
         scheduledDurationMs: scheduledDurationMs(capture, options.rate),
+        paceBy: options.replay.paceBy ?? 'arrival',
+        paceSpansMs: { arrival: capture.paceSpans.arrivalMs, txnTime: capture.paceSpans.txnTimeMs },
         originalAckLatencyMs: first.originalAcks,
       },
     },

@@ -25,11 +25,18 @@ import { summarizeTxnFrame } from '../protocol/txn-frame.js';
 import { faultedChunk, faultOf } from './blob-faults.js';
 import type { BuiltFrame, FrameSource } from './synthetic.js';
 
+export type PaceBy = 'arrival' | 'txn-time';
+
 export interface ReplayOptions {
   /** Connection of the capture to replay (default: the one with the most transaction frames). */
   connection?: number;
   /** 1 = captured pace, 4 = four times faster, Infinity = flat out. */
   speed: number;
+  /**
+   * The clock the pace follows: 'arrival' (default) when each frame reached the capture, 'txn-time' the frames'
+   * own transaction times (a backlog's writes as they were made, not as the catch-up burst delivered them).
+   */
+  paceBy?: PaceBy;
   /** Longest idle gap kept from the capture (ms). */
   maxGapMs?: number;
   loops: number;
@@ -89,6 +96,8 @@ class ConnectionIndex {
   readonly offsets: number[] = [];
   readonly records: number[] = [];
   readonly times: number[] = [];
+  /** Each frame's transaction time (µs, like `times`): the pace of --pace-by txn-time. */
+  readonly txnTimes: number[] = [];
   readonly tails: number[] = [];
   readonly controls: Control[] = [];
   readonly acks: Array<{ timeUs: number; seq: number }> = [];
@@ -131,6 +140,7 @@ class ConnectionIndex {
     this.offsets.push(record.offset);
     this.records.push(summary.entryCount);
     this.times.push(record.timeUs);
+    this.txnTimes.push(summary.txnTime * 1000);
     this.tails.push(summary.sequenceId ?? Number.NaN);
     this.bytes += record.payload.length;
     this.largest = Math.max(this.largest, record.payload.length);
@@ -224,6 +234,32 @@ export function mergedSchedule(times: number[][], speed: number, maxGapMs?: numb
   return due;
 }
 
+/** The captured times a replay paces by: arrival at the capture, or the frames' transaction times. */
+function paceClock(c: ConnectionIndex, paceBy: PaceBy | undefined): number[] {
+  return paceBy === 'txn-time' ? c.txnTimes : c.times;
+}
+
+export interface PaceSpans {
+  arrivalMs: number;
+  txnTimeMs: number;
+}
+
+/** One pass's span under either clock, from --from-frame on (one connection) or the whole capture (several). */
+function paceSpans(chosen: ConnectionIndex[], options: ReplayOptions): PaceSpans {
+  const speed = Number.isFinite(options.speed) ? options.speed : 1;
+  const span = (paceBy: PaceBy) => {
+    const due = mergedSchedule(
+      chosen.map((c) => paceClock(c, paceBy)),
+      speed,
+      options.maxGapMs,
+    );
+    const first = chosen.length === 1 ? (due[0]![options.fromFrame] ?? 0) : 0;
+    // reduce, not Math.max(...list): a capture's frames may outnumber what a call's arguments can hold.
+    return due.reduce((most, list) => list.reduce((m, ms) => Math.max(m, ms), most), 0) - first;
+  };
+  return { arrivalMs: span('arrival'), txnTimeMs: span('txn-time') };
+}
+
 /** The window of the merged clock one loop covers (ms), shared by the sources of one replay. */
 interface LoopWindow {
   firstMs: number;
@@ -236,6 +272,8 @@ interface LoopWindow {
  */
 export class ReplayCapture {
   readonly leftOut: Array<{ connection: number; database?: string; frames: number }> = [];
+  /** The span one pass would take paced by each clock (at --speed; at 1x when flat out or --rate). */
+  paceSpans: PaceSpans = { arrivalMs: 0, txnTimeMs: 0 };
 
   private constructor(
     readonly path: string,
@@ -249,7 +287,7 @@ export class ReplayCapture {
     const index = await indexCapture(path);
     const chosen = chooseConnections(path, index, options.connection);
     const due = mergedSchedule(
-      chosen.map((c) => c.times),
+      chosen.map((c) => paceClock(c, options.paceBy)),
       options.speed,
       options.maxGapMs,
     );
@@ -267,6 +305,7 @@ export class ReplayCapture {
       throw caught;
     }
     const capture = new ReplayCapture(path, sources, index.truncated, index.database);
+    capture.paceSpans = paceSpans(chosen, options);
     if (options.connection === undefined) {
       const replayed = new Set(chosen);
       for (const c of index.connections.values())
@@ -377,7 +416,7 @@ export class ReplaySource implements FrameSource {
       if (options.connection !== undefined) throw missingConnection(path, index, options.connection);
       throw new Error(`${path}: no transaction frames from the source on connection ${chosen}`);
     }
-    const due = mergedSchedule([c.times], options.speed, options.maxGapMs)[0]!;
+    const due = mergedSchedule([paceClock(c, options.paceBy)], options.speed, options.maxGapMs)[0]!;
     const window = { firstMs: due[options.fromFrame] ?? 0, lastMs: due.at(-1)! };
     return ReplaySource.fromIndex(path, options, index, c, due, window);
   }

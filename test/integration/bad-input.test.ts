@@ -809,6 +809,38 @@ function rows(): Array<[string, Row]> {
         message: /127\.0\.0\.1|refused/,
       },
     ],
+    // Load over time (issue 16): --rate units, --duration, --stages.
+    ['synth --rate 5rpm', { argv: ['synth', '--rate', '5rpm'], code: 2, message: /--rate/ }],
+    ['synth --rate -5rps', { argv: ['synth', '--rate=-5rps'], code: 2, message: /--rate/ }],
+    [
+      'synth --duration 0s',
+      { argv: ['synth', '--duration', '0s', '--rate', '1'], code: 2, message: /--duration/ },
+    ],
+    [
+      'synth --duration no rate',
+      { argv: ['synth', '--duration', '10s'], code: 2, message: /--duration 10s needs --rate/ },
+    ],
+    [
+      'synth --duration with --frames',
+      { argv: ['synth', '--duration', '10s', '--frames', '3'], code: 2, message: /--frames|--duration/ },
+    ],
+    [
+      'synth --stages all zero',
+      { argv: ['synth', '--stages', '10s:0rps,5s:0-0rps'], code: 2, message: /--stages.*nothing/ },
+    ],
+    ['synth --stages 0s', { argv: ['synth', '--stages', '0s:100rps'], code: 2, message: /--stages/ }],
+    [
+      'synth --stages ramp to negative',
+      { argv: ['synth', '--stages', '10s:100--5rps'], code: 2, message: /--stages/ },
+    ],
+    [
+      'synth --stages with --rate',
+      { argv: ['synth', '--stages', '10s:100rps', '--rate', '3'], code: 2, message: /--rate|--stages/ },
+    ],
+    [
+      'replay --rate in rps',
+      { argv: ['replay', cap, '--rate', '100rps'], code: 2, message: /--rate 100rps/ },
+    ],
   ];
   return table.map(([name, row]) => [name, { ...row, absent: row.absent ?? [] }]);
 }
