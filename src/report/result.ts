@@ -27,6 +27,7 @@ import { PauseAnalysis, type PauseSummary } from './pause-analysis.js';
 import { RunCollector } from './run-collector.js';
 import { ScheduleAnalysis, type ScheduleSummary } from './schedule-analysis.js';
 import { evaluateThresholds, notEvaluated, parseThreshold, type ThresholdVerdict } from './thresholds.js';
+import { TrendAnalysis, type TrendSummary } from './trend-analysis.js';
 import { WorkerAnalysis, type WorkerSummary } from './worker-analysis.js';
 
 /** Runs that never reached their target: their thresholds are not evaluated, and the exit code says why. */
@@ -94,6 +95,8 @@ export interface RunResult {
   replay?: ReplayMeta & { behindScheduleMs: number | null };
   /** A scheduled run (--stages, --duration, synth --rate): achieved vs intended per stage; null otherwise. */
   schedule: ScheduleSummary | null;
+  /** Soak trends: memory slopes over the load (MiB/min, r²) and ack latency by time window. */
+  trends: TrendSummary;
 }
 
 export class ResultBuilder {
@@ -117,6 +120,7 @@ export class ResultBuilder {
   private readonly streams = new StreamBreakdown();
   private members?: MemberBreakdown;
   private schedule?: ScheduleAnalysis;
+  private readonly trends = new TrendAnalysis();
 
   /** The herd so far (a run's stop rule reads it while the run goes on). */
   herdDeaths(): HerdSummary['deaths'] {
@@ -168,6 +172,7 @@ export class ResultBuilder {
     this.herd.sink(event, stream);
     this.acks.sink(event, stream);
     this.schedule?.sink(event);
+    this.trends.sink(event);
     const member = this.router.memberOf(event);
     this.members?.sink(event, member);
     // The target's own analyses see run-wide events and the target's, not other members'.
@@ -263,6 +268,7 @@ export class ResultBuilder {
       thresholds: [],
       warnings: collector.warnings,
       schedule: this.schedule?.summary() ?? null,
+      trends: this.trends.summary(),
       ...(meta.replay
         ? { replay: { ...meta.replay, behindScheduleMs: collector.behindScheduleMs ?? null } }
         : {}),

@@ -3,27 +3,45 @@
  * asks for, --duration stops on time with every frame committed and verified (issue 16's done-when).
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { EmbeddedNode } from '../../src/harper/embedded-node.js';
 import type { RunResult } from '../../src/report/result.js';
 import { runCli, startNode } from '../helpers/harper.js';
 
 let node: EmbeddedNode;
+let dir: string;
 
 before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'harper-replay-load-over-time-'));
   node = await startNode();
 });
 
 after(async () => {
   await node?.stop();
+  rmSync(dir, { recursive: true, force: true });
 });
 
-async function synth(table: string, ...args: string[]): Promise<RunResult> {
+function cli(args: string[]) {
   const { user, password } = node.credentials;
-  const run = await runCli(
-    ['synth', '--target', node.operationsUrl, '--table', table, '--record-size', '128', '--json', ...args],
-    { env: { HARPER_USER: user, HARPER_PASSWORD: password } },
-  );
+  return runCli(args, { env: { HARPER_USER: user, HARPER_PASSWORD: password } });
+}
+
+async function synth(table: string, ...args: string[]): Promise<RunResult> {
+  const run = await cli([
+    'synth',
+    '--target',
+    node.operationsUrl,
+    '--table',
+    table,
+    '--record-size',
+    '128',
+    '--json',
+    ...args,
+  ]);
   assert.equal(run.code, 0, `stderr:\n${run.stderr}\nstdout:\n${run.stdout.slice(0, 2000)}`);
   return JSON.parse(run.stdout) as RunResult;
 }
@@ -76,5 +94,57 @@ describe('load over time (real harperdb 4.7.29)', () => {
     const loadMs = result.timing.commitMs!;
     assert.ok(Math.abs(loadMs - 20_000) <= 2000, `load lasted ${loadMs} ms`);
     assert.equal(result.schedule!.overall.intendedRecords, 20_000);
+  });
+  it('a backlog capture replayed with --pace-by txn-time at 1x spans its writes (20 writes 0.5 s apart: 9.5 s)', async () => {
+    const client = node.client();
+    await client.createTable('data', 'paced', 'id');
+    const since = new Date(Date.now() - 5).toISOString();
+    for (let i = 0; i < 20; i++) {
+      if (i) await sleep(500);
+      await client.call({
+        operation: 'insert',
+        database: 'data',
+        table: 'paced',
+        records: [{ id: i + 1, n: i }],
+      });
+    }
+    const file = join(dir, 'backlog.hrcap');
+    const args = [
+      '--source',
+      node.operationsUrl,
+      '--database',
+      'data',
+      '--since',
+      since,
+      '--until-idle',
+      '2s',
+    ];
+    const capture = await cli(['capture', ...args, '--out', file]);
+    assert.equal(capture.code, 0, capture.stderr);
+    const replay = [
+      'replay',
+      file,
+      '--target',
+      node.operationsUrl,
+      '--database',
+      'replayed',
+      '--origin',
+      'self',
+    ];
+    const dry = await cli([...replay, '--pace-by', 'txn-time', '--dry-run', '--json']);
+    assert.equal(dry.code, 0, dry.stderr);
+    const plan = JSON.parse(dry.stdout);
+    assert.equal(plan.paceBy, 'txn-time');
+    const run = await cli([...replay, '--pace-by', 'txn-time', '--json']);
+    assert.equal(run.code, 0, run.stderr);
+    const result = JSON.parse(run.stdout) as RunResult;
+    assert.equal(result.committed.records, 20);
+    assert.equal(result.replay!.paceBy, 'txn-time');
+    const spans = result.replay!.paceSpansMs!;
+    assert.ok(Math.abs(spans.txnTime - 9500) <= 950, `txn-time span ${spans.txnTime} ms`);
+    assert.ok(spans.arrival < spans.txnTime / 2, `the catch-up arrived as a burst: ${spans.arrival} ms`);
+    // The run sent its frames over the writes' span, as its dry run predicted.
+    assert.ok(Math.abs(result.timing.sendMs! - 9500) <= 950, `sent over ${result.timing.sendMs} ms`);
+    assert.equal(plan.scheduledDurationMs, spans.txnTime);
   });
 });

@@ -38,3 +38,34 @@ describe('scheduleLines', () => {
     assert.match(lines[4]!, /behind schedule +the tool itself fell behind/);
   });
 });
+
+describe('trendLines / formatSlope / replayPaceLines', () => {
+  it('prints slopes with sign and fit, the first and last latency windows', async () => {
+    const { formatSlope, trendLines, replayPaceLines } = await import('../../../src/report/schedule-text.js');
+    assert.equal(formatSlope(1.5 * 1024 * 1024), '+1.50 MiB/min');
+    assert.equal(formatSlope(-2048), '-2.00 KiB/min');
+    assert.deepEqual(trendLines({ rss: null, heap: null, ackLatencyWindows: [] }), []);
+    const lines = trendLines({
+      rss: { slopeMiBPerMin: 1, slopeBytesPerMin: 1024 * 1024, r2: 0.93, points: 1200, spanMs: 300_000 },
+      heap: null,
+      ackLatencyWindows: [
+        { fromMs: 0, toMs: 30_000, commits: 5, p50: 10, p99: 20 },
+        { fromMs: 30_000, toMs: 60_000, commits: 5, p50: 30, p99: 40 },
+      ],
+    });
+    assert.match(lines[2]!, /target RSS +\+1\.00 MiB\/min \(r² 0\.93, 1,200 points over 300\.00 s\)/);
+    assert.match(lines[3]!, /worker heap +too few samples/);
+    assert.match(lines[4]!, /first 0\.00 ms–30\.00 s p50 10 ms .*last 30\.00 s–60\.00 s p50 30 ms p99 40 ms/);
+    assert.deepEqual(replayPaceLines(undefined), []);
+    const pace = replayPaceLines({
+      paceBy: 'txn-time',
+      paceSpansMs: { arrival: 50, txnTime: 9500 },
+      speed: '1x',
+      behindScheduleMs: 3,
+    } as never);
+    assert.match(
+      pace[2]!,
+      /pace +1x by txn-time, at most 3\.00 ms behind it \(a pass: 9\.50 s by txn-time, 50 ms by arrival\)/,
+    );
+  });
+});
