@@ -111,6 +111,8 @@ export interface ReplayMeta {
   origin: string;
   /** When the schedule says the last frame goes out (ms after the first); null when flat out. */
   scheduledDurationMs: number | null;
+  /** --duration: the capture was looped until its frames were due this long after the first (ms). */
+  durationMs?: number;
   /** The clock the pace followed (--pace-by): the frames' arrival at the capture or their transaction times. */
   paceBy?: 'arrival' | 'txn-time';
   /** The span one pass takes paced by each clock (at --speed; at 1x when flat out or with --rate). */

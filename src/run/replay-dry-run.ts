@@ -105,6 +105,13 @@ export async function openReplaySource(
       ExitCode.USAGE,
     );
   }
+  try {
+    // --duration: how many frames the time holds is worked out now; a capture that takes no time cannot loop.
+    void capture.frameCount;
+  } catch (error) {
+    await capture.close();
+    throw new HarperReplayError((error as Error).message, ExitCode.USAGE);
+  }
   return capture;
 }
 
@@ -143,7 +150,7 @@ export async function dryRun(
     blobBytes: total('blobBytes'),
     ...(Object.keys(faults).length ? { blobFaults: faults } : {}),
     largestFrame: capture.largestFrame,
-    loops: options.replay.loops,
+    loops: Math.max(...capture.sources.map((s) => s.loopCount)),
     speed: options.replay.speedLabel,
     rate: options.rate ?? null,
     scheduledDurationMs: scheduledDurationMs(capture, options.rate),

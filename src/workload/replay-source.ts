@@ -40,6 +40,12 @@ export interface ReplayOptions {
   /** Longest idle gap kept from the capture (ms). */
   maxGapMs?: number;
   loops: number;
+  /**
+   * --duration: loop the capture (--loop is then ignored) until its frames are due this long after the first (a
+   * paced replay), or for `frameLimit` frames (--rate: the frames the rate sends in that time).
+   */
+  durationMs?: number;
+  frameLimit?: number;
   /** Skip the first N data frames (resume after a failed replay). */
   fromFrame: number;
   /** New increasing versions, one per frame (default); false keeps the captured versions. */
@@ -257,7 +263,8 @@ function paceSpans(chosen: ConnectionIndex[], options: ReplayOptions): PaceSpans
     // reduce, not Math.max(...list): a capture's frames may outnumber what a call's arguments can hold.
     return due.reduce((most, list) => list.reduce((m, ms) => Math.max(m, ms), most), 0) - first;
   };
-  return { arrivalMs: span('arrival'), txnTimeMs: span('txn-time') };
+  const ms = (value: number) => Math.round(value * 1000) / 1000;
+  return { arrivalMs: ms(span('arrival')), txnTimeMs: ms(span('txn-time')) };
 }
 
 /** The window of the merged clock one loop covers (ms), shared by the sources of one replay. */
@@ -379,6 +386,8 @@ export class ReplaySource implements FrameSource {
   private offsets: number[] = [];
   private records: number[] = [];
   private dueMs: number[] = [];
+  /** --duration: the frame count, once worked out. */
+  private timedFrames?: number;
   private controls: Control[] = [];
   private window: LoopWindow = { firstMs: 0, lastMs: 0 };
   private file?: FileHandle;
@@ -468,13 +477,48 @@ export class ReplaySource implements FrameSource {
   }
 
   get frameCount(): number {
-    return Math.max(0, this.framesPerLoop) * this.options.loops;
+    const perLoop = Math.max(0, this.framesPerLoop);
+    if (this.options.durationMs === undefined) return perLoop * this.options.loops;
+    this.timedFrames ??= perLoop ? this.framesWithinDuration(this.options.durationMs) : 0;
+    return this.timedFrames;
+  }
+
+  /** Passes over the capture the replay makes (the last one partly, with --duration). */
+  get loopCount(): number {
+    return this.framesPerLoop > 0 ? Math.ceil(this.frameCount / this.framesPerLoop) : 0;
   }
 
   get totalRecords(): number {
-    let sum = 0;
-    for (let i = this.options.fromFrame; i < this.records.length; i++) sum += this.records[i]!;
-    return sum * this.options.loops;
+    let pass = 0;
+    for (let i = this.options.fromFrame; i < this.records.length; i++) pass += this.records[i]!;
+    const full = Math.floor(this.frameCount / Math.max(1, this.framesPerLoop));
+    let partial = 0;
+    for (let i = full * this.framesPerLoop; i < this.frameCount; i++) partial += this.recordsIn(i);
+    return pass * full + partial;
+  }
+
+  /**
+   * --duration: the frames before the first one due at or after `durationMs` (paced), or the --rate's frame count.
+   * Looked for from the loop the duration ends in, not frame by frame from the start (a soak may loop a long time).
+   */
+  private framesWithinDuration(durationMs: number): number {
+    if (this.options.frameLimit !== undefined) return this.options.frameLimit;
+    if (!Number.isFinite(this.options.speed)) {
+      throw new Error('--duration needs a pace: --speed 1x (or 4x …) or --rate, not --speed max');
+    }
+    const span = this.window.lastMs - this.window.firstMs;
+    if (!(span > 0)) {
+      throw new Error(
+        `${this.path}: one pass of the capture takes no time, so it cannot be looped for --duration`,
+      );
+    }
+    const perLoop = this.framesPerLoop;
+    for (let loop = Math.max(0, Math.floor(durationMs / span) - 1); ; loop++) {
+      for (let j = 0; j < perLoop; j++) {
+        const index = loop * perLoop + j;
+        if (this.due(index)! >= durationMs) return index;
+      }
+    }
   }
 
   /** Captured frame index of replay index `index`. */
