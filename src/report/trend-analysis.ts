@@ -1,7 +1,8 @@
 /**
  * Soak trends: the target's memory over the load (least-squares slope of RSS and worker heap, MiB/min, with the
  * fit's r²: a slow leak shows as a number) and ack latency by time window (a target that degrades shows as rising
- * windows). Fitted from the first frame sent on: the node's start-up is not the load's trend.
+ * windows). Fitted from the first frame sent until verification begins: the node's start-up and the count's own
+ * queries are not the load's trend.
  */
 import { linearRegression, rSquared } from 'simple-statistics';
 import { LatencyHistogram } from '../common/latency-histogram.js';
@@ -49,6 +50,7 @@ type Point = [number, number];
 
 export class TrendAnalysis {
   private firstSendAt?: number;
+  private ended = false;
   private readonly procRss: Point[] = [];
   private readonly sysinfoRss: Point[] = [];
   private readonly heap: Point[] = [];
@@ -56,7 +58,10 @@ export class TrendAnalysis {
 
   sink(event: RunEvent): void {
     if (event.type === 'frame-sent') this.firstSendAt ??= event.t;
-    if (this.firstSendAt === undefined) return;
+    // Verification's own queries (a COUNT over every record) are not the load: the trend ends where it starts.
+    if (event.type === 'phase' && (event.phase === 'verifying' || event.phase === 'cleaning-up'))
+      this.ended = true;
+    if (this.firstSendAt === undefined || this.ended) return;
     if (event.type === 'frame-committed' && Number.isFinite(event.latencyMs))
       this.commits.push([event.t, event.latencyMs]);
     if (event.type !== 'sample' || event.member !== undefined) return;

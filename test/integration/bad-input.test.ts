@@ -841,6 +841,31 @@ function rows(): Array<[string, Row]> {
       'replay --rate in rps',
       { argv: ['replay', cap, '--rate', '100rps'], code: 2, message: /--rate 100rps/ },
     ],
+    ['replay --duration 0s', { argv: ['replay', cap, '--duration', '0s'], code: 2, message: /--duration/ }],
+    [
+      'replay --duration with --loop',
+      { argv: ['replay', cap, '--duration', '5s', '--loop', '2'], code: 2, message: /--duration 5s loops/ },
+    ],
+    [
+      'replay --duration flat out',
+      {
+        argv: ['replay', cap, '--duration', '5s', '--speed', 'max'],
+        code: 2,
+        message: /--duration 5s needs a pace/,
+      },
+    ],
+    [
+      'replay --pace-by txn-time with --rate',
+      {
+        argv: ['replay', cap, '--pace-by', 'txn-time', '--rate', '5'],
+        code: 2,
+        message: /--pace-by txn-time/,
+      },
+    ],
+    [
+      'replay --pace-by unknown',
+      { argv: ['replay', cap, '--pace-by', 'wallclock'], code: 2, message: /--pace-by/ },
+    ],
   ];
   return table.map(([name, row]) => [name, { ...row, absent: row.absent ?? [] }]);
 }

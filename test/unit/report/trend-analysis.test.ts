@@ -93,3 +93,16 @@ describe('TrendAnalysis', () => {
     assert.equal(new TrendAnalysis().summary().rss, null);
   });
 });
+
+describe('TrendAnalysis: the load only', () => {
+  it('stops at verification (its COUNT query is not the load)', () => {
+    const analysis = new TrendAnalysis();
+    analysis.sink(sent(0));
+    for (let t = 0; t <= 10_000; t += 250) analysis.sink(proc(t, 100 * MIB));
+    analysis.sink({ type: 'phase', t: 10_001, phase: 'verifying' });
+    for (let t = 10_250; t <= 20_000; t += 250) analysis.sink(proc(t, 500 * MIB));
+    const { rss } = analysis.summary();
+    assert.equal(rss!.slopeMiBPerMin, 0);
+    assert.equal(rss!.spanMs, 10_000);
+  });
+});
