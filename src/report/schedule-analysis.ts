@@ -42,6 +42,10 @@ export interface StageFigures extends ScheduleFigures {
 
 export interface ScheduleSummary {
   unit: ScheduleMeta['unit'];
+  /** When the schedule started (epoch ms: the first frame's due time); null when nothing was sent. */
+  startedAt: number | null;
+  /** Records per unit of the rates (1 for rps; records per frame × streams for fps): intended records/s = rate × this. */
+  recordsPerUnit: number;
   stages: StageFigures[];
   overall: ScheduleFigures;
   /** One line when a rate was missed: who held it back (the tool must never be why without saying so). */
@@ -120,7 +124,14 @@ export class ScheduleAnalysis {
       },
       this.overallLag,
     );
-    return { unit: this.schedule.unit, stages, overall, note: scheduleNote(stages, overall) };
+    return {
+      unit: this.schedule.unit,
+      startedAt: this.origin ?? null,
+      recordsPerUnit: perUnit * this.streams,
+      stages,
+      overall,
+      note: scheduleNote(stages, overall),
+    };
   }
 
   /** Drain waits that overlap [fromMs, toMs) of the schedule, clipped to it. */
