@@ -58,7 +58,12 @@ export function benchOptions(flags: BenchFlagValues): BenchOptions {
   // --samples and --html are the bench's (one file per run, the comparison), not each run's.
   const base = loadOptions(
     { ...flags, html: undefined, samples: undefined },
-    { database: flags.database, verify: !flags.capture, maxReconnects: preset.maxReconnects },
+    {
+      database: flags.database,
+      verify: !flags.capture,
+      maxReconnects: preset.maxReconnects,
+      ...(flags.capture ? {} : { recordsPerFrame: workload.recordsPerFrame }),
+    },
   );
   return {
     base,

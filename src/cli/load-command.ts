@@ -7,6 +7,7 @@
 import { Flags } from '@oclif/core';
 import { ExitCode } from '../common/errors.js';
 import { checkOutputs, type PlannedOutput } from '../common/output-files.js';
+import { framesPerSecond, parseRate, type Rate } from '../common/rates.js';
 import { parseDuration, parseSize } from '../common/units.js';
 import { MetricsBus } from '../events/metrics-bus.js';
 import { parseTargetFault, type TargetFault } from '../harper/target-faults.js';
@@ -84,10 +85,10 @@ export const loadFlags = {
     helpValue: 'URL',
     relationships: [needs('fan-out')],
   }),
-  rate: Flags.custom<number>({
+  rate: Flags.custom<Rate>({
     summary:
-      'Frames per second, decimals allowed: 0.5 is one frame every 2 s (default: as fast as the target reads).',
-    helpValue: 'FRAMES/S',
+      'Records/s (5000rps) or frames/s (0.5fps: one frame every 2 s); a bare number is frames/s (default: as fast as the target reads).',
+    helpValue: 'RATE',
     parse: async (text) => parseRate(text),
   })(),
   'max-reconnects': Flags.integer({
@@ -179,6 +180,8 @@ export function loadOptions(
     maxReconnects?: number;
     untilResubscribed?: number;
     verify: boolean;
+    /** Records in every frame (synthetic workloads): lets --rate be records/s. */
+    recordsPerFrame?: number;
   },
 ): LoadRunOptions {
   // Kept by hand for its wording (oclif's dependsOn would say "All of the following must be provided …").
@@ -215,7 +218,7 @@ export function loadOptions(
       ...(flags['fan-out'] ? { fanOut: true, memberUrls: flags.member ?? [] } : {}),
       ...(flags['listen-tls'] ? { listenTls: {} } : {}),
       ...(listenCertificate ? { listenTls: listenCertificate } : {}),
-      rate: flags.rate,
+      rate: framesPerSecondOf(flags.rate, defaults.recordsPerFrame),
       maxReconnects: flags['max-reconnects'] ?? defaults.maxReconnects ?? 5,
       ...untilResubscribed(flags['until-resubscribed'] ?? defaults.untilResubscribed),
       thresholds: (flags.threshold ?? []).map(
@@ -252,11 +255,19 @@ function positiveDuration(
   return positive(flag, flags[flag], flagValue(flag, flags[flag], parseDuration));
 }
 
-/** --rate: a positive decimal number of frames per second. */
-export function parseRate(text: string): number {
-  const value = /^\s*\d+(\.\d+)?\s*$/.test(text) ? Number(text) : Number.NaN;
-  if (!(value > 0)) throw new Error(`${text} is not a number of frames per second above 0 (e.g. 10, 0.5)`);
-  return value;
+/**
+ * --rate as frames/s for the sender: records/s convert through the frames' fixed record count; a source whose
+ * frames differ (a replay) takes frames/s only.
+ */
+function framesPerSecondOf(rate: Rate | undefined, recordsPerFrame: number | undefined): number | undefined {
+  if (!rate) return undefined;
+  if (rate.unit === 'fps') return rate.perSecond;
+  if (recordsPerFrame === undefined) {
+    throw new Error(
+      `--rate ${rate.perSecond}rps: a capture's frames hold different numbers of records; give frames/s (e.g. --rate 10fps)`,
+    );
+  }
+  return framesPerSecond(rate, recordsPerFrame);
 }
 
 /** The run's --samples and --html files, checked against its inputs before anything runs (a usage error). */

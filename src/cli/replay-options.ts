@@ -5,7 +5,7 @@ import type { ReplayRunOptions } from '../run/replay-run.js';
 import { parseBlobFaults } from '../workload/blob-faults.js';
 import type { ReplayCapture } from '../workload/replay-source.js';
 import { type LoadFlagValues, loadOptions } from './load-command.js';
-import { commaList, excludes, type FlagValues, flagValue } from './shared-flags.js';
+import { commaList, excludes, type FlagValues, flagValue, positive } from './shared-flags.js';
 
 export const replayFlags = {
   database: Flags.string({
@@ -16,6 +16,17 @@ export const replayFlags = {
     summary:
       'Pace relative to the capture: 0.5x, 1x (default), 4x … or max. --rate instead spaces frames evenly.',
     helpValue: 'SPEED',
+  }),
+  'pace-by': Flags.option({
+    summary:
+      "The captured clock --speed follows: arrival (when frames reached the capture: a backlog's catch-up burst) or txn-time (the frames' transaction times: the writes as they were made).",
+    options: ['arrival', 'txn-time'] as const,
+    default: 'arrival',
+  })(),
+  duration: Flags.string({
+    summary:
+      'Loop the capture until this much time is scheduled (e.g. 30m; not with --loop): at its own pace (--speed, not max) or at --rate.',
+    helpValue: 'DURATION',
   }),
   'max-gap': Flags.string({
     summary: 'Cap idle gaps of the capture at this (e.g. 1s).',
@@ -81,24 +92,58 @@ export function parseSpeed(text: string): number {
 function replayPace(flags: ReplayFlagValues): { speed: number; speedLabel: string } {
   if (flags.rate !== undefined && flags.speed !== undefined && flags.speed.trim() !== 'max')
     throw new Error(
-      `--rate ${flags.rate} spaces frames evenly and --speed ${flags.speed} follows the capture's clock: give one of them`,
+      `--rate ${rateText(flags.rate)} spaces frames evenly and --speed ${flags.speed} follows the capture's clock: give one of them`,
+    );
+  if (flags.rate !== undefined && flags['pace-by'] === 'txn-time')
+    throw new Error(
+      `--pace-by txn-time follows the capture's clock and --rate ${rateText(flags.rate)} spaces frames evenly: give one of them`,
     );
   if (flags.rate !== undefined)
-    return { speed: Number.POSITIVE_INFINITY, speedLabel: `${flags.rate} frames/s` };
+    return { speed: Number.POSITIVE_INFINITY, speedLabel: `${flags.rate.perSecond} frames/s` };
   const label = flags.speed ?? '1x';
   return { speed: parseSpeed(label), speedLabel: label };
+}
+
+/** --duration: the time to loop for, and with --rate the frames that rate sends in it. */
+function replayDuration(
+  flags: ReplayFlagValues,
+  speed: number,
+): { durationMs?: number; frameLimit?: number } {
+  if (flags.duration === undefined) return {};
+  const durationMs = positive(
+    'duration',
+    flags.duration,
+    flagValue('duration', flags.duration, parseDuration),
+  );
+  if (flags.loop !== 1)
+    throw new Error(`--duration ${flags.duration} loops the capture as often as it takes: drop --loop`);
+  if (flags.rate)
+    return { durationMs, frameLimit: Math.max(1, Math.ceil((flags.rate.perSecond * durationMs) / 1000)) };
+  if (!Number.isFinite(speed))
+    throw new Error(
+      `--duration ${flags.duration} needs a pace: --speed 1x (or 4x …) or --rate, not --speed max`,
+    );
+  return { durationMs };
+}
+
+/** A rate as the user most likely wrote it: frames/s bare, records/s with its unit. */
+function rateText(rate: NonNullable<ReplayFlagValues['rate']>): string {
+  return rate.unit === 'fps' ? `${rate.perSecond}` : `${rate.perSecond}rps`;
 }
 
 /** How to replay: pace, loops, rewrite, which tables. Throws an Error (a usage error) on a bad value. */
 export function replayOptions(flags: ReplayFlagValues): ReplayRunOptions['replay'] {
   const { speed, speedLabel } = replayPace(flags);
+  const timed = replayDuration(flags, speed);
   const maxGapMs = flags['max-gap'] ? flagValue('max-gap', flags['max-gap'], parseDuration) : undefined;
   return {
     connection: flags.connection,
     speed,
     speedLabel,
+    paceBy: flags['pace-by'],
     maxGapMs,
     loops: flags.loop,
+    ...timed,
     fromFrame: flags['from-frame'],
     retime: flags.retime && !flags['keep-versions'],
     origin: flags.origin,

@@ -6,6 +6,7 @@ import type { SynthRunOptions } from '../run/synth-run.js';
 import { parseBlobFaults } from '../workload/blob-faults.js';
 import { DEFAULT_PRESET, PRESETS, type Preset, presetNames } from '../workload/presets.js';
 import { type LoadFlagValues, loadOptions } from './load-command.js';
+import { paceFlags, synthPace } from './pace-flags.js';
 import { type FlagValues, flagValue } from './shared-flags.js';
 
 /** synth's own flags (the load flags come with its base, LoadCommand). */
@@ -63,6 +64,7 @@ export const synthFlags = {
     default: true,
     allowNo: true,
   }),
+  ...paceFlags,
 };
 
 export type SynthFlagValues = LoadFlagValues & FlagValues<typeof synthFlags>;
@@ -95,6 +97,9 @@ export function synthOptions(flags: SynthFlagValues): SynthRunOptions {
     'target-fault': [...(preset.targetFaults ?? []), ...(flags['target-fault'] ?? [])],
     threshold: [...(flags['preset-thresholds'] ? (preset.thresholds ?? []) : []), ...(flags.threshold ?? [])],
   };
+  const shape = synthWorkload(preset, flags, flags.seed);
+  const pace = synthPace(flags, shape.recordsPerFrame, shape.frames);
+  const workload = { ...shape, frames: pace.frames };
   const base = loadOptions(withPreset, {
     database: flags.database,
     databases: databaseList(
@@ -105,8 +110,8 @@ export function synthOptions(flags: SynthFlagValues): SynthRunOptions {
     maxReconnects: preset.maxReconnects,
     untilResubscribed: preset.untilResubscribed,
     verify: flags.verify,
+    recordsPerFrame: shape.recordsPerFrame,
   });
-  const workload = synthWorkload(preset, flags, flags.seed);
   checkShape(workload, flags);
   const blobFaults = flags['blob-faults'] === undefined ? undefined : parseBlobFaults(flags['blob-faults']);
   if (blobFaults && !(workload.blobSize > 0 && (workload.blobsPerFrame ?? 1) > 0)) {
@@ -116,6 +121,8 @@ export function synthOptions(flags: SynthFlagValues): SynthRunOptions {
     ...base,
     // After faulted blobs the question is whether the target still takes writes: the probe answers it.
     ...(flags.liveness || preset.liveness || blobFaults ? { liveness: true } : {}),
+    // A schedule paces every frame (the sender's even --rate spacing is then not needed).
+    ...(pace.schedule ? { schedule: pace.schedule, rate: undefined } : {}),
     table: flags.table,
     workload: { ...workload, ...(blobFaults ? { blobFaults } : {}) },
   };

@@ -76,12 +76,24 @@ export interface RunMeta {
   /** --fan-out: every cluster member that subscribes is loaded. */
   fanOut?: boolean;
   table: string;
-  workload: RecordShape & { preset?: string; seed: number; rate?: number; blobFaults?: BlobFault[] };
+  workload: RecordShape & {
+    preset?: string;
+    seed: number;
+    rate?: number;
+    blobFaults?: BlobFault[];
+    /** --stages / --duration: the rate over time every stream follows (rates in `unit` per second). */
+    schedule?: ScheduleMeta;
+  };
   thresholds: string[];
   pauseThresholdMs: number;
   blockedAfterMs: number;
   /** Replay runs: what was replayed and how, and the capture's own ack latencies for comparison. */
   replay?: ReplayMeta;
+}
+
+export interface ScheduleMeta {
+  unit: 'rps' | 'fps';
+  stages: Array<{ durationMs: number; from: number; to: number }>;
 }
 
 export interface ReplayMeta {
@@ -99,6 +111,12 @@ export interface ReplayMeta {
   origin: string;
   /** When the schedule says the last frame goes out (ms after the first); null when flat out. */
   scheduledDurationMs: number | null;
+  /** --duration: the capture was looped until its frames were due this long after the first (ms). */
+  durationMs?: number;
+  /** The clock the pace followed (--pace-by): the frames' arrival at the capture or their transaction times. */
+  paceBy?: 'arrival' | 'txn-time';
+  /** The span one pass takes paced by each clock (at --speed; at 1x when flat out or with --rate). */
+  paceSpansMs?: { arrival: number; txnTime: number };
   originalAckLatencyMs: { count: number; p50: number | null; p99: number | null; max: number | null };
 }
 
@@ -214,8 +232,10 @@ export type RunEvent =
       blobs: number;
       blobBytes: number;
       resent: boolean;
-      /** Replay: how far behind its schedule the frame went out (ms). */
+      /** A paced frame (replay, --stages, --duration): how far behind its schedule it went out (ms). */
       lateMs?: number;
+      /** The schedule's stage the frame belongs to (--stages, --duration). */
+      stage?: number;
       /** Blobs of this frame sent wrong on purpose (--blob-faults), by kind. */
       blobFaults?: Partial<Record<BlobFaultKind, number>>;
       stream?: string;
@@ -227,6 +247,8 @@ export type RunEvent =
       index: number;
       records: number;
       latencyMs: number;
+      /** The schedule's stage the frame belongs to (--stages, --duration). */
+      stage?: number;
       stream?: string;
     }
   | {

@@ -25,6 +25,8 @@ export function renderHtmlReport(result: RunResult, series: Series): string {
       first: d.firstMs === null ? null : (d.at + d.firstMs - series.origin) / 1000,
       last: d.lastMs === null ? null : (d.at + d.lastMs - series.origin) / 1000,
     })),
+    // A scheduled run: the intended records/s, stage by stage (linear within a stage), on the same clock.
+    intended: intendedRate(result, series.origin),
     // Ack stalls (the longest, at most 20): frames waiting and the committed cursor standing still.
     ackStalls: result.acks.episodes.map((e) => ({
       start: (e.startedAt - series.origin) / 1000,
@@ -117,11 +119,21 @@ const DATA = ${embedJson(data)};
   const n = Math.max(s.sentRecords.length, s.committedRecords.length);
   const tx = Array.from({ length: n }, (_, i) => +(i * bin).toFixed(3));
   const rate = (list) => tx.map((_, i) => (list[i] || 0) / bin);
+  // The intended rate at x: linear within each stage, 0 outside the schedule.
+  const intendedAt = (x) => {
+    let start = DATA.intended.start;
+    for (const st of DATA.intended.stages) {
+      if (x >= start && x < start + st.seconds) return st.from + ((st.to - st.from) * (x - start)) / st.seconds;
+      start += st.seconds;
+    }
+    return 0;
+  };
+  const intended = DATA.intended ? [{ label: 'intended', stroke: '#555', dash: [6, 4] }] : [];
   charts.throughput = new uPlot({
-    title: 'Sent and committed records/s', width, height: 260, hooks: { drawClear: [shade, stallBand] }, scales: { x: { time: false } },
-    series: [{}, { label: 'sent', stroke: '#1f77b4', fill: 'rgba(31,119,180,0.1)' }, { label: 'committed', stroke: '#2ca02c' }],
+    title: 'Sent and committed records/s' + (DATA.intended ? ' against the intended rate' : ''), width, height: 260, hooks: { drawClear: [shade, stallBand] }, scales: { x: { time: false } },
+    series: [{}, { label: 'sent', stroke: '#1f77b4', fill: 'rgba(31,119,180,0.1)' }, { label: 'committed', stroke: '#2ca02c' }, ...intended],
     axes: [{ label: 's' }, { label: 'records/s' }],
-  }, [tx, rate(s.sentRecords), rate(s.committedRecords)], document.getElementById('throughput'));
+  }, [tx, rate(s.sentRecords), rate(s.committedRecords), ...(DATA.intended ? [tx.map((x) => intendedAt(x + bin / 2))] : [])], document.getElementById('throughput'));
   // Latency distribution: 30 equal-width buckets between the fastest and the slowest ack.
   const lat = s.ackLatencies;
   const lo = lat.length ? Math.min(...lat) : 0, hi = lat.length ? Math.max(...lat) : 1;
@@ -159,6 +171,23 @@ const DATA = ${embedJson(data)};
 })();
 </script></body></html>
 `;
+}
+
+/** A scheduled run's intended records/s per stage, from when its schedule started (s on the series' clock). */
+function intendedRate(
+  result: RunResult,
+  origin: number,
+): { start: number; stages: Array<{ seconds: number; from: number; to: number }> } | null {
+  const schedule = result.schedule;
+  if (!schedule || schedule.startedAt === null) return null;
+  return {
+    start: (schedule.startedAt - origin) / 1000,
+    stages: schedule.stages.map((stage) => ({
+      seconds: stage.durationMs / 1000,
+      from: stage.from * schedule.recordsPerUnit,
+      to: stage.to * schedule.recordsPerUnit,
+    })),
+  };
 }
 
 /** Written whole under a temporary name, then renamed: a page cut short never looks finished. */

@@ -7,6 +7,7 @@
 import cliProgress from 'cli-progress';
 import { formatBytes, formatMs } from '../common/units.js';
 import type { RunEvent, RunPhase, Sample } from '../events/schema.js';
+import { PaceProgress } from './pace-progress.js';
 import { isStalled, type TcpSample } from './pause-analysis.js';
 
 export class ProgressReporter {
@@ -25,6 +26,8 @@ export class ProgressReporter {
   private readonly stalledSince = new Map<number, number>();
   private stalledMs = 0;
   private probeSentAt?: number;
+  /** A scheduled run (--stages, --duration, synth --rate): stage, target and achieved rate. */
+  private pace?: PaceProgress;
 
   constructor(
     private readonly blockedAfterMs = 500,
@@ -45,7 +48,11 @@ export class ProgressReporter {
   }
 
   readonly sink = (event: RunEvent): void => {
+    this.pace?.sink(event);
     switch (event.type) {
+      case 'run-meta':
+        if (event.meta.workload.schedule) this.pace = new PaceProgress(event.meta.workload.schedule);
+        return;
       case 'run-start':
         this.totalFrames = event.frames;
         this.bar.start(event.frames, 0, this.payload(event.t));
@@ -113,7 +120,8 @@ export class ProgressReporter {
       const cause = unanswered > this.blockedAfterMs ? 'target blocked' : 'flow control';
       return `STALLED ${formatMs(stalledFor)} (${cause}) | ${total}`;
     }
-    return `${this.phase} | ${total}`;
+    const pace = this.pace?.describe(now);
+    return `${this.phase}${pace ? ` | ${pace}` : ''} | ${total}`;
   }
 
   private payload(now: number) {

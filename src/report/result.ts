@@ -25,7 +25,9 @@ import { HerdAnalysis, type HerdSummary } from './herd-analysis.js';
 import { MemoryAnalysis, type MemorySummary } from './memory-analysis.js';
 import { PauseAnalysis, type PauseSummary } from './pause-analysis.js';
 import { RunCollector } from './run-collector.js';
+import { ScheduleAnalysis, type ScheduleSummary } from './schedule-analysis.js';
 import { evaluateThresholds, notEvaluated, parseThreshold, type ThresholdVerdict } from './thresholds.js';
+import { TrendAnalysis, type TrendSummary } from './trend-analysis.js';
 import { WorkerAnalysis, type WorkerSummary } from './worker-analysis.js';
 
 /** Runs that never reached their target: their thresholds are not evaluated, and the exit code says why. */
@@ -91,6 +93,10 @@ export interface RunResult {
   warnings: string[];
   /** Replay runs only. */
   replay?: ReplayMeta & { behindScheduleMs: number | null };
+  /** A scheduled run (--stages, --duration, synth --rate): achieved vs intended per stage; null otherwise. */
+  schedule: ScheduleSummary | null;
+  /** Soak trends: memory slopes over the load (MiB/min, r²) and ack latency by time window. */
+  trends: TrendSummary;
 }
 
 export class ResultBuilder {
@@ -113,6 +119,8 @@ export class ResultBuilder {
   private readonly router = new EventRouter();
   private readonly streams = new StreamBreakdown();
   private members?: MemberBreakdown;
+  private schedule?: ScheduleAnalysis;
+  private readonly trends = new TrendAnalysis();
 
   /** The herd so far (a run's stop rule reads it while the run goes on). */
   herdDeaths(): HerdSummary['deaths'] {
@@ -129,6 +137,12 @@ export class ResultBuilder {
       case 'run-meta':
         this.meta = event.meta;
         this.pauses = new PauseAnalysis(event.meta.pauseThresholdMs, event.meta.blockedAfterMs);
+        if (event.meta.workload.schedule) {
+          this.schedule = new ScheduleAnalysis(
+            event.meta.workload.schedule,
+            event.meta.workload.recordsPerFrame,
+          );
+        }
         for (const held of this.pending.splice(0)) this.pauses.sink(held);
         if (event.meta.fanOut) {
           this.members = new MemberBreakdown(event.meta.pauseThresholdMs, event.meta.blockedAfterMs);
@@ -157,6 +171,8 @@ export class ResultBuilder {
     this.streams.sink(event, stream);
     this.herd.sink(event, stream);
     this.acks.sink(event, stream);
+    this.schedule?.sink(event);
+    this.trends.sink(event);
     const member = this.router.memberOf(event);
     this.members?.sink(event, member);
     // The target's own analyses see run-wide events and the target's, not other members'.
@@ -251,6 +267,8 @@ export class ResultBuilder {
       cleanup: end?.cleanup ?? { removedFromTarget: null, targetStopped: false },
       thresholds: [],
       warnings: collector.warnings,
+      schedule: this.schedule?.summary() ?? null,
+      trends: this.trends.summary(),
       ...(meta.replay
         ? { replay: { ...meta.replay, behindScheduleMs: collector.behindScheduleMs ?? null } }
         : {}),

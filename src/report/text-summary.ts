@@ -1,8 +1,10 @@
 /** The human summary printed after a run (stdout). */
+
 import { formatBytes, formatCount, formatMs } from '../common/units.js';
 import type { AckSummary } from './ack-analysis.js';
 import type { HerdDeath } from './herd-analysis.js';
 import type { RunResult } from './result.js';
+import { formatSlope, replayPaceLines, scheduleLines, trendLines } from './schedule-text.js';
 import { METRICS } from './thresholds.js';
 
 function formatMetric(metric: string, value: number | null): string {
@@ -11,6 +13,7 @@ function formatMetric(metric: string, value: number | null): string {
   if (unit === 'bytes') return formatBytes(value);
   if (unit === 'ms') return formatMs(value);
   if (unit === 'percent') return `${value.toFixed(1)} %`;
+  if (unit === 'slope') return formatSlope(value);
   return formatCount(Math.round(value * 100) / 100);
 }
 
@@ -78,6 +81,9 @@ export function formatRunSummary(result: RunResult): string {
   ]) {
     part(out, result);
   }
+  for (const line of scheduleLines(result.schedule)) out.push(line);
+  for (const line of replayPaceLines(result.replay)) out.push(line);
+  for (const line of trendLines(result.trends)) out.push(line);
   clusterAndThresholds(out, result);
   out.push('');
   out.row('duration', formatMs(result.timing.durationMs));

@@ -6,7 +6,8 @@
 import { parseDuration, parseSize } from '../common/units.js';
 import { ACK_STALL_MIN_MS } from './ack-analysis.js';
 
-export type MetricUnit = 'bytes' | 'ms' | 'count' | 'percent' | 'rate';
+/** 'slope': bytes per minute (a memory trend: 1MiB/min). */
+export type MetricUnit = 'bytes' | 'ms' | 'count' | 'percent' | 'rate' | 'slope';
 
 export interface MetricSource {
   memory: {
@@ -40,6 +41,11 @@ export interface MetricSource {
   };
   sent: { frames: number; records: number };
   timing: { durationMs: number; commitRecordsPerSec: number | null; sendRecordsPerSec: number | null };
+  /** Soak trends (absent in results that predate them). */
+  trends?: {
+    rss: { slopeBytesPerMin: number } | null;
+    heap: { slopeBytesPerMin: number } | null;
+  };
 }
 
 interface MetricDefinition {
@@ -163,7 +169,27 @@ export const METRICS: Record<string, MetricDefinition> = {
     read: (r) => r.timing.commitRecordsPerSec,
   },
   durationMs: { unit: 'ms', description: 'run duration', read: (r) => r.timing.durationMs },
+  rssSlope: {
+    unit: 'slope',
+    description: "least-squares slope of the target's RSS over the load",
+    read: (r) => r.trends?.rss?.slopeBytesPerMin ?? null,
+  },
+  heapSlope: {
+    unit: 'slope',
+    description: "least-squares slope of the workers' heap over the load",
+    read: (r) => r.trends?.heap?.slopeBytesPerMin ?? null,
+  },
 };
+
+const PER_MINUTE: Record<string, number> = { s: 60, sec: 60, min: 1, m: 1, h: 1 / 60 };
+
+/** Bytes per minute from "1MiB/min", "-512KB/min", "10KB/s", "50MB/h". */
+export function parseSlope(text: string): number {
+  const match = /^\s*(-?)\s*([^/]+?)\s*\/\s*(s|sec|min|m|h)\s*$/i.exec(text);
+  if (!match) throw new Error(`"${text}" is not a size per time (examples: 1MiB/min, 10KB/s, -512KB/min)`);
+  const bytes = parseSize(match[2]!) * (match[1] ? -1 : 1);
+  return bytes * PER_MINUTE[match[3]!.toLowerCase()]!;
+}
 
 const OPERATORS = ['<=', '>=', '==', '!=', '<', '>'] as const;
 type Operator = (typeof OPERATORS)[number];
@@ -201,6 +227,7 @@ export function parseThreshold(expression: string): Threshold {
   let limit: number;
   try {
     if (definition.unit === 'bytes') limit = parseSize(raw);
+    else if (definition.unit === 'slope') limit = parseSlope(raw);
     else if (definition.unit === 'ms') limit = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : parseDuration(raw);
     else limit = /^-?\d+(\.\d+)?%?$/.test(raw) ? Number(raw.replace(/%$/, '')) : Number.NaN;
   } catch (error) {
@@ -238,7 +265,7 @@ export function thresholdHelp(): string {
   return Object.entries(METRICS)
     .map(
       ([name, m]) =>
-        `  ${name.padEnd(16)} ${m.description} (${m.unit === 'bytes' ? 'size: 1.5GiB, 300MB' : m.unit === 'ms' ? 'duration: 500ms, 2s' : m.unit})`,
+        `  ${name.padEnd(16)} ${m.description} (${m.unit === 'bytes' ? 'size: 1.5GiB, 300MB' : m.unit === 'ms' ? 'duration: 500ms, 2s' : m.unit === 'slope' ? 'size per time: 1MiB/min' : m.unit})`,
     )
     .join('\n');
 }

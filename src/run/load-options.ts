@@ -2,6 +2,7 @@
 import type { MetricsBus } from '../events/metrics-bus.js';
 import type { RunMeta } from '../events/schema.js';
 import type { OperationsClient } from '../harper/operations-client.js';
+import type { RateSchedule } from '../workload/rate-schedule.js';
 import type { FrameSource } from '../workload/synthetic.js';
 import type { ResolvedTarget, TargetSpec } from './target.js';
 
@@ -21,6 +22,8 @@ export interface LoadRunOptions {
   listenTls?: { cert?: string; key?: string };
   /** Frames per second; undefined = unlimited. */
   rate?: number;
+  /** --stages / --duration (synth): the rate over time each stream's frames follow (see workload/rate-schedule.ts). */
+  schedule?: RateSchedule;
   maxReconnects: number;
   /** End the run once every stream the Nth worker death dropped has re-subscribed (the herd is measured). */
   untilResubscribed?: number;

@@ -54,6 +54,9 @@ export interface DryRunResult {
   rate: number | null;
   /** When the last frame of any stream is due: the shortest the real run can take. Null when flat out. */
   scheduledDurationMs: number | null;
+  /** The clock the pace follows (--pace-by), and the span one pass takes by each (at --speed; 1x when flat out). */
+  paceBy: 'arrival' | 'txn-time';
+  paceSpansMs: { arrival: number; txnTime: number };
   tables: string[];
   truncated: boolean;
   originalAckLatencyMs: ReplaySource['originalAcks'];
@@ -102,6 +105,13 @@ export async function openReplaySource(
       ExitCode.USAGE,
     );
   }
+  try {
+    // --duration: how many frames the time holds is worked out now; a capture that takes no time cannot loop.
+    void capture.frameCount;
+  } catch (error) {
+    await capture.close();
+    throw new HarperReplayError((error as Error).message, ExitCode.USAGE);
+  }
   return capture;
 }
 
@@ -140,10 +150,12 @@ export async function dryRun(
     blobBytes: total('blobBytes'),
     ...(Object.keys(faults).length ? { blobFaults: faults } : {}),
     largestFrame: capture.largestFrame,
-    loops: options.replay.loops,
+    loops: Math.max(...capture.sources.map((s) => s.loopCount)),
     speed: options.replay.speedLabel,
     rate: options.rate ?? null,
     scheduledDurationMs: scheduledDurationMs(capture, options.rate),
+    paceBy: options.replay.paceBy ?? 'arrival',
+    paceSpansMs: { arrival: capture.paceSpans.arrivalMs, txnTime: capture.paceSpans.txnTimeMs },
     tables: [...new Set(connections.flatMap((c) => c.tables))],
     truncated: capture.truncated,
     originalAckLatencyMs: first.originalAcks,
@@ -193,7 +205,7 @@ export function formatDryRun(result: DryRunResult): string {
   const where = several
     ? `${result.connections.length} connections at once`
     : `connection ${result.connection}`;
-  const head = `${result.capture}: would send ${formatCount(result.frames)} frames, ${formatCount(result.records)} records, ${bytesText(result)} (largest frame ${formatBytes(result.largestFrame)}; ${where}, tables ${result.tables.join(', ') || '–'}) — expected duration ${duration} at ${result.speed}`;
+  const head = `${result.capture}: would send ${formatCount(result.frames)} frames, ${formatCount(result.records)} records, ${bytesText(result)} (largest frame ${formatBytes(result.largestFrame)}; ${where}, tables ${result.tables.join(', ') || '–'}) — expected duration ${duration} at ${result.speed}${paceText(result)}`;
   if (!several) return head;
   const lines = result.connections.map(
     (c) =>
@@ -214,6 +226,13 @@ function unknownTables(capture: ReplayCapture, replay: ReplayRunOptions['replay'
       return `${flag} ${missing.join(',')}: not in the capture (its tables: ${[...known].join(', ') || 'none'})`;
   }
   return undefined;
+}
+
+/** ", paced by txn-time (a pass: 9.50 s by txn-time, 50 ms by arrival)" — only when the captured clock paces. */
+function paceText(result: DryRunResult): string {
+  if (result.scheduledDurationMs === null || result.rate !== null) return '';
+  const { arrival, txnTime } = result.paceSpansMs;
+  return `, paced by ${result.paceBy} (a pass: ${formatMs(txnTime)} by txn-time, ${formatMs(arrival)} by arrival)`;
 }
 
 /** The bytes, and the blob chunks among them. */

@@ -76,7 +76,7 @@ export async function runReplay(given: ReplayRunOptions, capture: ReplayCapture)
         frames,
         recordsPerFrame: frames ? Math.round(capture.totalRecords / frames) : 0,
         recordSize: capture.totalRecords
-          ? Math.round(capture.bytes / (capture.totalRecords / options.replay.loops))
+          ? Math.round(capture.bytes / (capture.totalRecords / Math.max(1, first.loopCount)))
           : 0,
         blobSize: 0,
         seed: 0,
@@ -97,12 +97,15 @@ export async function runReplay(given: ReplayRunOptions, capture: ReplayCapture)
           : {}),
         ...(first.sourceNodeName ? { sourceNodeName: first.sourceNodeName } : {}),
         frames: capture.sources.reduce((sum, s) => sum + s.framesPerLoop, 0),
-        loops: options.replay.loops,
+        loops: Math.max(...capture.sources.map((s) => s.loopCount)),
+        ...(options.replay.durationMs !== undefined ? { durationMs: options.replay.durationMs } : {}),
         speed: options.replay.speedLabel,
         fromFrame: options.replay.fromFrame,
         retime: options.replay.retime,
         origin: options.replay.origin,
         scheduledDurationMs: scheduledDurationMs(capture, options.rate),
+        paceBy: options.replay.paceBy ?? 'arrival',
+        paceSpansMs: { arrival: capture.paceSpans.arrivalMs, txnTime: capture.paceSpans.txnTimeMs },
         originalAckLatencyMs: first.originalAcks,
       },
     },

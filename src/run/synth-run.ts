@@ -9,6 +9,7 @@ import type { OperationsClient } from '../harper/operations-client.js';
 import { PEER_MODE_MAX_FRAME } from '../protocol/codes.js';
 import type { RunResult } from '../report/result.js';
 import type { WorkloadShape } from '../workload/presets.js';
+import { ScheduledSource } from '../workload/scheduled-source.js';
 import { SyntheticWorkload } from '../workload/synthetic.js';
 import { type LoadRunOptions, runLoad } from './load-run.js';
 
@@ -27,7 +28,11 @@ export function runSynth(options: SynthRunOptions): Promise<SynthResult> {
     describe: {
       command: 'synth',
       table: options.table,
-      workload: { ...shape, ...(options.rate ? { rate: options.rate } : {}) },
+      workload: {
+        ...shape,
+        ...(options.rate ? { rate: options.rate } : {}),
+        ...(options.schedule ? { schedule: options.schedule } : {}),
+      },
     },
     source: (toolNodeName) => {
       workload = new SyntheticWorkload({
@@ -43,7 +48,7 @@ export function runSynth(options: SynthRunOptions): Promise<SynthResult> {
         baseVersion: Date.now(),
         baseSequence: Date.now(),
       });
-      return workload;
+      return options.schedule ? new ScheduledSource(workload, options.schedule) : workload;
     },
     check: (bus) => {
       if (workload) warnOversizedFrames(workload, options, bus);

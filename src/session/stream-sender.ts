@@ -63,6 +63,7 @@ export function trackAcks(
         index: frame.index,
         records: source.recordsIn(frame.index),
         latencyMs: frame.latencyMs ?? Number.NaN,
+        ...stageField(source, frame.index),
         ...label,
       });
     }
@@ -85,6 +86,12 @@ export function scheduledOffsetMs(
   const due = source.due?.(index);
   if (due !== undefined && dueBase !== undefined) return due - dueBase;
   return interval ? (index - from) * interval : undefined;
+}
+
+/** `{stage}` of a scheduled source's frame (--stages, --duration), else nothing. */
+function stageField(source: Pick<FrameSource, 'stageOf'>, index: number): { stage?: number } {
+  const stage = source.stageOf?.(index);
+  return stage === undefined ? {} : { stage };
 }
 
 /** The bytes one frame puts on the socket: its leading controls, the data frame and its blob chunks. */
@@ -133,6 +140,7 @@ export async function streamFrames(options: StreamOptions): Promise<StreamOutcom
       blobBytes: frame.blobBytes,
       resent,
       ...(due !== undefined && intended !== undefined ? { lateMs: Math.max(0, sentAt - intended) } : {}),
+      ...stageField(source, index),
       ...(frame.blobFaults ? { blobFaults: frame.blobFaults } : {}),
       ...(options.stream === undefined ? {} : { stream: options.stream }),
     });

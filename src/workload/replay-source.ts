@@ -25,14 +25,27 @@ import { summarizeTxnFrame } from '../protocol/txn-frame.js';
 import { faultedChunk, faultOf } from './blob-faults.js';
 import type { BuiltFrame, FrameSource } from './synthetic.js';
 
+export type PaceBy = 'arrival' | 'txn-time';
+
 export interface ReplayOptions {
   /** Connection of the capture to replay (default: the one with the most transaction frames). */
   connection?: number;
   /** 1 = captured pace, 4 = four times faster, Infinity = flat out. */
   speed: number;
+  /**
+   * The clock the pace follows: 'arrival' (default) when each frame reached the capture, 'txn-time' the frames'
+   * own transaction times (a backlog's writes as they were made, not as the catch-up burst delivered them).
+   */
+  paceBy?: PaceBy;
   /** Longest idle gap kept from the capture (ms). */
   maxGapMs?: number;
   loops: number;
+  /**
+   * --duration: loop the capture (--loop is then ignored) until its frames are due this long after the first (a
+   * paced replay), or for `frameLimit` frames (--rate: the frames the rate sends in that time).
+   */
+  durationMs?: number;
+  frameLimit?: number;
   /** Skip the first N data frames (resume after a failed replay). */
   fromFrame: number;
   /** New increasing versions, one per frame (default); false keeps the captured versions. */
@@ -89,6 +102,8 @@ class ConnectionIndex {
   readonly offsets: number[] = [];
   readonly records: number[] = [];
   readonly times: number[] = [];
+  /** Each frame's transaction time (µs, like `times`): the pace of --pace-by txn-time. */
+  readonly txnTimes: number[] = [];
   readonly tails: number[] = [];
   readonly controls: Control[] = [];
   readonly acks: Array<{ timeUs: number; seq: number }> = [];
@@ -131,6 +146,7 @@ class ConnectionIndex {
     this.offsets.push(record.offset);
     this.records.push(summary.entryCount);
     this.times.push(record.timeUs);
+    this.txnTimes.push(summary.txnTime * 1000);
     this.tails.push(summary.sequenceId ?? Number.NaN);
     this.bytes += record.payload.length;
     this.largest = Math.max(this.largest, record.payload.length);
@@ -224,6 +240,33 @@ export function mergedSchedule(times: number[][], speed: number, maxGapMs?: numb
   return due;
 }
 
+/** The captured times a replay paces by: arrival at the capture, or the frames' transaction times. */
+function paceClock(c: ConnectionIndex, paceBy: PaceBy | undefined): number[] {
+  return paceBy === 'txn-time' ? c.txnTimes : c.times;
+}
+
+export interface PaceSpans {
+  arrivalMs: number;
+  txnTimeMs: number;
+}
+
+/** One pass's span under either clock, from --from-frame on (one connection) or the whole capture (several). */
+function paceSpans(chosen: ConnectionIndex[], options: ReplayOptions): PaceSpans {
+  const speed = Number.isFinite(options.speed) ? options.speed : 1;
+  const span = (paceBy: PaceBy) => {
+    const due = mergedSchedule(
+      chosen.map((c) => paceClock(c, paceBy)),
+      speed,
+      options.maxGapMs,
+    );
+    const first = chosen.length === 1 ? (due[0]![options.fromFrame] ?? 0) : 0;
+    // reduce, not Math.max(...list): a capture's frames may outnumber what a call's arguments can hold.
+    return due.reduce((most, list) => list.reduce((m, ms) => Math.max(m, ms), most), 0) - first;
+  };
+  const ms = (value: number) => Math.round(value * 1000) / 1000;
+  return { arrivalMs: ms(span('arrival')), txnTimeMs: ms(span('txn-time')) };
+}
+
 /** The window of the merged clock one loop covers (ms), shared by the sources of one replay. */
 interface LoopWindow {
   firstMs: number;
@@ -236,6 +279,8 @@ interface LoopWindow {
  */
 export class ReplayCapture {
   readonly leftOut: Array<{ connection: number; database?: string; frames: number }> = [];
+  /** The span one pass would take paced by each clock (at --speed; at 1x when flat out or --rate). */
+  paceSpans: PaceSpans = { arrivalMs: 0, txnTimeMs: 0 };
 
   private constructor(
     readonly path: string,
@@ -249,7 +294,7 @@ export class ReplayCapture {
     const index = await indexCapture(path);
     const chosen = chooseConnections(path, index, options.connection);
     const due = mergedSchedule(
-      chosen.map((c) => c.times),
+      chosen.map((c) => paceClock(c, options.paceBy)),
       options.speed,
       options.maxGapMs,
     );
@@ -267,6 +312,7 @@ export class ReplayCapture {
       throw caught;
     }
     const capture = new ReplayCapture(path, sources, index.truncated, index.database);
+    capture.paceSpans = paceSpans(chosen, options);
     if (options.connection === undefined) {
       const replayed = new Set(chosen);
       for (const c of index.connections.values())
@@ -340,6 +386,8 @@ export class ReplaySource implements FrameSource {
   private offsets: number[] = [];
   private records: number[] = [];
   private dueMs: number[] = [];
+  /** --duration: the frame count, once worked out. */
+  private timedFrames?: number;
   private controls: Control[] = [];
   private window: LoopWindow = { firstMs: 0, lastMs: 0 };
   private file?: FileHandle;
@@ -377,7 +425,7 @@ export class ReplaySource implements FrameSource {
       if (options.connection !== undefined) throw missingConnection(path, index, options.connection);
       throw new Error(`${path}: no transaction frames from the source on connection ${chosen}`);
     }
-    const due = mergedSchedule([c.times], options.speed, options.maxGapMs)[0]!;
+    const due = mergedSchedule([paceClock(c, options.paceBy)], options.speed, options.maxGapMs)[0]!;
     const window = { firstMs: due[options.fromFrame] ?? 0, lastMs: due.at(-1)! };
     return ReplaySource.fromIndex(path, options, index, c, due, window);
   }
@@ -429,13 +477,48 @@ export class ReplaySource implements FrameSource {
   }
 
   get frameCount(): number {
-    return Math.max(0, this.framesPerLoop) * this.options.loops;
+    const perLoop = Math.max(0, this.framesPerLoop);
+    if (this.options.durationMs === undefined) return perLoop * this.options.loops;
+    this.timedFrames ??= perLoop ? this.framesWithinDuration(this.options.durationMs) : 0;
+    return this.timedFrames;
+  }
+
+  /** Passes over the capture the replay makes (the last one partly, with --duration). */
+  get loopCount(): number {
+    return this.framesPerLoop > 0 ? Math.ceil(this.frameCount / this.framesPerLoop) : 0;
   }
 
   get totalRecords(): number {
-    let sum = 0;
-    for (let i = this.options.fromFrame; i < this.records.length; i++) sum += this.records[i]!;
-    return sum * this.options.loops;
+    let pass = 0;
+    for (let i = this.options.fromFrame; i < this.records.length; i++) pass += this.records[i]!;
+    const full = Math.floor(this.frameCount / Math.max(1, this.framesPerLoop));
+    let partial = 0;
+    for (let i = full * this.framesPerLoop; i < this.frameCount; i++) partial += this.recordsIn(i);
+    return pass * full + partial;
+  }
+
+  /**
+   * --duration: the frames before the first one due at or after `durationMs` (paced), or the --rate's frame count.
+   * Looked for from the loop the duration ends in, not frame by frame from the start (a soak may loop a long time).
+   */
+  private framesWithinDuration(durationMs: number): number {
+    if (this.options.frameLimit !== undefined) return this.options.frameLimit;
+    if (!Number.isFinite(this.options.speed)) {
+      throw new Error('--duration needs a pace: --speed 1x (or 4x …) or --rate, not --speed max');
+    }
+    const span = this.window.lastMs - this.window.firstMs;
+    if (!(span > 0)) {
+      throw new Error(
+        `${this.path}: one pass of the capture takes no time, so it cannot be looped for --duration`,
+      );
+    }
+    const perLoop = this.framesPerLoop;
+    for (let loop = Math.max(0, Math.floor(durationMs / span) - 1); ; loop++) {
+      for (let j = 0; j < perLoop; j++) {
+        const index = loop * perLoop + j;
+        if (this.due(index)! >= durationMs) return index;
+      }
+    }
   }
 
   /** Captured frame index of replay index `index`. */

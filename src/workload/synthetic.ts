@@ -71,6 +71,8 @@ export interface FrameSource {
   recordsIn(index: number): number;
   /** When frame `index` is due, in ms after the first frame (a paced replay); undefined = as fast as possible. */
   due?(index: number): number | undefined;
+  /** The stage of the run's schedule (--stages, --duration) frame `index` belongs to, when it has one. */
+  stageOf?(index: number): number | undefined;
   /** A small frame to send after the last one, whose ack says the target still commits (the liveness probe). */
   livenessFrame?(): BuiltFrame;
 }

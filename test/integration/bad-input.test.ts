@@ -809,6 +809,63 @@ function rows(): Array<[string, Row]> {
         message: /127\.0\.0\.1|refused/,
       },
     ],
+    // Load over time (issue 16): --rate units, --duration, --stages.
+    ['synth --rate 5rpm', { argv: ['synth', '--rate', '5rpm'], code: 2, message: /--rate/ }],
+    ['synth --rate -5rps', { argv: ['synth', '--rate=-5rps'], code: 2, message: /--rate/ }],
+    [
+      'synth --duration 0s',
+      { argv: ['synth', '--duration', '0s', '--rate', '1'], code: 2, message: /--duration/ },
+    ],
+    [
+      'synth --duration no rate',
+      { argv: ['synth', '--duration', '10s'], code: 2, message: /--duration 10s needs --rate/ },
+    ],
+    [
+      'synth --duration with --frames',
+      { argv: ['synth', '--duration', '10s', '--frames', '3'], code: 2, message: /--frames|--duration/ },
+    ],
+    [
+      'synth --stages all zero',
+      { argv: ['synth', '--stages', '10s:0rps,5s:0-0rps'], code: 2, message: /--stages.*nothing/ },
+    ],
+    ['synth --stages 0s', { argv: ['synth', '--stages', '0s:100rps'], code: 2, message: /--stages/ }],
+    [
+      'synth --stages ramp to negative',
+      { argv: ['synth', '--stages', '10s:100--5rps'], code: 2, message: /--stages/ },
+    ],
+    [
+      'synth --stages with --rate',
+      { argv: ['synth', '--stages', '10s:100rps', '--rate', '3'], code: 2, message: /--rate|--stages/ },
+    ],
+    [
+      'replay --rate in rps',
+      { argv: ['replay', cap, '--rate', '100rps'], code: 2, message: /--rate 100rps/ },
+    ],
+    ['replay --duration 0s', { argv: ['replay', cap, '--duration', '0s'], code: 2, message: /--duration/ }],
+    [
+      'replay --duration with --loop',
+      { argv: ['replay', cap, '--duration', '5s', '--loop', '2'], code: 2, message: /--duration 5s loops/ },
+    ],
+    [
+      'replay --duration flat out',
+      {
+        argv: ['replay', cap, '--duration', '5s', '--speed', 'max'],
+        code: 2,
+        message: /--duration 5s needs a pace/,
+      },
+    ],
+    [
+      'replay --pace-by txn-time with --rate',
+      {
+        argv: ['replay', cap, '--pace-by', 'txn-time', '--rate', '5'],
+        code: 2,
+        message: /--pace-by txn-time/,
+      },
+    ],
+    [
+      'replay --pace-by unknown',
+      { argv: ['replay', cap, '--pace-by', 'wallclock'], code: 2, message: /--pace-by/ },
+    ],
   ];
   return table.map(([name, row]) => [name, { ...row, absent: row.absent ?? [] }]);
 }

@@ -37,6 +37,10 @@ const CASES: Array<[string, string[]]> = [
   // After the case above: zoo.animal exists. Into a fresh target, 4.7.29 acked none of zoo's frames (every entry
   // excluded, zoo created with no table): 0 of 6 committed in 120 s, and the stream reconnected.
   ['proxy-three-databases.hrcap', ['--exclude-tables', 'animal', '--max-gap', '100ms']],
+  // Load over time (issue 16): looped for a time at the captured pace or a rate, paced by transaction time.
+  ['catchup-40x500.hrcap', ['--duration', '3s', '--speed', '0.1x']],
+  ['catchup-40x500.hrcap', ['--duration', '2s', '--rate', '20']],
+  ['catchup-40x500.hrcap', ['--pace-by', 'txn-time', '--speed', '2x']],
 ];
 
 describe('replay --dry-run predicts the real replay', () => {
@@ -71,6 +75,7 @@ describe('replay --dry-run predicts the real replay', () => {
         },
       );
       assert.equal(planned.scheduledDurationMs, sent.replay.scheduledDurationMs);
+      assert.equal(planned.paceBy, sent.replay.paceBy);
       if (planned.scheduledDurationMs !== null)
         assert.ok(
           sent.timing.durationMs >= planned.scheduledDurationMs,

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { UsageError } from '../../../src/cli/base-command.js';
-import { LoadCommand, loadFlags, loadOptions, parseRate } from '../../../src/cli/load-command.js';
+import { LoadCommand, loadFlags, loadOptions } from '../../../src/cli/load-command.js';
 import { ExitCode, HarperReplayError } from '../../../src/common/errors.js';
 import { parseFlags, refuses, withoutHarperEnvironment } from './support.js';
 
@@ -140,16 +140,18 @@ describe('loadOptions', () => {
     );
   });
 
-  it('--rate takes decimals above 0 and refuses anything else, naming the flag', async () => {
-    assert.equal(parseRate('0.5'), 0.5);
-    assert.equal(parseRate('20'), 20);
-    for (const text of ['0', '-1', 'abc', '1e3', '', '.5'])
-      assert.throws(() => parseRate(text), /is not a number of frames per second/);
+  it("--rate takes frames/s (bare or fps) or records/s (rps, through the frames' record count), naming the flag", async () => {
     assert.equal((await options('--rate', '0.25')).rate, 0.25);
-    await assert.rejects(
-      options('--rate', '0'),
-      /Parsing --rate\s+0 is not a number of frames per second above 0/,
-    );
+    assert.equal((await options('--rate', '2fps')).rate, 2);
+    const perRecord = loadOptions(await parse('--rate', '5000rps'), {
+      database: 'data',
+      verify: true,
+      recordsPerFrame: 250,
+    });
+    assert.equal(perRecord.rate, 20, '5000 records/s in frames of 250 is 20 frames/s');
+    await assert.rejects(options('--rate', '5000rps'), /--rate 5000rps: a capture's frames hold different/);
+    for (const text of ['0', '-1', 'abc', '1e3', '.5', '5rpm'])
+      await assert.rejects(options('--rate', text), /Parsing --rate\s+.* is not a rate above 0/);
   });
 
   it('fan-out, listen address, rate, thresholds, databases', async () => {

@@ -24,12 +24,43 @@ describe('replay --speed', () => {
   });
 });
 
+describe('replay --duration and --pace-by', () => {
+  it('--duration loops at the captured pace, or for the frames --rate sends in that time', async () => {
+    assert.equal(replayOptions(await parse('--duration', '2m')).durationMs, 120_000);
+    const rated = replayOptions(await parse('--duration', '10s', '--rate', '2.5'));
+    assert.deepEqual([rated.durationMs, rated.frameLimit], [10_000, 25]);
+    assert.equal(replayOptions(await parse('--pace-by', 'txn-time')).paceBy, 'txn-time');
+  });
+
+  it('refuses what cannot work, naming the flag', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['--duration', '0s'], /--duration 0s: must be more than 0$/],
+      [['--duration', 'soon'], /--duration "soon" is not a duration/],
+      [
+        ['--duration', '10s', '--loop', '2'],
+        /--duration 10s loops the capture as often as it takes: drop --loop$/,
+      ],
+      [['--duration', '10s', '--speed', 'max'], /--duration 10s needs a pace/],
+      [
+        ['--pace-by', 'txn-time', '--rate', '5'],
+        /--pace-by txn-time follows the capture's clock and --rate 5 spaces/,
+      ],
+    ];
+    for (const [argv, pattern] of cases) {
+      const parsed = await parse(...argv);
+      assert.throws(() => replayOptions(parsed), pattern, argv.join(' '));
+    }
+    await refuses(flags, ['--pace-by', 'wallclock'], /--pace-by/);
+  });
+});
+
 describe('replay options', () => {
   it('by default: the captured pace, once, from the first frame, new versions, the captured origins', async () => {
     assert.deepEqual(replayOptions(await parse()), {
       connection: undefined,
       speed: 1,
       speedLabel: '1x',
+      paceBy: 'arrival',
       maxGapMs: undefined,
       loops: 1,
       fromFrame: 0,

@@ -130,6 +130,34 @@ describe('renderHtmlReport', () => {
     assert.equal(summaryOf(html), formatRunSummary(result), 'the text summary, escaped');
   });
 
+  it('a scheduled run embeds its intended rate per stage, in records/s from when the schedule started', () => {
+    const schedule = {
+      unit: 'fps' as const,
+      stages: [
+        { durationMs: 2000, from: 0, to: 2 },
+        { durationMs: 1000, from: 2, to: 2 },
+      ],
+    };
+    const events = completeRun([], {
+      meta: { workload: { frames: 4, recordsPerFrame: 10, recordSize: 100, blobSize: 0, seed: 7, schedule } },
+    }).map((event) => (event.type === 'frame-sent' ? { ...event, stage: 0, lateMs: 0 } : event));
+    const { result, series } = outputs(events);
+    const data = embedded(renderHtmlReport(result, series)) as Embedded & {
+      intended: { start: number; stages: Array<{ seconds: number; from: number; to: number }> };
+    };
+    // The first frame went out on time at 1000 ms after T0, the series' origin is the run-meta (T0).
+    assert.equal(data.intended.start, (result.schedule!.startedAt! - series.origin) / 1000);
+    assert.deepEqual(data.intended.stages, [
+      { seconds: 2, from: 0, to: 20 },
+      { seconds: 1, from: 20, to: 20 },
+    ]);
+    const plain = outputs(completeRun());
+    const plainData = embedded(renderHtmlReport(plain.result, plain.series)) as unknown as {
+      intended: unknown;
+    };
+    assert.equal(plainData.intended, null, 'an unscheduled run has none');
+  });
+
   it('is self-contained: uPlot inlined; no link, external script or URL besides the summary text', () => {
     assert.ok(html.includes(`<script>${script}</script>`));
     assert.ok(html.includes(`<style>${style}`));

@@ -90,6 +90,23 @@ describe('parseThreshold: valid expressions', () => {
             limit: Math.round(Number(n.text) * sizeUnits[suffix]!),
           }));
       }
+      if (unit === 'slope') {
+        const perMinute: Record<string, number> = { s: 60, min: 1, h: 1 / 60 };
+        return fc
+          .tuple(
+            number,
+            fc.constantFrom('KiB', 'MiB', 'MB'),
+            fc.constantFrom(...Object.keys(perMinute)),
+            fc.boolean(),
+          )
+          .map(([n, size, per, negative]) => ({
+            text: `${negative ? '-' : ''}${n.text}${size}/${per}`,
+            limit:
+              (negative ? -1 : 1) *
+              Math.round(Number(n.text) * (size === 'KiB' ? KiB : MiB)) *
+              perMinute[per]!,
+          }));
+      }
       if (unit === 'ms') {
         return fc.tuple(number, fc.constantFrom(...Object.keys(durationUnits))).map(([n, suffix]) => ({
           text: `${n.text}${suffix}`,
@@ -126,6 +143,9 @@ describe('parseThreshold: valid expressions', () => {
 describe('parseThreshold: invalid expressions', () => {
   const notAnExpression = /is not "metric op value"/;
   const invalid: Array<[string, RegExp]> = [
+    ['rssSlope<1MiB', /is not a size per time/],
+    ['rssSlope<1MiB/week', /is not a size per time/],
+    ['heapSlope<fast/min', /is not a size/],
     ['', notAnExpression],
     ['peakRss', notAnExpression],
     ['peakRss<', notAnExpression],
@@ -175,6 +195,7 @@ const source: MetricSource = {
   committed: { frames: 3, records: 30, ackLatencyMs: { p50: 150, p99: 480, max: 500 } },
   sent: { frames: 4, records: 40 },
   timing: { durationMs: 3000, commitRecordsPerSec: 27, sendRecordsPerSec: 40 },
+  trends: { rss: { slopeBytesPerMin: 1048576 }, heap: { slopeBytesPerMin: -2048 } },
 };
 
 const threshold = (metric: string, operator: Op, limit: number): Threshold => ({
@@ -216,6 +237,8 @@ describe('evaluateThresholds', () => {
     committedRecords: 30,
     recordsPerSec: 27,
     durationMs: 3000,
+    rssSlope: 1048576,
+    heapSlope: -2048,
   };
 
   it('the table of expected reads names every metric', () => {

@@ -126,6 +126,9 @@ describe('replay --dry-run', () => {
         speed: '1x',
         rate: null,
         scheduledDurationMs: 4,
+        paceBy: 'arrival',
+        // The capture's frames arrived 4 ms apart; their transaction times are 1 µs apart.
+        paceSpansMs: { arrival: 4, txnTime: 0.002 },
         tables: ['photos'],
         truncated: false,
         originalAckLatencyMs: undefined,
@@ -137,7 +140,7 @@ describe('replay --dry-run', () => {
     assert.deepEqual(warnings, [], 'a 698 B frame is no problem in peer mode');
     assert.match(
       formatDryRun(once),
-      /: would send 3 frames, 12 records, [\d.]+ KiB with \d+ blob chunks of [\d.]+ KiB \(largest frame 698 B; connection 1, tables photos\) — expected duration 4\.00 ms at 1x$/,
+      /: would send 3 frames, 12 records, [\d.]+ KiB with \d+ blob chunks of [\d.]+ KiB \(largest frame 698 B; connection 1, tables photos\) — expected duration 4\.00 ms at 1x, paced by arrival \(a pass: 0\.00 ms by txn-time, 4\.00 ms by arrival\)$/,
     );
     const { result: twice } = await planned(file, '--loop', '2', '--via', 'push');
     assert.deepEqual(

@@ -846,3 +846,61 @@ describe('ReplayCapture: several connections', () => {
     );
   });
 });
+
+describe('ReplaySource: --pace-by and --duration', () => {
+  // A backlog: four writes 500 ms apart (their transaction times) that arrived as a 3 ms catch-up burst.
+  const backlog = () =>
+    writeCapture(files.path('backlog.hrcap'), [
+      { timeUs: 1_000, payload: frame({ version: 1_700_000_000_000, tail: 1 }) },
+      { timeUs: 2_000, payload: frame({ version: 1_700_000_000_500, tail: 2, firstKey: 2 }) },
+      { timeUs: 3_000, payload: frame({ version: 1_700_000_001_000, tail: 3, firstKey: 3 }) },
+      { timeUs: 4_000, payload: frame({ version: 1_700_000_001_500, tail: 4, firstKey: 4 }) },
+    ]);
+
+  it('paces by arrival by default and by the transaction times when asked; both spans are known', async () => {
+    const path = await backlog();
+    const arrival = await ReplayCapture.open(path, OPTIONS);
+    const byTxn = await ReplayCapture.open(path, { ...OPTIONS, paceBy: 'txn-time', speed: 2 });
+    try {
+      assert.deepEqual(
+        [0, 1, 2, 3].map((i) => arrival.sources[0]!.due(i)),
+        [0, 1, 2, 3],
+      );
+      assert.deepEqual(arrival.paceSpans, { arrivalMs: 3, txnTimeMs: 1500 });
+      assert.deepEqual(
+        [0, 1, 2, 3].map((i) => byTxn.sources[0]!.due(i)),
+        [0, 250, 500, 750],
+        'at 2x',
+      );
+      assert.deepEqual(byTxn.paceSpans, { arrivalMs: 1.5, txnTimeMs: 750 });
+      assert.equal(byTxn.scheduledDurationMs, 750);
+    } finally {
+      await arrival.close();
+      await byTxn.close();
+    }
+  });
+
+  it('--duration loops until the frames are due that long; --rate gives the frame count; records follow', async () => {
+    const path = await backlog();
+    await withSource(path, { paceBy: 'txn-time', durationMs: 4000 }, (source) => {
+      // A pass spans 1500 ms and the next begins where it ended (as --loop does): 0, 500, 1000, 1500 | 1500, 2000,
+      // 2500, 3000 | 3000, 3500 — and 4000 is out.
+      assert.equal(source.frameCount, 10);
+      assert.equal(source.due(9), 3500);
+      assert.equal(source.due(10), 4000);
+      assert.equal(source.loopCount, 3);
+      assert.equal(source.totalRecords, 10);
+    });
+    await withSource(
+      path,
+      { durationMs: 10_000, frameLimit: 6, speed: Number.POSITIVE_INFINITY },
+      (source) => {
+        assert.equal(source.frameCount, 6);
+        assert.equal(source.loopCount, 2);
+      },
+    );
+    await withSource(path, { durationMs: 1000, speed: Number.POSITIVE_INFINITY }, (source) => {
+      assert.throws(() => source.frameCount, /--duration needs a pace/);
+    });
+  });
+});

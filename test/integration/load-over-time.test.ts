@@ -1,0 +1,180 @@
+/**
+ * Load over time on one real harperdb 4.7.29 (shared by the tests of this file): --stages sends what each stage
+ * asks for, --duration stops on time with every frame committed and verified (issue 16's done-when).
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { EmbeddedNode } from '../../src/harper/embedded-node.js';
+import type { RunResult } from '../../src/report/result.js';
+import { runCli, startNode } from '../helpers/harper.js';
+
+let node: EmbeddedNode;
+let dir: string;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'harper-replay-load-over-time-'));
+  node = await startNode();
+});
+
+after(async () => {
+  await node?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function cli(args: string[]) {
+  const { user, password } = node.credentials;
+  return runCli(args, { env: { HARPER_USER: user, HARPER_PASSWORD: password } });
+}
+
+async function synth(table: string, ...args: string[]): Promise<RunResult> {
+  const run = await cli([
+    'synth',
+    '--target',
+    node.operationsUrl,
+    '--table',
+    table,
+    '--record-size',
+    '128',
+    '--json',
+    ...args,
+  ]);
+  assert.equal(run.code, 0, `stderr:\n${run.stderr}\nstdout:\n${run.stdout.slice(0, 2000)}`);
+  return JSON.parse(run.stdout) as RunResult;
+}
+
+describe('load over time (real harperdb 4.7.29)', () => {
+  it('--stages 5s:0-2000rps,10s:2000rps,5s:2000-0rps sends each stage within ±10 % of its records', async (t) => {
+    const result = await synth(
+      'staged',
+      '--stages',
+      '5s:0-2000rps,10s:2000rps,5s:2000-0rps',
+      '--records-per-frame',
+      '50',
+    );
+    const schedule = result.schedule!;
+    t.diagnostic(
+      schedule.stages
+        .map(
+          (s) =>
+            `stage ${s.index + 1}: sent ${s.sentRecords} of ${s.intendedRecords}, lag p99 ${s.lagP99Ms} ms`,
+        )
+        .join('; '),
+    );
+    assert.deepEqual(
+      schedule.stages.map((s) => s.intendedRecords),
+      [5000, 20_000, 5000],
+    );
+    for (const stage of schedule.stages) {
+      const share = stage.sentRecords / stage.intendedRecords;
+      assert.ok(
+        share >= 0.9 && share <= 1.1,
+        `stage ${stage.index + 1}: sent ${stage.sentRecords} of ${stage.intendedRecords}`,
+      );
+      assert.equal(stage.committedRecords, stage.sentRecords, `stage ${stage.index + 1} committed`);
+      assert.ok(stage.lagP99Ms !== null, 'every stage measured its lag');
+    }
+    assert.equal(result.sent.records, 30_000);
+    assert.equal(result.verify.ok, true);
+    // 30,000 records over 20 s: the sender's span is the schedule's, not a burst.
+    assert.ok(result.timing.sendMs! > 18_000, `sent over ${result.timing.sendMs} ms`);
+  });
+
+  it('--duration 20s --rate 1000rps stops within 2 s of 20 s, every sent frame committed and verified', async (t) => {
+    const result = await synth(
+      'timed',
+      '--duration',
+      '20s',
+      '--rate',
+      '1000rps',
+      '--records-per-frame',
+      '100',
+    );
+    assert.equal(result.sent.frames, 200);
+    assert.equal(result.committed.frames, result.sent.frames);
+    assert.equal(result.committed.allFrames, true);
+    assert.equal(result.verify.ok, true);
+    assert.equal(result.verify.targetRecords, 20_000);
+    // From the first frame sent to the last commit: the run's load lasted the asked 20 s, give or take 2 s.
+    const loadMs = result.timing.commitMs!;
+    t.diagnostic(`first frame sent to last commit: ${loadMs} ms; sent over ${result.timing.sendMs} ms`);
+    assert.ok(Math.abs(loadMs - 20_000) <= 2000, `load lasted ${loadMs} ms`);
+    assert.equal(result.schedule!.overall.intendedRecords, 20_000);
+  });
+  it('a backlog capture replayed with --pace-by txn-time at 1x spans its writes (20 writes 0.5 s apart: 9.5 s)', async (t) => {
+    const client = node.client();
+    await client.createTable('data', 'paced', 'id');
+    const since = new Date(Date.now() - 5).toISOString();
+    // Each write at its own time (start + i × 500 ms), not 500 ms after the previous one returned: an insert takes
+    // tens of ms on a loaded machine, and 19 of them would stretch the span past the writes' 9.5 s.
+    const start = Date.now();
+    const calls: Array<[number, number]> = [];
+    for (let i = 0; i < 20; i++) {
+      await sleep(Math.max(0, start + i * 500 - Date.now()));
+      const calledAt = Date.now();
+      await client.call({
+        operation: 'insert',
+        database: 'data',
+        table: 'paced',
+        records: [{ id: i + 1, n: i }],
+      });
+      calls.push([calledAt, Date.now()]);
+    }
+    // The writes' own span lies between the last call's start less the first's end and the last end less the first start.
+    const [first, last] = [calls[0]!, calls.at(-1)!];
+    const writeSpan = { min: last[0] - first[1], max: last[1] - first[0] };
+    const file = join(dir, 'backlog.hrcap');
+    const args = [
+      '--source',
+      node.operationsUrl,
+      '--database',
+      'data',
+      '--since',
+      since,
+      '--until-idle',
+      '2s',
+    ];
+    const capture = await cli(['capture', ...args, '--out', file]);
+    assert.equal(capture.code, 0, capture.stderr);
+    const replay = [
+      'replay',
+      file,
+      '--target',
+      node.operationsUrl,
+      '--database',
+      'replayed',
+      '--origin',
+      'self',
+    ];
+    const dry = await cli([...replay, '--pace-by', 'txn-time', '--dry-run', '--json']);
+    assert.equal(dry.code, 0, dry.stderr);
+    const plan = JSON.parse(dry.stdout);
+    assert.equal(plan.paceBy, 'txn-time');
+    const run = await cli([...replay, '--pace-by', 'txn-time', '--json']);
+    assert.equal(run.code, 0, run.stderr);
+    const result = JSON.parse(run.stdout) as RunResult;
+    assert.equal(result.committed.records, 20);
+    assert.equal(result.replay!.paceBy, 'txn-time');
+    const spans = result.replay!.paceSpansMs!;
+    t.diagnostic(
+      `writes ${writeSpan.min}–${writeSpan.max} ms apart; txn-time span ${spans.txnTime} ms, arrival span ${spans.arrival} ms, replay sent over ${result.timing.sendMs} ms`,
+    );
+    assert.ok(Math.abs(spans.txnTime - 9500) <= 950, `txn-time span ${spans.txnTime} ms`);
+    assert.ok(
+      spans.txnTime >= writeSpan.min - 5 && spans.txnTime <= writeSpan.max + 5,
+      `txn-time span ${spans.txnTime} ms, the writes ${writeSpan.min}–${writeSpan.max} ms`,
+    );
+    assert.ok(spans.arrival < spans.txnTime / 2, `the catch-up arrived as a burst: ${spans.arrival} ms`);
+    // The run sent its frames over the writes' span, as its dry run predicted.
+    assert.ok(Math.abs(result.timing.sendMs! - 9500) <= 950, `sent over ${result.timing.sendMs} ms`);
+    assert.equal(
+      plan.scheduledDurationMs,
+      result.replay!.scheduledDurationMs,
+      'the dry run predicts the schedule',
+    );
+    assert.ok(Math.abs(plan.scheduledDurationMs - spans.txnTime) < 0.01, 'one pass paced by txn-time');
+  });
+});
