@@ -9,6 +9,7 @@ import { parseDuration } from '../common/units.js';
 import type { CaptureSetup } from '../run/capture-run.js';
 import type { ProxySetup } from '../run/proxy-run.js';
 import { UsageError } from './base-command.js';
+import { listenFlag } from './listen-flag.js';
 import {
   checkUrl,
   commaList,
@@ -88,7 +89,7 @@ export const captureFlags = {
     // The receiving node sends its own Authorization; a proxy knows no operations API.
     relationships: [needs('listen', 'upstream'), excludes('source', 'token', 'ca-from-target')],
   }),
-  listen: Flags.string({ summary: 'Proxy mode: port (or HOST:PORT) to listen on.', helpValue: 'PORT' }),
+  listen: listenFlag('Proxy mode: the proxy'),
   upstream: Flags.string({ summary: "Proxy mode: the real node's replication URL.", helpValue: 'URL' }),
   'listen-cert': Flags.string({
     summary:
@@ -192,24 +193,19 @@ export function proxyCaptureOptions(flags: CaptureFlagValues): ProxySetup {
   const { security, ...times } = common(flags);
   // oclif's dependsOn has checked that both were given; an empty value is still nothing to listen on or dial.
   if (!flags.listen || !flags.upstream)
-    throw new UsageError('--proxy needs --listen PORT and --upstream URL');
+    throw new UsageError('--proxy needs --listen [HOST:]PORT and --upstream URL');
   const listenTls =
     flags['listen-cert'] && flags['listen-key']
       ? readListenCertificate(flags['listen-cert'], flags['listen-key'])
       : undefined;
-  const [host, port] = flags.listen.includes(':')
-    ? (flags.listen.split(/:(?=\d+$)/) as [string, string])
-    : ['127.0.0.1', flags.listen];
-  if (!/^\d+$/.test(port) || Number(port) > 65535)
-    throw new UsageError(`--listen ${flags.listen}: the port must be a number from 0 to 65535`);
   try {
     checkUrl('upstream', flags.upstream, ['ws', 'wss']);
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
   return {
-    listenHost: host,
-    listenPort: Number(port),
+    listenHost: flags.listen.host,
+    listenPort: flags.listen.port,
     upstream: flags.upstream,
     ...(security.tls ? { upstreamTls: security.tls } : {}),
     ...(listenTls ? { listenTls } : {}),

@@ -109,7 +109,7 @@ function rows(): Array<[string, Row]> {
     ],
     [
       'inspect --limit 0',
-      { argv: ['inspect', cap, '--frames', '--limit', '0'], code: 2, message: /--limit/ },
+      { argv: ['inspect', cap, '--list-frames', '--limit', '0'], code: 2, message: /--limit/ },
     ],
     ['inspect --limit -3', { argv: ['inspect', cap, '--decode', '--limit=-3'], code: 2, message: /--limit/ }],
     ['inspect --limit abc', { argv: ['inspect', cap, '--limit', 'abc'], code: 2, message: /--limit/ }],
