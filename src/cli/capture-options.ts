@@ -61,9 +61,13 @@ export const captureFlags = {
     helpValue: 'A,B',
     relationships: [excludes('tables')],
   }),
-  origins: Flags.string({
-    summary: "Also capture writes the source received from these nodes (comma-separated, or 'all' peers).",
+  'relayed-from': Flags.string({
+    summary:
+      "Also capture the writes the source relays from these nodes (comma-separated, or 'all' its peers); without it, only the source's own writes.",
     helpValue: 'NAMES|all',
+    // Was --origins, too close to replay's --origin (whom replayed records are attributed to).
+    aliases: ['origins'],
+    deprecateAliases: true,
   }),
   ack: Flags.boolean({
     summary: 'Send COMMITTED_UPDATE like a real receiver (--no-ack to not).',
@@ -170,7 +174,7 @@ export function subscriberCaptureOptions(flags: CaptureFlagValues): CaptureSetup
     since: times.since,
     tables: commaList(flags.tables),
     excludeTables: commaList(flags['exclude-tables']),
-    origins: commaList(flags.origins),
+    origins: commaList(flags['relayed-from']),
     ack: flags.ack,
     out: captureOutput(flags, defaultCaptureName(flags.source, flags.database)),
     force: flags.force,

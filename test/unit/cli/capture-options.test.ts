@@ -68,7 +68,7 @@ describe('a subscriber capture', () => {
         '0',
         '--tables',
         'dog, cat',
-        '--origins',
+        '--relayed-from',
         'all',
         '--no-ack',
         '--duration',
@@ -167,7 +167,18 @@ describe('a proxy capture', () => {
     );
     assert.deepEqual([host.listenHost, host.listenPort], ['0.0.0.0', 9951]);
   });
+});
 
+describe('capture --relayed-from', () => {
+  it('names which relayed writes to capture; its old name --origins still works (deprecated)', async () => {
+    const relayed = ['--source', 'ws://node-a:9933', '--token', 't'];
+    for (const flag of ['--relayed-from', '--origins']) {
+      const setup = subscriberCaptureOptions(await parse(...relayed, flag, 'peer-b,peer-c'));
+      assert.deepEqual(setup.origins, ['peer-b', 'peer-c'], flag);
+    }
+    assert.deepEqual(captureFlags['relayed-from'].aliases, ['origins']);
+    assert.equal(captureFlags['relayed-from'].deprecateAliases, true);
+  });
 });
 
 describe('capture --proxy --listen', () => {

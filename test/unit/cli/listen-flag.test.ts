@@ -37,7 +37,10 @@ describe('--listen on every command that has it', () => {
       const parsed = await parseFlags(flags as typeof loadFlags, ['--listen', '0.0.0.0:9950']);
       assert.deepEqual(parsed.listen, { host: '0.0.0.0', port: 9950 });
       // A custom parser's refusal: exit 2 through oclif's failedFlagParsing code (package.json), not this error.
-      await assert.rejects(parseFlags(flags, ['--listen', 'x:y']), /Parsing --listen\s+"x:y" is not \[HOST:\]PORT/);
+      await assert.rejects(
+        parseFlags(flags, ['--listen', 'x:y']),
+        /Parsing --listen\s+"x:y" is not \[HOST:\]PORT/,
+      );
     }
   });
 
