@@ -53,9 +53,16 @@ export const targetFlags = {
     // A node of the user's is reconfigured with bench --set, never with start-up overrides it would ignore.
     relationships: [excludes('target')],
   }),
-  threads: Flags.integer({ summary: "Embedded node's THREADS_COUNT.", default: 1, min: 1 }),
+  // The embedded node's own: with --target they would be silently ignored, so they are refused (exit 2).
+  threads: Flags.integer({
+    summary: "Embedded node's THREADS_COUNT.",
+    default: 1,
+    min: 1,
+    relationships: [excludes('target')],
+  }),
   'keep-node': Flags.boolean({
     summary: "Keep the embedded node's temp dir after the run (for post-mortems).",
+    relationships: [excludes('target')],
   }),
   verbose: Flags.boolean({ summary: 'Print stack traces of errors.' }),
 };

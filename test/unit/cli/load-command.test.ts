@@ -58,6 +58,18 @@ describe('load flags', () => {
     );
   });
 
+  it("the embedded node's own flags are refused with --target, not silently ignored", async () => {
+    for (const flag of [['--threads', '2'], ['--keep-node'], ['--node-config', 'THREADS_COUNT=2']]) {
+      await refuses(
+        loadFlags,
+        [...TARGET, ...flag],
+        new RegExp(`--target=\\S+ cannot also be provided when using ${flag[0]}`),
+      );
+      await parse(...flag);
+    }
+    assert.equal((await parse(...TARGET)).threads, 1, 'the default --threads is never refused');
+  });
+
   it('TLS flags and the token apply to a node named with --target, also from the environment', async () => {
     for (const flag of [
       ['--ca', 'ca.pem'],
