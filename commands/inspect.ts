@@ -65,7 +65,11 @@ ${exitCodeHelp([ExitCode.OK, ExitCode.ERROR, ExitCode.USAGE, ExitCode.BAD_INPUT]
           frame: (record: CaptureRecord) => print(formatFrame(record)),
           decoded: (entry: DecodedRecord) => print(formatDecoded(entry)),
         };
-    const result = await inspectCapture(args.file, { ...flags, listFrames: flags['list-frames'] }, rows).catch((error: unknown) => this.failOn(error));
+    const result = await inspectCapture(
+      args.file,
+      { ...flags, listFrames: flags['list-frames'] },
+      rows,
+    ).catch((error: unknown) => this.failOn(error));
     if (!this.jsonEnabled() && !flags.decode) this.log(formatInspect(result));
     if (result.truncated) {
       process.stderr.write(

@@ -5,6 +5,7 @@ import { ExitCode, HarperReplayError } from '../common/errors.js';
 import { type BenchOptions, matrix, parseSet, runSamplesPath } from '../run/bench-run.js';
 import { DEFAULT_PRESET, presetNames } from '../workload/presets.js';
 import { checkLoadOutputs, type LoadFlagValues, loadOptions } from './load-command.js';
+import { presetDefaultNote } from './preset-help.js';
 import type { FlagValues } from './shared-flags.js';
 import { presetNamed, synthWorkload } from './workload-flags.js';
 
@@ -31,10 +32,19 @@ export const benchFlags = {
     summary: `Synth workload (${presetNames().join(', ')}).`,
     default: DEFAULT_PRESET,
   }),
-  frames: Flags.integer({ summary: 'Synth: frames.', min: 1 }),
-  'records-per-frame': Flags.integer({ summary: 'Synth: records per frame.', min: 1 }),
-  'record-size': Flags.string({ summary: 'Synth: approximate record size.', helpValue: 'BYTES' }),
-  'blob-size': Flags.string({ summary: 'Synth: blob per record (0 = none).', helpValue: 'BYTES' }),
+  frames: Flags.integer({ summary: `Synth: frames. ${presetDefaultNote('frames')}`, min: 1 }),
+  'records-per-frame': Flags.integer({
+    summary: `Synth: records per frame. ${presetDefaultNote('records-per-frame')}`,
+    min: 1,
+  }),
+  'record-size': Flags.string({
+    summary: `Synth: approximate record size. ${presetDefaultNote('record-size')}`,
+    helpValue: 'BYTES',
+  }),
+  'blob-size': Flags.string({
+    summary: `Synth: blob per record (0 = none). ${presetDefaultNote('blob-size')}`,
+    helpValue: 'BYTES',
+  }),
 };
 
 export type BenchFlagValues = LoadFlagValues & FlagValues<typeof benchFlags>;

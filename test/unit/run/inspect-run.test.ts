@@ -55,7 +55,11 @@ describe('inspectCapture', () => {
   });
 
   it('--list-frames and --decode share the limit', async () => {
-    const { written } = await lines(capture('blobs-12x50k.hrcap'), { listFrames: true, decode: true, limit: 12 });
+    const { written } = await lines(capture('blobs-12x50k.hrcap'), {
+      listFrames: true,
+      decode: true,
+      limit: 12,
+    });
     assert.equal(written.length, 12);
     assert.ok(
       written.some((line) => line.startsWith('{')),
