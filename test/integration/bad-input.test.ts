@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
+  chmodSync,
   closeSync,
   copyFileSync,
   existsSync,
@@ -65,6 +66,9 @@ function makeInputs(): void {
   writeFileSync(at('existing.ndjson'), '{"mine":true}\n');
   writeFileSync(at('not-pem.pem'), 'hello\n');
   mkdirSync(at('a-dir'));
+  // No write permission: refused to anyone but root (root's row is /proc).
+  mkdirSync(at('locked'));
+  chmodSync(at('locked'), 0o555);
   for (const name of [
     'catchup.hrcap',
     'proxy.hrcap',
@@ -595,6 +599,73 @@ function rows(): Array<[string, Row]> {
       'bench --frames 0',
       { argv: ['bench', '--set', 'A=1,2', '--frames', '0'], code: 2, message: /--frames/ },
     ],
+    // outputs in a folder that takes no file: /proc refuses root too (a chmod 555 folder would not)
+    [
+      'export --out in /proc',
+      {
+        argv: ['export', cap, '--format', 'pcapng', '--out', '/proc/hr-bad-input.pcapng'],
+        code: 2,
+        message: /--out \/proc\/hr-bad-input\.pcapng: cannot write in the folder \/proc/,
+      },
+    ],
+    [
+      'synth --samples in /proc',
+      {
+        argv: ['synth', '--samples', '/proc/hr-bad-input.ndjson', '--target', target, '--password', 'x'],
+        code: 2,
+        message: /--samples \/proc\/hr-bad-input\.ndjson: cannot write in the folder/,
+      },
+    ],
+    [
+      'capture --out in /proc',
+      {
+        argv: ['capture', '--source', target, '--password', 'x', '--out', '/proc/hr-bad-input.hrcap'],
+        code: 2,
+        message: /--out \/proc\/hr-bad-input\.hrcap: cannot write in the folder/,
+      },
+    ],
+    ...(process.getuid?.() === 0
+      ? []
+      : ([
+          [
+            'report --html in a read-only folder',
+            {
+              argv: ['report', inputs['samples.ndjson']!, '--html', at('locked/r.html')],
+              code: 2,
+              message: /--html .*locked\/r\.html: cannot write in the folder/,
+            },
+          ],
+        ] as Array<[string, Row]>)),
+    // the embedded node's own flags beside --target would be ignored: refused
+    [
+      'synth --threads with --target',
+      {
+        argv: ['synth', '--target', target, '--password', 'x', '--threads', '2'],
+        code: 2,
+        message: /--target=.* cannot also be provided when using --threads/,
+      },
+    ],
+    [
+      'replay --keep-node with --target',
+      {
+        argv: ['replay', cap, '--target', target, '--password', 'x', '--keep-node'],
+        code: 2,
+        message: /cannot also be provided when using --keep-node/,
+      },
+    ],
+    [
+      'bench --threads with --target',
+      {
+        argv: ['bench', '--set', 'A=1,2', '--target', target, '--password', 'x', '--threads', '2'],
+        code: 2,
+        message: /when using --threads/,
+      },
+    ],
+    [
+      'replay --keep-versions --retime',
+      { argv: ['replay', cap, '--keep-versions', '--retime'], code: 2, message: /--retime.*--keep-versions/ },
+    ],
+    ['synth --listen no port', { argv: ['synth', '--listen', '127.0.0.1:'], code: 2, message: /--listen/ }],
     // capture
     ['capture no --source', { argv: ['capture'], code: 2, message: /--source/ }],
     [
@@ -892,5 +963,57 @@ describe('bad input: one clear line, the documented exit code, nothing lost', ()
       [],
       `${failures.length} of ${table.length} rows failed:\n${failures.join('\n\n')}`,
     );
+  });
+
+  it('a capture rewritten while it is read: exit 6, one line naming it, never a silent misread', async () => {
+    const changing = at('changing.hrcap');
+    copyFileSync('captures/catchup-40x500.hrcap', changing);
+    // Another process rewrites its first bytes in place, the same bytes, every millisecond: same size, new
+    // modification time — what a copy over it or a tool rewriting it does, without depending on timing.
+    const rewriter = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const fs = require('node:fs'); const fd = fs.openSync(process.argv[1], 'r+'); const head = Buffer.alloc(64);
+         fs.readSync(fd, head, 0, 64, 0); const pause = new Int32Array(new SharedArrayBuffer(4));
+         for (;;) { fs.writeSync(fd, head, 0, 64, 0); Atomics.wait(pause, 0, 0, 1); }`,
+        changing,
+      ],
+      { stdio: 'ignore' },
+    );
+    try {
+      for (const argv of [
+        ['inspect', changing],
+        ['inspect', changing, '--json'],
+        ['replay', changing, '--dry-run'],
+        ['export', changing, '--format', 'jsonl', '--out', at('changing.jsonl')],
+      ]) {
+        const row: Row = { argv, code: 6, message: /changing\.hrcap changed while it was read/ };
+        const run = await runCli(argv, { timeoutMs: 60_000 });
+        assert.equal(run.code, 6, `${argv.join(' ')}: exit code; stderr:\n${run.stderr}`);
+        assert.match(errorLine(row, run), row.message);
+        assert.equal(existsSync(at('changing.jsonl')), false, 'no output left');
+      }
+    } finally {
+      rewriter.kill();
+    }
+  });
+
+  it('a reader that goes away (inspect --decode | head -c 10): a quiet exit, no stack, no error line', async () => {
+    const child = spawn(process.execPath, [BIN, 'inspect', inputs['catchup.hrcap']!, '--decode'], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, CI: 'true' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    // `head -c 10`: read ten bytes, then close the pipe while the tool still has 20,000 records to write.
+    const first = await new Promise<Buffer>((resolve) => child.stdout!.once('data', resolve));
+    assert.ok(first.length >= 10);
+    child.stdout!.destroy();
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    assert.equal(code, 0, `the pipe convention: a reader that left is not an error; stderr:\n${stderr}`);
+    assert.equal(stderr, '', 'nothing on stderr: no stack, no Error line');
   });
 });
