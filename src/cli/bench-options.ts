@@ -1,7 +1,5 @@
 /** bench's flags (besides the load flags of its base, LoadCommand) and the bench they describe. */
-import { statSync } from 'node:fs';
 import { Flags } from '@oclif/core';
-import { ExitCode, HarperReplayError } from '../common/errors.js';
 import { type BenchOptions, matrix, parseSet, runSamplesPath } from '../run/bench-run.js';
 import { DEFAULT_PRESET, presetNames } from '../workload/presets.js';
 import { checkLoadOutputs, type LoadFlagValues, loadOptions } from './load-command.js';
@@ -57,8 +55,6 @@ export function benchOptions(flags: BenchFlagValues): BenchOptions {
   const repeated = keys.find((key, i) => keys.indexOf(key) !== i);
   if (repeated)
     throw new Error(`--set ${repeated} is given twice: list all its values in one --set ${repeated}=v1,v2,…`);
-  // Before any node is started or reconfigured: a capture that is not there would be noticed only after that.
-  if (flags.capture) assertReadableFile('--capture', flags.capture);
   const runs = matrix(sets).length * flags.repeat;
   const samples = flags.samples
     ? Array.from({ length: runs }, (_, i) => runSamplesPath(flags.samples!, i + 1))
@@ -83,16 +79,4 @@ export function benchOptions(flags: BenchFlagValues): BenchOptions {
     ...(flags.html ? { html: flags.html } : {}),
     force: flags.force,
   };
-}
-
-/** A missing input, or a directory given as one: the bad-input exit code, before anything runs. */
-function assertReadableFile(flag: string, path: string): void {
-  let isFile: boolean;
-  try {
-    isFile = statSync(path).isFile();
-  } catch {
-    throw new HarperReplayError(`${flag} ${path}: no such file`, ExitCode.BAD_INPUT);
-  }
-  if (!isFile)
-    throw new HarperReplayError(`${flag} ${path} is a directory, not a capture`, ExitCode.BAD_INPUT);
 }
