@@ -120,21 +120,11 @@ function common(flags: CaptureFlagValues) {
   let times: { durationMs?: number; untilIdleMs?: number; flushIntervalMs: number; since: number };
   try {
     times = {
-      durationMs: flags.duration
-        ? positive('duration', flags.duration, flagValue('duration', flags.duration, parseDuration))
-        : undefined,
+      durationMs: flags.duration ? flagValue('duration', flags.duration, positive(parseDuration)) : undefined,
       untilIdleMs: flags['until-idle']
-        ? positive(
-            'until-idle',
-            flags['until-idle'],
-            flagValue('until-idle', flags['until-idle'], parseDuration),
-          )
+        ? flagValue('until-idle', flags['until-idle'], positive(parseDuration))
         : undefined,
-      flushIntervalMs: positive(
-        'flush-interval',
-        flags['flush-interval'],
-        flagValue('flush-interval', flags['flush-interval'], parseDuration),
-      ),
+      flushIntervalMs: flagValue('flush-interval', flags['flush-interval'], positive(parseDuration)),
       since: flagValue('since', flags.since, parseSince),
     };
   } catch (error) {

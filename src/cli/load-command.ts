@@ -225,11 +225,7 @@ export function loadOptions(
       subscribeTimeoutMs: positiveDuration(flags, 'subscribe-timeout'),
       verify: defaults.verify,
       verbose: flags.verbose,
-      highWaterMark: positive(
-        'high-water-mark',
-        flags['high-water-mark'],
-        flagValue('high-water-mark', flags['high-water-mark'], parseSize),
-      ),
+      highWaterMark: flagValue('high-water-mark', flags['high-water-mark'], positive(parseSize)),
       signal: new AbortController().signal,
     };
   } catch (error) {
@@ -246,7 +242,7 @@ function positiveDuration(
   flags: LoadFlagValues,
   flag: 'sample-interval' | 'ack-timeout' | 'subscribe-timeout' | 'blocked-after',
 ): number {
-  return positive(flag, flags[flag], flagValue(flag, flags[flag], parseDuration));
+  return flagValue(flag, flags[flag], positive(parseDuration));
 }
 
 /** --rate: a positive decimal number of frames per second. */

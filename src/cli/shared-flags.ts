@@ -67,10 +67,16 @@ export const targetFlags = {
   verbose: Flags.boolean({ summary: 'Print stack traces of errors.' }),
 };
 
-/** A duration or size where zero (or less) would mean nothing: refused at parse time, naming the flag. */
-export function positive(flag: string, text: string, value: number): number {
-  if (!(value > 0)) throw new Error(`--${flag} ${text}: must be more than 0`);
-  return value;
+/**
+ * `parse`, refusing zero (or less) where it would mean nothing (a duration, a size): a parser for flagValue, which
+ * names the flag — `flagValue('ack-timeout', text, positive(parseDuration))` → "--ack-timeout 0s: must be more than 0".
+ */
+export function positive(parse: (text: string) => number): (text: string) => number {
+  return (text) => {
+    const value = parse(text);
+    if (!(value > 0)) throw new Error(`${text}: must be more than 0`);
+    return value;
+  };
 }
 
 /** Every command that writes files: an existing output is refused unless --force (an input never is replaced). */
