@@ -96,6 +96,8 @@ function rows(): Array<[string, Row]> {
   const missingFolder = at('no-such-folder/out.html');
   const never = [out, at('out.html'), at('out.ndjson'), at('out.jsonl'), at('out.hrcap')];
   const capOut = at('out.hrcap');
+  // A subscriber capture of the unreachable "target" with a password: what most capture rows start from.
+  const fromSource = (...flags: string[]) => ['capture', '--source', target, '--password', 'x', ...flags];
   const table: Array<[string, Row]> = [
     // inspect
     ['inspect missing', { argv: ['inspect', at('nope.hrcap')], code: 6, message: /nope\.hrcap/ }],
@@ -417,26 +419,13 @@ function rows(): Array<[string, Row]> {
       'synth --listen not a port',
       { argv: ['synth', '--listen', '127.0.0.1:http'], code: 2, message: /--listen/ },
     ],
-    [
-      'synth --target not a URL',
-      { argv: ['synth', '--target', 'not a url', '--password', 'x'], code: 2, message: /--target/ },
-    ],
-    [
-      'synth --target ftp',
-      { argv: ['synth', '--target', 'ftp://127.0.0.1:21', '--password', 'x'], code: 2, message: /--target/ },
-    ],
-    [
-      'synth --target port 0',
-      { argv: ['synth', '--target', 'http://127.0.0.1:0', '--password', 'x'], code: 2, message: /--target/ },
-    ],
-    [
-      'synth --target port 99999',
-      {
-        argv: ['synth', '--target', 'http://127.0.0.1:99999', '--password', 'x'],
-        code: 2,
-        message: /--target/,
-      },
-    ],
+    // --target URLs that cannot be dialled: not a URL, another scheme, port 0, port beyond 65535
+    ...['not a url', 'ftp://127.0.0.1:21', 'http://127.0.0.1:0', 'http://127.0.0.1:99999'].map(
+      (url): [string, Row] => [
+        `synth --target ${url}`,
+        { argv: ['synth', '--target', url, '--password', 'x'], code: 2, message: /--target/ },
+      ],
+    ),
     [
       'synth --threshold nonsense',
       { argv: ['synth', '--threshold', 'peakRss<<'], code: 2, message: /--threshold/ },
@@ -619,7 +608,7 @@ function rows(): Array<[string, Row]> {
     [
       'capture --out in /proc',
       {
-        argv: ['capture', '--source', target, '--password', 'x', '--out', '/proc/hr-bad-input.hrcap'],
+        argv: fromSource('--out', '/proc/hr-bad-input.hrcap'),
         code: 2,
         message: /--out \/proc\/hr-bad-input\.hrcap: cannot write in the folder/,
       },
@@ -683,7 +672,7 @@ function rows(): Array<[string, Row]> {
     [
       'capture --since garbage',
       {
-        argv: ['capture', '--source', target, '--password', 'x', '--since', 'yesterday-ish', '--out', capOut],
+        argv: fromSource('--since', 'yesterday-ish', '--out', capOut),
         code: 2,
         message: /--since/,
         absent: never,
@@ -692,7 +681,7 @@ function rows(): Array<[string, Row]> {
     [
       'capture --duration 0',
       {
-        argv: ['capture', '--source', target, '--password', 'x', '--duration', '0s', '--out', capOut],
+        argv: fromSource('--duration', '0s', '--out', capOut),
         code: 2,
         message: /--duration/,
         absent: never,
@@ -701,7 +690,7 @@ function rows(): Array<[string, Row]> {
     [
       'capture --frames 0',
       {
-        argv: ['capture', '--source', target, '--password', 'x', '--frames', '0', '--out', capOut],
+        argv: fromSource('--frames', '0', '--out', capOut),
         code: 2,
         message: /--frames/,
         absent: never,
@@ -710,7 +699,7 @@ function rows(): Array<[string, Row]> {
     [
       'capture --until-idle -1s',
       {
-        argv: ['capture', '--source', target, '--password', 'x', '--until-idle=-1s', '--out', capOut],
+        argv: fromSource('--until-idle=-1s', '--out', capOut),
         code: 2,
         message: /--until-idle/,
         absent: never,
@@ -719,7 +708,7 @@ function rows(): Array<[string, Row]> {
     [
       'capture --flush-interval 0',
       {
-        argv: ['capture', '--source', target, '--password', 'x', '--flush-interval', '0s', '--out', capOut],
+        argv: fromSource('--flush-interval', '0s', '--out', capOut),
         code: 2,
         message: /--flush-interval/,
         absent: never,
@@ -728,19 +717,7 @@ function rows(): Array<[string, Row]> {
     [
       'capture --tables and --exclude-tables',
       {
-        argv: [
-          'capture',
-          '--source',
-          target,
-          '--password',
-          'x',
-          '--tables',
-          'a',
-          '--exclude-tables',
-          'b',
-          '--out',
-          capOut,
-        ],
+        argv: fromSource('--tables', 'a', '--exclude-tables', 'b', '--out', capOut),
         code: 2,
         message: /--tables|--exclude-tables/,
         absent: never,
@@ -749,7 +726,7 @@ function rows(): Array<[string, Row]> {
     [
       'capture --out over an input',
       {
-        argv: ['capture', '--source', target, '--password', 'x', '--out', at('existing.pcapng')],
+        argv: fromSource('--out', at('existing.pcapng')),
         code: 2,
         message: /existing\.pcapng/,
       },
@@ -757,7 +734,7 @@ function rows(): Array<[string, Row]> {
     [
       'capture --out folder missing',
       {
-        argv: ['capture', '--source', target, '--password', 'x', '--out', at('no-such-folder/x.hrcap')],
+        argv: fromSource('--out', at('no-such-folder/x.hrcap')),
         code: 2,
         message: /no-such-folder/,
       },
@@ -821,18 +798,7 @@ function rows(): Array<[string, Row]> {
     [
       'capture unreachable --json',
       {
-        argv: [
-          'capture',
-          '--source',
-          target,
-          '--password',
-          'x',
-          '--duration',
-          '1s',
-          '--out',
-          capOut,
-          '--json',
-        ],
+        argv: fromSource('--duration', '1s', '--out', capOut, '--json'),
         code: 4,
         message: /127\.0\.0\.1|refused/,
         absent: never,
