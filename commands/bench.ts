@@ -1,6 +1,7 @@
 import { benchFlags, benchOptions } from '../src/cli/bench-options.js';
 import { withHelpGroups } from '../src/cli/help-groups.js';
 import { LoadCommand } from '../src/cli/load-command.js';
+import { BENCH_SHAPE_FLAGS, presetDefaultsTable } from '../src/cli/preset-help.js';
 import { EXIT_CODE_HELP } from '../src/common/errors.js';
 import { type BenchResult, runBench } from '../src/run/bench-run.js';
 
@@ -10,6 +11,8 @@ export default class Bench extends LoadCommand {
 
   static override description =
     `Runs the same workload (synth flags or --capture FILE for a replay) once per combination of the --set lists and repetition, each on a fresh embedded harperdb 4.7.29 started with those settings (Harper env overrides). With --target URL the runs go to your node instead: before every run it is reconfigured (set_configuration) and its worker threads restarted (restart_service http_workers; a full restart for thread counts and ports), so each run starts on fresh workers; synth loads a table of its own per run and drops it afterwards, and at the end — also after Ctrl-C — the original values are put back and the workers restarted once more. Repetitions are interleaved, in a rotated order, so that noise does not favour one setting. Every setting is read back from the node (get_configuration): a key the node does not know is reported as not applied.
+
+${presetDefaultsTable(BENCH_SHAPE_FLAGS)}
 
 Output: a comparison table (median and min–max of peak RSS, pauses, paused time, committed records/s, ack p99, worker deaths; * marks the best per column) and how noisy the repetitions were; --json with every run's full result; --html with the comparison as charts.
 

@@ -26,7 +26,7 @@ ${exitCodeHelp([ExitCode.OK, ExitCode.ERROR, ExitCode.USAGE, ExitCode.BAD_INPUT]
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> captures/catchup-40x500.hrcap',
-    '<%= config.bin %> <%= command.id %> capture.hrcap --frames --limit 20',
+    '<%= config.bin %> <%= command.id %> capture.hrcap --list-frames --limit 20',
     '<%= config.bin %> <%= command.id %> capture.hrcap --decode --limit 5',
     '<%= config.bin %> <%= command.id %> capture.hrcap --json | jq .records.byTable',
   ];
@@ -36,14 +36,17 @@ ${exitCodeHelp([ExitCode.OK, ExitCode.ERROR, ExitCode.USAGE, ExitCode.BAD_INPUT]
   static override args = { file: Args.string({ description: 'capture file', required: true }) };
 
   static override flags = withHelpGroups({
-    frames: Flags.boolean({
+    'list-frames': Flags.boolean({
       summary: 'List every frame (offset, time, connection, direction, type, bytes).',
+      // --frames elsewhere is a count (synth, capture, bench); the old name still works here, with a warning.
+      aliases: ['frames'],
+      deprecateAliases: true,
     }),
     decode: Flags.boolean({
       summary:
-        "Print every decoded record as one JSON line (under --json: the document's decodedRecords; --frames: frameRows).",
+        "Print every decoded record as one JSON line (under --json: the document's decodedRecords; --list-frames: frameRows).",
     }),
-    limit: Flags.integer({ summary: 'At most this many lines of --frames / --decode output.', min: 1 }),
+    limit: Flags.integer({ summary: 'At most this many lines of --list-frames / --decode output.', min: 1 }),
   });
 
   async run(): Promise<InspectResult & { frameRows?: FrameRow[]; decodedRecords?: unknown[] }> {
@@ -62,7 +65,11 @@ ${exitCodeHelp([ExitCode.OK, ExitCode.ERROR, ExitCode.USAGE, ExitCode.BAD_INPUT]
           frame: (record: CaptureRecord) => print(formatFrame(record)),
           decoded: (entry: DecodedRecord) => print(formatDecoded(entry)),
         };
-    const result = await inspectCapture(args.file, flags, rows).catch((error: unknown) => this.failOn(error));
+    const result = await inspectCapture(
+      args.file,
+      { ...flags, listFrames: flags['list-frames'] },
+      rows,
+    ).catch((error: unknown) => this.failOn(error));
     if (!this.jsonEnabled() && !flags.decode) this.log(formatInspect(result));
     if (result.truncated) {
       process.stderr.write(
@@ -71,7 +78,7 @@ ${exitCodeHelp([ExitCode.OK, ExitCode.ERROR, ExitCode.USAGE, ExitCode.BAD_INPUT]
     }
     return {
       ...result,
-      ...(flags.frames ? { frameRows: frames } : {}),
+      ...(flags['list-frames'] ? { frameRows: frames } : {}),
       ...(flags.decode ? { decodedRecords: records } : {}),
     };
   }

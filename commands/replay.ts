@@ -17,7 +17,7 @@ The replayer performs its own handshake with the target (peer or push, as synth)
 
 Timing: --speed 1x follows the capture's clock (no drift: each frame is scheduled from its captured offset; the report says how far behind schedule the replay ran), 4x a quarter of it, max as fast as the target reads; --rate spaces frames evenly instead (not with a --speed other than max); --max-gap caps idle gaps; --loop repeats.
 
-Rewrite: by default every frame gets a new, increasing version (order preserved), so a target that already has the data applies it again; --keep-versions sends the originals (a second pass is then acknowledged but changes nothing). Every frame gets a fresh sequence tail for ack tracking. --origin capture keeps the captured origin node names; self or NAME attributes every record to the tool or to NAME. --database replays into another database; --tables / --exclude-tables drop entries of other tables.
+Rewrite: by default every frame gets a new, increasing version (order preserved), so a target that already has the data applies it again; --no-retime sends the originals (a second pass is then acknowledged but changes nothing). Every frame gets a fresh sequence tail for ack tracking. --origin capture keeps the captured origin node names; self or NAME attributes every record to the tool or to NAME. --database replays into another database; --tables / --exclude-tables drop entries of other tables.
 
 Report: as synth (pauses, memory, workers, acks, thresholds, --samples, --html), plus replay.behindScheduleMs and the original vs the replayed ack latency.
 

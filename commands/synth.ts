@@ -1,5 +1,6 @@
 import { withHelpGroups } from '../src/cli/help-groups.js';
 import { checkLoadOutputs, executeLoad, LoadCommand } from '../src/cli/load-command.js';
+import { presetDefaultsTable, SYNTH_SHAPE_FLAGS } from '../src/cli/preset-help.js';
 import { synthFlags, synthOptions } from '../src/cli/workload-flags.js';
 import { EXIT_CODE_HELP } from '../src/common/errors.js';
 import { thresholdHelp } from '../src/report/thresholds.js';
@@ -19,6 +20,8 @@ The workload is a preset (default ${DEFAULT_PRESET}) with any of --frames, --rec
 ${presetNames()
   .map((name) => `  ${name.padEnd(16)} ${PRESETS[name]!.description}`)
   .join('\n')}
+
+${presetDefaultsTable(SYNTH_SHAPE_FLAGS)}
 
 Report: stall episodes (when the target stopped reading, and whether it was flow control or a blocked event loop), the target's memory (/proc every 20 ms for a local node, system_information for any), worker deaths, OOMs and reconnects. --samples writes every event as NDJSON, --html a self-contained page with charts; \`report\` rebuilds both from a samples file.
 

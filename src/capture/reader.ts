@@ -2,10 +2,13 @@
  * Streaming capture reader: constant memory whatever the file size (one record at a time), every field checked
  * before anything is allocated, problems named by byte offset. A torn tail (a capture killed mid-write) ends the
  * stream with `truncated` set; everything before it is read. Corruption (a bad checksum, an unknown kind, a
- * length past the bound) throws CaptureFormatError, after every good record before it was yielded.
+ * length past the bound) throws CaptureFormatError, after every good record before it was yielded. A file that
+ * changes while it is read (shrinks, is rewritten, a finished capture grows) is neither: a bad-input error says so.
+ * A capture still being written only grows: what was there at open is read, and it reads as not complete.
  */
 import { type FileHandle, open } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
+import { ExitCode, HarperReplayError } from '../common/errors.js';
 import {
   CaptureFormatError,
   type CaptureHeader,
@@ -59,6 +62,8 @@ export class CaptureReader {
     private readonly file: FileHandle,
     readonly header: CaptureHeader,
     readonly size: number,
+    /** The file's modification time at open (ms): with `size`, what "unchanged" means. */
+    private readonly mtimeMs: number,
     private readonly dataStart: number,
     private readonly maxRecordLength: number,
   ) {}
@@ -67,7 +72,7 @@ export class CaptureReader {
   static async open(path: string, options: ReadOptions = {}): Promise<CaptureReader> {
     const file = await open(path, 'r');
     try {
-      const { size } = await file.stat();
+      const { size, mtimeMs } = await file.stat();
       const preamble = await readAt(file, 0, PREAMBLE_LENGTH);
       if (preamble.length < MAGIC.length || !preamble.subarray(0, MAGIC.length).equals(MAGIC)) {
         throw new CaptureFormatError('not a harper-replay capture (wrong magic)', 0);
@@ -114,6 +119,7 @@ export class CaptureReader {
         file,
         header,
         size,
+        mtimeMs,
         dataStart,
         options.maxRecordLength ?? DEFAULT_MAX_RECORD_LENGTH,
       );
@@ -123,14 +129,49 @@ export class CaptureReader {
     }
   }
 
-  /** Yields every record in order. Sets `status.truncated` instead of throwing on a torn tail. */
+  /**
+   * Yields every record in order. Sets `status.truncated` instead of throwing on a torn tail. Throws a bad-input
+   * HarperReplayError when the file changed since it was opened: what was read may mix two versions of it.
+   */
   async *records(): AsyncGenerator<CaptureRecord> {
+    try {
+      yield* this.readRecords();
+    } catch (error) {
+      await this.assertUnchanged();
+      throw error;
+    }
+    await this.assertUnchanged();
+  }
+
+  /**
+   * Throws when the file shrank or was rewritten since open, or grew although it was finished (a footer read):
+   * growth of an unfinished capture is a capture still being written, and its records up to the open size stand.
+   */
+  private async assertUnchanged(): Promise<void> {
+    const now = await this.file.stat();
+    const unchanged = now.size === this.size && now.mtimeMs === this.mtimeMs;
+    const stillWritten = now.size > this.size && !this.status.complete;
+    if (!unchanged && !stillWritten) throw this.changed(now.size);
+  }
+
+  private changed(sizeNow: number): HarperReplayError {
+    return new HarperReplayError(
+      `${this.path} changed while it was read (${this.size} B when opened, ${sizeNow} B now): read it again once nothing writes to it`,
+      ExitCode.BAD_INPUT,
+    );
+  }
+
+  private async *readRecords(): AsyncGenerator<CaptureRecord> {
     let position = this.dataStart;
     Object.assign(this.status, { truncated: false, complete: false, records: 0, truncatedAt: undefined });
     this.status.bytesRead = position;
     while (position < this.size) {
       const head = await readAt(this.file, position, RECORD_HEAD_LENGTH);
-      if (head.length < RECORD_HEAD_LENGTH) return this.truncate(position);
+      if (head.length < RECORD_HEAD_LENGTH) {
+        // Short of the size seen at open: the file shrank under the reader (not a torn tail).
+        if (position + RECORD_HEAD_LENGTH <= this.size) throw this.changed((await this.file.stat()).size);
+        return this.truncate(position);
+      }
       if (!headChecksumOk(head)) throw new CaptureFormatError('record head checksum mismatch', position);
       const kind = head[0]!;
       const direction = head[1]!;
@@ -146,7 +187,7 @@ export class CaptureReader {
       const end = position + RECORD_HEAD_LENGTH + length + RECORD_TRAILER_LENGTH;
       if (end > this.size) return this.truncate(position);
       const rest = await readAt(this.file, position + RECORD_HEAD_LENGTH, length + RECORD_TRAILER_LENGTH);
-      if (rest.length < length + RECORD_TRAILER_LENGTH) return this.truncate(position);
+      if (rest.length < length + RECORD_TRAILER_LENGTH) throw this.changed((await this.file.stat()).size);
       const payload = rest.subarray(0, length);
       if (recordChecksum(head, payload) !== rest.readUInt32BE(length)) {
         throw new CaptureFormatError('record checksum mismatch', position);

@@ -1,10 +1,9 @@
 /** bench's flags (besides the load flags of its base, LoadCommand) and the bench they describe. */
-import { statSync } from 'node:fs';
 import { Flags } from '@oclif/core';
-import { ExitCode, HarperReplayError } from '../common/errors.js';
 import { type BenchOptions, matrix, parseSet, runSamplesPath } from '../run/bench-run.js';
 import { DEFAULT_PRESET, presetNames } from '../workload/presets.js';
 import { checkLoadOutputs, type LoadFlagValues, loadOptions } from './load-command.js';
+import { presetDefaultNote } from './preset-help.js';
 import type { FlagValues } from './shared-flags.js';
 import { presetNamed, synthWorkload } from './workload-flags.js';
 
@@ -31,10 +30,19 @@ export const benchFlags = {
     summary: `Synth workload (${presetNames().join(', ')}).`,
     default: DEFAULT_PRESET,
   }),
-  frames: Flags.integer({ summary: 'Synth: frames.', min: 1 }),
-  'records-per-frame': Flags.integer({ summary: 'Synth: records per frame.', min: 1 }),
-  'record-size': Flags.string({ summary: 'Synth: approximate record size.', helpValue: 'BYTES' }),
-  'blob-size': Flags.string({ summary: 'Synth: blob per record (0 = none).', helpValue: 'BYTES' }),
+  frames: Flags.integer({ summary: `Synth: frames. ${presetDefaultNote('frames')}`, min: 1 }),
+  'records-per-frame': Flags.integer({
+    summary: `Synth: records per frame. ${presetDefaultNote('records-per-frame')}`,
+    min: 1,
+  }),
+  'record-size': Flags.string({
+    summary: `Synth: approximate record size. ${presetDefaultNote('record-size')}`,
+    helpValue: 'BYTES',
+  }),
+  'blob-size': Flags.string({
+    summary: `Synth: blob per record (0 = none). ${presetDefaultNote('blob-size')}`,
+    helpValue: 'BYTES',
+  }),
 };
 
 export type BenchFlagValues = LoadFlagValues & FlagValues<typeof benchFlags>;
@@ -47,8 +55,6 @@ export function benchOptions(flags: BenchFlagValues): BenchOptions {
   const repeated = keys.find((key, i) => keys.indexOf(key) !== i);
   if (repeated)
     throw new Error(`--set ${repeated} is given twice: list all its values in one --set ${repeated}=v1,v2,…`);
-  // Before any node is started or reconfigured: a capture that is not there would be noticed only after that.
-  if (flags.capture) assertReadableFile('--capture', flags.capture);
   const runs = matrix(sets).length * flags.repeat;
   const samples = flags.samples
     ? Array.from({ length: runs }, (_, i) => runSamplesPath(flags.samples!, i + 1))
@@ -78,16 +84,4 @@ export function benchOptions(flags: BenchFlagValues): BenchOptions {
     ...(flags.html ? { html: flags.html } : {}),
     force: flags.force,
   };
-}
-
-/** A missing input, or a directory given as one: the bad-input exit code, before anything runs. */
-function assertReadableFile(flag: string, path: string): void {
-  let isFile: boolean;
-  try {
-    isFile = statSync(path).isFile();
-  } catch {
-    throw new HarperReplayError(`${flag} ${path}: no such file`, ExitCode.BAD_INPUT);
-  }
-  if (!isFile)
-    throw new HarperReplayError(`${flag} ${path} is a directory, not a capture`, ExitCode.BAD_INPUT);
 }

@@ -9,6 +9,7 @@ import { parseDuration } from '../common/units.js';
 import type { CaptureSetup } from '../run/capture-run.js';
 import type { ProxySetup } from '../run/proxy-run.js';
 import { UsageError } from './base-command.js';
+import { listenFlag } from './listen-flag.js';
 import {
   checkUrl,
   commaList,
@@ -60,9 +61,13 @@ export const captureFlags = {
     helpValue: 'A,B',
     relationships: [excludes('tables')],
   }),
-  origins: Flags.string({
-    summary: "Also capture writes the source received from these nodes (comma-separated, or 'all' peers).",
+  'relayed-from': Flags.string({
+    summary:
+      "Also capture the writes the source relays from these nodes (comma-separated, or 'all' its peers); without it, only the source's own writes.",
     helpValue: 'NAMES|all',
+    // Was --origins, too close to replay's --origin (whom replayed records are attributed to).
+    aliases: ['origins'],
+    deprecateAliases: true,
   }),
   ack: Flags.boolean({
     summary: 'Send COMMITTED_UPDATE like a real receiver (--no-ack to not).',
@@ -88,7 +93,7 @@ export const captureFlags = {
     // The receiving node sends its own Authorization; a proxy knows no operations API.
     relationships: [needs('listen', 'upstream'), excludes('source', 'token', 'ca-from-target')],
   }),
-  listen: Flags.string({ summary: 'Proxy mode: port (or HOST:PORT) to listen on.', helpValue: 'PORT' }),
+  listen: listenFlag('Proxy mode: the proxy'),
   upstream: Flags.string({ summary: "Proxy mode: the real node's replication URL.", helpValue: 'URL' }),
   'listen-cert': Flags.string({
     summary:
@@ -115,21 +120,11 @@ function common(flags: CaptureFlagValues) {
   let times: { durationMs?: number; untilIdleMs?: number; flushIntervalMs: number; since: number };
   try {
     times = {
-      durationMs: flags.duration
-        ? positive('duration', flags.duration, flagValue('duration', flags.duration, parseDuration))
-        : undefined,
+      durationMs: flags.duration ? flagValue('duration', flags.duration, positive(parseDuration)) : undefined,
       untilIdleMs: flags['until-idle']
-        ? positive(
-            'until-idle',
-            flags['until-idle'],
-            flagValue('until-idle', flags['until-idle'], parseDuration),
-          )
+        ? flagValue('until-idle', flags['until-idle'], positive(parseDuration))
         : undefined,
-      flushIntervalMs: positive(
-        'flush-interval',
-        flags['flush-interval'],
-        flagValue('flush-interval', flags['flush-interval'], parseDuration),
-      ),
+      flushIntervalMs: flagValue('flush-interval', flags['flush-interval'], positive(parseDuration)),
       since: flagValue('since', flags.since, parseSince),
     };
   } catch (error) {
@@ -169,7 +164,7 @@ export function subscriberCaptureOptions(flags: CaptureFlagValues): CaptureSetup
     since: times.since,
     tables: commaList(flags.tables),
     excludeTables: commaList(flags['exclude-tables']),
-    origins: commaList(flags.origins),
+    origins: commaList(flags['relayed-from']),
     ack: flags.ack,
     out: captureOutput(flags, defaultCaptureName(flags.source, flags.database)),
     force: flags.force,
@@ -192,24 +187,19 @@ export function proxyCaptureOptions(flags: CaptureFlagValues): ProxySetup {
   const { security, ...times } = common(flags);
   // oclif's dependsOn has checked that both were given; an empty value is still nothing to listen on or dial.
   if (!flags.listen || !flags.upstream)
-    throw new UsageError('--proxy needs --listen PORT and --upstream URL');
+    throw new UsageError('--proxy needs --listen [HOST:]PORT and --upstream URL');
   const listenTls =
     flags['listen-cert'] && flags['listen-key']
       ? readListenCertificate(flags['listen-cert'], flags['listen-key'])
       : undefined;
-  const [host, port] = flags.listen.includes(':')
-    ? (flags.listen.split(/:(?=\d+$)/) as [string, string])
-    : ['127.0.0.1', flags.listen];
-  if (!/^\d+$/.test(port) || Number(port) > 65535)
-    throw new UsageError(`--listen ${flags.listen}: the port must be a number from 0 to 65535`);
   try {
     checkUrl('upstream', flags.upstream, ['ws', 'wss']);
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
   return {
-    listenHost: host,
-    listenPort: Number(port),
+    listenHost: flags.listen.host,
+    listenPort: flags.listen.port,
     upstream: flags.upstream,
     ...(security.tls ? { upstreamTls: security.tls } : {}),
     ...(listenTls ? { listenTls } : {}),

@@ -16,7 +16,7 @@ export const exportFlags = {
   }),
   ...forceFlag,
   connection: Flags.integer({
-    summary: "Only this connection's records (inspect --frames lists them as conn N).",
+    summary: "Only this connection's records (inspect --list-frames lists them as conn N).",
     min: 1,
   }),
   payload: Flags.boolean({

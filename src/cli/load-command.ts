@@ -24,6 +24,7 @@ import type { LoadRunOptions } from '../run/load-run.js';
 import type { TargetSpec } from '../run/target.js';
 import { BaseCommand, UsageError } from './base-command.js';
 import { withHelpGroups } from './help-groups.js';
+import { DEFAULT_LISTEN_HOST, listenFlag } from './listen-flag.js';
 import {
   checkUrl,
   excludes,
@@ -51,11 +52,7 @@ export const loadFlags = {
     options: ['peer', 'push'] as const,
     default: 'peer',
   })(),
-  listen: Flags.string({
-    summary: 'Peer mode: address the tool listens on for the target to dial (port 0 = any free port).',
-    default: '127.0.0.1:0',
-    helpValue: 'HOST:PORT',
-  }),
+  listen: listenFlag('Peer mode: the tool (dialed by the target)', `${DEFAULT_LISTEN_HOST}:0`),
   'listen-tls': Flags.boolean({
     summary:
       'Peer mode: listen on wss with a certificate and a CA made for this run (the CA is trusted on the target and signs its certificate request; both removed at the end).',
@@ -207,12 +204,12 @@ export function loadOptions(
     );
   }
   try {
-    const [listenHost, listenPort] = splitHostPort(flags.listen);
     return {
       target: targetSpec(flags, security, defaults.nodeConfig, faults),
       via: flags.via,
-      listenHost,
-      listenPort,
+      // The flag's default; oclif's types do not see a custom flag's default.
+      listenHost: flags.listen?.host ?? DEFAULT_LISTEN_HOST,
+      listenPort: flags.listen?.port ?? 0,
       database: defaults.databases?.[0] ?? defaults.database,
       ...(defaults.databases && defaults.databases.length > 1 ? { databases: defaults.databases } : {}),
       ...(flags['fan-out'] ? { fanOut: true, memberUrls: flags.member ?? [] } : {}),
@@ -231,11 +228,7 @@ export function loadOptions(
       subscribeTimeoutMs: positiveDuration(flags, 'subscribe-timeout'),
       verify: defaults.verify,
       verbose: flags.verbose,
-      highWaterMark: positive(
-        'high-water-mark',
-        flags['high-water-mark'],
-        flagValue('high-water-mark', flags['high-water-mark'], parseSize),
-      ),
+      highWaterMark: flagValue('high-water-mark', flags['high-water-mark'], positive(parseSize)),
       signal: new AbortController().signal,
     };
   } catch (error) {
@@ -252,7 +245,7 @@ function positiveDuration(
   flags: LoadFlagValues,
   flag: 'sample-interval' | 'ack-timeout' | 'subscribe-timeout' | 'blocked-after',
 ): number {
-  return positive(flag, flags[flag], flagValue(flag, flags[flag], parseDuration));
+  return flagValue(flag, flags[flag], positive(parseDuration));
 }
 
 /**
@@ -305,14 +298,6 @@ function targetSpec(
       ...(faults.length ? { faults } : {}),
     },
   };
-}
-
-function splitHostPort(text: string): [string, number] {
-  const match = /^(.*):(\d+)$/.exec(text.trim());
-  if (!match) throw new Error(`--listen "${text}" is not HOST:PORT`);
-  const port = Number(match[2]);
-  if (port > 65535) throw new Error(`--listen ${text}: the port must be a number from 0 to 65535`);
-  return [match[1]!.replace(/^\[|\]$/g, '') || '127.0.0.1', port];
 }
 
 /**

@@ -38,11 +38,17 @@ export const replayFlags = {
       'Print the frames, records, bytes (blob chunks included) and scheduled duration the run would send, after its checks; touch no node.',
   }),
   retime: Flags.boolean({
-    summary: 'New increasing versions, one per frame (--no-retime or --keep-versions to send the originals).',
+    summary: 'New increasing versions, one per frame (--no-retime to send the captured versions).',
     default: true,
     allowNo: true,
   }),
-  'keep-versions': Flags.boolean({ summary: 'Send the captured versions (same as --no-retime).' }),
+  // The old name of --no-retime: still works, with a warning; beside --retime it is a contradiction (exit 2).
+  'keep-versions': Flags.boolean({
+    summary: 'Deprecated: --no-retime.',
+    deprecated: { to: '--no-retime' },
+    hidden: true,
+    relationships: [excludes({ name: 'retime', when: async (flags) => flags.retime === true })],
+  }),
   tables: Flags.string({
     summary: 'Only entries of these tables (comma-separated).',
     helpValue: 'A,B',

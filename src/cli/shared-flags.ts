@@ -53,17 +53,30 @@ export const targetFlags = {
     // A node of the user's is reconfigured with bench --set, never with start-up overrides it would ignore.
     relationships: [excludes('target')],
   }),
-  threads: Flags.integer({ summary: "Embedded node's THREADS_COUNT.", default: 1, min: 1 }),
+  // The embedded node's own: with --target they would be silently ignored, so they are refused (exit 2).
+  threads: Flags.integer({
+    summary: "Embedded node's THREADS_COUNT.",
+    default: 1,
+    min: 1,
+    relationships: [excludes('target')],
+  }),
   'keep-node': Flags.boolean({
     summary: "Keep the embedded node's temp dir after the run (for post-mortems).",
+    relationships: [excludes('target')],
   }),
   verbose: Flags.boolean({ summary: 'Print stack traces of errors.' }),
 };
 
-/** A duration or size where zero (or less) would mean nothing: refused at parse time, naming the flag. */
-export function positive(flag: string, text: string, value: number): number {
-  if (!(value > 0)) throw new Error(`--${flag} ${text}: must be more than 0`);
-  return value;
+/**
+ * `parse`, refusing zero (or less) where it would mean nothing (a duration, a size): a parser for flagValue, which
+ * names the flag — `flagValue('ack-timeout', text, positive(parseDuration))` → "--ack-timeout 0s: must be more than 0".
+ */
+export function positive(parse: (text: string) => number): (text: string) => number {
+  return (text) => {
+    const value = parse(text);
+    if (!(value > 0)) throw new Error(`${text}: must be more than 0`);
+    return value;
+  };
 }
 
 /** Every command that writes files: an existing output is refused unless --force (an input never is replaced). */

@@ -4,7 +4,7 @@
  */
 import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { ExitCode, HarperReplayError } from '../common/errors.js';
+import { ExitCode, HarperReplayError, inputFileError } from '../common/errors.js';
 import type { TlsSettings } from '../net/tls.js';
 import type { FlagValues, tlsFlags } from './shared-flags.js';
 
@@ -77,9 +77,7 @@ function readFile(flag: string, path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code;
-    throw new HarperReplayError(`${flag} ${path}: cannot read it (${why})`, ExitCode.BAD_INPUT);
+    throw inputFileError(error, path, flag);
   }
 }
 

@@ -7,6 +7,7 @@ import { parseBlobFaults } from '../workload/blob-faults.js';
 import { DEFAULT_PRESET, PRESETS, type Preset, presetNames } from '../workload/presets.js';
 import { type LoadFlagValues, loadOptions } from './load-command.js';
 import { paceFlags, synthPace } from './pace-flags.js';
+import { presetDefaultNote } from './preset-help.js';
 import { type FlagValues, flagValue } from './shared-flags.js';
 
 /** synth's own flags (the load flags come with its base, LoadCommand). */
@@ -30,18 +31,24 @@ export const synthFlags = {
     summary: `Named workload (${presetNames().join(', ')}).`,
     default: DEFAULT_PRESET,
   }),
-  frames: Flags.integer({ summary: 'Transaction frames (WebSocket messages) to send.', min: 1 }),
-  'records-per-frame': Flags.integer({ summary: 'Records in each frame.', min: 1 }),
+  frames: Flags.integer({
+    summary: `Transaction frames (WebSocket messages) to send. ${presetDefaultNote('frames')}`,
+    min: 1,
+  }),
+  'records-per-frame': Flags.integer({
+    summary: `Records in each frame. ${presetDefaultNote('records-per-frame')}`,
+    min: 1,
+  }),
   'record-size': Flags.string({
-    summary: 'Approximate encoded size of each record (e.g. 256, 1KB).',
+    summary: `Approximate encoded size of each record (e.g. 256, 1KB). ${presetDefaultNote('record-size')}`,
     helpValue: 'BYTES',
   }),
   'blob-size': Flags.string({
-    summary: 'Blob per record, sent as BLOB_CHUNK frames (0 = none; e.g. 50KB).',
+    summary: `Blob per record, sent as BLOB_CHUNK frames (0 = none; e.g. 50KB). ${presetDefaultNote('blob-size')}`,
     helpValue: 'BYTES',
   }),
   'blobs-per-frame': Flags.integer({
-    summary: 'How many records of each frame carry a blob (default: all).',
+    summary: `How many records of each frame carry a blob. ${presetDefaultNote('blobs-per-frame')}`,
     min: 0,
   }),
   'blob-faults': Flags.string({

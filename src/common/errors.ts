@@ -108,11 +108,24 @@ export class HarperReplayError extends Error {
 
 /**
  * An input file that cannot be read as one: missing, a directory, unreadable, not the expected format, or corrupt.
- * One exit code (bad input, 6) for all of them in every command, and a message that names the path.
+ * One exit code (bad input, 6) for all of them in every command, and a message that names the path (and the flag
+ * that named it, when given).
  */
-export function inputFileError(error: unknown, path: string): HarperReplayError {
+export function inputFileError(error: unknown, path: string, flag?: string): HarperReplayError {
   if (error instanceof HarperReplayError) return error;
   const code = (error as NodeJS.ErrnoException).code;
+  if (flag) {
+    // A file a flag names (--ca, --cert, …): the flag first, so the user sees which one to fix.
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'a directory, not a file'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : (code ?? (error as Error).message);
+    return new HarperReplayError(`${flag} ${path}: cannot read it (${why})`, ExitCode.BAD_INPUT);
+  }
   const message =
     code === 'ENOENT'
       ? `no such file: ${path}`

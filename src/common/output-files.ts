@@ -6,8 +6,11 @@
  */
 
 import {
+  closeSync,
   createWriteStream,
+  existsSync,
   linkSync,
+  openSync,
   realpathSync,
   renameSync,
   statSync,
@@ -97,7 +100,28 @@ export function checkOutputs(outputs: PlannedOutput[], inputs: string[], force: 
       }
       if (!folderStat.isDirectory()) throw usage(`${flag} ${path}: ${dirname(path)} is not a folder`);
     }
+    const unwritable = unwritableReason(folder);
+    if (unwritable)
+      throw usage(`${flag} ${path}: cannot write in the folder ${dirname(path)} (${unwritable})`);
   });
+}
+
+/**
+ * Why no file can be made in `folder` (an error code), or undefined when one can (or the folder is yet to be made).
+ * Tried, not predicted from the mode bits: root ignores them, and /proc or a read-only mount refuse root too.
+ */
+function unwritableReason(folder: string): string | undefined {
+  if (!existsSync(folder)) return undefined;
+  const probe = join(folder, `.harper-replay-probe.${process.pid}`);
+  try {
+    closeSync(openSync(probe, 'wx'));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // A probe left by a killed run of the same pid is still proof the folder takes files.
+    return code === 'EEXIST' ? undefined : (code ?? (error as Error).message);
+  }
+  unlinkSync(probe);
+  return undefined;
 }
 
 /** The temporary name a file is written under until it is complete: hidden, in the same folder, per process. */

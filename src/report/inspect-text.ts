@@ -1,6 +1,6 @@
 /**
  * What `inspect` prints: the summary of a capture (its header, frames, records, tables, blobs, acks, gaps, whether
- * it is complete), one line per frame (--frames) and one JSON line per decoded record (--decode).
+ * it is complete), one line per frame (--list-frames) and one JSON line per decoded record (--decode).
  */
 import type { CaptureRecord } from '../capture/format.js';
 import type { CaptureSummary, DecodedRecord } from '../capture/inspect.js';
@@ -12,7 +12,7 @@ export interface InspectResult extends CaptureSummary {
   header: Record<string, unknown>;
 }
 
-/** One --frames row as data (the --json document's `frames`). */
+/** One --list-frames row as data (the --json document's `frames`). */
 export interface FrameRow {
   offset: number;
   timeMs: number;
@@ -33,7 +33,7 @@ export function frameRow(record: CaptureRecord): FrameRow {
   };
 }
 
-/** --frames: offset, time, connection, direction, frame type and size of one message record. */
+/** --list-frames: offset, time, connection, direction, frame type and size of one message record. */
 export function formatFrame(record: CaptureRecord): string {
   const p = record.payload;
   const type = frameTypeName(p);

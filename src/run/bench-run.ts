@@ -21,11 +21,12 @@ import {
 import { formatBenchTable, writeBenchHtml } from '../report/bench-report.js';
 import { NdjsonSink } from '../report/ndjson-sink.js';
 import type { RunResult } from '../report/result.js';
+import type { CaptureIndex } from '../workload/replay-source.js';
 import { interruptible } from './interrupt.js';
 import type { LoadRunOptions } from './load-run.js';
 import { OwnedTarget } from './owned-target.js';
 import { openReplaySource } from './replay-dry-run.js';
-import { openReplay, runReplay } from './replay-run.js';
+import { openReplay, type ReplayRunOptions, runReplay } from './replay-run.js';
 import { runSynth, type SynthRunOptions } from './synth-run.js';
 import { type ResolvedTarget, targetClient, targetError } from './target.js';
 
@@ -178,8 +179,20 @@ export function describeRun(result: RunResult): string {
   return `${result.outcome}: peak RSS ${rss}, ${result.pauses.count} pauses (${formatMs(result.pauses.totalMs)}), ${result.timing.commitRecordsPerSec ?? '–'} records/s`;
 }
 
+/** How bench replays --capture: flat out, once, from the first frame, new versions, the captured origins. */
+const BENCH_REPLAY = {
+  speed: Number.POSITIVE_INFINITY,
+  speedLabel: 'max',
+  loops: 1,
+  fromFrame: 0,
+  retime: true,
+  origin: 'capture',
+} as const satisfies ReplayRunOptions['replay'];
+
 interface Bench {
   options: BenchOptions;
+  /** --capture's one pass over the file, made by the check before any node and reused by every run. */
+  captureIndex?: CaptureIndex;
   combinations: BenchCombination[];
   owned?: OwnedTarget;
   log: (message: string) => void;
@@ -198,16 +211,12 @@ export async function runBench(
 ): Promise<BenchOutcome> {
   if (options.base.target.tls?.insecure) log(`warning: ${INSECURE_WARNING}`);
   const bench: Bench = { options, combinations: matrix(options.sets), log, runs: [] };
-  // A capture that is not one fails with the bad-input exit code before any node is started or reconfigured.
+  // A capture that is not one (missing, a directory, not a capture, damaged) fails with the bad-input exit code
+  // before any node is started or reconfigured; its index serves every run.
   if (options.capture) {
-    const replay = {
-      speed: Number.POSITIVE_INFINITY,
-      speedLabel: 'max',
-      loops: 1,
-      fromFrame: 0,
-      retime: true,
-    };
-    await (await openReplaySource(options.capture, { ...replay, origin: 'capture' })).close();
+    const checked = await openReplaySource(options.capture, BENCH_REPLAY);
+    bench.captureIndex = checked.index;
+    await checked.close();
   }
   bench.owned = await openOwnedTarget(options);
   const started = Date.now();
@@ -327,7 +336,7 @@ async function runOne(
     ? new NdjsonSink(runSamplesPath(options.samples, i + 1), options.force ?? false)
     : undefined;
   if (samples) bus.subscribe(samples.sink);
-  const result = await runWorkload(options, run, table);
+  const result = await runWorkload(options, run, table, bench.captureIndex);
   if (samples) {
     await samples
       .close()
@@ -350,16 +359,16 @@ async function runOne(
 }
 
 /** One run of the bench's workload: the capture replayed flat out, or the synthetic one into `table`. */
-async function runWorkload(options: BenchOptions, run: LoadRunOptions, table: string): Promise<RunResult> {
+async function runWorkload(
+  options: BenchOptions,
+  run: LoadRunOptions,
+  table: string,
+  captureIndex: CaptureIndex | undefined,
+): Promise<RunResult> {
   if (!options.capture) return runSynth({ ...run, table, workload: options.workload });
-  const speed = Number.POSITIVE_INFINITY;
   return runReplay(
-    {
-      ...run,
-      capture: options.capture,
-      replay: { speed, speedLabel: 'max', loops: 1, fromFrame: 0, retime: true, origin: 'capture' },
-    },
-    await openReplay(options.capture, { speed, loops: 1, fromFrame: 0, retime: true, origin: 'capture' }),
+    { ...run, capture: options.capture, replay: BENCH_REPLAY },
+    await openReplay(options.capture, BENCH_REPLAY, captureIndex),
   );
 }
 

@@ -248,7 +248,7 @@ class SubscriberCapture {
 
   /**
    * An operations API URL: the replication URL from its configuration, its own CA (--ca-from-target), the peers of
-   * --origins all. A ws:// / wss:// URL is the replication URL itself.
+   * --relayed-from all. A ws:// / wss:// URL is the replication URL itself.
    */
   private async resolveSource(): Promise<{ tls: TlsSettings | undefined; origins: string[] | undefined }> {
     const { options } = this;
@@ -278,7 +278,7 @@ class SubscriberCapture {
       }
     } else if (origins?.includes('all')) {
       throw new HarperReplayError(
-        '--origins all needs the operations API URL as --source (to read cluster_status)',
+        '--relayed-from all needs the operations API URL as --source (to read cluster_status)',
         ExitCode.USAGE,
       );
     } else if (options.caFromTarget) {

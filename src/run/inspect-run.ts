@@ -1,6 +1,6 @@
 /**
  * inspect: one streaming pass over a capture (constant memory) with the full decoder — the summary, and the
- * --frames / --decode lines as the records go by.
+ * --list-frames / --decode lines as the records go by.
  */
 
 import type { CaptureRecord } from '../capture/format.js';
@@ -13,21 +13,21 @@ import type { InspectResult } from '../report/inspect-text.js';
 
 export interface InspectOptions {
   /** A line per message record. */
-  frames: boolean;
+  listFrames: boolean;
   /** A JSON line per decoded record. */
   decode: boolean;
-  /** At most this many --frames / --decode lines in all. */
+  /** At most this many --list-frames / --decode lines in all. */
   limit?: number;
 }
 
-/** Where the --frames and --decode rows go: printed as lines, or gathered into the --json document. */
+/** Where the --list-frames and --decode rows go: printed as lines, or gathered into the --json document. */
 export interface InspectRows {
   frame(record: CaptureRecord): void;
   decoded(entry: DecodedRecord): void;
 }
 
 /**
- * Reads the capture once; `rows` gets the --frames and --decode rows. Rejects with a HarperReplayError: no such
+ * Reads the capture once; `rows` gets the --list-frames and --decode rows. Rejects with a HarperReplayError: no such
  * file, a directory, not a capture, or corrupt at a byte offset (bad input, 6). A torn tail is not an error: the
  * result says `truncated`.
  */
@@ -56,7 +56,7 @@ export async function inspectCapture(
   try {
     for await (const record of reader.records()) {
       const decoded = inspector.add(record, options.decode && room());
-      if (options.frames && room() && record.kind === RecordKind.MESSAGE) frame(record);
+      if (options.listFrames && room() && record.kind === RecordKind.MESSAGE) frame(record);
       for (const entry of decoded) if (room()) decodedRow(entry);
     }
   } catch (error) {

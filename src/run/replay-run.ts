@@ -11,7 +11,12 @@ import type { OperationsClient } from '../harper/operations-client.js';
 import { PEER_MODE_MAX_FRAME, PUSH_MODE_MAX_FRAME } from '../protocol/codes.js';
 import type { RunResult } from '../report/result.js';
 import { scheduledOffsetMs } from '../session/stream-sender.js';
-import { ReplayCapture, type ReplayOptions, type ReplaySource } from '../workload/replay-source.js';
+import {
+  type CaptureIndex,
+  ReplayCapture,
+  type ReplayOptions,
+  type ReplaySource,
+} from '../workload/replay-source.js';
 import type { FrameSource } from '../workload/synthetic.js';
 import { type LoadRunOptions, runLoad } from './load-run.js';
 
@@ -43,8 +48,12 @@ export function scheduledDurationMs(capture: ReplayCapture, rate: number | undef
 }
 
 /** Indexes a capture for a replay (also what --dry-run reports). */
-export function openReplay(path: string, options: ReplayOptions): Promise<ReplayCapture> {
-  return ReplayCapture.open(path, options);
+export function openReplay(
+  path: string,
+  options: ReplayOptions,
+  known?: CaptureIndex,
+): Promise<ReplayCapture> {
+  return ReplayCapture.open(path, options, known);
 }
 
 /** The database each replayed connection goes into: its own, else the run's (one connection, or --database). */

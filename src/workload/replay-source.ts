@@ -187,7 +187,7 @@ class ConnectionIndex {
 }
 
 /** Everything one streaming pass over a capture learns: the header's facts and each connection's index. */
-interface CaptureIndex {
+export interface CaptureIndex {
   database?: string;
   sourceNodeName?: string;
   truncated: boolean;
@@ -287,11 +287,16 @@ export class ReplayCapture {
     readonly sources: ReplaySource[],
     readonly truncated: boolean,
     readonly database: string | undefined,
+    /** The pass over the file this replay was built from: another replay of the same file can reuse it. */
+    readonly index: CaptureIndex,
   ) {}
 
-  /** Indexes the capture (one streaming pass) and opens a source per replayed connection. */
-  static async open(path: string, options: ReplayOptions): Promise<ReplayCapture> {
-    const index = await indexCapture(path);
+  /**
+   * Indexes the capture (one streaming pass; none when `known` is that of an earlier open of the same file) and
+   * opens a source per replayed connection.
+   */
+  static async open(path: string, options: ReplayOptions, known?: CaptureIndex): Promise<ReplayCapture> {
+    const index = known ?? (await indexCapture(path));
     const chosen = chooseConnections(path, index, options.connection);
     const due = mergedSchedule(
       chosen.map((c) => paceClock(c, options.paceBy)),
@@ -311,7 +316,7 @@ export class ReplayCapture {
       for (const source of sources) await source.close();
       throw caught;
     }
-    const capture = new ReplayCapture(path, sources, index.truncated, index.database);
+    const capture = new ReplayCapture(path, sources, index.truncated, index.database, index);
     capture.paceSpans = paceSpans(chosen, options);
     if (options.connection === undefined) {
       const replayed = new Set(chosen);

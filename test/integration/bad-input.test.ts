@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
+  chmodSync,
   closeSync,
   copyFileSync,
   existsSync,
@@ -65,6 +66,9 @@ function makeInputs(): void {
   writeFileSync(at('existing.ndjson'), '{"mine":true}\n');
   writeFileSync(at('not-pem.pem'), 'hello\n');
   mkdirSync(at('a-dir'));
+  // No write permission: refused to anyone but root (root's row is /proc).
+  mkdirSync(at('locked'));
+  chmodSync(at('locked'), 0o555);
   for (const name of [
     'catchup.hrcap',
     'proxy.hrcap',
@@ -92,6 +96,8 @@ function rows(): Array<[string, Row]> {
   const missingFolder = at('no-such-folder/out.html');
   const never = [out, at('out.html'), at('out.ndjson'), at('out.jsonl'), at('out.hrcap')];
   const capOut = at('out.hrcap');
+  // A subscriber capture of the unreachable "target" with a password: what most capture rows start from.
+  const fromSource = (...flags: string[]) => ['capture', '--source', target, '--password', 'x', ...flags];
   const table: Array<[string, Row]> = [
     // inspect
     ['inspect missing', { argv: ['inspect', at('nope.hrcap')], code: 6, message: /nope\.hrcap/ }],
@@ -109,7 +115,7 @@ function rows(): Array<[string, Row]> {
     ],
     [
       'inspect --limit 0',
-      { argv: ['inspect', cap, '--frames', '--limit', '0'], code: 2, message: /--limit/ },
+      { argv: ['inspect', cap, '--list-frames', '--limit', '0'], code: 2, message: /--limit/ },
     ],
     ['inspect --limit -3', { argv: ['inspect', cap, '--decode', '--limit=-3'], code: 2, message: /--limit/ }],
     ['inspect --limit abc', { argv: ['inspect', cap, '--limit', 'abc'], code: 2, message: /--limit/ }],
@@ -413,26 +419,13 @@ function rows(): Array<[string, Row]> {
       'synth --listen not a port',
       { argv: ['synth', '--listen', '127.0.0.1:http'], code: 2, message: /--listen/ },
     ],
-    [
-      'synth --target not a URL',
-      { argv: ['synth', '--target', 'not a url', '--password', 'x'], code: 2, message: /--target/ },
-    ],
-    [
-      'synth --target ftp',
-      { argv: ['synth', '--target', 'ftp://127.0.0.1:21', '--password', 'x'], code: 2, message: /--target/ },
-    ],
-    [
-      'synth --target port 0',
-      { argv: ['synth', '--target', 'http://127.0.0.1:0', '--password', 'x'], code: 2, message: /--target/ },
-    ],
-    [
-      'synth --target port 99999',
-      {
-        argv: ['synth', '--target', 'http://127.0.0.1:99999', '--password', 'x'],
-        code: 2,
-        message: /--target/,
-      },
-    ],
+    // --target URLs that cannot be dialled: not a URL, another scheme, port 0, port beyond 65535
+    ...['not a url', 'ftp://127.0.0.1:21', 'http://127.0.0.1:0', 'http://127.0.0.1:99999'].map(
+      (url): [string, Row] => [
+        `synth --target ${url}`,
+        { argv: ['synth', '--target', url, '--password', 'x'], code: 2, message: /--target/ },
+      ],
+    ),
     [
       'synth --threshold nonsense',
       { argv: ['synth', '--threshold', 'peakRss<<'], code: 2, message: /--threshold/ },
@@ -595,6 +588,73 @@ function rows(): Array<[string, Row]> {
       'bench --frames 0',
       { argv: ['bench', '--set', 'A=1,2', '--frames', '0'], code: 2, message: /--frames/ },
     ],
+    // outputs in a folder that takes no file: /proc refuses root too (a chmod 555 folder would not)
+    [
+      'export --out in /proc',
+      {
+        argv: ['export', cap, '--format', 'pcapng', '--out', '/proc/hr-bad-input.pcapng'],
+        code: 2,
+        message: /--out \/proc\/hr-bad-input\.pcapng: cannot write in the folder \/proc/,
+      },
+    ],
+    [
+      'synth --samples in /proc',
+      {
+        argv: ['synth', '--samples', '/proc/hr-bad-input.ndjson', '--target', target, '--password', 'x'],
+        code: 2,
+        message: /--samples \/proc\/hr-bad-input\.ndjson: cannot write in the folder/,
+      },
+    ],
+    [
+      'capture --out in /proc',
+      {
+        argv: fromSource('--out', '/proc/hr-bad-input.hrcap'),
+        code: 2,
+        message: /--out \/proc\/hr-bad-input\.hrcap: cannot write in the folder/,
+      },
+    ],
+    ...(process.getuid?.() === 0
+      ? []
+      : ([
+          [
+            'report --html in a read-only folder',
+            {
+              argv: ['report', inputs['samples.ndjson']!, '--html', at('locked/r.html')],
+              code: 2,
+              message: /--html .*locked\/r\.html: cannot write in the folder/,
+            },
+          ],
+        ] as Array<[string, Row]>)),
+    // the embedded node's own flags beside --target would be ignored: refused
+    [
+      'synth --threads with --target',
+      {
+        argv: ['synth', '--target', target, '--password', 'x', '--threads', '2'],
+        code: 2,
+        message: /--target=.* cannot also be provided when using --threads/,
+      },
+    ],
+    [
+      'replay --keep-node with --target',
+      {
+        argv: ['replay', cap, '--target', target, '--password', 'x', '--keep-node'],
+        code: 2,
+        message: /cannot also be provided when using --keep-node/,
+      },
+    ],
+    [
+      'bench --threads with --target',
+      {
+        argv: ['bench', '--set', 'A=1,2', '--target', target, '--password', 'x', '--threads', '2'],
+        code: 2,
+        message: /when using --threads/,
+      },
+    ],
+    [
+      'replay --keep-versions --retime',
+      { argv: ['replay', cap, '--keep-versions', '--retime'], code: 2, message: /--retime.*--keep-versions/ },
+    ],
+    ['synth --listen no port', { argv: ['synth', '--listen', '127.0.0.1:'], code: 2, message: /--listen/ }],
     // capture
     ['capture no --source', { argv: ['capture'], code: 2, message: /--source/ }],
     [
@@ -612,7 +672,7 @@ function rows(): Array<[string, Row]> {
     [
       'capture --since garbage',
       {
-        argv: ['capture', '--source', target, '--password', 'x', '--since', 'yesterday-ish', '--out', capOut],
+        argv: fromSource('--since', 'yesterday-ish', '--out', capOut),
         code: 2,
         message: /--since/,
         absent: never,
@@ -621,7 +681,7 @@ function rows(): Array<[string, Row]> {
     [
       'capture --duration 0',
       {
-        argv: ['capture', '--source', target, '--password', 'x', '--duration', '0s', '--out', capOut],
+        argv: fromSource('--duration', '0s', '--out', capOut),
         code: 2,
         message: /--duration/,
         absent: never,
@@ -630,7 +690,7 @@ function rows(): Array<[string, Row]> {
     [
       'capture --frames 0',
       {
-        argv: ['capture', '--source', target, '--password', 'x', '--frames', '0', '--out', capOut],
+        argv: fromSource('--frames', '0', '--out', capOut),
         code: 2,
         message: /--frames/,
         absent: never,
@@ -639,7 +699,7 @@ function rows(): Array<[string, Row]> {
     [
       'capture --until-idle -1s',
       {
-        argv: ['capture', '--source', target, '--password', 'x', '--until-idle=-1s', '--out', capOut],
+        argv: fromSource('--until-idle=-1s', '--out', capOut),
         code: 2,
         message: /--until-idle/,
         absent: never,
@@ -648,7 +708,7 @@ function rows(): Array<[string, Row]> {
     [
       'capture --flush-interval 0',
       {
-        argv: ['capture', '--source', target, '--password', 'x', '--flush-interval', '0s', '--out', capOut],
+        argv: fromSource('--flush-interval', '0s', '--out', capOut),
         code: 2,
         message: /--flush-interval/,
         absent: never,
@@ -657,19 +717,7 @@ function rows(): Array<[string, Row]> {
     [
       'capture --tables and --exclude-tables',
       {
-        argv: [
-          'capture',
-          '--source',
-          target,
-          '--password',
-          'x',
-          '--tables',
-          'a',
-          '--exclude-tables',
-          'b',
-          '--out',
-          capOut,
-        ],
+        argv: fromSource('--tables', 'a', '--exclude-tables', 'b', '--out', capOut),
         code: 2,
         message: /--tables|--exclude-tables/,
         absent: never,
@@ -678,7 +726,7 @@ function rows(): Array<[string, Row]> {
     [
       'capture --out over an input',
       {
-        argv: ['capture', '--source', target, '--password', 'x', '--out', at('existing.pcapng')],
+        argv: fromSource('--out', at('existing.pcapng')),
         code: 2,
         message: /existing\.pcapng/,
       },
@@ -686,7 +734,7 @@ function rows(): Array<[string, Row]> {
     [
       'capture --out folder missing',
       {
-        argv: ['capture', '--source', target, '--password', 'x', '--out', at('no-such-folder/x.hrcap')],
+        argv: fromSource('--out', at('no-such-folder/x.hrcap')),
         code: 2,
         message: /no-such-folder/,
       },
@@ -750,18 +798,7 @@ function rows(): Array<[string, Row]> {
     [
       'capture unreachable --json',
       {
-        argv: [
-          'capture',
-          '--source',
-          target,
-          '--password',
-          'x',
-          '--duration',
-          '1s',
-          '--out',
-          capOut,
-          '--json',
-        ],
+        argv: fromSource('--duration', '1s', '--out', capOut, '--json'),
         code: 4,
         message: /127\.0\.0\.1|refused/,
         absent: never,
@@ -949,5 +986,57 @@ describe('bad input: one clear line, the documented exit code, nothing lost', ()
       [],
       `${failures.length} of ${table.length} rows failed:\n${failures.join('\n\n')}`,
     );
+  });
+
+  it('a capture rewritten while it is read: exit 6, one line naming it, never a silent misread', async () => {
+    const changing = at('changing.hrcap');
+    copyFileSync('captures/catchup-40x500.hrcap', changing);
+    // Another process rewrites its first bytes in place, the same bytes, every millisecond: same size, new
+    // modification time — what a copy over it or a tool rewriting it does, without depending on timing.
+    const rewriter = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const fs = require('node:fs'); const fd = fs.openSync(process.argv[1], 'r+'); const head = Buffer.alloc(64);
+         fs.readSync(fd, head, 0, 64, 0); const pause = new Int32Array(new SharedArrayBuffer(4));
+         for (;;) { fs.writeSync(fd, head, 0, 64, 0); Atomics.wait(pause, 0, 0, 1); }`,
+        changing,
+      ],
+      { stdio: 'ignore' },
+    );
+    try {
+      for (const argv of [
+        ['inspect', changing],
+        ['inspect', changing, '--json'],
+        ['replay', changing, '--dry-run'],
+        ['export', changing, '--format', 'jsonl', '--out', at('changing.jsonl')],
+      ]) {
+        const row: Row = { argv, code: 6, message: /changing\.hrcap changed while it was read/ };
+        const run = await runCli(argv, { timeoutMs: 60_000 });
+        assert.equal(run.code, 6, `${argv.join(' ')}: exit code; stderr:\n${run.stderr}`);
+        assert.match(errorLine(row, run), row.message);
+        assert.equal(existsSync(at('changing.jsonl')), false, 'no output left');
+      }
+    } finally {
+      rewriter.kill();
+    }
+  });
+
+  it('a reader that goes away (inspect --decode | head -c 10): a quiet exit, no stack, no error line', async () => {
+    const child = spawn(process.execPath, [BIN, 'inspect', inputs['catchup.hrcap']!, '--decode'], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, CI: 'true' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    // `head -c 10`: read ten bytes, then close the pipe while the tool still has 20,000 records to write.
+    const first = await new Promise<Buffer>((resolve) => child.stdout!.once('data', resolve));
+    assert.ok(first.length >= 10);
+    child.stdout!.destroy();
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    assert.equal(code, 0, `the pipe convention: a reader that left is not an error; stderr:\n${stderr}`);
+    assert.equal(stderr, '', 'nothing on stderr: no stack, no Error line');
   });
 });

@@ -1,6 +1,6 @@
 /**
  * replay against real harperdb 4.7.29 nodes: a capture of inserts, updates, deletes and 50 KB blobs reproduces
- * the source's rows and blobs exactly; --retime applies a second pass, --keep-versions does not; the captured
+ * the source's rows and blobs exactly; --retime applies a second pass, --no-retime does not; the captured
  * clock is kept at 1x and 4x; every committed capture replays; a target killed mid-replay names the frame to
  * resume from, and --from-frame resumes. A proxy capture between two real nodes of three databases replays all its
  * connections at once (each into its database, verified row by row, the captured interleaving kept at 1x).
@@ -315,7 +315,7 @@ describe('replay', () => {
         'data',
         '--since',
         since,
-        '--origins',
+        '--relayed-from',
         loaded.workload.toolNodeName,
         '--until-idle',
         '2s',
@@ -355,7 +355,7 @@ describe('replay', () => {
     }
   });
 
-  it('--retime applies a second pass; --keep-versions is acknowledged but changes nothing', async () => {
+  it('--retime applies a second pass; --no-retime is acknowledged but changes nothing', async () => {
     const client = target.client();
     await client.call({
       operation: 'update',
@@ -363,7 +363,7 @@ describe('replay', () => {
       table: 'pets',
       records: [{ id: 100, payload: 'changed on the target' }],
     });
-    const kept = await replay(capture, target, '--speed', 'max', '--keep-versions');
+    const kept = await replay(capture, target, '--speed', 'max', '--no-retime');
     assert.equal(kept.code, ExitCode.OK, kept.stderr);
     assert.equal(JSON.parse(kept.stdout).committed.allFrames, true, 'every frame acknowledged');
     let row = (await client.searchById('data', 'pets', [100], ['payload']))[0];

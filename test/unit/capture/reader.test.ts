@@ -3,7 +3,7 @@
  * what it salvages from a torn file, and which error, at which offset, each kind of damage gives.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { crc32 } from 'node:zlib';
 import {
@@ -21,6 +21,7 @@ import {
   type RecordKindValue,
 } from '../../../src/capture/format.js';
 import { CaptureReader } from '../../../src/capture/reader.js';
+import { ExitCode, HarperReplayError } from '../../../src/common/errors.js';
 import { assertFormatError, makeHeader, readAll, recordSize, tempDir } from './support.js';
 
 const tmp = tempDir();
@@ -350,6 +351,61 @@ describe('CaptureReader.records', () => {
         records: 4,
       });
     }
+  });
+
+  it('a file that grows, shrinks or is rewritten while read is a bad-input error, never a silent misread', async () => {
+    const changes: Array<[string, (path: string) => void]> = [
+      ['grows although finished (a footer)', (path) => appendFileSync(path, RECORDS[0]!)],
+      ['is truncated', (path) => truncateSync(path, OFFSETS[5]! + 3)],
+      [
+        'is rewritten in place, same size',
+        (path) => {
+          // Another modification time: a rewrite of the same length is a change too.
+          const later = new Date(Date.now() + 5_000);
+          utimesSync(path, later, later);
+        },
+      ],
+    ];
+    for (const [what, change] of changes) {
+      const path = file('changing.hrcap', PREAMBLE, ...RECORDS, FOOTER);
+      const reader = await CaptureReader.open(path);
+      const seen: number[] = [];
+      await assert.rejects(
+        (async () => {
+          for await (const record of reader.records()) {
+            seen.push(record.offset);
+            if (seen.length === 2) change(path);
+          }
+        })(),
+        (error: unknown) => {
+          assert.ok(error instanceof HarperReplayError, what);
+          assert.equal(error.exitCode, ExitCode.BAD_INPUT, what);
+          assert.match(
+            error.message,
+            /changing\.hrcap changed while it was read \(\d+ B when opened, \d+ B now\)/,
+          );
+          return true;
+        },
+        what,
+      );
+      await reader.close();
+      assert.ok(seen.length >= 2, what);
+    }
+    // A capture still being written (no footer yet) only grows: what was there at open is read, not complete.
+    const live = file('live.hrcap', PREAMBLE, ...RECORDS.slice(0, 3));
+    const reader = await CaptureReader.open(live);
+    const offsets: number[] = [];
+    for await (const record of reader.records()) {
+      offsets.push(record.offset);
+      if (offsets.length === 1) appendFileSync(live, Buffer.concat(RECORDS.slice(3)));
+    }
+    await reader.close();
+    assert.deepEqual(offsets, OFFSETS.slice(0, 3));
+    assert.deepEqual([reader.status.complete, reader.status.truncated], [false, false]);
+    // Unchanged, it reads to the end as before (the check is not a false alarm).
+    const still = await readAll(file('changing.hrcap', PREAMBLE, ...RECORDS, FOOTER));
+    assert.equal(still.error, undefined);
+    assert.equal(still.status?.complete, true);
   });
 
   it('a file of only a preamble has no records and is not truncated', async () => {

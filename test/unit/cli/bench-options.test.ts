@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { benchFlags, benchOptions } from '../../../src/cli/bench-options.js';
 import { loadFlags } from '../../../src/cli/load-command.js';
 import { ExitCode, HarperReplayError } from '../../../src/common/errors.js';
+import { runBench } from '../../../src/run/bench-run.js';
 import { parseFlags, refuses, withoutHarperEnvironment } from './support.js';
 
 withoutHarperEnvironment();
@@ -90,22 +91,29 @@ describe('bench options', () => {
     );
   });
 
-  it('refuses a setting given twice, and a --capture that is missing or a directory, before any node is touched', async () => {
+  it('refuses a setting given twice, and a --capture that is missing, a directory or no capture, before any node is touched', async () => {
     await assert.rejects(
       parse('--set', 'A=1,2', '--set', 'a=3').then(benchOptions),
       /--set A is given twice: list all its values in one --set A=v1,v2/,
     );
+    // The one check of the capture is runBench's first step (it indexes the file once for every run).
     for (const [path, message] of [
-      ['no/such.hrcap', /--capture no\/such\.hrcap: no such file/],
-      ['captures', /--capture captures is a directory, not a capture/],
+      ['no/such.hrcap', /no such file: no\/such\.hrcap/],
+      ['captures', /captures is a directory, not a file/],
+      ['README.md', /README\.md: .*not a harper-replay capture/],
     ] as const) {
+      const logged: string[] = [];
       await assert.rejects(
-        parse('--set', 'A=1', '--capture', path).then(benchOptions),
+        parse('--set', 'A=1', '--capture', path)
+          .then(benchOptions)
+          .then((options) => runBench(options, (line) => logged.push(line))),
         (error: unknown) =>
           error instanceof HarperReplayError &&
           error.exitCode === ExitCode.BAD_INPUT &&
           message.test(error.message),
+        path,
       );
+      assert.deepEqual(logged, [], 'nothing started or reconfigured');
     }
   });
 

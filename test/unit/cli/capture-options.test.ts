@@ -68,7 +68,7 @@ describe('a subscriber capture', () => {
         '0',
         '--tables',
         'dog, cat',
-        '--origins',
+        '--relayed-from',
         'all',
         '--no-ack',
         '--duration',
@@ -167,20 +167,26 @@ describe('a proxy capture', () => {
     );
     assert.deepEqual([host.listenHost, host.listenPort], ['0.0.0.0', 9951]);
   });
+});
 
-  it('an empty --listen is nothing to listen on', async () => {
-    const flags = await parse('--proxy', '--listen=', '--upstream', 'ws://b:1');
-    assert.throws(() => proxyCaptureOptions(flags), /--proxy needs --listen PORT and --upstream URL/);
+describe('capture --relayed-from', () => {
+  it('names which relayed writes to capture; its old name --origins still works (deprecated)', async () => {
+    const relayed = ['--source', 'ws://node-a:9933', '--token', 't'];
+    for (const flag of ['--relayed-from', '--origins']) {
+      const setup = subscriberCaptureOptions(await parse(...relayed, flag, 'peer-b,peer-c'));
+      assert.deepEqual(setup.origins, ['peer-b', 'peer-c'], flag);
+    }
+    assert.deepEqual(captureFlags['relayed-from'].aliases, ['origins']);
+    assert.equal(captureFlags['relayed-from'].deprecateAliases, true);
   });
 });
 
 describe('capture --proxy --listen', () => {
-  it('refuses a port out of range before anything is created', async () => {
-    for (const listen of ['99999', '127.0.0.1:65536', 'abc']) {
-      const flags = await parse('--proxy', '--listen', listen, '--upstream', 'ws://node-a:9933');
-      assert.throws(
-        () => proxyCaptureOptions(flags),
-        /--listen .*: the port must be a number from 0 to 65535/,
+  it('refuses an empty value or a port out of range at parse time, before anything is created', async () => {
+    for (const listen of ['', '99999', '127.0.0.1:65536', 'abc']) {
+      await assert.rejects(
+        parse('--proxy', `--listen=${listen}`, '--upstream', 'ws://node-a:9933'),
+        /Parsing --listen\s+".*" is not \[HOST:\]PORT with a port from 0 to 65535/,
       );
     }
   });

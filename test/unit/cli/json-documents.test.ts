@@ -38,7 +38,11 @@ describe('schemas/', () => {
 
   it('accept a real document and refuse one that drifts from its type', async () => {
     const file = fileURLToPath(new URL('captures/catchup-40x500.hrcap', root));
-    const result = await inspectCapture(file, { frames: false, decode: false }, { frame() {}, decoded() {} });
+    const result = await inspectCapture(
+      file,
+      { listFrames: false, decode: false },
+      { frame() {}, decoded() {} },
+    );
     const document = jsonDocument(result, 0);
     assertJsonDocument('inspect', JSON.stringify(document));
     const drifted = [

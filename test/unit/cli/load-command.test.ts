@@ -26,7 +26,7 @@ describe('load flags', () => {
   it('default to peer mode on the embedded node', async () => {
     const flags = await parse();
     assert.equal(flags.via, 'peer');
-    assert.equal(flags.listen, '127.0.0.1:0');
+    assert.deepEqual(flags.listen, { host: '127.0.0.1', port: 0 });
     assert.equal(flags.user, 'admin');
     assert.equal(flags.threads, 1);
     assert.equal(flags.progress, true);
@@ -56,6 +56,18 @@ describe('load flags', () => {
       ['--listen-tls', '--listen-key', 'k.pem'],
       /--listen-key=k\.pem cannot also be provided when using --listen-tls/,
     );
+  });
+
+  it("the embedded node's own flags are refused with --target, not silently ignored", async () => {
+    for (const flag of [['--threads', '2'], ['--keep-node'], ['--node-config', 'THREADS_COUNT=2']]) {
+      await refuses(
+        loadFlags,
+        [...TARGET, ...flag],
+        new RegExp(`--target=\\S+ cannot also be provided when using ${flag[0]}`),
+      );
+      await parse(...flag);
+    }
+    assert.equal((await parse(...TARGET)).threads, 1, 'the default --threads is never refused');
   });
 
   it('TLS flags and the token apply to a node named with --target, also from the environment', async () => {
@@ -205,7 +217,6 @@ describe('loadOptions', () => {
       options('--ack-timeout', 'soon'),
       (error: unknown) => error instanceof UsageError && /"soon" is not a duration/.test(error.message),
     );
-    await assert.rejects(options('--listen', 'nowhere'), /--listen "nowhere" is not HOST:PORT/);
     await assert.rejects(options('--high-water-mark', 'lots'), /"lots" is not a size/);
     for (const flag of [
       'ack-timeout',

@@ -71,9 +71,20 @@ describe('replay options', () => {
     });
   });
 
-  it('--keep-versions and --no-retime both send the captured versions', async () => {
+  it('--no-retime (and its deprecated old name --keep-versions) send the captured versions', async () => {
     assert.equal(replayOptions(await parse('--keep-versions')).retime, false);
     assert.equal(replayOptions(await parse('--no-retime')).retime, false);
+    assert.equal(replayOptions(await parse('--keep-versions', '--no-retime')).retime, false);
+    assert.equal(replayOptions(await parse('--retime')).retime, true);
+    assert.deepEqual(replayFlags['keep-versions'].deprecated, { to: '--no-retime' });
+  });
+
+  it('--keep-versions beside --retime is a contradiction, refused at parse time', async () => {
+    await refuses(
+      replayFlags,
+      ['--keep-versions', '--retime'],
+      /--retime=true cannot also be provided when using --keep-versions/,
+    );
   });
 
   it('pace, gaps, loops, the tables and the connection as given', async () => {

@@ -9,10 +9,12 @@ import {
   flagValue,
   needs,
   nodeConfig,
+  positive,
   requiring,
   targetFlags,
   tlsFlags,
 } from '../../../src/cli/shared-flags.js';
+import { parseDuration, parseSize } from '../../../src/common/units.js';
 import { parseFlags, refuses, withoutHarperEnvironment } from './support.js';
 
 withoutHarperEnvironment();
@@ -109,6 +111,22 @@ describe('flagValue and checkUrl: a bad value names its flag', () => {
           throw new Error('threshold "a<<1": "<1" is not a size');
         }),
       /^Error: --threshold "a<<1": "<1" is not a size$/,
+    );
+  });
+
+  it('positive is a parser for flagValue: zero or less refused, the flag named once, parse errors kept', () => {
+    assert.equal(flagValue('ack-timeout', '2s', positive(parseDuration)), 2_000);
+    assert.equal(flagValue('high-water-mark', '1KB', positive(parseSize)), 1024);
+    for (const [flag, text, parse] of [
+      ['ack-timeout', '0s', parseDuration],
+      ['high-water-mark', '0', parseSize],
+    ] as const)
+      assert.throws(() => flagValue(flag, text, positive(parse)), {
+        message: `--${flag} ${text}: must be more than 0`,
+      });
+    assert.throws(
+      () => flagValue('ack-timeout', 'soon', positive(parseDuration)),
+      /^Error: --ack-timeout "soon" is not a duration/,
     );
   });
 

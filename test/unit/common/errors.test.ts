@@ -158,4 +158,21 @@ describe('inputFileError', () => {
     const own = new HarperReplayError('--from-frame 9: past the end', ExitCode.USAGE);
     assert.equal(inputFileError(own, 'a.hrcap'), own);
   });
+
+  it('names the flag first when a flag named the file (--ca, --cert, --key, --listen-cert)', () => {
+    const cases: Array<[unknown, string]> = [
+      [Object.assign(new Error('x'), { code: 'ENOENT' }), '--ca c.pem: cannot read it (no such file)'],
+      [
+        Object.assign(new Error('x'), { code: 'EISDIR' }),
+        '--ca c.pem: cannot read it (a directory, not a file)',
+      ],
+      [Object.assign(new Error('x'), { code: 'EACCES' }), '--ca c.pem: cannot read it (permission denied)'],
+      [Object.assign(new Error('x'), { code: 'EIO' }), '--ca c.pem: cannot read it (EIO)'],
+    ];
+    for (const [error, message] of cases) {
+      const mapped = inputFileError(error, 'c.pem', '--ca');
+      assert.equal(mapped.exitCode, ExitCode.BAD_INPUT);
+      assert.equal(mapped.message, message);
+    }
+  });
 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import {
+  chmodSync,
   linkSync,
   mkdirSync,
   mkdtempSync,
@@ -95,6 +96,27 @@ describe('checkOutputs', () => {
         ),
       usageError(/--samples and --html both name/),
     );
+  });
+
+  it('refuses a folder no file can be made in, and leaves nothing behind where one can', () => {
+    // /proc refuses new files to root too; a folder without write permission only to others than root.
+    assert.throws(
+      () => checkOutputs([{ flag: '--out', path: '/proc/x.hrcap' }], [], false),
+      usageError(/^--out \/proc\/x\.hrcap: cannot write in the folder \/proc \(ENOENT\)$/),
+    );
+    const dir = scratch();
+    const locked = join(dir, 'locked');
+    mkdirSync(locked);
+    chmodSync(locked, 0o555);
+    if (process.getuid?.() !== 0) {
+      assert.throws(
+        () => checkOutputs([{ flag: '--html', path: join(locked, 'r.html') }], [], false),
+        usageError(/--html .*r\.html: cannot write in the folder .*locked \(EACCES\)/),
+      );
+    }
+    chmodSync(locked, 0o755);
+    checkOutputs([{ flag: '--out', path: join(dir, 'x.hrcap') }], [], false);
+    assert.deepEqual(readdirSync(dir), ['locked'], 'the probe is removed');
   });
 
   it('lets the default folder be made later, and passes a new file in an existing folder', () => {

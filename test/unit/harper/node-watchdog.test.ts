@@ -66,18 +66,32 @@ function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
 
+/** A fake node, once it runs as "our harper", and a watchdog over it on behalf of the tool `toolPid`. */
+async function watchedNode(
+  toolPid: number,
+  options: { keep: boolean; graceMs: number; ignoreTerm?: boolean },
+): Promise<{
+  baseDir: string;
+  root: string;
+  node: ChildProcess;
+  watchdog: ReturnType<typeof startWatchdog>;
+}> {
+  const { baseDir, root, node } = fakeNode(options.ignoreTerm);
+  await until(() => isOurHarper(node.pid!, root), 2_000);
+  const watchdog = startWatchdog({
+    toolPid,
+    nodePid: node.pid!,
+    baseDir,
+    keep: options.keep,
+    graceMs: options.graceMs,
+  });
+  return { baseDir, root, node, watchdog };
+}
+
 describe('watchdog process', () => {
   it('stops the node group and removes its dir once the tool is SIGKILLed', async () => {
     const tool = sleeper();
-    const { baseDir, root, node } = fakeNode();
-    await until(() => isOurHarper(node.pid!, root), 2_000);
-    const watchdog = startWatchdog({
-      toolPid: tool.pid!,
-      nodePid: node.pid!,
-      baseDir,
-      keep: false,
-      graceMs: 2_000,
-    });
+    const { baseDir, node, watchdog } = await watchedNode(tool.pid!, { keep: false, graceMs: 2_000 });
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.ok(processAlive(node.pid!), 'the node runs while the tool does');
     assert.ok(existsSync(baseDir));
@@ -88,16 +102,8 @@ describe('watchdog process', () => {
   });
 
   it('acts on EOF of its pipe without a disarm (the tool died however it died)', async () => {
-    const { baseDir, root, node } = fakeNode();
-    await until(() => isOurHarper(node.pid!, root), 2_000);
     // The test process is the "tool" here: it stays alive, only the pipe closes.
-    const watchdog = startWatchdog({
-      toolPid: process.pid,
-      nodePid: node.pid!,
-      baseDir,
-      keep: true,
-      graceMs: 2_000,
-    });
+    const { baseDir, node, watchdog } = await watchedNode(process.pid, { keep: true, graceMs: 2_000 });
     watchdog.process.stdin!.destroy();
     assert.equal(await exited(watchdog.process), 0);
     assert.ok(await until(() => node.exitCode !== null || node.signalCode !== null, 3_000), 'node stopped');
@@ -107,14 +113,10 @@ describe('watchdog process', () => {
 
   it('SIGKILLs a node that ignores SIGTERM after the grace', async () => {
     const tool = sleeper();
-    const { baseDir, root, node } = fakeNode(true);
-    await until(() => isOurHarper(node.pid!, root), 2_000);
-    const watchdog = startWatchdog({
-      toolPid: tool.pid!,
-      nodePid: node.pid!,
-      baseDir,
+    const { baseDir, node, watchdog } = await watchedNode(tool.pid!, {
       keep: false,
       graceMs: 500,
+      ignoreTerm: true,
     });
     tool.kill('SIGKILL');
     assert.equal(await exited(watchdog.process), 0);
@@ -123,15 +125,7 @@ describe('watchdog process', () => {
   });
 
   it('a disarmed watchdog exits and leaves the node and its dir alone', async () => {
-    const { baseDir, root, node } = fakeNode();
-    await until(() => isOurHarper(node.pid!, root), 2_000);
-    const watchdog = startWatchdog({
-      toolPid: process.pid,
-      nodePid: node.pid!,
-      baseDir,
-      keep: false,
-      graceMs: 500,
-    });
+    const { baseDir, root, node, watchdog } = await watchedNode(process.pid, { keep: false, graceMs: 500 });
     watchdog.disarm();
     assert.equal(await exited(watchdog.process), 0);
     await new Promise((resolve) => setTimeout(resolve, 300));

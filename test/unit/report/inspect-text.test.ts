@@ -138,7 +138,7 @@ describe('inspect summary', () => {
   });
 });
 
-describe('inspect --frames and --decode lines', () => {
+describe('inspect --list-frames and --decode lines', () => {
   it('one line per message: offset, time, connection, direction, frame type, size', async () => {
     const { messages } = await inspect(capture('proxy-two-nodes.hrcap'), 'p.hrcap');
     assert.deepEqual(messages.slice(0, 4).map(formatFrame), [

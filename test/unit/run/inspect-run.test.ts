@@ -1,4 +1,4 @@
-/** inspect's one pass over a capture: the summary, the --frames / --decode lines within --limit, its errors. */
+/** inspect's one pass over a capture: the summary, the --list-frames / --decode lines within --limit, its errors. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +10,7 @@ import { inspectCapture } from '../../../src/run/inspect-run.js';
 
 const capture = (name: string) => fileURLToPath(new URL(`../../../../captures/${name}`, import.meta.url));
 
-async function lines(file: string, options: { frames: boolean; decode: boolean; limit?: number }) {
+async function lines(file: string, options: { listFrames: boolean; decode: boolean; limit?: number }) {
   const written: string[] = [];
   const result = await inspectCapture(file, options, {
     frame: (record) => written.push(formatFrame(record)),
@@ -26,25 +26,25 @@ describe('inspectCapture', () => {
     const inspector = new CaptureInspector();
     for await (const record of reader.records()) inspector.add(record);
     await reader.close();
-    const { result, written } = await lines(file, { frames: false, decode: false });
+    const { result, written } = await lines(file, { listFrames: false, decode: false });
     assert.deepEqual(written, []);
     assert.deepEqual(result, { file, header: reader.header, ...inspector.summary(reader.status) });
-    const limited = await lines(file, { frames: true, decode: true, limit: 3 });
+    const limited = await lines(file, { listFrames: true, decode: true, limit: 3 });
     assert.deepEqual(limited.result, result, 'the limit is on lines, not on what is counted');
   });
 
-  it('--frames: a line per message, --limit of them', async () => {
+  it('--list-frames: a line per message, --limit of them', async () => {
     const file = capture('proxy-two-nodes.hrcap');
-    const all = await lines(file, { frames: true, decode: false });
+    const all = await lines(file, { listFrames: true, decode: false });
     assert.equal(all.written.length, all.result.frames.total);
-    const some = await lines(file, { frames: true, decode: false, limit: 5 });
+    const some = await lines(file, { listFrames: true, decode: false, limit: 5 });
     assert.deepEqual(some.written, all.written.slice(0, 5));
     assert.match(some.written[0]!, /^\s+337\s+32 ms {2}conn 1 {2}→source {2}OPERATION_REQUEST\s+178 B$/);
   });
 
   it('--decode: a JSON line per record, --limit of them', async () => {
     const file = capture('catchup-40x500.hrcap');
-    const { result, written } = await lines(file, { frames: false, decode: true, limit: 7 });
+    const { result, written } = await lines(file, { listFrames: false, decode: true, limit: 7 });
     assert.equal(written.length, 7);
     const records = written.map((line) => JSON.parse(line));
     assert.deepEqual(
@@ -54,8 +54,12 @@ describe('inspectCapture', () => {
     assert.equal(result.records.total, 20_003);
   });
 
-  it('--frames and --decode share the limit', async () => {
-    const { written } = await lines(capture('blobs-12x50k.hrcap'), { frames: true, decode: true, limit: 12 });
+  it('--list-frames and --decode share the limit', async () => {
+    const { written } = await lines(capture('blobs-12x50k.hrcap'), {
+      listFrames: true,
+      decode: true,
+      limit: 12,
+    });
     assert.equal(written.length, 12);
     assert.ok(
       written.some((line) => line.startsWith('{')),
@@ -69,14 +73,14 @@ describe('inspectCapture', () => {
 
   it('a missing file, a directory and a file that is not a capture are bad input (6) naming it', async () => {
     await assert.rejects(
-      lines('no-such.hrcap', { frames: false, decode: false }),
+      lines('no-such.hrcap', { listFrames: false, decode: false }),
       (error: unknown) =>
         error instanceof HarperReplayError &&
         error.exitCode === ExitCode.BAD_INPUT &&
         error.message === 'no such file: no-such.hrcap',
     );
     await assert.rejects(
-      lines('captures', { frames: false, decode: false }),
+      lines('captures', { listFrames: false, decode: false }),
       (error: unknown) =>
         error instanceof HarperReplayError &&
         error.exitCode === ExitCode.BAD_INPUT &&
@@ -84,7 +88,7 @@ describe('inspectCapture', () => {
     );
     const readme = capture('README.md');
     await assert.rejects(
-      lines(readme, { frames: false, decode: false }),
+      lines(readme, { listFrames: false, decode: false }),
       (error: unknown) =>
         error instanceof HarperReplayError &&
         error.exitCode === ExitCode.BAD_INPUT &&
