@@ -127,7 +127,8 @@ async function verifyMix(
 
 /**
  * Reads attributes the table does not declare: 4.7.29's search_by_id refuses them ("unknown attribute"), so they
- * are declared for the read and dropped again, leaving the table as it was (declared attributes are indexed).
+ * are declared first, unindexed (create_attribute indexed: false), which costs later writes nothing. They stay:
+ * on a table without a schema drop_attribute deletes the attribute's value from every record.
  */
 async function readUndeclared(
   client: OperationsClient,
@@ -138,19 +139,12 @@ async function readUndeclared(
 ): Promise<Array<Record<string, unknown>>> {
   if (!ids.length) return [];
   const known = new Set((await client.describeTable(database, table)).attributes.map((a) => a.attribute));
-  const added: string[] = [];
-  try {
-    for (const attribute of attributes) {
-      if (known.has(attribute)) continue;
-      await client.call({ operation: 'create_attribute', database, table, attribute });
-      added.push(attribute);
-    }
-    return await client.searchById(database, table, ids, ['id', ...attributes.filter((a) => a !== 'id')]);
-  } finally {
-    for (const attribute of added) {
-      await client.call({ operation: 'drop_attribute', database, table, attribute }).catch(() => undefined);
+  for (const attribute of attributes) {
+    if (!known.has(attribute)) {
+      await client.call({ operation: 'create_attribute', database, table, attribute, indexed: false });
     }
   }
+  return client.searchById(database, table, ids, ['id', ...attributes.filter((a) => a !== 'id')]);
 }
 
 async function ensureTable(client: OperationsClient, database: string, table: string): Promise<void> {
