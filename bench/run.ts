@@ -36,6 +36,10 @@ interface Result {
 
 const variants: Array<[string, string]> = [
   ['encode', 'synth encode only (frame writer)'],
+  [
+    'encode-mix',
+    'synth encode only, --mix insert=70,update=25,delete=5 --keys zipf:1.1 (operation plan + frame writer)',
+  ],
   ['client', 'synth encode + ws.send, tool as client (push mode), discarding server'],
   ['server', 'synth encode + ws.send, tool as server (peer mode), discarding client'],
 ];
@@ -47,8 +51,10 @@ const range = (values: number[]) =>
 console.log(
   `harper-replay bench: ${records.toLocaleString('en-US')} records × 256 B, 10,000 per frame, ${repeats} runs each (median, range)\n`,
 );
+const runsOf = new Map<string, Result[]>();
 for (const [variant, label] of variants) {
   const runs: Result[] = [];
+  runsOf.set(variant, runs);
   for (let i = 0; i < repeats; i++) {
     runs.push(
       JSON.parse(execFileSync(process.execPath, [script, variant, String(records)], { encoding: 'utf8' })),
@@ -63,6 +69,15 @@ for (const [variant, label] of variants) {
   console.log(`  peak RSS   ${median(rss)} MiB  (${range(rss)})`);
   console.log(
     `  wall       ${median(runs.map((r) => r.wallMs))} ms, CPU ${median(runs.map((r) => r.cpuSec))} s\n`,
+  );
+  if (variant === 'encode-mix') mixRatio(runsOf.get('encode') ?? [], runs);
+}
+
+/** The mix's records/s against pure inserts of the same run, run by run (the machine's load moves both). */
+function mixRatio(inserts: Result[], mixed: Result[]): void {
+  const ratios = mixed.map((r, i) => r.recordsPerSec / (inserts[i]?.recordsPerSec ?? Number.NaN));
+  console.log(
+    `  mix ÷ inserts records/s  ${median(ratios).toFixed(2)}  (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})\n`,
   );
 }
 

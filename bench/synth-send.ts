@@ -9,10 +9,12 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import WebSocket, { WebSocketServer } from 'ws';
 import { FlowControlledSender } from '../src/session/flow-control.js';
+import { parseKeyDistribution } from '../src/workload/key-distribution.js';
+import { parseOperationMix } from '../src/workload/operation-mix.js';
 import { SyntheticWorkload } from '../src/workload/synthetic.js';
 import { PeakRss } from './peak-rss.js';
 
-const variant = process.argv[2] as 'encode' | 'client' | 'server';
+const variant = process.argv[2] as 'encode' | 'encode-mix' | 'client' | 'server';
 const records = Number(process.argv[3] ?? 2_000_000);
 const recordsPerFrame = 10_000;
 const frames = Math.ceil(records / recordsPerFrame);
@@ -27,6 +29,10 @@ const workload = new SyntheticWorkload({
   originName: 'bench',
   baseVersion: Date.now(),
   baseSequence: Date.now(),
+  // The operation plan's cost: a mix of updates and deletes on zipf-chosen keys beside pure inserts.
+  ...(variant === 'encode-mix'
+    ? { mix: parseOperationMix('insert=70,update=25,delete=5'), keys: parseKeyDistribution('zipf:1.1') }
+    : {}),
 });
 
 const peakRss = new PeakRss();
@@ -72,7 +78,7 @@ async function connect(messages: number): Promise<{ ws: WebSocket; peer: ChildPr
 let totalBytes = 0;
 const cpuStart = process.cpuUsage();
 let wallMs: number;
-if (variant === 'encode') {
+if (variant === 'encode' || variant === 'encode-mix') {
   const start = performance.now();
   for (let i = 0; i < frames; i++) totalBytes += workload.build(i).data.length;
   wallMs = performance.now() - start;

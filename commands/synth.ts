@@ -5,6 +5,7 @@ import { synthFlags, synthOptions } from '../src/cli/workload-flags.js';
 import { EXIT_CODE_HELP } from '../src/common/errors.js';
 import { thresholdHelp } from '../src/report/thresholds.js';
 import { runSynth, type SynthResult } from '../src/run/synth-run.js';
+import { KEYS_HELP } from '../src/workload/key-distribution.js';
 import { DEFAULT_PRESET, PRESETS, presetNames } from '../src/workload/presets.js';
 
 export default class Synth extends LoadCommand {
@@ -16,7 +17,7 @@ export default class Synth extends LoadCommand {
 
 --via peer (default): the tool listens, calls add_node on the target, and streams when the target subscribes — Harper's own flow; remove_node at the end, also on Ctrl-C. --via push: the tool dials the target's replication port with the credentials and sends unsolicited.
 
-The workload is a preset (default ${DEFAULT_PRESET}) with any of --frames, --records-per-frame, --record-size, --blob-size, --blobs-per-frame overriding it. Records are {id, frame, payload[, blob]} with ids 1…N, deterministic from --seed. Presets:
+The workload is a preset (default ${DEFAULT_PRESET}) with any of --frames, --records-per-frame, --record-size, --blob-size, --blobs-per-frame overriding it. Records are {id, generation, payload[, blob]} with ids 1…N, deterministic from --seed (generation 0 = the insert, 1 = the first update, …). --mix insert=70,update=25,delete=5 makes entries updates (a present id rewritten with its next generation) and deletes (Harper's delete entry); --keys picks which present id they touch: ${KEYS_HELP} Verification then counts the present ids and reads back 200 sampled ids' values (declaring the attributes it reads, unindexed). Presets:
 ${presetNames()
   .map((name) => `  ${name.padEnd(16)} ${PRESETS[name]!.description}`)
   .join('\n')}
@@ -44,6 +45,12 @@ ${EXIT_CODE_HELP}`;
       description: 'A staging node, push mode, 3 frames of 100k records',
       command:
         'HARPER_PASSWORD=… <%= config.bin %> <%= command.id %> --target http://staging:9925 --via push --frames 3 --records-per-frame 100000',
+    },
+    {
+      description:
+        'A catch-up of updates: 70 % inserts, 25 % updates, 5 % deletes, hot keys zipf-distributed',
+      command:
+        '<%= config.bin %> <%= command.id %> --mix insert=70,update=25,delete=5 --keys zipf:1.1 --frames 40 --records-per-frame 500',
     },
     {
       description: 'Embedded node with a low commit backlog limit',

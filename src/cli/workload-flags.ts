@@ -4,6 +4,8 @@ import { Flags } from '@oclif/core';
 import { formatBytes, parseSize } from '../common/units.js';
 import type { SynthRunOptions } from '../run/synth-run.js';
 import { parseBlobFaults } from '../workload/blob-faults.js';
+import { KEYS_HELP, type KeyDistribution, parseKeyDistribution } from '../workload/key-distribution.js';
+import { isPureInserts, type OperationMix, parseOperationMix } from '../workload/operation-mix.js';
 import { DEFAULT_PRESET, PRESETS, type Preset, presetNames } from '../workload/presets.js';
 import { type LoadFlagValues, loadOptions } from './load-command.js';
 import { paceFlags, synthPace } from './pace-flags.js';
@@ -56,7 +58,19 @@ export const synthFlags = {
       'Send every Nth blob wrong: KIND:EVERY[,KIND:EVERY], KIND error (last chunk carries an error), withhold (chunks never sent), truncate (chunks stop short, then finish), orphan (chunks for a fileId no record has). E.g. error:7.',
     helpValue: 'KIND:N',
   }),
-  seed: Flags.integer({ summary: 'Seed of the record contents.', default: 1 }),
+  mix: Flags.string({
+    summary:
+      'Operation mix: insert=W,update=W,delete=W (weights in any order, normalised; default inserts only). Updates rewrite a present id with the next generation, deletes send a delete entry; an update/delete with no id to touch yet goes out as an insert (the result shows planned vs sent).',
+    helpValue: 'OP=W,…',
+  }),
+  keys: Flags.string({
+    summary: `Which present id an update or delete touches (with --mix): ${KEYS_HELP}`,
+    helpValue: 'uniform|sequential|zipf:S|hot:P%',
+  }),
+  seed: Flags.integer({
+    summary: 'Seed of the record contents, the operation mix and the keys.',
+    default: 1,
+  }),
   liveness: Flags.boolean({
     summary:
       'After the last frame, send one small record (id N+1) and report whether and how soon the target commits it (on by default with --blob-faults).',
@@ -124,6 +138,9 @@ export function synthOptions(flags: SynthFlagValues): SynthRunOptions {
   if (blobFaults && !(workload.blobSize > 0 && (workload.blobsPerFrame ?? 1) > 0)) {
     throw new Error('--blob-faults needs blobs: give --blob-size (or a preset with blobs, e.g. blobs-50k)');
   }
+  const operations = operationFlags(flags);
+  if (operations.mix && blobFaults)
+    throw new Error('--blob-faults counts blobs of inserts only: it cannot be combined with --mix');
   return {
     ...base,
     // After faulted blobs the question is whether the target still takes writes: the probe answers it.
@@ -131,8 +148,24 @@ export function synthOptions(flags: SynthFlagValues): SynthRunOptions {
     // A schedule paces every frame (the sender's even --rate spacing is then not needed).
     ...(pace.schedule ? { schedule: pace.schedule, rate: undefined } : {}),
     table: flags.table,
-    workload: { ...workload, ...(blobFaults ? { blobFaults } : {}) },
+    workload: { ...workload, ...(blobFaults ? { blobFaults } : {}), ...operations },
   };
+}
+
+/** --mix and --keys (a mix of inserts only is the default workload: nothing to add). */
+function operationFlags(flags: Pick<SynthFlagValues, 'mix' | 'keys'>): {
+  mix?: OperationMix;
+  keys?: KeyDistribution;
+} {
+  const mix = flags.mix === undefined ? undefined : parseOperationMix(flags.mix);
+  const keys = flags.keys === undefined ? undefined : parseKeyDistribution(flags.keys);
+  if (keys && !(mix && !isPureInserts(mix))) {
+    throw new Error(
+      `--keys ${flags.keys} chooses the ids of updates and deletes: give a --mix with update or delete`,
+    );
+  }
+  if (!mix || isPureInserts(mix)) return {};
+  return { mix, keys: keys ?? { kind: 'uniform' } };
 }
 
 /** Throws an Error with a one-line message on a bad size (callers turn it into a usage error). */

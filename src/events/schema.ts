@@ -64,6 +64,30 @@ export interface RecordShape {
   blobsPerFrame?: number;
 }
 
+/** The operation mix a synth run sends (--mix, --keys). */
+export interface OperationsMeta {
+  /** The shares asked for, as --mix spells them (percent). */
+  mix: string;
+  /** The key distribution of updates and deletes, as --keys spells it. */
+  keys: string;
+  /** Entries the mix drew, by operation. */
+  planned: { insert: number; update: number; delete: number };
+  /** Entries the frames carry: an update or delete with no id to touch yet (or only ids its frame touched) goes as an insert. */
+  sent: { insert: number; update: number; delete: number };
+}
+
+/** Values of a sample of ids read back from the target and compared with the expected state. */
+export interface ValueSample {
+  /** Ids read back. */
+  checked: number;
+  /** Of them, ids that should exist (the rest should be absent: deleted). */
+  present: number;
+  /** Ids whose row differs from the expected state (missing, not deleted, or another value). */
+  mismatches: number;
+  /** The first few mismatches, one line each. */
+  firstMismatches: string[];
+}
+
 /** What a run is, before it starts (everything `report` needs besides the events). */
 export interface RunMeta {
   command: 'synth' | 'replay';
@@ -83,6 +107,8 @@ export interface RunMeta {
     blobFaults?: BlobFault[];
     /** --stages / --duration: the rate over time every stream follows (rates in `unit` per second). */
     schedule?: ScheduleMeta;
+    /** --mix and --keys: absent for inserts only. */
+    operations?: OperationsMeta;
   };
   thresholds: string[];
   pauseThresholdMs: number;
@@ -194,6 +220,8 @@ export type RunEvent =
       expectedRecords: number;
       targetRecords: number | null;
       ok: boolean | null;
+      /** Values of sampled ids compared with the expected state (synth --mix). */
+      sample?: ValueSample;
       /** The stream verified (one event per stream); absent in single-stream runs of older versions. */
       stream?: string;
     }

@@ -10,6 +10,7 @@ import type {
   RunMeta,
   RunOutcome,
   TargetInfo,
+  ValueSample,
 } from '../events/schema.js';
 import { AckAnalysis, type AckSummary } from './ack-analysis.js';
 import {
@@ -51,7 +52,14 @@ export interface RunResult {
   committed: RunCollector['committed'] & { allFrames: boolean };
   /** Frames never acked, and how long acks stalled with frames outstanding. */
   acks: AckSummary;
-  verify: { skipped: boolean; expectedRecords: number; targetRecords: number | null; ok: boolean | null };
+  verify: {
+    skipped: boolean;
+    expectedRecords: number;
+    targetRecords: number | null;
+    ok: boolean | null;
+    /** synth --mix: a sample of ids' values compared with the expected state (summed over streams). */
+    sample?: ValueSample;
+  };
   timing: {
     startedAt: number | null;
     durationMs: number;
@@ -104,7 +112,7 @@ export class ResultBuilder {
   private target?: TargetInfo;
   private frames = 0;
   private records = 0;
-  private readonly verified: VerifyTotals[] = [];
+  private readonly verified: Array<VerifyTotals & { sample?: ValueSample }> = [];
   private end?: Extract<RunEvent, { type: 'run-end' }>;
   private firstEventAt?: number;
   private lastEventAt?: number;
@@ -227,7 +235,7 @@ export class ResultBuilder {
       committed: { ...committed, allFrames: committed.frames >= frames },
       acks: this.acks.summary(end?.t ?? this.lastEventAt),
       verify: this.verified.length
-        ? { skipped: false, ...sumVerify(this.verified) }
+        ? { skipped: false, ...sumVerify(this.verified), ...sumSamples(this.verified) }
         : { skipped: true, expectedRecords: totalRecords, targetRecords: null, ok: null },
       timing: {
         startedAt: this.firstEventAt ?? null,
@@ -284,4 +292,18 @@ export class ResultBuilder {
     }
     return result;
   }
+}
+
+/** The value samples of every stream as one (absent when no stream checked values). */
+function sumSamples(parts: ReadonlyArray<{ sample?: ValueSample }>): { sample?: ValueSample } {
+  const samples = parts.flatMap((p) => (p.sample ? [p.sample] : []));
+  if (!samples.length) return {};
+  return {
+    sample: {
+      checked: samples.reduce((sum, s) => sum + s.checked, 0),
+      present: samples.reduce((sum, s) => sum + s.present, 0),
+      mismatches: samples.reduce((sum, s) => sum + s.mismatches, 0),
+      firstMismatches: samples.flatMap((s) => s.firstMismatches).slice(0, 5),
+    },
+  };
 }

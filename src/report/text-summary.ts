@@ -1,6 +1,7 @@
 /** The human summary printed after a run (stdout). */
 
 import { formatBytes, formatCount, formatMs } from '../common/units.js';
+import type { OperationsMeta, ValueSample } from '../events/schema.js';
 import type { AckSummary } from './ack-analysis.js';
 import type { HerdDeath } from './herd-analysis.js';
 import type { RunResult } from './result.js';
@@ -113,6 +114,24 @@ function headline(out: SummaryLines, result: RunResult): void {
     'workload',
     `${workload.preset ? `${workload.preset}: ` : ''}${formatCount(workload.frames)} frames × ${formatCount(workload.recordsPerFrame)} records × ${workload.recordSize} B${workload.blobSize ? `, ${formatBytes(workload.blobSize)} blobs` : ''}${result.command === 'synth' ? ` (seed ${workload.seed})` : ''}`,
   );
+  if (workload.operations) row('operations', describeOperations(workload.operations));
+}
+
+/** `--mix insert=70,update=25,delete=5, keys zipf:1.1: sent 1,409 inserts (1,380 planned), …`. */
+function describeOperations(operations: OperationsMeta): string {
+  const kinds = (['insert', 'update', 'delete'] as const).map((kind) => {
+    const { planned, sent } = operations;
+    return `${formatCount(sent[kind])} ${kind}s${planned[kind] === sent[kind] ? '' : ` (${formatCount(planned[kind])} planned)`}`;
+  });
+  return `${operations.mix}, keys ${operations.keys}: sent ${kinds.join(', ')}`;
+}
+
+/** `200 ids read back (180 present, 20 deleted): all match` or the first mismatch. */
+function describeSample(sample: ValueSample): string {
+  const checked = `${formatCount(sample.checked)} ids read back (${formatCount(sample.present)} present, ${formatCount(sample.checked - sample.present)} absent)`;
+  return sample.mismatches
+    ? `${checked}: ${formatCount(sample.mismatches)} MISMATCH — ${sample.firstMismatches[0] ?? ''}`
+    : `${checked}: all as expected`;
 }
 
 function sentAndCommitted(out: SummaryLines, result: RunResult): void {
@@ -158,6 +177,7 @@ function sentAndCommitted(out: SummaryLines, result: RunResult): void {
         ? 'not done'
         : `${formatCount(verify.targetRecords)} of ${formatCount(verify.expectedRecords)} records on the target — ${verify.ok ? 'OK' : 'MISMATCH'}`,
   );
+  if (verify.sample) row('values', describeSample(verify.sample));
 }
 
 function pausesPart(out: SummaryLines, result: RunResult): void {

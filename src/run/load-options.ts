@@ -1,6 +1,6 @@
 /** What a load run is told (LoadRunOptions) and what it sends (LoadWorkload): the synthesizer and the replayer plug in here. */
 import type { MetricsBus } from '../events/metrics-bus.js';
-import type { RunMeta } from '../events/schema.js';
+import type { RunMeta, ValueSample } from '../events/schema.js';
 import type { OperationsClient } from '../harper/operations-client.js';
 import type { RateSchedule } from '../workload/rate-schedule.js';
 import type { FrameSource } from '../workload/synthetic.js';
@@ -78,7 +78,7 @@ export interface LoadWorkload {
   verify?(
     client: OperationsClient,
     database: string,
-  ): Promise<{ expectedRecords: number; targetRecords: number }>;
+  ): Promise<{ expectedRecords: number; targetRecords: number; sample?: ValueSample }>;
   /** Releases what the source holds (open files). */
   close?(): Promise<void>;
   /** How to resume after `committed` frames (named in the error when the target dies mid-run). */

@@ -379,9 +379,16 @@ export async function verifyLanded(run: LoadContext): Promise<void> {
     const client = clients.get(plan.member);
     if (!client) continue;
     try {
-      const { expectedRecords, targetRecords } = await load.verify(client, plan.database);
-      const ok = targetRecords === expectedRecords;
-      bus.emit({ type: 'verify', expectedRecords, targetRecords, ok, stream: plan.stream });
+      const { expectedRecords, targetRecords, sample } = await load.verify(client, plan.database);
+      const ok = targetRecords === expectedRecords && !sample?.mismatches;
+      bus.emit({
+        type: 'verify',
+        expectedRecords,
+        targetRecords,
+        ok,
+        ...(sample ? { sample } : {}),
+        stream: plan.stream,
+      });
       if (!ok) missing++;
     } catch (caught) {
       bus.emit({

@@ -1,23 +1,19 @@
 /**
  * The synthesizer: frames of deterministic records, built on demand (never all held in memory), so a resumed
- * stream can rebuild any frame. Record `id` k (1-based) is `{id, frame, payload}`, plus `blob` for the first
- * `blobsPerFrame` records of each frame; the payload is a slice of a seeded text pool.
+ * stream can rebuild any frame. The operation plan says which entry is an insert, update or delete of which id in
+ * which generation (--mix, --keys); the record encoder says what the value of (id, generation) is (the fixed
+ * `{id, generation, payload[, blob]}` shape unless another encoder is given).
  */
 
 import type { BlobFault, BlobFaultKind, RecordShape } from '../events/schema.js';
-import { encodeBlobReferencePayload } from '../protocol/blob.js';
-import { BLOB_EXTENSION_TYPE } from '../protocol/codes.js';
 import { encodeNodeIdMap, encodeTableStructure, type TableStructure } from '../protocol/control-frame.js';
-import {
-  stringHeaderSize,
-  writeExtension,
-  writeInteger,
-  writeRecordStart,
-  writeStringBytes,
-} from '../protocol/record-writer.js';
 import { TxnFrameWriter } from '../protocol/txn-frame.js';
 import { faultedChunks, faultOf } from './blob-faults.js';
-import { bytesFromSeed, mix, textPool } from './deterministic.js';
+import { type FixedRecord, FixedRecordEncoder, type RecordBlobs } from './fixed-record-encoder.js';
+import type { KeyDistribution } from './key-distribution.js';
+import { type OperationMix, PURE_INSERTS } from './operation-mix.js';
+import { OP_DELETE, OperationPlan } from './operation-plan.js';
+import type { RecordEncoder } from './record-encoder.js';
 
 export interface SyntheticOptions extends RecordShape {
   seed: number;
@@ -34,14 +30,15 @@ export interface SyntheticOptions extends RecordShape {
   baseVersion: number;
   /** Sequence tail of frame i is base + i + 1: unique, increasing, never 0. */
   baseSequence: number;
+  /** Share of inserts, updates, deletes (--mix; default inserts only). */
+  mix?: OperationMix;
+  /** Which present id an update or delete touches (--keys; default uniform). */
+  keys?: KeyDistribution;
+  /** The record shape (default the fixed `{id, generation, payload[, blob]}`). */
+  encoder?: RecordEncoder;
 }
 
-export interface SyntheticRecord {
-  id: number;
-  frame: number;
-  payload: string;
-  blob?: { size: number };
-}
+export type SyntheticRecord = FixedRecord;
 
 export interface BuiltFrame {
   index: number;
@@ -77,28 +74,48 @@ export interface FrameSource {
   livenessFrame?(): BuiltFrame;
 }
 
-const PLAIN = 0;
-const WITH_BLOB = 1;
-// Worst-case bytes of {id, frame} plus the record marker: 1 + 9 + 9.
-const FIXED_FIELDS_BOUND = 19;
+/** Harper's delete entries carry a nil value byte after the header (PROTOCOL.md §3.4), ignored on receipt. */
+const NIL = 0xc0;
+
+function hasBlobs(encoder: RecordEncoder): encoder is RecordEncoder & RecordBlobs {
+  return typeof (encoder as Partial<RecordBlobs>).blobOf === 'function';
+}
 
 export class SyntheticWorkload implements FrameSource {
   readonly tableId: number;
-  readonly payloadLength: number;
   readonly blobsPerFrame: number;
-  private readonly pool: Buffer;
+  readonly encoder: RecordEncoder;
+  readonly plan: OperationPlan;
   private readonly writer = new TxnFrameWriter();
 
   constructor(readonly options: SyntheticOptions) {
     this.tableId = options.tableId ?? 1;
-    // id and frame take 1–5 bytes each; aim the value at recordSize with mid-sized integers (3 + 3 + 1 marker).
-    const target = Math.max(0, options.recordSize - 7);
-    this.payloadLength = Math.max(0, target - stringHeaderSize(target));
     this.blobsPerFrame =
       options.blobSize > 0
         ? Math.min(options.blobsPerFrame ?? options.recordsPerFrame, options.recordsPerFrame)
         : 0;
-    this.pool = textPool(options.seed, Math.max(64 * 1024, this.payloadLength * 4));
+    this.encoder =
+      options.encoder ??
+      new FixedRecordEncoder({
+        seed: options.seed,
+        tableName: options.tableName,
+        recordSize: options.recordSize,
+        recordsPerFrame: options.recordsPerFrame,
+        blobSize: options.blobSize,
+        blobsPerFrame: this.blobsPerFrame,
+        ...(options.idOffset ? { idOffset: options.idOffset } : {}),
+      });
+    this.plan = new OperationPlan({
+      seed: options.seed,
+      frames: options.frames,
+      recordsPerFrame: options.recordsPerFrame,
+      ...(options.idOffset ? { idOffset: options.idOffset } : {}),
+      mix: options.mix ?? PURE_INSERTS,
+      keys: options.keys ?? { kind: 'uniform' },
+    });
+    if (options.blobFaults?.length && !this.plan.pureInserts) {
+      throw new Error('--blob-faults counts blobs of inserts only: it cannot be combined with --mix');
+    }
   }
 
   get frameCount(): number {
@@ -109,8 +126,14 @@ export class SyntheticWorkload implements FrameSource {
     return this.options.frames * this.options.recordsPerFrame;
   }
 
+  /** Blobs of a run of pure inserts (with a mix, the frames report what they carry). */
   get totalBlobs(): number {
     return this.options.frames * this.blobsPerFrame;
+  }
+
+  /** Bytes of a record's payload in the fixed shape (0 for another encoder). */
+  get payloadLength(): number {
+    return this.encoder instanceof FixedRecordEncoder ? this.encoder.payloadLength : 0;
   }
 
   recordsIn(): number {
@@ -125,18 +148,8 @@ export class SyntheticWorkload implements FrameSource {
     return this.options.baseVersion + index / 1000;
   }
 
-  /** The structures our record encoding refers to: slot 0 plain records, slot 1 records with a blob. */
   tableStructure(): TableStructure {
-    return {
-      typedStructs: [],
-      structures: [
-        ['id', 'frame', 'payload'],
-        ['id', 'frame', 'payload', 'blob'],
-      ],
-      // Only the primary key: listing the other attributes would make Harper index them.
-      attributes: [{ name: 'id', isPrimaryKey: true }],
-      schemaDefined: false,
-    };
+    return this.encoder.tableStructure();
   }
 
   preamble(subscribedNames: string[]): Buffer[] {
@@ -146,14 +159,9 @@ export class SyntheticWorkload implements FrameSource {
     ];
   }
 
-  /** Offset of record `id`'s payload in the pool. */
-  private payloadOffset(id: number): number {
-    return mix(this.options.seed, id) % (this.pool.length - this.payloadLength + 1);
-  }
-
   /**
-   * One plain record after the workload (id N + 1, outside the ids verification counts), with the next version and
-   * the next sequence tail: committed only if the target still takes writes after what came before.
+   * One plain insert after the workload (id N + 1, outside the ids verification counts), with the next version
+   * and the next sequence tail: committed only if the target still takes writes after what came before.
    */
   livenessFrame(): BuiltFrame {
     const { frames } = this.options;
@@ -163,6 +171,7 @@ export class SyntheticWorkload implements FrameSource {
       recordsPerFrame: 1,
       blobSize: 0,
       blobFaults: undefined,
+      mix: PURE_INSERTS,
       idOffset: (this.options.idOffset ?? 0) + this.totalRecords,
       baseVersion: this.version(frames),
       baseSequence: this.sequenceId(frames - 1),
@@ -170,73 +179,82 @@ export class SyntheticWorkload implements FrameSource {
     return probe.build(0);
   }
 
-  fileId(id: number): string {
-    return `hr${this.options.seed.toString(16)}x${id.toString(16)}`;
+  fileId(id: number, generation = 0): string {
+    return this.fixed().fileId(id, generation);
   }
 
-  /** What record `id` holds: tests compare the target's copy with this. */
-  expectedRecord(id: number): SyntheticRecord {
-    const { recordsPerFrame } = this.options;
-    const frame = Math.floor((id - 1) / recordsPerFrame);
-    const offset = this.payloadOffset(id);
-    const record: SyntheticRecord = {
-      id,
-      frame,
-      payload: this.pool.toString('latin1', offset, offset + this.payloadLength),
-    };
-    if ((id - 1) % recordsPerFrame < this.blobsPerFrame) record.blob = { size: this.options.blobSize };
-    return record;
+  /** What record `id` holds in its `generation`-th version: tests compare the target's copy with this. */
+  expectedRecord(id: number, generation = 0): SyntheticRecord {
+    return this.fixed().expected(id, generation);
   }
 
-  /** The blob content of record `id`. */
-  blobContent(id: number): Buffer {
-    return bytesFromSeed(mix(this.options.seed ^ 0x5bd1e995, id), this.options.blobSize);
+  /** The blob content of record `id` in its `generation`-th version. */
+  blobContent(id: number, generation = 0): Buffer {
+    return this.fixed().blobContent(id, generation);
+  }
+
+  private fixed(): FixedRecordEncoder {
+    if (!(this.encoder instanceof FixedRecordEncoder)) throw new Error('not the fixed record shape');
+    return this.encoder;
   }
 
   build(index: number): BuiltFrame {
-    const { recordsPerFrame, blobSize } = this.options;
+    const { kinds, ids, generations } = this.plan.frame(index);
     const version = this.version(index);
-    const valueBound = FIXED_FIELDS_BOUND + 5 + this.payloadLength + (this.blobsPerFrame ? 64 : 0);
-    const writer = this.writer.begin(version, recordsPerFrame * (valueBound + 32) + 64);
+    const encoder = this.encoder;
+    const blobSource = hasBlobs(encoder) ? encoder : undefined;
+    const count = kinds.length;
+    const writer = this.writer.begin(version, count * (encoder.valueBound + 32) + 64);
     const blobChunks: Buffer[] = [];
     const faults: Partial<Record<BlobFaultKind, number>> = {};
-    const firstId = (this.options.idOffset ?? 0) + index * recordsPerFrame + 1;
-    for (let j = 0; j < recordsPerFrame; j++) {
-      const id = firstId + j;
-      const withBlob = j < this.blobsPerFrame;
-      let pos = writer.startEntry(
-        { type: 'put', nodeId: 0, tableId: this.tableId, key: id, version, hasBlobs: withBlob },
-        valueBound,
-      );
-      const target = writer.target;
-      const view = writer.dataView;
-      pos = writeRecordStart(target, pos, withBlob ? WITH_BLOB : PLAIN);
-      pos = writeInteger(target, pos, id, view);
-      pos = writeInteger(target, pos, index, view);
-      pos = writeStringBytes(target, pos, this.pool, this.payloadOffset(id), this.payloadLength, view);
-      if (withBlob) {
-        const fileId = this.fileId(id);
-        pos = writeExtension(
-          target,
-          pos,
-          BLOB_EXTENSION_TYPE,
-          encodeBlobReferencePayload(fileId, blobSize),
-          view,
-        );
-        const fault = faultOf(this.options.blobFaults ?? [], index * this.blobsPerFrame + j + 1);
-        if (fault) faults[fault] = (faults[fault] ?? 0) + 1;
-        for (const chunk of faultedChunks(fault, fileId, this.blobContent(id))) blobChunks.push(chunk);
+    let blobs = 0;
+    let blobBytes = 0;
+    for (let j = 0; j < count; j++) {
+      const id = ids[j]!;
+      if (kinds[j] === OP_DELETE) {
+        const header = {
+          type: 'delete',
+          nodeId: 0,
+          tableId: this.tableId,
+          key: id,
+          version,
+          hasBlobs: false,
+        } as const;
+        const pos = writer.startEntry(header, 1);
+        writer.target[pos] = NIL;
+        writer.endEntry(pos + 1);
+        continue;
       }
-      writer.endEntry(pos);
+      const generation = generations[j]!;
+      const blob = blobSource?.blobOf(id, generation);
+      // One literal shape for every entry: a spread header made actionWord megamorphic (7× slower frames).
+      const header = {
+        type: 'put',
+        nodeId: 0,
+        tableId: this.tableId,
+        key: id,
+        version,
+        hasBlobs: blob !== undefined,
+      } as const;
+      const pos = writer.startEntry(header, encoder.valueBound);
+      writer.endEntry(encoder.write(writer.target, pos, writer.dataView, id, generation));
+      if (!blob || !blobSource) continue;
+      // With pure inserts this is the blob's ordinal in the run, as --blob-faults counts them.
+      const fault = faultOf(this.options.blobFaults ?? [], index * this.blobsPerFrame + blobs + 1);
+      if (fault) faults[fault] = (faults[fault] ?? 0) + 1;
+      for (const chunk of faultedChunks(fault, blob.fileId, blobSource.blobContent(id, generation)))
+        blobChunks.push(chunk);
+      blobs++;
+      blobBytes += blob.size;
     }
     return {
       index,
       data: writer.finish(this.sequenceId(index)),
-      records: recordsPerFrame,
+      records: count,
       sequenceId: this.sequenceId(index),
       blobChunks,
-      blobs: this.blobsPerFrame,
-      blobBytes: this.blobsPerFrame * blobSize,
+      blobs,
+      blobBytes,
       ...(Object.keys(faults).length ? { blobFaults: faults } : {}),
     };
   }

@@ -82,17 +82,17 @@ describe('synth into a real harperdb 4.7.29', () => {
     const count = await node.client().sql<{ c: number }>('SELECT COUNT(*) AS c FROM data.catchup');
     assert.equal(count[0]!.c, 20_000);
 
-    await declareAttributes(node.client(), 'data', 'catchup', ['frame', 'payload']);
+    await declareAttributes(node.client(), 'data', 'catchup', ['generation', 'payload']);
     const workload = generator(result, 'catchup');
     const ids = Array.from({ length: 60 }, (_, i) => 1 + Math.floor((i * 19_999) / 59));
-    const rows = await node.client().searchById('data', 'catchup', ids, ['id', 'frame', 'payload']);
+    const rows = await node.client().searchById('data', 'catchup', ids, ['id', 'generation', 'payload']);
     assert.equal(rows.length, ids.length);
     const byId = new Map(rows.map((row) => [row.id, row]));
     for (const id of ids) {
       const expected = workload.expectedRecord(id);
       assert.deepEqual(
         byId.get(id),
-        { id: expected.id, frame: expected.frame, payload: expected.payload },
+        { id: expected.id, generation: expected.generation, payload: expected.payload },
         `record ${id}`,
       );
     }
@@ -130,10 +130,10 @@ describe('synth into a real harperdb 4.7.29', () => {
     assert.ok((result.memory.external.peakThread ?? 0) > 0, 'external memory sampled');
     assert.ok((result.memory.external.peakThreadArrayBuffers ?? 0) > 0, 'array buffers sampled');
     assert.ok(result.memory.external.baselineThread !== null, 'a baseline before the first frame');
-    await declareAttributes(node.client(), 'data', 'blobs', ['frame', 'payload', 'blob']);
+    await declareAttributes(node.client(), 'data', 'blobs', ['generation', 'payload', 'blob']);
     const workload = generator(result, 'blobs');
     const ids = Array.from({ length: 12 }, (_, i) => i + 1);
-    const rows = await readRecordsCbor(node, 'data', 'blobs', ids, ['id', 'frame', 'payload', 'blob']);
+    const rows = await readRecordsCbor(node, 'data', 'blobs', ids, ['id', 'generation', 'payload', 'blob']);
     assert.equal(rows.length, 12);
     for (const row of rows) {
       const id = row.id as number;

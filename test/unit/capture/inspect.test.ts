@@ -240,12 +240,12 @@ describe('CaptureInspector', () => {
       assert.equal(entry.error, undefined);
       const frameRecord = records.find((r) => r.offset === fixture.frameOffsets[frame])!;
       assert.equal(entry.timeMs, Math.round(frameRecord.timeUs / 1000));
-      const value = entry.value as { id: unknown; frame: unknown; payload: unknown; blob?: unknown };
+      const value = entry.value as { id: unknown; generation: unknown; payload: unknown; blob?: unknown };
       assert.deepEqual(
-        { id: value.id, frame: value.frame, payload: value.payload },
+        { id: value.id, generation: value.generation, payload: value.payload },
         {
           id: expected.id,
-          frame: expected.frame,
+          generation: expected.generation,
           payload: expected.payload,
         },
       );
@@ -262,7 +262,11 @@ describe('CaptureInspector', () => {
       assert.equal(entry.connection, 2);
       assert.equal(entry.table, 'other');
       assert.equal(entry.origin, 'other-src');
-      assert.deepEqual(entry.value, { id: expected.id, frame: expected.frame, payload: expected.payload });
+      assert.deepEqual(entry.value, {
+        id: expected.id,
+        generation: expected.generation,
+        payload: expected.payload,
+      });
     }
   });
 

@@ -142,3 +142,36 @@ describe('presets that carry faults, thresholds and databases', () => {
     assert.equal(synthOptions(await parse('--preset', 'oversized-10k')).untilResubscribed, undefined);
   });
 });
+
+describe('synth --mix and --keys', () => {
+  it('a mix with updates or deletes and its keys (uniform by default) go into the workload', async () => {
+    const synth = synthOptions(await parse('--mix', 'update=25,insert=75', '--keys', 'hot:10%'));
+    assert.deepEqual(synth.workload.mix, { insert: 0.75, update: 0.25, delete: 0 });
+    assert.deepEqual(synth.workload.keys, { kind: 'hot', hotFraction: 0.1, opFraction: 0.9 });
+    assert.deepEqual(synthOptions(await parse('--mix', 'insert=1,delete=1')).workload.keys, {
+      kind: 'uniform',
+    });
+    const inserts = synthOptions(await parse('--mix', 'insert=5')).workload;
+    assert.equal('mix' in inserts || 'keys' in inserts, false, 'inserts only: today’s workload');
+  });
+
+  it('refuses --keys without updates or deletes, and --blob-faults with a mix', async () => {
+    await assert.rejects(
+      async () => synthOptions(await parse('--keys', 'zipf:1.1')),
+      /^Error: --keys zipf:1.1 chooses the ids of updates and deletes: give a --mix with update or delete$/,
+    );
+    await assert.rejects(
+      async () => synthOptions(await parse('--mix', 'insert=1', '--keys', 'uniform')),
+      /give a --mix with update or delete/,
+    );
+    await assert.rejects(
+      async () =>
+        synthOptions(await parse('--mix', 'update=1', '--blob-size', '1KB', '--blob-faults', 'error:3')),
+      /--blob-faults counts blobs of inserts only: it cannot be combined with --mix/,
+    );
+    await assert.rejects(
+      async () => synthOptions(await parse('--mix', 'insert=1,insert=2')),
+      /insert is given twice/,
+    );
+  });
+});

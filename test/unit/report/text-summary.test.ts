@@ -451,3 +451,55 @@ describe('formatRunSummary: variants', () => {
     );
   });
 });
+
+describe('text summary of a --mix run', () => {
+  const operations = {
+    mix: 'insert=70,update=25,delete=5',
+    keys: 'zipf:1.1',
+    planned: { insert: 28, update: 10, delete: 2 },
+    sent: { insert: 30, update: 9, delete: 1 },
+  };
+  const meta = {
+    workload: { frames: 4, recordsPerFrame: 10, recordSize: 100, blobSize: 0, seed: 7, operations },
+  };
+  const verifyWithSample = (mismatches: number) =>
+    at(2800, {
+      type: 'verify',
+      expectedRecords: 29,
+      targetRecords: 29,
+      ok: mismatches === 0,
+      sample: {
+        checked: 30,
+        present: 29,
+        mismatches,
+        firstMismatches: mismatches ? ['id 3: missing (expected generation 0)'] : [],
+      },
+      stream: 'node-a/data',
+    });
+  const withSample = (mismatches: number) =>
+    completeRun([], { meta }).map((e) => (e.type === 'verify' ? verifyWithSample(mismatches) : e));
+
+  it('names the mix, the keys and the operations sent (planned where they differ), and the value sample', () => {
+    const result = fold(withSample(0));
+    assert.deepEqual(result.workload.operations, operations);
+    assert.deepEqual(result.verify.sample, { checked: 30, present: 29, mismatches: 0, firstMismatches: [] });
+    const summary = formatRunSummary(result);
+    assert.equal(
+      row(summary, 'operations'),
+      'insert=70,update=25,delete=5, keys zipf:1.1: sent 30 inserts (28 planned), 9 updates (10 planned), 1 deletes (2 planned)',
+    );
+    assert.equal(row(summary, 'values'), '30 ids read back (29 present, 1 absent): all as expected');
+  });
+
+  it('a mismatched sample fails the verification and shows its first mismatch', () => {
+    const result = fold(withSample(2));
+    assert.equal(result.verify.ok, false);
+    const summary = formatRunSummary(result);
+    assert.equal(row(summary, 'verify'), '29 of 29 records on the target — MISMATCH');
+    assert.equal(
+      row(summary, 'values'),
+      '30 ids read back (29 present, 1 absent): 2 MISMATCH — id 3: missing (expected generation 0)',
+    );
+    assert.equal(formatRunSummary(fold(completeRun())).includes('operations'), false, 'no mix, no row');
+  });
+});

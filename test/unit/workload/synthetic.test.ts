@@ -4,6 +4,9 @@ import { BlobReference } from '../../../src/protocol/blob.js';
 import { decodeControlFrame } from '../../../src/protocol/control-frame.js';
 import { TableDecoders } from '../../../src/protocol/table-decoder.js';
 import { decodeTxnFrame } from '../../../src/protocol/txn-frame.js';
+import { parseKeyDistribution } from '../../../src/workload/key-distribution.js';
+import { parseOperationMix } from '../../../src/workload/operation-mix.js';
+import { OP_DELETE } from '../../../src/workload/operation-plan.js';
 import { type SyntheticOptions, SyntheticWorkload } from '../../../src/workload/synthetic.js';
 import { tailOf } from '../support.js';
 
@@ -32,7 +35,7 @@ function decodersOf(w: SyntheticWorkload): TableDecoders {
 
 interface DecodedRecord {
   id: number;
-  frame: number;
+  generation: number;
   payload: string;
   blob?: unknown;
 }
@@ -81,15 +84,18 @@ describe('SyntheticWorkload', () => {
     }
   });
 
-  it('expected records: frame number, payload length, no blob field without blobs', () => {
+  it('expected records: generation, payload length, no blob field without blobs; each generation differs', () => {
     const w = workload();
     const record = w.expectedRecord(7);
     assert.equal(record.id, 7);
-    assert.equal(record.frame, 1);
+    assert.equal(record.generation, 0);
     assert.equal(record.payload.length, w.payloadLength);
     assert.equal('blob' in record, false);
-    assert.equal(w.expectedRecord(5).frame, 0);
-    assert.equal(w.expectedRecord(6).frame, 1);
+    const update = w.expectedRecord(7, 1);
+    assert.equal(update.generation, 1);
+    assert.equal(update.payload.length, w.payloadLength);
+    assert.notEqual(update.payload, record.payload, 'an update rewrites the payload');
+    assert.notEqual(w.expectedRecord(7, 2).payload, update.payload);
   });
 
   it('frames with blobs: blob fields reference fileId(id) with the blob size, only on the first blobsPerFrame', () => {
@@ -104,7 +110,7 @@ describe('SyntheticWorkload', () => {
         const expected = w.expectedRecord(id);
         const decoded = decoders.decode(3, entry.value!) as DecodedRecord;
         assert.equal(decoded.id, expected.id);
-        assert.equal(decoded.frame, expected.frame);
+        assert.equal(decoded.generation, expected.generation);
         assert.equal(decoded.payload, expected.payload);
         if (j < 2) {
           assert.deepEqual(expected.blob, { size: 1000 });
@@ -247,5 +253,58 @@ describe('SyntheticWorkload', () => {
     assert.equal(w.blobsPerFrame, 5);
     assert.equal(workload({ blobSize: 10, blobsPerFrame: 50 }).blobsPerFrame, 5);
     assert.equal(workload({ blobSize: 0, blobsPerFrame: 3 }).blobsPerFrame, 0);
+  });
+});
+
+describe('SyntheticWorkload with a mix', () => {
+  it('frames carry the plan: puts decode to expected(id, generation), deletes are delete entries with no record', () => {
+    const w = workload({
+      frames: 12,
+      recordsPerFrame: 20,
+      blobSize: 100,
+      blobsPerFrame: 3,
+      mix: parseOperationMix('insert=60,update=30,delete=10'),
+      keys: parseKeyDistribution('zipf:1.1'),
+    });
+    const decoders = decodersOf(w);
+    const seen = { put: 0, update: 0, delete: 0 };
+    for (let index = 0; index < w.frameCount; index++) {
+      const plan = w.plan.frame(index);
+      const built = w.build(index);
+      const frame = decodeTxnFrame(built.data);
+      assert.equal(frame.entries.length, 20);
+      let blobs = 0;
+      for (const [j, entry] of frame.entries.entries()) {
+        assert.equal(entry.key, plan.ids[j]);
+        assert.equal(entry.version, w.version(index));
+        if (plan.kinds[j] === OP_DELETE) {
+          assert.equal(entry.type, 'delete');
+          assert.equal(entry.hasRecord, false);
+          seen.delete++;
+          continue;
+        }
+        assert.equal(entry.type, 'put');
+        const generation = plan.generations[j]!;
+        if (generation > 0) seen.update++;
+        else seen.put++;
+        const decoded = decoders.decode(w.tableId, entry.value!) as Record<string, unknown>;
+        const expected = w.expectedRecord(plan.ids[j]!, generation);
+        assert.deepEqual({ ...decoded, blob: undefined }, { ...expected, blob: undefined });
+        assert.equal(entry.hasBlobs === true, expected.blob !== undefined);
+        if (expected.blob) blobs++;
+      }
+      assert.equal(built.blobs, blobs);
+      assert.equal(built.blobBytes, blobs * 100);
+    }
+    assert.ok(seen.put > 0 && seen.update > 0 && seen.delete > 0, JSON.stringify(seen));
+    assert.throws(
+      () =>
+        workload({
+          mix: parseOperationMix('insert=1,update=1'),
+          blobSize: 10,
+          blobFaults: [{ kind: 'error', every: 2 }],
+        }),
+      /--blob-faults .* --mix/,
+    );
   });
 });

@@ -1,0 +1,181 @@
+/**
+ * synth --mix against one real harperdb 4.7.29 (shared by the tests of this file): the tool's deletes delete, its
+ * updates replace, and the final state on the target is the one the plan computes — checked by the tool's own
+ * verification and, independently, by reading every id back here.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ExitCode } from '../../src/common/errors.js';
+import type { EmbeddedNode } from '../../src/harper/embedded-node.js';
+import { parseKeyDistribution } from '../../src/workload/key-distribution.js';
+import { parseOperationMix } from '../../src/workload/operation-mix.js';
+import { OP_DELETE, OP_UPDATE, OperationPlan } from '../../src/workload/operation-plan.js';
+import { SyntheticWorkload } from '../../src/workload/synthetic.js';
+import { runCli, startNode } from '../helpers/harper.js';
+
+let node: EmbeddedNode;
+
+before(async () => {
+  node = await startNode();
+});
+
+after(async () => {
+  await node?.stop();
+});
+
+const FRAMES = 40;
+const RECORDS_PER_FRAME = 150;
+const SEED = 5;
+
+function synth(table: string, ...extra: string[]) {
+  return runCli(
+    [
+      'synth',
+      '--target',
+      node.operationsUrl,
+      '--table',
+      table,
+      '--frames',
+      String(FRAMES),
+      '--records-per-frame',
+      String(RECORDS_PER_FRAME),
+      '--record-size',
+      '200',
+      '--seed',
+      String(SEED),
+      '--json',
+      ...extra,
+    ],
+    { env: { HARPER_USER: node.credentials.user, HARPER_PASSWORD: node.credentials.password } },
+  );
+}
+
+/** The workload the run sent, rebuilt from its flags (deterministic from the seed). */
+function rebuilt(table: string, mix: string, keys: string): SyntheticWorkload {
+  return new SyntheticWorkload({
+    frames: FRAMES,
+    recordsPerFrame: RECORDS_PER_FRAME,
+    recordSize: 200,
+    blobSize: 0,
+    seed: SEED,
+    mix: parseOperationMix(mix),
+    keys: parseKeyDistribution(keys),
+    tableName: table,
+    originName: 'rebuilt',
+    baseVersion: 0,
+    baseSequence: 0,
+  });
+}
+
+describe('synth --mix into a real harperdb 4.7.29', () => {
+  it('--mix insert=70,update=25,delete=5 --keys zipf:1.1: the count and every id’s value equal the expected state', async () => {
+    const run = await synth('mixed', '--mix', 'insert=70,update=25,delete=5', '--keys', 'zipf:1.1');
+    assert.equal(run.code, ExitCode.OK, run.stderr);
+    const result = JSON.parse(run.stdout);
+    assert.equal(result.outcome, 'complete', result.error);
+    const workload = rebuilt('mixed', 'insert=70,update=25,delete=5', 'zipf:1.1');
+    const state = workload.plan.finalState();
+    const { planned, sent } = workload.plan.counts();
+    assert.deepEqual(result.workload.operations, {
+      mix: 'insert=70,update=25,delete=5',
+      keys: 'zipf:1.1',
+      planned,
+      sent,
+    });
+    assert.ok(sent.update > 1000 && sent.delete > 150, `a real mix: ${JSON.stringify(sent)}`);
+
+    // The tool's verification: the count of present ids and ≥ 100 sampled ids, deleted ones among them.
+    assert.equal(result.verify.ok, true);
+    assert.equal(result.verify.expectedRecords, state.presentCount);
+    assert.equal(result.verify.targetRecords, state.presentCount);
+    assert.ok(state.presentCount < sent.insert, 'deletes removed records');
+    const sample = result.verify.sample;
+    assert.ok(sample.checked >= 100, `${sample.checked} ids sampled`);
+    assert.ok(
+      sample.present > 0 && sample.present < sample.checked,
+      `present ${sample.present} of ${sample.checked}`,
+    );
+    assert.equal(sample.mismatches, 0, sample.firstMismatches.join('; '));
+
+    // The tool declared the attributes it read, unindexed: later writes to the table pay no index for them.
+    const declared = (await node.client().describeTable('data', 'mixed')).attributes;
+    for (const name of ['generation', 'payload']) {
+      const attribute = declared.find((a) => a.attribute === name);
+      assert.ok(attribute, `${name} declared`);
+      assert.notEqual((attribute as { indexed?: boolean }).indexed, true, `${name} not indexed`);
+    }
+
+    // Independently: every id the run ever inserted, read back and compared with the plan.
+    const ids = Array.from({ length: state.maxId }, (_, i) => i + 1);
+    const rows = await node.client().searchById('data', 'mixed', ids, ['id', 'generation', 'payload']);
+    // 4.7.29 answers a deleted id with {id: null, …}: no record.
+    const byId = new Map(rows.filter((row) => row.id !== null).map((row) => [row.id as number, row]));
+    assert.equal(byId.size, state.presentCount);
+    let updated = 0;
+    for (const id of ids) {
+      const generation = state.generationOf(id);
+      if (generation === undefined) {
+        assert.equal(byId.get(id), undefined, `id ${id} was deleted`);
+        continue;
+      }
+      if (generation > 0) updated++;
+      const { payload } = workload.expectedRecord(id, generation);
+      assert.deepEqual(byId.get(id), { id, generation, payload }, `id ${id}`);
+    }
+    assert.ok(updated > 100, `${updated} ids hold an updated version`);
+  });
+
+  it('a delete entry deletes and an update replaces: the ids the plan touched last, read back', async () => {
+    const run = await synth('touched', '--mix', 'update=60,delete=40', '--keys', 'uniform');
+    assert.equal(run.code, ExitCode.OK, run.stderr);
+    const result = JSON.parse(run.stdout);
+    assert.equal(result.verify.ok, true, JSON.stringify(result.verify));
+    // The last frame's own deletes and updates, each applied to a record that existed before it.
+    const plan = new OperationPlan({
+      seed: SEED,
+      frames: FRAMES,
+      recordsPerFrame: RECORDS_PER_FRAME,
+      mix: parseOperationMix('update=60,delete=40'),
+      keys: parseKeyDistribution('uniform'),
+    });
+    const last = plan.frame(FRAMES - 1);
+    const deleted = [...last.ids].filter((_, j) => last.kinds[j] === OP_DELETE);
+    const updated = [...last.ids].filter((_, j) => last.kinds[j] === OP_UPDATE);
+    assert.ok(
+      deleted.length > 10 && updated.length > 10,
+      `${deleted.length} deletes, ${updated.length} updates`,
+    );
+    const gone = await node.client().searchById('data', 'touched', deleted, ['id']);
+    assert.deepEqual(
+      gone.filter((row) => row.id !== null),
+      [],
+      'no deleted id is found (4.7.29 answers each with {id: null})',
+    );
+    const rows = await node.client().searchById('data', 'touched', updated, ['id', 'generation']);
+    const generations = new Map(rows.map((row) => [row.id as number, row.generation as number]));
+    for (const [j, id] of last.ids.entries()) {
+      if (last.kinds[j] === OP_UPDATE) assert.equal(generations.get(id), last.generations[j], `id ${id}`);
+    }
+  });
+
+  it('refuses a malformed --mix or --keys in one line, exit 2, before touching the node', async () => {
+    for (const [args, message] of [
+      [['--mix', 'insert=70,upsert=30'], /--mix insert=70,upsert=30: unknown operation "upsert"/],
+      [['--mix', 'insert=0'], /the weights sum to 0/],
+      [['--mix', 'update=1', '--keys', 'zipf'], /--keys zipf: zipf needs an exponent/],
+      [['--keys', 'hot:10%'], /--keys hot:10% chooses the ids of updates and deletes: give a --mix/],
+    ] as const) {
+      const run = await synth('refused', ...args);
+      assert.equal(run.code, ExitCode.USAGE, run.stderr);
+      assert.match(run.stderr, message);
+      assert.equal(
+        run.stderr
+          .trim()
+          .split('\n')
+          .filter((line) => line.startsWith('Error:')).length,
+        1,
+        run.stderr,
+      );
+    }
+  });
+});
