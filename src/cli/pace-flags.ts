@@ -43,11 +43,7 @@ export function synthPace(
     return { frames: framesWithin(schedule, unitsPerFrame(schedule, recordsPerFrame)), schedule };
   }
   if (flags.duration !== undefined) {
-    const durationMs = positive(
-      'duration',
-      flags.duration,
-      flagValue('duration', flags.duration, parseDuration),
-    );
+    const durationMs = flagValue('duration', flags.duration, positive(parseDuration));
     if (!flags.rate) {
       throw new Error(
         `--duration ${flags.duration} needs --rate (e.g. --rate 5000rps): the frame count follows from it`,

@@ -116,11 +116,7 @@ function replayDuration(
   speed: number,
 ): { durationMs?: number; frameLimit?: number } {
   if (flags.duration === undefined) return {};
-  const durationMs = positive(
-    'duration',
-    flags.duration,
-    flagValue('duration', flags.duration, parseDuration),
-  );
+  const durationMs = flagValue('duration', flags.duration, positive(parseDuration));
   if (flags.loop !== 1)
     throw new Error(`--duration ${flags.duration} loops the capture as often as it takes: drop --loop`);
   if (flags.rate)
