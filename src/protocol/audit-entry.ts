@@ -150,7 +150,8 @@ export function writeEntryHeader(
     pos += 8;
   }
   if (header.originatingOperation !== undefined) pos = writeVarint(target, pos, header.originatingOperation);
-  if (header.additionalAuditRefs !== undefined) pos = writeAdditionalRefs(target, pos, header.additionalAuditRefs, view);
+  if (header.additionalAuditRefs !== undefined)
+    pos = writeAdditionalRefs(target, pos, header.additionalAuditRefs, view);
   if (header.user) {
     const user = userEncoder.encode(header.user);
     pos = writeVarint(target, pos, user.length);
@@ -169,7 +170,8 @@ function writeAdditionalRefs(
   view: DataView,
 ): number {
   // One count byte, as newer core writes it.
-  if (refs.length > 0xff) throw new RangeError(`${refs.length} additional audit refs exceed the count byte (255)`);
+  if (refs.length > 0xff)
+    throw new RangeError(`${refs.length} additional audit refs exceed the count byte (255)`);
   let pos = position;
   target[pos++] = refs.length;
   for (const ref of refs) {
@@ -203,7 +205,13 @@ function readFixedFields(source: Uint8Array, start: number, end: number, view: D
 }
 
 /** Reads the flag-announced fields in their order; returns the position after them. */
-function readOptionalFields(source: Uint8Array, position: number, end: number, entry: AuditEntry, view: DataView) {
+function readOptionalFields(
+  source: Uint8Array,
+  position: number,
+  end: number,
+  entry: AuditEntry,
+  view: DataView,
+) {
   const flags = entry.action;
   let pos = position;
   if (flags & ActionFlag.HAS_CURRENT_RESIDENCY_ID) {
@@ -230,13 +238,20 @@ function readOptionalFields(source: Uint8Array, position: number, end: number, e
   return pos;
 }
 
-function readAdditionalRefs(source: Uint8Array, position: number, end: number, entry: AuditEntry, view: DataView) {
+function readAdditionalRefs(
+  source: Uint8Array,
+  position: number,
+  end: number,
+  entry: AuditEntry,
+  view: DataView,
+) {
   if (position >= end) throw new CodecError('additional audit refs count runs past the entry', position);
   const count = source[position]!;
   let pos = position + 1;
   const refs: AdditionalAuditRef[] = [];
   for (let i = 0; i < count; i++) {
-    if (pos + 8 > end) throw new CodecError(`additional audit ref ${i + 1} of ${count} runs past the entry`, pos);
+    if (pos + 8 > end)
+      throw new CodecError(`additional audit ref ${i + 1} of ${count} runs past the entry`, pos);
     const version = view.getFloat64(pos);
     const nodeId = readVarint(source, pos + 8, end);
     refs.push({ version, nodeId: nodeId.value });
@@ -287,11 +302,19 @@ export function readAuditEntry(source: Uint8Array, start: number, end: number): 
   }
   pos = readUser(source, pos, end, entry);
   if (entry.type === 'unknown')
-    entry.undecoded = { reason: `unknown entry type ${flags & 0xf}`, offset: start, hex: hex(source, start, end) };
+    entry.undecoded = {
+      reason: `unknown entry type ${flags & 0xf}`,
+      offset: start,
+      hex: hex(source, start, end),
+    };
   else if (pos < end) {
     if (entry.hasRecord || entry.hasPartialRecord) entry.value = source.subarray(pos, end);
     else if (!(end - pos === 1 && source[pos] === NIL_BYTE))
-      entry.undecoded = { reason: 'bytes after an entry with no record', offset: pos, hex: hex(source, pos, end) };
+      entry.undecoded = {
+        reason: 'bytes after an entry with no record',
+        offset: pos,
+        hex: hex(source, pos, end),
+      };
   }
   return entry;
 }

@@ -285,7 +285,8 @@ function decodeKnownFrame(decoded: [number, ...unknown[]]): ControlFrame {
         database: expect<string>(isString(b), b, 'database name', code),
         tables: Array.isArray(c) ? (c.filter(isObject) as TableDescription[]) : [],
       };
-      if (d !== undefined && d !== null) frame.setup = expect<NodeNameCapabilities>(isObject(d), d, 'capabilities', code);
+      if (d !== undefined && d !== null)
+        frame.setup = expect<NodeNameCapabilities>(isObject(d), d, 'capabilities', code);
       return frame;
     }
     case Command.NODE_NAME_TO_ID_MAP:
@@ -349,7 +350,9 @@ function decodeBlobChunk(header: unknown, chunk: unknown): ControlFrame {
     type: 'BLOB_CHUNK',
     header: checked,
     chunk:
-      chunk instanceof Uint8Array ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength) : Buffer.alloc(0),
+      chunk instanceof Uint8Array
+        ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+        : Buffer.alloc(0),
   };
   const unknown = Object.keys(checked).filter((field) => !KNOWN_BLOB_HEADER_FIELDS.has(field));
   if (unknown.length) frame.unknownHeaderFields = unknown;
