@@ -28,7 +28,11 @@ describe('committed captures', () => {
       const { summary } = await inspect(name);
       assert.ok(summary.records.total > 0, name);
       assert.equal(summary.records.notFullyDecoded, 0, `${name}: ${JSON.stringify(summary.undecoded[0])}`);
-      assert.equal(summary.controlFramesWithUnknownParts, 0, `${name}: ${JSON.stringify(summary.undecoded[0])}`);
+      assert.equal(
+        summary.controlFramesWithUnknownParts,
+        0,
+        `${name}: ${JSON.stringify(summary.undecoded[0])}`,
+      );
       assert.equal(summary.records.withAdditionalAuditRefs, 0, name);
     }
   });
