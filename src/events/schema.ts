@@ -20,6 +20,8 @@ export type LogMatchKind =
   | 'replication-error'
   | 'pause'
   | 'resume'
+  /** Harper Pro 5.x "Receive watchdog: … terminating connection and reconnecting" (read from the source). */
+  | 'watchdog-reconnect'
   /** "Setting up subscription with leader …": a subscription handed to a worker (at the start, after a death). */
   | 'subscription-setup'
   /** A --target-fault firing (the tool's own component in a node it started). */

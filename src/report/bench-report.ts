@@ -1,6 +1,8 @@
 /** bench output: the comparison table (text) and a self-contained HTML page with one bar chart per metric. */
+
 import { writeFileAtomic } from '../common/output-files.js';
 import { formatBytes, formatCount, formatMs } from '../common/units.js';
+import { settingAvailabilityNote, type VersionKnowledge } from '../harper/harper-versions.js';
 import type { BenchMetrics, BenchSetting, MetricName } from './bench-analysis.js';
 import { embedJson, escapeHtml, uplotAssets } from './html-page.js';
 
@@ -29,7 +31,12 @@ function cell(setting: BenchSetting, column: (typeof COLUMNS)[number]): string {
   return `${setting.best.includes(column.name) ? '*' : ''}${column.format(median)}${range}`;
 }
 
-export function formatBenchTable(settings: BenchSetting[], wallMs: number, interrupted: boolean): string {
+export function formatBenchTable(
+  settings: BenchSetting[],
+  wallMs: number,
+  interrupted: boolean,
+  harper?: VersionKnowledge,
+): string {
   const header = ['setting', 'applied', ...COLUMNS.map((c) => c.label)];
   const rows = settings.map((s) => [
     setLabel(s.set),
@@ -54,8 +61,17 @@ export function formatBenchTable(settings: BenchSetting[], wallMs: number, inter
       out.push(
         `warning: ${missing.map(([k]) => k).join(', ')} not applied by the target (unknown key or ignored): the ${setLabel(s.set)} runs ran with the node's default`,
       );
+      // What the tool knows of the key per version (bench's read-back above stays the ground truth).
+      for (const [key] of missing) {
+        const note = harper && settingAvailabilityNote(key, harper);
+        if (note) out.push(`  ${note}`);
+      }
     }
   }
+  if (harper)
+    out.push(
+      `target: Harper ${harper.version ?? 'version unknown'} (${harper.verification}${harper.verified.length ? `: ${harper.verified.join('; ')}` : ''})`,
+    );
   out.push(`total wall time ${formatMs(wallMs)}${interrupted ? ' — INTERRUPTED: partial results' : ''}`);
   return out.join('\n');
 }
