@@ -49,6 +49,12 @@ export function versionKnowledge(version: string | null | undefined): VersionKno
   return { version: version ?? null, family, verification, verified: VERIFIED[family] };
 }
 
+/** "Harper 4.7.29 (verified live: wire frames …; …)": the summary's line about the target's version. */
+export function describeVersion(knowledge: VersionKnowledge): string {
+  const what = knowledge.verified.length ? `: ${knowledge.verified.join('; ')}` : '';
+  return `Harper ${knowledge.version ?? 'version unknown'} (${knowledge.verification}${what})`;
+}
+
 /** A receive-side setting (config `replication.<key>`, env `REPLICATION_<KEY>`), its default per family. */
 export interface ReceiveSetting {
   key: string;

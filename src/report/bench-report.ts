@@ -2,7 +2,6 @@
 
 import { writeFileAtomic } from '../common/output-files.js';
 import { formatBytes, formatCount, formatMs } from '../common/units.js';
-import { settingAvailabilityNote, type VersionKnowledge } from '../harper/harper-versions.js';
 import type { BenchMetrics, BenchSetting, MetricName } from './bench-analysis.js';
 import { embedJson, escapeHtml, uplotAssets } from './html-page.js';
 
@@ -31,11 +30,17 @@ function cell(setting: BenchSetting, column: (typeof COLUMNS)[number]): string {
   return `${setting.best.includes(column.name) ? '*' : ''}${column.format(median)}${range}`;
 }
 
+/** What the run layer knows of the target's version: a line naming it, and why a key may not apply there. */
+export interface BenchTargetNotes {
+  targetLine: string;
+  keyNote: (key: string) => string | undefined;
+}
+
 export function formatBenchTable(
   settings: BenchSetting[],
   wallMs: number,
   interrupted: boolean,
-  harper?: VersionKnowledge,
+  harper?: BenchTargetNotes,
 ): string {
   const header = ['setting', 'applied', ...COLUMNS.map((c) => c.label)];
   const rows = settings.map((s) => [
@@ -63,15 +68,12 @@ export function formatBenchTable(
       );
       // What the tool knows of the key per version (bench's read-back above stays the ground truth).
       for (const [key] of missing) {
-        const note = harper && settingAvailabilityNote(key, harper);
+        const note = harper?.keyNote(key);
         if (note) out.push(`  ${note}`);
       }
     }
   }
-  if (harper)
-    out.push(
-      `target: Harper ${harper.version ?? 'version unknown'} (${harper.verification}${harper.verified.length ? `: ${harper.verified.join('; ')}` : ''})`,
-    );
+  if (harper) out.push(harper.targetLine);
   out.push(`total wall time ${formatMs(wallMs)}${interrupted ? ' — INTERRUPTED: partial results' : ''}`);
   return out.join('\n');
 }

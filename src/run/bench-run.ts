@@ -10,7 +10,13 @@
 import { ExitCode, type ExitCodeValue, type HarperReplayError } from '../common/errors.js';
 import { formatMs } from '../common/units.js';
 import { MetricsBus } from '../events/metrics-bus.js';
-import { readHarperVersion, type VersionKnowledge, versionKnowledge } from '../harper/harper-versions.js';
+import {
+  describeVersion,
+  readHarperVersion,
+  settingAvailabilityNote,
+  type VersionKnowledge,
+  versionKnowledge,
+} from '../harper/harper-versions.js';
 import { flattenConfiguration } from '../harper/reconfigure.js';
 import { INSECURE_WARNING } from '../net/tls.js';
 import {
@@ -230,7 +236,12 @@ export async function runBench(
   const restore = bench.owned ? await restoreTarget(bench, bench.owned) : undefined;
   const settings = compare(bench.combinations, bench.runs);
   const wallMs = Date.now() - started;
-  const table = formatBenchTable(settings, wallMs, interrupted, bench.harper);
+  const table = formatBenchTable(
+    settings,
+    wallMs,
+    interrupted,
+    bench.harper && benchTargetNotes(bench.harper),
+  );
   if (options.html) {
     await writeBenchHtml(options.html, settings, table, options.force ?? false);
     log(`HTML report written to ${options.html}`);
@@ -253,6 +264,13 @@ export async function runBench(
     table,
     breaches,
     exitCode: benchExitCode({ interrupted, hangup, failure, runs, breaches }),
+  };
+}
+
+function benchTargetNotes(harper: VersionKnowledge) {
+  return {
+    targetLine: `target: ${describeVersion(harper)}`,
+    keyNote: (key: string) => settingAvailabilityNote(key, harper),
   };
 }
 
