@@ -42,7 +42,16 @@ const GROUPS = {
     'until-resubscribed',
     'rate',
   ],
-  REPORT: ['threshold', 'pause-threshold', 'blocked-after', 'sample-interval', 'samples', 'html', 'progress'],
+  REPORT: [
+    'threshold',
+    'pause-threshold',
+    'blocked-after',
+    'sample-interval',
+    'cluster-status-interval',
+    'samples',
+    'html',
+    'progress',
+  ],
   OUTPUT: ['force', 'verbose'],
 } as const;
 

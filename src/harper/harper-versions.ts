@@ -2,7 +2,7 @@
  * What the tool knows per Harper version, and how it knows it: 4.7 was measured live (harperdb 4.7.29, the only
  * version on the registry); 5.x was read from the source only (HarperFast/harper-pro d2a193f, 5.2.4+:
  * replication/replicationConnection.ts, clusterStatus.ts; see HARPER5.md). Pure data and lookups: which receive
- * settings exist and their defaults, which log lines mean what, what a close code and reason mean.
+ * settings exist and their defaults (log lines: log-scan.ts; close reasons: protocol/close-reasons.ts).
  */
 
 export type HarperFamily = '4.7' | '5.x' | 'unknown';
@@ -98,26 +98,6 @@ export function settingAvailabilityNote(name: string, target: VersionKnowledge):
     (f) => `${f === '5.x' ? 'Harper Pro 5.x' : 'harperdb 4.7'} (default ${setting.defaults[f]})`,
   );
   return `replication.${setting.key} exists only in ${where.join(' and ')}; the target runs ${target.version ?? 'an unknown version'}`;
-}
-
-/** What a close code and reason from the target mean, per the source and live runs; undefined when not known. */
-export function explainClose(code: number | undefined, reason: string | undefined): string | undefined {
-  const text = reason ?? '';
-  if (code === 1011 && /missing table structure/.test(text))
-    return 'the target got an entry for a table id it has no structure for on this connection (no TABLE_FIXED_STRUCTURE sent, or sent after the entry): Harper 5.x closes and reconnects to resync';
-  if (code === 1011 && /Error handling incoming replication message/.test(text))
-    return "the target's receive handler threw on a frame: Harper 5.x closes and resumes from its last durable cursor (4.7.29 logs and carries on)";
-  if (code === 1011 && /setup (timed out|unavailable)/.test(text))
-    return 'Harper 5.x gave up setting up the subscription within its budget (subscriptionSetupBudgetMs)';
-  if (code === 1008 && /no hdb_nodes entry/.test(text))
-    return 'Harper 5.x found no user for the connection (no certificate or IP match in hdb_nodes, no valid Basic/Bearer): add the tool with add_node or pass credentials';
-  if (code === 1008 && /Unauthorized/.test(text))
-    return 'the target refused the credentials or the database subscription';
-  if (code === 1008 && /Node name mismatch/.test(text))
-    return 'the NODE_NAME the tool sent does not match the name its certificate or hdb_nodes entry says';
-  if (code === 1008 && /No longer subscribed/.test(text))
-    return 'the target dropped the subscription (node removed or unsubscribed)';
-  return undefined;
 }
 
 /** The target's version, read once: registration_info answers `{version}` on 4.7.29 (deprecated there, still cheap). */

@@ -24,6 +24,7 @@ import {
 import { HerdAnalysis, type HerdSummary } from './herd-analysis.js';
 import { MemoryAnalysis, type MemorySummary } from './memory-analysis.js';
 import { PauseAnalysis, type PauseSummary } from './pause-analysis.js';
+import { RemoteStateAnalysis, type RemoteStateSummary } from './remote-state.js';
 import { RunCollector } from './run-collector.js';
 import { evaluateThresholds, notEvaluated, parseThreshold, type ThresholdVerdict } from './thresholds.js';
 import { WorkerAnalysis, type WorkerSummary } from './worker-analysis.js';
@@ -91,6 +92,8 @@ export interface RunResult {
   warnings: string[];
   /** Replay runs only. */
   replay?: ReplayMeta & { behindScheduleMs: number | null };
+  /** The target as Harper reports it: version, close causes, cluster_status links. */
+  remote: RemoteStateSummary;
 }
 
 export class ResultBuilder {
@@ -112,6 +115,7 @@ export class ResultBuilder {
   private readonly pending: RunEvent[] = [];
   private readonly router = new EventRouter();
   private readonly streams = new StreamBreakdown();
+  private readonly remote = new RemoteStateAnalysis();
   private members?: MemberBreakdown;
 
   /** The herd so far (a run's stop rule reads it while the run goes on). */
@@ -153,6 +157,7 @@ export class ResultBuilder {
     }
     this.router.learn(event);
     this.collector.sink(event);
+    this.remote.sink(event);
     const stream = this.router.streamOf(event);
     this.streams.sink(event, stream);
     this.herd.sink(event, stream);
@@ -207,6 +212,7 @@ export class ResultBuilder {
         databases: meta.databases ?? [meta.database],
         table: meta.table,
       },
+      remote: this.remote.summary(),
       sent: collector.sent,
       committed: { ...committed, allFrames: committed.frames >= frames },
       acks: this.acks.summary(end?.t ?? this.lastEventAt),
