@@ -2,8 +2,9 @@
  * cluster_status, read as a stream of samples: each answer reduced to its replication links with a whitelist of
  * fields (the answer also carries each peer's `authorization`: never kept). Field names follow 4.7.29 (seen live:
  * database, connected, latency, nodes, lastReceivedRemoteTime/LocalTime, lastReceivedVersion, backPressurePercent,
- * lastReceivedStatus) and Harper Pro 5.x (harper-pro d2a193f replication/clusterStatus.ts:55-82 adds
- * lastCommitConfirmed, sendingMessage, blobReplicationFailures, lastBlobFailure, lastLiveness, lastConnectionError).
+ * lastReceivedStatus, and lastCommitConfirmed / sendingMessage once set) and Harper Pro 5.x (harper-pro d2a193f
+ * replication/clusterStatus.ts:55-82 adds blobReplicationFailures, lastBlobFailure, lastLiveness,
+ * lastConnectionError).
  */
 import type { ClusterLink } from '../events/schema.js';
 

@@ -1,8 +1,8 @@
 /**
  * The target as Harper itself reports it: its version and what the tool verified for it (run-start), why it closed
  * connections (close code and reason → a cause), and its replication links from cluster_status samples. A field no
- * sample ever carried is "not available" (null, and listed), never zero: 4.7.29 has no lastCommitConfirmed,
- * blobReplicationFailures, lastConnectionError. Harper Pro 5.x omits blobReplicationFailures while it is 0
+ * sample ever carried is "not available" (null, and listed), never zero: 4.7.29 has no blobReplicationFailures,
+ * lastBlobFailure, lastConnectionError, lastLiveness (seen live). Harper Pro 5.x omits blobReplicationFailures while it is 0
  * (harper-pro d2a193f replication/clusterStatus.ts:68 `|| undefined`), so there an absent count reads as 0.
  */
 import type { ClusterLink, RunEvent, TargetInfo } from '../events/schema.js';
