@@ -44,7 +44,7 @@ export interface RemoteStateSummary {
   version: string | null;
   verification: string;
   verified: string[];
-  /** Connections the target closed with a code, grouped by code and reason, with their cause when known. */
+  /** Sockets that closed other than normally (1000/1001/1005), by code and reason, with their cause when known. */
   closes: Array<{ code: number; reason: string; count: number; cause: string | null }>;
   clusterStatus: {
     samples: number;

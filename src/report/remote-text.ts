@@ -30,7 +30,7 @@ export function remoteRows(remote: RemoteStateSummary | undefined): Row[] {
   ];
   for (const close of remote.closes)
     rows.push([
-      'closed by target',
+      'socket closes',
       `${close.count}× ${close.code} ${close.reason || '(no reason)'}${close.cause ? ` — ${close.cause}` : ''}`,
     ]);
   const cluster = remote.clusterStatus;
