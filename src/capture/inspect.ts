@@ -4,6 +4,7 @@
  * bounded lists.
  */
 import * as hdr from 'hdr-histogram-js';
+import type { AuditEntry, UndecodedPart } from '../protocol/audit-entry.js';
 import { type ControlFrame, decodeControlFrame, isControlFrame } from '../protocol/control-frame.js';
 import { TableDecoders } from '../protocol/table-decoder.js';
 import { decodeTxnFrame } from '../protocol/txn-frame.js';
@@ -20,8 +21,25 @@ export interface DecodedRecord {
   origin: string | number;
   user?: string;
   expiresAt?: number;
+  /** Harper 5.x: earlier versions this entry supersedes, origins named where the node-id map knows them. */
+  additionalAuditRefs?: Array<{ version: number; origin: string | number }>;
+  localOnly?: true;
+  /** What could not be decoded (reason, frame offset, bytes). */
+  undecoded?: UndecodedPart;
   value?: unknown;
   error?: string;
+}
+
+/** One entry or control frame the codec could not fully decode: where, why, and its first bytes. */
+export interface UndecodedSample {
+  /** Byte offset of the capture record holding it. */
+  recordOffset: number;
+  /** Audit entry (with its offset inside the frame) or control frame. */
+  what: string;
+  reason: string;
+  offset: number;
+  /** At most 64 bytes, hex. */
+  hex: string;
 }
 
 export interface CaptureSummary {
@@ -33,7 +51,18 @@ export interface CaptureSummary {
     byTable: Record<string, number>;
     byType: Record<string, number>;
     perFrame: { min: number | null; p50: number | null; max: number | null };
+    /** Audit entries the codec could not fully decode (unknown type or flag bits, stray bytes). */
+    notFullyDecoded: number;
+    /** Harper 5.x entries carrying additional audit refs (flag 0x4000), and the refs they carry. */
+    withAdditionalAuditRefs: number;
+    additionalAuditRefs: number;
+    /** Harper 5.x LOCAL_ONLY entries (a correct sender never forwards them). */
+    localOnly: number;
   };
+  /** Control frames with elements or header fields no known version sends. */
+  controlFramesWithUnknownParts: number;
+  /** The first 20 things not fully decoded. */
+  undecoded: UndecodedSample[];
   bytes: number;
   blobs: { count: number; bytes: number };
   largestFrame: { bytes: number; records: number; offset: number } | null;
@@ -69,7 +98,17 @@ export class CaptureInspector {
   private footer?: CaptureFooter;
   private readonly summaryData = {
     frames: { total: 0, byType: {} as Record<string, number>, fromSource: 0, toSource: 0 },
-    records: { total: 0, byTable: {} as Record<string, number>, byType: {} as Record<string, number> },
+    records: {
+      total: 0,
+      byTable: {} as Record<string, number>,
+      byType: {} as Record<string, number>,
+      notFullyDecoded: 0,
+      withAdditionalAuditRefs: 0,
+      additionalAuditRefs: 0,
+      localOnly: 0,
+    },
+    controlFramesWithUnknownParts: 0,
+    undecoded: [] as UndecodedSample[],
     bytes: 0,
     blobs: { count: 0, bytes: 0 },
     largestFrame: null as CaptureSummary['largestFrame'],
@@ -124,6 +163,7 @@ export class CaptureInspector {
         return [];
       }
       this.count(s.frames.byType, frame.type);
+      this.noteUnknownParts(frame, record.offset);
       this.apply(frame, state);
       return [];
     }
@@ -146,6 +186,7 @@ export class CaptureInspector {
       const table = state.tables.table(entry.tableId)?.tableName ?? `#${entry.tableId}`;
       this.count(s.records.byTable, table);
       this.count(s.records.byType, entry.type);
+      this.noteEntry(entry, record.offset);
       if (!decode) continue;
       const out: DecodedRecord = {
         connection: record.connection,
@@ -159,6 +200,13 @@ export class CaptureInspector {
       };
       if (entry.user) out.user = entry.user;
       if (entry.expiresAt !== undefined) out.expiresAt = entry.expiresAt;
+      if (entry.additionalAuditRefs)
+        out.additionalAuditRefs = entry.additionalAuditRefs.map((ref) => ({
+          version: ref.version,
+          origin: state.nodeNames.get(ref.nodeId) ?? ref.nodeId,
+        }));
+      if (entry.localOnly) out.localOnly = true;
+      if (entry.undecoded) out.undecoded = entry.undecoded;
       if (entry.value && (entry.hasRecord || entry.hasPartialRecord)) {
         try {
           out.value = state.tables.decode(entry.tableId, entry.value);
@@ -194,6 +242,34 @@ export class CaptureInspector {
       default:
         break;
     }
+  }
+
+  private noteEntry(entry: AuditEntry, recordOffset: number): void {
+    const records = this.summaryData.records;
+    if (entry.additionalAuditRefs) {
+      records.withAdditionalAuditRefs++;
+      records.additionalAuditRefs += entry.additionalAuditRefs.length;
+    }
+    if (entry.localOnly) records.localOnly++;
+    if (!entry.undecoded) return;
+    records.notFullyDecoded++;
+    this.sample(recordOffset, `${entry.type} entry`, entry.undecoded);
+  }
+
+  private noteUnknownParts(frame: ControlFrame, recordOffset: number): void {
+    const fields = frame.type === 'BLOB_CHUNK' ? frame.unknownHeaderFields : undefined;
+    if (!frame.unknownElements && !fields) return;
+    this.summaryData.controlFramesWithUnknownParts++;
+    const reason = frame.unknownElements
+      ? `unknown elements from index ${frame.unknownElements.fromIndex}: ${JSON.stringify(frame.unknownElements.elements)}`
+      : `unknown header fields ${fields!.join(', ')}`;
+    this.sample(recordOffset, `${frame.type} frame`, { reason, offset: 0, hex: '' });
+  }
+
+  private sample(recordOffset: number, what: string, part: UndecodedPart): void {
+    const list = this.summaryData.undecoded;
+    if (list.length >= 20) return;
+    list.push({ recordOffset, what, reason: part.reason, offset: part.offset, hex: part.hex.slice(0, 128) });
   }
 
   private state(connection: number): ConnectionState {
@@ -240,6 +316,8 @@ export class CaptureInspector {
       lastAck: s.lastAck,
       gaps: s.gaps,
       unknownCodes: s.unknownCodes,
+      controlFramesWithUnknownParts: s.controlFramesWithUnknownParts,
+      undecoded: s.undecoded,
       decodeErrors: s.decodeErrors,
       truncated: status.truncated || status.complete === false,
       ...(status.truncatedAt !== undefined

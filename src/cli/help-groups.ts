@@ -45,7 +45,16 @@ const GROUPS = {
     'stages',
     'pace-by',
   ],
-  REPORT: ['threshold', 'pause-threshold', 'blocked-after', 'sample-interval', 'samples', 'html', 'progress'],
+  REPORT: [
+    'threshold',
+    'pause-threshold',
+    'blocked-after',
+    'sample-interval',
+    'cluster-status-interval',
+    'samples',
+    'html',
+    'progress',
+  ],
   OUTPUT: ['force', 'verbose'],
 } as const;
 

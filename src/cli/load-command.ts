@@ -141,6 +141,12 @@ export const loadFlags = {
     default: '250ms',
     helpValue: 'DURATION',
   }),
+  'cluster-status-interval': Flags.string({
+    summary:
+      "Interval of cluster_status samples (each replication link's back-pressure, last received/committed); 0 turns them off.",
+    default: '1s',
+    helpValue: 'DURATION',
+  }),
   samples: Flags.string({
     summary: 'Write every sample and event as NDJSON (input of `report`).',
     helpValue: 'FILE',
@@ -224,6 +230,11 @@ export function loadOptions(
       pauseThresholdMs: flagValue('pause-threshold', flags['pause-threshold'], parseDuration),
       blockedAfterMs: positiveDuration(flags, 'blocked-after'),
       sysinfoIntervalMs: positiveDuration(flags, 'sample-interval'),
+      clusterStatusIntervalMs: flagValue(
+        'cluster-status-interval',
+        flags['cluster-status-interval'],
+        parseDuration,
+      ),
       ackTimeoutMs: positiveDuration(flags, 'ack-timeout'),
       subscribeTimeoutMs: positiveDuration(flags, 'subscribe-timeout'),
       verify: defaults.verify,

@@ -20,6 +20,8 @@ export type LogMatchKind =
   | 'replication-error'
   | 'pause'
   | 'resume'
+  /** Harper Pro 5.x "Receive watchdog: … terminating connection and reconnecting" (read from the source). */
+  | 'watchdog-reconnect'
   /** "Setting up subscription with leader …": a subscription handed to a worker (at the start, after a death). */
   | 'subscription-setup'
   /** A --target-fault firing (the tool's own component in a node it started). */
@@ -50,7 +52,31 @@ export type Sample =
   /** A cheap operations-API call: does the target answer promptly? `ok` false = error or no answer. */
   | { kind: 'probe'; requestedAt: number; latencyMs: number; ok: boolean }
   /** Kernel queues of both ends of the loaded connection (local target) and the tool's own user-space queue. */
-  | { kind: 'tcp'; socketId: number; toolTxQueue: number; targetRxQueue: number; toolBuffered: number };
+  | { kind: 'tcp'; socketId: number; toolTxQueue: number; targetRxQueue: number; toolBuffered: number }
+  /**
+   * cluster_status: the node's replication links as it reports them, one entry per (remote node, database). Only
+   * the whitelisted fields below are kept (the answer also holds credentials); a field the node did not send is
+   * absent, never zero. `ok` false: the call failed.
+   */
+  | { kind: 'cluster-status'; requestedAt: number; latencyMs: number; ok: boolean; links: ClusterLink[] };
+
+/** One replication link of cluster_status (database_sockets of a connection). */
+export interface ClusterLink {
+  node: string;
+  database: string;
+  connected?: boolean;
+  backPressurePercent?: number;
+  lastReceivedStatus?: string;
+  lastCommitConfirmed?: string;
+  lastReceivedVersion?: number;
+  lastReceivedRemoteTime?: string;
+  lastReceivedLocalTime?: string;
+  sendingMessage?: string;
+  blobReplicationFailures?: number;
+  lastBlobFailure?: string;
+  lastLiveness?: string;
+  lastConnectionError?: { code?: number; time?: string };
+}
 
 /** The shape of a synthetic workload: how many frames of how many records, how big, with how many blobs. */
 export interface RecordShape {
@@ -159,6 +185,8 @@ export interface TargetInfo {
   loggingLevel?: string;
   /** --target-fault: the faults armed in this (embedded) node, checked in its log before the run. */
   faults?: string[];
+  /** The target's Harper version (registration_info, read once) and what the tool verified for that version. */
+  harper?: { version: string | null; family: string; verification: string; verified: string[] };
 }
 
 /** One loaded stream: the workload to one member's subscription to one database. */

@@ -1,6 +1,8 @@
 /**
  * What the target says about itself in its log: OOMs, uncaught exceptions, blob and replication errors, and its own
- * back-pressure pause/resume lines (debug level in 4.7.29), and its subscriptions being set up.
+ * back-pressure pause/resume lines (debug level in 4.7.29), and its subscriptions being set up. 4.7.29's lines were
+ * seen live; the Harper Pro 5.x lines (queue-budget pause, receive watchdog, blob save failed) are read from the source
+ * (harper-pro d2a193f replication/replicationConnection.ts, lines cited below) and never seen live.
  */
 import { open } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
@@ -11,9 +13,14 @@ const PATTERNS: Array<[LogMatchKind, RegExp]> = [
   ['fault-fired', /harper-replay target fault fired:/],
   ['oom', /ERR_WORKER_OUT_OF_MEMORY|JavaScript heap out of memory|reaching memory limit/],
   ['uncaught', /uncaughtException|Uncaught exception/i],
+  // 5.x (RC:6592, error level).
   ['blob-save-failed', /Blob save failed/],
   ['replication-error', /Error handling incoming replication message/],
   ['pause', /Commit backlog causing replication back-pressure/],
+  // 5.x (RC:3839, warn, throttled to one per 5 s): the inbound frame queue over receiveQueueHighWaterMark.
+  ['pause', /Pausing replication receive: inbound frame queue over its budget/],
+  // 5.x (RC:3424, RC:3445, warn): the receive watchdog terminating a silent or stalled connection to reconnect.
+  ['watchdog-reconnect', /Receive watchdog: .*terminating connection and reconnecting/],
   ['resume', /Replication resuming/],
   // The main thread handing a subscription to a worker (warn level): at the start and again after a worker dies.
   ['subscription-setup', /Setting up subscription with leader/],

@@ -4,10 +4,12 @@
  *   tcp      /proc/net/tcp every 25 ms (local target): kernel queues of both ends of the loaded connection
  *   probe    a cheap operations-API call every 100 ms: is the target's event loop answering?
  *   sysinfo  system_information (memory, threads) every 250 ms: any target; heap per thread, worker changes
+ *   cluster  cluster_status every 1 s (configurable, off at 0): each replication link as the node reports it
  * and, at the end, the target's log for OOMs, errors and its own pause lines.
  */
 import type { MetricsBus, RunEventInput } from '../events/metrics-bus.js';
 import type { RunEvent } from '../events/schema.js';
+import { parseClusterStatus } from './cluster-status.js';
 import { type LogMatch, LogTail, scanLogText } from './log-scan.js';
 import { OperationsApiError, type OperationsClient } from './operations-client.js';
 import { readProcMemory, resetPeakRss } from './proc-status.js';
@@ -24,6 +26,8 @@ export interface SamplerOptions {
   tcpIntervalMs?: number;
   probeIntervalMs?: number;
   sysinfoIntervalMs?: number;
+  /** cluster_status every this many ms (0 or undefined: off). */
+  clusterStatusIntervalMs?: number;
   /**
    * A target whose every probe is refused for this long is lost (ms, default 10 s; 60 s for a local target whose
    * process is alive: a node whose only worker died refuses until the restarted one listens, which takes longer
@@ -85,6 +89,8 @@ export class TargetSamplers {
     }
     this.loop(this.options.probeIntervalMs ?? 100, () => this.probe());
     this.loop(this.options.sysinfoIntervalMs ?? 250, () => this.sampleSysinfo());
+    const clusterStatusMs = this.options.clusterStatusIntervalMs;
+    if (clusterStatusMs) this.loop(clusterStatusMs, () => this.sampleClusterStatus());
   }
 
   /** Stops the loops (waiting for in-flight reads up to a bound) and scans the target's log. */
@@ -194,6 +200,21 @@ export class TargetSamplers {
           ...(thread.utilization !== undefined ? { utilization: thread.utilization } : {}),
         })),
       },
+    });
+  }
+
+  private async sampleClusterStatus(): Promise<void> {
+    const requestedAt = Date.now();
+    let links: ReturnType<typeof parseClusterStatus> = [];
+    let ok = true;
+    try {
+      links = parseClusterStatus(await this.options.client.call({ operation: 'cluster_status' }, 30_000));
+    } catch {
+      ok = false;
+    }
+    this.emit({
+      type: 'sample',
+      sample: { kind: 'cluster-status', requestedAt, latencyMs: Date.now() - requestedAt, ok, links },
     });
   }
 

@@ -3,11 +3,23 @@
  *
  *   action varint · nodeId varint · tableId varint · keyLength varint · key (ordered-binary) · version float64 ·
  *   [residencyId varint] [previousResidencyId varint] [expiresAt float64] [originatingOperation varint] ·
+ *   [additional audit refs: count byte · count × (version float64 · nodeId varint)] (newer core, flag 0x4000) ·
  *   userLength varint · user · value (rest of the entry; the table's msgpackr encoding)
+ *
+ * An entry this codec cannot fully read (an unknown type nibble, a flag bit that may announce an unknown field,
+ * bytes left over where none belong) still decodes as far as it can and carries `undecoded` with the offset and
+ * bytes it could not account for: never a silent misparse.
  */
-import { ActionFlag, EntryType, type EntryTypeName, entryTypeName, OriginatingOperation } from './codes.js';
+import {
+  ActionFlag,
+  EntryType,
+  type EntryTypeName,
+  entryTypeName,
+  KNOWN_ACTION_BITS,
+  OriginatingOperation,
+} from './codes.js';
 import { type RecordKey, readRecordKey, writeRecordKey } from './keys.js';
-import { CodecError, readVarint, writeVarint } from './varint.js';
+import { CodecError, readVarint, varintSize, writeVarint } from './varint.js';
 
 export interface AuditEntryHeader {
   type: EntryTypeName;
@@ -20,10 +32,24 @@ export interface AuditEntryHeader {
   residencyId?: number;
   previousResidencyId?: number;
   expiresAt?: number;
-  originatingOperation?: 1 | 2 | 3;
+  originatingOperation?: 1 | 2 | 3 | 4;
   hasBlobs?: boolean;
+  /** Newer core (flag 0x4000): earlier versions of the record this entry supersedes, by origin node. */
+  additionalAuditRefs?: AdditionalAuditRef[];
   /** Extra action bits to set verbatim (e.g. HAS_STRUCTURE_UPDATE); the type and derived flags are added. */
   extraFlags?: number;
+}
+
+export interface AdditionalAuditRef {
+  version: number;
+  nodeId: number;
+}
+
+/** What part of an entry could not be decoded, and its bytes (offsets are into the buffer given to the reader). */
+export interface UndecodedPart {
+  reason: string;
+  offset: number;
+  hex: string;
 }
 
 export interface AuditEntry extends Omit<AuditEntryHeader, 'type' | 'originatingOperation'> {
@@ -32,16 +58,23 @@ export interface AuditEntry extends Omit<AuditEntryHeader, 'type' | 'originating
   action: number;
   hasRecord: boolean;
   hasPartialRecord: boolean;
-  originatingOperation?: 'insert' | 'update' | 'upsert' | number;
+  originatingOperation?: 'insert' | 'update' | 'upsert' | 'put' | number;
+  /** Newer core LOCAL_ONLY (0x8000): a sender should never have forwarded it. */
+  localOnly?: boolean;
+  /** Present when some of the entry could not be decoded (see the module comment). */
+  undecoded?: UndecodedPart;
   /** Encoded record value (a view into the frame); decode it with the table's decoder. */
   value?: Uint8Array;
 }
+
+/** Types whose value is a whole record (auditStore EVENT_TYPES: `X | HAS_RECORD`). */
+const RECORD_TYPES: ReadonlySet<EntryTypeName> = new Set(['put', 'message', 'lockRelease', 'lockBarrier']);
 
 /** The action word for an entry: type, HAS_RECORD / HAS_PARTIAL_RECORD and the optional-field flags. */
 export function actionWord(header: AuditEntryHeader, hasValue: boolean): number {
   let action: number = EntryType[header.type];
   // The flag follows the type, as in Harper: a delete may carry a nil value byte and still has no record flag.
-  if (hasValue && (header.type === 'put' || header.type === 'message')) action |= ActionFlag.HAS_RECORD;
+  if (hasValue && RECORD_TYPES.has(header.type)) action |= ActionFlag.HAS_RECORD;
   if (hasValue && (header.type === 'patch' || header.type === 'invalidate'))
     action |= ActionFlag.HAS_PARTIAL_RECORD;
   if (header.residencyId !== undefined) action |= ActionFlag.HAS_CURRENT_RESIDENCY_ID;
@@ -49,6 +82,7 @@ export function actionWord(header: AuditEntryHeader, hasValue: boolean): number 
   if (header.expiresAt !== undefined) action |= ActionFlag.HAS_EXPIRATION;
   if (header.originatingOperation !== undefined) action |= ActionFlag.HAS_ORIGINATING_OPERATION;
   if (header.hasBlobs) action |= ActionFlag.HAS_BLOBS;
+  if (header.additionalAuditRefs !== undefined) action |= ActionFlag.HAS_ADDITIONAL_AUDIT_REFS;
   if (header.extraFlags) action |= header.extraFlags;
   return action;
 }
@@ -71,6 +105,12 @@ function writeAction(target: Uint8Array, position: number, action: number): numb
 export function entryHeaderBound(keyLength: number, userLength = 0): number {
   // action 4 + nodeId 5 + tableId 5 + keyLen 2 + key + version 8 + residency 5+5 + expires 8 + op 5 + userLen 2 + user
   return 49 + keyLength + userLength;
+}
+
+/** Bytes the additional audit refs take (count byte and each version + node id). */
+export function additionalRefsLength(refs: AdditionalAuditRef[] | undefined): number {
+  if (refs === undefined) return 0;
+  return refs.reduce((sum, ref) => sum + 8 + varintSize(ref.nodeId), 1);
 }
 
 const userEncoder = new TextEncoder();
@@ -110,6 +150,8 @@ export function writeEntryHeader(
     pos += 8;
   }
   if (header.originatingOperation !== undefined) pos = writeVarint(target, pos, header.originatingOperation);
+  if (header.additionalAuditRefs !== undefined)
+    pos = writeAdditionalRefs(target, pos, header.additionalAuditRefs, view);
   if (header.user) {
     const user = userEncoder.encode(header.user);
     pos = writeVarint(target, pos, user.length);
@@ -121,20 +163,35 @@ export function writeEntryHeader(
   return pos;
 }
 
-const userDecoder = new TextDecoder();
+function writeAdditionalRefs(
+  target: Uint8Array,
+  position: number,
+  refs: AdditionalAuditRef[],
+  view: DataView,
+): number {
+  // One count byte, as newer core writes it.
+  if (refs.length > 0xff)
+    throw new RangeError(`${refs.length} additional audit refs exceed the count byte (255)`);
+  let pos = position;
+  target[pos++] = refs.length;
+  for (const ref of refs) {
+    view.setFloat64(pos, ref.version);
+    pos = writeVarint(target, pos + 8, ref.nodeId);
+  }
+  return pos;
+}
 
-/** Decodes one audit entry occupying `source[start, end)`. */
-export function readAuditEntry(source: Uint8Array, start: number, end: number): AuditEntry {
-  const view = new DataView(source.buffer, source.byteOffset, source.byteLength);
-  let pos = start;
-  const action = readVarint(source, pos, end);
-  pos = action.next;
-  const nodeId = readVarint(source, pos, end);
-  pos = nodeId.next;
-  const tableId = readVarint(source, pos, end);
-  pos = tableId.next;
-  const keyLength = readVarint(source, pos, end);
-  pos = keyLength.next;
+const userDecoder = new TextDecoder();
+const hex = (source: Uint8Array, start: number, end: number): string =>
+  Buffer.from(source.buffer, source.byteOffset + start, Math.max(0, end - start)).toString('hex');
+
+/** The fixed fields before the optional ones: action, node id, table id, key, version. */
+function readFixedFields(source: Uint8Array, start: number, end: number, view: DataView) {
+  const action = readVarint(source, start, end);
+  const nodeId = readVarint(source, action.next, end);
+  const tableId = readVarint(source, nodeId.next, end);
+  const keyLength = readVarint(source, tableId.next, end);
+  let pos = keyLength.next;
   if (pos + keyLength.value + 8 > end) throw new CodecError('audit entry key runs past the entry', pos);
   let key: RecordKey;
   try {
@@ -144,18 +201,19 @@ export function readAuditEntry(source: Uint8Array, start: number, end: number): 
   }
   pos += keyLength.value;
   const version = view.getFloat64(pos);
-  pos += 8;
-  const flags = action.value;
-  const entry: AuditEntry = {
-    type: entryTypeName(flags & 7) ?? 'unknown',
-    action: flags,
-    nodeId: nodeId.value,
-    tableId: tableId.value,
-    key,
-    version,
-    hasRecord: (flags & ActionFlag.HAS_RECORD) !== 0,
-    hasPartialRecord: (flags & ActionFlag.HAS_PARTIAL_RECORD) !== 0,
-  };
+  return { action: action.value, nodeId: nodeId.value, tableId: tableId.value, key, version, next: pos + 8 };
+}
+
+/** Reads the flag-announced fields in their order; returns the position after them. */
+function readOptionalFields(
+  source: Uint8Array,
+  position: number,
+  end: number,
+  entry: AuditEntry,
+  view: DataView,
+) {
+  const flags = entry.action;
+  let pos = position;
   if (flags & ActionFlag.HAS_CURRENT_RESIDENCY_ID) {
     const r = readVarint(source, pos, end);
     entry.residencyId = r.value;
@@ -173,19 +231,103 @@ export function readAuditEntry(source: Uint8Array, start: number, end: number): 
   }
   if (flags & ActionFlag.HAS_ORIGINATING_OPERATION) {
     const r = readVarint(source, pos, end);
-    entry.originatingOperation = OriginatingOperation[r.value as 1 | 2 | 3] ?? r.value;
+    entry.originatingOperation = OriginatingOperation[r.value as 1 | 2 | 3 | 4] ?? r.value;
     pos = r.next;
+  }
+  if (flags & ActionFlag.HAS_ADDITIONAL_AUDIT_REFS) pos = readAdditionalRefs(source, pos, end, entry, view);
+  return pos;
+}
+
+function readAdditionalRefs(
+  source: Uint8Array,
+  position: number,
+  end: number,
+  entry: AuditEntry,
+  view: DataView,
+) {
+  if (position >= end) throw new CodecError('additional audit refs count runs past the entry', position);
+  const count = source[position]!;
+  let pos = position + 1;
+  const refs: AdditionalAuditRef[] = [];
+  for (let i = 0; i < count; i++) {
+    if (pos + 8 > end)
+      throw new CodecError(`additional audit ref ${i + 1} of ${count} runs past the entry`, pos);
+    const version = view.getFloat64(pos);
+    const nodeId = readVarint(source, pos + 8, end);
+    refs.push({ version, nodeId: nodeId.value });
+    pos = nodeId.next;
+  }
+  entry.additionalAuditRefs = refs;
+  return pos;
+}
+
+/** Why this entry's layout may hold bytes this codec does not know how to place, if it may. */
+function layoutDoubt(entry: AuditEntry): string | undefined {
+  const unknownBits = entry.action & 0xffff & ~KNOWN_ACTION_BITS;
+  return unknownBits ? `unknown action flag bits 0x${unknownBits.toString(16)}` : undefined;
+}
+
+/** Decodes one audit entry occupying `source[start, end)`. Throws CodecError only when its framing is broken. */
+export function readAuditEntry(source: Uint8Array, start: number, end: number): AuditEntry {
+  const view = new DataView(source.buffer, source.byteOffset, source.byteLength);
+  const fixed = readFixedFields(source, start, end, view);
+  const flags = fixed.action;
+  const entry: AuditEntry = {
+    type: entryTypeName(flags & 0xf) ?? 'unknown',
+    action: flags,
+    nodeId: fixed.nodeId,
+    tableId: fixed.tableId,
+    key: fixed.key,
+    version: fixed.version,
+    hasRecord: (flags & ActionFlag.HAS_RECORD) !== 0,
+    hasPartialRecord: (flags & ActionFlag.HAS_PARTIAL_RECORD) !== 0,
+  };
+  const doubt = layoutDoubt(entry);
+  let pos = fixed.next;
+  try {
+    pos = readOptionalFields(source, pos, end, entry, view);
+  } catch (error) {
+    // With a doubtful layout the fields may simply not be where we look: report, do not fail the frame.
+    if (!doubt) throw error;
+    entry.undecoded = { reason: doubt, offset: pos, hex: hex(source, pos, end) };
+    return entry;
   }
   if (flags & ActionFlag.HAS_BLOBS) entry.hasBlobs = true;
   if (flags & ActionFlag.HAS_STRUCTURE_UPDATE) entry.extraFlags = ActionFlag.HAS_STRUCTURE_UPDATE;
-  // Tolerate an entry that ends right after its fixed fields (no user length byte).
-  if (pos < end) {
-    const userLength = readVarint(source, pos, end);
-    pos = userLength.next;
-    if (pos + userLength.value > end) throw new CodecError('user name runs past the entry', pos);
-    if (userLength.value > 0) entry.user = userDecoder.decode(source.subarray(pos, pos + userLength.value));
-    pos += userLength.value;
+  if (flags & ActionFlag.LOCAL_ONLY) entry.localOnly = true;
+  if (doubt) {
+    // Unknown bits may announce a field placed before the user name: the rest cannot be trusted.
+    entry.undecoded = { reason: doubt, offset: pos, hex: hex(source, pos, end) };
+    return entry;
   }
-  if ((entry.hasRecord || entry.hasPartialRecord) && pos < end) entry.value = source.subarray(pos, end);
+  pos = readUser(source, pos, end, entry);
+  if (entry.type === 'unknown')
+    entry.undecoded = {
+      reason: `unknown entry type ${flags & 0xf}`,
+      offset: start,
+      hex: hex(source, start, end),
+    };
+  else if (pos < end) {
+    if (entry.hasRecord || entry.hasPartialRecord) entry.value = source.subarray(pos, end);
+    else if (!(end - pos === 1 && source[pos] === NIL_BYTE))
+      entry.undecoded = {
+        reason: 'bytes after an entry with no record',
+        offset: pos,
+        hex: hex(source, pos, end),
+      };
+  }
   return entry;
+}
+
+/** msgpack nil: 4.7 senders may end a record-less entry (a delete) with it. */
+const NIL_BYTE = 0xc0;
+
+function readUser(source: Uint8Array, position: number, end: number, entry: AuditEntry): number {
+  // Tolerate an entry that ends right after its fixed fields (no user length byte).
+  if (position >= end) return position;
+  const userLength = readVarint(source, position, end);
+  const pos = userLength.next;
+  if (pos + userLength.value > end) throw new CodecError('user name runs past the entry', pos);
+  if (userLength.value > 0) entry.user = userDecoder.decode(source.subarray(pos, pos + userLength.value));
+  return pos + userLength.value;
 }

@@ -48,8 +48,30 @@ export interface BlobChunkHeader {
   size?: number;
   finished?: boolean;
   error?: string;
-  /** Harper 5.2. */
-  transferId?: string;
+  /** Harper Pro 5.x: a number keying the receive stream instead of fileId (copy transfers of a reused file id). */
+  transferId?: number;
+  /** Harper Pro 5.x error chunk: the fs error code (e.g. ENOENT: a permanent source failure). */
+  errorCode?: string;
+  /** Harper Pro 5.x error chunk: HTTP-style status (404/500 permanent, others transient). */
+  errorStatus?: number;
+  [key: string]: unknown;
+}
+
+/** Header fields of a BLOB_CHUNK any known version writes; others are reported as unknown. */
+export const KNOWN_BLOB_HEADER_FIELDS: ReadonlySet<string> = new Set([
+  'fileId',
+  'size',
+  'finished',
+  'error',
+  'transferId',
+  'errorCode',
+  'errorStatus',
+]);
+
+/** Harper Pro 5.x NODE_NAME's 5th element: the subscription-setup capability it advertises. */
+export interface NodeNameCapabilities {
+  subscriptionSetupAck?: number;
+  subscriptionSetupBudgetMs?: number;
   [key: string]: unknown;
 }
 
@@ -65,7 +87,9 @@ export interface OperationResponse {
   [key: string]: unknown;
 }
 
-export type ControlFrame =
+export type ControlFrame = KnownControlFrame & { unknownElements?: UnknownElements };
+
+type KnownControlFrame =
   | {
       type: 'SUBSCRIPTION_REQUEST';
       subscriptions: SubscriptionEntry[];
@@ -78,20 +102,63 @@ export type ControlFrame =
   | { type: 'GET_RECORD_RESPONSE'; requestId: number; response?: unknown }
   | { type: 'OPERATION_REQUEST'; request: OperationRequest }
   | { type: 'OPERATION_RESPONSE'; response: OperationResponse }
-  | { type: 'NODE_NAME'; nodeName: string; database: string; tables: TableDescription[]; setup?: unknown }
+  | {
+      type: 'NODE_NAME';
+      nodeName: string;
+      database: string;
+      tables: TableDescription[];
+      /** Harper Pro 5.x only (a 4.7 reader ignores it). */
+      setup?: NodeNameCapabilities;
+    }
   | { type: 'NODE_NAME_TO_ID_MAP'; nodeIds: Record<string, number>; subscribedNames: string[] }
   | { type: 'DISCONNECT' }
   | { type: 'SEQUENCE_ID_UPDATE'; sequenceId: number }
   /** `sequenceId` is null in an edge case of 4.7 (a tail-less frame committing inside the ack window). */
   | { type: 'COMMITTED_UPDATE'; sequenceId: number | null }
   | { type: 'DB_SCHEMA'; tables: TableDescription[]; database: string; requestIdEcho?: unknown }
-  | { type: 'BLOB_CHUNK'; header: BlobChunkHeader; chunk: Buffer }
+  | { type: 'BLOB_CHUNK'; header: BlobChunkHeader; chunk: Buffer; unknownHeaderFields?: string[] }
   | { type: 'SUBSCRIPTION_UPDATE'; update: { excludeNodes?: string[]; includeNodes?: string[] } }
-  | { type: 'COPY_START'; copyStartTime: number; copyOrderVersion: number }
+  /** copyOrderVersion is absent from a pre-versioning leader. */
+  | { type: 'COPY_START'; copyStartTime: number; copyOrderVersion?: number }
   | { type: 'COPY_COMPLETE' }
   | { type: 'UNKNOWN'; code: number; elements: unknown[] };
 
 export type ControlFrameType = ControlFrame['type'];
+
+/** Elements past what any known version sends for a command: reported, never dropped silently. */
+export interface UnknownElements {
+  /** Index in the message array (0 is the command code) of the first unknown element. */
+  fromIndex: number;
+  elements: unknown[];
+}
+
+/** Message array length (command included) of each known command in the newest layout read. */
+const KNOWN_ARITY: Record<number, number> = {
+  [Command.SUBSCRIPTION_REQUEST]: 4,
+  [Command.RESIDENCY_LIST]: 3,
+  [Command.TABLE_FIXED_STRUCTURE]: 4,
+  [Command.GET_RECORD]: 5,
+  [Command.GET_RECORD_RESPONSE]: 3,
+  [Command.OPERATION_REQUEST]: 2,
+  [Command.OPERATION_RESPONSE]: 2,
+  [Command.NODE_NAME]: 5,
+  [Command.NODE_NAME_TO_ID_MAP]: 3,
+  [Command.DISCONNECT]: 1,
+  [Command.SEQUENCE_ID_UPDATE]: 2,
+  [Command.COMMITTED_UPDATE]: 2,
+  [Command.DB_SCHEMA]: 4,
+  [Command.BLOB_CHUNK]: 3,
+  [Command.SUBSCRIPTION_UPDATE]: 2,
+  [Command.COPY_START]: 3,
+  [Command.COPY_COMPLETE]: 1,
+};
+
+/** Unknown trailing elements of a known command, or undefined. */
+export function unknownElementsOf(message: unknown[]): UnknownElements | undefined {
+  const arity = KNOWN_ARITY[message[0] as number];
+  if (arity === undefined || message.length <= arity) return undefined;
+  return { fromIndex: arity, elements: message.slice(arity) };
+}
 
 /** True when a WebSocket message is a control frame (its first byte is > 127). */
 export function isControlFrame(message: Uint8Array): boolean {
@@ -127,8 +194,10 @@ function expect<T>(ok: boolean, value: unknown, what: string, code: number): T {
   return value as T;
 }
 
-/** Decodes one control frame. Throws CodecError on malformed MessagePack or a known frame with a wrong shape. */
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: a flat decoder, one case per command code.
+/**
+ * Decodes one control frame. Throws CodecError on malformed MessagePack or a known frame with a wrong shape; elements
+ * past the known layout come back in `unknownElements`.
+ */
 export function decodeControlFrame(message: Uint8Array): ControlFrame {
   let decoded: unknown;
   try {
@@ -139,7 +208,15 @@ export function decodeControlFrame(message: Uint8Array): ControlFrame {
   if (!Array.isArray(decoded) || decoded.length === 0 || !isNumber(decoded[0])) {
     throw new CodecError('control frame is not an array starting with a command code', 0);
   }
-  const [code, a, b, c, d] = decoded as [number, ...unknown[]];
+  const frame: ControlFrame = decodeKnownFrame(decoded as [number, ...unknown[]]);
+  const unknown = unknownElementsOf(decoded);
+  if (unknown) frame.unknownElements = unknown;
+  return frame;
+}
+
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: a flat decoder, one case per command code.
+function decodeKnownFrame(decoded: [number, ...unknown[]]): ControlFrame {
+  const [code, a, b, c, d] = decoded;
   switch (code) {
     case Command.SUBSCRIPTION_REQUEST: {
       const subscriptions = expect<SubscriptionEntry[]>(
@@ -208,7 +285,8 @@ export function decodeControlFrame(message: Uint8Array): ControlFrame {
         database: expect<string>(isString(b), b, 'database name', code),
         tables: Array.isArray(c) ? (c.filter(isObject) as TableDescription[]) : [],
       };
-      if (d !== undefined) frame.setup = d;
+      if (d !== undefined && d !== null)
+        frame.setup = expect<NodeNameCapabilities>(isObject(d), d, 'capabilities', code);
       return frame;
     }
     case Command.NODE_NAME_TO_ID_MAP:
@@ -242,11 +320,7 @@ export function decodeControlFrame(message: Uint8Array): ControlFrame {
       return frame;
     }
     case Command.BLOB_CHUNK:
-      return {
-        type: 'BLOB_CHUNK',
-        header: expect<BlobChunkHeader>(isObject(a) && isString(a.fileId), a, 'blob chunk header', code),
-        chunk: b instanceof Uint8Array ? Buffer.from(b.buffer, b.byteOffset, b.byteLength) : Buffer.alloc(0),
-      };
+      return decodeBlobChunk(a, b);
     case Command.SUBSCRIPTION_UPDATE:
       return {
         type: 'SUBSCRIPTION_UPDATE',
@@ -256,13 +330,33 @@ export function decodeControlFrame(message: Uint8Array): ControlFrame {
       return {
         type: 'COPY_START',
         copyStartTime: expect<number>(isNumber(a), a, 'copy start time', code),
-        copyOrderVersion: isNumber(b) ? b : 1,
+        ...(isNumber(b) ? { copyOrderVersion: b } : {}),
       };
     case Command.COPY_COMPLETE:
       return { type: 'COPY_COMPLETE' };
     default:
       return { type: 'UNKNOWN', code, elements: (decoded as unknown[]).slice(1) };
   }
+}
+
+function decodeBlobChunk(header: unknown, chunk: unknown): ControlFrame {
+  const checked = expect<BlobChunkHeader>(
+    isObject(header) && isString(header.fileId),
+    header,
+    'blob chunk header',
+    Command.BLOB_CHUNK,
+  );
+  const frame: ControlFrame = {
+    type: 'BLOB_CHUNK',
+    header: checked,
+    chunk:
+      chunk instanceof Uint8Array
+        ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+        : Buffer.alloc(0),
+  };
+  const unknown = Object.keys(checked).filter((field) => !KNOWN_BLOB_HEADER_FIELDS.has(field));
+  if (unknown.length) frame.unknownHeaderFields = unknown;
+  return frame;
 }
 
 /** Encodes a control frame from its command code and elements. */

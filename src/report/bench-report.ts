@@ -1,4 +1,5 @@
 /** bench output: the comparison table (text) and a self-contained HTML page with one bar chart per metric. */
+
 import { writeFileAtomic } from '../common/output-files.js';
 import { formatBytes, formatCount, formatMs } from '../common/units.js';
 import type { BenchMetrics, BenchSetting, MetricName } from './bench-analysis.js';
@@ -29,7 +30,18 @@ function cell(setting: BenchSetting, column: (typeof COLUMNS)[number]): string {
   return `${setting.best.includes(column.name) ? '*' : ''}${column.format(median)}${range}`;
 }
 
-export function formatBenchTable(settings: BenchSetting[], wallMs: number, interrupted: boolean): string {
+/** What the run layer knows of the target's version: a line naming it, and why a key may not apply there. */
+export interface BenchTargetNotes {
+  targetLine: string;
+  keyNote: (key: string) => string | undefined;
+}
+
+export function formatBenchTable(
+  settings: BenchSetting[],
+  wallMs: number,
+  interrupted: boolean,
+  harper?: BenchTargetNotes,
+): string {
   const header = ['setting', 'applied', ...COLUMNS.map((c) => c.label)];
   const rows = settings.map((s) => [
     setLabel(s.set),
@@ -54,8 +66,14 @@ export function formatBenchTable(settings: BenchSetting[], wallMs: number, inter
       out.push(
         `warning: ${missing.map(([k]) => k).join(', ')} not applied by the target (unknown key or ignored): the ${setLabel(s.set)} runs ran with the node's default`,
       );
+      // What the tool knows of the key per version (bench's read-back above stays the ground truth).
+      for (const [key] of missing) {
+        const note = harper?.keyNote(key);
+        if (note) out.push(`  ${note}`);
+      }
     }
   }
+  if (harper) out.push(harper.targetLine);
   out.push(`total wall time ${formatMs(wallMs)}${interrupted ? ' — INTERRUPTED: partial results' : ''}`);
   return out.join('\n');
 }

@@ -118,9 +118,38 @@ function contentRows(r: InspectResult): Row[] {
         ? `${formatBytes(r.largestFrame.bytes)} (${formatCount(r.largestFrame.records)} records, byte ${r.largestFrame.offset})`
         : '–',
     ],
+    ...harper5Rows(r),
     ['blobs', `${formatCount(r.blobs.count)} (${formatBytes(r.blobs.bytes)})`],
     ['acks', `${formatCount(r.acks)} COMMITTED_UPDATE${r.lastAck !== null ? `, last ${r.lastAck}` : ''}`],
   ];
+}
+
+/** Harper 5.x entry features, shown only when the capture has them. */
+function harper5Rows(r: InspectResult): Row[] {
+  const rows: Row[] = [];
+  if (r.records.withAdditionalAuditRefs)
+    rows.push([
+      'additional refs',
+      `${formatCount(r.records.withAdditionalAuditRefs)} entries carry ${formatCount(r.records.additionalAuditRefs)} (Harper 5.x flag 0x4000)`,
+    ]);
+  if (r.records.localOnly)
+    rows.push([
+      'local-only',
+      `${formatCount(r.records.localOnly)} entries (Harper 5.x; a sender should drop them)`,
+    ]);
+  return rows;
+}
+
+/** How many entries (and control frames) the codec could not fully decode, and the first one. */
+function undecodedRow(r: InspectResult): Row {
+  const first = r.undecoded[0];
+  const frames = r.controlFramesWithUnknownParts
+    ? `, ${formatCount(r.controlFramesWithUnknownParts)} control frames with unknown parts`
+    : '';
+  const where = first
+    ? `; first: ${first.what} in the record at byte ${first.recordOffset}: ${first.reason}`
+    : '';
+  return ['not decoded', `${formatCount(r.records.notFullyDecoded)} entries${frames}${where}`];
 }
 
 /** Gaps, what could not be decoded, and whether the capture is complete. */
@@ -135,6 +164,7 @@ function endRows(r: InspectResult): Row[] {
             .join(', ')
         : 'none',
     ],
+    undecodedRow(r),
   ];
   if (Object.keys(r.unknownCodes).length) rows.push(['unknown codes', JSON.stringify(r.unknownCodes)]);
   const firstError = r.decodeErrors[0];

@@ -25,6 +25,7 @@ import {
 import { HerdAnalysis, type HerdSummary } from './herd-analysis.js';
 import { MemoryAnalysis, type MemorySummary } from './memory-analysis.js';
 import { PauseAnalysis, type PauseSummary } from './pause-analysis.js';
+import { RemoteStateAnalysis, type RemoteStateSummary } from './remote-state.js';
 import { RunCollector } from './run-collector.js';
 import { ScheduleAnalysis, type ScheduleSummary } from './schedule-analysis.js';
 import { evaluateThresholds, notEvaluated, parseThreshold, type ThresholdVerdict } from './thresholds.js';
@@ -105,6 +106,8 @@ export interface RunResult {
   schedule: ScheduleSummary | null;
   /** Soak trends: memory slopes over the load (MiB/min, r²) and ack latency by time window. */
   trends: TrendSummary;
+  /** The target as Harper reports it: version, close causes, cluster_status links. */
+  remote: RemoteStateSummary;
 }
 
 export class ResultBuilder {
@@ -126,6 +129,7 @@ export class ResultBuilder {
   private readonly pending: RunEvent[] = [];
   private readonly router = new EventRouter();
   private readonly streams = new StreamBreakdown();
+  private readonly remote = new RemoteStateAnalysis();
   private members?: MemberBreakdown;
   private schedule?: ScheduleAnalysis;
   private readonly trends = new TrendAnalysis();
@@ -175,6 +179,7 @@ export class ResultBuilder {
     }
     this.router.learn(event);
     this.collector.sink(event);
+    this.remote.sink(event);
     const stream = this.router.streamOf(event);
     this.streams.sink(event, stream);
     this.herd.sink(event, stream);
@@ -231,6 +236,7 @@ export class ResultBuilder {
         databases: meta.databases ?? [meta.database],
         table: meta.table,
       },
+      remote: this.remote.summary(),
       sent: collector.sent,
       committed: { ...committed, allFrames: committed.frames >= frames },
       acks: this.acks.summary(end?.t ?? this.lastEventAt),

@@ -4,6 +4,7 @@ import { formatBytes, formatCount, formatMs } from '../common/units.js';
 import type { OperationsMeta, ValueSample } from '../events/schema.js';
 import type { AckSummary } from './ack-analysis.js';
 import type { HerdDeath } from './herd-analysis.js';
+import { remoteRows } from './remote-text.js';
 import type { RunResult } from './result.js';
 import { formatSlope, replayPaceLines, scheduleLines, trendLines } from './schedule-text.js';
 import { METRICS } from './thresholds.js';
@@ -79,6 +80,7 @@ export function formatRunSummary(result: RunResult): string {
     workersPart,
     streamsPart,
     membersPart,
+    remotePart,
   ]) {
     part(out, result);
   }
@@ -300,6 +302,14 @@ function streamsPart(out: SummaryLines, result: RunResult): void {
       );
     }
   }
+}
+
+/** The target as Harper reports it (version, closes, cluster_status); absent from results of older tools. */
+function remotePart(out: SummaryLines, result: RunResult): void {
+  const rows = remoteRows(result.remote);
+  if (!rows.length) return;
+  out.section('Harper (as the target reports it)');
+  for (const [label, text] of rows) out.row(label, text);
 }
 
 function membersPart(out: SummaryLines, result: RunResult): void {

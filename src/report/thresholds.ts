@@ -46,6 +46,21 @@ export interface MetricSource {
     rss: { slopeBytesPerMin: number } | null;
     heap: { slopeBytesPerMin: number } | null;
   };
+  /** cluster_status as the target reported it (absent from results of older tools). */
+  remote?: {
+    clusterStatus: {
+      backPressurePercentMax: number | null;
+      links: Array<{ blobReplicationFailures: number | null }>;
+    } | null;
+  };
+}
+
+/** Sum over the links; null when no link reported the count (not sampled, or a version without it). */
+function blobReplicationFailures(r: MetricSource): number | null {
+  const counts = (r.remote?.clusterStatus?.links ?? [])
+    .map((link) => link.blobReplicationFailures)
+    .filter((count): count is number => count !== null);
+  return counts.length ? counts.reduce((sum, count) => sum + count, 0) : null;
 }
 
 interface MetricDefinition {
@@ -156,6 +171,18 @@ export const METRICS: Record<string, MetricDefinition> = {
     unit: 'count',
     description: 'frames sent and never acknowledged',
     read: (r) => r.acks.unackedFrames,
+  },
+  clusterBackPressureMax: {
+    unit: 'percent',
+    description:
+      "largest backPressurePercent of any replication link in cluster_status (the node's own view)",
+    read: (r) => r.remote?.clusterStatus?.backPressurePercentMax ?? null,
+  },
+  blobReplicationFailures: {
+    unit: 'count',
+    description:
+      'cluster_status blobReplicationFailures over the links (Harper 5.x; not available on 4.7.29)',
+    read: blobReplicationFailures,
   },
   committedPct: {
     unit: 'percent',

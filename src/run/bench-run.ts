@@ -10,6 +10,13 @@
 import { ExitCode, type ExitCodeValue, type HarperReplayError } from '../common/errors.js';
 import { formatMs } from '../common/units.js';
 import { MetricsBus } from '../events/metrics-bus.js';
+import {
+  describeVersion,
+  readHarperVersion,
+  settingAvailabilityNote,
+  type VersionKnowledge,
+  versionKnowledge,
+} from '../harper/harper-versions.js';
 import { flattenConfiguration } from '../harper/reconfigure.js';
 import { INSECURE_WARNING } from '../net/tls.js';
 import {
@@ -62,6 +69,8 @@ export interface BenchResult {
   /** --target: the original values put back at the end (null = the node's default). */
   restore?: { ok: boolean; settings: Record<string, unknown>; restartMs?: number; error?: string };
   error?: string;
+  /** The target's Harper version (read once) and what the tool verified for it; null when no run reached it. */
+  harper: VersionKnowledge | null;
   settings: BenchSetting[];
   runs: BenchRun[];
 }
@@ -198,6 +207,7 @@ interface Bench {
   log: (message: string) => void;
   runs: BenchRun[];
   failure?: HarperReplayError;
+  harper?: VersionKnowledge;
 }
 
 /**
@@ -235,7 +245,12 @@ export async function runBench(
   const restore = bench.owned ? await restoreTarget(bench, bench.owned) : undefined;
   const settings = compare(bench.combinations, bench.runs);
   const wallMs = Date.now() - started;
-  const table = formatBenchTable(settings, wallMs, interrupted);
+  const table = formatBenchTable(
+    settings,
+    wallMs,
+    interrupted,
+    bench.harper && benchTargetNotes(bench.harper),
+  );
   if (options.html) {
     await writeBenchHtml(options.html, settings, table, options.force ?? false);
     log(`HTML report written to ${options.html}`);
@@ -251,12 +266,20 @@ export async function runBench(
       ...(owned ? { target: owned.client.url } : {}),
       ...(restore ? { restore } : {}),
       ...(failure ? { error: failure.message } : {}),
+      harper: bench.harper ?? null,
       settings,
       runs,
     },
     table,
     breaches,
     exitCode: benchExitCode({ interrupted, hangup, failure, runs, breaches }),
+  };
+}
+
+function benchTargetNotes(harper: VersionKnowledge) {
+  return {
+    targetLine: `target: ${describeVersion(harper)}`,
+    keyNote: (key: string) => settingAvailabilityNote(key, harper),
   };
 }
 
@@ -330,6 +353,7 @@ async function runOne(
     log: (message: string) => log(`      ${message}`),
     onTarget: async (target: ResolvedTarget) => {
       applied = await readApplied(target, set).catch(() => applied);
+      bench.harper ??= versionKnowledge(await readHarperVersion(target.client));
     },
   };
   const samples = options.samples

@@ -57,6 +57,8 @@ export interface LoadRunOptions {
   settleMs?: number;
   /** system_information sampling interval (ms). */
   sysinfoIntervalMs?: number;
+  /** cluster_status sampling interval (ms); 0 or undefined: off. */
+  clusterStatusIntervalMs?: number;
 }
 
 /** What a run sends and how it checks what landed: the synthesizer and the replayer plug in here. */

@@ -6,6 +6,7 @@
 import { ExitCode, HarperReplayError } from '../common/errors.js';
 import { TOOL_VERSION } from '../common/version.js';
 import { type MemberInfo, streamKey } from '../events/schema.js';
+import { readHarperVersion, type VersionKnowledge, versionKnowledge } from '../harper/harper-versions.js';
 import { TargetSamplers } from '../harper/samplers.js';
 import { describeTargetFault } from '../harper/target-faults.js';
 import { INSECURE_WARNING } from '../net/tls.js';
@@ -150,6 +151,7 @@ export async function startSamplers(run: LoadContext): Promise<void> {
     pid: target.pid,
     logFile: target.embedded?.logFile,
     sysinfoIntervalMs: options.sysinfoIntervalMs,
+    ...clusterStatus(options),
     toolBuffered: run.toolBuffered,
     watchNode: target.nodeName,
   });
@@ -161,6 +163,7 @@ export async function startSamplers(run: LoadContext): Promise<void> {
         bus,
         client: member.client,
         sysinfoIntervalMs: options.sysinfoIntervalMs,
+        ...clusterStatus(options),
         toolBuffered: run.toolBuffered,
         watchNode: member.nodeName,
         member: member.nodeName,
@@ -173,10 +176,15 @@ export async function startSamplers(run: LoadContext): Promise<void> {
     run.stop.abort();
   });
   run.baselineUntil = Date.now() + (options.baselineMs ?? 1000);
-  emitRunStart(run);
+  emitRunStart(run, versionKnowledge(await readHarperVersion(target.client)));
 }
 
-function emitRunStart(run: LoadContext): void {
+/** cluster_status sampling: 1 s unless set (0 turns it off). */
+function clusterStatus(options: LoadContext['options']): { clusterStatusIntervalMs: number } {
+  return { clusterStatusIntervalMs: options.clusterStatusIntervalMs ?? 1000 };
+}
+
+function emitRunStart(run: LoadContext, harper: VersionKnowledge): void {
   const target = run.node;
   run.bus.emit({
     type: 'run-start',
@@ -191,6 +199,7 @@ function emitRunStart(run: LoadContext): void {
       ...(target.pid !== undefined ? { pid: target.pid } : {}),
       ...(target.embedded ? { rootDir: target.embedded.baseDir } : {}),
       ...(target.loggingLevel ? { loggingLevel: target.loggingLevel } : {}),
+      harper,
       ...(run.options.target.embedded?.faults?.length
         ? { faults: run.options.target.embedded.faults.map(describeTargetFault) }
         : {}),

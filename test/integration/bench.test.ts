@@ -108,6 +108,12 @@ describe('bench', () => {
     assert.equal(run.code, ExitCode.OK, run.stderr);
     assert.match(run.stdout, /NO \(REPLICATION_RECEIVEEVENTHIGHWATERMARK\)/);
     assert.match(run.stdout, /REPLICATION_RECEIVEEVENTHIGHWATERMARK not applied by the target/);
+    // The read-back decides "not applied"; the version knowledge says why: the key is 5.x only.
+    assert.match(
+      run.stdout,
+      /replication\.receiveEventHighWaterMark exists only in Harper Pro 5\.x \(default 100\); the target runs 4\.7\.29/,
+    );
+    assert.match(run.stdout, /target: Harper 4\.7\.29 \(verified live/);
   });
 
   it('SIGINT: stops the current node, writes what it has, leaves no process or temp dir', async () => {

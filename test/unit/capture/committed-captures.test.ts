@@ -18,6 +18,25 @@ async function inspect(name: string): Promise<{ summary: CaptureSummary; records
 }
 
 describe('committed captures', () => {
+  it('live 4.7.29 data has nothing the codec cannot fully decode (no false unknowns)', async () => {
+    for (const name of [
+      'catchup-40x500.hrcap',
+      'blobs-12x50k.hrcap',
+      'proxy-two-nodes.hrcap',
+      'proxy-three-databases.hrcap',
+    ]) {
+      const { summary } = await inspect(name);
+      assert.ok(summary.records.total > 0, name);
+      assert.equal(summary.records.notFullyDecoded, 0, `${name}: ${JSON.stringify(summary.undecoded[0])}`);
+      assert.equal(
+        summary.controlFramesWithUnknownParts,
+        0,
+        `${name}: ${JSON.stringify(summary.undecoded[0])}`,
+      );
+      assert.equal(summary.records.withAdditionalAuditRefs, 0, name);
+    }
+  });
+
   it('catchup-40x500: 40 inserts of 500, an upsert and a delete, from the audit log', async () => {
     const { summary, records } = await inspect('catchup-40x500.hrcap');
     assert.equal(summary.truncated, false);

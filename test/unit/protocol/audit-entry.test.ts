@@ -127,8 +127,12 @@ describe('audit entries', () => {
   });
 
   it('unknown type codes decode as "unknown"', () => {
-    const bytes = Buffer.from('0700010131' + '0000000000000000' + '00', 'hex');
-    assert.equal(readAuditEntry(bytes, 0, bytes.length).type, 'unknown');
+    // Nibble 10 is unassigned in every known version.
+    const bytes = Buffer.from('0a00010131' + '0000000000000000' + '00', 'hex');
+    const entry = readAuditEntry(bytes, 0, bytes.length);
+    assert.equal(entry.type, 'unknown');
+    assert.equal(entry.undecoded?.reason, 'unknown entry type 10');
+    assert.equal(entry.undecoded?.offset, 0);
   });
 
   it('tolerates an entry that ends right after the version', () => {

@@ -29,7 +29,14 @@ describe('protocol codes', () => {
     assert.equal(entryTypeName(2), 'delete');
     assert.equal(entryTypeName(6), 'relocate');
     assert.equal(entryTypeName(0), undefined);
-    assert.equal(entryTypeName(7), undefined);
+    // Newer core names the whole low nibble (auditStore.ts EVENT_TYPES); 10, 14, 15 stay unassigned.
+    assert.equal(entryTypeName(7), 'structures');
+    assert.equal(entryTypeName(9), 'evict');
+    assert.equal(entryTypeName(12), 'lockRelease');
+    assert.equal(entryTypeName(13), 'lockBarrier');
+    assert.equal(entryTypeName(10), undefined);
+    assert.equal(ActionFlag.HAS_ADDITIONAL_AUDIT_REFS, 0x4000);
+    assert.equal(ActionFlag.LOCAL_ONLY, 0x8000);
     assert.equal(ActionFlag.HAS_RECORD, 16);
     assert.equal(ActionFlag.HAS_BLOBS, 0x2000);
     assert.equal(SEQUENCE_TAIL_LENGTH, 9);

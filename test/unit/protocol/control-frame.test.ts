@@ -249,7 +249,7 @@ describe('control frames: lenient decoding of optional parts', () => {
     assert.deepEqual(decodeControlFrame(pack([144])), { type: 'COMMITTED_UPDATE', sequenceId: null });
   });
 
-  it('5.2 extras are kept: excludedNodes/requestId, setup, COPY_START default version', () => {
+  it('5.2 extras are kept: excludedNodes/requestId, setup, COPY_START without a version', () => {
     const sub = decodeControlFrame(pack([129, [{ name: 'n', startTime: 1 }], ['x'], 7]));
     assert.equal(sub.type, 'SUBSCRIPTION_REQUEST');
     if (sub.type === 'SUBSCRIPTION_REQUEST') {
@@ -259,11 +259,8 @@ describe('control frames: lenient decoding of optional parts', () => {
     const hello = decodeControlFrame(pack([140, 'n', 'db', [], { subscriptionSetupAck: true }]));
     assert.equal(hello.type, 'NODE_NAME');
     if (hello.type === 'NODE_NAME') assert.deepEqual(hello.setup, { subscriptionSetupAck: true });
-    assert.deepEqual(decodeControlFrame(pack([148, 5])), {
-      type: 'COPY_START',
-      copyStartTime: 5,
-      copyOrderVersion: 1,
-    });
+    // harper-pro d2a193f replication/replicationConnection.ts:4218: "undefined from a pre-versioning leader".
+    assert.deepEqual(decodeControlFrame(pack([148, 5])), { type: 'COPY_START', copyStartTime: 5 });
     assert.deepEqual(decodeControlFrame(pack([149])), { type: 'COPY_COMPLETE' });
     assert.deepEqual(decodeControlFrame(pack([143, 9])), { type: 'SEQUENCE_ID_UPDATE', sequenceId: 9 });
     assert.deepEqual(decodeControlFrame(pack([130, ['a', 'b'], 3])), {

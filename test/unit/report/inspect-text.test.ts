@@ -63,6 +63,7 @@ describe('inspect summary', () => {
         '  blobs              12 (600.0 KiB)',
         '  acks               0 COMMITTED_UPDATE',
         '  gaps > 1 s         none',
+        '  not decoded        0 entries',
         '  complete           yes (stopped: idle)',
       ].join('\n'),
     );
@@ -120,7 +121,16 @@ describe('inspect summary', () => {
       ],
       footer: undefined,
       frames: { total: 0, byType: {}, fromSource: 0, toSource: 0 },
-      records: { total: 0, byTable: {}, byType: {}, perFrame: { min: null, p50: null, max: null } },
+      records: {
+        total: 0,
+        byTable: {},
+        byType: {},
+        perFrame: { min: null, p50: null, max: null },
+        notFullyDecoded: 0,
+        withAdditionalAuditRefs: 0,
+        additionalAuditRefs: 0,
+        localOnly: 0,
+      },
       largestFrame: null,
     }).split('\n');
     assert.deepEqual(lines.slice(-3), [

@@ -196,6 +196,7 @@ const source: MetricSource = {
   sent: { frames: 4, records: 40 },
   timing: { durationMs: 3000, commitRecordsPerSec: 27, sendRecordsPerSec: 40 },
   trends: { rss: { slopeBytesPerMin: 1048576 }, heap: { slopeBytesPerMin: -2048 } },
+  remote: { clusterStatus: { backPressurePercentMax: 37, links: [{ blobReplicationFailures: 41 }] } },
 };
 
 const threshold = (metric: string, operator: Op, limit: number): Threshold => ({
@@ -234,6 +235,8 @@ describe('evaluateThresholds', () => {
     ackStalledMs: 2070,
     unackedFrames: 23,
     committedPct: 75,
+    clusterBackPressureMax: 37,
+    blobReplicationFailures: 41,
     committedRecords: 30,
     recordsPerSec: 27,
     durationMs: 3000,
@@ -316,6 +319,30 @@ describe('evaluateThresholds', () => {
   it('committedPct is the share of sent frames committed (nothing sent: no value)', () => {
     const half: MetricSource = { ...source, committed: { ...source.committed, frames: 2 } };
     assert.equal(evaluateThresholds([threshold('committedPct', '==', 50)], half)[0]!.ok, true);
+  });
+
+  it('cluster_status metrics: back-pressure max; blob failures summed, no value where the version lacks them', () => {
+    const link = (failures: number | null) => ({ blobReplicationFailures: failures });
+    const sampled: MetricSource = {
+      ...source,
+      remote: { clusterStatus: { backPressurePercentMax: 40, links: [link(null), link(2), link(3)] } },
+    };
+    assert.equal(evaluateThresholds([threshold('clusterBackPressureMax', '<', 50)], sampled)[0]!.ok, true);
+    assert.equal(evaluateThresholds([threshold('blobReplicationFailures', '==', 5)], sampled)[0]!.ok, true);
+    // 4.7.29: the count is not available: a threshold on it is not met (it could not be checked), never 0.
+    const on47: MetricSource = {
+      ...source,
+      remote: { clusterStatus: { backPressurePercentMax: 0, links: [link(null)] } },
+    };
+    const [verdict] = evaluateThresholds([threshold('blobReplicationFailures', '==', 0)], on47);
+    assert.equal(verdict!.value, null);
+    assert.equal(verdict!.ok, false);
+    // A result without cluster_status (sampling off, or written by an older tool): no value.
+    const unsampled: MetricSource = { ...source, remote: { clusterStatus: null } };
+    assert.equal(
+      evaluateThresholds([threshold('clusterBackPressureMax', '<', 50)], unsampled)[0]!.value,
+      null,
+    );
   });
 
   it('logErrors adds up the numeric error counts only', () => {
