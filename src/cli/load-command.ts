@@ -17,7 +17,7 @@ import { ProgressReporter } from '../report/progress.js';
 import type { RunResult } from '../report/result.js';
 import { SeriesCollector } from '../report/series.js';
 import { formatRunSummary } from '../report/text-summary.js';
-import { parseThreshold } from '../report/thresholds.js';
+import { parseRunThreshold } from '../report/thresholds.js';
 import { interruptible } from '../run/interrupt.js';
 import type { LoadRunOptions } from '../run/load-run.js';
 import type { TargetSpec } from '../run/target.js';
@@ -219,7 +219,7 @@ export function loadOptions(
       maxReconnects: flags['max-reconnects'] ?? defaults.maxReconnects ?? 5,
       ...untilResubscribed(flags['until-resubscribed'] ?? defaults.untilResubscribed),
       thresholds: (flags.threshold ?? []).map(
-        (expression) => flagValue('threshold', expression, parseThreshold).expression,
+        (expression) => flagValue('threshold', expression, parseRunThreshold).expression,
       ),
       pauseThresholdMs: flagValue('pause-threshold', flags['pause-threshold'], parseDuration),
       blockedAfterMs: positiveDuration(flags, 'blocked-after'),

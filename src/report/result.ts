@@ -12,6 +12,7 @@ import type {
   TargetInfo,
 } from '../events/schema.js';
 import { AckAnalysis, type AckSummary } from './ack-analysis.js';
+import type { Comparison } from './comparison.js';
 import {
   EventRouter,
   MemberBreakdown,
@@ -25,7 +26,13 @@ import { HerdAnalysis, type HerdSummary } from './herd-analysis.js';
 import { MemoryAnalysis, type MemorySummary } from './memory-analysis.js';
 import { PauseAnalysis, type PauseSummary } from './pause-analysis.js';
 import { RunCollector } from './run-collector.js';
-import { evaluateThresholds, notEvaluated, parseThreshold, type ThresholdVerdict } from './thresholds.js';
+import {
+  evaluateThresholds,
+  type MetricSource,
+  notEvaluated,
+  parseThreshold,
+  type ThresholdVerdict,
+} from './thresholds.js';
 import { WorkerAnalysis, type WorkerSummary } from './worker-analysis.js';
 
 /** Runs that never reached their target: their thresholds are not evaluated, and the exit code says why. */
@@ -91,6 +98,8 @@ export interface RunResult {
   warnings: string[];
   /** Replay runs only. */
   replay?: ReplayMeta & { behindScheduleMs: number | null };
+  /** `report --baseline`: this run (and its repetitions) side by side with the baseline, with significance. */
+  comparison?: Comparison;
 }
 
 export class ResultBuilder {
@@ -179,7 +188,11 @@ export class ResultBuilder {
     };
   }
 
-  build(): RunResult {
+  /**
+   * The result. `rejudge` (report --threshold / --baseline): judge these thresholds instead of the run's own, delta
+   * thresholds against the baselines; the exit code is the run's own before its thresholds, then 99 on a breach.
+   */
+  build(rejudge?: { thresholds: string[]; baselines: MetricSource[] }): RunResult {
     const meta = this.meta;
     if (!meta) throw new Error('no run-meta event: not a harper-replay run');
     const collector = this.collector;
@@ -255,10 +268,10 @@ export class ResultBuilder {
         ? { replay: { ...meta.replay, behindScheduleMs: collector.behindScheduleMs ?? null } }
         : {}),
     };
-    const thresholds = meta.thresholds.map(parseThreshold);
+    const thresholds = (rejudge?.thresholds ?? meta.thresholds).map(parseThreshold);
     result.thresholds = NEVER_REACHED.has(result.exitCode)
       ? notEvaluated(thresholds)
-      : evaluateThresholds(thresholds, result);
+      : evaluateThresholds(thresholds, result, rejudge?.baselines);
     // A breach exits 99 (as k6 does) unless the run was interrupted: then 130 (or 129) says more.
     const interrupted = result.exitCode === ExitCode.INTERRUPTED || result.exitCode === ExitCode.HANGUP;
     if (result.thresholds.some((t) => t.ok === false) && !interrupted) {

@@ -3,6 +3,7 @@ import { formatBytes, formatCount, formatMs } from '../common/units.js';
 import type { AckSummary } from './ack-analysis.js';
 import type { HerdDeath } from './herd-analysis.js';
 import type { RunResult } from './result.js';
+import { describeValue } from './junit.js';
 import { METRICS } from './thresholds.js';
 
 function formatMetric(metric: string, value: number | null): string {
@@ -313,7 +314,11 @@ function clusterAndThresholds(out: SummaryLines, result: RunResult): void {
     for (const t of result.thresholds) {
       const mark = t.ok === null ? '–' : t.ok ? '✓' : '✗';
       const value =
-        t.ok === null ? 'not evaluated (the target was never reached)' : formatMetric(t.metric, t.value);
+        t.ok === null
+          ? 'not evaluated (the target was never reached)'
+          : t.delta
+            ? `${describeValue(t)} against the baseline`
+            : formatMetric(t.metric, t.value);
       out.push(`  ${mark} ${t.expression.padEnd(28)} ${value}`);
     }
   }
