@@ -70,7 +70,9 @@ ${exitCodeHelp([ExitCode.USAGE, ExitCode.BAD_INPUT], '')}`;
       const parsed = (flags.threshold ?? []).map((text) => flagValue('threshold', text, parseThreshold));
       const delta = parsed.find((t) => t.delta);
       if (delta && !baselines.length)
-        throw new UsageError(`--threshold "${delta.expression}" is a change against a baseline: add --baseline FILE`);
+        throw new UsageError(
+          `--threshold "${delta.expression}" is a change against a baseline: add --baseline FILE`,
+        );
       const outputs: PlannedOutput[] = [];
       if (flags.html) outputs.push({ flag: '--html', path: flags.html });
       if (flags.junit) outputs.push({ flag: '--junit', path: flags.junit });

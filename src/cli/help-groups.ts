@@ -42,7 +42,18 @@ const GROUPS = {
     'until-resubscribed',
     'rate',
   ],
-  REPORT: ['threshold', 'pause-threshold', 'blocked-after', 'sample-interval', 'samples', 'html', 'progress'],
+  REPORT: [
+    'threshold',
+    'pause-threshold',
+    'blocked-after',
+    'sample-interval',
+    'samples',
+    'html',
+    'junit',
+    'prometheus-rw',
+    'baseline',
+    'progress',
+  ],
   OUTPUT: ['force', 'verbose'],
 } as const;
 

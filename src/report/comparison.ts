@@ -52,7 +52,8 @@ function statement(
   significance: Significance | null,
 ): string {
   if (delta === null) return `${metric}: no value on one side`;
-  const change = delta === 0 ? 'unchanged' : `${delta > 0 ? 'up' : 'down'} ${formatMetric(Math.abs(delta), unit)}`;
+  const change =
+    delta === 0 ? 'unchanged' : `${delta > 0 ? 'up' : 'down'} ${formatMetric(Math.abs(delta), unit)}`;
   if (!significance) return `${metric} ${change} (one run a side: significance not judged)`;
   const ci = `${Math.round(significance.confidence * 100)} % CI ${formatMetric(significance.low, unit, true)} to ${formatMetric(significance.high, unit, true)}`;
   return significance.significant
@@ -107,7 +108,11 @@ export function formatComparison(comparison: Comparison): string {
     m.deltaPct === null ? '–' : `${m.deltaPct > 0 ? '+' : ''}${m.deltaPct.toFixed(1)} %`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((row) => row[i]!.length)));
-  const line = (row: string[]) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (row: string[]) =>
+    row
+      .map((cell, i) => cell.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   const judged = rows.filter((m) => m.significance && m.delta !== 0);
   return [
     `Compared with the baseline (${comparison.baselineFiles.join(', ')}):`,

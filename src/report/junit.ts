@@ -27,7 +27,10 @@ export function describeValue(verdict: ThresholdVerdict): string {
 
 /** The suite of one run (synth, replay, report). */
 export function runSuite(name: string, thresholds: ThresholdVerdict[]): JunitSuite {
-  return { name, cases: thresholds.map((verdict) => ({ expression: verdict.expression, verdicts: [verdict] })) };
+  return {
+    name,
+    cases: thresholds.map((verdict) => ({ expression: verdict.expression, verdicts: [verdict] })),
+  };
 }
 
 /** One suite per bench setting: each threshold over the setting's repetitions. */

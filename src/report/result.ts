@@ -12,7 +12,6 @@ import type {
   TargetInfo,
 } from '../events/schema.js';
 import { AckAnalysis, type AckSummary } from './ack-analysis.js';
-import type { Comparison } from './comparison.js';
 import {
   EventRouter,
   MemberBreakdown,
@@ -22,9 +21,11 @@ import {
   sumVerify,
   type VerifyTotals,
 } from './breakdown.js';
+import type { Comparison } from './comparison.js';
 import { HerdAnalysis, type HerdSummary } from './herd-analysis.js';
 import { MemoryAnalysis, type MemorySummary } from './memory-analysis.js';
 import { PauseAnalysis, type PauseSummary } from './pause-analysis.js';
+import type { PrometheusStats } from './remote-write.js';
 import { RunCollector } from './run-collector.js';
 import {
   evaluateThresholds,
@@ -100,6 +101,8 @@ export interface RunResult {
   replay?: ReplayMeta & { behindScheduleMs: number | null };
   /** `report --baseline`: this run (and its repetitions) side by side with the baseline, with significance. */
   comparison?: Comparison;
+  /** --prometheus-rw: what was pushed, and what failed (a warning, never a failed run). */
+  prometheus?: PrometheusStats;
 }
 
 export class ResultBuilder {

@@ -2,8 +2,8 @@
 import { formatBytes, formatCount, formatMs } from '../common/units.js';
 import type { AckSummary } from './ack-analysis.js';
 import type { HerdDeath } from './herd-analysis.js';
-import type { RunResult } from './result.js';
 import { describeValue } from './junit.js';
+import type { RunResult } from './result.js';
 import { METRICS } from './thresholds.js';
 
 function formatMetric(metric: string, value: number | null): string {

@@ -20,6 +20,7 @@ import {
 } from '../report/bench-analysis.js';
 import { formatBenchTable, writeBenchHtml } from '../report/bench-report.js';
 import { NdjsonSink } from '../report/ndjson-sink.js';
+import { PrometheusSink } from '../report/prometheus-sink.js';
 import type { RunResult } from '../report/result.js';
 import { interruptible } from './interrupt.js';
 import type { LoadRunOptions } from './load-run.js';
@@ -49,6 +50,8 @@ export interface BenchOptions {
   html?: string;
   /** Replace output files that exist. */
   force?: boolean;
+  /** Push each run's live metrics here (Prometheus remote write). */
+  prometheusRw?: string;
 }
 
 export interface BenchResult {
@@ -327,7 +330,12 @@ async function runOne(
     ? new NdjsonSink(runSamplesPath(options.samples, i + 1), options.force ?? false)
     : undefined;
   if (samples) bus.subscribe(samples.sink);
+  const prometheus = options.prometheusRw
+    ? new PrometheusSink(options.prometheusRw, { warn: (message) => log(`      warning: ${message}`) })
+    : undefined;
+  if (prometheus) bus.subscribe(prometheus.sink);
   const result = await runWorkload(options, run, table);
+  if (prometheus) result.prometheus = await prometheus.close();
   if (samples) {
     await samples
       .close()
