@@ -24,7 +24,10 @@ describe('compareRuns', () => {
     assert.equal(peak.delta, 90 * MiB);
     assert.equal(peak.significance?.significant, true);
     assert.match(peak.statement, /^peakRss up 90\.0 MiB: significant \(95 % CI \+\d/);
-    assert.match(comparison.method, /bootstrap percentile CI of the difference of medians .*3 runs vs 3 baseline runs/);
+    assert.match(
+      comparison.method,
+      /bootstrap percentile CI of the difference of medians .*3 runs vs 3 baseline runs/,
+    );
     // Identical runs on both sides: unchanged, not listed as a significance line.
     const same = comparison.metrics.find((m) => m.metric === 'committedRecords')!;
     assert.equal(same.delta, 0);

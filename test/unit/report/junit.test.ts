@@ -19,7 +19,11 @@ interface Parsed {
   errors?: number;
   testsuite: Array<{
     name: string;
-    testcase: Array<{ name: string; failure?: Array<{ message: string }>; error?: Array<{ message: string }> }>;
+    testcase: Array<{
+      name: string;
+      failure?: Array<{ message: string }>;
+      error?: Array<{ message: string }>;
+    }>;
   }>;
 }
 
@@ -52,7 +56,8 @@ describe('renderJunit', () => {
       applied: {},
       result: { ...run(peak), thresholds: judge(peak, ['peakRss<350MiB']) },
     });
-    const setting = (value: string) => ({ set: { REPLICATION_RECORDCONCURRENCY: value } }) as unknown as BenchSetting;
+    const setting = (value: string) =>
+      ({ set: { REPLICATION_RECORDCONCURRENCY: value } }) as unknown as BenchSetting;
     const runs = [benchRun(0, 300), benchRun(1, 340), benchRun(0, 310), benchRun(1, 360)];
     const parsed = (await parse(renderJunit(benchSuites([setting('2'), setting('150')], runs)))) as Parsed;
     assert.deepEqual(
@@ -73,7 +78,10 @@ describe('renderJunit', () => {
     const dir = mkdtempSync(join(tmpdir(), 'junit-'));
     const path = join(dir, 'out.xml');
     writeFileSync(path, 'mine');
-    await assert.rejects(writeJunit(path, [runSuite('synth', judge(1, ['peakRss<1GiB']))], false), /appeared/);
+    await assert.rejects(
+      writeJunit(path, [runSuite('synth', judge(1, ['peakRss<1GiB']))], false),
+      /appeared/,
+    );
     assert.equal(readFileSync(path, 'utf8'), 'mine');
     await writeJunit(path, [runSuite('synth', judge(1, ['peakRss<1GiB']))], true);
     assert.match(readFileSync(path, 'utf8'), /<testcase classname="synth" name="peakRss&lt;1GiB">/);

@@ -36,6 +36,9 @@ describe('remote write encoding', () => {
   });
 
   it('refuses a bad metric name', () => {
-    assert.throws(() => encodeWriteRequest([{ labels: { __name__: 'a-b' }, samples: [] }]), /bad metric name/);
+    assert.throws(
+      () => encodeWriteRequest([{ labels: { __name__: 'a-b' }, samples: [] }]),
+      /bad metric name/,
+    );
   });
 });

@@ -30,7 +30,10 @@ describe('bootstrapMedianDifference', () => {
   it('deterministic: the same seed gives the same interval, another seed may not', () => {
     const a = [1, 5, 2, 8, 3];
     const b = [4, 2, 6, 3, 7];
-    assert.deepEqual(bootstrapMedianDifference(a, b, { seed: 3 }), bootstrapMedianDifference(a, b, { seed: 3 }));
+    assert.deepEqual(
+      bootstrapMedianDifference(a, b, { seed: 3 }),
+      bootstrapMedianDifference(a, b, { seed: 3 }),
+    );
     const draws = (seed: number) => Array.from({ length: 5 }, seededRandom(seed));
     assert.deepEqual(draws(1), draws(1));
     assert.notDeepEqual(draws(1), draws(2));
