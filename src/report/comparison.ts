@@ -4,6 +4,7 @@
  * (significance.ts). Pure: folds finished results; `report --baseline` prints, --json's and --html's it.
  */
 import { formatBytes, formatMs } from '../common/units.js';
+import type { BenchCombination, BenchRun } from './bench-analysis.js';
 import { bootstrapMedianDifference, MIN_REPETITIONS, type Significance } from './significance.js';
 import { baselineValue, deltaOf, METRICS, type MetricSource, type MetricUnit } from './thresholds.js';
 
@@ -121,4 +122,56 @@ export function formatComparison(comparison: Comparison): string {
     `Significance: ${comparison.method}`,
     ...judged.map((m) => `  ${m.statement}`),
   ].join('\n');
+}
+
+/** bench: each setting against the first one (the baseline setting), over their repetitions. */
+export interface SettingComparison {
+  set: Record<string, string>;
+  against: Record<string, string>;
+  comparison: Comparison;
+}
+
+/** The metrics bench's table shows, by their threshold names. */
+const BENCH_METRICS = [
+  'peakRss',
+  'rssGrowth',
+  'pauses',
+  'pausedMs',
+  'recordsPerSec',
+  'ackP99',
+  'workerDeaths',
+];
+
+export function compareSettings(settings: BenchCombination[], runs: BenchRun[]): SettingComparison[] {
+  const of = (index: number) => runs.filter((run) => run.combination === index);
+  const baseline = of(0);
+  return settings.slice(1).map((setting, i) => {
+    const mine = of(i + 1);
+    const comparison = compareRuns(
+      mine.map((run) => run.result),
+      baseline.map((run) => run.result),
+      {
+        runFiles: mine.flatMap((run) => (run.samples ? [run.samples] : [])),
+        baselineFiles: baseline.flatMap((run) => (run.samples ? [run.samples] : [])),
+      },
+    );
+    comparison.metrics = comparison.metrics.filter((m) => BENCH_METRICS.includes(m.metric));
+    return { set: setting.set, against: settings[0]!.set, comparison };
+  });
+}
+
+/** Under bench's table: for each setting, what changed against the first and whether it is more than noise. */
+export function formatSettingComparisons(comparisons: SettingComparison[]): string {
+  const label = (set: Record<string, string>) =>
+    Object.entries(set)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
+  return comparisons
+    .map(({ set, against, comparison }) =>
+      [
+        `${label(set)} against ${label(against)} — ${comparison.method}:`,
+        ...comparison.metrics.filter((m) => m.delta !== null && m.delta !== 0).map((m) => `  ${m.statement}`),
+      ].join('\n'),
+    )
+    .join('\n');
 }

@@ -195,7 +195,11 @@ export class ResultBuilder {
    * The result. `rejudge` (report --threshold / --baseline): judge these thresholds instead of the run's own, delta
    * thresholds against the baselines; the exit code is the run's own before its thresholds, then 99 on a breach.
    */
-  build(rejudge?: { thresholds: string[]; baselines: MetricSource[] }): RunResult {
+  build(rejudge?: {
+    thresholds: string[];
+    baselines: MetricSource[];
+    repetitions?: MetricSource[];
+  }): RunResult {
     const meta = this.meta;
     if (!meta) throw new Error('no run-meta event: not a harper-replay run');
     const collector = this.collector;
@@ -274,7 +278,7 @@ export class ResultBuilder {
     const thresholds = (rejudge?.thresholds ?? meta.thresholds).map(parseThreshold);
     result.thresholds = NEVER_REACHED.has(result.exitCode)
       ? notEvaluated(thresholds)
-      : evaluateThresholds(thresholds, result, rejudge?.baselines);
+      : evaluateThresholds(thresholds, result, rejudge?.baselines, rejudge?.repetitions);
     // A breach exits 99 (as k6 does) unless the run was interrupted: then 130 (or 129) says more.
     const interrupted = result.exitCode === ExitCode.INTERRUPTED || result.exitCode === ExitCode.HANGUP;
     if (result.thresholds.some((t) => t.ok === false) && !interrupted) {

@@ -276,18 +276,24 @@ export function baselineValue(
 }
 
 /**
- * Each threshold's verdict on `result`; a delta threshold is judged against the baselines' median (without one, or without
+ * Each threshold's verdict on `result`; a delta threshold judges the median of `result` and its `repetitions`
+ * against the baselines' median (without one, or without
  * the metric's value on either side, it has no value and is a breach: the guarantee could not be checked).
  */
 export function evaluateThresholds(
   thresholds: Threshold[],
   result: MetricSource,
   baselines: MetricSource[] = [],
+  repetitions: MetricSource[] = [],
 ): ThresholdVerdict[] {
   return thresholds.map((threshold) => {
     const read = METRICS[threshold.metric]!.read;
     const value = threshold.delta
-      ? deltaOf(read(result), baselineValue(baselines, read), threshold.delta)
+      ? deltaOf(
+          baselineValue([result, ...repetitions], read),
+          baselineValue(baselines, read),
+          threshold.delta,
+        )
       : read(result);
     return { ...threshold, value, ok: value !== null && compare(value, threshold.operator, threshold.limit) };
   });

@@ -19,6 +19,7 @@ import {
   compare,
 } from '../report/bench-analysis.js';
 import { formatBenchTable, writeBenchHtml } from '../report/bench-report.js';
+import { compareSettings, formatSettingComparisons, type SettingComparison } from '../report/comparison.js';
 import { NdjsonSink } from '../report/ndjson-sink.js';
 import { PrometheusSink } from '../report/prometheus-sink.js';
 import type { RunResult } from '../report/result.js';
@@ -65,6 +66,8 @@ export interface BenchResult {
   restore?: { ok: boolean; settings: Record<string, unknown>; restartMs?: number; error?: string };
   error?: string;
   settings: BenchSetting[];
+  /** Each setting against the first: deltas and, with repetitions, a bootstrap CI of the median difference. */
+  significance: SettingComparison[];
   runs: BenchRun[];
 }
 
@@ -229,7 +232,10 @@ export async function runBench(
   const restore = bench.owned ? await restoreTarget(bench, bench.owned) : undefined;
   const settings = compare(bench.combinations, bench.runs);
   const wallMs = Date.now() - started;
-  const table = formatBenchTable(settings, wallMs, interrupted);
+  const significance = compareSettings(bench.combinations, bench.runs);
+  const table = [formatBenchTable(settings, wallMs, interrupted), formatSettingComparisons(significance)]
+    .filter(Boolean)
+    .join('\n');
   if (options.html) {
     await writeBenchHtml(options.html, settings, table, options.force ?? false);
     log(`HTML report written to ${options.html}`);
@@ -246,6 +252,7 @@ export async function runBench(
       ...(restore ? { restore } : {}),
       ...(failure ? { error: failure.message } : {}),
       settings,
+      significance,
       runs,
     },
     table,

@@ -28,7 +28,7 @@ export interface ReportOptions {
 export async function foldSamples(
   path: string,
   warn: (message: string) => void,
-  rejudge?: { thresholds: string[]; baselines: MetricSource[] },
+  rejudge?: { thresholds: string[]; baselines: MetricSource[]; repetitions?: MetricSource[] },
 ): Promise<{ result: RunResult; series: Series }> {
   const builder = new ResultBuilder();
   const series = new SeriesCollector();
@@ -47,11 +47,14 @@ export async function foldSamples(
 export async function runReport(options: ReportOptions): Promise<RunResult> {
   const baselines: RunResult[] = [];
   for (const path of options.baselines) baselines.push((await foldSamples(path, options.warn)).result);
-  const rejudge = options.thresholds?.length ? { thresholds: options.thresholds, baselines } : undefined;
   const [first, ...repetitions] = options.runs;
-  const { result, series } = await foldSamples(first!, options.warn, rejudge);
   const others: RunResult[] = [];
   for (const path of repetitions) others.push((await foldSamples(path, options.warn)).result);
+  // A delta threshold judges the runs' median against the baselines' median; the others judge the first run.
+  const rejudge = options.thresholds?.length
+    ? { thresholds: options.thresholds, baselines, repetitions: others }
+    : undefined;
+  const { result, series } = await foldSamples(first!, options.warn, rejudge);
   if (baselines.length) {
     result.comparison = compareRuns([result, ...others], baselines, {
       runFiles: options.runs,

@@ -114,7 +114,12 @@ describe('baseline compare, significance and gates on real runs', () => {
     assert.equal(peak.run, median(peaks(1)));
     assert.equal(peak.baseline, median(peaks(0)));
     assert.equal(peak.delta, median(peaks(1)) - median(peaks(0)));
+    // The delta threshold judges the runs' median against the baselines' median, as the comparison does.
     assert.equal(rss!.value, (100 * peak.delta!) / peak.baseline!);
+    assert.ok(
+      bench.significance[0]!.comparison.metrics.some((m) => m.metric === 'peakRss' && m.significance),
+    );
+    assert.deepEqual(bench.significance[0]!.set, { REPLICATION_RECORDCONCURRENCY: '150' });
     assert.match(
       result.comparison!.method,
       /^bootstrap percentile CI of the difference of medians .*2 runs vs 2 baseline runs/,

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { compareRuns, formatComparison, formatMetric } from '../../../src/report/comparison.js';
+import type { BenchRun } from '../../../src/report/bench-analysis.js';
+import {
+  compareRuns,
+  compareSettings,
+  formatComparison,
+  formatMetric,
+  formatSettingComparisons,
+} from '../../../src/report/comparison.js';
 import { completeRun, ev, fold, MiB } from './support.js';
 
 const run = (peakMiB: number) => fold(completeRun([ev.proc(1200, peakMiB * MiB)]));
@@ -46,5 +53,46 @@ describe('compareRuns', () => {
     assert.equal(formatMetric(-2 * MiB, 'bytes', true), '−2.00 MiB');
     assert.equal(formatMetric(1500, 'ms'), '1.50 s');
     assert.equal(formatMetric(12.345, 'rate'), '12.35/s');
+  });
+});
+
+describe('compareSettings (bench)', () => {
+  it('each setting against the first, over its repetitions, on the bench metrics only', () => {
+    const benchRun = (combination: number, peak: number): BenchRun => ({
+      combination,
+      repetition: 0,
+      applied: {},
+      samples: `b-${combination}-${peak}.ndjson`,
+      result: run(peak),
+    });
+    const settings = [{ set: { A: '2' } }, { set: { A: '150' } }, { set: { A: '20' } }];
+    const runs = [
+      benchRun(0, 400),
+      benchRun(1, 300),
+      benchRun(2, 401),
+      benchRun(0, 402),
+      benchRun(1, 303),
+      benchRun(2, 399),
+    ];
+    const [high, mid] = compareSettings(settings, runs);
+    assert.deepEqual([high!.set, high!.against], [{ A: '150' }, { A: '2' }]);
+    assert.deepEqual(high!.comparison.runFiles, ['b-1-300.ndjson', 'b-1-303.ndjson']);
+    assert.deepEqual(high!.comparison.metrics.map((m) => m.metric).sort(), [
+      'ackP99',
+      'pausedMs',
+      'pauses',
+      'peakRss',
+      'recordsPerSec',
+      'rssGrowth',
+      'workerDeaths',
+    ]);
+    const peak = (c: typeof high) => c!.comparison.metrics.find((m) => m.metric === 'peakRss')!;
+    assert.equal(peak(high).delta, -99.5 * MiB);
+    assert.equal(peak(high).significance?.significant, true);
+    assert.equal(peak(mid).significance?.significant, false);
+    const text = formatSettingComparisons([high!, mid!]);
+    assert.match(text, /^A=150 against A=2 — bootstrap percentile CI/);
+    assert.match(text, /peakRss down 99\.5 MiB: significant/);
+    assert.match(text, /A=20 against A=2 .*\n {2}peakRss (up|down) [^\n]*no significant difference/);
   });
 });

@@ -410,6 +410,17 @@ describe('delta thresholds (against a baseline)', () => {
     assert.equal(tight!.ok, false);
   });
 
+  it('with repetitions, a delta judges the runs median (absolute thresholds: the first run)', () => {
+    const [delta, absolute] = evaluateThresholds(
+      [parseThreshold('peakRss<+20MiB'), parseThreshold('peakRss<325MiB')],
+      withRss(320 * MiB),
+      [withRss(300 * MiB)],
+      [withRss(340 * MiB), withRss(350 * MiB)],
+    );
+    assert.deepEqual([delta!.value, delta!.ok], [40 * MiB, false]);
+    assert.deepEqual([absolute!.value, absolute!.ok], [320 * MiB, true]);
+  });
+
   it('a delta without a baseline value is a breach with no value', () => {
     const [verdict] = evaluateThresholds([parseThreshold('peakRss<+10%')], withRss(MiB), []);
     assert.deepEqual([verdict!.value, verdict!.ok], [null, false]);
