@@ -4,7 +4,6 @@
  * (significance.ts). Pure: folds finished results; `report --baseline` prints, --json's and --html's it.
  */
 import { formatBytes, formatMs } from '../common/units.js';
-import type { BenchCombination, BenchRun } from './bench-analysis.js';
 import { bootstrapMedianDifference, MIN_REPETITIONS, type Significance } from './significance.js';
 import { baselineValue, deltaOf, METRICS, type MetricSource, type MetricUnit } from './thresholds.js';
 
@@ -142,7 +141,17 @@ const BENCH_METRICS = [
   'workerDeaths',
 ];
 
-export function compareSettings(settings: BenchCombination[], runs: BenchRun[]): SettingComparison[] {
+/** A bench run as compared here (bench-analysis's BenchRun; not imported: that module imports the result's). */
+interface ComparedRun {
+  combination: number;
+  samples?: string;
+  result: MetricSource;
+}
+
+export function compareSettings(
+  settings: Array<{ set: Record<string, string> }>,
+  runs: ComparedRun[],
+): SettingComparison[] {
   const of = (index: number) => runs.filter((run) => run.combination === index);
   const baseline = of(0);
   return settings.slice(1).map((setting, i) => {
