@@ -3,6 +3,7 @@ import { withHelpGroups } from '../src/cli/help-groups.js';
 import { LoadCommand } from '../src/cli/load-command.js';
 import { BENCH_SHAPE_FLAGS, presetDefaultsTable } from '../src/cli/preset-help.js';
 import { EXIT_CODE_HELP } from '../src/common/errors.js';
+import { benchSuites, writeJunit } from '../src/report/junit.js';
 import { type BenchResult, runBench } from '../src/run/bench-run.js';
 
 export default class Bench extends LoadCommand {
@@ -31,6 +32,14 @@ ${EXIT_CODE_HELP}`;
     const { flags } = await this.parse(Bench);
     const options = this.fromFlags(() => benchOptions(flags));
     const outcome = await runBench(options).catch((error: unknown) => this.failOn(error));
+    if (flags.junit) {
+      const { settings, runs } = outcome.result;
+      await writeJunit(flags.junit, benchSuites(settings, runs), flags.force)
+        .then(() => process.stderr.write(`JUnit report written to ${flags.junit}\n`))
+        .catch((error: Error) =>
+          process.stderr.write(`warning: cannot write ${flags.junit}: ${error.message}\n`),
+        );
+    }
     if (!this.jsonEnabled()) this.log(outcome.table);
     if (outcome.breaches.length)
       process.stderr.write(`Error: threshold breached: ${outcome.breaches.join(', ')}\n`);

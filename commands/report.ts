@@ -1,20 +1,22 @@
 import { Args, Flags } from '@oclif/core';
-import { BaseCommand } from '../src/cli/base-command.js';
+import { BaseCommand, UsageError } from '../src/cli/base-command.js';
 import { withHelpGroups } from '../src/cli/help-groups.js';
-import { forceFlag } from '../src/cli/shared-flags.js';
-import { ExitCode, exitCodeHelp, inputFileError } from '../src/common/errors.js';
-import { checkOutputs } from '../src/common/output-files.js';
-import { writeHtmlReport } from '../src/report/html-report.js';
-import { readNdjson } from '../src/report/ndjson-sink.js';
-import { ResultBuilder, type RunResult } from '../src/report/result.js';
-import { SeriesCollector } from '../src/report/series.js';
+import { flagValue, forceFlag } from '../src/cli/shared-flags.js';
+import { ExitCode, exitCodeHelp } from '../src/common/errors.js';
+import { checkOutputs, type PlannedOutput } from '../src/common/output-files.js';
+import { formatComparison } from '../src/report/comparison.js';
+import type { RunResult } from '../src/report/result.js';
 import { formatRunSummary } from '../src/report/text-summary.js';
+import { parseThreshold } from '../src/report/thresholds.js';
+import { runReport } from '../src/run/report-run.js';
 
 export default class Report extends BaseCommand {
   static override summary = 'Rebuild the summary (and the HTML page) of a run from its --samples file.';
 
   static override description =
     `Reads the NDJSON a synth or replay run wrote with --samples and folds it exactly as the run did: the same summary, the same --json, the same threshold verdicts (exit 99 on a breach).
+
+--threshold re-judges the stored run with these thresholds instead of its own. --baseline compares it with a baseline run: every metric side by side with the change (absolute and %), and delta thresholds ('peakRss<+10%', 'ackP99<+200ms': a signed limit is a change against the baseline's median) gate a CI job. With repetitions on both sides (several RUN files, several --baseline files) each change gets a bootstrap 95 % confidence interval of the difference of medians (seeded: the same files give the same interval); an interval that holds 0 is "no significant difference".
 
 Exit codes: the stored run's own (as synth: 0, 1, 3, 4, 5, 7, 99, 130), or
 ${exitCodeHelp([ExitCode.USAGE, ExitCode.BAD_INPUT], '')}`;
@@ -23,40 +25,76 @@ ${exitCodeHelp([ExitCode.USAGE, ExitCode.BAD_INPUT], '')}`;
     '<%= config.bin %> <%= command.id %> run.ndjson',
     '<%= config.bin %> <%= command.id %> run.ndjson --html run.html',
     '<%= config.bin %> <%= command.id %> run.ndjson --json | jq .pauses',
+    "<%= config.bin %> <%= command.id %> run.ndjson --baseline main.ndjson --threshold 'peakRss<+10%' --threshold 'ackP99<+200ms' --junit thresholds.xml",
+    '<%= config.bin %> <%= command.id %> new-1.ndjson new-2.ndjson new-3.ndjson --baseline old-1.ndjson --baseline old-2.ndjson --baseline old-3.ndjson',
   ];
 
   static override enableJsonFlag = true;
 
+  // Several RUN files: repetitions of the run (the summary is the first one's).
+  static override strict = false;
+
   static override args = {
-    samples: Args.string({ description: 'NDJSON samples file written by --samples', required: true }),
+    samples: Args.string({
+      description: 'NDJSON samples file written by --samples (more: repetitions of the same run)',
+      required: true,
+    }),
   };
 
   static override flags = withHelpGroups({
     html: Flags.string({ summary: 'Also write the self-contained HTML report.', helpValue: 'FILE' }),
+    baseline: Flags.string({
+      summary:
+        'Samples file of a baseline run, repeatable (repetitions): compare with it, side by side with deltas.',
+      multiple: true,
+      helpValue: 'FILE',
+    }),
+    threshold: Flags.string({
+      summary:
+        "Re-judge with this threshold instead of the run's own, repeatable: 'peakRss<1.5GiB', or against --baseline 'peakRss<+10%', 'ackP99<+200ms'. Exit 99 on a breach.",
+      multiple: true,
+      helpValue: 'EXPR',
+    }),
+    junit: Flags.string({
+      summary: 'Write the threshold verdicts as JUnit XML (one test case per threshold).',
+      helpValue: 'FILE',
+    }),
     ...forceFlag,
   });
 
   async run(): Promise<RunResult> {
-    const { args, flags } = await this.parse(Report);
-    if (flags.html) {
-      const html = flags.html;
-      this.fromFlags(() => checkOutputs([{ flag: '--html', path: html }], [args.samples], flags.force));
+    const { argv, flags } = await this.parse(Report);
+    const runs = argv as string[];
+    const baselines = flags.baseline ?? [];
+    const thresholds = this.fromFlags(() => {
+      const parsed = (flags.threshold ?? []).map((text) => flagValue('threshold', text, parseThreshold));
+      const delta = parsed.find((t) => t.delta);
+      if (delta && !baselines.length)
+        throw new UsageError(
+          `--threshold "${delta.expression}" is a change against a baseline: add --baseline FILE`,
+        );
+      const outputs: PlannedOutput[] = [];
+      if (flags.html) outputs.push({ flag: '--html', path: flags.html });
+      if (flags.junit) outputs.push({ flag: '--junit', path: flags.junit });
+      checkOutputs(outputs, [...runs, ...baselines], flags.force);
+      return parsed.map((t) => t.expression);
+    });
+    const warn = (message: string) => process.stderr.write(`warning: ${message}\n`);
+    const result = await runReport({
+      runs,
+      baselines,
+      ...(thresholds.length ? { thresholds } : {}),
+      html: flags.html,
+      junit: flags.junit,
+      force: flags.force,
+      warn,
+    }).catch((error: unknown) => this.failOn(error));
+    if (!this.jsonEnabled()) {
+      this.log(formatRunSummary(result));
+      if (result.comparison) this.log(`\n${formatComparison(result.comparison)}`);
     }
-    const builder = new ResultBuilder();
-    const series = new SeriesCollector();
-    let result: RunResult;
-    try {
-      const cutOff = (message: string) => process.stderr.write(`warning: ${message}\n`);
-      for await (const event of readNdjson(args.samples, cutOff)) {
-        builder.sink(event);
-        series.sink(event);
-      }
-      result = builder.build();
-    } catch (error) {
-      this.failOn(inputFileError(error, args.samples));
-    }
-    if (flags.html) await writeHtmlReport(flags.html, result, series.series(), flags.force);
-    if (!this.jsonEnabled()) this.log(formatRunSummary(result));
+    const breached = result.thresholds.filter((t) => t.ok === false).map((t) => t.expression);
+    if (breached.length) process.stderr.write(`Error: threshold breached: ${breached.join(', ')}\n`);
     process.exitCode = result.exitCode;
     return result;
   }

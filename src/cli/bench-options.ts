@@ -82,6 +82,7 @@ export function benchOptions(flags: BenchFlagValues): BenchOptions {
     ...(flags.capture ? { capture: flags.capture } : {}),
     ...(flags.samples ? { samples: flags.samples } : {}),
     ...(flags.html ? { html: flags.html } : {}),
+    ...(flags['prometheus-rw'] ? { prometheusRw: flags['prometheus-rw'] } : {}),
     force: flags.force,
   };
 }

@@ -13,12 +13,19 @@ import { MetricsBus } from '../events/metrics-bus.js';
 import { parseTargetFault, type TargetFault } from '../harper/target-faults.js';
 import { INSECURE_WARNING } from '../net/tls.js';
 import { writeHtmlReport } from '../report/html-report.js';
+import { runSuite, writeJunit } from '../report/junit.js';
 import { NdjsonSink } from '../report/ndjson-sink.js';
 import { ProgressReporter } from '../report/progress.js';
+import {
+  PROMETHEUS_RW_ENV,
+  PrometheusSink,
+  parseRemoteWriteUrl,
+  prometheusWarning,
+} from '../report/prometheus-sink.js';
 import type { RunResult } from '../report/result.js';
 import { SeriesCollector } from '../report/series.js';
 import { formatRunSummary } from '../report/text-summary.js';
-import { parseThreshold } from '../report/thresholds.js';
+import { parseRunThreshold } from '../report/thresholds.js';
 import { interruptible } from '../run/interrupt.js';
 import type { LoadRunOptions } from '../run/load-run.js';
 import type { TargetSpec } from '../run/target.js';
@@ -152,6 +159,20 @@ export const loadFlags = {
     helpValue: 'FILE',
   }),
   html: Flags.string({ summary: 'Write a self-contained HTML report with charts.', helpValue: 'FILE' }),
+  junit: Flags.string({
+    summary:
+      'Write the threshold verdicts as JUnit XML for CI: one test case per threshold (bench: per setting), a failure carrying the measured value.',
+    helpValue: 'FILE',
+  }),
+  'prometheus-rw': Flags.string({
+    summary: `Push live metrics to this Prometheus remote-write endpoint while the run goes (e.g. http://127.0.0.1:9090/api/v1/write; user:password@ in the URL for basic auth). A Prometheus that is down is a warning, never a failed run.`,
+    env: PROMETHEUS_RW_ENV,
+    helpValue: 'URL',
+    parse: async (text) => {
+      parseRemoteWriteUrl(text);
+      return text;
+    },
+  }),
   ...forceFlag,
   progress: Flags.boolean({
     summary: 'Live progress on stderr (off when stdout is not a TTY).',
@@ -225,7 +246,7 @@ export function loadOptions(
       maxReconnects: flags['max-reconnects'] ?? defaults.maxReconnects ?? 5,
       ...untilResubscribed(flags['until-resubscribed'] ?? defaults.untilResubscribed),
       thresholds: (flags.threshold ?? []).map(
-        (expression) => flagValue('threshold', expression, parseThreshold).expression,
+        (expression) => flagValue('threshold', expression, parseRunThreshold).expression,
       ),
       pauseThresholdMs: flagValue('pause-threshold', flags['pause-threshold'], parseDuration),
       blockedAfterMs: positiveDuration(flags, 'blocked-after'),
@@ -276,12 +297,13 @@ function framesPerSecondOf(rate: Rate | undefined, recordsPerFrame: number | und
 
 /** The run's --samples and --html files, checked against its inputs before anything runs (a usage error). */
 export function checkLoadOutputs(
-  flags: Pick<LoadFlagValues, 'samples' | 'html' | 'force'>,
+  flags: Pick<LoadFlagValues, 'samples' | 'html' | 'junit' | 'force'>,
   inputs: string[],
   samples: string[] = flags.samples ? [flags.samples] : [],
 ): void {
   const outputs: PlannedOutput[] = samples.map((path) => ({ flag: '--samples', path }));
   if (flags.html) outputs.push({ flag: '--html', path: flags.html });
+  if (flags.junit) outputs.push({ flag: '--junit', path: flags.junit });
   checkOutputs(outputs, inputs, flags.force);
 }
 
@@ -333,6 +355,12 @@ export async function executeLoad<T extends RunResult>(
       ? new ProgressReporter(options.blockedAfterMs, options.pauseThresholdMs)
       : undefined;
   if (progress) bus.subscribe(progress.sink);
+  const prometheus = flags['prometheus-rw']
+    ? new PrometheusSink(flags['prometheus-rw'], {
+        warn: (message) => process.stderr.write(`warning: ${message}\n`),
+      })
+    : undefined;
+  if (prometheus) bus.subscribe(prometheus.sink);
   // Status lines go to stderr (stdout stays clean for the summary or --json), unless the progress bar owns it.
   const log = (message: string) => {
     if (!progress) process.stderr.write(`${message}\n`);
@@ -345,6 +373,10 @@ export async function executeLoad<T extends RunResult>(
     },
   );
   progress?.stop();
+  if (prometheus) {
+    result.prometheus = await prometheus.close();
+    if (result.prometheus.failedPushes) result.warnings.push(prometheusWarning(result.prometheus));
+  }
   const written: string[] = [];
   // Files are written whatever the outcome: an interrupted or failed run keeps what it measured.
   if (samples) {
@@ -357,6 +389,14 @@ export async function executeLoad<T extends RunResult>(
       written.push(`HTML report written to ${flags.html}`);
     } catch (error) {
       written.push(`warning: cannot write ${flags.html}: ${(error as Error).message}`);
+    }
+  }
+  if (flags.junit) {
+    try {
+      await writeJunit(flags.junit, [runSuite(result.command, result.thresholds)], flags.force);
+      written.push(`JUnit report written to ${flags.junit}`);
+    } catch (error) {
+      written.push(`warning: cannot write ${flags.junit}: ${(error as Error).message}`);
     }
   }
   // A run that failed before sending anything has nothing to summarize: the error line says it all.

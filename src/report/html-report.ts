@@ -5,6 +5,7 @@
  * text summary.
  */
 import { writeFileAtomic } from '../common/output-files.js';
+import { formatComparison } from './comparison.js';
 import { embedJson, escapeHtml, uplotAssets } from './html-page.js';
 import type { RunResult } from './result.js';
 import type { Series } from './series.js';
@@ -49,6 +50,7 @@ h1{font-size:20px} h2{font-size:16px;margin-top:28px} pre{background:#f6f6f6;pad
 <h2>Ack latency distribution</h2><div id="latency" class="chart"></div>
 ${series.members ? `<h2>Cluster members (--fan-out; the charts above are the target's, ${escapeHtml(series.members[0]?.nodeName ?? '')})</h2><div id="members" class="chart"></div>` : ''}
 <h2>Summary</h2><pre>${escapeHtml(formatRunSummary(result))}</pre>
+${result.comparison ? `<h2>Compared with the baseline</h2><pre>${escapeHtml(formatComparison(result.comparison))}</pre>` : ''}
 <script>${script}</script>
 <script>
 const DATA = ${embedJson(data)};

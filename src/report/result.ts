@@ -22,13 +22,21 @@ import {
   sumVerify,
   type VerifyTotals,
 } from './breakdown.js';
+import type { Comparison } from './comparison.js';
 import { HerdAnalysis, type HerdSummary } from './herd-analysis.js';
 import { MemoryAnalysis, type MemorySummary } from './memory-analysis.js';
 import { PauseAnalysis, type PauseSummary } from './pause-analysis.js';
 import { RemoteStateAnalysis, type RemoteStateSummary } from './remote-state.js';
 import { RunCollector } from './run-collector.js';
 import { ScheduleAnalysis, type ScheduleSummary } from './schedule-analysis.js';
-import { evaluateThresholds, notEvaluated, parseThreshold, type ThresholdVerdict } from './thresholds.js';
+import type { PrometheusStats } from './remote-write.js';
+import {
+  evaluateThresholds,
+  type MetricSource,
+  notEvaluated,
+  parseThreshold,
+  type ThresholdVerdict,
+} from './thresholds.js';
 import { TrendAnalysis, type TrendSummary } from './trend-analysis.js';
 import { WorkerAnalysis, type WorkerSummary } from './worker-analysis.js';
 
@@ -108,6 +116,10 @@ export interface RunResult {
   trends: TrendSummary;
   /** The target as Harper reports it: version, close causes, cluster_status links. */
   remote: RemoteStateSummary;
+  /** `report --baseline`: this run (and its repetitions) side by side with the baseline, with significance. */
+  comparison?: Comparison;
+  /** --prometheus-rw: what was pushed, and what failed (a warning, never a failed run). */
+  prometheus?: PrometheusStats;
 }
 
 export class ResultBuilder {
@@ -208,7 +220,15 @@ export class ResultBuilder {
     };
   }
 
-  build(): RunResult {
+  /**
+   * The result. `rejudge` (report --threshold / --baseline): judge these thresholds instead of the run's own, delta
+   * thresholds against the baselines; the exit code is the run's own before its thresholds, then 99 on a breach.
+   */
+  build(rejudge?: {
+    thresholds: string[];
+    baselines: MetricSource[];
+    repetitions?: MetricSource[];
+  }): RunResult {
     const meta = this.meta;
     if (!meta) throw new Error('no run-meta event: not a harper-replay run');
     const collector = this.collector;
@@ -287,10 +307,10 @@ export class ResultBuilder {
         ? { replay: { ...meta.replay, behindScheduleMs: collector.behindScheduleMs ?? null } }
         : {}),
     };
-    const thresholds = meta.thresholds.map(parseThreshold);
+    const thresholds = (rejudge?.thresholds ?? meta.thresholds).map(parseThreshold);
     result.thresholds = NEVER_REACHED.has(result.exitCode)
       ? notEvaluated(thresholds)
-      : evaluateThresholds(thresholds, result);
+      : evaluateThresholds(thresholds, result, rejudge?.baselines, rejudge?.repetitions);
     // A breach exits 99 (as k6 does) unless the run was interrupted: then 130 (or 129) says more.
     const interrupted = result.exitCode === ExitCode.INTERRUPTED || result.exitCode === ExitCode.HANGUP;
     if (result.thresholds.some((t) => t.ok === false) && !interrupted) {

@@ -5,6 +5,7 @@ import type { OperationsMeta, ValueSample } from '../events/schema.js';
 import type { AckSummary } from './ack-analysis.js';
 import type { HerdDeath } from './herd-analysis.js';
 import { remoteRows } from './remote-text.js';
+import { describeValue } from './junit.js';
 import type { RunResult } from './result.js';
 import { formatSlope, replayPaceLines, scheduleLines, trendLines } from './schedule-text.js';
 import { METRICS } from './thresholds.js';
@@ -349,7 +350,11 @@ function clusterAndThresholds(out: SummaryLines, result: RunResult): void {
     for (const t of result.thresholds) {
       const mark = t.ok === null ? '–' : t.ok ? '✓' : '✗';
       const value =
-        t.ok === null ? 'not evaluated (the target was never reached)' : formatMetric(t.metric, t.value);
+        t.ok === null
+          ? 'not evaluated (the target was never reached)'
+          : t.delta
+            ? `${describeValue(t)} against the baseline`
+            : formatMetric(t.metric, t.value);
       out.push(`  ${mark} ${t.expression.padEnd(28)} ${value}`);
     }
   }

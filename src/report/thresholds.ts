@@ -3,6 +3,7 @@
  * `pausedMs<=2s`, `ackP99<500ms`. A breach makes the run exit 99 after every output is written. A threshold whose
  * metric has no value (e.g. peakRss without any memory sample) is a breach too: the guarantee could not be checked.
  */
+import { median } from '../common/stats.js';
 import { parseDuration, parseSize } from '../common/units.js';
 import { ACK_STALL_MIN_MS } from './ack-analysis.js';
 
@@ -226,9 +227,15 @@ export interface Threshold {
   metric: string;
   operator: Operator;
   limit: number;
+  /**
+   * A delta threshold (`peakRss<+10%`, `ackP99<+200ms`: a signed limit) judges the change against a baseline run:
+   * 'absolute' in the metric's unit, 'percent' of the baseline's value. Absent: the value itself.
+   */
+  delta?: 'absolute' | 'percent';
 }
 
 export interface ThresholdVerdict extends Threshold {
+  /** The measured value (a delta threshold: the change against the baseline, absolute or %). */
   value: number | null;
   /** null: not evaluated (the run never reached its target, so nothing it measured can pass or breach). */
   ok: boolean | null;
@@ -239,29 +246,61 @@ export function notEvaluated(thresholds: Threshold[]): ThresholdVerdict[] {
   return thresholds.map((threshold) => ({ ...threshold, value: null, ok: null }));
 }
 
-/** Parses `metric op value`; throws an Error naming what is wrong (bad usage). */
+/**
+ * Parses `metric op value`, or a delta `metric op +value` / `metric op -10%` (judged against a baseline run);
+ * throws an Error naming what is wrong (bad usage).
+ */
 export function parseThreshold(expression: string): Threshold {
   const match = /^\s*([A-Za-z][A-Za-z0-9]*)\s*(<=|>=|==|!=|<|>)\s*(\S.*?)\s*$/.exec(expression);
   if (!match)
     throw new Error(`threshold "${expression}" is not "metric op value" (e.g. peakRss<1.5GiB, oomEvents==0)`);
-  const [, metric, operator, raw] = match as unknown as [string, string, Operator, string];
+  const [, metric, operator, written] = match as unknown as [string, string, Operator, string];
   const definition = METRICS[metric];
   if (!definition) {
     throw new Error(
       `threshold "${expression}": unknown metric "${metric}"; known: ${Object.keys(METRICS).join(', ')}`,
     );
   }
+  const sign = /^[+-]/.exec(written)?.[0];
+  const raw = sign ? written.slice(1).trim() : written;
+  const percentDelta = sign !== undefined && /^\d+(\.\d+)?\s*%$/.test(raw);
   let limit: number;
   try {
-    if (definition.unit === 'bytes') limit = parseSize(raw);
+    if (percentDelta) limit = Number(raw.replace(/\s*%$/, ''));
+    else if (definition.unit === 'bytes') limit = parseSize(raw);
     else if (definition.unit === 'slope') limit = parseSlope(raw);
     else if (definition.unit === 'ms') limit = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : parseDuration(raw);
-    else limit = /^-?\d+(\.\d+)?%?$/.test(raw) ? Number(raw.replace(/%$/, '')) : Number.NaN;
+    else limit = /^\d+(\.\d+)?%?$/.test(raw) ? Number(raw.replace(/%$/, '')) : Number.NaN;
   } catch (error) {
     throw new Error(`threshold "${expression}": ${(error as Error).message}`);
   }
   if (!Number.isFinite(limit)) throw new Error(`threshold "${expression}": "${raw}" is not a number`);
-  return { expression: expression.trim(), metric, operator, limit };
+  if (sign === '-') limit = -limit;
+  const threshold: Threshold = { expression: expression.trim(), metric, operator, limit };
+  if (sign) threshold.delta = percentDelta ? 'percent' : 'absolute';
+  return threshold;
+}
+
+/** A threshold for a run itself (load commands): a delta needs a baseline, which only `report --baseline` has. */
+export function parseRunThreshold(expression: string): Threshold {
+  const threshold = parseThreshold(expression);
+  if (threshold.delta) {
+    throw new Error(
+      `threshold "${threshold.expression}" is a change against a baseline (signed limit): judge it with \`report RUN.ndjson --baseline BASE.ndjson --threshold …\` (a run's own threshold is unsigned: ${threshold.metric}${threshold.operator}…)`,
+    );
+  }
+  return threshold;
+}
+
+/** The change of a metric against the baseline: absolute, or % of the baseline (null without both values). */
+export function deltaOf(
+  value: number | null,
+  baseline: number | null,
+  kind: 'absolute' | 'percent',
+): number | null {
+  if (value === null || baseline === null) return null;
+  if (kind === 'absolute') return value - baseline;
+  return baseline === 0 ? null : (100 * (value - baseline)) / Math.abs(baseline);
 }
 
 function compare(value: number, operator: Operator, limit: number): boolean {
@@ -281,9 +320,35 @@ function compare(value: number, operator: Operator, limit: number): boolean {
   }
 }
 
-export function evaluateThresholds(thresholds: Threshold[], result: MetricSource): ThresholdVerdict[] {
+/** The baseline's value of a metric: the median over several baseline runs (null when none has it). */
+export function baselineValue(
+  baselines: MetricSource[],
+  read: (r: MetricSource) => number | null,
+): number | null {
+  const values = baselines.map(read).filter((v): v is number => v !== null);
+  return median(values) ?? null;
+}
+
+/**
+ * Each threshold's verdict on `result`; a delta threshold judges the median of `result` and its `repetitions`
+ * against the baselines' median (without one, or without
+ * the metric's value on either side, it has no value and is a breach: the guarantee could not be checked).
+ */
+export function evaluateThresholds(
+  thresholds: Threshold[],
+  result: MetricSource,
+  baselines: MetricSource[] = [],
+  repetitions: MetricSource[] = [],
+): ThresholdVerdict[] {
   return thresholds.map((threshold) => {
-    const value = METRICS[threshold.metric]!.read(result);
+    const read = METRICS[threshold.metric]!.read;
+    const value = threshold.delta
+      ? deltaOf(
+          baselineValue([result, ...repetitions], read),
+          baselineValue(baselines, read),
+          threshold.delta,
+        )
+      : read(result);
     return { ...threshold, value, ok: value !== null && compare(value, threshold.operator, threshold.limit) };
   });
 }

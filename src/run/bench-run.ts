@@ -26,7 +26,9 @@ import {
   compare,
 } from '../report/bench-analysis.js';
 import { formatBenchTable, writeBenchHtml } from '../report/bench-report.js';
+import { compareSettings, formatSettingComparisons, type SettingComparison } from '../report/comparison.js';
 import { NdjsonSink } from '../report/ndjson-sink.js';
+import { PrometheusSink } from '../report/prometheus-sink.js';
 import type { RunResult } from '../report/result.js';
 import type { CaptureIndex } from '../workload/replay-source.js';
 import { interruptible } from './interrupt.js';
@@ -57,6 +59,8 @@ export interface BenchOptions {
   html?: string;
   /** Replace output files that exist. */
   force?: boolean;
+  /** Push each run's live metrics here (Prometheus remote write). */
+  prometheusRw?: string;
 }
 
 export interface BenchResult {
@@ -72,6 +76,8 @@ export interface BenchResult {
   /** The target's Harper version (read once) and what the tool verified for it; null when no run reached it. */
   harper: VersionKnowledge | null;
   settings: BenchSetting[];
+  /** Each setting against the first: deltas and, with repetitions, a bootstrap CI of the median difference. */
+  significance: SettingComparison[];
   runs: BenchRun[];
 }
 
@@ -245,12 +251,13 @@ export async function runBench(
   const restore = bench.owned ? await restoreTarget(bench, bench.owned) : undefined;
   const settings = compare(bench.combinations, bench.runs);
   const wallMs = Date.now() - started;
-  const table = formatBenchTable(
-    settings,
-    wallMs,
-    interrupted,
-    bench.harper && benchTargetNotes(bench.harper),
-  );
+  const significance = compareSettings(bench.combinations, bench.runs);
+  const table = [
+    formatBenchTable(settings, wallMs, interrupted, bench.harper && benchTargetNotes(bench.harper)),
+    formatSettingComparisons(significance),
+  ]
+    .filter(Boolean)
+    .join('\n');
   if (options.html) {
     await writeBenchHtml(options.html, settings, table, options.force ?? false);
     log(`HTML report written to ${options.html}`);
@@ -268,6 +275,7 @@ export async function runBench(
       ...(failure ? { error: failure.message } : {}),
       harper: bench.harper ?? null,
       settings,
+      significance,
       runs,
     },
     table,
@@ -360,7 +368,12 @@ async function runOne(
     ? new NdjsonSink(runSamplesPath(options.samples, i + 1), options.force ?? false)
     : undefined;
   if (samples) bus.subscribe(samples.sink);
+  const prometheus = options.prometheusRw
+    ? new PrometheusSink(options.prometheusRw, { warn: (message) => log(`      warning: ${message}`) })
+    : undefined;
+  if (prometheus) bus.subscribe(prometheus.sink);
   const result = await runWorkload(options, run, table, bench.captureIndex);
+  if (prometheus) result.prometheus = await prometheus.close();
   if (samples) {
     await samples
       .close()

@@ -276,6 +276,46 @@ function rows(): Array<[string, Row]> {
       { argv: ['report', at('samples.ndjson'), '--html', missingFolder], code: 2, message: /no-such-folder/ },
     ],
     [
+      'report --baseline missing',
+      {
+        argv: ['report', at('samples.ndjson'), '--baseline', at('nope.ndjson')],
+        code: 6,
+        message: /nope\.ndjson/,
+      },
+    ],
+    [
+      'report delta threshold without --baseline',
+      {
+        argv: ['report', at('samples.ndjson'), '--threshold', 'peakRss<+10%'],
+        code: 2,
+        message: /--threshold "peakRss<\+10%" is a change against a baseline: add --baseline FILE/,
+      },
+    ],
+    [
+      'report --junit existing',
+      {
+        argv: ['report', at('samples.ndjson'), '--junit', at('existing.html')],
+        code: 2,
+        message: /--junit .*existing\.html.*--force/,
+      },
+    ],
+    [
+      'report --junit over --baseline',
+      {
+        argv: [
+          'report',
+          at('samples.ndjson'),
+          '--baseline',
+          at('notes.txt'),
+          '--junit',
+          at('notes.txt'),
+          '--force',
+        ],
+        code: 2,
+        message: /--junit .*notes\.txt is the input/,
+      },
+    ],
+    [
       'report --json garbage',
       { argv: ['report', at('samples.ndjson'), '--json'], code: 6, message: /samples\.ndjson/ },
     ],
@@ -478,6 +518,26 @@ function rows(): Array<[string, Row]> {
         code: 2,
         message: /same\.out/,
         absent: [at('same.out')],
+      },
+    ],
+    [
+      'synth delta threshold',
+      {
+        argv: ['synth', '--threshold', 'peakRss<+10%'],
+        code: 2,
+        message: /--threshold "peakRss<\+10%" is a change against a baseline .*report RUN\.ndjson --baseline/,
+      },
+    ],
+    [
+      'synth --prometheus-rw not a URL',
+      { argv: ['synth', '--prometheus-rw', 'nowhere:9090'], code: 2, message: /--prometheus-rw/ },
+    ],
+    [
+      'synth --junit existing',
+      {
+        argv: ['synth', '--junit', at('existing.html')],
+        code: 2,
+        message: /--junit .*existing\.html.*--force/,
       },
     ],
     [

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { RunEvent } from '../../../src/events/schema.js';
+import { compareRuns } from '../../../src/report/comparison.js';
 import { renderHtmlReport, writeHtmlReport } from '../../../src/report/html-report.js';
 import { ResultBuilder } from '../../../src/report/result.js';
 import { SeriesCollector } from '../../../src/report/series.js';
@@ -156,6 +157,18 @@ describe('renderHtmlReport', () => {
       intended: unknown;
     };
     assert.equal(plainData.intended, null, 'an unscheduled run has none');
+  });
+
+  it('report --baseline: the comparison table under the summary (and none without a baseline)', () => {
+    assert.ok(!html.includes('Compared with the baseline'));
+    const comparison = compareRuns([result], [result], {
+      runFiles: ['r.ndjson'],
+      baselineFiles: ['b<1>.ndjson'],
+    });
+    const compared = renderHtmlReport({ ...result, comparison }, series);
+    assert.ok(compared.includes('<h2>Compared with the baseline</h2>'));
+    assert.ok(compared.includes('Compared with the baseline (b&lt;1&gt;.ndjson):'), 'escaped');
+    assert.match(compared, /committedRecords +40 +40 +0 +0\.0 %/);
   });
 
   it('is self-contained: uPlot inlined; no link, external script or URL besides the summary text', () => {

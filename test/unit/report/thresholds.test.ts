@@ -2,14 +2,16 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import {
+  deltaOf,
   evaluateThresholds,
   METRICS,
   type MetricSource,
+  parseRunThreshold,
   parseThreshold,
   type Threshold,
   thresholdHelp,
 } from '../../../src/report/thresholds.js';
-import { assertNear, completeRun, fold } from './support.js';
+import { assertNear, completeRun, ev, fold } from './support.js';
 
 const KiB = 1024;
 const MiB = 1024 ** 2;
@@ -157,7 +159,7 @@ describe('parseThreshold: invalid expressions', () => {
     ['PeakRss<1GiB', /unknown metric "PeakRss"; known: peakRss, rssGrowth, endRss/],
     ['cpu<50', /unknown metric "cpu"/],
     ['peakRss<1.5XB', /threshold "peakRss<1.5XB": "1.5XB" is not a size/],
-    ['peakRss<-1GiB', /is not a size/],
+    ['peakRss<-1XB', /is not a size/],
     ['pausedMs<2 seconds', /"2 seconds" is not a duration/],
     ['pausedMs<fast', /is not a duration/],
     ['ackP99<5ms5', /is not a duration/],
@@ -417,5 +419,62 @@ describe('thresholdHelp', () => {
     assert.match(lines.find((l) => l.includes('pausedMs '))!, /\(duration: 500ms, 2s\)$/);
     assert.match(lines.find((l) => l.includes('oomEvents '))!, /\(count\)$/);
     assert.match(lines.find((l) => l.includes('committedPct '))!, /\(percent\)$/);
+  });
+});
+
+describe('delta thresholds (against a baseline)', () => {
+  const withRss = (peak: number) => fold(completeRun([ev.proc(1200, peak)]));
+
+  it('parses a signed limit as a delta: % of the baseline or the metric unit', () => {
+    assert.deepEqual(parseThreshold('peakRss<+10%'), {
+      expression: 'peakRss<+10%',
+      metric: 'peakRss',
+      operator: '<',
+      limit: 10,
+      delta: 'percent',
+    });
+    assert.equal(parseThreshold('ackP99<+200ms').delta, 'absolute');
+    assert.equal(parseThreshold('ackP99<+200ms').limit, 200);
+    assert.equal(parseThreshold('peakRss>-64MiB').limit, -64 * MiB);
+    assert.equal(parseThreshold('recordsPerSec>-5%').limit, -5);
+    assert.equal(parseThreshold('peakRss<1GiB').delta, undefined);
+  });
+
+  it('a run refuses a delta (no baseline) and says where it belongs', () => {
+    assert.throws(() => parseRunThreshold('peakRss<+10%'), /report RUN.ndjson --baseline BASE.ndjson/);
+    assert.equal(parseRunThreshold('peakRss<1GiB').limit, GiB);
+  });
+
+  it('judges the change against the baselines median', () => {
+    const run = withRss(330 * MiB);
+    const baselines = [withRss(300 * MiB), withRss(290 * MiB), withRss(310 * MiB)];
+    const [pct, abs, tight] = evaluateThresholds(
+      [parseThreshold('peakRss<+15%'), parseThreshold('peakRss<+32MiB'), parseThreshold('peakRss<+5%')],
+      run,
+      baselines,
+    );
+    assert.equal(pct!.value, 10);
+    assert.equal(pct!.ok, true);
+    assert.equal(abs!.value, 30 * MiB);
+    assert.equal(abs!.ok, true);
+    assert.equal(tight!.ok, false);
+  });
+
+  it('with repetitions, a delta judges the runs median (absolute thresholds: the first run)', () => {
+    const [delta, absolute] = evaluateThresholds(
+      [parseThreshold('peakRss<+20MiB'), parseThreshold('peakRss<325MiB')],
+      withRss(320 * MiB),
+      [withRss(300 * MiB)],
+      [withRss(340 * MiB), withRss(350 * MiB)],
+    );
+    assert.deepEqual([delta!.value, delta!.ok], [40 * MiB, false]);
+    assert.deepEqual([absolute!.value, absolute!.ok], [320 * MiB, true]);
+  });
+
+  it('a delta without a baseline value is a breach with no value', () => {
+    const [verdict] = evaluateThresholds([parseThreshold('peakRss<+10%')], withRss(MiB), []);
+    assert.deepEqual([verdict!.value, verdict!.ok], [null, false]);
+    assert.equal(deltaOf(5, 0, 'percent'), null);
+    assert.equal(deltaOf(5, 10, 'percent'), -50);
   });
 });
