@@ -18,6 +18,7 @@ import {
 import { TxnFrameWriter } from '../protocol/txn-frame.js';
 import { faultedChunks, faultOf } from './blob-faults.js';
 import { bytesFromSeed, mix, textPool } from './deterministic.js';
+import type { RecordEncoder } from './record-encoder.js';
 
 export interface SyntheticOptions extends RecordShape {
   seed: number;
@@ -34,6 +35,11 @@ export interface SyntheticOptions extends RecordShape {
   baseVersion: number;
   /** Sequence tail of frame i is base + i + 1: unique, increasing, never 0. */
   baseSequence: number;
+  /**
+   * Shaped records instead of {id, frame, payload}: one encoder per table, table ids tableId, tableId + 1, …; every
+   * frame carries recordsPerFrame records of each table (ids per table 1…N), no blobs.
+   */
+  encoders?: readonly RecordEncoder[];
 }
 
 export interface SyntheticRecord {
@@ -103,8 +109,13 @@ export class SyntheticWorkload implements FrameSource {
     return this.options.frames;
   }
 
+  /** Tables the records go to (several only with shaped records). */
+  get tableCount(): number {
+    return this.options.encoders?.length || 1;
+  }
+
   get totalRecords(): number {
-    return this.options.frames * this.options.recordsPerFrame;
+    return this.options.frames * this.options.recordsPerFrame * this.tableCount;
   }
 
   get totalBlobs(): number {
@@ -112,7 +123,7 @@ export class SyntheticWorkload implements FrameSource {
   }
 
   recordsIn(): number {
-    return this.options.recordsPerFrame;
+    return this.options.recordsPerFrame * this.tableCount;
   }
 
   sequenceId(index: number): number {
@@ -138,6 +149,13 @@ export class SyntheticWorkload implements FrameSource {
   }
 
   preamble(subscribedNames: string[]): Buffer[] {
+    const encoders = this.options.encoders;
+    if (encoders?.length) {
+      return [
+        encodeNodeIdMap({ [this.options.originName]: 0 }, subscribedNames),
+        ...encoders.map((e, t) => encodeTableStructure(e.tableStructure(), this.tableId + t, e.tableName)),
+      ];
+    }
     return [
       encodeNodeIdMap({ [this.options.originName]: 0 }, subscribedNames),
       encodeTableStructure(this.tableStructure(), this.tableId, this.options.tableName),
@@ -191,7 +209,38 @@ export class SyntheticWorkload implements FrameSource {
     return bytesFromSeed(mix(this.options.seed ^ 0x5bd1e995, id), this.options.blobSize);
   }
 
+  /** A frame of shaped records: recordsPerFrame first versions of each table's records, table after table. */
+  private buildShaped(index: number, encoders: readonly RecordEncoder[]): BuiltFrame {
+    const { recordsPerFrame } = this.options;
+    const version = this.version(index);
+    const bytes = encoders.reduce((sum, e) => sum + (e.valueBound + 32) * recordsPerFrame, 64);
+    const writer = this.writer.begin(version, bytes);
+    const firstId = (this.options.idOffset ?? 0) + index * recordsPerFrame + 1;
+    encoders.forEach((encoder, t) => {
+      const tableId = this.tableId + t;
+      for (let id = firstId; id < firstId + recordsPerFrame; id++) {
+        const pos = writer.startEntry(
+          { type: 'put', nodeId: 0, tableId, key: id, version, hasBlobs: false },
+          encoder.valueBound,
+        );
+        writer.endEntry(encoder.write(writer.target, pos, writer.dataView, id, 0));
+      }
+    });
+    const sequenceId = this.sequenceId(index);
+    const records = recordsPerFrame * encoders.length;
+    return {
+      index,
+      data: writer.finish(sequenceId),
+      records,
+      sequenceId,
+      blobChunks: [],
+      blobs: 0,
+      blobBytes: 0,
+    };
+  }
+
   build(index: number): BuiltFrame {
+    if (this.options.encoders?.length) return this.buildShaped(index, this.options.encoders);
     const { recordsPerFrame, blobSize } = this.options;
     const version = this.version(index);
     const valueBound = FIXED_FIELDS_BOUND + 5 + this.payloadLength + (this.blobsPerFrame ? 64 : 0);
