@@ -42,6 +42,7 @@ const GROUPS = {
     'until-resubscribed',
     'rate',
   ],
+  SHAPE: ['template', 'like', 'scale', 'keep-table', 'into-source-table'],
   REPORT: ['threshold', 'pause-threshold', 'blocked-after', 'sample-interval', 'samples', 'html', 'progress'],
   OUTPUT: ['force', 'verbose'],
 } as const;

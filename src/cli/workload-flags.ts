@@ -6,6 +6,7 @@ import type { SynthRunOptions } from '../run/synth-run.js';
 import { parseBlobFaults } from '../workload/blob-faults.js';
 import { DEFAULT_PRESET, PRESETS, type Preset, presetNames } from '../workload/presets.js';
 import { type LoadFlagValues, loadOptions } from './load-command.js';
+import { shapeFlags, shapeOptions } from './shape-flags.js';
 import { type FlagValues, flagValue } from './shared-flags.js';
 
 /** synth's own flags (the load flags come with its base, LoadCommand). */
@@ -48,6 +49,7 @@ export const synthFlags = {
       'Send every Nth blob wrong: KIND:EVERY[,KIND:EVERY], KIND error (last chunk carries an error), withhold (chunks never sent), truncate (chunks stop short, then finish), orphan (chunks for a fileId no record has). E.g. error:7.',
     helpValue: 'KIND:N',
   }),
+  ...shapeFlags,
   seed: Flags.integer({ summary: 'Seed of the record contents.', default: 1 }),
   liveness: Flags.boolean({
     summary:
@@ -90,15 +92,17 @@ export function synthOptions(flags: SynthFlagValues): SynthRunOptions {
       `--preset ${preset.name} installs faults into the node under test: it runs only on the embedded target, not with --target`,
     );
   }
+  const shaped = shapeOptions(flags);
   const withPreset = {
     ...flags,
+    ...(shaped?.database ? { database: shaped.database } : {}),
     'target-fault': [...(preset.targetFaults ?? []), ...(flags['target-fault'] ?? [])],
     threshold: [...(flags['preset-thresholds'] ? (preset.thresholds ?? []) : []), ...(flags.threshold ?? [])],
   };
   const base = loadOptions(withPreset, {
-    database: flags.database,
+    database: withPreset.database,
     databases: databaseList(
-      flags.database,
+      withPreset.database,
       flags.databases ?? (flags.database.includes(',') ? undefined : preset.databases),
     ),
     nodeConfig: preset.nodeConfig,
@@ -118,6 +122,7 @@ export function synthOptions(flags: SynthFlagValues): SynthRunOptions {
     ...(flags.liveness || preset.liveness || blobFaults ? { liveness: true } : {}),
     table: flags.table,
     workload: { ...workload, ...(blobFaults ? { blobFaults } : {}) },
+    ...(shaped ? { shapes: shaped.shapes } : {}),
   };
 }
 

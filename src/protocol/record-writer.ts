@@ -149,7 +149,12 @@ export function writeNil(target: Uint8Array, position: number): number {
 }
 
 /** The header of an array of `length` values (the values follow). */
-export function writeArrayHeader(target: Uint8Array, position: number, length: number, view: DataView): number {
+export function writeArrayHeader(
+  target: Uint8Array,
+  position: number,
+  length: number,
+  view: DataView,
+): number {
   if (length < 0x10) {
     target[position] = 0x90 | length;
     return position + 1;
@@ -165,7 +170,12 @@ export function writeArrayHeader(target: Uint8Array, position: number, length: n
 }
 
 /** A Date of whole seconds since the epoch (0 … 2^32-1) as msgpack's timestamp 32 (ext -1), which msgpackr decodes to a Date. */
-export function writeTimestamp32(target: Uint8Array, position: number, seconds: number, view: DataView): number {
+export function writeTimestamp32(
+  target: Uint8Array,
+  position: number,
+  seconds: number,
+  view: DataView,
+): number {
   target[position] = 0xd6;
   target[position + 1] = 0xff;
   view.setUint32(position + 2, seconds);

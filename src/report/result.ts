@@ -9,6 +9,7 @@ import type {
   RunEvent,
   RunMeta,
   RunOutcome,
+  ShapeSummary,
   TargetInfo,
 } from '../events/schema.js';
 import { AckAnalysis, type AckSummary } from './ack-analysis.js';
@@ -91,6 +92,8 @@ export interface RunResult {
   warnings: string[];
   /** Replay runs only. */
   replay?: ReplayMeta & { behindScheduleMs: number | null };
+  /** Shaped synth runs (--template, --like): each table's shape, where it came from, whether it was dropped. */
+  shapes?: ShapeSummary[];
 }
 
 export class ResultBuilder {
@@ -113,6 +116,8 @@ export class ResultBuilder {
   private readonly router = new EventRouter();
   private readonly streams = new StreamBreakdown();
   private members?: MemberBreakdown;
+  private shapes?: ShapeSummary[];
+  private readonly dropped = new Set<string>();
 
   /** The herd so far (a run's stop rule reads it while the run goes on). */
   herdDeaths(): HerdSummary['deaths'] {
@@ -147,6 +152,12 @@ export class ResultBuilder {
         break;
       case 'run-end':
         this.end = event;
+        break;
+      case 'shapes':
+        this.shapes = event.tables;
+        break;
+      case 'scratch-tables-dropped':
+        for (const table of event.tables) this.dropped.add(table.slice(table.indexOf('.') + 1));
         break;
       default:
         break;
@@ -253,6 +264,9 @@ export class ResultBuilder {
       warnings: collector.warnings,
       ...(meta.replay
         ? { replay: { ...meta.replay, behindScheduleMs: collector.behindScheduleMs ?? null } }
+        : {}),
+      ...(this.shapes
+        ? { shapes: this.shapes.map((s) => (s.scratch ? { ...s, dropped: this.dropped.has(s.table) } : s)) }
         : {}),
     };
     const thresholds = meta.thresholds.map(parseThreshold);

@@ -11,16 +11,21 @@ import type { RunResult } from '../report/result.js';
 import type { WorkloadShape } from '../workload/presets.js';
 import { SyntheticWorkload } from '../workload/synthetic.js';
 import { type LoadRunOptions, runLoad } from './load-run.js';
+import { runShapedSynth } from './shaped-synth-run.js';
+import type { ShapeOptions } from './shaped-tables.js';
 
 export interface SynthRunOptions extends LoadRunOptions {
   table: string;
   /** blobFaults: blobs to send wrong on purpose (--blob-faults). */
   workload: WorkloadShape & { seed: number; preset?: string; blobFaults?: BlobFault[] };
+  /** Shaped records (--template, --like) instead of {id, frame, payload}. */
+  shapes?: ShapeOptions;
 }
 
 export type SynthResult = RunResult;
 
 export function runSynth(options: SynthRunOptions): Promise<SynthResult> {
+  if (options.shapes) return runShapedSynth({ ...options, shapes: options.shapes });
   const shape = options.workload;
   let workload: SyntheticWorkload | undefined;
   return runLoad(options, {
