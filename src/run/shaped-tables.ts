@@ -45,6 +45,16 @@ export interface ShapedTable {
   capturedRecords?: number;
   /** Attributes seen only as binary or blobs: not synthesized. */
   skipped: string[];
+  /** --like DB.TABLE of a schema-defined table: its attributes, declared the same way on the scratch table. */
+  schema?: DeclaredAttribute[];
+}
+
+/** An attribute as describe_table gives it. */
+export interface DeclaredAttribute {
+  attribute: string;
+  type?: string;
+  indexed?: boolean;
+  is_primary_key?: boolean;
 }
 
 /** The part of a scratch table's name that marks it as ours: `_hr_<pid>_<tag>`. */
@@ -113,12 +123,10 @@ export async function tableShape(
       ExitCode.USAGE,
     );
   const primaryKey = info.hash_attribute;
-  const attributes = info.attributes as Array<{
-    attribute: string;
-    indexed?: boolean;
-    is_primary_key?: boolean;
-  }>;
-  const declared = attributes.map((a) => a.attribute).filter((name) => !name.startsWith('__'));
+  const attributes = info.attributes as DeclaredAttribute[];
+  const declared = attributes
+    .filter((a) => !a.attribute.startsWith('__'))
+    .map((a) => ({ name: a.attribute, ...(a.type ? { type: a.type } : {}) }));
   // Dynamic tables index every declared attribute; schema-defined ones say which.
   const indexed = attributes
     .filter((a) => !a.is_primary_key && (info.schema_defined ? a.indexed : a.indexed !== false))
@@ -136,6 +144,7 @@ export async function tableShape(
       scratch: !into,
       shape,
       skipped,
+      ...(info.schema_defined ? { schema: attributes } : {}),
     },
     options.seed,
   );
@@ -152,7 +161,17 @@ export async function prepareTable(
 ): Promise<void> {
   const all = await client.describeAll();
   if (!all[database]) await client.createDatabase(database);
-  if (!all[database]?.[entry.table]) await client.createTable(database, entry.table, entry.shape.primaryKey);
+  if (!all[database]?.[entry.table]) {
+    // A schema-defined source: the same declared attributes, types and indexes; else a dynamic table.
+    const attributes = entry.schema?.map((a) => ({
+      name: a.attribute,
+      ...(a.type ? { type: a.type } : {}),
+      ...(a.indexed ? { indexed: true } : {}),
+      ...(a.is_primary_key ? { isPrimaryKey: true } : {}),
+    }));
+    await client.createTable(database, entry.table, entry.shape.primaryKey, attributes);
+    if (entry.schema) return;
+  }
   const info = await client.describeTable(database, entry.table);
   const known = new Set(info.attributes.map((a) => a.attribute));
   for (const attribute of indexedAttributes(entry.shape)) {

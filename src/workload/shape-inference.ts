@@ -152,25 +152,40 @@ export class ShapeLearner {
 
   /**
    * The shape: `primaryKey` left out of the attributes (the synthesizer writes ids), `indexed` ones flagged,
-   * `declared` attributes never seen in a sample kept as nullable strings (so the table structure still lists them).
+   * `declared` attributes no sample showed kept (so the structure still lists them): always null when there were
+   * rows, of their declared type when there were none.
    */
   shape(
     primaryKey: string,
     indexed: readonly string[] = [],
-    declared: readonly string[] = [],
-  ): RecordShape & {
-    skipped: string[];
-  } {
+    declared: ReadonlyArray<{ name: string; type?: string }> = [],
+  ): RecordShape & { skipped: string[] } {
     const attributes = this.records.attributes(primaryKey);
     const learned = new Set(attributes.map((a) => a.name));
     const skipped = this.records.names().filter((n) => n !== primaryKey && !learned.has(n));
-    for (const name of declared) {
+    for (const { name, type } of declared) {
       if (name !== primaryKey && !learned.has(name) && !skipped.includes(name))
-        attributes.push({ name, type: 'string', size: { min: 0, max: 0 }, nullRate: 1 });
+        attributes.push(declaredShape(name, type, this.count));
     }
     for (const attribute of attributes) if (indexed.includes(attribute.name)) attribute.indexed = true;
     return { primaryKey, attributes, skipped };
   }
+}
+
+/** Harper's declared types (describe_table) as value types; untyped ones are strings. */
+const DECLARED_TYPES: Record<string, ValueShape> = {
+  String: { type: 'string', size: { min: 8, max: 32 } },
+  Int: { type: 'int', range: { min: 0, max: 1_000_000 } },
+  Long: { type: 'int', range: { min: 0, max: 1_000_000 } },
+  Float: { type: 'float', range: { min: 0, max: 1000 } },
+  Boolean: { type: 'boolean' },
+  Date: { type: 'date', range: { min: Date.UTC(2020, 0, 1), max: Date.UTC(2026, 0, 1) } },
+};
+
+/** A declared attribute no sample showed: its declared type with default sizes, or null when rows exist without it. */
+function declaredShape(name: string, type: string | undefined, sampled: number): AttributeShape {
+  const shape = DECLARED_TYPES[type ?? ''] ?? { type: 'string', size: { min: 8, max: 32 } };
+  return sampled ? { name, type: 'string', size: { min: 0, max: 0 }, nullRate: 1 } : { name, ...shape };
 }
 
 function typeOf(value: unknown): Observed {
