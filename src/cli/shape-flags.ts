@@ -61,7 +61,6 @@ export function parseScale(text: string): number {
 }
 
 /** The shape options the flags give (undefined: the fixed {id, frame, payload} records). Throws on nonsense. */
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: one refusal per flag combination, each with its message.
 export function shapeOptions(
   flags: ShapeFlagValues,
 ): { shapes: ShapeOptions; database?: string } | undefined {

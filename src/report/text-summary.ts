@@ -3,6 +3,7 @@ import { formatBytes, formatCount, formatMs } from '../common/units.js';
 import type { AckSummary } from './ack-analysis.js';
 import type { HerdDeath } from './herd-analysis.js';
 import type { RunResult } from './result.js';
+import { shapeLines } from './shape-lines.js';
 import { METRICS } from './thresholds.js';
 
 function formatMetric(metric: string, value: number | null): string {
@@ -69,6 +70,7 @@ export function formatRunSummary(result: RunResult): string {
   const out = new SummaryLines();
   for (const part of [
     headline,
+    (o: SummaryLines, r: RunResult) => shapeLines(r.shapes).forEach(o.push),
     sentAndCommitted,
     pausesPart,
     memoryPart,
@@ -103,6 +105,14 @@ function headline(out: SummaryLines, result: RunResult): void {
       ? `${target.table} in ${databases.length} databases: ${databases.join(', ')}`
       : `${target.database}.${target.table}`,
   );
+  if (result.shapes) {
+    const tables = result.shapes.length;
+    row(
+      'workload',
+      `shaped records: ${formatCount(workload.totalRecords)} in ${tables} table${tables > 1 ? 's' : ''} (seed ${workload.seed})`,
+    );
+    return;
+  }
   row(
     'workload',
     `${workload.preset ? `${workload.preset}: ` : ''}${formatCount(workload.frames)} frames × ${formatCount(workload.recordsPerFrame)} records × ${workload.recordSize} B${workload.blobSize ? `, ${formatBytes(workload.blobSize)} blobs` : ''}${result.command === 'synth' ? ` (seed ${workload.seed})` : ''}`,

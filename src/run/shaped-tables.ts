@@ -12,9 +12,9 @@ import type { ShapeSummary } from '../events/schema.js';
 import type { OperationsClient } from '../harper/operations-client.js';
 import { captureShapes } from '../workload/capture-shape.js';
 import { indexedAttributes, type RecordShape } from '../workload/record-shape.js';
-import { ShapedRecordEncoder } from '../workload/shaped-encoder.js';
 import { ShapeLearner } from '../workload/shape-inference.js';
 import { loadTemplate } from '../workload/shape-template.js';
+import { ShapedRecordEncoder } from '../workload/shaped-encoder.js';
 
 /** Where a shape comes from (parsed from the flags). */
 export type ShapeSource =

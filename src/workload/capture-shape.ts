@@ -56,8 +56,8 @@ async function readTables(reader: CaptureReader, tables: Map<string, TableState>
   const decoders = new Map<number, TableDecoders>();
   for await (const record of reader.records()) {
     if (record.kind !== RecordKind.MESSAGE || record.direction !== Direction.FROM_SOURCE) continue;
-    let connection = decoders.get(record.connection);
-    if (!connection) decoders.set(record.connection, (connection = new TableDecoders()));
+    const connection = decoders.get(record.connection) ?? new TableDecoders();
+    decoders.set(record.connection, connection);
     if (isControlFrame(record.payload)) {
       const frame = decodeControlFrame(record.payload);
       if (frame.type !== 'TABLE_FIXED_STRUCTURE') continue;
@@ -77,8 +77,8 @@ async function readTables(reader: CaptureReader, tables: Map<string, TableState>
 }
 
 function tableState(tables: Map<string, TableState>, name: string): TableState {
-  let state = tables.get(name);
-  if (!state) tables.set(name, (state = { learner: new ShapeLearner(), records: 0, attributes: [] }));
+  const state = tables.get(name) ?? { learner: new ShapeLearner(), records: 0, attributes: [] };
+  tables.set(name, state);
   return state;
 }
 

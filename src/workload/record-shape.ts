@@ -122,7 +122,6 @@ const ALLOWED_KEYS = new Set([
 ]);
 
 /** One value's shape from a document; `path` names it in errors. */
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: one check per field, each with its own message.
 function valueShape(doc: unknown, path: string, depth: number): ValueShape {
   if (!isDoc(doc)) throw new ShapeError(`${path}: ${show(doc)} is not an object`);
   for (const key of Object.keys(doc)) {

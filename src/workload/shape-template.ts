@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
-import { HarperReplayError, inputFileError, ExitCode } from '../common/errors.js';
+import { ExitCode, HarperReplayError, inputFileError } from '../common/errors.js';
 import { parseRecordShape, type RecordShape, ShapeError } from './record-shape.js';
 
 /** The shape a template's text describes; throws ShapeError naming the place of the first mistake. */

@@ -10,11 +10,11 @@ import { after, before, describe, it } from 'node:test';
 import { ExitCode } from '../../src/common/errors.js';
 import { MetricsBus } from '../../src/events/metrics-bus.js';
 import type { EmbeddedNode } from '../../src/harper/embedded-node.js';
-import { runSynth, type SynthResult, type SynthRunOptions } from '../../src/run/synth-run.js';
 import type { ShapeOptions } from '../../src/run/shaped-tables.js';
+import { runSynth, type SynthResult, type SynthRunOptions } from '../../src/run/synth-run.js';
 import { captureShapes } from '../../src/workload/capture-shape.js';
-import { ShapedRecordEncoder } from '../../src/workload/shaped-encoder.js';
 import { parseTemplate } from '../../src/workload/shape-template.js';
+import { ShapedRecordEncoder } from '../../src/workload/shaped-encoder.js';
 import { declareAttributes, hdbNodeNames, startNode } from '../helpers/harper.js';
 
 let node: EmbeddedNode;

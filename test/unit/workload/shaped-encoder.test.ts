@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { TableDecoders } from '../../../src/protocol/table-decoder.js';
 import { parseRecordShape } from '../../../src/workload/record-shape.js';
-import { ShapedRecordEncoder } from '../../../src/workload/shaped-encoder.js';
 import { parseTemplate } from '../../../src/workload/shape-template.js';
+import { ShapedRecordEncoder } from '../../../src/workload/shaped-encoder.js';
 
 interface Product {
   sku: string;
