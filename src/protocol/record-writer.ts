@@ -95,7 +95,12 @@ export function writeStringBytes(
     view.setUint32(pos, length);
     pos += 4;
   }
-  target.set(source.subarray(start, start + length), pos);
+  // Short strings byte by byte: a subarray per value costs more than the copy (shaped records have many).
+  if (length <= 128) {
+    for (let i = 0; i < length; i++) target[pos + i] = source[start + i]!;
+  } else {
+    target.set(source.subarray(start, start + length), pos);
+  }
   return pos + length;
 }
 

@@ -84,8 +84,8 @@ export class ShapedRecordEncoder implements RecordEncoder {
   /** The number attribute k of record (id, generation) is drawn from. */
   private draw(k: number, id: number, generation: number): number {
     // The changing attribute steps by one per generation (its value is sure to differ); the others are rehashed.
-    if (k === this.changing) return mix(this.seeds[k]!, id) + generation;
-    return mix((this.seeds[k]! ^ Math.imul(generation, GENERATION_SALT)) >>> 0, id);
+    if (k === this.changing) return draw(this.seeds[k]!, id) + generation;
+    return draw((this.seeds[k]! ^ Math.imul(generation, GENERATION_SALT)) >>> 0, id);
   }
 
   private isNull(k: number, c: number, generation: number): boolean {
@@ -97,9 +97,16 @@ export class ShapedRecordEncoder implements RecordEncoder {
   write(target: Buffer, pos: number, view: DataView, id: number, generation: number): number {
     let p = writeRecordStart(target, pos, 0);
     p = writeInteger(target, p, id, view);
-    for (let k = 0; k < this.nodes.length; k++) {
-      const c = this.draw(k, id, generation);
-      p = this.isNull(k, c, generation) ? writeNil(target, p) : this.nodes[k]!.write(target, p, view, c);
+    const { nodes, seeds, changing } = this;
+    const salt = Math.imul(generation, GENERATION_SALT);
+    for (let k = 0; k < nodes.length; k++) {
+      const node = nodes[k]!;
+      // As draw() does, inlined: this loop runs once per attribute of every record.
+      const c = k === changing ? draw(seeds[k]!, id) + generation : draw((seeds[k]! ^ salt) >>> 0, id);
+      p =
+        node.nullRate > 0 && (k !== changing || generation === 0) && isNullDraw(node.nullRate, c)
+          ? writeNil(target, p)
+          : node.write(target, p, view, c);
     }
     return p;
   }
@@ -127,21 +134,32 @@ export class ShapedRecordEncoder implements RecordEncoder {
     return { mean: total / count, max };
   }
 
+  /** Every node built with the same fields in the same order: one hidden class for the hot loop. */
   private compile(shape: ValueShape, path: string): ValueNode {
-    const nullRate = shape.nullRate ?? 0;
+    const made = this.made(shape, path);
+    return {
+      bound: made.bound,
+      varies: made.varies,
+      nullRate: shape.nullRate ?? 0,
+      write: made.write,
+      value: made.value,
+    };
+  }
+
+  private made(shape: ValueShape, path: string): Omit<ValueNode, 'nullRate'> {
     switch (shape.type) {
       case 'string':
-        return { ...this.stringNode(shape), nullRate };
+        return this.stringNode(shape);
       case 'int':
       case 'float':
       case 'boolean':
-        return { ...numberNode(shape), nullRate };
+        return numberNode(shape);
       case 'date':
-        return { ...dateNode(shape, path), nullRate };
+        return dateNode(shape, path);
       case 'object':
-        return { ...this.objectNode(shape.attributes ?? [], path), nullRate };
+        return this.objectNode(shape.attributes ?? [], path);
       case 'array':
-        return { ...this.arrayNode(shape, path), nullRate };
+        return this.arrayNode(shape, path);
     }
   }
 
@@ -151,20 +169,23 @@ export class ShapedRecordEncoder implements RecordEncoder {
     const lengths = max - min + 1;
     const pool = this.pool;
     const distinct = shape.distinct;
-    const place = (c: number): [number, number] => {
-      const i = distinct ? c % distinct : c;
-      const length = min + (i % lengths);
-      return [(i * POOL_STEP) % (pool.length - length + 1), length];
+    // (i mod span) × step stays a small integer: fast modulo, and consecutive i still land on different offsets.
+    const offsetOf = (i: number, length: number) => {
+      const span = pool.length - length + 1;
+      return ((i % span) * POOL_STEP) % span;
     };
     return {
       bound: 5 + max,
       varies: max > 0 && (distinct ?? 2) > 1,
       write: (target, pos, view, c) => {
-        const [offset, length] = place(c);
-        return writeStringBytes(target, pos, pool, offset, length, view);
+        const i = distinct ? c % distinct : c;
+        const length = min + (i % lengths);
+        return writeStringBytes(target, pos, pool, offsetOf(i, length), length, view);
       },
       value: (c) => {
-        const [offset, length] = place(c);
+        const i = distinct ? c % distinct : c;
+        const length = min + (i % lengths);
+        const offset = offsetOf(i, length);
         return pool.toString('latin1', offset, offset + length);
       },
     };
@@ -177,7 +198,7 @@ export class ShapedRecordEncoder implements RecordEncoder {
     this.structures.push(attributes.map((a) => a.name));
     const children = attributes.map((a) => this.compile(a, `${path}.${a.name}`));
     const seeds = attributes.map((_, k) => mix(this.options.seed ^ slot, k + 1));
-    const childC = (k: number, c: number) => mix(seeds[k]!, c >>> 0);
+    const childC = (k: number, c: number) => draw(seeds[k]!, c);
     return {
       bound: 1 + children.reduce((sum, n) => sum + n.bound, 0),
       varies: false,
@@ -205,7 +226,7 @@ export class ShapedRecordEncoder implements RecordEncoder {
     const item = this.compile(shape.items ?? { type: 'int' }, `${path}[]`);
     const { min, max } = shape.size ?? { min: 0, max: 0 };
     const itemSeed = mix(this.options.seed, 0xa11a7 + this.structures.length);
-    const itemC = (i: number, c: number) => mix((itemSeed + i) >>> 0, c >>> 0);
+    const itemC = (i: number, c: number) => draw((itemSeed + i) >>> 0, c);
     const lengthOf = (c: number) => min + (c % (max - min + 1));
     return {
       bound: 5 + max * item.bound,
@@ -228,8 +249,13 @@ export class ShapedRecordEncoder implements RecordEncoder {
   }
 }
 
+/** The number a value is drawn from: 30 bits, so what is computed from it stays in small-integer arithmetic. */
+function draw(seed: number, value: number): number {
+  return mix(seed, value) >>> 2;
+}
+
 function isNullDraw(rate: number, c: number): boolean {
-  return rate > 0 && mix(NULL_SALT, c >>> 0) % 1_000_000 < rate * 1_000_000;
+  return rate > 0 && mix(NULL_SALT, c) >>> 12 < rate * 0x100000;
 }
 
 /** A choice among fixed values (strings as bytes, numbers, booleans). */
