@@ -2,10 +2,11 @@
  * The tables of a shaped synth run (--template, --like FILE.hrcap, --like DB.TABLE): where each shape comes from,
  * the table it is written to, and that table's life on the target — a scratch table made with the source's primary
  * key and indexes before the target subscribes, dropped at the end (also after Ctrl-C) unless --keep-table.
- * Scratch tables are named <source table>_hr_<pid>_<tag>: they cannot collide with a user's table and say which
- * process made them.
+ * Scratch tables are named <source table>_hr_<pid>_<host tag>: they cannot collide with a user's table and say which
+ * process on which host made them (`cleanup` drops one whose process is gone).
  */
-import { randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
 import { ExitCode, HarperReplayError } from '../common/errors.js';
 import type { MetricsBus } from '../events/metrics-bus.js';
 import type { ShapeSummary } from '../events/schema.js';
@@ -57,14 +58,19 @@ export interface DeclaredAttribute {
   is_primary_key?: boolean;
 }
 
-/** The part of a scratch table's name that marks it as ours: `_hr_<pid>_<tag>`. */
+/** The part of a scratch table's name that marks it as ours: `_hr_<pid>_<host tag>`. */
 export const SCRATCH_MARK = /_hr_(\d+)_([0-9a-f]{4})$/;
+
+/** 4 hex digits of the host's name: `cleanup` tells this host's scratch tables from another's. */
+export function hostTag(host = hostname()): string {
+  return createHash('sha1').update(host).digest('hex').slice(0, 4);
+}
 /** Rows read from a --like table to learn its values. */
 const TABLE_SAMPLE = 1000;
 
 /** The run's suffix for scratch tables. */
 export function scratchSuffix(): string {
-  return `_hr_${process.pid}_${randomBytes(2).toString('hex')}`;
+  return `_hr_${process.pid}_${hostTag()}`;
 }
 
 /**
