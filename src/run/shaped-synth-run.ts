@@ -79,7 +79,8 @@ export function runShapedSynth(options: ShapedSynthOptions): Promise<RunResult> 
     describe: {
       command: 'synth',
       table: options.table,
-      workload: { ...base, blobSize: 0, ...(options.rate ? { rate: options.rate } : {}) },
+      // Shaped records have no fixed size: the shapes event says their mean and largest.
+      workload: { ...base, recordSize: 0, blobSize: 0, ...(options.rate ? { rate: options.rate } : {}) },
     },
     source: async (toolNodeName) => {
       pending = await fileShapes(shapes, base.seed, options.table, suffix);

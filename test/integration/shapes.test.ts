@@ -5,7 +5,7 @@
  * several --like tables travel in the same frames.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { ExitCode } from '../../src/common/errors.js';
 import { MetricsBus } from '../../src/events/metrics-bus.js';
@@ -15,7 +15,7 @@ import { runSynth, type SynthResult, type SynthRunOptions } from '../../src/run/
 import { captureShapes } from '../../src/workload/capture-shape.js';
 import { parseTemplate } from '../../src/workload/shape-template.js';
 import { ShapedRecordEncoder } from '../../src/workload/shaped-encoder.js';
-import { declareAttributes, hdbNodeNames, startNode } from '../helpers/harper.js';
+import { declareAttributes, hdbNodeNames, runCli, startNode, tmp } from '../helpers/harper.js';
 
 let node: EmbeddedNode;
 
@@ -260,5 +260,62 @@ describe('shaped synth into a real harperdb 4.7.29', () => {
     assert.equal(result.exitCode, ExitCode.INTERRUPTED, result.error);
     assert.equal(result.shapes![0]!.dropped, true);
     assert.deepEqual((await tablesOf('data')).sort(), before.sort());
+  });
+
+  it('the CLI: --json describes the shapes (schema-checked), a bad template is exit 6, nonsense exit 2', async () => {
+    const env = { HARPER_USER: node.credentials.user, HARPER_PASSWORD: node.credentials.password };
+    const ok = await runCli(
+      [
+        'synth',
+        '--target',
+        node.operationsUrl,
+        '--template',
+        'templates/products.yaml',
+        '--table',
+        'cli_shaped',
+        '--frames',
+        '2',
+        '--records-per-frame',
+        '30',
+        '--json',
+      ],
+      { env },
+    );
+    assert.equal(ok.code, ExitCode.OK, ok.stderr);
+    const document = JSON.parse(ok.stdout);
+    assert.equal(document.verify.targetRecords, 60);
+    assert.deepEqual(document.shapes[0].indexed, ['category', 'brand']);
+    const summary = await runCli(
+      [
+        'synth',
+        '--target',
+        node.operationsUrl,
+        '--template',
+        'templates/products.yaml',
+        '--table',
+        'cli_shaped',
+        '--frames',
+        '1',
+        '--records-per-frame',
+        '10',
+      ],
+      { env },
+    );
+    assert.equal(summary.code, ExitCode.OK, summary.stderr);
+    assert.match(summary.stdout, /record shapes\n {2}cli_shaped like template templates\/products\.yaml/);
+    assert.match(summary.stdout, /indexed: category, brand; record \d+ B mean, \d+ B max/);
+
+    const bad = tmp('hr-bad-template.yaml');
+    writeFileSync(bad, 'attributes:\n  - {name: a, type: int}\n  - {name: b, type: string, size: abc}\n');
+    const refused = await runCli(['synth', '--target', node.operationsUrl, '--template', bad, '--json'], {
+      env,
+    });
+    assert.equal(refused.code, ExitCode.BAD_INPUT, refused.stderr);
+    assert.match(JSON.parse(refused.stdout).error.message, /attributes\[1\]\.size: "abc" is not a size/);
+    const usage = await runCli(['synth', '--like', 'captures/catchup-40x500.hrcap', '--record-size', '1KB'], {
+      env,
+    });
+    assert.equal(usage.code, ExitCode.USAGE);
+    assert.match(usage.stderr, /^Error: --record-size does not go with --like/m);
   });
 });
