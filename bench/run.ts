@@ -81,6 +81,36 @@ function mixRatio(inserts: Result[], mixed: Result[]): void {
   );
 }
 
+// Shaped records (--like, ~20 attributes) beside the fixed ones: encode only, interleaved rounds, their MB/s ratio.
+const shapeRuns = JSON.parse(
+  execFileSync(
+    process.execPath,
+    [fileURLToPath(new URL('./shape-encode.js', import.meta.url)), '500000', String(repeats)],
+    {
+      encoding: 'utf8',
+    },
+  ),
+) as {
+  records: number;
+  attributes: number;
+  rounds: Array<
+    Record<'fixed' | 'shaped', { recordsPerSec: number; mbPerSec: number; meanRecordBytes: number }> & {
+      ratio: number;
+    }
+  >;
+};
+console.log(
+  `shaped vs fixed records, encode only: ${shapeRuns.records.toLocaleString('en-US')} records each, ${shapeRuns.attributes} attributes (--like) vs {id, frame, payload} 256 B, ${shapeRuns.rounds.length} interleaved rounds`,
+);
+for (const kind of ['fixed', 'shaped'] as const) {
+  const rounds = shapeRuns.rounds.map((r) => r[kind]);
+  console.log(
+    `  ${kind.padEnd(7)} records/s ${median(rounds.map((r) => r.recordsPerSec)).toLocaleString('en-US')} (${range(rounds.map((r) => r.recordsPerSec))}), MB/s ${median(rounds.map((r) => r.mbPerSec))} (${range(rounds.map((r) => r.mbPerSec))}), ${rounds[0]!.meanRecordBytes} B/record`,
+  );
+}
+const ratios = shapeRuns.rounds.map((r) => r.ratio);
+console.log(`  shaped/fixed MB/s ${median(ratios)} (${range(ratios)}; goal ≥ 0.5)\n`);
+
 // Replay from disk: a generated capture (1 GB by default), read, rewritten and sent flat out to a discarding peer.
 const replayScript = fileURLToPath(new URL('./replay-send.js', import.meta.url));
 const replays: Array<{

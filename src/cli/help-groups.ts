@@ -58,6 +58,7 @@ const GROUPS = {
     'baseline',
     'progress',
   ],
+  SHAPE: ['template', 'like', 'scale', 'keep-table', 'into-source-table', 'mix', 'keys'],
   OUTPUT: ['force', 'verbose'],
 } as const;
 

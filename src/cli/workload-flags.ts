@@ -10,6 +10,7 @@ import { DEFAULT_PRESET, PRESETS, type Preset, presetNames } from '../workload/p
 import { type LoadFlagValues, loadOptions } from './load-command.js';
 import { paceFlags, synthPace } from './pace-flags.js';
 import { presetDefaultNote } from './preset-help.js';
+import { shapeFlags, shapeOptions } from './shape-flags.js';
 import { type FlagValues, flagValue } from './shared-flags.js';
 
 /** synth's own flags (the load flags come with its base, LoadCommand). */
@@ -67,6 +68,7 @@ export const synthFlags = {
     summary: `Which present id an update or delete touches (with --mix): ${KEYS_HELP}`,
     helpValue: 'uniform|sequential|zipf:S|hot:P%',
   }),
+  ...shapeFlags,
   seed: Flags.integer({
     summary: 'Seed of the record contents, the operation mix and the keys.',
     default: 1,
@@ -113,8 +115,10 @@ export function synthOptions(flags: SynthFlagValues): SynthRunOptions {
       `--preset ${preset.name} installs faults into the node under test: it runs only on the embedded target, not with --target`,
     );
   }
+  const shaped = shapeOptions(flags);
   const withPreset = {
     ...flags,
+    ...(shaped?.database ? { database: shaped.database } : {}),
     'target-fault': [...(preset.targetFaults ?? []), ...(flags['target-fault'] ?? [])],
     threshold: [...(flags['preset-thresholds'] ? (preset.thresholds ?? []) : []), ...(flags.threshold ?? [])],
   };
@@ -122,9 +126,9 @@ export function synthOptions(flags: SynthFlagValues): SynthRunOptions {
   const pace = synthPace(flags, shape.recordsPerFrame, shape.frames);
   const workload = { ...shape, frames: pace.frames };
   const base = loadOptions(withPreset, {
-    database: flags.database,
+    database: withPreset.database,
     databases: databaseList(
-      flags.database,
+      withPreset.database,
       flags.databases ?? (flags.database.includes(',') ? undefined : preset.databases),
     ),
     nodeConfig: preset.nodeConfig,
@@ -139,6 +143,12 @@ export function synthOptions(flags: SynthFlagValues): SynthRunOptions {
     throw new Error('--blob-faults needs blobs: give --blob-size (or a preset with blobs, e.g. blobs-50k)');
   }
   const operations = operationFlags(flags);
+  if (shaped && operations.mix)
+    throw new Error('--mix runs on the fixed record shape only (for now): drop --template/--like or --mix');
+  if (shaped?.shapes.scale !== undefined && pace.schedule)
+    throw new Error(
+      '--scale sets the frame count from the capture: it cannot be combined with --stages or --duration',
+    );
   if (operations.mix && blobFaults)
     throw new Error('--blob-faults counts blobs of inserts only: it cannot be combined with --mix');
   return {
@@ -149,6 +159,7 @@ export function synthOptions(flags: SynthFlagValues): SynthRunOptions {
     ...(pace.schedule ? { schedule: pace.schedule, rate: undefined } : {}),
     table: flags.table,
     workload: { ...workload, ...(blobFaults ? { blobFaults } : {}), ...operations },
+    ...(shaped ? { shapes: shaped.shapes } : {}),
   };
 }
 

@@ -318,7 +318,34 @@ export type RunEvent =
   /** The liveness probe after a stream's last frame: committed or not, and how long it took. */
   | { type: 'liveness'; t: number; stream?: string; ok: boolean; latencyMs: number | null }
   | { type: 'warning'; t: number; message: string }
+  /** A shaped synth run (--template, --like): each table's shape and where it came from. */
+  | { type: 'shapes'; t: number; tables: ShapeSummary[] }
+  /** Scratch tables (--like) the run dropped at its end, as database.table. */
+  | { type: 'scratch-tables-dropped'; t: number; tables: string[] }
   | { type: 'phase'; t: number; phase: RunPhase };
+
+/** What the summary and --json say about one table of a shaped run. */
+export interface ShapeSummary {
+  /** A template path, FILE.hrcap#table, or DB.TABLE. */
+  from: string;
+  kind: 'template' | 'capture' | 'table';
+  /** The table written. */
+  table: string;
+  /** Made by this run (dropped at its end unless --keep-table). */
+  scratch: boolean;
+  /** The scratch table was dropped at the end of the run. */
+  dropped?: boolean;
+  primaryKey: string;
+  attributes: Array<{ name: string; type: string; nullRate?: number }>;
+  /** Declared in the table structure sent: the target indexes them. */
+  indexed: string[];
+  meanRecordBytes: number;
+  maxRecordBytes: number;
+  /** --like FILE.hrcap: records (put entries) of this table in the capture. */
+  capturedRecords?: number;
+  /** Attributes seen only as binary or blobs: not synthesized. */
+  skipped?: string[];
+}
 
 export type RunPhase =
   | 'starting-target'

@@ -243,7 +243,7 @@ export class OperationsClient {
     database: string,
     table: string,
     primaryKey = 'id',
-    attributes?: Array<{ name: string; type?: string }>,
+    attributes?: Array<{ name: string; type?: string; indexed?: boolean; isPrimaryKey?: boolean }>,
   ): Promise<{ message: string }> {
     return this.call({ operation: 'create_table', database, table, primary_key: primaryKey, attributes });
   }

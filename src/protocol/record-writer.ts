@@ -95,7 +95,12 @@ export function writeStringBytes(
     view.setUint32(pos, length);
     pos += 4;
   }
-  target.set(source.subarray(start, start + length), pos);
+  // Short strings byte by byte: a subarray per value costs more than the copy (shaped records have many).
+  if (length <= 128) {
+    for (let i = 0; i < length; i++) target[pos + i] = source[start + i]!;
+  } else {
+    target.set(source.subarray(start, start + length), pos);
+  }
   return pos + length;
 }
 
@@ -127,4 +132,57 @@ export function writeExtension(
   target[pos++] = type;
   target.set(payload, pos);
   return pos + length;
+}
+
+/** A float64 value (msgpack 0xcb), whatever the number: the receiver decodes it to the same double. */
+export function writeFloat64(target: Uint8Array, position: number, value: number, view: DataView): number {
+  target[position] = 0xcb;
+  view.setFloat64(position + 1, value);
+  return position + 9;
+}
+
+/** true / false. */
+export function writeBoolean(target: Uint8Array, position: number, value: boolean): number {
+  target[position] = value ? 0xc3 : 0xc2;
+  return position + 1;
+}
+
+/** nil (null). */
+export function writeNil(target: Uint8Array, position: number): number {
+  target[position] = 0xc0;
+  return position + 1;
+}
+
+/** The header of an array of `length` values (the values follow). */
+export function writeArrayHeader(
+  target: Uint8Array,
+  position: number,
+  length: number,
+  view: DataView,
+): number {
+  if (length < 0x10) {
+    target[position] = 0x90 | length;
+    return position + 1;
+  }
+  if (length < 0x10000) {
+    target[position] = 0xdc;
+    view.setUint16(position + 1, length);
+    return position + 3;
+  }
+  target[position] = 0xdd;
+  view.setUint32(position + 1, length);
+  return position + 5;
+}
+
+/** A Date of whole seconds since the epoch (0 … 2^32-1) as msgpack's timestamp 32 (ext -1), which msgpackr decodes to a Date. */
+export function writeTimestamp32(
+  target: Uint8Array,
+  position: number,
+  seconds: number,
+  view: DataView,
+): number {
+  target[position] = 0xd6;
+  target[position + 1] = 0xff;
+  view.setUint32(position + 2, seconds);
+  return position + 6;
 }

@@ -9,6 +9,7 @@ import type {
   RunEvent,
   RunMeta,
   RunOutcome,
+  ShapeSummary,
   TargetInfo,
   ValueSample,
 } from '../events/schema.js';
@@ -27,9 +28,9 @@ import { HerdAnalysis, type HerdSummary } from './herd-analysis.js';
 import { MemoryAnalysis, type MemorySummary } from './memory-analysis.js';
 import { PauseAnalysis, type PauseSummary } from './pause-analysis.js';
 import { RemoteStateAnalysis, type RemoteStateSummary } from './remote-state.js';
+import type { PrometheusStats } from './remote-write.js';
 import { RunCollector } from './run-collector.js';
 import { ScheduleAnalysis, type ScheduleSummary } from './schedule-analysis.js';
-import type { PrometheusStats } from './remote-write.js';
 import {
   evaluateThresholds,
   type MetricSource,
@@ -39,6 +40,22 @@ import {
 } from './thresholds.js';
 import { TrendAnalysis, type TrendSummary } from './trend-analysis.js';
 import { WorkerAnalysis, type WorkerSummary } from './worker-analysis.js';
+
+/** Sums over a fan-out's members (a peak RSS sum only when every member reported one). */
+function memberTotals(
+  members: NonNullable<RunResult['members']>,
+): NonNullable<RunResult['cluster']['totals']> {
+  return {
+    members: members.length,
+    committedRecords: members.reduce((sum, m) => sum + m.committed.records, 0),
+    peakRssSum: members.some((m) => m.memory.peakRss === null)
+      ? null
+      : members.reduce((sum, m) => sum + (m.memory.peakRss ?? 0), 0),
+    pausesCount: members.reduce((sum, m) => sum + m.pauses.count, 0),
+    pausedMs: members.reduce((sum, m) => sum + m.pauses.totalMs, 0),
+    workerDeaths: members.reduce((sum, m) => sum + m.workers.deaths, 0),
+  };
+}
 
 /** Runs that never reached their target: their thresholds are not evaluated, and the exit code says why. */
 const NEVER_REACHED = new Set<number>([ExitCode.UNREACHABLE, ExitCode.AUTH_FAILED, ExitCode.TLS_FAILED]);
@@ -120,6 +137,8 @@ export interface RunResult {
   comparison?: Comparison;
   /** --prometheus-rw: what was pushed, and what failed (a warning, never a failed run). */
   prometheus?: PrometheusStats;
+  /** Shaped synth runs (--template, --like): each table's shape, where it came from, whether it was dropped. */
+  shapes?: ShapeSummary[];
 }
 
 export class ResultBuilder {
@@ -145,6 +164,8 @@ export class ResultBuilder {
   private members?: MemberBreakdown;
   private schedule?: ScheduleAnalysis;
   private readonly trends = new TrendAnalysis();
+  private shapes?: ShapeSummary[];
+  private readonly dropped = new Set<string>();
 
   /** The herd so far (a run's stop rule reads it while the run goes on). */
   herdDeaths(): HerdSummary['deaths'] {
@@ -185,6 +206,12 @@ export class ResultBuilder {
         break;
       case 'run-end':
         this.end = event;
+        break;
+      case 'shapes':
+        this.shapes = event.tables;
+        break;
+      case 'scratch-tables-dropped':
+        for (const table of event.tables) this.dropped.add(table.slice(table.indexOf('.') + 1));
         break;
       default:
         break;
@@ -283,20 +310,7 @@ export class ResultBuilder {
       ...(members ? { members } : {}),
       cluster: {
         otherMembers: collector.otherMembers,
-        ...(members
-          ? {
-              totals: {
-                members: members.length,
-                committedRecords: members.reduce((sum, m) => sum + m.committed.records, 0),
-                peakRssSum: members.some((m) => m.memory.peakRss === null)
-                  ? null
-                  : members.reduce((sum, m) => sum + (m.memory.peakRss ?? 0), 0),
-                pausesCount: members.reduce((sum, m) => sum + m.pauses.count, 0),
-                pausedMs: members.reduce((sum, m) => sum + m.pauses.totalMs, 0),
-                workerDeaths: members.reduce((sum, m) => sum + m.workers.deaths, 0),
-              },
-            }
-          : {}),
+        ...(members ? { totals: memberTotals(members) } : {}),
       },
       cleanup: end?.cleanup ?? { removedFromTarget: null, targetStopped: false },
       thresholds: [],
@@ -305,6 +319,9 @@ export class ResultBuilder {
       trends: this.trends.summary(),
       ...(meta.replay
         ? { replay: { ...meta.replay, behindScheduleMs: collector.behindScheduleMs ?? null } }
+        : {}),
+      ...(this.shapes
+        ? { shapes: this.shapes.map((s) => (s.scratch ? { ...s, dropped: this.dropped.has(s.table) } : s)) }
         : {}),
     };
     const thresholds = (rejudge?.thresholds ?? meta.thresholds).map(parseThreshold);

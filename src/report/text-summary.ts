@@ -4,10 +4,11 @@ import { formatBytes, formatCount, formatMs } from '../common/units.js';
 import type { OperationsMeta, ValueSample } from '../events/schema.js';
 import type { AckSummary } from './ack-analysis.js';
 import type { HerdDeath } from './herd-analysis.js';
-import { remoteRows } from './remote-text.js';
 import { describeValue } from './junit.js';
+import { remoteRows } from './remote-text.js';
 import type { RunResult } from './result.js';
 import { formatSlope, replayPaceLines, scheduleLines, trendLines } from './schedule-text.js';
+import { shapeLines } from './shape-lines.js';
 import { METRICS } from './thresholds.js';
 
 function formatMetric(metric: string, value: number | null): string {
@@ -75,6 +76,7 @@ export function formatRunSummary(result: RunResult): string {
   const out = new SummaryLines();
   for (const part of [
     headline,
+    (o: SummaryLines, r: RunResult) => shapeLines(r.shapes).forEach(o.push),
     sentAndCommitted,
     pausesPart,
     memoryPart,
@@ -113,6 +115,14 @@ function headline(out: SummaryLines, result: RunResult): void {
       ? `${target.table} in ${databases.length} databases: ${databases.join(', ')}`
       : `${target.database}.${target.table}`,
   );
+  if (result.shapes) {
+    const tables = result.shapes.length;
+    row(
+      'workload',
+      `shaped records: ${formatCount(workload.totalRecords)} in ${tables} table${tables > 1 ? 's' : ''} (seed ${workload.seed})`,
+    );
+    return;
+  }
   row(
     'workload',
     `${workload.preset ? `${workload.preset}: ` : ''}${formatCount(workload.frames)} frames × ${formatCount(workload.recordsPerFrame)} records × ${workload.recordSize} B${workload.blobSize ? `, ${formatBytes(workload.blobSize)} blobs` : ''}${result.command === 'synth' ? ` (seed ${workload.seed})` : ''}`,

@@ -5,13 +5,14 @@
  * (harper-replay-<host>-<pid>-<id>) are looked at; one whose pid still runs on this host is never removed, one from
  * another host (or an older name without a pid) only with --force. Tables are not touched: every synth and replay
  * run keeps what it wrote by design (data.harper_replay_synth, a capture's own tables), and nothing tells a killed
- * bench's per-run table from a live one's.
+ * bench's per-run table from a live one's — except synth --like's scratch tables, named after their process and host.
  */
 import { hostname } from 'node:os';
 import { ExitCode, type ExitCodeValue } from '../common/errors.js';
 import { registrationVerdict } from '../common/tool-node-name.js';
 import { processAlive } from '../harper/node-watchdog.js';
 import type { CertificateEntry } from '../harper/operations-types.js';
+import { hostTag, SCRATCH_MARK } from './shaped-tables.js';
 import { type TargetSpec, targetClient, targetError } from './target.js';
 
 export interface CleanupOptions {
@@ -40,6 +41,8 @@ export interface CleanupResult {
   registrations: CleanupEntry[];
   /** A --listen-tls run's CA (<name>-ca) and the target certificate it signed, in hdb_certificate. */
   certificates: CleanupEntry[];
+  /** synth --like's scratch tables (<table>_hr_<pid>_<host tag>) a killed run, or --keep-table, left behind. */
+  tables: CleanupEntry[];
   exitCode: ExitCodeValue;
 }
 
@@ -68,14 +71,65 @@ export async function runCleanup(options: CleanupOptions): Promise<CleanupResult
     here,
     (name) => client.removeCertificate(name),
   );
-  const failed = [...registrations, ...certificates].some((entry) => entry.action === 'failed');
+  const tables = await sweepTables(client, options, here, read);
+  const failed = [...registrations, ...certificates, ...tables].some((entry) => entry.action === 'failed');
   return {
     target: options.target.url,
     dryRun: options.dryRun,
     registrations,
     certificates,
+    tables,
     exitCode: failed ? ExitCode.ERROR : ExitCode.OK,
   };
+}
+
+/** Whose a scratch table is: made on this host by a process that is gone (stale), still running, or elsewhere. */
+export function scratchTableVerdict(
+  table: string,
+  here: Here,
+): { kind: 'not-ours' | 'live' | 'stale' | 'unknown'; reason: string } {
+  const match = SCRATCH_MARK.exec(table);
+  if (!match) return { kind: 'not-ours', reason: '' };
+  const pid = Number(match[1]);
+  if (match[2] !== hostTag(here.host))
+    return {
+      kind: 'unknown',
+      reason: 'a scratch table made on another host: its run cannot be checked from here',
+    };
+  if (here.alive(pid)) return { kind: 'live', reason: `pid ${pid} is still running on this host` };
+  return { kind: 'stale', reason: `a scratch table of pid ${pid} on this host, which is gone` };
+}
+
+async function sweepTables(
+  client: ReturnType<typeof targetClient>,
+  options: CleanupOptions,
+  here: Here,
+  read: <T>(call: () => Promise<T>) => Promise<T>,
+): Promise<CleanupEntry[]> {
+  const all = await read(() => client.describeAll());
+  const entries: CleanupEntry[] = [];
+  for (const [database, tables] of Object.entries(all)) {
+    for (const table of Object.keys(tables)) {
+      const verdict = scratchTableVerdict(table, here);
+      if (verdict.kind === 'not-ours') continue;
+      const name = `${database}.${table}`;
+      const removable = verdict.kind === 'stale' || (verdict.kind === 'unknown' && options.force);
+      if (!removable) {
+        const hint = verdict.kind === 'unknown' ? ' (--force drops it)' : '';
+        entries.push({ name, action: 'kept', reason: `${verdict.reason}${hint}` });
+      } else if (options.dryRun) {
+        entries.push({ name, action: 'would-remove', reason: verdict.reason });
+      } else {
+        try {
+          await client.dropTable(database, table);
+          entries.push({ name, action: 'removed', reason: verdict.reason });
+        } catch (error) {
+          entries.push({ name, action: 'failed', reason: targetError(error).message });
+        }
+      }
+    }
+  }
+  return entries;
 }
 
 /** The tool name a certificate belongs to: a run's CA is named <tool name>-ca, what it signed is issued by it. */
@@ -130,6 +184,7 @@ export function formatCleanup(result: CleanupResult): string[] {
   const all = [
     ...result.registrations.map((r) => ({ ...r, kind: 'registration' })),
     ...result.certificates.map((c) => ({ ...c, kind: 'certificate' })),
+    ...(result.tables ?? []).map((t) => ({ ...t, kind: 'scratch table' })),
   ];
   const lines = all.map(
     (r) => `${VERBS[r.action]} ${r.kind} ${r.name}${r.url ? ` (${r.url})` : ''}: ${r.reason}`,

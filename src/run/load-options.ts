@@ -81,6 +81,11 @@ export interface LoadWorkload {
     client: OperationsClient,
     database: string,
   ): Promise<{ expectedRecords: number; targetRecords: number; sample?: ValueSample }>;
+  /**
+   * Undoes what prepare made on one database of one member (a shaped run's scratch tables), before an embedded
+   * target stops; runs after a failure or Ctrl-C too.
+   */
+  release?(client: OperationsClient, database: string, bus: MetricsBus): Promise<void>;
   /** Releases what the source holds (open files). */
   close?(): Promise<void>;
   /** How to resume after `committed` frames (named in the error when the target dies mid-run). */

@@ -434,11 +434,25 @@ export async function cleanUp(run: LoadContext): Promise<void> {
     await run.session.close(run.targetLost ? 0 : undefined);
     if (run.session.registered !== undefined) run.cleanup.removedFromTarget = !run.session.registered;
   }
+  await releaseDatabases(run);
   if (run.target) {
     await run.target.stop();
     run.cleanup.targetStopped = run.target.embedded !== undefined;
   }
   await run.load.close?.();
+}
+
+/** The workload's release on every database of every member it prepared (a lost target is not asked). */
+async function releaseDatabases(run: LoadContext): Promise<void> {
+  if (!run.load.release || run.targetLost) return;
+  for (const client of run.clients.values()) {
+    if (!client) continue;
+    for (const database of run.databases) {
+      await run.load.release(client, database, run.bus).catch((error: unknown) => {
+        run.bus.emit({ type: 'warning', message: `cleanup of ${database}: ${(error as Error).message}` });
+      });
+    }
+  }
 }
 
 function mapRunError(error: unknown): HarperReplayError {

@@ -18,6 +18,8 @@ import type { WorkloadShape } from '../workload/presets.js';
 import { ScheduledSource } from '../workload/scheduled-source.js';
 import { SyntheticWorkload } from '../workload/synthetic.js';
 import { type LoadRunOptions, runLoad } from './load-run.js';
+import { runShapedSynth } from './shaped-synth-run.js';
+import type { ShapeOptions } from './shaped-tables.js';
 
 export interface SynthRunOptions extends LoadRunOptions {
   table: string;
@@ -30,11 +32,14 @@ export interface SynthRunOptions extends LoadRunOptions {
     mix?: OperationMix;
     keys?: KeyDistribution;
   };
+  /** Shaped records (--template, --like) instead of {id, frame, payload}. */
+  shapes?: ShapeOptions;
 }
 
 export type SynthResult = RunResult;
 
 export function runSynth(options: SynthRunOptions): Promise<SynthResult> {
+  if (options.shapes) return runShapedSynth({ ...options, shapes: options.shapes });
   const { mix, keys, ...shape } = options.workload;
   const operations = mix && !isPureInserts(mix) ? describeOperations(options.workload, mix, keys) : undefined;
   let workload: SyntheticWorkload | undefined;

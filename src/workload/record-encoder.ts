@@ -1,5 +1,7 @@
-/** The seam between the synthesizer (which operation, which key) and a table's record shape (what a value is). */
-
+/**
+ * The seam between what a synthetic record holds (its shape) and how the synthesizer frames it: every table of a
+ * synthetic run has one RecordEncoder, asked for every entry put into a frame.
+ */
 import type { TableStructure } from '../protocol/control-frame.js';
 
 /** How the records of one table are written: the synthesizer asks it for every entry it puts. */

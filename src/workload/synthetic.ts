@@ -36,6 +36,11 @@ export interface SyntheticOptions extends RecordShape {
   keys?: KeyDistribution;
   /** The record shape (default the fixed `{id, generation, payload[, blob]}`). */
   encoder?: RecordEncoder;
+  /**
+   * Shaped records instead of {id, frame, payload}: one encoder per table, table ids tableId, tableId + 1, …; every
+   * frame carries recordsPerFrame records of each table (ids per table 1…N), no blobs.
+   */
+  encoders?: readonly RecordEncoder[];
 }
 
 export type SyntheticRecord = FixedRecord;
@@ -122,8 +127,13 @@ export class SyntheticWorkload implements FrameSource {
     return this.options.frames;
   }
 
+  /** Tables the records go to (several only with shaped records). */
+  get tableCount(): number {
+    return this.options.encoders?.length || 1;
+  }
+
   get totalRecords(): number {
-    return this.options.frames * this.options.recordsPerFrame;
+    return this.options.frames * this.options.recordsPerFrame * this.tableCount;
   }
 
   /** Blobs of a run of pure inserts (with a mix, the frames report what they carry). */
@@ -137,7 +147,7 @@ export class SyntheticWorkload implements FrameSource {
   }
 
   recordsIn(): number {
-    return this.options.recordsPerFrame;
+    return this.options.recordsPerFrame * this.tableCount;
   }
 
   sequenceId(index: number): number {
@@ -153,6 +163,13 @@ export class SyntheticWorkload implements FrameSource {
   }
 
   preamble(subscribedNames: string[]): Buffer[] {
+    const encoders = this.options.encoders;
+    if (encoders?.length) {
+      return [
+        encodeNodeIdMap({ [this.options.originName]: 0 }, subscribedNames),
+        ...encoders.map((e, t) => encodeTableStructure(e.tableStructure(), this.tableId + t, e.tableName)),
+      ];
+    }
     return [
       encodeNodeIdMap({ [this.options.originName]: 0 }, subscribedNames),
       encodeTableStructure(this.tableStructure(), this.tableId, this.options.tableName),
@@ -198,7 +215,38 @@ export class SyntheticWorkload implements FrameSource {
     return this.encoder;
   }
 
+  /** A frame of shaped records: recordsPerFrame first versions of each table's records, table after table. */
+  private buildShaped(index: number, encoders: readonly RecordEncoder[]): BuiltFrame {
+    const { recordsPerFrame } = this.options;
+    const version = this.version(index);
+    const bytes = encoders.reduce((sum, e) => sum + (e.valueBound + 32) * recordsPerFrame, 64);
+    const writer = this.writer.begin(version, bytes);
+    const firstId = (this.options.idOffset ?? 0) + index * recordsPerFrame + 1;
+    encoders.forEach((encoder, t) => {
+      const tableId = this.tableId + t;
+      for (let id = firstId; id < firstId + recordsPerFrame; id++) {
+        const pos = writer.startEntry(
+          { type: 'put', nodeId: 0, tableId, key: id, version, hasBlobs: false },
+          encoder.valueBound,
+        );
+        writer.endEntry(encoder.write(writer.target, pos, writer.dataView, id, 0));
+      }
+    });
+    const sequenceId = this.sequenceId(index);
+    const records = recordsPerFrame * encoders.length;
+    return {
+      index,
+      data: writer.finish(sequenceId),
+      records,
+      sequenceId,
+      blobChunks: [],
+      blobs: 0,
+      blobBytes: 0,
+    };
+  }
+
   build(index: number): BuiltFrame {
+    if (this.options.encoders?.length) return this.buildShaped(index, this.options.encoders);
     const { kinds, ids, generations } = this.plan.frame(index);
     const version = this.version(index);
     const encoder = this.encoder;

@@ -11,17 +11,21 @@ import {
   certificateOwner,
   formatCleanup,
   runCleanup,
+  scratchTableVerdict,
 } from '../../../src/run/cleanup-run.js';
+import { hostTag } from '../../../src/run/shaped-tables.js';
 
 const result = (
   registrations: CleanupResult['registrations'],
   dryRun = false,
   certificates: CleanupResult['certificates'] = [],
+  tables: CleanupResult['tables'] = [],
 ): CleanupResult => ({
   target: 'http://a:9925',
   dryRun,
   registrations,
   certificates,
+  tables,
   exitCode: ExitCode.OK,
 });
 
@@ -129,5 +133,28 @@ describe('runCleanup', () => {
       }),
       (error: unknown) => error instanceof HarperReplayError && error.exitCode === ExitCode.UNREACHABLE,
     );
+  });
+});
+
+describe('scratch tables', () => {
+  const here = { host: 'box', alive: (pid: number) => pid === 200 };
+  it('a --like scratch table is judged by its pid and host; other tables are not ours', () => {
+    const tag = hostTag('box');
+    assert.equal(scratchTableVerdict(`products_hr_300_${tag}`, here).kind, 'stale');
+    assert.equal(scratchTableVerdict(`products_hr_200_${tag}`, here).kind, 'live');
+    const elsewhere = hostTag('other') === tag ? 'ffff' : hostTag('other');
+    assert.equal(scratchTableVerdict(`products_hr_300_${elsewhere}`, here).kind, 'unknown');
+    assert.equal(scratchTableVerdict('products', here).kind, 'not-ours');
+    assert.equal(scratchTableVerdict('products_hr_x_abcd', here).kind, 'not-ours');
+  });
+
+  it('cleanup says what it did with each', () => {
+    const lines = formatCleanup(
+      result([], false, [], [{ name: 'data.products_hr_300_abcd', action: 'removed', reason: 'gone' }]),
+    );
+    assert.deepEqual(lines, [
+      'removed scratch table data.products_hr_300_abcd: gone',
+      'removed 1, kept 0 on http://a:9925',
+    ]);
   });
 });

@@ -1,0 +1,148 @@
+/**
+ * synth with shaped records (--template, --like): one table per shape, each its own table id in the same frames;
+ * its records counted by id range per table afterwards; scratch tables dropped at the end, also after Ctrl-C.
+ */
+import type { MetricsBus } from '../events/metrics-bus.js';
+import type { OperationsClient } from '../harper/operations-client.js';
+import type { RunResult } from '../report/result.js';
+import type { RecordEncoder } from '../workload/record-encoder.js';
+import { ScheduledSource } from '../workload/scheduled-source.js';
+import { SyntheticWorkload } from '../workload/synthetic.js';
+import { type LoadRunOptions, runLoad } from './load-run.js';
+import {
+  dropScratchTables,
+  fileShapes,
+  prepareTable,
+  type ShapedTable,
+  type ShapeOptions,
+  type ShapeSource,
+  scratchSuffix,
+  shapeSummary,
+  tableShape,
+} from './shaped-tables.js';
+export interface ShapedSynthOptions extends LoadRunOptions {
+  /** The table a template's records go to. */
+  table: string;
+  /** frames × recordsPerFrame records per table (--scale recomputes both), seed of the values. */
+  workload: { frames: number; recordsPerFrame: number; recordSize: number; seed: number; preset?: string };
+  shapes: ShapeOptions;
+}
+
+/** The largest divisor of `total` not above `limit`: frames of equal size that add up to exactly `total`. */
+export function framing(total: number, limit: number): { frames: number; recordsPerFrame: number } {
+  for (let size = Math.min(limit, total); size > 1; size--) {
+    if (total % size === 0) return { frames: total / size, recordsPerFrame: size };
+  }
+  return { frames: total, recordsPerFrame: 1 };
+}
+
+export function runShapedSynth(options: ShapedSynthOptions): Promise<RunResult> {
+  const { workload: base, shapes } = options;
+  const suffix = scratchSuffix();
+  const tables: ShapedTable[] = [];
+  const encoders: RecordEncoder[] = [];
+  let pending: Array<ShapedTable | ShapeSource> = [];
+  let workload: SyntheticWorkload | undefined;
+  let resolved = false;
+  const perTable = () => (workload ? workload.options.frames * workload.options.recordsPerFrame : 0);
+
+  /** Table shapes need the target: read on the first prepare, then every shape becomes an encoder, in flag order. */
+  const resolve = async (client: OperationsClient, bus: MetricsBus) => {
+    if (resolved) return;
+    resolved = true;
+    for (const item of pending) {
+      const entry =
+        'encoder' in item
+          ? item
+          : await tableShape(client, item as Extract<ShapeSource, { kind: 'table' }>, {
+              seed: base.seed + tables.length,
+              suffix,
+              intoSourceTable: shapes.intoSourceTable,
+            });
+      tables.push(entry);
+      encoders.push(entry.encoder);
+      if (entry.kind === 'table' && !entry.scratch) {
+        bus.emit({
+          type: 'warning',
+          message: `--into-source-table: writing ids 1…${perTable()} into your own table ${entry.from} (its records with those ids are overwritten)`,
+        });
+      }
+      if (entry.skipped.length)
+        bus.emit({
+          type: 'warning',
+          message: `${entry.from}: not synthesized (binary or blob values): ${entry.skipped.join(', ')}`,
+        });
+    }
+    bus.emit({ type: 'shapes', tables: tables.map(shapeSummary) });
+  };
+
+  return runLoad(options, {
+    describe: {
+      command: 'synth',
+      table: options.table,
+      // Shaped records have no fixed size: the shapes event says their mean and largest.
+      workload: {
+        ...base,
+        recordSize: 0,
+        blobSize: 0,
+        ...(options.rate ? { rate: options.rate } : {}),
+        ...(options.schedule ? { schedule: options.schedule } : {}),
+      },
+    },
+    source: async (toolNodeName) => {
+      pending = await fileShapes(shapes, base.seed, options.table, suffix);
+      const captured = pending.flatMap((p) =>
+        'capturedRecords' in p && p.capturedRecords ? [p.capturedRecords] : [],
+      );
+      const framed =
+        shapes.scale !== undefined
+          ? framing(shapes.scale * Math.max(...captured), base.recordsPerFrame)
+          : { frames: base.frames, recordsPerFrame: base.recordsPerFrame };
+      workload = new SyntheticWorkload({
+        ...framed,
+        recordSize: 0,
+        blobSize: 0,
+        seed: base.seed,
+        tableName: options.table,
+        originName: toolNodeName,
+        baseVersion: Date.now(),
+        baseSequence: Date.now(),
+        encoders,
+      });
+      return options.schedule ? new ScheduledSource(workload, options.schedule) : workload;
+    },
+    prepare: async (client, database, bus) => {
+      await resolve(client, bus);
+      for (const entry of tables) {
+        await prepareTable(client, database, entry);
+        if (entry.scratch) continue;
+        const preexisting = options.verify ? await countIds(client, database, entry, perTable()) : 0;
+        if (preexisting) {
+          bus.emit({
+            type: 'warning',
+            message: `${database}.${entry.table} on ${client.url} already holds ${preexisting} of ids 1…${perTable()}: verification cannot tell them from this run's records`,
+          });
+        }
+      }
+    },
+    verify: async (client, database) => {
+      let targetRecords = 0;
+      for (const entry of tables) targetRecords += await countIds(client, database, entry, perTable());
+      return { expectedRecords: perTable() * tables.length, targetRecords };
+    },
+    release: async (client, database, bus) => {
+      if (shapes.keepTable) return;
+      const dropped = await dropScratchTables(client, database, tables, bus);
+      if (dropped.length) bus.emit({ type: 'scratch-tables-dropped', tables: dropped });
+    },
+  });
+}
+
+async function countIds(client: OperationsClient, database: string, entry: ShapedTable, total: number) {
+  const key = entry.shape.primaryKey;
+  const rows = await client.sql<{ c: number }>(
+    `SELECT COUNT(*) AS c FROM \`${database}\`.\`${entry.table}\` WHERE \`${key}\` >= 1 AND \`${key}\` <= ${total}`,
+    120_000,
+  );
+  return Number(rows[0]?.c ?? 0);
+}
