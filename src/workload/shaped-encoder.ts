@@ -42,6 +42,8 @@ const POOL_STEP = 7919;
 const FLOAT_STEPS = 1_000_003;
 /** Strings longer than this are copied natively (a subarray costs less than the loop from here on). */
 const LONG_COPY = 256;
+/** Largest table of pre-encoded distinct strings (bytes); more distinct values are written from the pool. */
+const MAX_TABLE = 1 << 20;
 
 export interface ShapedEncoderOptions {
   tableName: string;
@@ -193,6 +195,15 @@ export class ShapedRecordEncoder implements RecordEncoder {
       bound: 5 + max,
       varies: max > 0 && (distinct ?? 2) > 1,
       emit: (c, code) => {
+        if (distinct && distinct * (5 + max) <= MAX_TABLE) {
+          // Few values: each encoded once, then picked like a list's.
+          const encoded = Array.from({ length: distinct }, (_, i) => {
+            const length = min + (i % lengths);
+            const offset = offsetOf(i, length);
+            return pool.subarray(offset, offset + length);
+          });
+          return pickEncoded(encodedList(encoded, 5 + max), 5 + max, `${c} % ${lit(distinct)}`, code);
+        }
         const i = code.name('i');
         const length = code.name('len');
         const span = code.name('span');
@@ -284,7 +295,10 @@ class WriterCode {
   private names = 0;
 
   constructor(pool: Buffer) {
-    this.constant(pool);
+    // The writer's copy of the pool has 4 spare bytes: a string's last word may read past its end (copyString).
+    const padded = Buffer.alloc(pool.length + 4);
+    pool.copy(padded);
+    this.constant(padded);
   }
 
   /** A fresh variable name. */
@@ -305,7 +319,14 @@ class WriterCode {
       max < 0x20
         ? `target[p++] = 0xa0 | ${length};`
         : `p = stringHeader(target, p, ${length}, view);`;
-    return `${head}\n${this.copyBytes(source, sourceView, offset, length, max)}`;
+    if (max >= 0x100) return `${head}\n${this.copyBytes(source, sourceView, offset, length, max)}`;
+    // Whole words: the last may write up to 3 bytes past the string, which stays inside its bound (5 + max with a
+    // header of at most 2 bytes) and is overwritten by what follows; the source (the padded pool) has them too.
+    const [o, q] = [this.name('o'), this.name('q')];
+    return `${head}
+      { const ${o} = ${offset};
+      for (let ${q} = 0; ${q} < ${length}; ${q} += 4) view.setUint32(p + ${q}, ${sourceView}.getUint32(${o} + ${q}, true), true);
+      p += ${length}; }`;
   }
 
   /** Copies `length` (≤ max) bytes of `source` from `offset` to p: 4 bytes a step, natively when long. */
@@ -355,18 +376,21 @@ function listNode(values: Array<Buffer | number | boolean>): Omit<ValueNode, 'nu
   return {
     bound,
     varies: n > 1,
-    emit: (c, code) => {
-      const [table, tableView] = code.constant(encodedList(values, bound));
-      const [at, length] = [code.name('at'), code.name('len')];
-      return `{ const ${at} = (${c} % ${lit(n)}) * ${lit(4 + bound)};
-        const ${length} = ${tableView}.getUint32(${at}, true);
-        ${code.copyBytes(table, tableView, `${at} + 4`, length, bound)} }`;
-    },
+    emit: (c, code) => pickEncoded(encodedList(values, bound), bound, `${c} % ${lit(n)}`, code),
     value: (c) => {
       const v = values[c % n]!;
       return Buffer.isBuffer(v) ? v.toString('utf8') : v;
     },
   };
+}
+
+/** Statements copying entry `index` (source) of an encodedList table to p. */
+function pickEncoded(table: Buffer, bound: number, index: string, code: WriterCode): string {
+  const [name, view] = code.constant(table);
+  const [at, length] = [code.name('at'), code.name('len')];
+  return `{ const ${at} = (${index}) * ${lit(4 + bound)};
+    const ${length} = ${view}.getUint32(${at}, true);
+    ${code.copyBytes(name, view, `${at} + 4`, length, bound)} }`;
 }
 
 /** Each value's msgpack encoding in a slot of 4 + bound bytes: its length (uint32 LE), then the bytes. */
@@ -393,7 +417,7 @@ function numberNode(shape: ValueShape): Omit<ValueNode, 'nullRate'> {
     return {
       bound: 9,
       varies: span > 1,
-      emit: (c) => `p = writeInteger(target, p, ${lit(min)} + (${c} % ${lit(span)}), view);`,
+      emit: (c, code) => integerCode(`${lit(min)} + (${c} % ${lit(span)})`, min, max, code),
       value: (c) => min + (c % span),
     };
   }
@@ -407,6 +431,23 @@ function numberNode(shape: ValueShape): Omit<ValueNode, 'nullRate'> {
       p += 9;`,
     value: floatOf,
   };
+}
+
+/** writeInteger of a value in [min, max], inlined for unsigned ranges (only the branches the range reaches). */
+function integerCode(value: string, min: number, max: number, code: WriterCode): string {
+  if (min < 0 || max > 0xffffffff) return `p = writeInteger(target, p, ${value}, view);`;
+  const v = code.name('v');
+  const cases = [
+    { below: 0x40, write: `target[p++] = ${v};` },
+    { below: 0x100, write: `target[p] = 0xcc; target[p + 1] = ${v}; p += 2;` },
+    { below: 0x10000, write: `target[p] = 0xcd; target[p + 1] = ${v} >> 8; target[p + 2] = ${v} & 0xff; p += 3;` },
+    { below: 0x100000000, write: `target[p] = 0xce; view.setUint32(p + 1, ${v}); p += 5;` },
+  ];
+  const reached = cases.filter((_, j) => j === 0 || max >= cases[j - 1]!.below).filter((w) => min < w.below);
+  const branches = reached.map((w, j) =>
+    j === reached.length - 1 ? `{ ${w.write} }` : `if (${v} < ${lit(w.below)}) { ${w.write} } else `,
+  );
+  return `{ const ${v} = ${value};\n${branches.join('')} }`;
 }
 
 /** Whole seconds in [range]: msgpack timestamp 32 reaches 1970 … 2106. */
