@@ -320,12 +320,16 @@ class WriterCode {
         ? `target[p++] = 0xa0 | ${length};`
         : `p = stringHeader(target, p, ${length}, view);`;
     if (max >= 0x100) return `${head}\n${this.copyBytes(source, sourceView, offset, length, max)}`;
-    // Whole words: the last may write up to 3 bytes past the string, which stays inside its bound (5 + max with a
-    // header of at most 2 bytes) and is overwritten by what follows; the source (the padded pool) has them too.
+    // 8 bytes a step, then at most one word: the last step may write up to 3 bytes past the string, which stays
+    // inside its bound (5 + max with a header of at most 2 bytes) and is overwritten by what follows; the source (the
+    // padded pool) has them too. The pool is printable ASCII (or the zero padding): as float64 every 8 bytes are a
+    // finite number, so they come back bit for bit.
     const [o, q] = [this.name('o'), this.name('q')];
     return `${head}
       { const ${o} = ${offset};
-      for (let ${q} = 0; ${q} < ${length}; ${q} += 4) view.setUint32(p + ${q}, ${sourceView}.getUint32(${o} + ${q}, true), true);
+      let ${q} = 0;
+      for (; ${q} + 4 < ${length}; ${q} += 8) view.setFloat64(p + ${q}, ${sourceView}.getFloat64(${o} + ${q}, true), true);
+      if (${q} < ${length}) view.setUint32(p + ${q}, ${sourceView}.getUint32(${o} + ${q}, true), true);
       p += ${length}; }`;
   }
 
@@ -388,9 +392,17 @@ function listNode(values: Array<Buffer | number | boolean>): Omit<ValueNode, 'nu
 function pickEncoded(table: Buffer, bound: number, index: string, code: WriterCode): string {
   const [name, view] = code.constant(table);
   const [at, length] = [code.name('at'), code.name('len')];
+  let longest = 0;
+  for (let slot = 0; slot < table.length; slot += 4 + bound) longest = Math.max(longest, table.readUInt32LE(slot));
+  // Whole words when the last one cannot pass the value's bound (it is overwritten by what follows).
+  const copy =
+    Math.ceil(longest / 4) * 4 <= bound
+      ? `for (let q = 0; q < ${length}; q += 4) view.setUint32(p + q, ${view}.getUint32(${at} + 4 + q, true), true);
+        p += ${length};`
+      : code.copyBytes(name, view, `${at} + 4`, length, bound);
   return `{ const ${at} = (${index}) * ${lit(4 + bound)};
     const ${length} = ${view}.getUint32(${at}, true);
-    ${code.copyBytes(name, view, `${at} + 4`, length, bound)} }`;
+    ${copy} }`;
 }
 
 /** Each value's msgpack encoding in a slot of 4 + bound bytes: its length (uint32 LE), then the bytes. */
