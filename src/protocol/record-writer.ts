@@ -72,7 +72,12 @@ export function stringHeaderSize(length: number): 1 | 2 | 3 | 5 {
 }
 
 /** The header of a string of `length` UTF-8 bytes (the bytes follow), as writeStringBytes writes it. */
-export function writeStringHeader(target: Uint8Array, position: number, length: number, view: DataView): number {
+export function writeStringHeader(
+  target: Uint8Array,
+  position: number,
+  length: number,
+  view: DataView,
+): number {
   if (length < 0x20) {
     target[position] = 0xa0 | length;
     return position + 1;

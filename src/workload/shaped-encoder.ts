@@ -32,7 +32,6 @@ interface ValueNode {
 
 type WriteRecord = (target: Buffer, pos: number, view: DataView, id: number, generation: number) => number;
 
-
 /** Most shared structures a receiver keeps per table (msgpackr's record slots 0x40–0x5f). */
 const MAX_STRUCTURES = 32;
 const NULL_SALT = 0x6e756c6c;
@@ -316,9 +315,7 @@ class WriterCode {
   /** Copies `length` bytes of `source` from `offset` to p as a msgpack string (header first); max bounds length. */
   copyString(source: string, sourceView: string, offset: string, length: string, max: number): string {
     const head =
-      max < 0x20
-        ? `target[p++] = 0xa0 | ${length};`
-        : `p = stringHeader(target, p, ${length}, view);`;
+      max < 0x20 ? `target[p++] = 0xa0 | ${length};` : `p = stringHeader(target, p, ${length}, view);`;
     if (max >= 0x100) return `${head}\n${this.copyBytes(source, sourceView, offset, length, max)}`;
     // 8 bytes a step, then at most one word: the last step may write up to 3 bytes past the string, which stays
     // inside its bound (5 + max with a header of at most 2 bytes) and is overwritten by what follows; the source (the
@@ -350,8 +347,13 @@ class WriterCode {
 
   /** The function: (target, pos, view, id, generation) => end, closed over the helpers and constants. */
   build(body: string): WriteRecord {
-    const tables = this.constants.flatMap((_, k) => (k === 0 ? ['pool', 'poolView'] : [`k${k}`, `k${k}View`]));
-    const values = this.constants.flatMap((bytes) => [bytes, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)]);
+    const tables = this.constants.flatMap((_, k) =>
+      k === 0 ? ['pool', 'poolView'] : [`k${k}`, `k${k}View`],
+    );
+    const values = this.constants.flatMap((bytes) => [
+      bytes,
+      new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+    ]);
     const factory = new Function(
       'mix',
       'writeInteger',
@@ -393,7 +395,8 @@ function pickEncoded(table: Buffer, bound: number, index: string, code: WriterCo
   const [name, view] = code.constant(table);
   const [at, length] = [code.name('at'), code.name('len')];
   let longest = 0;
-  for (let slot = 0; slot < table.length; slot += 4 + bound) longest = Math.max(longest, table.readUInt32LE(slot));
+  for (let slot = 0; slot < table.length; slot += 4 + bound)
+    longest = Math.max(longest, table.readUInt32LE(slot));
   // Whole words when the last one cannot pass the value's bound (it is overwritten by what follows).
   const copy =
     Math.ceil(longest / 4) * 4 <= bound
@@ -452,7 +455,10 @@ function integerCode(value: string, min: number, max: number, code: WriterCode):
   const cases = [
     { below: 0x40, write: `target[p++] = ${v};` },
     { below: 0x100, write: `target[p] = 0xcc; target[p + 1] = ${v}; p += 2;` },
-    { below: 0x10000, write: `target[p] = 0xcd; target[p + 1] = ${v} >> 8; target[p + 2] = ${v} & 0xff; p += 3;` },
+    {
+      below: 0x10000,
+      write: `target[p] = 0xcd; target[p + 1] = ${v} >> 8; target[p + 2] = ${v} & 0xff; p += 3;`,
+    },
     { below: 0x100000000, write: `target[p] = 0xce; view.setUint32(p + 1, ${v}); p += 5;` },
   ];
   const reached = cases.filter((_, j) => j === 0 || max >= cases[j - 1]!.below).filter((w) => min < w.below);
@@ -483,7 +489,8 @@ function dateNode(shape: ValueShape, path: string): Omit<ValueNode, 'nullRate'> 
 
 /** A number as a literal of generated code: only finite numbers, -0 kept, parenthesised. */
 function lit(value: number): string {
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new TypeError(`not a finite number: ${value}`);
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw new TypeError(`not a finite number: ${value}`);
   return Object.is(value, -0) ? '(-0)' : `(${String(value)})`;
 }
 
@@ -493,7 +500,9 @@ function lit(value: number): string {
  */
 function mixed(a: number | string, b: string): string {
   const first =
-    typeof a === 'number' ? lit(Math.imul(a ^ 0x9e3779b9, 0x85ebca6b)) : `Math.imul((${a}) ^ 0x9e3779b9, 0x85ebca6b)`;
+    typeof a === 'number'
+      ? lit(Math.imul(a ^ 0x9e3779b9, 0x85ebca6b))
+      : `Math.imul((${a}) ^ 0x9e3779b9, 0x85ebca6b)`;
   return `h = (${first} ^ Math.imul(${b} + 0x27d4eb2f, 0xc2b2ae35)) >>> 0;
     h = Math.imul(h ^ (h >>> 16), 0x7feb352d) >>> 0;
     h = Math.imul(h ^ (h >>> 15), 0x846ca68b) >>> 0;

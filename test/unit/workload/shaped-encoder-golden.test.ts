@@ -182,6 +182,30 @@ describe('ShapedRecordEncoder golden output', () => {
     });
   }
 
+  it('the generated writer holds no text of the shape: values that look like code are written as bytes', () => {
+    const hostile = ["'); throw 1; ('", '`$' + '{process.exit(3)}`', '*/ }} return 0; {{', 'é\u2028\n'];
+    const shape = parseRecordShape({
+      attributes: [
+        { name: 'evil$_-', type: 'string', values: hostile },
+        { name: 'n', type: 'int', range: [1, 9] },
+      ],
+    });
+    const encoder = new ShapedRecordEncoder(shape, { tableName: 't', seed: 4 });
+    const source = encoder.write.toString();
+    for (const text of [...hostile, 'evil']) assert.ok(!source.includes(text), text);
+    const seen = new Set<string>();
+    const buffer = Buffer.alloc(encoder.valueBound);
+    const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    for (let id = 1; id <= 200; id++) {
+      const end = encoder.write(buffer, 0, view, id, 0);
+      const value = encoder.expected(id, 0)['evil$_-'] as string;
+      seen.add(value);
+      // The string's bytes sit right after the record marker, the id and a 1-byte header.
+      assert.ok(buffer.subarray(0, end).includes(Buffer.from(value, 'utf8')), value);
+    }
+    assert.equal(seen.size, hostile.length);
+  });
+
   it('the hashes see a change: another seed gives other bytes', () => {
     assert.notEqual(hashes(SHAPES.edges!, 2, 50).bytes, hashes(SHAPES.edges!, 3, 50).bytes);
   });
