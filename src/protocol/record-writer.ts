@@ -71,6 +71,32 @@ export function stringHeaderSize(length: number): 1 | 2 | 3 | 5 {
   return 5;
 }
 
+/** The header of a string of `length` UTF-8 bytes (the bytes follow), as writeStringBytes writes it. */
+export function writeStringHeader(
+  target: Uint8Array,
+  position: number,
+  length: number,
+  view: DataView,
+): number {
+  if (length < 0x20) {
+    target[position] = 0xa0 | length;
+    return position + 1;
+  }
+  if (length < 0x100) {
+    target[position] = 0xd9;
+    target[position + 1] = length;
+    return position + 2;
+  }
+  if (length < 0x10000) {
+    target[position] = 0xda;
+    view.setUint16(position + 1, length);
+    return position + 3;
+  }
+  target[position] = 0xdb;
+  view.setUint32(position + 1, length);
+  return position + 5;
+}
+
 /** A string value given as its UTF-8 bytes `source[start, start + length)`. */
 export function writeStringBytes(
   target: Uint8Array,

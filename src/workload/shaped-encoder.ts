@@ -3,7 +3,8 @@
  * the record, one slot per nested object shape), which is what the receiver's per-table Packr decodes (PROTOCOL.md
  * §3.5: plain msgpack maps would decode to Maps and be stored as nulls). Every value is a function of one number c
  * drawn from (seed, attribute, id, generation), so write() and expected() agree without building objects on the
- * hot path.
+ * hot path. write() is compiled once per shape into one straight-line function (generated from the shape's numbers
+ * only, never from its names or values, which stay in constant tables): no per-value calls, lists pre-encoded.
  */
 import type { TableStructure } from '../protocol/control-frame.js';
 import {
@@ -11,10 +12,8 @@ import {
   writeBoolean,
   writeFloat64,
   writeInteger,
-  writeNil,
-  writeRecordStart,
   writeStringBytes,
-  writeTimestamp32,
+  writeStringHeader,
 } from '../protocol/record-writer.js';
 import { mix, textPool } from './deterministic.js';
 import type { RecordEncoder } from './record-encoder.js';
@@ -26,9 +25,12 @@ interface ValueNode {
   /** Can change between two consecutive c (an update's guaranteed change). */
   varies: boolean;
   nullRate: number;
-  write(target: Buffer, pos: number, view: DataView, c: number): number;
+  /** Statements writing the value drawn from the variable named `c` at `p` (advancing p). */
+  emit(c: string, code: WriterCode): string;
   value(c: number): unknown;
 }
+
+type WriteRecord = (target: Buffer, pos: number, view: DataView, id: number, generation: number) => number;
 
 /** Most shared structures a receiver keeps per table (msgpackr's record slots 0x40–0x5f). */
 const MAX_STRUCTURES = 32;
@@ -37,6 +39,10 @@ const GENERATION_SALT = 0x9e3779b1;
 /** Odd step through the text pool: consecutive c land on different offsets. */
 const POOL_STEP = 7919;
 const FLOAT_STEPS = 1_000_003;
+/** Strings longer than this are copied natively (a subarray costs less than the loop from here on). */
+const LONG_COPY = 256;
+/** Largest table of pre-encoded distinct strings (bytes); more distinct values are written from the pool. */
+const MAX_TABLE = 1 << 20;
 
 export interface ShapedEncoderOptions {
   tableName: string;
@@ -48,11 +54,14 @@ export class ShapedRecordEncoder implements RecordEncoder {
   readonly valueBound: number;
   /** The attribute every update changes (the first that can), or undefined when none can. */
   readonly changedOnUpdate?: string;
+  /** Writes the value of (id, generation) at pos, returns the new pos: compiled from the shape (compileWriter). */
+  readonly write: WriteRecord;
   private readonly structures: string[][] = [];
   private readonly pool: Buffer;
   private readonly nodes: ValueNode[];
   private readonly seeds: number[];
   private readonly changing: number;
+  private readonly code: WriterCode;
 
   constructor(
     readonly shape: RecordShape,
@@ -60,12 +69,14 @@ export class ShapedRecordEncoder implements RecordEncoder {
   ) {
     this.tableName = options.tableName;
     this.pool = textPool(options.seed ^ 0x5eed, Math.max(64 * 1024, 4 * longestString(shape.attributes) + 1));
+    this.code = new WriterCode(this.pool);
     this.structures.push([shape.primaryKey, ...shape.attributes.map((a) => a.name)]);
     this.nodes = shape.attributes.map((a) => this.compile(a, a.name));
     this.seeds = shape.attributes.map((_, k) => mix(options.seed, k + 1));
     this.changing = this.nodes.findIndex((n) => n.varies);
     if (this.changing >= 0) this.changedOnUpdate = shape.attributes[this.changing]!.name;
     this.valueBound = 1 + 9 + this.nodes.reduce((sum, n) => sum + n.bound, 0);
+    this.write = this.compileWriter();
   }
 
   tableStructure(): TableStructure {
@@ -94,21 +105,26 @@ export class ShapedRecordEncoder implements RecordEncoder {
     return isNullDraw(node.nullRate, c);
   }
 
-  write(target: Buffer, pos: number, view: DataView, id: number, generation: number): number {
-    let p = writeRecordStart(target, pos, 0);
-    p = writeInteger(target, p, id, view);
-    const { nodes, seeds, changing } = this;
-    const salt = Math.imul(generation, GENERATION_SALT);
-    for (let k = 0; k < nodes.length; k++) {
-      const node = nodes[k]!;
-      // As draw() does, inlined: this loop runs once per attribute of every record.
-      const c = k === changing ? draw(seeds[k]!, id) + generation : draw((seeds[k]! ^ salt) >>> 0, id);
-      p =
-        node.nullRate > 0 && (k !== changing || generation === 0) && isNullDraw(node.nullRate, c)
-          ? writeNil(target, p)
-          : node.write(target, p, view, c);
-    }
-    return p;
+  /** One function for the whole record, as draw() and isNull() say, with every attribute's writer inlined. */
+  private compileWriter(): WriteRecord {
+    const code = this.code;
+    const attributes = this.nodes.map((node, k) => {
+      const seed = lit(this.seeds[k]!);
+      if (k === this.changing) {
+        const drawn = `${mixed(this.seeds[k]!, 'id')}\nc = (h >>> 2) + generation;\n`;
+        return drawn + withNulls(node.nullRate, 'c', node.emit('c', code), 'generation === 0');
+      }
+      const drawn = `${mixed(`(${seed} ^ salt) >>> 0`, 'id')}\nc = h >>> 2;\n`;
+      return drawn + withNulls(node.nullRate, 'c', node.emit('c', code));
+    });
+    const body = `target[pos] = 0x40;
+      let p = writeInteger(target, pos + 1, id, view);
+      const salt = Math.imul(generation, ${lit(GENERATION_SALT)});
+      let c = 0;
+      let h = 0;
+      ${attributes.join('\n')}
+      return p;`;
+    return code.build(body);
   }
 
   expected(id: number, generation: number): Record<string, unknown> {
@@ -134,14 +150,14 @@ export class ShapedRecordEncoder implements RecordEncoder {
     return { mean: total / count, max };
   }
 
-  /** Every node built with the same fields in the same order: one hidden class for the hot loop. */
+  /** Every node built with the same fields in the same order. */
   private compile(shape: ValueShape, path: string): ValueNode {
     const made = this.made(shape, path);
     return {
       bound: made.bound,
       varies: made.varies,
       nullRate: shape.nullRate ?? 0,
-      write: made.write,
+      emit: made.emit,
       value: made.value,
     };
   }
@@ -177,10 +193,25 @@ export class ShapedRecordEncoder implements RecordEncoder {
     return {
       bound: 5 + max,
       varies: max > 0 && (distinct ?? 2) > 1,
-      write: (target, pos, view, c) => {
-        const i = distinct ? c % distinct : c;
-        const length = min + (i % lengths);
-        return writeStringBytes(target, pos, pool, offsetOf(i, length), length, view);
+      emit: (c, code) => {
+        if (distinct && distinct * (5 + max) <= MAX_TABLE) {
+          // Few values: each encoded once, then picked like a list's.
+          const encoded = Array.from({ length: distinct }, (_, i) => {
+            const length = min + (i % lengths);
+            const offset = offsetOf(i, length);
+            return pool.subarray(offset, offset + length);
+          });
+          return pickEncoded(encodedList(encoded, 5 + max), 5 + max, `${c} % ${lit(distinct)}`, code);
+        }
+        const i = code.name('i');
+        const length = code.name('len');
+        const span = code.name('span');
+        const lengthOf = lengths === 1 ? lit(min) : `${lit(min)} + (${i} % ${lit(lengths)})`;
+        const spanOf = lengths === 1 ? lit(pool.length - min + 1) : `${lit(pool.length + 1)} - ${length}`;
+        return `{ const ${i} = ${distinct ? `${c} % ${lit(distinct)}` : c};
+          const ${length} = ${lengthOf};
+          const ${span} = ${spanOf};
+          ${code.copyString('pool', 'poolView', `((${i} % ${span}) * ${lit(POOL_STEP)}) % ${span}`, length, max)} }`;
       },
       value: (c) => {
         const i = distinct ? c % distinct : c;
@@ -202,14 +233,13 @@ export class ShapedRecordEncoder implements RecordEncoder {
     return {
       bound: 1 + children.reduce((sum, n) => sum + n.bound, 0),
       varies: false,
-      write: (target, pos, view, c) => {
-        let p = writeRecordStart(target, pos, slot);
-        for (let k = 0; k < children.length; k++) {
-          const cc = childC(k, c);
-          const child = children[k]!;
-          p = isNullDraw(child.nullRate, cc) ? writeNil(target, p) : child.write(target, p, view, cc);
-        }
-        return p;
+      emit: (c, code) => {
+        const parts = children.map((child, k) => {
+          const cc = code.name('c');
+          const value = withNulls(child.nullRate, cc, child.emit(cc, code));
+          return `{ ${mixed(seeds[k]!, c)}\nconst ${cc} = h >>> 2;\n${value} }`;
+        });
+        return `target[p++] = ${lit(0x40 | slot)};\n${parts.join('\n')}`;
       },
       value: (c) => {
         const out: Record<string, unknown> = {};
@@ -231,14 +261,20 @@ export class ShapedRecordEncoder implements RecordEncoder {
     return {
       bound: 5 + max * item.bound,
       varies: false,
-      write: (target, pos, view, c) => {
-        const length = lengthOf(c);
-        let p = writeArrayHeader(target, pos, length, view);
-        for (let i = 0; i < length; i++) {
-          const ci = itemC(i, c);
-          p = isNullDraw(item.nullRate, ci) ? writeNil(target, p) : item.write(target, p, view, ci);
-        }
-        return p;
+      emit: (c, code) => {
+        const [length, i, ci] = [code.name('len'), code.name('i'), code.name('c')];
+        const header =
+          max < 0x10
+            ? `target[p++] = 0x90 | ${length};`
+            : `p = writeArrayHeader(target, p, ${length}, view);`;
+        const value = withNulls(item.nullRate, ci, item.emit(ci, code));
+        return `{ const ${length} = ${lit(min)} + (${c} % ${lit(max - min + 1)});
+          ${header}
+          for (let ${i} = 0; ${i} < ${length}; ${i}++) {
+            ${mixed(`(${lit(itemSeed)} + ${i}) >>> 0`, c)}
+            const ${ci} = h >>> 2;
+            ${value}
+          } }`;
       },
       value: (c) =>
         Array.from({ length: lengthOf(c) }, (_, i) => {
@@ -246,6 +282,87 @@ export class ShapedRecordEncoder implements RecordEncoder {
           return isNullDraw(item.nullRate, ci) ? null : item.value(ci);
         }),
     };
+  }
+}
+
+/**
+ * The source of a record writer and the constants it refers to (pre-encoded value lists, the text pool). Only
+ * numbers this module computed are written into the source (lit), so no text of a shape can become code.
+ */
+class WriterCode {
+  private readonly constants: Uint8Array[] = [];
+  private names = 0;
+
+  constructor(pool: Buffer) {
+    // The writer's copy of the pool has 4 spare bytes: a string's last word may read past its end (copyString).
+    const padded = Buffer.alloc(pool.length + 4);
+    pool.copy(padded);
+    this.constant(padded);
+  }
+
+  /** A fresh variable name. */
+  name(prefix: string): string {
+    return `${prefix}${this.names++}`;
+  }
+
+  /** The names of a table of bytes and of its DataView in the generated code. */
+  constant(bytes: Uint8Array): [string, string] {
+    this.constants.push(bytes);
+    const k = this.constants.length - 1;
+    return k === 0 ? ['pool', 'poolView'] : [`k${k}`, `k${k}View`];
+  }
+
+  /** Copies `length` bytes of `source` from `offset` to p as a msgpack string (header first); max bounds length. */
+  copyString(source: string, sourceView: string, offset: string, length: string, max: number): string {
+    const head =
+      max < 0x20 ? `target[p++] = 0xa0 | ${length};` : `p = stringHeader(target, p, ${length}, view);`;
+    if (max >= 0x100) return `${head}\n${this.copyBytes(source, sourceView, offset, length, max)}`;
+    // 8 bytes a step, then at most one word: the last step may write up to 3 bytes past the string, which stays
+    // inside its bound (5 + max with a header of at most 2 bytes) and is overwritten by what follows; the source (the
+    // padded pool) has them too. The pool is printable ASCII (or the zero padding): as float64 every 8 bytes are a
+    // finite number, so they come back bit for bit.
+    const [o, q] = [this.name('o'), this.name('q')];
+    return `${head}
+      { const ${o} = ${offset};
+      let ${q} = 0;
+      for (; ${q} + 4 < ${length}; ${q} += 8) view.setFloat64(p + ${q}, ${sourceView}.getFloat64(${o} + ${q}, true), true);
+      if (${q} < ${length}) view.setUint32(p + ${q}, ${sourceView}.getUint32(${o} + ${q}, true), true);
+      p += ${length}; }`;
+  }
+
+  /** Copies `length` (≤ max) bytes of `source` from `offset` to p: 4 bytes a step, natively when long. */
+  copyBytes(source: string, sourceView: string, offset: string, length: string, max: number): string {
+    const o = this.name('o');
+    const q = this.name('q');
+    const words = `let ${q} = 0;
+      for (; ${q} + 4 <= ${length}; ${q} += 4) view.setUint32(p + ${q}, ${sourceView}.getUint32(${o} + ${q}, true), true);
+      for (; ${q} < ${length}; ${q}++) target[p + ${q}] = ${source}[${o} + ${q}];`;
+    const copy =
+      max <= LONG_COPY
+        ? words
+        : `if (${length} > ${lit(LONG_COPY)}) target.set(${source}.subarray(${o}, ${o} + ${length}), p);
+          else { ${words} }`;
+    return `{ const ${o} = ${offset};\n${copy}\np += ${length}; }`;
+  }
+
+  /** The function: (target, pos, view, id, generation) => end, closed over the helpers and constants. */
+  build(body: string): WriteRecord {
+    const tables = this.constants.flatMap((_, k) =>
+      k === 0 ? ['pool', 'poolView'] : [`k${k}`, `k${k}View`],
+    );
+    const values = this.constants.flatMap((bytes) => [
+      bytes,
+      new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+    ]);
+    const factory = new Function(
+      'mix',
+      'writeInteger',
+      'writeArrayHeader',
+      'stringHeader',
+      ...tables,
+      `"use strict";\nreturn function writeShapedRecord(target, pos, view, id, generation) {\n${body}\n};`,
+    );
+    return factory(mix, writeInteger, writeArrayHeader, writeStringHeader, ...values) as WriteRecord;
   }
 }
 
@@ -258,24 +375,52 @@ function isNullDraw(rate: number, c: number): boolean {
   return rate > 0 && mix(NULL_SALT, c) >>> 12 < rate * 0x100000;
 }
 
-/** A choice among fixed values (strings as bytes, numbers, booleans). */
+/** A choice among fixed values (strings as bytes, numbers, booleans), each pre-encoded once. */
 function listNode(values: Array<Buffer | number | boolean>): Omit<ValueNode, 'nullRate'> {
   const n = values.length;
   const bound = Math.max(...values.map((v) => (Buffer.isBuffer(v) ? 5 + v.length : 9)));
   return {
     bound,
     varies: n > 1,
-    write: (target, pos, view, c) => {
-      const v = values[c % n]!;
-      if (Buffer.isBuffer(v)) return writeStringBytes(target, pos, v, 0, v.length, view);
-      if (typeof v === 'boolean') return writeBoolean(target, pos, v);
-      return Number.isInteger(v) ? writeInteger(target, pos, v, view) : writeFloat64(target, pos, v, view);
-    },
+    emit: (c, code) => pickEncoded(encodedList(values, bound), bound, `${c} % ${lit(n)}`, code),
     value: (c) => {
       const v = values[c % n]!;
       return Buffer.isBuffer(v) ? v.toString('utf8') : v;
     },
   };
+}
+
+/** Statements copying entry `index` (source) of an encodedList table to p. */
+function pickEncoded(table: Buffer, bound: number, index: string, code: WriterCode): string {
+  const [name, view] = code.constant(table);
+  const [at, length] = [code.name('at'), code.name('len')];
+  let longest = 0;
+  for (let slot = 0; slot < table.length; slot += 4 + bound)
+    longest = Math.max(longest, table.readUInt32LE(slot));
+  // Whole words when the last one cannot pass the value's bound (it is overwritten by what follows).
+  const copy =
+    Math.ceil(longest / 4) * 4 <= bound
+      ? `for (let q = 0; q < ${length}; q += 4) view.setUint32(p + q, ${view}.getUint32(${at} + 4 + q, true), true);
+        p += ${length};`
+      : code.copyBytes(name, view, `${at} + 4`, length, bound);
+  return `{ const ${at} = (${index}) * ${lit(4 + bound)};
+    const ${length} = ${view}.getUint32(${at}, true);
+    ${copy} }`;
+}
+
+/** Each value's msgpack encoding in a slot of 4 + bound bytes: its length (uint32 LE), then the bytes. */
+function encodedList(values: Array<Buffer | number | boolean>, bound: number): Buffer {
+  const table = Buffer.alloc(values.length * (4 + bound));
+  const view = new DataView(table.buffer, table.byteOffset, table.byteLength);
+  values.forEach((v, j) => {
+    const at = j * (4 + bound) + 4;
+    let end: number;
+    if (Buffer.isBuffer(v)) end = writeStringBytes(table, at, v, 0, v.length, view);
+    else if (typeof v === 'boolean') end = writeBoolean(table, at, v);
+    else end = Number.isInteger(v) ? writeInteger(table, at, v, view) : writeFloat64(table, at, v, view);
+    view.setUint32(at - 4, end - at, true);
+  });
+  return table;
 }
 
 function numberNode(shape: ValueShape): Omit<ValueNode, 'nullRate'> {
@@ -287,7 +432,7 @@ function numberNode(shape: ValueShape): Omit<ValueNode, 'nullRate'> {
     return {
       bound: 9,
       varies: span > 1,
-      write: (target, pos, view, c) => writeInteger(target, pos, min + (c % span), view),
+      emit: (c, code) => integerCode(`${lit(min)} + (${c} % ${lit(span)})`, min, max, code),
       value: (c) => min + (c % span),
     };
   }
@@ -295,9 +440,32 @@ function numberNode(shape: ValueShape): Omit<ValueNode, 'nullRate'> {
   return {
     bound: 9,
     varies: max > min,
-    write: (target, pos, view, c) => writeFloat64(target, pos, floatOf(c), view),
+    // floatOf, spelled out: the same operations in the same order give the same double.
+    emit: (c) => `target[p] = 0xcb;
+      view.setFloat64(p + 1, ${lit(min)} + ((${c} % ${lit(FLOAT_STEPS)}) / ${lit(FLOAT_STEPS)}) * (${lit(max)} - ${lit(min)}));
+      p += 9;`,
     value: floatOf,
   };
+}
+
+/** writeInteger of a value in [min, max], inlined for unsigned ranges (only the branches the range reaches). */
+function integerCode(value: string, min: number, max: number, code: WriterCode): string {
+  if (min < 0 || max > 0xffffffff) return `p = writeInteger(target, p, ${value}, view);`;
+  const v = code.name('v');
+  const cases = [
+    { below: 0x40, write: `target[p++] = ${v};` },
+    { below: 0x100, write: `target[p] = 0xcc; target[p + 1] = ${v}; p += 2;` },
+    {
+      below: 0x10000,
+      write: `target[p] = 0xcd; target[p + 1] = ${v} >> 8; target[p + 2] = ${v} & 0xff; p += 3;`,
+    },
+    { below: 0x100000000, write: `target[p] = 0xce; view.setUint32(p + 1, ${v}); p += 5;` },
+  ];
+  const reached = cases.filter((_, j) => j === 0 || max >= cases[j - 1]!.below).filter((w) => min < w.below);
+  const branches = reached.map((w, j) =>
+    j === reached.length - 1 ? `{ ${w.write} }` : `if (${v} < ${lit(w.below)}) { ${w.write} } else `,
+  );
+  return `{ const ${v} = ${value};\n${branches.join('')} }`;
 }
 
 /** Whole seconds in [range]: msgpack timestamp 32 reaches 1970 … 2106. */
@@ -311,9 +479,41 @@ function dateNode(shape: ValueShape, path: string): Omit<ValueNode, 'nullRate'> 
   return {
     bound: 6,
     varies: span > 1,
-    write: (target, pos, view, c) => writeTimestamp32(target, pos, first + (c % span), view),
+    // msgpack timestamp 32 (ext -1), as writeTimestamp32.
+    emit: (c) => `target[p] = 0xd6; target[p + 1] = 0xff;
+      view.setUint32(p + 2, ${lit(first)} + (${c} % ${lit(span)}));
+      p += 6;`,
     value: (c) => new Date((first + (c % span)) * 1000),
   };
+}
+
+/** A number as a literal of generated code: only finite numbers, -0 kept, parenthesised. */
+function lit(value: number): string {
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw new TypeError(`not a finite number: ${value}`);
+  return Object.is(value, -0) ? '(-0)' : `(${String(value)})`;
+}
+
+/**
+ * Statements setting h = mix(a, b) (deterministic.ts), spelled out: a call would box its uint32 result half the
+ * time. `a` is a number (its first product folded here) or source; `b` is source.
+ */
+function mixed(a: number | string, b: string): string {
+  const first =
+    typeof a === 'number'
+      ? lit(Math.imul(a ^ 0x9e3779b9, 0x85ebca6b))
+      : `Math.imul((${a}) ^ 0x9e3779b9, 0x85ebca6b)`;
+  return `h = (${first} ^ Math.imul(${b} + 0x27d4eb2f, 0xc2b2ae35)) >>> 0;
+    h = Math.imul(h ^ (h >>> 16), 0x7feb352d) >>> 0;
+    h = Math.imul(h ^ (h >>> 15), 0x846ca68b) >>> 0;
+    h = (h ^ (h >>> 16)) >>> 0;`;
+}
+
+/** A value's statements, or nil where isNullDraw(rate, c) holds (and `when`, source, if given). */
+function withNulls(rate: number, c: string, statements: string, when = ''): string {
+  if (!rate) return statements;
+  const test = `${mixed(NULL_SALT, c)}\nconst isNull = ${when ? `${when} && ` : ''}h >>> 12 < ${lit(rate * 0x100000)};`;
+  return `{ ${test}\nif (isNull) target[p++] = 0xc0;\nelse { ${statements} } }`;
 }
 
 function longestString(attributes: readonly ValueShape[]): number {

@@ -7,6 +7,7 @@ import {
   writeInteger,
   writeRecordStart,
   writeStringBytes,
+  writeStringHeader,
 } from '../../../src/protocol/record-writer.js';
 import { randomInt, seeded } from '../support.js';
 
@@ -103,6 +104,19 @@ describe('record-writer', () => {
       assert.equal(mine.length, theirs.length, `length ${length}`);
       assert.ok(mine.equals(theirs), `payload length ${length}`);
       assert.equal(mine.length, 1 + 1 + 1 + stringHeaderSize(length) + length);
+    }
+  });
+
+  it('writeStringHeader writes exactly the header writeStringBytes writes, at every boundary', () => {
+    for (const length of [0, 1, 31, 32, 255, 256, 65535, 65536, 70000]) {
+      const text = Buffer.alloc(length, 0x61);
+      const whole = Buffer.alloc(length + 8, 0xee);
+      const head = Buffer.alloc(8, 0xee);
+      const end = writeStringBytes(whole, 1, text, 0, length, new DataView(whole.buffer, whole.byteOffset));
+      const headEnd = writeStringHeader(head, 1, length, new DataView(head.buffer, head.byteOffset));
+      assert.equal(headEnd, 1 + stringHeaderSize(length), `length ${length}`);
+      assert.equal(end - length, headEnd, `length ${length}`);
+      assert.deepEqual(head.subarray(0, headEnd), whole.subarray(0, headEnd), `length ${length}`);
     }
   });
 
