@@ -69,6 +69,8 @@ export class PrometheusSink {
   private readonly stats: PrometheusStats;
   private base: Record<string, string> = {};
   private local = true;
+  /** Samples before run-start: held until the target's name (a label of every series) is known. */
+  private early: Array<{ sample: Sample; t: number; member: string | undefined }> | undefined = [];
   private readonly previousTcp = new Map<number, TcpSample>();
   private readonly stalled = new Set<number>();
   private readonly previousRecords = new Map<string, { t: number; sent: number; committed: number }>();
@@ -103,8 +105,12 @@ export class PrometheusSink {
     } else if (event.type === 'run-start') {
       this.base.target = event.target.nodeName;
       this.local = event.target.local;
+      const early = this.early ?? [];
+      this.early = undefined;
+      for (const held of early) this.onSample(held.sample, held.t, held.member);
     } else if (event.type === 'sample') {
-      this.onSample(event.sample, event.t, event.member);
+      if (this.early) this.early.push({ sample: event.sample, t: event.t, member: event.member });
+      else this.onSample(event.sample, event.t, event.member);
     }
   };
 
