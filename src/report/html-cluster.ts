@@ -56,7 +56,10 @@ function linksTable(cluster: ClusterStatus): string {
       const text = cell(link);
       if (text !== null) return `<td>${escapeHtml(text)}</td>`;
       // Never reported on any link: this version lacks the field. Otherwise this link alone never sent it.
-      const why = field && cluster.notAvailable.includes(field) ? 'not reported by this version' : 'not reported on this link';
+      const why =
+        field && cluster.notAvailable.includes(field)
+          ? 'not reported by this version'
+          : 'not reported on this link';
       return `<td class="na" title="${why}">${NOT_AVAILABLE}</td>`;
     });
     return `<tr>${cells.join('')}</tr>`;
