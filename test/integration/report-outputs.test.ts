@@ -121,7 +121,8 @@ describe('run outputs', () => {
     assert.ok(cluster?.links.length >= 1, `cluster_status links: ${JSON.stringify(cluster)}`);
     const linkLines = (page.charts.cluster ?? []).filter((line) => line.label.endsWith('back-pressure %'));
     assert.equal(linkLines.length, cluster.links.length, JSON.stringify(page.charts.cluster));
-    for (const line of linkLines) assert.ok(line.show && line.inLegend && line.points > 0, JSON.stringify(line));
+    for (const line of linkLines)
+      assert.ok(line.show && line.inLegend && line.points > 0, JSON.stringify(line));
     assert.ok(cluster.notAvailable.includes('blobReplicationFailures'), '4.7.29 has no blob failure count');
     assert.match(readFileSync(files.html, 'utf8'), /title="not reported by this version">n\/a</);
     assert.equal(page.canvases, 4, 'four charts: memory, throughput, ack latency, replication links');
