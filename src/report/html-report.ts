@@ -1,11 +1,12 @@
 /**
  * `--html FILE`: one self-contained page (no network: uPlot's script and styles are inlined) with the target's RSS
  * and worker heap over time, sent and committed throughput, pause episodes shaded on the time axis, the
- * ack-latency distribution and, with --fan-out, each member's throughput and memory, above the same numbers as the
- * text summary.
+ * ack-latency distribution, with --fan-out each member's throughput and memory, and each replication link's
+ * cluster_status (html-cluster.ts), above the same numbers as the text summary.
  */
 import { writeFileAtomic } from '../common/output-files.js';
 import { formatComparison } from './comparison.js';
+import { CLUSTER_CHART_SCRIPT, clusterSection } from './html-cluster.js';
 import { embedJson, escapeHtml, uplotAssets } from './html-page.js';
 import type { RunResult } from './result.js';
 import type { Series } from './series.js';
@@ -42,6 +43,7 @@ export function renderHtmlReport(result: RunResult, series: Series): string {
 body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222;max-width:1100px}
 h1{font-size:20px} h2{font-size:16px;margin-top:28px} pre{background:#f6f6f6;padding:12px;overflow:auto;font-size:12px}
 .legend-note{color:#666;font-size:12px} .chart{margin:8px 0 16px}
+table.links{border-collapse:collapse;font-size:12px} .links th,.links td{border:1px solid #ddd;padding:3px 6px;text-align:left} .links td.na{color:#999}
 </style></head><body>
 <h1>${escapeHtml(title)}</h1>
 <p class="legend-note">Shaded: stall episodes (orange = flow control, target responsive; red = blocked, target unresponsive). Solid dark red line: a worker death (streams dropped); green dashed: the first and last re-subscription after it. Grey band along the bottom of the throughput chart: an ack stall (frames waiting for their ack, the committed cursor still for ${result.acks.minStallMs} ms or more; dark grey: never acked). Time axis: seconds since the target was ready.</p>
@@ -49,6 +51,7 @@ h1{font-size:20px} h2{font-size:16px;margin-top:28px} pre{background:#f6f6f6;pad
 <h2>Throughput (records per second)</h2><div id="throughput" class="chart"></div>
 <h2>Ack latency distribution</h2><div id="latency" class="chart"></div>
 ${series.members ? `<h2>Cluster members (--fan-out; the charts above are the target's, ${escapeHtml(series.members[0]?.nodeName ?? '')})</h2><div id="members" class="chart"></div>` : ''}
+${clusterSection(result.remote, series)}
 <h2>Summary</h2><pre>${escapeHtml(formatRunSummary(result))}</pre>
 ${result.comparison ? `<h2>Compared with the baseline</h2><pre>${escapeHtml(formatComparison(result.comparison))}</pre>` : ''}
 <script>${script}</script>
@@ -167,6 +170,7 @@ const DATA = ${embedJson(data)};
       charts['memory ' + m.nodeName] = memoryChart(chart, m.nodeName + ': RSS and worker heap (MiB, system_information)', [], m.sysinfo, false);
     }
   }
+${CLUSTER_CHART_SCRIPT}
   document.body.dataset.deathsMarked = String(DATA.deaths.length);
   document.body.dataset.ackStallsMarked = String(DATA.ackStalls.length);
   document.body.dataset.chartsDrawn = String(document.querySelectorAll('canvas').length);

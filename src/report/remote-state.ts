@@ -23,6 +23,10 @@ const LINK_FIELDS = [
   'lastConnectionError',
 ] as const;
 
+/** A link's name in the report: `member → node/database` when sampled on a member, `node/database` on the target. */
+export const linkName = (link: ClusterLink, member: string | undefined): string =>
+  `${member ? `${member} → ` : ''}${link.node}/${link.database}`;
+
 export interface LinkSummary {
   /** `member → node/database` when sampled on a member; `node/database` on the target. */
   link: string;
@@ -94,7 +98,7 @@ export class RemoteStateAnalysis {
   }
 
   private noteLink(link: ClusterLink, member: string | undefined): void {
-    const name = `${member ? `${member} → ` : ''}${link.node}/${link.database}`;
+    const name = linkName(link, member);
     const state = this.links.get(name) ?? {
       samples: 0,
       receiving: 0,

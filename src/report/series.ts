@@ -2,7 +2,8 @@
  * Time series for charts, folded from the event stream into fixed bins (memory stays bounded by run length / bin,
  * not by frames or samples).
  */
-import type { RunEvent } from '../events/schema.js';
+import type { ClusterLink, RunEvent } from '../events/schema.js';
+import { linkName } from './remote-state.js';
 
 export interface Series {
   /** Epoch ms of bin 0. */
@@ -24,11 +25,22 @@ export interface Series {
   ackLatencies: number[];
   /** When the first frame was sent (ms from origin). */
   firstSendMs: number | null;
+  /** cluster_status answers, per replication link (named as in the result's remote.clusterStatus.links). */
+  clusterLinks: ClusterLinkSeries[];
   /**
    * --fan-out: every loaded member (the target first), its own system_information answers and its committed
    * records per bin. Absent in single-target runs.
    */
   members?: MemberSeries[];
+}
+
+export interface ClusterLinkSeries {
+  link: string;
+  /**
+   * Per answer: time (ms from origin), backPressurePercent, and how old lastReceivedVersion (a Harper timestamp)
+   * was when the answer was requested (ms; it also grows while nothing is sent). null: the answer lacked the field.
+   */
+  points: Array<{ t: number; backPressurePercent: number | null; versionAgeMs: number | null }>;
 }
 
 export interface MemberSeries {
@@ -46,6 +58,7 @@ export class SeriesCollector {
   private readonly sent: number[] = [];
   private readonly committed: number[] = [];
   private readonly latencies: number[] = [];
+  private readonly clusterLinks = new Map<string, ClusterLinkSeries>();
   /** --fan-out only: per member, in run-start order. */
   private members?: Map<string, MemberSeries>;
   private readonly memberOfStream = new Map<string, string>();
@@ -96,9 +109,22 @@ export class SeriesCollector {
         if (event.member === undefined) this.sysinfo.push(point);
         const member = this.members?.get(event.member ?? this.targetName ?? '');
         member?.sysinfo.push(point);
+      } else if (sample.kind === 'cluster-status') {
+        for (const link of sample.links) this.noteLink(link, event.member, event.t, sample.requestedAt);
       }
     }
   };
+
+  private noteLink(link: ClusterLink, member: string | undefined, t: number, requestedAt: number): void {
+    const name = linkName(link, member);
+    const series = this.clusterLinks.get(name) ?? { link: name, points: [] };
+    series.points.push({
+      t: t - this.origin!,
+      backPressurePercent: link.backPressurePercent ?? null,
+      versionAgeMs: link.lastReceivedVersion === undefined ? null : requestedAt - link.lastReceivedVersion,
+    });
+    this.clusterLinks.set(name, series);
+  }
 
   private learnMembers(event: Extract<RunEvent, { type: 'run-start' }>): void {
     this.targetName = event.target.nodeName;
@@ -122,6 +148,7 @@ export class SeriesCollector {
       committedRecords: this.committed,
       ackLatencies: this.latencies,
       firstSendMs: this.firstSend === undefined ? null : this.firstSend - origin,
+      clusterLinks: [...this.clusterLinks.values()],
       ...(this.members ? { members: [...this.members.values()] } : {}),
     };
   }

@@ -262,6 +262,12 @@ function workersPart(out: SummaryLines, result: RunResult): void {
     'reconnects',
     `${workers.reconnects}${workers.resumes.length ? ` (resumed at frames ${workers.resumes.map((r) => r.fromFrame).join(', ')})` : ''}`,
   );
+  // Only Harper 5.x has a receive watchdog: on 4.7 a 0 says nothing, so the row says why.
+  const hasWatchdog = result.target.harper?.family === '5.x' || workers.watchdogReconnects > 0;
+  row(
+    'watchdog reconnects',
+    `${workers.watchdogReconnects}${hasWatchdog ? " (the target's receive watchdog)" : ' (the receive watchdog exists from Harper 5.x on)'}`,
+  );
   for (const [i, death] of result.herd.deaths.entries())
     row(i ? '' : 're-subscriptions', describeDeath(death, i));
   if (workers.targetFaultsFired !== null) {

@@ -11,6 +11,11 @@ export interface WorkerSummary {
   /** Thread ids that disappeared from system_information. */
   threadsGone: number[];
   reconnects: number;
+  /**
+   * The target's own receive watchdog ending a silent or stalled link to reconnect (Harper Pro 5.x log line, read from
+   * the source; 4.7.29 has no such watchdog, so there it stays 0).
+   */
+  watchdogReconnects: number;
   resumes: Array<{ at: number; startTime: number; fromFrame: number }>;
   /** Loaded connections the target closed abnormally (1006 and friends), with their codes. */
   droppedConnections: Array<{ at: number; code: number | null; reason: string }>;
@@ -56,6 +61,7 @@ export class WorkerAnalysis {
   /** From the cleaning-up phase on, closes are the tool's doing (remove_node drops its connections: 1006). */
   private cleaningUp = false;
   private faultsFired: number | null = null;
+  private watchdogReconnects = 0;
   private maxThreads: number | null = null;
 
   readonly sink = (event: RunEvent): void => {
@@ -88,6 +94,7 @@ export class WorkerAnalysis {
           this.faultsFired = (this.faultsFired ?? 0) + 1;
           break;
         }
+        if (event.kind === 'watchdog-reconnect') this.watchdogReconnects++;
         this.onBlobLine(event.line);
         const key = {
           oom: 'oom',
@@ -132,6 +139,7 @@ export class WorkerAnalysis {
       oomEvents: this.counts.oom,
       threadsGone: [...this.gone],
       reconnects: this.resumes.length,
+      watchdogReconnects: this.watchdogReconnects,
       resumes: this.resumes,
       droppedConnections: this.dropped,
       logErrors: { ...this.counts, first: this.first },

@@ -115,8 +115,18 @@ describe('run outputs', () => {
       `drawn peak ${external.peakBytes} vs result ${result.memory.external.peakThread}`,
     );
     assert.equal(page.ackStallsMarked, String(result.acks.episodes.length), 'each ack stall marked');
-    assert.equal(page.canvases, 3, 'three charts');
-    assert.equal(page.chartsDrawn, '3');
+    // 4.7.29 lists the tool's link in cluster_status: each link's back-pressure is charted, one point per answer,
+    // and the fields 4.7.29 lacks read n/a in the links table.
+    const cluster = result.remote.clusterStatus;
+    assert.ok(cluster?.links.length >= 1, `cluster_status links: ${JSON.stringify(cluster)}`);
+    const linkLines = (page.charts.cluster ?? []).filter((line) => line.label.endsWith('back-pressure %'));
+    assert.equal(linkLines.length, cluster.links.length, JSON.stringify(page.charts.cluster));
+    for (const line of linkLines)
+      assert.ok(line.show && line.inLegend && line.points > 0, JSON.stringify(line));
+    assert.ok(cluster.notAvailable.includes('blobReplicationFailures'), '4.7.29 has no blob failure count');
+    assert.match(readFileSync(files.html, 'utf8'), /title="not reported by this version">n\/a</);
+    assert.equal(page.canvases, 4, 'four charts: memory, throughput, ack latency, replication links');
+    assert.equal(page.chartsDrawn, '4');
     for (const inked of page.inkedPixels)
       assert.ok(inked > 2000, `every chart has ink (${page.inkedPixels.join(', ')})`);
     assert.match(readFileSync(files.html, 'utf8'), /harper-replay synth — complete/);

@@ -112,3 +112,39 @@ describe('SeriesCollector', () => {
     assert.deepEqual(series.committedRecords, [0, 20, 10], 'the run total is every member');
   });
 });
+
+describe('SeriesCollector: cluster_status', () => {
+  it('keeps each link per answer (members named as in the result), null for fields the answer lacked', () => {
+    const collector = new SeriesCollector(100);
+    const sample = (links: Array<Record<string, unknown>>, requestedAt: number) => ({
+      kind: 'cluster-status' as const,
+      requestedAt,
+      latencyMs: 1,
+      ok: true,
+      links: links as never,
+    });
+    for (const event of [
+      at({ type: 'run-start', frames: 1, records: 1, target }, 0),
+      at(
+        {
+          type: 'sample',
+          sample: sample([{ node: 'B', database: 'd', backPressurePercent: 7 }], origin + 990),
+        },
+        1000,
+      ),
+      at(
+        {
+          type: 'sample',
+          member: 'C',
+          sample: sample([{ node: 'B', database: 'd', lastReceivedVersion: origin + 1500 }], origin + 2000),
+        },
+        2000,
+      ),
+    ])
+      collector.sink(event);
+    assert.deepEqual(collector.series().clusterLinks, [
+      { link: 'B/d', points: [{ t: 1000, backPressurePercent: 7, versionAgeMs: null }] },
+      { link: 'C → B/d', points: [{ t: 2000, backPressurePercent: null, versionAgeMs: 500 }] },
+    ]);
+  });
+});

@@ -188,6 +188,7 @@ describe('formatRunSummary: variants', () => {
     assert.equal(row(summary, 'system_information'), 'peak RSS –, worker heap peak –, slowest answer –');
     assert.equal(row(summary, 'deaths'), '0 (OOM events 0)');
     assert.equal(row(summary, 'reconnects'), '0');
+    assert.equal(row(summary, 'watchdog reconnects'), '0 (the receive watchdog exists from Harper 5.x on)');
     assert.ok(!summary.includes('kernel VmHWM'));
     assert.ok(!summary.includes('worker threads: the probe'));
     assert.ok(!summary.includes('\ncluster\n'));
@@ -501,5 +502,22 @@ describe('text summary of a --mix run', () => {
       '30 ids read back (29 present, 1 absent): 2 MISMATCH — id 3: missing (expected generation 0)',
     );
     assert.equal(formatRunSummary(fold(completeRun())).includes('operations'), false, 'no mix, no row');
+  });
+});
+
+describe('formatRunSummary: the receive watchdog', () => {
+  const watchdogLine = 'Receive watchdog: stalled 30000 ms, terminating connection and reconnecting';
+  it("counts the target's watchdog reconnects in the workers section", () => {
+    const harper = { version: '5.0.16', family: '5.x', verification: 'built from source only', verified: [] };
+    const quiet = formatRunSummary(fold(completeRun([], { target: { harper } })));
+    assert.equal(row(quiet, 'watchdog reconnects'), "0 (the target's receive watchdog)");
+    const events = completeRun([
+      ev.log(1200, 'watchdog-reconnect', watchdogLine),
+      ev.log(1800, 'watchdog-reconnect', watchdogLine),
+    ]);
+    assert.equal(
+      row(formatRunSummary(fold(events)), 'watchdog reconnects'),
+      "2 (the target's receive watchdog)",
+    );
   });
 });

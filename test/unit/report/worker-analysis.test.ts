@@ -124,6 +124,22 @@ describe("WorkerAnalysis: the target's log", () => {
     assert.ok(!('at' in summary.logErrors.first[1]!), 'no `at` key when the line had no timestamp');
   });
 
+  it("counts the target's receive-watchdog reconnects (5.x), not as errors", () => {
+    const line = 'Receive watchdog: no message for 60000 ms, terminating connection and reconnecting';
+    const summary = summarize([
+      ev.log(100, 'watchdog-reconnect', line),
+      ev.log(200, 'watchdog-reconnect', line),
+      ev.log(300, 'uncaught', 'uncaughtException: boom'),
+    ]);
+    assert.equal(summary.watchdogReconnects, 2);
+    assert.equal(summary.reconnects, 0, 'not a stream the tool resumed');
+    assert.deepEqual(
+      summary.logErrors.first.map((f) => f.kind),
+      ['uncaught'],
+    );
+    assert.equal(summarize([ev.sent(0, 0)]).watchdogReconnects, 0);
+  });
+
   it('keeps only the first 10 lines but counts all', () => {
     const events = Array.from({ length: 25 }, (_, i) => ev.log(i, 'uncaught', `line ${i}`));
     const summary = summarize(events);
