@@ -5,13 +5,13 @@
 import { ExitCode } from '../common/errors.js';
 import type {
   CleanupReport,
+  IndexCheck,
   ReplayMeta,
   RunEvent,
   RunMeta,
   RunOutcome,
   ShapeSummary,
   TargetInfo,
-  IndexCheck,
   ValueSample,
 } from '../events/schema.js';
 import { AckAnalysis, type AckSummary } from './ack-analysis.js';
@@ -291,7 +291,12 @@ export class ResultBuilder {
       committed: { ...committed, allFrames: committed.frames >= frames },
       acks: this.acks.summary(end?.t ?? this.lastEventAt),
       verify: this.verified.length
-        ? { skipped: false, ...sumVerify(this.verified), ...sumSamples(this.verified), ...indexChecksOf(this.verified) }
+        ? {
+            skipped: false,
+            ...sumVerify(this.verified),
+            ...sumSamples(this.verified),
+            ...indexChecksOf(this.verified),
+          }
         : { skipped: true, expectedRecords: totalRecords, targetRecords: null, ok: null },
       timing: {
         startedAt: this.firstEventAt ?? null,

@@ -388,7 +388,10 @@ export async function verifyLanded(run: LoadContext): Promise<void> {
     const client = clients.get(plan.member);
     if (!client) continue;
     try {
-      const { expectedRecords, targetRecords, sample, indexChecks } = await load.verify(client, plan.database);
+      const { expectedRecords, targetRecords, sample, indexChecks } = await load.verify(
+        client,
+        plan.database,
+      );
       const ok =
         targetRecords === expectedRecords && !sample?.mismatches && (indexChecks ?? []).every((c) => c.ok);
       bus.emit({

@@ -7,9 +7,9 @@ import type { IndexCheck, ValueSample } from '../events/schema.js';
 import type { OperationsClient } from '../harper/operations-client.js';
 import type { RunResult } from '../report/result.js';
 import type { KeyDistribution } from '../workload/key-distribution.js';
-import { indexedAttributes } from '../workload/record-shape.js';
 import { isPureInserts, type OperationMix } from '../workload/operation-mix.js';
 import type { RecordEncoder } from '../workload/record-encoder.js';
+import { indexedAttributes } from '../workload/record-shape.js';
 import { ScheduledSource } from '../workload/scheduled-source.js';
 import { SyntheticWorkload } from '../workload/synthetic.js';
 import { type LoadRunOptions, runLoad } from './load-run.js';
@@ -56,8 +56,7 @@ export function runShapedSynth(options: ShapedSynthOptions): Promise<RunResult> 
   const { mix, keys, ...shape } = base;
   const mixed = mix && !isPureInserts(mix) ? mix : undefined;
   // --scale sets the frames from the capture, known only once the source is open: its counts are not described.
-  const operations =
-    mixed && shapes.scale === undefined ? describeOperations(shape, mixed, keys) : undefined;
+  const operations = mixed && shapes.scale === undefined ? describeOperations(shape, mixed, keys) : undefined;
   const suffix = scratchSuffix();
   const tables: ShapedTable[] = [];
   const encoders: RecordEncoder[] = [];
@@ -179,7 +178,8 @@ async function verifyTables(
       encoder: entry.encoder,
     };
     targetRecords += await countIds(client, database, entry, state.maxId);
-    if (!workload.plan.pureInserts) samples.push(await sampleShapedValues(client, database, verified, state, seed));
+    if (!workload.plan.pureInserts)
+      samples.push(await sampleShapedValues(client, database, verified, state, seed));
     const check = await checkIndex(client, database, verified, state, seed);
     if (check) indexChecks.push(check);
   }

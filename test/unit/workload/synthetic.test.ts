@@ -328,7 +328,7 @@ describe('SyntheticWorkload with shaped records and a mix', () => {
       keys: parseKeyDistribution('hot:10%'),
     });
     const decoders = new TableDecoders();
-    encoders.forEach((e, t) => decoders.define(w.tableId + t, e.tableName, e.tableStructure()));
+    for (const [t, e] of encoders.entries()) decoders.define(w.tableId + t, e.tableName, e.tableStructure());
     const seen = { insert: 0, update: 0, delete: 0 };
     for (let index = 0; index < w.frameCount; index++) {
       const plan = w.plan.frame(index);
