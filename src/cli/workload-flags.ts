@@ -143,8 +143,6 @@ export function synthOptions(flags: SynthFlagValues): SynthRunOptions {
     throw new Error('--blob-faults needs blobs: give --blob-size (or a preset with blobs, e.g. blobs-50k)');
   }
   const operations = operationFlags(flags);
-  if (shaped && operations.mix)
-    throw new Error('--mix runs on the fixed record shape only (for now): drop --template/--like or --mix');
   if (shaped?.shapes.scale !== undefined && pace.schedule)
     throw new Error(
       '--scale sets the frame count from the capture: it cannot be combined with --stages or --duration',

@@ -114,6 +114,19 @@ export interface ValueSample {
   firstMismatches: string[];
 }
 
+/** A search by value on an indexed attribute of a shaped table: does the target's index find what was written? */
+export interface IndexCheck {
+  table: string;
+  attribute: string;
+  /** The value searched (written by this run to a present id of the sample). */
+  value: string | number | boolean;
+  /** Sampled present ids whose expected value is this one. */
+  expected: number;
+  /** Of them, the ids the search returned. */
+  found: number;
+  ok: boolean;
+}
+
 /** What a run is, before it starts (everything `report` needs besides the events). */
 export interface RunMeta {
   command: 'synth' | 'replay';
@@ -250,6 +263,8 @@ export type RunEvent =
       ok: boolean | null;
       /** Values of sampled ids compared with the expected state (synth --mix). */
       sample?: ValueSample;
+      /** Shaped tables with indexed attributes: one search by value each (synth --template/--like). */
+      indexChecks?: IndexCheck[];
       /** The stream verified (one event per stream); absent in single-stream runs of older versions. */
       stream?: string;
     }

@@ -5,6 +5,7 @@
 import { ExitCode } from '../common/errors.js';
 import type {
   CleanupReport,
+  IndexCheck,
   ReplayMeta,
   RunEvent,
   RunMeta,
@@ -85,6 +86,8 @@ export interface RunResult {
     ok: boolean | null;
     /** synth --mix: a sample of ids' values compared with the expected state (summed over streams). */
     sample?: ValueSample;
+    /** synth --template/--like: a search by value on an indexed attribute per table (every stream's). */
+    indexChecks?: IndexCheck[];
   };
   timing: {
     startedAt: number | null;
@@ -146,7 +149,7 @@ export class ResultBuilder {
   private target?: TargetInfo;
   private frames = 0;
   private records = 0;
-  private readonly verified: Array<VerifyTotals & { sample?: ValueSample }> = [];
+  private readonly verified: Array<VerifyTotals & { sample?: ValueSample; indexChecks?: IndexCheck[] }> = [];
   private end?: Extract<RunEvent, { type: 'run-end' }>;
   private firstEventAt?: number;
   private lastEventAt?: number;
@@ -288,7 +291,12 @@ export class ResultBuilder {
       committed: { ...committed, allFrames: committed.frames >= frames },
       acks: this.acks.summary(end?.t ?? this.lastEventAt),
       verify: this.verified.length
-        ? { skipped: false, ...sumVerify(this.verified), ...sumSamples(this.verified) }
+        ? {
+            skipped: false,
+            ...sumVerify(this.verified),
+            ...sumSamples(this.verified),
+            ...indexChecksOf(this.verified),
+          }
         : { skipped: true, expectedRecords: totalRecords, targetRecords: null, ok: null },
       timing: {
         startedAt: this.firstEventAt ?? null,
@@ -335,6 +343,12 @@ export class ResultBuilder {
     }
     return result;
   }
+}
+
+/** The index checks of every stream (absent when none ran). */
+function indexChecksOf(parts: ReadonlyArray<{ indexChecks?: IndexCheck[] }>): { indexChecks?: IndexCheck[] } {
+  const checks = parts.flatMap((p) => p.indexChecks ?? []);
+  return checks.length ? { indexChecks: checks } : {};
 }
 
 /** The value samples of every stream as one (absent when no stream checked values). */

@@ -1,7 +1,7 @@
 /** The human summary printed after a run (stdout). */
 
 import { formatBytes, formatCount, formatMs } from '../common/units.js';
-import type { OperationsMeta, ValueSample } from '../events/schema.js';
+import type { IndexCheck, OperationsMeta, ValueSample } from '../events/schema.js';
 import type { AckSummary } from './ack-analysis.js';
 import type { HerdDeath } from './herd-analysis.js';
 import { describeValue } from './junit.js';
@@ -191,6 +191,12 @@ function sentAndCommitted(out: SummaryLines, result: RunResult): void {
         : `${formatCount(verify.targetRecords)} of ${formatCount(verify.expectedRecords)} records on the target — ${verify.ok ? 'OK' : 'MISMATCH'}`,
   );
   if (verify.sample) row('values', describeSample(verify.sample));
+  for (const check of verify.indexChecks ?? []) row('index', describeIndexCheck(check));
+}
+
+function describeIndexCheck(check: IndexCheck): string {
+  const search = `${check.table}.${check.attribute} = ${JSON.stringify(check.value)}`;
+  return `${search}: found ${formatCount(check.found)} of ${formatCount(check.expected)} sampled ids — ${check.ok ? 'OK' : 'MISSED'}`;
 }
 
 function pausesPart(out: SummaryLines, result: RunResult): void {

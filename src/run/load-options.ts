@@ -1,6 +1,6 @@
 /** What a load run is told (LoadRunOptions) and what it sends (LoadWorkload): the synthesizer and the replayer plug in here. */
 import type { MetricsBus } from '../events/metrics-bus.js';
-import type { RunMeta, ValueSample } from '../events/schema.js';
+import type { IndexCheck, RunMeta, ValueSample } from '../events/schema.js';
 import type { OperationsClient } from '../harper/operations-client.js';
 import type { RateSchedule } from '../workload/rate-schedule.js';
 import type { FrameSource } from '../workload/synthetic.js';
@@ -80,7 +80,12 @@ export interface LoadWorkload {
   verify?(
     client: OperationsClient,
     database: string,
-  ): Promise<{ expectedRecords: number; targetRecords: number; sample?: ValueSample }>;
+  ): Promise<{
+    expectedRecords: number;
+    targetRecords: number;
+    sample?: ValueSample;
+    indexChecks?: IndexCheck[];
+  }>;
   /**
    * Undoes what prepare made on one database of one member (a shaped run's scratch tables), before an embedded
    * target stops; runs after a failure or Ctrl-C too.

@@ -388,14 +388,19 @@ export async function verifyLanded(run: LoadContext): Promise<void> {
     const client = clients.get(plan.member);
     if (!client) continue;
     try {
-      const { expectedRecords, targetRecords, sample } = await load.verify(client, plan.database);
-      const ok = targetRecords === expectedRecords && !sample?.mismatches;
+      const { expectedRecords, targetRecords, sample, indexChecks } = await load.verify(
+        client,
+        plan.database,
+      );
+      const ok =
+        targetRecords === expectedRecords && !sample?.mismatches && (indexChecks ?? []).every((c) => c.ok);
       bus.emit({
         type: 'verify',
         expectedRecords,
         targetRecords,
         ok,
         ...(sample ? { sample } : {}),
+        ...(indexChecks ? { indexChecks } : {}),
         stream: plan.stream,
       });
       if (!ok) missing++;

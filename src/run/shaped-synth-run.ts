@@ -3,12 +3,17 @@
  * its records counted by id range per table afterwards; scratch tables dropped at the end, also after Ctrl-C.
  */
 import type { MetricsBus } from '../events/metrics-bus.js';
+import type { IndexCheck, ValueSample } from '../events/schema.js';
 import type { OperationsClient } from '../harper/operations-client.js';
 import type { RunResult } from '../report/result.js';
+import type { KeyDistribution } from '../workload/key-distribution.js';
+import { isPureInserts, type OperationMix } from '../workload/operation-mix.js';
 import type { RecordEncoder } from '../workload/record-encoder.js';
+import { indexedAttributes } from '../workload/record-shape.js';
 import { ScheduledSource } from '../workload/scheduled-source.js';
 import { SyntheticWorkload } from '../workload/synthetic.js';
 import { type LoadRunOptions, runLoad } from './load-run.js';
+import { describeOperations } from './operations-meta.js';
 import {
   dropScratchTables,
   fileShapes,
@@ -20,11 +25,21 @@ import {
   shapeSummary,
   tableShape,
 } from './shaped-tables.js';
+import { checkIndex, sampleShapedValues, type VerifiedTable } from './shaped-verify.js';
 export interface ShapedSynthOptions extends LoadRunOptions {
   /** The table a template's records go to. */
   table: string;
   /** frames × recordsPerFrame records per table (--scale recomputes both), seed of the values. */
-  workload: { frames: number; recordsPerFrame: number; recordSize: number; seed: number; preset?: string };
+  workload: {
+    frames: number;
+    recordsPerFrame: number;
+    recordSize: number;
+    seed: number;
+    preset?: string;
+    /** --mix and --keys: every table follows the same plan. */
+    mix?: OperationMix;
+    keys?: KeyDistribution;
+  };
   shapes: ShapeOptions;
 }
 
@@ -38,6 +53,10 @@ export function framing(total: number, limit: number): { frames: number; records
 
 export function runShapedSynth(options: ShapedSynthOptions): Promise<RunResult> {
   const { workload: base, shapes } = options;
+  const { mix, keys, ...shape } = base;
+  const mixed = mix && !isPureInserts(mix) ? mix : undefined;
+  // --scale sets the frames from the capture, known only once the source is open: its counts are not described.
+  const operations = mixed && shapes.scale === undefined ? describeOperations(shape, mixed, keys) : undefined;
   const suffix = scratchSuffix();
   const tables: ShapedTable[] = [];
   const encoders: RecordEncoder[] = [];
@@ -82,11 +101,12 @@ export function runShapedSynth(options: ShapedSynthOptions): Promise<RunResult> 
       table: options.table,
       // Shaped records have no fixed size: the shapes event says their mean and largest.
       workload: {
-        ...base,
+        ...shape,
         recordSize: 0,
         blobSize: 0,
         ...(options.rate ? { rate: options.rate } : {}),
         ...(options.schedule ? { schedule: options.schedule } : {}),
+        ...(operations ? { operations } : {}),
       },
     },
     source: async (toolNodeName) => {
@@ -103,6 +123,7 @@ export function runShapedSynth(options: ShapedSynthOptions): Promise<RunResult> 
         recordSize: 0,
         blobSize: 0,
         seed: base.seed,
+        ...(mixed ? { mix: mixed, keys: keys ?? { kind: 'uniform' } } : {}),
         tableName: options.table,
         originName: toolNodeName,
         baseVersion: Date.now(),
@@ -125,17 +146,58 @@ export function runShapedSynth(options: ShapedSynthOptions): Promise<RunResult> 
         }
       }
     },
-    verify: async (client, database) => {
-      let targetRecords = 0;
-      for (const entry of tables) targetRecords += await countIds(client, database, entry, perTable());
-      return { expectedRecords: perTable() * tables.length, targetRecords };
-    },
+    verify: (client, database) => verifyTables(client, database, tables, workload!),
     release: async (client, database, bus) => {
       if (shapes.keepTable) return;
       const dropped = await dropScratchTables(client, database, tables, bus);
       if (dropped.length) bus.emit({ type: 'scratch-tables-dropped', tables: dropped });
     },
   });
+}
+
+/**
+ * Per table: the count of present ids, with a mix a sample of values (summed over the tables, which all follow the
+ * one plan), and one search by value on an indexed attribute.
+ */
+async function verifyTables(
+  client: OperationsClient,
+  database: string,
+  tables: readonly ShapedTable[],
+  workload: SyntheticWorkload,
+) {
+  const state = workload.plan.finalState();
+  const seed = workload.options.seed;
+  let targetRecords = 0;
+  const samples: ValueSample[] = [];
+  const indexChecks: IndexCheck[] = [];
+  for (const entry of tables) {
+    const verified: VerifiedTable = {
+      table: entry.table,
+      primaryKey: entry.shape.primaryKey,
+      indexed: indexedAttributes(entry.shape),
+      encoder: entry.encoder,
+    };
+    targetRecords += await countIds(client, database, entry, state.maxId);
+    if (!workload.plan.pureInserts)
+      samples.push(await sampleShapedValues(client, database, verified, state, seed));
+    const check = await checkIndex(client, database, verified, state, seed);
+    if (check) indexChecks.push(check);
+  }
+  return {
+    expectedRecords: state.presentCount * tables.length,
+    targetRecords,
+    ...(samples.length ? { sample: sumValueSamples(samples) } : {}),
+    ...(indexChecks.length ? { indexChecks } : {}),
+  };
+}
+
+function sumValueSamples(samples: readonly ValueSample[]): ValueSample {
+  return {
+    checked: samples.reduce((sum, s) => sum + s.checked, 0),
+    present: samples.reduce((sum, s) => sum + s.present, 0),
+    mismatches: samples.reduce((sum, s) => sum + s.mismatches, 0),
+    firstMismatches: samples.flatMap((s) => s.firstMismatches).slice(0, 5),
+  };
 }
 
 async function countIds(client: OperationsClient, database: string, entry: ShapedTable, total: number) {

@@ -4,22 +4,22 @@
  */
 
 import type { MetricsBus } from '../events/metrics-bus.js';
-import type { BlobFault, OperationsMeta, ValueSample } from '../events/schema.js';
+import type { BlobFault, ValueSample } from '../events/schema.js';
 import type { OperationsClient } from '../harper/operations-client.js';
 import { PEER_MODE_MAX_FRAME } from '../protocol/codes.js';
 import type { RunResult } from '../report/result.js';
 import { checkSample, comparedAttributes, sampleIds } from '../workload/expected-state.js';
 import type { KeyDistribution } from '../workload/key-distribution.js';
-import { formatKeyDistribution } from '../workload/key-distribution.js';
 import type { OperationMix } from '../workload/operation-mix.js';
-import { formatOperationMix, isPureInserts } from '../workload/operation-mix.js';
-import { OperationPlan } from '../workload/operation-plan.js';
+import { isPureInserts } from '../workload/operation-mix.js';
 import type { WorkloadShape } from '../workload/presets.js';
 import { ScheduledSource } from '../workload/scheduled-source.js';
 import { SyntheticWorkload } from '../workload/synthetic.js';
 import { type LoadRunOptions, runLoad } from './load-run.js';
+import { describeOperations } from './operations-meta.js';
 import { runShapedSynth } from './shaped-synth-run.js';
 import type { ShapeOptions } from './shaped-tables.js';
+import { readUndeclared } from './shaped-verify.js';
 
 export interface SynthRunOptions extends LoadRunOptions {
   table: string;
@@ -97,23 +97,6 @@ export function runSynth(options: SynthRunOptions): Promise<SynthResult> {
   });
 }
 
-/** The mix as the run's meta describes it: the shares, the key distribution, and what the plan draws and sends. */
-function describeOperations(
-  shape: SynthRunOptions['workload'],
-  mix: OperationMix,
-  keys: KeyDistribution | undefined,
-): OperationsMeta {
-  const distribution = keys ?? { kind: 'uniform' };
-  // A plan of its own, run to the end: the counts are known before the run (deterministic from the seed).
-  const counts = new OperationPlan({ ...shape, mix, keys: distribution }).counts();
-  return {
-    mix: formatOperationMix(mix),
-    keys: formatKeyDistribution(distribution),
-    planned: counts.planned,
-    sent: counts.sent,
-  };
-}
-
 /** A mix's verification: the count of present ids and a sample of ids' values against the expected state. */
 async function verifyMix(
   client: OperationsClient,
@@ -130,28 +113,6 @@ async function verifyMix(
     targetRecords: await countIds(client, database, table, state.maxId),
     sample: checkSample(ids, rows, state, workload.encoder, attributes),
   };
-}
-
-/**
- * Reads attributes the table does not declare: 4.7.29's search_by_id refuses them ("unknown attribute"), so they
- * are declared first, unindexed (create_attribute indexed: false), which costs later writes nothing. They stay:
- * on a table without a schema drop_attribute deletes the attribute's value from every record.
- */
-async function readUndeclared(
-  client: OperationsClient,
-  database: string,
-  table: string,
-  ids: number[],
-  attributes: string[],
-): Promise<Array<Record<string, unknown>>> {
-  if (!ids.length) return [];
-  const known = new Set((await client.describeTable(database, table)).attributes.map((a) => a.attribute));
-  for (const attribute of attributes) {
-    if (!known.has(attribute)) {
-      await client.call({ operation: 'create_attribute', database, table, attribute, indexed: false });
-    }
-  }
-  return client.searchById(database, table, ids, ['id', ...attributes.filter((a) => a !== 'id')]);
 }
 
 async function ensureTable(client: OperationsClient, database: string, table: string): Promise<void> {

@@ -48,11 +48,14 @@ export function checkSample(
   ids: readonly number[],
   rows: ReadonlyArray<Record<string, unknown>>,
   state: ExpectedState,
-  encoder: RecordEncoder,
+  encoder: Pick<RecordEncoder, 'expected'>,
   attributes: readonly string[],
+  primaryKey = 'id',
 ): ValueSample {
   // 4.7.29's search_by_id answers a deleted id with a row whose id is null: that is no row.
-  const byId = new Map(rows.filter((row) => row.id != null).map((row) => [Number(row.id), row]));
+  const byId = new Map(
+    rows.filter((row) => row[primaryKey] != null).map((row) => [Number(row[primaryKey]), row]),
+  );
   const sample: ValueSample = { checked: ids.length, present: 0, mismatches: 0, firstMismatches: [] };
   const mismatch = (line: string) => {
     sample.mismatches++;

@@ -38,7 +38,7 @@ export interface SyntheticOptions extends RecordShape {
   encoder?: RecordEncoder;
   /**
    * Shaped records instead of {id, frame, payload}: one encoder per table, table ids tableId, tableId + 1, …; every
-   * frame carries recordsPerFrame records of each table (ids per table 1…N), no blobs.
+   * frame carries recordsPerFrame entries of each table, the same plan (--mix, --keys) in each, no blobs.
    */
   encoders?: readonly RecordEncoder[];
 }
@@ -215,29 +215,36 @@ export class SyntheticWorkload implements FrameSource {
     return this.encoder;
   }
 
-  /** A frame of shaped records: recordsPerFrame first versions of each table's records, table after table. */
+  /**
+   * A frame of shaped records, table after table. Every table follows the same plan (--mix, --keys): the same
+   * operation on the same id in the same generation in each, so one expected state describes them all.
+   */
   private buildShaped(index: number, encoders: readonly RecordEncoder[]): BuiltFrame {
-    const { recordsPerFrame } = this.options;
+    const { kinds, ids, generations } = this.plan.frame(index);
     const version = this.version(index);
-    const bytes = encoders.reduce((sum, e) => sum + (e.valueBound + 32) * recordsPerFrame, 64);
+    const bytes = encoders.reduce((sum, e) => sum + (e.valueBound + 32) * kinds.length, 64);
     const writer = this.writer.begin(version, bytes);
-    const firstId = (this.options.idOffset ?? 0) + index * recordsPerFrame + 1;
     encoders.forEach((encoder, t) => {
       const tableId = this.tableId + t;
-      for (let id = firstId; id < firstId + recordsPerFrame; id++) {
-        const pos = writer.startEntry(
-          { type: 'put', nodeId: 0, tableId, key: id, version, hasBlobs: false },
-          encoder.valueBound,
-        );
-        writer.endEntry(encoder.write(writer.target, pos, writer.dataView, id, 0));
+      for (let j = 0; j < kinds.length; j++) {
+        const id = ids[j]!;
+        if (kinds[j] === OP_DELETE) {
+          const header = { type: 'delete', nodeId: 0, tableId, key: id, version, hasBlobs: false } as const;
+          const pos = writer.startEntry(header, 1);
+          writer.target[pos] = NIL;
+          writer.endEntry(pos + 1);
+          continue;
+        }
+        const header = { type: 'put', nodeId: 0, tableId, key: id, version, hasBlobs: false } as const;
+        const pos = writer.startEntry(header, encoder.valueBound);
+        writer.endEntry(encoder.write(writer.target, pos, writer.dataView, id, generations[j]!));
       }
     });
     const sequenceId = this.sequenceId(index);
-    const records = recordsPerFrame * encoders.length;
     return {
       index,
       data: writer.finish(sequenceId),
-      records,
+      records: kinds.length * encoders.length,
       sequenceId,
       blobChunks: [],
       blobs: 0,

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { BlobReference } from '../../../src/protocol/blob.js';
 import { decodeControlFrame } from '../../../src/protocol/control-frame.js';
@@ -7,6 +8,8 @@ import { decodeTxnFrame } from '../../../src/protocol/txn-frame.js';
 import { parseKeyDistribution } from '../../../src/workload/key-distribution.js';
 import { parseOperationMix } from '../../../src/workload/operation-mix.js';
 import { OP_DELETE } from '../../../src/workload/operation-plan.js';
+import { parseTemplate } from '../../../src/workload/shape-template.js';
+import { ShapedRecordEncoder } from '../../../src/workload/shaped-encoder.js';
 import { type SyntheticOptions, SyntheticWorkload } from '../../../src/workload/synthetic.js';
 import { tailOf } from '../support.js';
 
@@ -306,5 +309,52 @@ describe('SyntheticWorkload with a mix', () => {
         }),
       /--blob-faults .* --mix/,
     );
+  });
+});
+
+describe('SyntheticWorkload with shaped records and a mix', () => {
+  it('every table follows the one plan: deletes are delete entries, puts decode to expected(id, generation)', () => {
+    const template = parseTemplate(readFileSync('templates/products.yaml', 'utf8'));
+    const encoders = [
+      new ShapedRecordEncoder(template, { tableName: 'a', seed: 1 }),
+      new ShapedRecordEncoder(template, { tableName: 'b', seed: 2 }),
+    ];
+    const w = workload({
+      frames: 10,
+      recordsPerFrame: 15,
+      recordSize: 0,
+      encoders,
+      mix: parseOperationMix('insert=60,update=30,delete=10'),
+      keys: parseKeyDistribution('hot:10%'),
+    });
+    const decoders = new TableDecoders();
+    for (const [t, e] of encoders.entries()) decoders.define(w.tableId + t, e.tableName, e.tableStructure());
+    const seen = { insert: 0, update: 0, delete: 0 };
+    for (let index = 0; index < w.frameCount; index++) {
+      const plan = w.plan.frame(index);
+      const built = w.build(index);
+      assert.equal(built.records, 30);
+      const frame = decodeTxnFrame(built.data);
+      assert.equal(frame.entries.length, 30);
+      for (const [k, entry] of frame.entries.entries()) {
+        const t = Math.floor(k / 15);
+        const j = k % 15;
+        assert.equal(entry.tableId, w.tableId + t);
+        assert.equal(entry.key, plan.ids[j]);
+        if (plan.kinds[j] === OP_DELETE) {
+          assert.equal(entry.type, 'delete');
+          assert.equal(entry.hasRecord, false);
+          if (t === 0) seen.delete++;
+          continue;
+        }
+        assert.equal(entry.type, 'put');
+        const generation = plan.generations[j]!;
+        if (t === 0) seen[generation > 0 ? 'update' : 'insert']++;
+        const decoded = decoders.decode(entry.tableId, entry.value!);
+        assert.deepEqual(decoded, encoders[t]!.expected(plan.ids[j]!, generation));
+      }
+    }
+    assert.deepEqual(seen, w.plan.counts().sent);
+    assert.ok(seen.update > 0 && seen.delete > 0, JSON.stringify(seen));
   });
 });
