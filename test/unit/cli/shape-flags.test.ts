@@ -62,6 +62,11 @@ describe('shape flags', () => {
       [['--template', 't.yaml', '--keep-table'], /--keep-table goes with --like/],
       [['--like', 'a.t', '--like', 'b.t'], /several databases \(a, b\)/],
       [['--like', 'a.t', '--databases', '2'], /--like a\.… loads database a/],
+      [['--template', 't.yaml', '--mix', 'insert=70,update=30'], /--mix runs on the fixed record shape only/],
+      [
+        ['--like', 'a.hrcap', '--scale', '10x', '--duration', '5s', '--rate', '10fps'],
+        /--scale sets the frame count/,
+      ],
     ];
     for (const [argv, message] of cases) {
       const flags = await parse(...argv);
