@@ -153,7 +153,11 @@ describe('a two-node cluster', () => {
     assert.equal(drawn.code, ExitCode.OK, drawn.stderr);
     const page = await openPage(pathToFileURL(html).href);
     assert.deepEqual(page.errors, [], 'the page logs no error');
-    assert.equal(page.chartsDrawn, '5', "the target's 3 charts, commits per member, B's memory");
+    assert.equal(
+      page.chartsDrawn,
+      '6',
+      "the target's 3 charts, its replication links (cluster_status), commits per member, B's memory",
+    );
     for (const inked of page.inkedPixels)
       assert.ok(inked > 1000, `every chart has ink (${page.inkedPixels.join(', ')})`);
     assert.match(
