@@ -6,6 +6,7 @@
  * interval. Zero outside the interval: a significant difference; inside: "no significant difference" (a result).
  */
 import { median, quantile, sampleWithReplacement } from 'simple-statistics';
+import { prng } from '../workload/deterministic.js';
 
 export const BOOTSTRAP_METHOD = 'bootstrap percentile CI of the difference of medians';
 
@@ -35,16 +36,10 @@ export interface BootstrapOptions {
 /** Fewer repetitions than this on either side: no interval (a median of one run says nothing about noise). */
 export const MIN_REPETITIONS = 2;
 
-/** mulberry32: a small seeded generator in [0, 1), so every interval is reproducible. */
+/** The workload's mulberry32 scaled to [0, 1), so every interval is reproducible. */
 export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = prng(seed);
+  return () => next() / 4294967296;
 }
 
 /** The interval, or null when a side has fewer than MIN_REPETITIONS values. */
