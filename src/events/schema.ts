@@ -154,6 +154,19 @@ export interface RunMeta {
   blockedAfterMs: number;
   /** Replay runs: what was replayed and how, and the capture's own ack latencies for comparison. */
   replay?: ReplayMeta;
+  /** --shard: this process is one shard of a run split over several (`report --merge` folds them by runId). */
+  sharding?: ShardingMeta;
+}
+
+/** One shard of a sharded run: shard `index` of `count` (0-based) of the run `runId`, started at `startAt`. */
+export interface ShardingMeta {
+  runId: string;
+  index: number;
+  count: number;
+  /** --start-at as epoch ms; absent = the shard started as soon as it was ready. */
+  startAt?: number;
+  /** Only one shard (index 0) samples the target's memory and log; the others say so here. */
+  samplesTarget: boolean;
 }
 
 export interface ScheduleMeta {
