@@ -60,9 +60,10 @@ describe('--preset blob-backlog on harperdb 4.7.29', () => {
     const plainGrowth = plain.memory.external.growthThread;
     assert.ok(slowedGrowth !== null && plainGrowth !== null, 'external memory was sampled in both runs');
     // Measured (6 interleaved pairs, 2 busy cores): slowed 75–102 MiB, without the fault 12–32 MiB; the smallest
-    // gap between a slowed run and any unslowed one was 42 MiB. 25 MiB leaves room for a busier machine.
+    // gap between a slowed run and any unslowed one was 42 MiB; under a load of 24 on 2 cores (the unslowed target
+    // is slow too) 21 MiB (54.4 vs 33.0). 10 MiB still fails if the slow disk held nothing back.
     assert.ok(
-      slowedGrowth >= plainGrowth + 25 * MiB,
+      slowedGrowth >= plainGrowth + 10 * MiB,
       `slowed +${(slowedGrowth / MiB).toFixed(1)} MiB vs +${(plainGrowth / MiB).toFixed(1)} MiB without the fault`,
     );
     // The acknowledgements wait for the blob files: 2 writes per file (header, data), 3 ms each, on one disk.
