@@ -75,6 +75,11 @@ export interface FrameSource {
   due?(index: number): number | undefined;
   /** The stage of the run's schedule (--stages, --duration) frame `index` belongs to, when it has one. */
   stageOf?(index: number): number | undefined;
+  /**
+   * The earlier frame the target must have committed before frame `index` may be sent (it updates or deletes an id
+   * that frame wrote; see operation-plan.ts), or undefined.
+   */
+  dependsOn?(index: number): number | undefined;
   /** A small frame to send after the last one, whose ack says the target still commits (the liveness probe). */
   livenessFrame?(): BuiltFrame;
 }
@@ -152,6 +157,12 @@ export class SyntheticWorkload implements FrameSource {
 
   sequenceId(index: number): number {
     return this.options.baseSequence + index + 1;
+  }
+
+  dependsOn(index: number): number | undefined {
+    if (this.plan.pureInserts) return undefined;
+    const frame = this.plan.frame(index).dependsOn;
+    return frame >= 0 ? frame : undefined;
   }
 
   version(index: number): number {
