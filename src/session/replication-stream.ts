@@ -277,7 +277,6 @@ export class ReplicationStream {
   }
 }
 
-
 /** Waits until every frame is committed; gives up after `idleMs` without progress, or when the socket closes. */
 function waitForCommits(
   tracker: AckTracker,
