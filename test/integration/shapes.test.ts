@@ -187,6 +187,9 @@ describe('shaped synth into a real harperdb 4.7.29', () => {
     const [summary] = result.shapes!;
     assert.equal(summary!.capturedRecords, captured!.records);
     assert.equal(result.verify.targetRecords, 10 * captured!.records);
+    // run-meta says what --scale set, not the preset's framing.
+    assert.equal(result.workload.frames * result.workload.recordsPerFrame, 10 * captured!.records);
+    assert.equal(result.workload.totalRecords, 10 * captured!.records);
     assert.match(summary!.table, /^cat_hr_\d+_[0-9a-f]{4}$/);
     assert.equal(summary!.dropped, false);
     const table = summary!.table;
@@ -213,6 +216,28 @@ describe('shaped synth into a real harperdb 4.7.29', () => {
       assert.match(row.name as string, /^.{5,6}$/);
     }
     await node.client().dropTable('data', table);
+  });
+
+  it('--scale over a capture of several tables: each table gets its own captured count times the factor', async () => {
+    const capture = 'captures/proxy-three-databases.hrcap';
+    const captured = await captureShapes(capture);
+    const counts = captured.map((c) => c.records);
+    assert.deepEqual(counts, [10, 10, 5], 'tables of different sizes');
+    const result = await runSynth(
+      options(shapes([{ kind: 'capture', path: capture }], { scale: 4, keepTable: true })),
+    );
+    assertComplete(result);
+    assert.equal(result.verify.expectedRecords, 100);
+    assert.equal(result.verify.targetRecords, 100);
+    assert.equal(result.workload.totalRecords, 100);
+    assert.equal(result.workload.frames * result.workload.recordsPerFrame, 40, 'framed by the largest table');
+    for (const [t, summary] of result.shapes!.entries()) {
+      const rows = await node
+        .client()
+        .sql<{ c: number; top: number }>(`SELECT COUNT(*) AS c, MAX(id) AS top FROM data.${summary.table}`);
+      assert.deepEqual({ ...rows[0] }, { c: 4 * counts[t]!, top: 4 * counts[t]! }, summary.table);
+      await node.client().dropTable('data', summary.table);
+    }
   });
 
   it('--like data.products: a scratch table with its indexes, found by value, dropped at the end (kept with --keep-table)', async () => {
