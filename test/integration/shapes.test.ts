@@ -234,8 +234,10 @@ describe('shaped synth into a real harperdb 4.7.29', () => {
     for (const [t, summary] of result.shapes!.entries()) {
       const rows = await node
         .client()
-        .sql<{ c: number; top: number }>(`SELECT COUNT(*) AS c, MAX(id) AS top FROM data.${summary.table}`);
-      assert.deepEqual({ ...rows[0] }, { c: 4 * counts[t]!, top: 4 * counts[t]! }, summary.table);
+        .sql<{ c: number; highest: number }>(
+          `SELECT COUNT(*) AS c, MAX(id) AS highest FROM \`data\`.\`${summary.table}\``,
+        );
+      assert.deepEqual({ ...rows[0] }, { c: 4 * counts[t]!, highest: 4 * counts[t]! }, summary.table);
       await node.client().dropTable('data', summary.table);
     }
   });
