@@ -65,13 +65,12 @@ export function scaledCounts(
   return captured.map((c) => c ?? largest);
 }
 
-export async function runShapedSynth(options: ShapedSynthOptions): Promise<RunResult> {
+/**
+ * Templates and captures need no target: read them before run-meta, so it says what --scale sets. A file that
+ * cannot be read fails the run where the source opens (exit 6), as before: the error is kept for then.
+ */
+async function readFiles(options: ShapedSynthOptions, suffix: string) {
   const { workload: base, shapes } = options;
-  const { mix, keys, ...rest } = base;
-  const mixed = mix && !isPureInserts(mix) ? mix : undefined;
-  const suffix = scratchSuffix();
-  // Templates and captures need no target: read them first, so run-meta says what --scale sets. A file that cannot
-  // be read fails the run where the source opens (exit 6), as before.
   const files = await fileShapes(shapes, base.seed, options.table, suffix).then(
     (pending) => ({ pending }),
     (error: unknown) => ({ error }),
@@ -80,6 +79,15 @@ export async function runShapedSynth(options: ShapedSynthOptions): Promise<RunRe
   const framed = counts
     ? framing(Math.max(...counts), base.recordsPerFrame)
     : { frames: base.frames, recordsPerFrame: base.recordsPerFrame };
+  return { files, counts, framed };
+}
+
+export async function runShapedSynth(options: ShapedSynthOptions): Promise<RunResult> {
+  const { workload: base, shapes } = options;
+  const { mix, keys, ...rest } = base;
+  const mixed = mix && !isPureInserts(mix) ? mix : undefined;
+  const suffix = scratchSuffix();
+  const { files, counts, framed } = await readFiles(options, suffix);
   const shape = { ...rest, ...framed };
   const operations = mixed ? describeOperations(shape, mixed, keys) : undefined;
   const tables: ShapedTable[] = [];
