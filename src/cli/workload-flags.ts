@@ -143,10 +143,6 @@ export function synthOptions(flags: SynthFlagValues): SynthRunOptions {
     throw new Error('--blob-faults needs blobs: give --blob-size (or a preset with blobs, e.g. blobs-50k)');
   }
   const operations = operationFlags(flags);
-  // Open finding: on 4.7.29 part of a shaped mix never lands although every frame is acked (README, "Records
-  // shaped like your data"); refused until the cause is known rather than reported as the target's fault.
-  if (shaped && operations.mix)
-    throw new Error('--mix runs on the fixed record shape only (for now): drop --template/--like or --mix');
   if (shaped?.shapes.scale !== undefined && pace.schedule)
     throw new Error(
       '--scale sets the frame count from the capture: it cannot be combined with --stages or --duration',

@@ -51,13 +51,45 @@ export function framing(total: number, limit: number): { frames: number; records
   return { frames: total, recordsPerFrame: 1 };
 }
 
-export function runShapedSynth(options: ShapedSynthOptions): Promise<RunResult> {
+/** Records per table under --scale: each captured table's own count times the factor (undefined without --scale). */
+export function scaledCounts(
+  pending: ReadonlyArray<{ capturedRecords?: number } | ShapeSource>,
+  scale: number | undefined,
+): number[] | undefined {
+  if (scale === undefined) return undefined;
+  const captured = pending.map((p) =>
+    'capturedRecords' in p && p.capturedRecords ? Math.round(scale * p.capturedRecords) : undefined,
+  );
+  // A table not from a capture (--like DB.TABLE beside a capture) gets as many as the largest captured one.
+  const largest = Math.max(1, ...captured.map((c) => c ?? 0));
+  return captured.map((c) => c ?? largest);
+}
+
+/**
+ * Templates and captures need no target: read them before run-meta, so it says what --scale sets. A file that
+ * cannot be read fails the run where the source opens (exit 6), as before: the error is kept for then.
+ */
+async function readFiles(options: ShapedSynthOptions, suffix: string) {
   const { workload: base, shapes } = options;
-  const { mix, keys, ...shape } = base;
+  const files = await fileShapes(shapes, base.seed, options.table, suffix).then(
+    (pending) => ({ pending }),
+    (error: unknown) => ({ error }),
+  );
+  const counts = 'pending' in files ? scaledCounts(files.pending, shapes.scale) : undefined;
+  const framed = counts
+    ? framing(Math.max(...counts), base.recordsPerFrame)
+    : { frames: base.frames, recordsPerFrame: base.recordsPerFrame };
+  return { files, counts, framed };
+}
+
+export async function runShapedSynth(options: ShapedSynthOptions): Promise<RunResult> {
+  const { workload: base, shapes } = options;
+  const { mix, keys, ...rest } = base;
   const mixed = mix && !isPureInserts(mix) ? mix : undefined;
-  // --scale sets the frames from the capture, known only once the source is open: its counts are not described.
-  const operations = mixed && shapes.scale === undefined ? describeOperations(shape, mixed, keys) : undefined;
   const suffix = scratchSuffix();
+  const { files, counts, framed } = await readFiles(options, suffix);
+  const shape = { ...rest, ...framed };
+  const operations = mixed ? describeOperations(shape, mixed, keys) : undefined;
   const tables: ShapedTable[] = [];
   const encoders: RecordEncoder[] = [];
   let pending: Array<ShapedTable | ShapeSource> = [];
@@ -110,16 +142,11 @@ export function runShapedSynth(options: ShapedSynthOptions): Promise<RunResult> 
       },
     },
     source: async (toolNodeName) => {
-      pending = await fileShapes(shapes, base.seed, options.table, suffix);
-      const captured = pending.flatMap((p) =>
-        'capturedRecords' in p && p.capturedRecords ? [p.capturedRecords] : [],
-      );
-      const framed =
-        shapes.scale !== undefined
-          ? framing(shapes.scale * Math.max(...captured), base.recordsPerFrame)
-          : { frames: base.frames, recordsPerFrame: base.recordsPerFrame };
+      if ('error' in files) throw files.error;
+      pending = files.pending;
       workload = new SyntheticWorkload({
         ...framed,
+        ...(counts && !mixed ? { tableRecords: counts } : {}),
         recordSize: 0,
         blobSize: 0,
         seed: base.seed,
@@ -168,23 +195,27 @@ async function verifyTables(
   const state = workload.plan.finalState();
   const seed = workload.options.seed;
   let targetRecords = 0;
+  let expectedRecords = 0;
   const samples: ValueSample[] = [];
   const indexChecks: IndexCheck[] = [];
-  for (const entry of tables) {
+  for (const [t, entry] of tables.entries()) {
     const verified: VerifiedTable = {
       table: entry.table,
       primaryKey: entry.shape.primaryKey,
       indexed: indexedAttributes(entry.shape),
       encoder: entry.encoder,
     };
-    targetRecords += await countIds(client, database, entry, state.maxId);
+    // --scale: each table holds its own captured count times the factor (pure inserts: ids 1…count).
+    const limit = Math.min(state.maxId, workload.options.tableRecords?.[t] ?? state.maxId);
+    expectedRecords += workload.options.tableRecords ? limit : state.presentCount;
+    targetRecords += await countIds(client, database, entry, limit);
     if (!workload.plan.pureInserts)
       samples.push(await sampleShapedValues(client, database, verified, state, seed));
     const check = await checkIndex(client, database, verified, state, seed);
     if (check) indexChecks.push(check);
   }
   return {
-    expectedRecords: state.presentCount * tables.length,
+    expectedRecords,
     targetRecords,
     ...(samples.length ? { sample: sumValueSamples(samples) } : {}),
     ...(indexChecks.length ? { indexChecks } : {}),

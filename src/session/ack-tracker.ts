@@ -13,6 +13,8 @@ export class AckTracker {
   private readonly sentAt: Float64Array;
   private committed = 0;
   private highestAck = Number.NEGATIVE_INFINITY;
+  /** Waiters for a frame's commit (whenCommitted), woken by ack(). */
+  private waiters: Array<{ index: number; wake: () => void }> = [];
 
   constructor(
     readonly frameCount: number,
@@ -67,6 +69,31 @@ export class AckTracker {
       newly.push(sent > 0 ? { index, latencyMs: at - sent } : { index });
     }
     this.committed = Math.max(this.committed, upTo);
+    if (this.waiters.length) {
+      const woken = this.waiters.filter((w) => w.index < this.committed);
+      this.waiters = this.waiters.filter((w) => w.index >= this.committed);
+      for (const waiter of woken) waiter.wake();
+    }
     return newly;
+  }
+
+  /** Resolves once frame `index` is committed (at once if it is), or when `signal` aborts. */
+  whenCommitted(index: number, signal?: AbortSignal): Promise<void> {
+    if (index < this.committed || signal?.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const waiter = {
+        index,
+        wake: () => {
+          signal?.removeEventListener('abort', abort);
+          resolve();
+        },
+      };
+      const abort = () => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        resolve();
+      };
+      signal?.addEventListener('abort', abort, { once: true });
+      this.waiters.push(waiter);
+    });
   }
 }

@@ -11,10 +11,10 @@
  */
 import { ExitCode, HarperReplayError } from '../common/errors.js';
 import type { MetricsBus } from '../events/metrics-bus.js';
-import { TxnFrameWriter } from '../protocol/txn-frame.js';
 import type { FrameSource } from '../workload/synthetic.js';
 import type { AckTracker } from './ack-tracker.js';
 import { AbortedError, type ChannelProvider, type DataChannel, type StreamRoute } from './channel.js';
+import { nudgeFrame } from './dependency-wait.js';
 import { ConnectionClosedError } from './flow-control.js';
 import type { ReplicationSocket } from './replication-socket.js';
 import { type SharedClock, streamFrames, trackAcks } from './stream-sender.js';
@@ -180,6 +180,8 @@ export class ReplicationStream {
       rate: options.rate,
       signal: options.signal,
       stream: options.label,
+      ackTimeoutMs: options.ackTimeoutMs,
+      ...(options.nudgeAfterMs ? { nudgeAfterMs: options.nudgeAfterMs } : {}),
       ...(options.clock && this.attempt === 1 ? { clock: options.clock } : {}),
     }).catch((caught: unknown) => {
       if (caught instanceof ConnectionClosedError) return undefined;
@@ -273,11 +275,6 @@ export class ReplicationStream {
       );
     }
   }
-}
-
-/** A frame with no entries and a tail just above `tail`: it commits after everything before it and acks them all. */
-function nudgeFrame(tail: number): Buffer {
-  return new TxnFrameWriter().begin(Date.now(), 32).finish(tail + 0.5);
 }
 
 /** Waits until every frame is committed; gives up after `idleMs` without progress, or when the socket closes. */

@@ -6,6 +6,7 @@
 import type { MetricsBus } from '../events/metrics-bus.js';
 import type { BuiltFrame, FrameSource } from '../workload/synthetic.js';
 import type { AckTracker } from './ack-tracker.js';
+import { awaitDependency } from './dependency-wait.js';
 import type { ReplicationSocket } from './replication-socket.js';
 
 export interface StreamOptions {
@@ -23,6 +24,10 @@ export interface StreamOptions {
   stream?: string;
   /** A paced source's clock shared with the run's other streams (their captured interleaving is kept). */
   clock?: SharedClock;
+  /** How long a frame waits for the ack of the frame it depends on before the run fails (default 60 s). */
+  ackTimeoutMs?: number;
+  /** Nudge a missing ack after this long (default 500 ms). */
+  nudgeAfterMs?: number;
 }
 
 /**
@@ -120,6 +125,20 @@ export async function streamFrames(options: StreamOptions): Promise<StreamOutcom
     if (intended !== undefined) {
       const wait = intended - Date.now();
       if (wait > 0) await sleep(wait, signal);
+      if (signal.aborted) return { sentUpTo: index, aborted: true };
+    }
+    // A frame that rewrites ids of a frame still in flight waits for its ack: 4.7.29 silently drops it otherwise.
+    const dependency = source.dependsOn?.(index);
+    if (dependency !== undefined && dependency >= from && dependency < index) {
+      await awaitDependency({
+        socket,
+        tracker,
+        dependency,
+        lastSentTail: source.sequenceId(index - 1),
+        signal,
+        timeoutMs: options.ackTimeoutMs ?? 60_000,
+        ...(options.nudgeAfterMs ? { nudgeAfterMs: options.nudgeAfterMs } : {}),
+      });
       if (signal.aborted) return { sentUpTo: index, aborted: true };
     }
     const frame = await next!;

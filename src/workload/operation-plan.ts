@@ -1,8 +1,9 @@
 /**
  * The operation plan: for frame i, entry j, which operation (insert, update, delete) on which id, in which
  * generation. Deterministic from the seed; pure inserts are computed for any frame directly. A mix has state (which
- * ids exist, each one's generation) that evolves frame by frame, kept compact: a Fenwick tree of present ids (rank →
- * id in O(log n)) and one generation word per id, 8 bytes an id (10M ids ≈ 80 MB).
+ * ids exist, each one's generation, the frame that last wrote it) that evolves frame by frame, kept compact: a Fenwick
+ * tree of present ids (rank → id in O(log n)), one generation and one frame word per id, 12 bytes an id (10M ids ≈
+ * 120 MB).
  *
  * Rules that keep the target's final state predictable:
  * - an update or delete touches an id present before its frame, and at most once per frame: a frame is one
@@ -10,6 +11,11 @@
  *   precedesExistingVersion ties). A drawn id already touched in the frame is redrawn (8 times), then the entry
  *   falls back to an insert, as it does when no id exists yet; both are counted (planned vs sent).
  * - inserts take fresh ids (idOffset + 1, + 2, …), so a deleted id never comes back.
+ * - each frame names the latest earlier frame that wrote an id it updates or deletes (`dependsOn`): the sender
+ *   holds the frame until the target has acked that one. 4.7.29 applies a received frame as one optimistic
+ *   transaction conditioned on the versions it read; when a frame is read before the frame it depends on is
+ *   committed, a stale condition on any but its first key silently drops the whole frame (DatabaseTransaction
+ *   checks only the outermost of lmdb's nested ifVersion results), although it is acked.
  */
 
 import { mix, prng } from './deterministic.js';
@@ -37,6 +43,8 @@ export interface FramePlan {
   kinds: Uint8Array;
   ids: Uint32Array;
   generations: Uint32Array;
+  /** The latest earlier frame that wrote an id this frame updates or deletes; -1 when none does. */
+  dependsOn: number;
 }
 
 export interface OperationCounts {
@@ -106,6 +114,8 @@ class PlanCursor {
   private nextId = 1;
   private readonly present: PresentIds;
   private readonly generation: Uint32Array;
+  /** Per id: 1 + the frame that last wrote it (0 = never). */
+  private readonly writtenIn: Uint32Array;
   private readonly sampler: RankSampler;
   private lastSequential = 0;
   readonly counts: OperationCounts = { planned: zeroCounts(), sent: zeroCounts() };
@@ -114,6 +124,7 @@ class PlanCursor {
     const capacity = options.frames * options.recordsPerFrame;
     this.present = new PresentIds(capacity);
     this.generation = new Uint32Array(capacity + 1);
+    this.writtenIn = new Uint32Array(capacity + 1);
     this.sampler = rankSampler(options.keys);
   }
 
@@ -127,6 +138,7 @@ class PlanCursor {
       kinds: new Uint8Array(recordsPerFrame),
       ids: new Uint32Array(recordsPerFrame),
       generations: new Uint32Array(recordsPerFrame),
+      dependsOn: -1,
     };
     const touched = new Set<number>();
     const fresh: number[] = [];
@@ -144,6 +156,7 @@ class PlanCursor {
         fresh.push(id);
       } else {
         touched.add(id);
+        plan.dependsOn = Math.max(plan.dependsOn, this.writtenIn[id]! - 1);
         if (kind === OP_UPDATE) this.generation[id]!++;
         else this.present.add(id, -1);
       }
@@ -151,6 +164,7 @@ class PlanCursor {
       plan.kinds[j] = kind;
       plan.ids[j] = offset + id;
       plan.generations[j] = this.generation[id]!;
+      this.writtenIn[id] = this.next + 1;
       if (kind === OP_DELETE) this.generation[id] = DELETED;
     }
     // This frame's inserts become updatable from the next frame on (one version per frame).
@@ -254,7 +268,12 @@ export class OperationPlan {
     const first = (this.options.idOffset ?? 0) + index * recordsPerFrame + 1;
     const ids = new Uint32Array(recordsPerFrame);
     for (let j = 0; j < recordsPerFrame; j++) ids[j] = first + j;
-    return { kinds: new Uint8Array(recordsPerFrame), ids, generations: new Uint32Array(recordsPerFrame) };
+    return {
+      kinds: new Uint8Array(recordsPerFrame),
+      ids,
+      generations: new Uint32Array(recordsPerFrame),
+      dependsOn: -1,
+    };
   }
 
   private remember(index: number, plan: FramePlan): void {

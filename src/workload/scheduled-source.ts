@@ -38,6 +38,10 @@ export class ScheduledSource implements FrameSource {
     return this.inner.build(index);
   }
 
+  dependsOn(index: number): number | undefined {
+    return this.inner.dependsOn?.(index);
+  }
+
   sequenceId(index: number): number {
     return this.inner.sequenceId(index);
   }

@@ -41,6 +41,11 @@ export interface SyntheticOptions extends RecordShape {
    * frame carries recordsPerFrame entries of each table, the same plan (--mix, --keys) in each, no blobs.
    */
   encoders?: readonly RecordEncoder[];
+  /**
+   * Pure inserts with `encoders` only (--scale over several captured tables): records of each table, ids 1…count;
+   * a table's entries stop at its count (default frames × recordsPerFrame for every table).
+   */
+  tableRecords?: readonly number[];
 }
 
 export type SyntheticRecord = FixedRecord;
@@ -75,6 +80,11 @@ export interface FrameSource {
   due?(index: number): number | undefined;
   /** The stage of the run's schedule (--stages, --duration) frame `index` belongs to, when it has one. */
   stageOf?(index: number): number | undefined;
+  /**
+   * The earlier frame the target must have committed before frame `index` may be sent (it updates or deletes an id
+   * that frame wrote; see operation-plan.ts), or undefined.
+   */
+  dependsOn?(index: number): number | undefined;
   /** A small frame to send after the last one, whose ack says the target still commits (the liveness probe). */
   livenessFrame?(): BuiltFrame;
 }
@@ -118,6 +128,9 @@ export class SyntheticWorkload implements FrameSource {
       mix: options.mix ?? PURE_INSERTS,
       keys: options.keys ?? { kind: 'uniform' },
     });
+    if (options.tableRecords && !this.plan.pureInserts) {
+      throw new Error('per-table record counts (--scale over several tables) hold for pure inserts only');
+    }
     if (options.blobFaults?.length && !this.plan.pureInserts) {
       throw new Error('--blob-faults counts blobs of inserts only: it cannot be combined with --mix');
     }
@@ -133,7 +146,10 @@ export class SyntheticWorkload implements FrameSource {
   }
 
   get totalRecords(): number {
-    return this.options.frames * this.options.recordsPerFrame * this.tableCount;
+    const { frames, recordsPerFrame, tableRecords } = this.options;
+    const perTable = frames * recordsPerFrame;
+    if (!tableRecords) return perTable * this.tableCount;
+    return tableRecords.reduce((sum, count) => sum + Math.min(count, perTable), 0);
   }
 
   /** Blobs of a run of pure inserts (with a mix, the frames report what they carry). */
@@ -146,12 +162,28 @@ export class SyntheticWorkload implements FrameSource {
     return this.encoder instanceof FixedRecordEncoder ? this.encoder.payloadLength : 0;
   }
 
-  recordsIn(): number {
-    return this.options.recordsPerFrame * this.tableCount;
+  recordsIn(index = 0): number {
+    const { recordsPerFrame, tableRecords } = this.options;
+    if (!tableRecords) return recordsPerFrame * this.tableCount;
+    return tableRecords.reduce((sum, _, t) => sum + this.entriesOfTable(t, index), 0);
+  }
+
+  /** Entries of table `t` in frame `index`: all of them, or with tableRecords those up to the table's count. */
+  private entriesOfTable(t: number, index: number): number {
+    const { recordsPerFrame, tableRecords } = this.options;
+    const count = tableRecords?.[t];
+    if (count === undefined) return recordsPerFrame;
+    return Math.max(0, Math.min(recordsPerFrame, count - index * recordsPerFrame));
   }
 
   sequenceId(index: number): number {
     return this.options.baseSequence + index + 1;
+  }
+
+  dependsOn(index: number): number | undefined {
+    if (this.plan.pureInserts) return undefined;
+    const frame = this.plan.frame(index).dependsOn;
+    return frame >= 0 ? frame : undefined;
   }
 
   version(index: number): number {
@@ -188,6 +220,7 @@ export class SyntheticWorkload implements FrameSource {
       recordsPerFrame: 1,
       blobSize: 0,
       blobFaults: undefined,
+      tableRecords: undefined,
       mix: PURE_INSERTS,
       idOffset: (this.options.idOffset ?? 0) + this.totalRecords,
       baseVersion: this.version(frames),
@@ -224,9 +257,12 @@ export class SyntheticWorkload implements FrameSource {
     const version = this.version(index);
     const bytes = encoders.reduce((sum, e) => sum + (e.valueBound + 32) * kinds.length, 64);
     const writer = this.writer.begin(version, bytes);
+    let records = 0;
     encoders.forEach((encoder, t) => {
       const tableId = this.tableId + t;
-      for (let j = 0; j < kinds.length; j++) {
+      const entries = this.entriesOfTable(t, index);
+      records += entries;
+      for (let j = 0; j < entries; j++) {
         const id = ids[j]!;
         if (kinds[j] === OP_DELETE) {
           const header = { type: 'delete', nodeId: 0, tableId, key: id, version, hasBlobs: false } as const;
@@ -244,7 +280,7 @@ export class SyntheticWorkload implements FrameSource {
     return {
       index,
       data: writer.finish(sequenceId),
-      records: kinds.length * encoders.length,
+      records,
       sequenceId,
       blobChunks: [],
       blobs: 0,

@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { loadFlags } from '../../../src/cli/load-command.js';
 import { likeSource, parseScale, shapeOptions } from '../../../src/cli/shape-flags.js';
 import { synthFlags, synthOptions } from '../../../src/cli/workload-flags.js';
+import { parseOperationMix } from '../../../src/workload/operation-mix.js';
 import { parseFlags, withoutHarperEnvironment } from './support.js';
 
 withoutHarperEnvironment();
@@ -45,6 +46,12 @@ describe('shape flags', () => {
     assert.deepEqual(template.shapes?.sources, [{ kind: 'template', path: 'templates/products.yaml' }]);
     assert.equal(template.database, 'data');
     assert.equal(synthOptions(await parse()).shapes, undefined);
+    // A shaped mix is no longer refused (the frames wait for the acks they depend on).
+    const mixed = synthOptions(
+      await parse('--template', 'templates/products.yaml', '--mix', 'insert=70,update=30'),
+    );
+    assert.deepEqual(mixed.workload.mix, parseOperationMix('insert=70,update=30'));
+    assert.deepEqual(mixed.workload.keys, { kind: 'uniform' });
   });
 
   it('refuses nonsense with one line naming the flags', async () => {
@@ -62,7 +69,6 @@ describe('shape flags', () => {
       [['--template', 't.yaml', '--keep-table'], /--keep-table goes with --like/],
       [['--like', 'a.t', '--like', 'b.t'], /several databases \(a, b\)/],
       [['--like', 'a.t', '--databases', '2'], /--like a\.… loads database a/],
-      [['--template', 't.yaml', '--mix', 'insert=70,update=30'], /--mix runs on the fixed record shape only/],
       [
         ['--like', 'a.hrcap', '--scale', '10x', '--duration', '5s', '--rate', '10fps'],
         /--scale sets the frame count/,

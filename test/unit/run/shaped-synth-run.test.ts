@@ -1,7 +1,8 @@
-/** --scale's framing: equal frames that add up to exactly the scaled record count. */
+/** --scale's framing: equal frames that add up to exactly the scaled record count; each table's own scaled count. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { framing } from '../../../src/run/shaped-synth-run.js';
+import { framing, scaledCounts } from '../../../src/run/shaped-synth-run.js';
+import type { ShapeSource } from '../../../src/run/shaped-tables.js';
 
 describe('framing', () => {
   it('the largest frame size that divides the total, not above the limit', () => {
@@ -18,5 +19,15 @@ describe('framing', () => {
       assert.equal(frames * recordsPerFrame, total);
       assert.ok(recordsPerFrame <= limit);
     }
+  });
+});
+
+describe('scaledCounts', () => {
+  it("scales each captured table's own count; a table not from a capture gets the largest; none without --scale", () => {
+    const captured = (capturedRecords: number) => ({ capturedRecords });
+    const table: ShapeSource = { kind: 'table', database: 'data', table: 'products' };
+    assert.deepEqual(scaledCounts([captured(10), captured(10), captured(5)], 4), [40, 40, 20]);
+    assert.deepEqual(scaledCounts([captured(3), table], 2.5), [8, 8]);
+    assert.equal(scaledCounts([captured(3)], undefined), undefined);
   });
 });

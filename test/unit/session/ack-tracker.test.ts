@@ -106,4 +106,29 @@ describe('AckTracker', () => {
     );
     assert.equal(t.cursor, base + 2);
   });
+  it('whenCommitted resolves once an ack covers the frame (at once for a committed one), or on abort', async () => {
+    const acks = new AckTracker(5, (i) => 100 + i);
+    const woken: number[] = [];
+    for (const index of [1, 3]) acks.whenCommitted(index).then(() => woken.push(index));
+    const abort = new AbortController();
+    let aborted = false;
+    acks.whenCommitted(4, abort.signal).then(() => {
+      aborted = true;
+    });
+    acks.ack(101, 0);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(woken, [1]);
+    acks.ack(103, 0);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(woken, [1, 3]);
+    assert.equal(aborted, false);
+    abort.abort();
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(aborted, true);
+    let immediate = false;
+    await acks.whenCommitted(2).then(() => {
+      immediate = true;
+    });
+    assert.equal(immediate, true);
+  });
 });

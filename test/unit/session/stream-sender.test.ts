@@ -13,6 +13,7 @@ import { summarizeTxnFrame } from '../../../src/protocol/txn-frame.js';
 import { AckTracker } from '../../../src/session/ack-tracker.js';
 import { ReplicationSocket } from '../../../src/session/replication-socket.js';
 import { SharedClock, sleep, streamFrames, trackAcks } from '../../../src/session/stream-sender.js';
+import { parseOperationMix } from '../../../src/workload/operation-mix.js';
 import type { FrameSource } from '../../../src/workload/synthetic.js';
 import { SyntheticWorkload } from '../../../src/workload/synthetic.js';
 
@@ -213,6 +214,53 @@ describe('streamFrames', () => {
     assert.ok(alone[0]! - before < 200, `own clock: the first frame at once (${alone[0]! - before} ms)`);
     // Its second frame is due 150 ms after its own start (after `before`): late on a loaded machine, never early.
     assert.ok(alone[1]! - before >= 150, `then 150 ms later (${alone[1]! - before} ms)`);
+  });
+
+  // The cause of issue 15's lost mixes: 4.7.29 silently drops a frame read before the frame whose ids it rewrites
+  // is committed. The sender must not put such a frame on the wire before that frame's ack.
+  it('a frame that rewrites ids of an unacked frame waits for its ack; frames that depend on nothing do not', async () => {
+    const source = new SyntheticWorkload({
+      frames: 3,
+      recordsPerFrame: 6,
+      recordSize: 32,
+      blobSize: 0,
+      seed: 3,
+      mix: parseOperationMix('insert=50,update=50'),
+      tableName: 't',
+      originName: 'tool',
+      baseVersion: 1_700_000_000_000,
+      baseSequence: 1_700_000_000_000,
+    });
+    assert.equal(source.dependsOn(0), undefined);
+    assert.equal(source.dependsOn(1), 0, 'frame 1 updates ids frame 0 inserted');
+    const tracker = new AckTracker(source.frameCount, (i) => source.sequenceId(i));
+    const { socket, received } = await pair();
+    const sending = streamFrames({
+      socket,
+      source,
+      tracker,
+      bus: new MetricsBus(),
+      startTime: 0,
+      subscribedNames: [],
+      signal: new AbortController().signal,
+      nudgeAfterMs: 100,
+    });
+    await sleep(300);
+    const tails = () => received.filter((m) => m.type === 'TRANSACTION').map((m) => m.tail);
+    assert.deepEqual(
+      tails().filter((t) => Number.isInteger(t)),
+      [source.sequenceId(0)],
+      'only frame 0 is on the wire before its ack',
+    );
+    assert.ok(tails().includes(source.sequenceId(0) + 0.5), 'the missing ack was nudged');
+    const ackedAt = Date.now();
+    tracker.ack(source.sequenceId(0), ackedAt);
+    tracker.ack(source.sequenceId(1), ackedAt);
+    await sending;
+    await until(() => tails().includes(source.sequenceId(2)));
+    const frame1 = received.find((m) => m.tail === source.sequenceId(1))!;
+    assert.ok(frame1.at >= ackedAt, 'frame 1 left after frame 0 was acked');
+    socket.close();
   });
 
   it('an abort stops before the next frame and says how far it got', async () => {

@@ -106,6 +106,40 @@ describe('OperationPlan', () => {
     );
   });
 
+  it('each frame names the latest earlier frame that wrote an id it updates or deletes (what the sender waits for)', () => {
+    const plan = new OperationPlan(MIXED);
+    const writtenIn = new Map<number, number>();
+    const dependencies: number[] = [];
+    for (let i = 0; i < MIXED.frames; i++) {
+      const { kinds, ids, dependsOn } = plan.frame(i);
+      let expected = -1;
+      for (let j = 0; j < kinds.length; j++) {
+        if (kinds[j] !== OP_INSERT) expected = Math.max(expected, writtenIn.get(ids[j]!)!);
+      }
+      assert.equal(dependsOn, expected, `frame ${i}`);
+      assert.ok(dependsOn < i, `frame ${i} depends on an earlier frame`);
+      for (const id of ids) writtenIn.set(id, i);
+      dependencies.push(dependsOn);
+    }
+    assert.equal(dependencies[0], -1, 'frame 0 only inserts');
+    // Zipf keys rewrite the ids of the frame just before often: the case 4.7.29 dropped without the wait.
+    const onPrevious = dependencies.filter((d, i) => i > 0 && d === i - 1).length;
+    assert.ok(onPrevious > 10, `${onPrevious} frames depend on the previous one`);
+    // Uniform keys over many ids reach back further: some frames depend on an older frame only.
+    const uniform = new OperationPlan({
+      ...MIXED,
+      recordsPerFrame: 20,
+      keys: parseKeyDistribution('uniform'),
+    });
+    const older = Array.from({ length: MIXED.frames }, (_, i) => uniform.frame(i).dependsOn).filter(
+      (d, i) => d >= 0 && d < i - 1,
+    ).length;
+    assert.ok(older > 0, `${older} frames depend on an older frame only`);
+    // Pure inserts depend on nothing.
+    const inserts = new OperationPlan({ ...MIXED, mix: parseOperationMix('insert=1') });
+    assert.equal(inserts.frame(7).dependsOn, -1);
+  });
+
   it('the same seed plans the same frames; rebuilding an earlier frame (cached or replayed) gives the same plan', () => {
     const a = new OperationPlan(MIXED);
     const b = new OperationPlan(MIXED);

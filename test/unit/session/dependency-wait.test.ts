@@ -1,0 +1,114 @@
+/**
+ * awaitDependency over a real loopback WebSocket: it waits for the ack of the frame the next one depends on,
+ * nudging the target with empty frames meanwhile, and gives up on a closed socket or after its timeout.
+ */
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { WebSocket, WebSocketServer } from 'ws';
+import { ExitCode, HarperReplayError } from '../../../src/common/errors.js';
+import { frameTypeName } from '../../../src/protocol/control-frame.js';
+import { decodeTxnFrame } from '../../../src/protocol/txn-frame.js';
+import { AckTracker } from '../../../src/session/ack-tracker.js';
+import { awaitDependency } from '../../../src/session/dependency-wait.js';
+import { ConnectionClosedError } from '../../../src/session/flow-control.js';
+import { ReplicationSocket } from '../../../src/session/replication-socket.js';
+
+let server: WebSocketServer;
+before(async () => {
+  server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise((resolve) => server.once('listening', resolve));
+});
+after(async () => {
+  for (const client of server.clients) client.terminate();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+/** The tool's socket and the far end, whose transaction frames are decoded as they come. */
+async function pair() {
+  const accepted = new Promise<WebSocket>((resolve) => server.once('connection', resolve));
+  const ws = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+  const far = await accepted;
+  const nudges: Array<{ entries: number; tail?: number }> = [];
+  far.on('message', (data: Buffer) => {
+    if (frameTypeName(data) !== 'TRANSACTION') return;
+    const frame = decodeTxnFrame(data);
+    nudges.push({ entries: frame.entries.length, tail: frame.sequenceId });
+  });
+  return { socket: new ReplicationSocket(ws, { highWaterMark: 1 << 20 }), far, nudges };
+}
+
+const tail = (index: number) => 1_700_000_000_000 + index;
+
+describe('awaitDependency', () => {
+  it('resolves at once for a committed frame, without a nudge', async () => {
+    const { socket, nudges } = await pair();
+    const tracker = new AckTracker(4, tail);
+    tracker.ack(tail(1), 0);
+    const signal = new AbortController().signal;
+    await awaitDependency({ socket, tracker, dependency: 1, lastSentTail: tail(2), signal, timeoutMs: 1000 });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.deepEqual(nudges, []);
+    socket.close();
+  });
+
+  it('waits for the ack, nudging with empty frames just above the last tail sent', async () => {
+    const { socket, nudges } = await pair();
+    const tracker = new AckTracker(4, tail);
+    const signal = new AbortController().signal;
+    const started = Date.now();
+    setTimeout(() => tracker.ack(tail(1), Date.now()), 250);
+    await awaitDependency({
+      socket,
+      tracker,
+      dependency: 1,
+      lastSentTail: tail(2),
+      signal,
+      timeoutMs: 5000,
+      nudgeAfterMs: 60,
+    });
+    assert.ok(Date.now() - started >= 240, 'resolved only after the ack');
+    assert.ok(nudges.length >= 2, `${nudges.length} nudges`);
+    for (const nudge of nudges) assert.deepEqual(nudge, { entries: 0, tail: tail(2) + 0.5 });
+    socket.close();
+  });
+
+  it('rejects with the close when the socket closes first, and exit 3 after the timeout', async () => {
+    const closing = await pair();
+    const tracker = new AckTracker(4, tail);
+    const signal = new AbortController().signal;
+    const wait = { tracker, dependency: 0, lastSentTail: tail(1), signal, nudgeAfterMs: 1000 };
+    setTimeout(() => closing.far.close(1008, 'No longer subscribed'), 50);
+    await assert.rejects(
+      awaitDependency({ ...wait, socket: closing.socket, timeoutMs: 5000 }),
+      ConnectionClosedError,
+    );
+    const idle = await pair();
+    await assert.rejects(
+      awaitDependency({ ...wait, socket: idle.socket, timeoutMs: 100 }),
+      (error: unknown) =>
+        error instanceof HarperReplayError &&
+        error.exitCode === ExitCode.VERIFY_FAILED &&
+        /no commit acknowledgement for 100 ms of frame 0/.test(error.message),
+    );
+    idle.socket.close();
+  });
+
+  it('an abort ends the wait', async () => {
+    const { socket } = await pair();
+    const tracker = new AckTracker(4, tail);
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(), 50);
+    await awaitDependency({
+      socket,
+      tracker,
+      dependency: 2,
+      lastSentTail: tail(2),
+      signal: abort.signal,
+      timeoutMs: 5000,
+    });
+    assert.equal(tracker.committedFrames, 0);
+    socket.close();
+  });
+});
