@@ -1,31 +1,23 @@
 /**
- * Replay from disk benchmark (fresh process): generate a capture of `BENCH_CAPTURE_MB` (default 1024) of
- * synthetic frames, then replay it flat out through the replay source (index, read, rewrite with new versions and
- * tails) and the flow-controlled sender to a discarding WebSocket peer in another process. Prints one JSON line.
+ * Replay from disk benchmark (fresh process): `node replay-send.js CAPTURE FRAMES` replays a capture made by
+ * generate-capture.ts (FRAMES data frames of 10,000 records) flat out through the replay source (index, read,
+ * rewrite with new versions and tails) and the flow-controlled sender to a discarding WebSocket peer in another
+ * process; the clock starts before the index pass. Prints one JSON line.
  */
 import { type ChildProcess, fork } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { FlowControlledSender } from '../src/session/flow-control.js';
 import { ReplaySource } from '../src/workload/replay-source.js';
-import { generateCapture } from './generate-capture.js';
 import { PeakRss } from './peak-rss.js';
 
-const targetBytes = Number(process.env.BENCH_CAPTURE_MB ?? 1024) * 1e6;
-const dir = mkdtempSync(join(tmpdir(), 'harper-replay-bench-'));
-const path = join(dir, 'bench.hrcap');
-
+const [path, framesText] = process.argv.slice(2) as [string, string];
+const frames = Number(framesText);
 const peakRss = new PeakRss();
 
-try {
-  // 1. The capture, written like a subscriber would.
-  const frames = await generateCapture(path, targetBytes, 2);
+{
   const captureBytes = statSync(path).size;
-
-  // 2. Replay it to a discarding server in another process.
   const sink: ChildProcess = fork(
     fileURLToPath(new URL('./discard-sink.js', import.meta.url)),
     ['server', String(frames)],
@@ -80,17 +72,19 @@ try {
   const hwm = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) * 1024;
   process.stdout.write(
     `${JSON.stringify({
+      variant: 'replay',
       captureMB: Math.round(captureBytes / 1e6),
       frames,
+      records: frames * 10_000,
+      bytes: sent,
+      recordsPerSec: Math.round((frames * 10_000 * 1000) / wallMs),
       indexMs: indexedMs,
       wallMs,
-      mbPerSec: Math.round(sent / 1e3 / wallMs),
+      mbPerSec: Math.round((sent / 1e3 / wallMs) * 10) / 10,
       cpuSec: Math.round(((cpu.user + cpu.system) / 1e6) * 100) / 100,
       peakRssMiB: Math.round(Math.max(peakRss.bytes, hwm) / 2 ** 20),
       rssBeforeReplayMiB: Math.round(rssBeforeReplay / 2 ** 20),
     })}\n`,
   );
-} finally {
-  rmSync(dir, { recursive: true, force: true });
 }
 process.exit(0);
