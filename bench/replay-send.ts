@@ -1,6 +1,6 @@
 /**
- * Replay from disk benchmark (fresh process): `node replay-send.js CAPTURE FRAMES` replays a capture made by
- * generate-capture.ts (FRAMES data frames of 10,000 records) flat out through the replay source (index, read,
+ * Replay from disk benchmark (fresh process): `node replay-send.js CAPTURE` replays a capture made by
+ * generate-capture.ts (data frames of 10,000 records) flat out through the replay source (index, read,
  * rewrite with new versions and tails) and the flow-controlled sender to a discarding WebSocket peer in another
  * process; the clock starts before the index pass. Prints one JSON line.
  */
@@ -12,15 +12,15 @@ import { FlowControlledSender } from '../src/session/flow-control.js';
 import { ReplaySource } from '../src/workload/replay-source.js';
 import { PeakRss } from './peak-rss.js';
 
-const [path, framesText] = process.argv.slice(2) as [string, string];
-const frames = Number(framesText);
+const path = process.argv[2]!;
+const RECORDS_PER_FRAME = 10_000;
 const peakRss = new PeakRss();
 
 {
   const captureBytes = statSync(path).size;
   const sink: ChildProcess = fork(
     fileURLToPath(new URL('./discard-sink.js', import.meta.url)),
-    ['server', String(frames)],
+    ['server', 'Infinity'],
     { stdio: 'inherit' },
   );
   const message = <T>(type: string) =>
@@ -51,17 +51,24 @@ const peakRss = new PeakRss();
   await new Promise((resolve) => ws.once('open', resolve));
   const sender = new FlowControlledSender(ws, 4 * 1024 * 1024);
   const done = message<{ at: number }>('done');
-  for (const control of await source.preamble(['bench-target'])) await sender.send(control);
+  let messages = 0;
+  const send = (message: Buffer) => {
+    messages++;
+    return sender.send(message);
+  };
+  for (const control of await source.preamble(['bench-target'])) await send(control);
   let sent = 0;
   // The same one-frame read-ahead as the real streamer.
   let next = source.build(0);
   for (let i = 0; i < source.frameCount; i++) {
     const frame = await next;
     if (i + 1 < source.frameCount) next = source.build(i + 1);
-    for (const control of frame.before ?? []) await sender.send(control);
-    await sender.send(frame.data);
+    for (const control of frame.before ?? []) await send(control);
+    await send(frame.data);
     sent += frame.data.length;
   }
+  sink.send({ type: 'expect', messages });
+  const frames = source.frameCount;
   const { at } = await done;
   const wallMs = at - started;
   const cpu = process.cpuUsage(cpuStart);
@@ -75,9 +82,9 @@ const peakRss = new PeakRss();
       variant: 'replay',
       captureMB: Math.round(captureBytes / 1e6),
       frames,
-      records: frames * 10_000,
+      records: frames * RECORDS_PER_FRAME,
       bytes: sent,
-      recordsPerSec: Math.round((frames * 10_000 * 1000) / wallMs),
+      recordsPerSec: Math.round((frames * RECORDS_PER_FRAME * 1000) / wallMs),
       indexMs: indexedMs,
       wallMs,
       mbPerSec: Math.round((sent / 1e3 / wallMs) * 10) / 10,
