@@ -56,7 +56,7 @@ function printRatios(document: BenchDocument): void {
   for (const row of document.ratios) {
     const verdict = row.met === null ? (row.goal ? 'not measured' : '') : row.met ? 'met' : 'NOT met';
     console.log(
-      `  ${row.name.padEnd(50)} ${show(row.value, fixed(2)).padEnd(22)} ${(row.goal ?? '').padEnd(12)} ${verdict}`,
+      `  ${row.name.padEnd(50)} ${show(row.value, fixed(row.name.includes('MiB') ? 0 : 2)).padEnd(22)} ${(row.goal ?? '').padEnd(12)} ${verdict}`,
     );
   }
 }

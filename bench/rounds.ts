@@ -56,7 +56,13 @@ function payloadLength(): number {
   }).payloadLength;
 }
 
-async function oneRound(settings: BenchSettings, dir: string, capture: string, harper: HarperSender | null) {
+async function oneRound(
+  settings: BenchSettings,
+  index: number,
+  dir: string,
+  capture: string,
+  harper: HarperSender | null,
+) {
   const round: Round = {};
   for (const variant of SYNTH_VARIANTS)
     round[variant] = runScript('synth-send.js', [variant, String(settings.records)]);
@@ -64,8 +70,9 @@ async function oneRound(settings: BenchSettings, dir: string, capture: string, h
   round.replay = runScript('replay-send.js', [capture]);
   round['raw-write'] = runScript('raw-io.js', ['write', capture, join(dir, 'raw-write.bin')]);
   if (harper) {
-    round.harper = await harper.copy('discard', dir);
-    round.capture = await harper.copy('file', dir);
+    // Alternate which copy goes first: the node's first copy after a pause may find colder pages.
+    const order = index % 2 ? (['file', 'discard'] as const) : (['discard', 'file'] as const);
+    for (const mode of order) round[mode === 'discard' ? 'harper' : 'capture'] = await harper.copy(mode, dir);
   }
   return round;
 }
@@ -101,7 +108,7 @@ export async function runBench(settings: BenchSettings, log: (line: string) => v
     const rounds: Round[] = [];
     for (let i = 0; i < settings.repeats; i++) {
       const began = Date.now();
-      rounds.push(await oneRound(settings, dir, capture, harper));
+      rounds.push(await oneRound(settings, i, dir, capture, harper));
       log(`round ${i + 1}/${settings.repeats} done in ${((Date.now() - began) / 1000).toFixed(0)} s`);
     }
     const harperInfo = harper
