@@ -89,6 +89,12 @@ function vmHwm(): number {
 }
 
 process.once('message', async (job: FullCopyJob) => {
+  // A copy that never reaches N records (a node that stopped sending) ends the bench instead of hanging it.
+  const timeoutMs = Number(process.env.BENCH_COPY_TIMEOUT_MS ?? 600_000);
+  setTimeout(() => {
+    process.stderr.write(`full copy (${job.mode}): not all ${job.records} records within ${timeoutMs} ms\n`);
+    process.exit(1);
+  }, timeoutMs).unref();
   const peakRss = new PeakRss();
   clock.startedAt = Date.now();
   clock.cpuStart = process.cpuUsage();

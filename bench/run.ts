@@ -8,7 +8,7 @@
  * goes to stdout too); `-- --large` (or BENCH_LARGE=1) adds 10 M synthetic records and a 1 GB capture replay;
  * `-- --no-harper` skips the embedded node; `-- --presets LIST` times synth presets instead.
  */
-import { loadavg } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { selectPresets, timePresets } from './preset-times.js';
 import { type BenchDocument, printText } from './report.js';
 import { runBench } from './rounds.js';
@@ -43,12 +43,24 @@ const settings = {
 // Under --json, stdout holds the document alone: the progress goes to stderr.
 const log = (line: string) => (json ? process.stderr : process.stdout).write(`${line}\n`);
 const started = Date.now();
-const measured = await runBench(settings, log);
+let measured: Awaited<ReturnType<typeof runBench>>;
+try {
+  measured = await runBench(settings, log);
+} catch (error) {
+  // A variant that failed is the bench's failure (exit 1), in the --json contract's shape under --json.
+  const message = (error as Error).message.split('\n')[0]!;
+  if (json)
+    process.stdout.write(
+      `${JSON.stringify({ exitCode: 1, error: { message, exitCode: 1, kind: 'error' } })}\n`,
+    );
+  console.error(`bench: ${message}`);
+  process.exit(1);
+}
 const document: BenchDocument = {
   exitCode: 0,
   error: null,
   machine: {
-    cpus: (await import('node:os')).cpus().length,
+    cpus: cpus().length,
     node: process.version,
     loadAverage: { start: loadAtStart, end: loadavg() },
     benchSeconds: Math.round((Date.now() - started) / 1000),
