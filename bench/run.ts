@@ -33,11 +33,21 @@ if (unknown) {
 
 const json = argv.includes('--json');
 const loadAtStart = loadavg();
+/** A size from the environment: a positive integer, or a one-line error (exit 2). */
+function sizeFromEnv(name: string, fallback: number): number {
+  const text = process.env[name];
+  const value = text === undefined ? fallback : Number(text);
+  if (!Number.isInteger(value) || value <= 0) {
+    console.error(`bench: ${name}=${text} is not a positive integer`);
+    process.exit(2);
+  }
+  return value;
+}
 const settings = {
-  records: Number(process.env.BENCH_RECORDS ?? 2_000_000),
-  repeats: Number(process.env.BENCH_REPEATS ?? 3),
-  captureMB: Number(process.env.BENCH_CAPTURE_MB ?? 256),
-  harperRecords: argv.includes('--no-harper') ? 0 : Number(process.env.BENCH_HARPER_RECORDS ?? 100_000),
+  records: sizeFromEnv('BENCH_RECORDS', 2_000_000),
+  repeats: sizeFromEnv('BENCH_REPEATS', 3),
+  captureMB: sizeFromEnv('BENCH_CAPTURE_MB', 256),
+  harperRecords: argv.includes('--no-harper') ? 0 : sizeFromEnv('BENCH_HARPER_RECORDS', 100_000),
   large: argv.includes('--large') || process.env.BENCH_LARGE === '1',
 };
 // Under --json, stdout holds the document alone: the progress goes to stderr.
