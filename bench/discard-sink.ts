@@ -8,14 +8,14 @@ import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
 
 const [mode, expectedText, url] = process.argv.slice(2);
-const expected = Number(expectedText);
+let expected = Number(expectedText);
 let received = 0;
 let messages = 0;
 
 function onMessage(data: Buffer): void {
   received += data.length;
   messages++;
-  if (messages >= expected) process.send?.({ type: 'done', received, messages, at: Date.now() });
+  if (messages === expected) process.send?.({ type: 'done', received, messages, at: Date.now() });
 }
 
 if (mode === 'server') {
@@ -30,6 +30,12 @@ if (mode === 'server') {
   ws.on('message', onMessage);
   ws.on('open', () => process.send?.({ type: 'connected' }));
 }
-process.on('message', (message: { type: string }) => {
+// A sender that knows its message count only at the end (replay: the preamble and per-frame controls) says so
+// then; the expected count given at start is then Infinity.
+process.on('message', (message: { type: string; messages?: number }) => {
   if (message.type === 'exit') process.exit(0);
+  if (message.type === 'expect') {
+    expected = message.messages!;
+    if (messages >= expected) process.send?.({ type: 'done', received, messages, at: Date.now() });
+  }
 });

@@ -1,34 +1,26 @@
 /**
- * Replay from disk benchmark (fresh process): generate a capture of `BENCH_CAPTURE_MB` (default 1024) of
- * synthetic frames, then replay it flat out through the replay source (index, read, rewrite with new versions and
- * tails) and the flow-controlled sender to a discarding WebSocket peer in another process. Prints one JSON line.
+ * Replay from disk benchmark (fresh process): `node replay-send.js CAPTURE` replays a capture made by
+ * generate-capture.ts (data frames of 10,000 records) flat out through the replay source (index, read,
+ * rewrite with new versions and tails) and the flow-controlled sender to a discarding WebSocket peer in another
+ * process; the clock starts before the index pass. Prints one JSON line.
  */
 import { type ChildProcess, fork } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { FlowControlledSender } from '../src/session/flow-control.js';
 import { ReplaySource } from '../src/workload/replay-source.js';
-import { generateCapture } from './generate-capture.js';
 import { PeakRss } from './peak-rss.js';
 
-const targetBytes = Number(process.env.BENCH_CAPTURE_MB ?? 1024) * 1e6;
-const dir = mkdtempSync(join(tmpdir(), 'harper-replay-bench-'));
-const path = join(dir, 'bench.hrcap');
-
+const path = process.argv[2]!;
+const RECORDS_PER_FRAME = 10_000;
 const peakRss = new PeakRss();
 
-try {
-  // 1. The capture, written like a subscriber would.
-  const frames = await generateCapture(path, targetBytes, 2);
+{
   const captureBytes = statSync(path).size;
-
-  // 2. Replay it to a discarding server in another process.
   const sink: ChildProcess = fork(
     fileURLToPath(new URL('./discard-sink.js', import.meta.url)),
-    ['server', String(frames)],
+    ['server', 'Infinity'],
     { stdio: 'inherit' },
   );
   const message = <T>(type: string) =>
@@ -59,17 +51,24 @@ try {
   await new Promise((resolve) => ws.once('open', resolve));
   const sender = new FlowControlledSender(ws, 4 * 1024 * 1024);
   const done = message<{ at: number }>('done');
-  for (const control of await source.preamble(['bench-target'])) await sender.send(control);
+  let messages = 0;
+  const send = (message: Buffer) => {
+    messages++;
+    return sender.send(message);
+  };
+  for (const control of await source.preamble(['bench-target'])) await send(control);
   let sent = 0;
   // The same one-frame read-ahead as the real streamer.
   let next = source.build(0);
   for (let i = 0; i < source.frameCount; i++) {
     const frame = await next;
     if (i + 1 < source.frameCount) next = source.build(i + 1);
-    for (const control of frame.before ?? []) await sender.send(control);
-    await sender.send(frame.data);
+    for (const control of frame.before ?? []) await send(control);
+    await send(frame.data);
     sent += frame.data.length;
   }
+  sink.send({ type: 'expect', messages });
+  const frames = source.frameCount;
   const { at } = await done;
   const wallMs = at - started;
   const cpu = process.cpuUsage(cpuStart);
@@ -80,17 +79,19 @@ try {
   const hwm = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) * 1024;
   process.stdout.write(
     `${JSON.stringify({
+      variant: 'replay',
       captureMB: Math.round(captureBytes / 1e6),
       frames,
+      records: frames * RECORDS_PER_FRAME,
+      bytes: sent,
+      recordsPerSec: Math.round((frames * RECORDS_PER_FRAME * 1000) / wallMs),
       indexMs: indexedMs,
       wallMs,
-      mbPerSec: Math.round(sent / 1e3 / wallMs),
+      mbPerSec: Math.round((sent / 1e3 / wallMs) * 10) / 10,
       cpuSec: Math.round(((cpu.user + cpu.system) / 1e6) * 100) / 100,
       peakRssMiB: Math.round(Math.max(peakRss.bytes, hwm) / 2 ** 20),
       rssBeforeReplayMiB: Math.round(rssBeforeReplay / 2 ** 20),
     })}\n`,
   );
-} finally {
-  rmSync(dir, { recursive: true, force: true });
 }
 process.exit(0);

@@ -1,12 +1,17 @@
 /**
  * One benchmark variant in a fresh process (so peak RSS is this variant's): synthesize N records of 256 B in
  * frames of 10,000 and either only encode them or encode and send them through the tool's flow-controlled
- * sender to a discarding peer. Prints one JSON line.
+ * sender to a discarding peer. Two anchors use the same socket and peer:
+ *   ceiling-*: one frame of the same size built before the clock starts, sent N/10,000 times (what `ws` on loopback
+ *              can carry: the bound for anything that sends frames);
+ *   naive-*:   msgpackr `pack` per record, the records concatenated into a frame of the same record count.
+ * Prints one JSON line.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { pack } from 'msgpackr';
 import WebSocket, { WebSocketServer } from 'ws';
 import { FlowControlledSender } from '../src/session/flow-control.js';
 import { parseKeyDistribution } from '../src/workload/key-distribution.js';
@@ -14,7 +19,15 @@ import { parseOperationMix } from '../src/workload/operation-mix.js';
 import { SyntheticWorkload } from '../src/workload/synthetic.js';
 import { PeakRss } from './peak-rss.js';
 
-const variant = process.argv[2] as 'encode' | 'encode-mix' | 'client' | 'server';
+type Variant =
+  | 'encode'
+  | 'encode-mix'
+  | 'client'
+  | 'server'
+  | `${'ceiling' | 'naive'}-${'client' | 'server'}`;
+const variant = process.argv[2] as Variant;
+/** The socket's direction: the tool dials a discarding server (push mode) or is dialled by one (peer mode). */
+const direction = variant.endsWith('client') ? 'client' : 'server';
 const records = Number(process.argv[3] ?? 2_000_000);
 const recordsPerFrame = 10_000;
 const frames = Math.ceil(records / recordsPerFrame);
@@ -59,7 +72,7 @@ function message<T>(child: ChildProcess, type: string): Promise<T> {
 }
 
 async function connect(messages: number): Promise<{ ws: WebSocket; peer: ChildProcess; close: () => void }> {
-  if (variant === 'client') {
+  if (direction === 'client') {
     const peer = sink(['server', String(messages)]);
     const { url } = await message<{ url: string }>(peer, 'listening');
     const ws = new WebSocket(url, { perMessageDeflate: false });
@@ -75,6 +88,33 @@ async function connect(messages: number): Promise<{ ws: WebSocket; peer: ChildPr
   return { ws, peer, close: () => server.close() };
 }
 
+/** What each variant sends as frame i: the tool's frame, the same pre-built bytes, or a naive msgpackr frame. */
+function frameSource(): (i: number) => Buffer {
+  if (variant.startsWith('ceiling')) {
+    const prebuilt = workload.build(0).data;
+    return () => prebuilt;
+  }
+  if (variant.startsWith('naive')) return naiveFrame;
+  return (i) => workload.build(i).data;
+}
+
+// The naive sender's payloads: slices of one text (like an application's strings, no per-record allocation of
+// the text itself), as long as the tool's payloads.
+const payloadLength = workload.payloadLength;
+const text = Array.from({ length: 64 * 1024 }, (_, i) => String.fromCharCode(97 + ((i * 7919) % 26))).join(
+  '',
+);
+
+function naiveFrame(frame: number): Buffer {
+  const packed: Buffer[] = new Array(recordsPerFrame);
+  for (let r = 0; r < recordsPerFrame; r++) {
+    const id = frame * recordsPerFrame + r + 1;
+    const offset = (Math.imul(id, 2654435761) >>> 0) % (text.length - payloadLength);
+    packed[r] = pack({ id, generation: 0, payload: text.slice(offset, offset + payloadLength) });
+  }
+  return Buffer.concat(packed);
+}
+
 let totalBytes = 0;
 const cpuStart = process.cpuUsage();
 let wallMs: number;
@@ -86,9 +126,10 @@ if (variant === 'encode' || variant === 'encode-mix') {
   const { ws, peer, close } = await connect(frames);
   const sender = new FlowControlledSender(ws, 4 * 1024 * 1024);
   const done = message<{ at: number }>(peer, 'done');
+  const build = frameSource();
   const start = Date.now();
   for (let i = 0; i < frames; i++) {
-    const frame = workload.build(i).data;
+    const frame = build(i);
     totalBytes += frame.length;
     await sender.send(frame);
   }
