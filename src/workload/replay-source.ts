@@ -621,6 +621,18 @@ export class ReplaySource implements FrameSource {
     return out;
   }
 
+  /** The first control frame that precedes a data frame after `position` (controls are in capture order). */
+  private firstControlAfter(position: number): number {
+    let low = 0;
+    let high = this.controls.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (this.controls[mid]!.before <= position) low = mid + 1;
+      else high = mid;
+    }
+    return low;
+  }
+
   async build(index: number): Promise<BuiltFrame> {
     const position = this.captured(index);
     const previous = position === this.options.fromFrame ? -1 : position - 1;
@@ -629,8 +641,9 @@ export class ReplaySource implements FrameSource {
     let blobs = 0;
     let blobBytes = 0;
     const faults: Partial<Record<BlobFaultKind, number>> = {};
-    for (const control of this.controls) {
-      if (control.before <= previous || control.code === Command.NODE_NAME_TO_ID_MAP) continue;
+    for (let k = this.firstControlAfter(previous); k < this.controls.length; k++) {
+      const control = this.controls[k]!;
+      if (control.code === Command.NODE_NAME_TO_ID_MAP) continue;
       const last = position === this.offsets.length - 1;
       if (control.before > position && !(last && control.before === this.offsets.length)) break;
       if (
