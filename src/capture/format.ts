@@ -132,14 +132,29 @@ export function encodeRecordHead(
   length: number,
 ): Buffer {
   const head = Buffer.allocUnsafe(RECORD_HEAD_LENGTH);
-  head[0] = kind;
-  head[1] = direction;
-  head.writeUInt32BE(connection >>> 0, 2);
-  head.writeBigUInt64BE(BigInt(Math.max(0, Math.round(timeUs))), 6);
-  head[14] = opcode;
-  head.writeUInt32BE(length, 15);
-  head.writeUInt32BE(crc32(head.subarray(0, RECORD_HEAD_FIELDS)), RECORD_HEAD_FIELDS);
+  writeRecordHead(head, 0, kind, direction, connection, timeUs, opcode, length);
   return head;
+}
+
+/** Writes a record head (fields and their CRC) at `at` in `target`; returns the position after it. */
+export function writeRecordHead(
+  target: Buffer,
+  at: number,
+  kind: RecordKindValue,
+  direction: DirectionValue,
+  connection: number,
+  timeUs: number,
+  opcode: number,
+  length: number,
+): number {
+  target[at] = kind;
+  target[at + 1] = direction;
+  target.writeUInt32BE(connection >>> 0, at + 2);
+  target.writeBigUInt64BE(BigInt(Math.max(0, Math.round(timeUs))), at + 6);
+  target[at + 14] = opcode;
+  target.writeUInt32BE(length, at + 15);
+  target.writeUInt32BE(crc32(target.subarray(at, at + RECORD_HEAD_FIELDS)), at + RECORD_HEAD_FIELDS);
+  return at + RECORD_HEAD_LENGTH;
 }
 
 export function recordChecksum(head: Uint8Array, payload: Uint8Array): number {

@@ -31,6 +31,59 @@ export interface ReadOptions {
   maxRecordLength?: number;
 }
 
+/** Bytes one sequential read of a borrowing scan asks for: few syscalls, a bounded buffer. */
+export const SCAN_CHUNK = 8 * 1024 * 1024;
+
+/**
+ * A sliding window over a file for one sequential pass: `at` returns a view of the asked bytes, read in chunks of
+ * at least SCAN_CHUNK into one reused buffer (grown only for a record bigger than it). A view is valid until the
+ * next call.
+ */
+export class ChunkWindow {
+  private buffer: Buffer;
+  private start = 0;
+  private filled = 0;
+
+  constructor(
+    private readonly file: FileHandle,
+    chunk = SCAN_CHUNK,
+  ) {
+    this.buffer = Buffer.allocUnsafe(chunk);
+  }
+
+  /** Bytes the window holds (its memory: a chunk, or the largest record seen). */
+  get capacity(): number {
+    return this.buffer.length;
+  }
+
+  /** `length` bytes at `position`; fewer only at the end of the file. */
+  async at(position: number, length: number): Promise<Buffer> {
+    const offset = position - this.start;
+    if (offset >= 0 && offset + length <= this.filled) return this.buffer.subarray(offset, offset + length);
+    if (length > this.buffer.length) this.buffer = Buffer.allocUnsafe(length);
+    this.start = position;
+    this.filled = 0;
+    while (this.filled < length) {
+      const { bytesRead } = await this.file.read(
+        this.buffer,
+        this.filled,
+        this.buffer.length - this.filled,
+        position + this.filled,
+      );
+      if (bytesRead === 0) break;
+      this.filled += bytesRead;
+    }
+    return this.buffer.subarray(0, Math.min(length, this.filled));
+  }
+}
+
+export interface ScanOptions {
+  /** Payloads are views of one reused read buffer, valid until the next record (a one-pass scan). */
+  borrow?: boolean;
+  /** Bytes per read when borrowing (default SCAN_CHUNK). */
+  chunkBytes?: number;
+}
+
 export interface CaptureStatus {
   /** The file ended inside a record: everything before `truncatedAt` was read. */
   truncated: boolean;
@@ -130,12 +183,14 @@ export class CaptureReader {
   }
 
   /**
-   * Yields every record in order. Sets `status.truncated` instead of throwing on a torn tail. Throws a bad-input
+   * Yields every record in order. `borrow`: read in large chunks into one reused buffer, so each record's payload
+   * is a view valid only until the next record is asked for (a one-pass scan that keeps numbers, not payloads);
+   * otherwise every payload is its own buffer. Sets `status.truncated` instead of throwing on a torn tail. Throws a bad-input
    * HarperReplayError when the file changed since it was opened: what was read may mix two versions of it.
    */
-  async *records(): AsyncGenerator<CaptureRecord> {
+  async *records(options: ScanOptions = {}): AsyncGenerator<CaptureRecord> {
     try {
-      yield* this.readRecords();
+      yield* this.readRecords(options);
     } catch (error) {
       await this.assertUnchanged();
       throw error;
@@ -161,12 +216,17 @@ export class CaptureReader {
     );
   }
 
-  private async *readRecords(): AsyncGenerator<CaptureRecord> {
+  private async *readRecords(options: ScanOptions): AsyncGenerator<CaptureRecord> {
+    const borrow = options.borrow === true;
+    const window = borrow ? new ChunkWindow(this.file, options.chunkBytes) : undefined;
+    const read = window
+      ? (at: number, length: number) => window.at(at, length)
+      : (at: number, length: number) => readAt(this.file, at, length);
     let position = this.dataStart;
     Object.assign(this.status, { truncated: false, complete: false, records: 0, truncatedAt: undefined });
     this.status.bytesRead = position;
     while (position < this.size) {
-      const head = await readAt(this.file, position, RECORD_HEAD_LENGTH);
+      const head = await read(position, RECORD_HEAD_LENGTH);
       if (head.length < RECORD_HEAD_LENGTH) {
         // Short of the size seen at open: the file shrank under the reader (not a torn tail).
         if (position + RECORD_HEAD_LENGTH <= this.size) throw this.changed((await this.file.stat()).size);
@@ -186,20 +246,22 @@ export class CaptureReader {
       }
       const end = position + RECORD_HEAD_LENGTH + length + RECORD_TRAILER_LENGTH;
       if (end > this.size) return this.truncate(position);
-      const rest = await readAt(this.file, position + RECORD_HEAD_LENGTH, length + RECORD_TRAILER_LENGTH);
+      // A borrowed head is a view of the window: keep its fields before the window moves on.
+      const fields = borrow ? Buffer.from(head) : head;
+      const rest = await read(position + RECORD_HEAD_LENGTH, length + RECORD_TRAILER_LENGTH);
       if (rest.length < length + RECORD_TRAILER_LENGTH) throw this.changed((await this.file.stat()).size);
       const payload = rest.subarray(0, length);
-      if (recordChecksum(head, payload) !== rest.readUInt32BE(length)) {
+      if (recordChecksum(fields, payload) !== rest.readUInt32BE(length)) {
         throw new CaptureFormatError('record checksum mismatch', position);
       }
-      const timeUs = Number(head.readBigUInt64BE(6));
+      const timeUs = Number(fields.readBigUInt64BE(6));
       this.status.complete = kind === 4;
       yield {
         kind,
         direction: direction as DirectionValue,
-        connection: head.readUInt32BE(2),
+        connection: fields.readUInt32BE(2),
         timeUs,
-        opcode: head[14]!,
+        opcode: fields[14]!,
         payload,
         offset: position,
       };

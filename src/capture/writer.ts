@@ -10,12 +10,17 @@ import {
   Direction,
   type DirectionValue,
   encodePreamble,
-  encodeRecordHead,
+  RECORD_HEAD_LENGTH,
   RECORD_TRAILER_LENGTH,
   RecordKind,
   type RecordKindValue,
   recordChecksum,
+  writeRecordHead,
 } from './format.js';
+
+/** Payloads up to this size are copied into the write slab with their head and checksum (one iovec, no allocation). */
+const SMALL_PAYLOAD = 16 * 1024;
+const SLAB_BYTES = 256 * 1024;
 
 export interface CaptureWriterOptions {
   flushIntervalMs?: number;
@@ -27,6 +32,10 @@ export interface CaptureWriterOptions {
 export class CaptureWriter {
   private chunks: Buffer[] = [];
   private buffered = 0;
+  /** Heads, checksums and small payloads are written here; [slabStart, slabUsed) is not in `chunks` yet. */
+  private slab = Buffer.allocUnsafe(SLAB_BYTES);
+  private slabStart = 0;
+  private slabUsed = 0;
   private flushing: Promise<void> = Promise.resolve();
   private timer?: NodeJS.Timeout;
   private closed = false;
@@ -94,13 +103,45 @@ export class CaptureWriter {
     timeUs: number,
   ): void {
     if (this.closed) throw new Error('capture writer is closed');
-    const head = encodeRecordHead(kind, direction, connection, timeUs, opcode, payload.length);
-    const crc = Buffer.allocUnsafe(RECORD_TRAILER_LENGTH);
-    crc.writeUInt32BE(recordChecksum(head, payload));
     // After a write error nothing more is buffered: the error is reported, memory stays bounded.
     if (this.failure) return;
-    this.push(head, Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength), crc);
+    const length = payload.byteLength;
+    const small = length <= SMALL_PAYLOAD;
+    const at = this.reserve(RECORD_HEAD_LENGTH + (small ? length + RECORD_TRAILER_LENGTH : 0));
+    const headEnd = writeRecordHead(this.slab, at, kind, direction, connection, timeUs, opcode, length);
+    const crc = recordChecksum(this.slab.subarray(at, headEnd), payload);
+    if (small) {
+      this.slab.set(payload, headEnd);
+      this.slab.writeUInt32BE(crc, headEnd + length);
+      this.slabUsed = headEnd + length + RECORD_TRAILER_LENGTH;
+    } else {
+      // A large payload is written from its own buffer (no copy), between the slab's head and trailer.
+      this.slabUsed = headEnd;
+      this.pushSlab();
+      this.chunks.push(Buffer.from(payload.buffer, payload.byteOffset, length));
+      const trailer = this.reserve(RECORD_TRAILER_LENGTH);
+      this.slab.writeUInt32BE(crc, trailer);
+      this.slabUsed = trailer + RECORD_TRAILER_LENGTH;
+    }
+    this.buffered += RECORD_HEAD_LENGTH + length + RECORD_TRAILER_LENGTH;
     if (this.full) this.flush().catch(() => {});
+  }
+
+  /** Room for `bytes` in the slab (a fresh slab when it is full: the old one may still be queued for writing). */
+  private reserve(bytes: number): number {
+    if (this.slabUsed + bytes > this.slab.length) {
+      this.pushSlab();
+      this.slab = Buffer.allocUnsafe(Math.max(SLAB_BYTES, bytes));
+      this.slabStart = 0;
+      this.slabUsed = 0;
+    }
+    return this.slabUsed;
+  }
+
+  /** Queues the slab's bytes written since the last push. */
+  private pushSlab(): void {
+    if (this.slabUsed > this.slabStart) this.chunks.push(this.slab.subarray(this.slabStart, this.slabUsed));
+    this.slabStart = this.slabUsed;
   }
 
   private push(...parts: Buffer[]): void {
@@ -113,6 +154,7 @@ export class CaptureWriter {
   /** Resolves when everything buffered so far is on disk. */
   flush(): Promise<void> {
     this.flushing = this.flushing.then(async () => {
+      this.pushSlab();
       if (!this.chunks.length || this.failure) return;
       const chunks = this.chunks;
       const length = this.buffered;

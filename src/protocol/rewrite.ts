@@ -5,7 +5,7 @@
  * than those fields are copied verbatim.
  */
 import { SEQUENCE_TAIL_LENGTH, SEQUENCE_TAIL_MARKER } from './codes.js';
-import { CodecError, readVarint, varintSize, writeVarint } from './varint.js';
+import { CodecError, readVarint, varintSize, writeVarint, writeVarintWidth } from './varint.js';
 
 export interface RewriteOptions {
   /** New version for the frame (txnTime and every entry); undefined keeps the originals. */
@@ -131,4 +131,65 @@ export function rewriteTxnFrame(frame: Uint8Array, options: RewriteOptions): Rew
   view.setFloat64(pos + 2, options.sequenceId);
   pos += 1 + SEQUENCE_TAIL_LENGTH;
   return { frame: out.subarray(0, pos), entries: spans.length, dropped };
+}
+
+/** Room a frame read for `rewriteTxnFrameInPlace` needs after its bytes: a sequence tail it may lack. */
+export const TAIL_ROOM = SEQUENCE_TAIL_LENGTH + 1;
+
+/**
+ * Whether every entry can be rewritten where it lies: none dropped by `keepTable`, every mapped node id as wide as
+ * the captured one. A check pass, writing nothing, so a frame that needs the copying rewrite is still intact.
+ */
+function fitsInPlace(frame: Uint8Array, end: number, options: RewriteOptions): boolean {
+  if (!options.keepTable && !options.nodeId) return true;
+  let position = 8;
+  while (position < end) {
+    const length = readVarint(frame, position, end);
+    const entryEnd = length.next + length.value;
+    if (entryEnd > end) throw new CodecError('audit entry runs past the frame end', position);
+    if (length.value === SEQUENCE_TAIL_LENGTH && frame[length.next] === SEQUENCE_TAIL_MARKER) break;
+    const span = locate(frame, length.next, entryEnd);
+    if (options.keepTable && !options.keepTable(span.tableId)) return false;
+    if (options.nodeId && varintSize(options.nodeId(span.nodeId)) !== span.nodeIdEnd - span.nodeIdStart)
+      return false;
+    position = entryEnd;
+  }
+  return true;
+}
+
+/**
+ * The same rewrite as `rewriteTxnFrame`, made in the frame's own buffer (no copy): `buffer` holds the frame in its
+ * first `length` bytes and has TAIL_ROOM bytes after them for a tail. Falls back to the copying rewrite (one copy)
+ * when entries are dropped or a node id changes width. The result's frame is a view of `buffer` in place.
+ */
+export function rewriteTxnFrameInPlace(
+  buffer: Buffer,
+  length: number,
+  options: RewriteOptions,
+): RewrittenFrame {
+  if (length < 8 || buffer[0]! > 0x7f) throw new CodecError('not a transaction frame', 0);
+  if (buffer.length < length + TAIL_ROOM) throw new RangeError('no room for a sequence tail after the frame');
+  if (!fitsInPlace(buffer, length, options)) return rewriteTxnFrame(buffer.subarray(0, length), options);
+  const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  if (options.version !== undefined) view.setFloat64(0, options.version);
+  let entries = 0;
+  let position = 8;
+  while (position < length) {
+    const size = readVarint(buffer, position, length);
+    const end = size.next + size.value;
+    if (end > length) throw new CodecError('audit entry runs past the frame end', position);
+    if (size.value === SEQUENCE_TAIL_LENGTH && buffer[size.next] === SEQUENCE_TAIL_MARKER) break;
+    const span = locate(buffer, size.next, end);
+    if (options.nodeId) {
+      const width = (span.nodeIdEnd - span.nodeIdStart) as 1 | 2 | 4 | 5;
+      writeVarintWidth(buffer, span.nodeIdStart, options.nodeId(span.nodeId), width);
+    }
+    if (options.version !== undefined) view.setFloat64(span.versionAt, options.version);
+    entries++;
+    position = end;
+  }
+  buffer[position] = SEQUENCE_TAIL_LENGTH;
+  buffer[position + 1] = SEQUENCE_TAIL_MARKER;
+  view.setFloat64(position + 2, options.sequenceId);
+  return { frame: buffer.subarray(0, position + TAIL_ROOM), entries, dropped: 0 };
 }

@@ -9,8 +9,16 @@ export interface CommittedFrame {
   latencyMs?: number;
 }
 
+/**
+ * Send times are kept only for the frames in flight (sent, not yet committed): a ring over frames low … high − 1,
+ * indexed by frame number, that grows to the widest span seen, so a stream of any length costs O(frames in flight),
+ * not O(frames).
+ */
 export class AckTracker {
-  private readonly sentAt: Float64Array;
+  private sentAt = new Float64Array(16);
+  /** The frames the ring holds: low … high − 1 (empty when low = high); every other frame reads as unsent. */
+  private low = 0;
+  private high = 0;
   private committed = 0;
   private highestAck = Number.NEGATIVE_INFINITY;
   /** Waiters for a frame's commit (whenCommitted), woken by ack(). */
@@ -19,8 +27,41 @@ export class AckTracker {
   constructor(
     readonly frameCount: number,
     private readonly sequenceId: (index: number) => number,
-  ) {
-    this.sentAt = new Float64Array(frameCount);
+  ) {}
+
+  /** Slots the ring holds now (8 bytes each): at least the span of the frames in flight. */
+  get windowCapacity(): number {
+    return this.sentAt.length;
+  }
+
+  private slot(index: number): number {
+    return index & (this.sentAt.length - 1);
+  }
+
+  private held(index: number): boolean {
+    return index >= this.low && index < this.high;
+  }
+
+  /** Widens the held span to include `index`: the ring doubles until it fits, new slots read as unsent. */
+  private include(index: number): void {
+    if (this.low === this.high) {
+      this.low = index;
+      this.high = index + 1;
+      this.sentAt[this.slot(index)] = 0;
+      return;
+    }
+    const low = Math.min(this.low, index);
+    const high = Math.max(this.high, index + 1);
+    let size = this.sentAt.length;
+    while (high - low > size) size *= 2;
+    const ring = size === this.sentAt.length ? this.sentAt : new Float64Array(size);
+    if (ring !== this.sentAt)
+      for (let i = this.low; i < this.high; i++) ring[i & (size - 1)] = this.sentAt[this.slot(i)]!;
+    this.sentAt = ring;
+    for (let i = low; i < this.low; i++) ring[i & (size - 1)] = 0;
+    for (let i = this.high; i < high; i++) ring[i & (size - 1)] = 0;
+    this.low = low;
+    this.high = high;
   }
 
   /** Number of frames committed, a prefix of the stream (frames 0 … committedFrames − 1). */
@@ -39,11 +80,15 @@ export class AckTracker {
 
   /** Whether frame `index` was handed to a socket before (on this or an earlier connection). */
   wasSent(index: number): boolean {
-    return this.sentAt[index]! > 0;
+    // A committed frame was sent before, or the target had it already: sending it again is a resend either way.
+    if (index < this.committed) return true;
+    return this.held(index) && this.sentAt[this.slot(index)]! > 0;
   }
 
   markSent(index: number, at: number): void {
-    this.sentAt[index] = at;
+    if (index < this.committed) return;
+    this.include(index);
+    this.sentAt[this.slot(index)] = at;
   }
 
   /** First frame whose tail is greater than `startTime`: where a stream resumes. */
@@ -65,10 +110,12 @@ export class AckTracker {
     const upTo = this.firstAfter(sequenceId);
     const newly: CommittedFrame[] = [];
     for (let index = this.committed; index < upTo; index++) {
-      const sent = this.sentAt[index]!;
+      const sent = this.held(index) ? this.sentAt[this.slot(index)]! : 0;
       newly.push(sent > 0 ? { index, latencyMs: at - sent } : { index });
     }
     this.committed = Math.max(this.committed, upTo);
+    // Committed frames leave the ring.
+    this.low = Math.min(Math.max(this.low, this.committed), this.high);
     if (this.waiters.length) {
       const woken = this.waiters.filter((w) => w.index < this.committed);
       this.waiters = this.waiters.filter((w) => w.index >= this.committed);

@@ -20,7 +20,7 @@ import {
   isControlFrame,
   type TableStructure,
 } from '../protocol/control-frame.js';
-import { rewriteTxnFrame } from '../protocol/rewrite.js';
+import { rewriteTxnFrameInPlace, TAIL_ROOM } from '../protocol/rewrite.js';
 import { summarizeTxnFrame } from '../protocol/txn-frame.js';
 import { faultedChunk, faultOf } from './blob-faults.js';
 import type { BuiltFrame, FrameSource } from './synthetic.js';
@@ -204,13 +204,16 @@ async function indexCapture(path: string): Promise<CaptureIndex> {
     connections,
   };
   try {
-    for await (const record of reader.records()) {
+    // Borrowed payloads (one reused read buffer): a data frame leaves only numbers in the index; the small
+    // frames whose decoded parts are kept get their own copy.
+    for await (const record of reader.records({ borrow: true })) {
       if (record.kind !== RecordKind.MESSAGE) continue;
       const c = connections.get(record.connection) ?? new ConnectionIndex(record.connection);
       connections.set(record.connection, c);
-      if (record.direction === Direction.TO_SOURCE) c.addFromReceiver(record);
+      const owned = () => ({ ...record, payload: Buffer.from(record.payload) });
+      if (record.direction === Direction.TO_SOURCE) c.addFromReceiver(owned());
       else if (!isControlFrame(record.payload)) c.addData(record);
-      else c.addControl(record);
+      else c.addControl(owned());
     }
   } finally {
     index.truncated = reader.status.truncated || !reader.status.complete;
@@ -569,13 +572,31 @@ export class ReplaySource implements FrameSource {
     return Boolean(this.options.tables?.length || this.options.excludeTables?.length);
   }
 
-  private async payloadAt(offset: number): Promise<Buffer> {
+  /** The payload of the record at `offset`, in a buffer with `room` spare bytes after it (for an in-place tail). */
+  private async payloadAt(offset: number, room = 0): Promise<Buffer> {
     const head = Buffer.allocUnsafe(RECORD_HEAD_LENGTH);
     await this.file!.read(head, 0, RECORD_HEAD_LENGTH, offset);
     const length = head.readUInt32BE(15);
-    const payload = Buffer.allocUnsafe(length);
-    await this.file!.read(payload, 0, length, offset + RECORD_HEAD_LENGTH);
-    return payload;
+    const buffer = Buffer.allocUnsafe(length + room);
+    let filled = 0;
+    while (filled < length) {
+      const { bytesRead } = await this.file!.read(
+        buffer,
+        filled,
+        length - filled,
+        offset + RECORD_HEAD_LENGTH + filled,
+      );
+      if (bytesRead === 0) throw this.shrunk();
+      filled += bytesRead;
+    }
+    return room ? buffer : buffer.subarray(0, length);
+  }
+
+  private shrunk(): HarperReplayError {
+    return new HarperReplayError(
+      `${this.path} shrank while it was replayed: replay it again once nothing writes to it`,
+      ExitCode.BAD_INPUT,
+    );
   }
 
   /**
@@ -600,6 +621,18 @@ export class ReplaySource implements FrameSource {
     return out;
   }
 
+  /** The first control frame that precedes a data frame after `position` (controls are in capture order). */
+  private firstControlAfter(position: number): number {
+    let low = 0;
+    let high = this.controls.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (this.controls[mid]!.before <= position) low = mid + 1;
+      else high = mid;
+    }
+    return low;
+  }
+
   async build(index: number): Promise<BuiltFrame> {
     const position = this.captured(index);
     const previous = position === this.options.fromFrame ? -1 : position - 1;
@@ -608,8 +641,9 @@ export class ReplaySource implements FrameSource {
     let blobs = 0;
     let blobBytes = 0;
     const faults: Partial<Record<BlobFaultKind, number>> = {};
-    for (const control of this.controls) {
-      if (control.before <= previous || control.code === Command.NODE_NAME_TO_ID_MAP) continue;
+    for (let k = this.firstControlAfter(previous); k < this.controls.length; k++) {
+      const control = this.controls[k]!;
+      if (control.code === Command.NODE_NAME_TO_ID_MAP) continue;
       const last = position === this.offsets.length - 1;
       if (control.before > position && !(last && control.before === this.offsets.length)) break;
       if (
@@ -626,7 +660,9 @@ export class ReplaySource implements FrameSource {
       const sent = control.blob ? this.faulted(payload, control.blob, faults) : [payload];
       (control.before > position ? after : before).push(...sent);
     }
-    const rewritten = rewriteTxnFrame(await this.payloadAt(this.offsets[position]!), {
+    // Read once into a buffer with room for the tail, rewritten where it lies (a copy only when entries move).
+    const read = await this.payloadAt(this.offsets[position]!, TAIL_ROOM);
+    const rewritten = rewriteTxnFrameInPlace(read, read.length - TAIL_ROOM, {
       version: this.options.retime ? this.baseVersion + index / 1000 : undefined,
       sequenceId: this.sequenceId(index),
       nodeId: this.options.origin === 'capture' ? undefined : () => 0,

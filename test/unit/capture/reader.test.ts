@@ -515,3 +515,58 @@ describe('CaptureReader.records', () => {
     assert.equal(recordSize(SPECS.at(-1)!.payload.length), last.length);
   });
 });
+
+describe('CaptureReader.records({ borrow }) (the replay index: chunked reads into one reused buffer)', () => {
+  const outcome = (result: Awaited<ReturnType<typeof readAll>>) => ({
+    records: result.records.map((r) => ({ ...r, payload: r.payload.toString('hex') })),
+    status: result.status,
+    error: result.error === undefined ? undefined : String(result.error),
+    offset: (result.error as { offset?: number } | undefined)?.offset,
+  });
+  const damaged = (index: number) => {
+    const out = Buffer.from(RECORDS[2]!);
+    out[index]! ^= 0x01;
+    return out;
+  };
+  const files: Array<[string, Buffer[]]> = [
+    ['whole', [PREAMBLE, ...RECORDS, FOOTER]],
+    ['no footer', [PREAMBLE, ...RECORDS]],
+    ['torn in a head', [PREAMBLE, ...RECORDS.slice(0, 4), RECORDS[4]!.subarray(0, RECORD_HEAD_LENGTH - 1)]],
+    [
+      'torn in a payload',
+      [PREAMBLE, ...RECORDS.slice(0, 4), RECORDS[4]!.subarray(0, RECORDS[4]!.length - 2)],
+    ],
+    ['head damaged', [PREAMBLE, ...RECORDS.slice(0, 2), damaged(3), ...RECORDS.slice(3)]],
+    ['payload damaged', [PREAMBLE, ...RECORDS.slice(0, 2), damaged(RECORD_HEAD_LENGTH), ...RECORDS.slice(3)]],
+    [
+      'trailer damaged',
+      [PREAMBLE, ...RECORDS.slice(0, 2), damaged(RECORDS[2]!.length - 1), ...RECORDS.slice(3)],
+    ],
+  ];
+
+  for (const [name, parts] of files) {
+    it(`${name}: the same records, status and error as the unborrowed read, whatever the chunk size`, async () => {
+      const path = file(`borrow-${name.replaceAll(' ', '-')}.hrcap`, ...parts);
+      const expected = outcome(await readAll(path));
+      for (const chunkBytes of [1, 7, RECORD_HEAD_LENGTH, 64, 1000, undefined]) {
+        assert.deepEqual(
+          outcome(await readAll(path, { borrow: true, chunkBytes })),
+          expected,
+          `chunk ${chunkBytes}`,
+        );
+      }
+    });
+  }
+
+  it('borrowed payloads share one buffer: a payload kept past its turn is overwritten', async () => {
+    const reader = await CaptureReader.open(file('borrowed.hrcap', PREAMBLE, ...RECORDS));
+    const kept: Buffer[] = [];
+    try {
+      for await (const record of reader.records({ borrow: true, chunkBytes: 16 })) kept.push(record.payload);
+    } finally {
+      await reader.close();
+    }
+    const buffers = new Set(kept.filter((p) => p.length).map((p) => p.buffer));
+    assert.ok(buffers.size < kept.filter((p) => p.length).length, 'fewer buffers than payloads: reused');
+  });
+});

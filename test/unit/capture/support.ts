@@ -11,7 +11,12 @@ import {
   RECORD_HEAD_LENGTH,
   RECORD_TRAILER_LENGTH,
 } from '../../../src/capture/format.js';
-import { CaptureReader, type CaptureStatus, type ReadOptions } from '../../../src/capture/reader.js';
+import {
+  CaptureReader,
+  type CaptureStatus,
+  type ReadOptions,
+  type ScanOptions,
+} from '../../../src/capture/reader.js';
 
 export function makeHeader(overrides: Partial<CaptureHeader> = {}): CaptureHeader {
   const startedAtMs = overrides.startedAtMs ?? Date.now();
@@ -56,7 +61,7 @@ export interface ReadResult {
 }
 
 /** Opens and reads every record; collects what was yielded and what was thrown. Always closes the file. */
-export async function readAll(path: string, options: ReadOptions = {}): Promise<ReadResult> {
+export async function readAll(path: string, options: ReadOptions & ScanOptions = {}): Promise<ReadResult> {
   let reader: CaptureReader;
   try {
     reader = await CaptureReader.open(path, options);
@@ -65,7 +70,7 @@ export async function readAll(path: string, options: ReadOptions = {}): Promise<
   }
   const records: CaptureRecord[] = [];
   try {
-    for await (const record of reader.records()) {
+    for await (const record of reader.records(options)) {
       // Copy: the payload must stay valid whatever the reader does with its buffers later.
       records.push({ ...record, payload: Buffer.from(record.payload) });
     }

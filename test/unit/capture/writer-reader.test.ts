@@ -29,6 +29,28 @@ interface Expected {
 const FOOTER = { endedAtMs: 1_700_000_000_000, structures: [], reason: 'test' };
 
 describe('CaptureWriter → CaptureReader round trip', () => {
+  it('small payloads packed into the write slab and large ones written from their own buffers read back in order', async () => {
+    const path = tmp.path('slabs.hrcap');
+    const writer = await CaptureWriter.create(path, makeHeader());
+    const random = seeded(0x51ab);
+    // Sizes around the small-payload bound (16 KiB) and enough records to fill several 256 KiB slabs.
+    const sizes = Array.from({ length: 600 }, (_, i) =>
+      i % 7 === 0 ? 16 * 1024 + (i % 3) - 1 : Math.floor(random() * 9000),
+    );
+    const payloads = sizes.map((size) => randomBytes(random, size));
+    for (const [i, payload] of payloads.entries()) {
+      writer.message(Direction.FROM_SOURCE, 1, payload);
+      if (i % 97 === 0) await writer.flush();
+    }
+    await writer.close(FOOTER);
+    assert.equal(writer.bytesWritten, statSync(path).size);
+    const result = await readAll(path);
+    assert.equal(result.error, undefined);
+    assert.equal(result.records.length, payloads.length + 1);
+    for (const [i, payload] of payloads.entries())
+      assert.ok(result.records[i]!.payload.equals(payload), `record ${i} (${payload.length} B)`);
+  });
+
   it('reads back the header and every record, in order, with a parsed footer', async () => {
     const path = tmp.path('roundtrip.hrcap');
     const header = makeHeader();

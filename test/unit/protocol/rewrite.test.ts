@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { rewriteTxnFrame } from '../../../src/protocol/rewrite.js';
+import fc from 'fast-check';
+import {
+  type RewriteOptions,
+  rewriteTxnFrame,
+  rewriteTxnFrameInPlace,
+  TAIL_ROOM,
+} from '../../../src/protocol/rewrite.js';
 import { decodeTxnFrame, TxnFrameWriter } from '../../../src/protocol/txn-frame.js';
 import { CodecError } from '../../../src/protocol/varint.js';
 import { goldenBytes } from '../support.js';
@@ -118,5 +124,90 @@ describe('rewriteTxnFrame on golden 4.7.29 frames', () => {
       }
     }
     assert.ok(refused > 50, `cuts inside entries are refused (${refused})`);
+  });
+});
+
+/** A frame copied into a buffer with tail room after it, as the replay source reads one. */
+function withRoom(frame: Uint8Array): Buffer {
+  const buffer = Buffer.alloc(frame.length + TAIL_ROOM, 0xee);
+  buffer.set(frame);
+  return buffer;
+}
+
+describe('rewriteTxnFrameInPlace', () => {
+  const tableEntries = (tables: number[], nodeIds: number[], tail?: number) => {
+    const writer = new TxnFrameWriter().begin(1000);
+    for (const [i, tableId] of tables.entries())
+      writer.addEntry(
+        { type: 'put', nodeId: nodeIds[i % nodeIds.length]!, tableId, key: i, version: 1000, user: 'u' },
+        Buffer.from([0x40, i & 0xff]),
+      );
+    return writer.finish(tail);
+  };
+
+  it('gives the same bytes as the copying rewrite, for any options, with or without a captured tail', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 1, maxLength: 20 }),
+        fc.array(fc.integer({ min: 0, max: 400 }), { minLength: 1, maxLength: 4 }),
+        fc.option(fc.integer({ min: 1, max: 1e6 }), { nil: undefined }),
+        fc.record({
+          version: fc.option(fc.double({ min: 1, max: 2e12, noNaN: true }), { nil: undefined }),
+          sequenceId: fc.integer({ min: 1, max: 2 ** 40 }),
+          mapTo: fc.option(fc.integer({ min: 0, max: 400 }), { nil: undefined }),
+          keep: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }),
+        }),
+        (tables, nodeIds, tail, o) => {
+          const original = tableEntries(tables, nodeIds, tail);
+          const options: RewriteOptions = {
+            version: o.version,
+            sequenceId: o.sequenceId,
+            nodeId: o.mapTo === undefined ? undefined : () => o.mapTo!,
+            keepTable: o.keep === undefined ? undefined : (id) => id !== o.keep,
+          };
+          const copied = rewriteTxnFrame(original, options);
+          const inPlace = rewriteTxnFrameInPlace(withRoom(original), original.length, options);
+          assert.deepEqual(inPlace.frame, copied.frame);
+          assert.equal(inPlace.entries, copied.entries);
+          assert.equal(inPlace.dropped, copied.dropped);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('rewrites in the given buffer (no copy) when no entry moves', () => {
+    const original = goldenBytes('a.txn_insert_2');
+    const buffer = withRoom(original);
+    const { frame } = rewriteTxnFrameInPlace(buffer, original.length, { version: 5e12, sequenceId: 3 });
+    assert.equal(frame.buffer, buffer.buffer);
+    assert.equal(frame.byteOffset, buffer.byteOffset);
+    assert.equal(decodeTxnFrame(frame).sequenceId, 3);
+    assert.ok(decodeTxnFrame(frame).entries.every((e) => e.version === 5e12));
+  });
+
+  it('copies once when a node id grows, leaving the read buffer as it was', () => {
+    const original = tableEntries([1, 1], [0]);
+    const buffer = withRoom(original);
+    const before = Buffer.from(buffer);
+    const { frame } = rewriteTxnFrameInPlace(buffer, original.length, { sequenceId: 3, nodeId: () => 300 });
+    assert.notEqual(frame.buffer, buffer.buffer);
+    assert.deepEqual(buffer, before);
+    assert.deepEqual(
+      decodeTxnFrame(frame).entries.map((e) => e.nodeId),
+      [300, 300],
+    );
+  });
+
+  it('refuses a buffer without tail room and what is not a transaction frame', () => {
+    const original = goldenBytes('a.txn_insert_2');
+    assert.throws(
+      () => rewriteTxnFrameInPlace(Buffer.from(original), original.length, { sequenceId: 1 }),
+      RangeError,
+    );
+    assert.throws(
+      () => rewriteTxnFrameInPlace(withRoom(Buffer.from([0x93, 1, 2])), 3, { sequenceId: 1 }),
+      CodecError,
+    );
   });
 });

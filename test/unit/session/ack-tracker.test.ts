@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { AckTracker } from '../../../src/session/ack-tracker.js';
 
 /** Frame i has tail 100 + 10 i: 100, 110, …, 190. */
@@ -130,5 +131,79 @@ describe('AckTracker', () => {
       immediate = true;
     });
     assert.equal(immediate, true);
+  });
+});
+
+/** The tracker as it was: a send time for every frame of the stream (memory O(frames)). */
+class EveryFrameModel {
+  readonly sentAt: Float64Array;
+  committed = 0;
+  highest = Number.NEGATIVE_INFINITY;
+  constructor(readonly frames: number) {
+    this.sentAt = new Float64Array(frames);
+  }
+  ack(sequenceId: number, at: number) {
+    if (sequenceId <= this.highest) return [];
+    this.highest = sequenceId;
+    let upTo = 0;
+    while (upTo < this.frames && tail(upTo) <= sequenceId) upTo++;
+    const out = [];
+    for (let i = this.committed; i < upTo; i++)
+      out.push(this.sentAt[i]! > 0 ? { index: i, latencyMs: at - this.sentAt[i]! } : { index: i });
+    this.committed = Math.max(this.committed, upTo);
+    return out;
+  }
+}
+
+describe('AckTracker memory: O(frames in flight)', () => {
+  it('agrees with a send time per frame on any sequence of sends, resends, reconnects and acks', () => {
+    const op = fc.oneof(
+      fc.record({ send: fc.integer({ min: 0, max: 199 }) }),
+      fc.record({ ack: fc.integer({ min: 0, max: 210 }) }),
+      fc.record({ run: fc.integer({ min: 0, max: 199 }), length: fc.integer({ min: 1, max: 40 }) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 60 }), (ops) => {
+        const t = tracker(200);
+        const model = new EveryFrameModel(200);
+        let clock = 1;
+        const send = (index: number) => {
+          clock++;
+          const resent = index < model.committed || model.sentAt[index]! > 0;
+          assert.equal(t.wasSent(index), resent, `wasSent(${index})`);
+          t.markSent(index, clock);
+          if (index >= model.committed) model.sentAt[index] = clock;
+        };
+        for (const o of ops) {
+          if ('send' in o) send(o.send);
+          else if ('run' in o) for (let i = o.run; i < Math.min(200, o.run + o.length); i++) send(i);
+          else {
+            clock++;
+            assert.deepEqual(t.ack(tail(o.ack), clock), model.ack(tail(o.ack), clock));
+          }
+          assert.equal(t.committedFrames, model.committed);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('a million frames with at most 8 in flight keep a ring of 16 slots', () => {
+    const frames = 1_000_000;
+    const t = new AckTracker(frames, tail);
+    for (let i = 0; i < frames; i++) {
+      t.markSent(i, i + 1);
+      if (i % 8 === 7) assert.equal(t.ack(tail(i), i + 2).length, 8);
+    }
+    assert.equal(t.complete, true);
+    assert.ok(t.windowCapacity <= 16, `ring of ${t.windowCapacity} slots`);
+  });
+
+  it('the ring grows with the frames in flight, not with the stream', () => {
+    const t = new AckTracker(1_000_000, tail);
+    for (let i = 0; i < 1000; i++) t.markSent(i, i + 1);
+    assert.ok(t.windowCapacity >= 1000 && t.windowCapacity <= 1024, `ring of ${t.windowCapacity} slots`);
+    assert.equal(t.ack(tail(999), 5000).length, 1000);
+    assert.equal(t.ack(tail(999), 5000).length, 0);
   });
 });
