@@ -5,8 +5,8 @@ import type { SearchOptions } from '../run/bench-search.js';
 import { DEFAULT_PRESET, presetNames } from '../workload/presets.js';
 import { checkLoadOutputs, type LoadFlagValues, loadOptions } from './load-command.js';
 import { presetDefaultNote } from './preset-help.js';
-import type { FlagValues } from './shared-flags.js';
 import { searchFlags, searchOptions } from './search-flags.js';
+import type { FlagValues } from './shared-flags.js';
 import { presetNamed, synthWorkload } from './workload-flags.js';
 
 export const benchFlags = {
@@ -53,7 +53,9 @@ export type BenchFlagValues = LoadFlagValues & FlagValues<typeof benchFlags>;
 export function benchOptions(flags: BenchFlagValues): BenchOptions {
   const preset = presetNamed(flags.preset);
   if (!flags.set?.length && !flags.search)
-    throw new Error('bench needs --set KEY=v1,v2 (settings to compare) or --search KEY=LOW..HIGH --until EXPR');
+    throw new Error(
+      'bench needs --set KEY=v1,v2 (settings to compare) or --search KEY=LOW..HIGH --until EXPR',
+    );
   const search: SearchOptions | undefined = searchOptions(flags);
   const sets = (flags.set ?? []).map(parseSet);
   const keys = sets.map(([key]) => key);

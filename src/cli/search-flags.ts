@@ -3,7 +3,12 @@ import { Flags } from '@oclif/core';
 import type { Rate } from '../common/rates.js';
 import { parseUntil } from '../report/search-until.js';
 import type { SearchOptions } from '../run/bench-search.js';
-import { parseResolution, parseSearchRange, SEARCH_KEYS, type SearchPlan } from '../workload/capacity-search.js';
+import {
+  parseResolution,
+  parseSearchRange,
+  SEARCH_KEYS,
+  type SearchPlan,
+} from '../workload/capacity-search.js';
 import { flagValue, needs } from './shared-flags.js';
 
 export const searchFlags = {
@@ -63,7 +68,7 @@ export function searchOptions(flags: {
   if (range.key !== 'rate' && flags[range.key] !== undefined)
     throw new Error(`--search ${range.key}=… sets each probe's --${range.key}: drop --${range.key}`);
   if (range.key === 'rate' && flags.rate)
-    throw new Error('--search rate=… sets each probe\'s rate: drop --rate');
+    throw new Error("--search rate=… sets each probe's rate: drop --rate");
   const until = flagValue('until', flags.until!, (text) => {
     parseUntil(text);
     return text.trim();

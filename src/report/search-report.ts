@@ -3,8 +3,8 @@
  * of its probes per setting (value against outcome).
  */
 import { writeFileAtomic } from '../common/output-files.js';
-import { formatMs } from '../common/units.js';
 import type { RateUnit } from '../common/rates.js';
+import { formatMs } from '../common/units.js';
 import {
   type Confidence,
   formatSearchValue,

@@ -37,7 +37,8 @@ export type ProbedRun = MetricSource & { exitCode: number; error?: string };
  * The probe's outcome. `reached`: the run reached its target (exit codes 4, 5, 7 say it did not).
  */
 export function judgeProbe(terms: Threshold[], run: ProbedRun, reached: boolean): ProbeJudgement {
-  if (!reached) return { outcome: 'error', terms: terms.map(unmeasured), reason: run.error ?? 'target not reached' };
+  if (!reached)
+    return { outcome: 'error', terms: terms.map(unmeasured), reason: run.error ?? 'target not reached' };
   const judged = evaluateThresholds(terms, run).map(
     (verdict): UntilTerm => ({
       expression: verdict.expression,

@@ -32,8 +32,14 @@ import { PrometheusSink } from '../report/prometheus-sink.js';
 import type { RunResult } from '../report/result.js';
 import { formatSearches, type SettingSearch, writeSearchHtml } from '../report/search-report.js';
 import type { CaptureIndex } from '../workload/replay-source.js';
+import {
+  type ProbeWorkload,
+  probeWorkload,
+  runSearches,
+  type SearchOptions,
+  searchExitCode,
+} from './bench-search.js';
 import { interruptible } from './interrupt.js';
-import { type ProbeWorkload, probeWorkload, runSearches, type SearchOptions, searchExitCode } from './bench-search.js';
 import type { LoadRunOptions } from './load-run.js';
 import { OwnedTarget } from './owned-target.js';
 import { openReplaySource } from './replay-dry-run.js';
@@ -264,7 +270,13 @@ export async function runBench(
   // A search's failing probes are what it looks for: only the searches' own failures set its exit code.
   const breaches = options.search ? [] : thresholdBreaches(bench.runs);
   const { failure, owned, runs } = bench;
-  const exitCode = benchExitCode({ interrupted, hangup, failure, runs: options.search ? [] : runs, breaches });
+  const exitCode = benchExitCode({
+    interrupted,
+    hangup,
+    failure,
+    runs: options.search ? [] : runs,
+    breaches,
+  });
   return {
     result: {
       combinations: bench.combinations.length,
@@ -283,7 +295,9 @@ export async function runBench(
     table,
     breaches,
     exitCode:
-      exitCode === ExitCode.OK && bench.searches ? (searchExitCode(bench.searches) as ExitCodeValue) : exitCode,
+      exitCode === ExitCode.OK && bench.searches
+        ? (searchExitCode(bench.searches) as ExitCodeValue)
+        : exitCode,
   };
 }
 

@@ -8,7 +8,12 @@ import { framesPerSecond, type Rate } from '../common/rates.js';
 import { formatMs } from '../common/units.js';
 import { type BenchCombination, type BenchRun, metricsOf } from '../report/bench-analysis.js';
 import type { RunResult } from '../report/result.js';
-import { describeSearch, type SearchProbeRecord, type SettingSearch, settingLabel } from '../report/search-report.js';
+import {
+  describeSearch,
+  type SearchProbeRecord,
+  type SettingSearch,
+  settingLabel,
+} from '../report/search-report.js';
 import { judgeProbe, parseUntil } from '../report/search-until.js';
 import {
   conclude,
@@ -61,7 +66,12 @@ export interface SearchDriver {
   search: SearchOptions;
   log: (message: string) => void;
   /** Runs probe `run` (0-based, over all searches) of `combination` at `value`; undefined: the bench stops. */
-  runProbe(run: number, combination: number, value: number, signal: AbortSignal): Promise<BenchRun | undefined>;
+  runProbe(
+    run: number,
+    combination: number,
+    value: number,
+    signal: AbortSignal,
+  ): Promise<BenchRun | undefined>;
 }
 
 /** Every combination's search, probe by probe round-robin, until each is done or the bench is stopped. */
@@ -99,7 +109,8 @@ export async function runSearches(driver: SearchDriver, signal: AbortSignal): Pr
       );
       const started = Date.now();
       const probed = await driver.runProbe(run, index, step.value, signal);
-      if (!probed || probed.result.outcome === 'interrupted' || signal.aborted) return stopped(search.plan, searches, open);
+      if (!probed || probed.result.outcome === 'interrupted' || signal.aborted)
+        return stopped(search.plan, searches, open);
       run++;
       const record = probeRecord(terms, probed.result, step, Date.now() - started, run);
       current.probes.push(record);

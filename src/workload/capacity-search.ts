@@ -190,7 +190,10 @@ function toConfirm(plan: SearchPlan, band: Band): number[] {
 
 /** The next value to probe, or the conclusion when the search is done. */
 export function nextStep(plan: SearchPlan, probes: Probe[]): NextStep {
-  const done = (stopped?: string): NextStep => ({ kind: 'done', conclusion: conclude(plan, probes, stopped) });
+  const done = (stopped?: string): NextStep => ({
+    kind: 'done',
+    conclusion: conclude(plan, probes, stopped),
+  });
   if (probes.length >= plan.maxProbes) return done(`stopped after ${plan.maxProbes} probes`);
   const counts = tallies(probes);
   const band = bandOf(probes);
@@ -209,7 +212,9 @@ export function nextStep(plan: SearchPlan, probes: Probe[]): NextStep {
   const consistent = !(band.topPass !== null && band.bottomFail !== null && band.topPass > band.bottomFail);
   if (consistent && band.safePass !== null && band.safeFail !== null) {
     const middle =
-      band.safeFail - band.safePass > plan.resolution ? midpoint(plan, band.safePass, band.safeFail) : undefined;
+      band.safeFail - band.safePass > plan.resolution
+        ? midpoint(plan, band.safePass, band.safeFail)
+        : undefined;
     if (middle !== undefined) return probe(middle, 'bisect');
   }
   const next = toConfirm(plan, band)[0];
@@ -225,7 +230,11 @@ export function expectedProbes(plan: SearchPlan): number {
 function parseCount(text: string): number {
   const cleaned = text.trim().replace(/[_,]/g, '');
   const thousands = /^(\d+(?:\.\d+)?)k$/i.exec(cleaned);
-  const value = thousands ? Number(thousands[1]) * 1000 : /^\d+$/.test(cleaned) ? Number(cleaned) : Number.NaN;
+  const value = thousands
+    ? Number(thousands[1]) * 1000
+    : /^\d+$/.test(cleaned)
+      ? Number(cleaned)
+      : Number.NaN;
   if (!Number.isInteger(value) || value < 1)
     throw new Error(`"${text}" is not a whole number of records of 1 or more (examples: 10000, 150k)`);
   return value;

@@ -52,7 +52,11 @@ describe('judgeProbe', () => {
   });
 
   it('a run that never reached its target is an error, not a fail', () => {
-    const judged = judgeProbe(parseUntil('oomEvents>0'), { ...clean, exitCode: 4, error: 'connection refused' }, false);
+    const judged = judgeProbe(
+      parseUntil('oomEvents>0'),
+      { ...clean, exitCode: 4, error: 'connection refused' },
+      false,
+    );
     assert.equal(judged.outcome, 'error');
     assert.equal(judged.reason, 'connection refused');
     assert.deepEqual(judged.terms, [{ expression: 'oomEvents>0', value: null, holds: null }]);
@@ -73,6 +77,9 @@ describe('judgeProbe', () => {
       true,
     );
     assert.equal(judged.outcome, 'error');
-    assert.match(judged.reason, /^the target dropped the stream 1 times — not a failure by --until .*workerDeaths>0/);
+    assert.match(
+      judged.reason,
+      /^the target dropped the stream 1 times — not a failure by --until .*workerDeaths>0/,
+    );
   });
 });

@@ -220,7 +220,8 @@ describe('nextStep: properties', () => {
         assert.equal(conclusion.confidence, 'sure');
         assert.equal(conclusion.resolved, true);
         if (limit < p.low) assert.deepEqual([conclusion.largestPass, conclusion.smallestFail], [null, p.low]);
-        else if (limit >= p.high) assert.deepEqual([conclusion.largestPass, conclusion.smallestFail], [p.high, null]);
+        else if (limit >= p.high)
+          assert.deepEqual([conclusion.largestPass, conclusion.smallestFail], [p.high, null]);
         else {
           assert.ok(conclusion.largestPass! <= limit && conclusion.smallestFail! > limit);
           assert.ok(conclusion.smallestFail! - conclusion.largestPass! <= p.resolution);
@@ -235,20 +236,24 @@ describe('nextStep: properties', () => {
 
   it('any outcomes: the search ends, every probe is in range, and the reported edges are consistent', () => {
     fc.assert(
-      fc.property(plans, fc.array(fc.constantFrom<ProbeOutcome>('pass', 'fail', 'error'), { minLength: 1 }), (p, script) => {
-        let i = 0;
-        const { conclusion, probes } = search(p, () => script[i++ % script.length]!);
-        assert.ok(probes.length <= 200, `${probes.length} probes`);
-        for (const probe of probes) assert.ok(probe.value >= p.low && probe.value <= p.high);
-        const { largestPass, smallestFail } = conclusion;
-        if (largestPass !== null && smallestFail !== null) assert.ok(largestPass < smallestFail);
-        // The reported pass passed at least once and no value at or below it was judged a failure.
-        if (largestPass !== null)
-          assert.ok(probes.some((probe) => probe.value === largestPass && probe.outcome === 'pass'));
-        if (smallestFail !== null)
-          assert.ok(probes.some((probe) => probe.value === smallestFail && probe.outcome === 'fail'));
-        if (conclusion.confidence === 'sure') assert.equal(conclusion.disagreed, 0);
-      }),
+      fc.property(
+        plans,
+        fc.array(fc.constantFrom<ProbeOutcome>('pass', 'fail', 'error'), { minLength: 1 }),
+        (p, script) => {
+          let i = 0;
+          const { conclusion, probes } = search(p, () => script[i++ % script.length]!);
+          assert.ok(probes.length <= 200, `${probes.length} probes`);
+          for (const probe of probes) assert.ok(probe.value >= p.low && probe.value <= p.high);
+          const { largestPass, smallestFail } = conclusion;
+          if (largestPass !== null && smallestFail !== null) assert.ok(largestPass < smallestFail);
+          // The reported pass passed at least once and no value at or below it was judged a failure.
+          if (largestPass !== null)
+            assert.ok(probes.some((probe) => probe.value === largestPass && probe.outcome === 'pass'));
+          if (smallestFail !== null)
+            assert.ok(probes.some((probe) => probe.value === smallestFail && probe.outcome === 'fail'));
+          if (conclusion.confidence === 'sure') assert.equal(conclusion.disagreed, 0);
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -266,7 +271,11 @@ describe('parseSearchRange, parseResolution, formatSearchValue', () => {
       low: 10_000,
       high: 150_000,
     });
-    assert.deepEqual(parseSearchRange('blob-size=10KB..2MiB'), { key: 'blob-size', low: 10_240, high: 2 * 2 ** 20 });
+    assert.deepEqual(parseSearchRange('blob-size=10KB..2MiB'), {
+      key: 'blob-size',
+      low: 10_240,
+      high: 2 * 2 ** 20,
+    });
     assert.deepEqual(parseSearchRange('record-size=256..4KB'), { key: 'record-size', low: 256, high: 4096 });
     assert.deepEqual(parseSearchRange('rate=1000rps..20000rps'), {
       key: 'rate',
@@ -279,7 +288,10 @@ describe('parseSearchRange, parseResolution, formatSearchValue', () => {
 
   it('refuses what cannot be searched, naming why', () => {
     assert.throws(() => parseSearchRange('records-per-frame=10000-300000'), /not KEY=LOW\.\.HIGH/);
-    assert.throws(() => parseSearchRange('frames=1..10'), /"frames" cannot be searched; choose one of: records-per-frame/);
+    assert.throws(
+      () => parseSearchRange('frames=1..10'),
+      /"frames" cannot be searched; choose one of: records-per-frame/,
+    );
     assert.throws(() => parseSearchRange('records-per-frame=300000..10000'), /LOW must be below HIGH/);
     assert.throws(() => parseSearchRange('records-per-frame=0..10'), /whole number of records of 1 or more/);
     assert.throws(() => parseSearchRange('records-per-frame=1.5..10'), /whole number/);
@@ -287,14 +299,17 @@ describe('parseSearchRange, parseResolution, formatSearchValue', () => {
     assert.throws(() => parseSearchRange('rate=1000rps..20fps'), /same unit/);
   });
 
-  it('the resolution: 5 % of the range by default, a percentage, or a value in the key\'s unit', () => {
+  it("the resolution: 5 % of the range by default, a percentage, or a value in the key's unit", () => {
     const range = parseSearchRange('records-per-frame=10000..300000');
     assert.equal(parseResolution(undefined, range), 14_500);
     assert.equal(parseResolution('10%', range), 29_000);
     assert.equal(parseResolution('5000', range), 5000);
     assert.equal(parseResolution('10KB', parseSearchRange('blob-size=10KB..1MB')), 10_240);
     assert.equal(parseResolution('100rps', parseSearchRange('rate=1000rps..2000rps')), 100);
-    assert.throws(() => parseResolution('1fps', parseSearchRange('rate=1000rps..2000rps')), /range's unit \(rps\)/);
+    assert.throws(
+      () => parseResolution('1fps', parseSearchRange('rate=1000rps..2000rps')),
+      /range's unit \(rps\)/,
+    );
     assert.throws(() => parseResolution('0%', range), /not a resolution above 0/);
     assert.throws(() => parseResolution('abc', range), /whole number/);
   });
