@@ -79,6 +79,9 @@ export function benchOptions(flags: BenchFlagValues): BenchOptions {
       ...(flags.capture ? {} : { recordsPerFrame: workload.recordsPerFrame }),
     },
   );
+  // A probe that kills a worker has its answer: it ends once the stream is back (the log then holds the death's
+  // lines), not after a crash loop of --max-reconnects deaths.
+  if (search && base.untilResubscribed === undefined) base.untilResubscribed = 1;
   return {
     base,
     sets,

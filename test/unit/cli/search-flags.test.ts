@@ -37,6 +37,18 @@ describe('bench --search flags', () => {
     });
     assert.deepEqual(bench.sets, [['THREADS_MAXHEAPMEMORY', ['300', '600']]]);
     assert.equal(bench.workload.frames, 1);
+    // A probe ends at its first worker death once the stream is back, unless told otherwise.
+    assert.equal(bench.base.untilResubscribed, 1);
+    const told = await options(
+      '--search',
+      'rate=1..2',
+      '--until',
+      'oomEvents>0',
+      '--until-resubscribed',
+      '2',
+    );
+    assert.equal(told.base.untilResubscribed, 2);
+    assert.equal((await options('--set', 'A=1')).base.untilResubscribed, undefined, 'not for a comparison');
   });
 
   it('without --set: one search on the node defaults; --resolution and --search-repeat; --rate kept for the probes', async () => {
