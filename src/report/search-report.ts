@@ -67,7 +67,7 @@ export function describeSearch(search: SettingSearch): string {
       : search.largestPass === null
         ? `fails already at ${value(search.smallestFail!)} (LOW)`
         : search.smallestFail === null
-          ? `survives ${value(search.largestPass)}, the whole range`
+          ? `survives ${value(search.largestPass)}${search.largestPass === search.high ? ', the whole range' : '; no failure found'}`
           : `survives ${value(search.largestPass)}; fails at ${value(search.smallestFail)}`;
   return `${settingLabel(search.setting)}: ${found} (${search.confidenceText})`;
 }

@@ -200,7 +200,7 @@ export function nextStep(plan: SearchPlan, probes: Probe[]): NextStep {
   const probe = (value: number, why: 'low' | 'high' | 'bisect' | 'repeat'): NextStep => {
     const tally = counts.get(value);
     if (tally && verdictOf(tally) === null && tally.error >= plan.maxErrors)
-      return done(`${tally.error} probes at ${value} never reached the target`);
+      return done(`${tally.error} probes at ${value} could not be judged (errors)`);
     return { kind: 'probe', value, why };
   };
   const lowTally = counts.get(plan.low);

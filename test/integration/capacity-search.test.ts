@@ -1,6 +1,8 @@
 /**
  * bench --search on real harperdb 4.7.29 nodes: the largest single frame (records per frame) a worker survives
- * with a 200 MB heap and with a 600 MB heap, by bisection over fresh embedded nodes until 'oomEvents>0'. The test
+ * with a 200 MB heap and with a 600 MB heap, by bisection over fresh embedded nodes until 'oomEvents>0 ||
+ * committedPct<100' (measured: 130,000 records in 600 MB neither die nor commit within 120 s on a busy 2-core
+ * machine — 794 MiB RSS, the worker collecting garbage near its limit — so OOM alone leaves that probe unjudged). The test
  * asserts the order of the two boundaries, not their numbers, and that every probe is in --json and in the HTML.
  * Kept short: one frame per probe, a coarse resolution and no repeats, so each search is LOW, HIGH and one
  * midpoint (4.7.29 decodes a frame whole, ~6 KB of heap per record: 70,000 records die in 200 MB, not in 600 MB).
@@ -29,7 +31,9 @@ before(async () => {
       '--search',
       'records-per-frame=10000..130000',
       '--until',
-      'oomEvents>0',
+      'oomEvents>0 || committedPct<100',
+      '--ack-timeout',
+      '90s',
       '--set',
       'THREADS_MAXHEAPMEMORY=200,600',
       '--resolution',
@@ -52,7 +56,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('bench --search on harperdb 4.7.29', () => {
   it('a larger worker heap survives a larger frame: the boundaries are in order', () => {
-    assert.equal(bench.until, 'oomEvents>0');
+    assert.equal(bench.until, 'oomEvents>0 || committedPct<100');
     const [small, large] = bench.search!;
     assert.deepEqual(
       [small!.setting, large!.setting],
@@ -69,6 +73,9 @@ describe('bench --search on harperdb 4.7.29', () => {
     // 200 MB fails somewhere inside the range (a boundary is found) …
     assert.notEqual(small!.smallestFail, null, 'the 200 MB heap fails inside the range');
     assert.notEqual(small!.largestPass, null, 'and survives LOW');
+    // The 200 MB worker dies of it: its failing probes are OOMs, not slow commits.
+    for (const probe of small!.probes.filter((p) => p.outcome === 'fail'))
+      assert.ok(probe.metrics.oomEvents > 0);
     // … and 600 MB survives at least as much and fails only higher up (or never in the range).
     assert.ok(large!.largestPass! >= small!.largestPass!, 'the larger heap survives at least as much');
     assert.ok(

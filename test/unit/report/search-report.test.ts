@@ -72,6 +72,12 @@ describe('describeSearch', () => {
       describeSearch(search({ key: 'rate', unit: 'rps', largestPass: 5000, smallestFail: 6000 })),
       'REPLICATION_RECORDCONCURRENCY=2: survives 5,000 records/s; fails at 6,000 records/s (sure)',
     );
+    assert.equal(
+      describeSearch(
+        search({ smallestFail: null, confidence: 'incomplete', confidenceText: 'incomplete: y' }),
+      ),
+      'REPLICATION_RECORDCONCURRENCY=2: survives 140,000 records/frame; no failure found (incomplete: y)',
+    );
     assert.match(
       describeSearch(search({ largestPass: null, smallestFail: null, confidenceText: 'incomplete: x' })),
       /no boundary found \(incomplete: x\)$/,
