@@ -44,6 +44,8 @@ ${EXIT_CODE_HELP}`;
         );
     }
     if (!this.jsonEnabled()) this.log(outcome.table);
+    const { result } = outcome;
+    if (result.search && outcome.exitCode && result.error) process.stderr.write(`Error: ${result.error}\n`);
     if (outcome.breaches.length)
       process.stderr.write(`Error: threshold breached: ${outcome.breaches.join(', ')}\n`);
     process.exitCode = outcome.exitCode;

@@ -30,7 +30,12 @@ import { compareSettings, formatSettingComparisons, type SettingComparison } fro
 import { NdjsonSink } from '../report/ndjson-sink.js';
 import { PrometheusSink } from '../report/prometheus-sink.js';
 import type { RunResult } from '../report/result.js';
-import { formatSearches, type SettingSearch, writeSearchHtml } from '../report/search-report.js';
+import {
+  describeSearch,
+  formatSearches,
+  type SettingSearch,
+  writeSearchHtml,
+} from '../report/search-report.js';
 import type { CaptureIndex } from '../workload/replay-source.js';
 import {
   type ProbeWorkload,
@@ -270,13 +275,16 @@ export async function runBench(
   // A search's failing probes are what it looks for: only the searches' own failures set its exit code.
   const breaches = options.search ? [] : thresholdBreaches(bench.runs);
   const { failure, owned, runs } = bench;
-  const exitCode = benchExitCode({
+  const benchCode = benchExitCode({
     interrupted,
     hangup,
     failure,
     runs: options.search ? [] : runs,
     breaches,
   });
+  const searchCode =
+    benchCode === ExitCode.OK && bench.searches ? searchExitCode(bench.searches) : ExitCode.OK;
+  const error = failure?.message ?? (searchCode ? searchFailure(bench.searches ?? []) : undefined);
   return {
     result: {
       combinations: bench.combinations.length,
@@ -285,7 +293,7 @@ export async function runBench(
       interrupted,
       ...(owned ? { target: owned.client.url } : {}),
       ...(restore ? { restore } : {}),
-      ...(failure ? { error: failure.message } : {}),
+      ...(error ? { error } : {}),
       harper: bench.harper ?? null,
       settings,
       significance,
@@ -294,11 +302,16 @@ export async function runBench(
     },
     table,
     breaches,
-    exitCode:
-      exitCode === ExitCode.OK && bench.searches
-        ? (searchExitCode(bench.searches) as ExitCodeValue)
-        : exitCode,
+    exitCode: searchCode ? (searchCode as ExitCodeValue) : benchCode,
   };
+}
+
+/** Why searches ended without an answer: each incomplete one's line. */
+function searchFailure(searches: SettingSearch[]): string {
+  return searches
+    .filter((search) => search.confidence === 'incomplete')
+    .map((search) => `search ${describeSearch(search)}`)
+    .join('; ');
 }
 
 /** The comparison (or the searches' lines), its text and --html. */
