@@ -103,11 +103,17 @@ describe('bench --search on harperdb 4.7.29', () => {
           run.result.sent.frames > 0 && run.result.committed.frames === run.result.sent.frames;
         assert.equal(probe.until[1]!.holds, !committedAll);
         const failed = run.result.workers.oomEvents > 0 || !committedAll;
-        assert.equal(probe.outcome, failed ? 'fail' : 'pass', probe.reason);
+        if (probe.outcome === 'error') {
+          // Measured once: 130,000 records in 1,200 MB hit the 120 s ack timeout and were committed after it
+          // (exit 1, every frame committed, no OOM): a failed run --until does not name is retried, not counted.
+          assert.ok(!failed && run.result.exitCode !== 0 && run.result.error, probe.reason);
+          assert.ok(search.probes.filter((p) => p.value === probe.value).length >= 2, 'an error is retried');
+        } else assert.equal(probe.outcome, failed ? 'fail' : 'pass', probe.reason);
         assert.equal(probe.metrics.oomEvents, run.result.workers.oomEvents);
         if (run.result.workers.oomEvents > 0)
           assert.match(run.result.workers.logErrors.first[0]!.line, /ERR_WORKER_OUT_OF_MEMORY/);
-        if (!failed) assert.equal(run.result.verify.ok, true, 'a passing probe landed every record');
+        if (probe.outcome === 'pass')
+          assert.equal(run.result.verify.ok, true, 'a passing probe landed every record');
         assert.ok(probe.durationMs > 0);
       }
       // Every pass lies below every fail: the reported edges are probes of their own kind.
