@@ -15,6 +15,8 @@ export default class Bench extends LoadCommand {
 
 ${presetDefaultsTable(BENCH_SHAPE_FLAGS)}
 
+With --search KEY=LOW..HIGH --until EXPR it finds a limit instead: per combination of the --set lists (or once on the node's defaults), a bisection over fresh nodes for the largest value of KEY (records-per-frame, rate, blob-size, record-size) whose run does not meet EXPR, to --resolution; values near the boundary are probed --search-repeat times and a disagreement makes the result "noisy". Every probe is reported (--json: search[].probes); --html draws each search's probes. Failing probes are what a search looks for: it exits 0 once it has concluded.
+
 Output: a comparison table (median and min–max of peak RSS, pauses, paused time, committed records/s, ack p99, worker deaths; * marks the best per column) and how noisy the repetitions were; --json with every run's full result; --html with the comparison as charts.
 
 Exit codes:
@@ -24,6 +26,7 @@ ${EXIT_CODE_HELP}`;
     '<%= config.bin %> <%= command.id %> --set REPLICATION_RECORDCONCURRENCY=2,150 --repeat 3 --frames 300 --records-per-frame 1000',
     '<%= config.bin %> <%= command.id %> --set REPLICATION_RECORDCONCURRENCY=2,20,150 --set THREADS_COUNT=1,2 --preset oversized-10k --html bench.html',
     '<%= config.bin %> <%= command.id %> --set REPLICATION_BLOBCONCURRENCY=1,5 --capture captures/blobs-12x50k.hrcap',
+    "<%= config.bin %> <%= command.id %> --search records-per-frame=10000..300000 --until 'oomEvents>0' --set THREADS_MAXHEAPMEMORY=300,600 --frames 1",
   ];
 
   static override flags = withHelpGroups(benchFlags);
@@ -41,6 +44,8 @@ ${EXIT_CODE_HELP}`;
         );
     }
     if (!this.jsonEnabled()) this.log(outcome.table);
+    const { result } = outcome;
+    if (result.search && outcome.exitCode && result.error) process.stderr.write(`Error: ${result.error}\n`);
     if (outcome.breaches.length)
       process.stderr.write(`Error: threshold breached: ${outcome.breaches.join(', ')}\n`);
     process.exitCode = outcome.exitCode;

@@ -30,7 +30,20 @@ import { compareSettings, formatSettingComparisons, type SettingComparison } fro
 import { NdjsonSink } from '../report/ndjson-sink.js';
 import { PrometheusSink } from '../report/prometheus-sink.js';
 import type { RunResult } from '../report/result.js';
+import {
+  describeSearch,
+  formatSearches,
+  type SettingSearch,
+  writeSearchHtml,
+} from '../report/search-report.js';
 import type { CaptureIndex } from '../workload/replay-source.js';
+import {
+  type ProbeWorkload,
+  probeWorkload,
+  runSearches,
+  type SearchOptions,
+  searchExitCode,
+} from './bench-search.js';
 import { interruptible } from './interrupt.js';
 import type { LoadRunOptions } from './load-run.js';
 import { OwnedTarget } from './owned-target.js';
@@ -61,6 +74,8 @@ export interface BenchOptions {
   force?: boolean;
   /** Push each run's live metrics here (Prometheus remote write). */
   prometheusRw?: string;
+  /** --search/--until: a capacity search per combination instead of the comparison (--repeat is not used). */
+  search?: SearchOptions;
 }
 
 export interface BenchResult {
@@ -79,6 +94,10 @@ export interface BenchResult {
   /** Each setting against the first: deltas and, with repetitions, a bootstrap CI of the median difference. */
   significance: SettingComparison[];
   runs: BenchRun[];
+  /** --until: what marks a probe of the capacity search as failed. */
+  until?: string;
+  /** --search: per combination, the largest value that passed, the smallest that failed, and every probe. */
+  search?: SettingSearch[];
 }
 
 export interface BenchOutcome {
@@ -214,6 +233,8 @@ interface Bench {
   runs: BenchRun[];
   failure?: HarperReplayError;
   harper?: VersionKnowledge;
+  /** --search: each combination's search. */
+  searches?: SettingSearch[];
 }
 
 /**
@@ -239,7 +260,7 @@ export async function runBench(
   let interrupted = false;
   let hangup = false;
   await interruptible(
-    (signal) => runAll(bench, signal),
+    (signal) => (options.search ? searchAll(bench, options.search, signal) : runAll(bench, signal)),
     (signal) => {
       interrupted = true;
       hangup = signal === 'SIGHUP';
@@ -249,8 +270,66 @@ export async function runBench(
     },
   );
   const restore = bench.owned ? await restoreTarget(bench, bench.owned) : undefined;
-  const settings = compare(bench.combinations, bench.runs);
   const wallMs = Date.now() - started;
+  const { settings, significance, table } = await benchOutputs(bench, wallMs, interrupted);
+  // A search's failing probes are what it looks for: only the searches' own failures set its exit code.
+  const breaches = options.search ? [] : thresholdBreaches(bench.runs);
+  const { failure, owned, runs } = bench;
+  const benchCode = benchExitCode({
+    interrupted,
+    hangup,
+    failure,
+    runs: options.search ? [] : runs,
+    breaches,
+  });
+  const searchCode =
+    benchCode === ExitCode.OK && bench.searches ? searchExitCode(bench.searches) : ExitCode.OK;
+  const error = failure?.message ?? (searchCode ? searchFailure(bench.searches ?? []) : undefined);
+  return {
+    result: {
+      combinations: bench.combinations.length,
+      repeat: options.repeat,
+      wallMs,
+      interrupted,
+      ...(owned ? { target: owned.client.url } : {}),
+      ...(restore ? { restore } : {}),
+      ...(error ? { error } : {}),
+      harper: bench.harper ?? null,
+      settings,
+      significance,
+      runs,
+      ...(options.search ? { until: options.search.until, search: bench.searches ?? [] } : {}),
+    },
+    table,
+    breaches,
+    exitCode: searchCode ? (searchCode as ExitCodeValue) : benchCode,
+  };
+}
+
+/** Why searches ended without an answer: each incomplete one's line. */
+function searchFailure(searches: SettingSearch[]): string {
+  return searches
+    .filter((search) => search.confidence === 'incomplete')
+    .map((search) => `search ${describeSearch(search)}`)
+    .join('; ');
+}
+
+/** The comparison (or the searches' lines), its text and --html. */
+async function benchOutputs(
+  bench: Bench,
+  wallMs: number,
+  interrupted: boolean,
+): Promise<{ settings: BenchSetting[]; significance: SettingComparison[]; table: string }> {
+  const { options, log } = bench;
+  if (options.search) {
+    const text = `${formatSearches(bench.searches ?? [], options.search.until, wallMs)}${interrupted ? '\nINTERRUPTED: partial results' : ''}`;
+    if (options.html) {
+      await writeSearchHtml(options.html, bench.searches ?? [], text, options.force ?? false);
+      log(`HTML report written to ${options.html}`);
+    }
+    return { settings: [], significance: [], table: text };
+  }
+  const settings = compare(bench.combinations, bench.runs);
   const significance = compareSettings(bench.combinations, bench.runs);
   const table = [
     formatBenchTable(settings, wallMs, interrupted, bench.harper && benchTargetNotes(bench.harper)),
@@ -262,26 +341,29 @@ export async function runBench(
     await writeBenchHtml(options.html, settings, table, options.force ?? false);
     log(`HTML report written to ${options.html}`);
   }
-  const breaches = thresholdBreaches(bench.runs);
-  const { failure, owned, runs } = bench;
-  return {
-    result: {
-      combinations: bench.combinations.length,
-      repeat: options.repeat,
-      wallMs,
-      interrupted,
-      ...(owned ? { target: owned.client.url } : {}),
-      ...(restore ? { restore } : {}),
-      ...(failure ? { error: failure.message } : {}),
-      harper: bench.harper ?? null,
-      settings,
-      significance,
-      runs,
+  return { settings, significance, table };
+}
+
+/** --search: every combination's capacity search, each probe one of bench's runs. */
+async function searchAll(bench: Bench, search: SearchOptions, signal: AbortSignal): Promise<void> {
+  bench.searches = await runSearches(
+    {
+      combinations: bench.combinations,
+      search,
+      log: bench.log,
+      runProbe: async (i, combination, value, probeSignal) => {
+        const { workload, base } = bench.options;
+        const probe = probeWorkload(search, workload, base.rate, value);
+        const run = await runOne(bench, i, { combination, repetition: i }, probeSignal, probe);
+        if (run) {
+          bench.runs.push(run);
+          bench.log(`      ${describeRun(run.result)}`);
+        }
+        return run;
+      },
     },
-    table,
-    breaches,
-    exitCode: benchExitCode({ interrupted, hangup, failure, runs, breaches }),
-  };
+    signal,
+  );
 }
 
 function benchTargetNotes(harper: VersionKnowledge) {
@@ -327,6 +409,7 @@ async function runOne(
   i: number,
   { combination, repetition }: { combination: number; repetition: number },
   signal: AbortSignal,
+  probe?: ProbeWorkload,
 ): Promise<BenchRun | undefined> {
   const { options, owned, log } = bench;
   const set = bench.combinations[combination]!.set;
@@ -372,7 +455,12 @@ async function runOne(
     ? new PrometheusSink(options.prometheusRw, { warn: (message) => log(`      warning: ${message}`) })
     : undefined;
   if (prometheus) bus.subscribe(prometheus.sink);
-  const result = await runWorkload(options, run, table, bench.captureIndex);
+  const result = await runWorkload(
+    probe ? { ...options, workload: probe.workload } : options,
+    probe ? { ...run, rate: probe.rate } : run,
+    table,
+    bench.captureIndex,
+  );
   if (prometheus) result.prometheus = await prometheus.close();
   if (samples) {
     await samples

@@ -8,7 +8,7 @@ import { benchFlags, benchOptions } from '../../../src/cli/bench-options.js';
 import { loadFlags } from '../../../src/cli/load-command.js';
 import { ExitCode, HarperReplayError } from '../../../src/common/errors.js';
 import { runBench } from '../../../src/run/bench-run.js';
-import { parseFlags, refuses, withoutHarperEnvironment } from './support.js';
+import { parseFlags, withoutHarperEnvironment } from './support.js';
 
 withoutHarperEnvironment();
 
@@ -16,8 +16,11 @@ const flags = { ...loadFlags, ...benchFlags };
 const parse = (...argv: string[]) => parseFlags(flags, argv);
 
 describe('bench options', () => {
-  it('--set is required', async () => {
-    await refuses(flags, [], /Missing required flag set/);
+  it('--set or --search is required', async () => {
+    await assert.rejects(
+      parse().then(benchOptions),
+      /bench needs --set KEY=v1,v2 \(settings to compare\) or --search/,
+    );
   });
 
   it('the matrix, three repetitions, the default preset verified, one seed for every run', async () => {
