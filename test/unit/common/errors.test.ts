@@ -83,6 +83,7 @@ describe('EXIT_CODE_HELP', () => {
       [ExitCode.AUTH_FAILED, /authentication/],
       [ExitCode.BAD_INPUT, /bad input file/],
       [ExitCode.TLS_FAILED, /TLS failed/],
+      [ExitCode.SHARDS_INCOMPLETE, /--merge: shards incomplete/],
       [ExitCode.THRESHOLD_BREACHED, /--threshold/],
       [ExitCode.HANGUP, /SIGHUP/],
       [ExitCode.INTERRUPTED, /interrupted/],
