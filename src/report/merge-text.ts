@@ -9,15 +9,15 @@ function shardLine(shard: ShardFigures): string {
     shard.firstSendOffsetMs === null
       ? 'no frame sent'
       : `first frame ${shard.firstSendOffsetMs < 0 ? '-' : '+'}${formatMs(Math.abs(shard.firstSendOffsetMs))}`;
-  return [
-    `  shard ${shard.index}`.padEnd(20),
+  const figures = [
     `${shard.finished ? shard.outcome.toUpperCase() : 'NO RUN-END'} (exit ${shard.exitCode})`,
     `${formatCount(shard.sentRecords)} sent, ${formatCount(shard.committedRecords)} committed`,
     `send ${rate(shard.sendRecordsPerSec)}, commit ${rate(shard.commitRecordsPerSec)}`,
     `ack p99 ${shard.ackP99Ms === null ? '–' : formatMs(shard.ackP99Ms)}`,
     offset,
     `${shard.toolNodeName}${shard.samplesTarget ? ', samples the target' : ''}`,
-  ].join(' · ');
+  ];
+  return `${`  shard ${shard.index}`.padEnd(12)}${figures.join(' · ')}`;
 }
 
 /** Nothing for a run that was not merged. */
