@@ -5,7 +5,7 @@
  * flag parser after Kubernetes' $(VAR) expansion.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -52,6 +52,41 @@ const SHARD_FLAGS = {
   'start-at': Flags.string(),
 };
 
+const MODELS = fileURLToPath(new URL('../../../../node_modules/kubernetes-models/', import.meta.url));
+
+/** The property names of a kubernetes-models type, read from its declaration file. */
+const propertiesOf = (declaration: string): Set<string> =>
+  new Set(
+    [...readFileSync(join(MODELS, declaration), 'utf8').matchAll(/^\s+"(\w+)"\??:/gm)].map((m) => m[1]!),
+  );
+
+/**
+ * Fields the API schemas do not know, at the levels deploy/ writes: kubernetes-models (like the API server without
+ * strict field validation) accepts them silently, so a misspelt `backoffLimitPerIndx` would be valid and ignored.
+ */
+function unknownFields(job: Json): string[] {
+  const levels: Array<[string, Json[], string]> = [
+    ['spec', [job.spec], 'batch/v1/JobSpec.d.ts'],
+    ['pod', [job.spec.template.spec], 'v1/PodSpec.d.ts'],
+    ['container', job.spec.template.spec.containers, 'v1/Container.d.ts'],
+    ['env', job.spec.template.spec.containers.flatMap((c: Json) => c.env ?? []), 'v1/EnvVar.d.ts'],
+    [
+      'volumeMount',
+      job.spec.template.spec.containers.flatMap((c: Json) => c.volumeMounts),
+      'v1/VolumeMount.d.ts',
+    ],
+    ['volume', job.spec.template.spec.volumes, 'v1/Volume.d.ts'],
+  ];
+  return levels.flatMap(([level, objects, declaration]) => {
+    const known = propertiesOf(declaration);
+    return objects.flatMap((o) =>
+      Object.keys(o)
+        .filter((key) => !known.has(key))
+        .map((key) => `${level}.${key}`),
+    );
+  });
+}
+
 /** oclif adds --json to a command with enableJsonFlag when it parses (the parser alone does not). */
 const JSON_FLAG = { json: Flags.boolean() };
 
@@ -72,6 +107,14 @@ for (const [name, docs] of [
         assert.ok(validate, `a model for ${doc.kind}`);
         assert.doesNotThrow(() => validate(doc), `${doc.kind} ${doc.metadata.name}`);
       }
+    });
+
+    it('no field the API schemas do not know (a misspelt one would be valid, and ignored)', () => {
+      assert.deepEqual(unknownFields(shards), []);
+      assert.deepEqual(unknownFields(merge), []);
+      assert.deepEqual(unknownFields({ ...shards, spec: { ...shards.spec, backoffLimitPerIndx: 0 } }), [
+        'spec.backoffLimitPerIndx',
+      ]);
     });
 
     it('the shards Job: Indexed, N = completions = parallelism = SHARD_COUNT, one failure fails the run', () => {
