@@ -30,6 +30,8 @@ export class ShardScan {
   firstSendAt?: number;
   lastEventAt?: number;
   readonly phases = new Set<RunPhase>();
+  /** The first frame index sent on each stream (shards of one run send different frames: their firsts differ). */
+  readonly firstFrames = new Map<string, number>();
   private readonly builder = new ResultBuilder();
 
   constructor(readonly path: string) {}
@@ -42,7 +44,10 @@ export class ShardScan {
     else if (event.type === 'run-start') this.start ??= event;
     else if (event.type === 'run-end') this.end = event;
     else if (event.type === 'phase') this.phases.add(event.phase);
-    else if (event.type === 'frame-sent') this.firstSendAt ??= event.t;
+    else if (event.type === 'frame-sent') {
+      this.firstSendAt ??= event.t;
+      if (!this.firstFrames.has(event.stream ?? '')) this.firstFrames.set(event.stream ?? '', event.index);
+    }
     this.builder.sink(event);
   };
 
@@ -313,6 +318,25 @@ function skewWarning(merge: MergeSummary): string | undefined {
 }
 
 /**
+ * Two shards that sent the same frame first on one stream: the frame indexes are not the run's (or one shard ran
+ * twice), and the ack figures, which follow frames by index, may pair one shard's ack with another's frame.
+ */
+function overlapWarning(shards: ShardScan[]): string | undefined {
+  const owner = new Map<string, number>();
+  for (const shard of shards) {
+    for (const [stream, index] of shard.firstFrames) {
+      const key = `${stream}#${index}`;
+      const other = owner.get(key);
+      if (other !== undefined) {
+        return `shards ${other} and ${shard.index} both sent frame ${index} first${stream ? ` on ${stream}` : ''}: their frames overlap, so the unacked frames and ack stalls may be wrong`;
+      }
+      owner.set(key, shard.index!);
+    }
+  }
+  return undefined;
+}
+
+/**
  * The merged result: every folded shard's events through one ResultBuilder, then the per-shard figures. An
  * incomplete set gives outcome incomplete, exit 8 and thresholds not evaluated (a partial run judged as whole would
  * mislead); a complete one keeps the worst shard's outcome and judges thresholds on the merged result only.
@@ -341,8 +365,8 @@ export async function foldShards(
     problems: set.problems,
     ...shardFigures(set),
   };
-  const skew = skewWarning(merge);
-  if (skew) result.warnings.push(skew);
+  for (const warning of [skewWarning(merge), overlapWarning(set.shards)])
+    if (warning) result.warnings.push(warning);
   result.merge = merge;
   if (merge.complete) return result;
   result.outcome = 'incomplete';

@@ -223,6 +223,16 @@ describe('merge-shards: outcome, thresholds and skew', () => {
     assert.equal(fold(shards[1]!).exitCode, ExitCode.THRESHOLD_BREACHED, 'one shard alone breaches it');
   });
 
+  it("shards whose frames overlap (indexes not the run's): warned, since acks follow frames by index", async () => {
+    const [zero, one] = split(RUN, 2);
+    const local = one!.map((e) =>
+      e.type === 'frame-sent' || e.type === 'frame-committed' ? { ...e, index: e.index - 12 } : e,
+    );
+    const merged = await merge([zero!, local]);
+    assert.match(merged.warnings.join('\n'), /shards 0 and 1 both sent frame 0 first on .*\/data/);
+    assert.ok(!(await merge(split(RUN, 2))).warnings.some((w) => /overlap/.test(w)));
+  });
+
   it('a shard whose clock runs late: the skew is measured and warned, never corrected', async () => {
     const lateMs = SKEW_WARN_MS + 1500;
     const [zero, one, two] = split(RUN, 3);
