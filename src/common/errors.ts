@@ -22,7 +22,7 @@ export const ExitCode = {
    * report --merge: the files are not every shard of one run (one missing, duplicated, from another run, not a
    * shard) or a shard ended without its run-end (killed); the merged result is partial, thresholds not evaluated.
    */
-  SHARDS_INCOMPLETE: 8,
+  SHARDS_INCOMPLETE: 9,
   /** A --threshold was breached (as k6 does). */
   THRESHOLD_BREACHED: 99,
   /** Stopped by SIGHUP (the terminal closed); outputs were still written and the target cleaned up. */

@@ -8,6 +8,7 @@
  */
 import { ExitCode } from '../common/errors.js';
 import type { RunEvent, RunMeta, RunOutcome, RunPhase, StreamPlan } from '../events/schema.js';
+import { shardBlock } from '../workload/shard.js';
 import { sumVerify } from './breakdown.js';
 import type { MergeSummary, ShardFigures } from './merge-summary.js';
 import { ResultBuilder, type RunResult } from './result.js';
@@ -80,6 +81,14 @@ function mostCommon<T>(values: T[]): T | undefined {
   return best;
 }
 
+/** The first workload setting two shards' runs differ in (every shard runs the same flags but --shard). */
+function workloadDifference(a: RunMeta, b: RunMeta): string | undefined {
+  const keys = ['frames', 'recordsPerFrame', 'recordSize', 'blobSize', 'seed'] as const;
+  const key = keys.find((k) => a.workload[k] !== b.workload[k]);
+  if (key) return `workload.${key} ${b.workload[key]}`;
+  return a.command === b.command ? undefined : `command ${b.command}`;
+}
+
 /** Which files are shards 0…n-1 of one run id; everything else is a problem line (and makes the merge incomplete). */
 export function checkShards(scans: ShardScan[]): ShardSet {
   const problems: string[] = [];
@@ -104,6 +113,12 @@ export function checkShards(scans: ShardScan[]): ShardSet {
     else if (first)
       problems.push(`shard ${index} twice: ${first.path} and ${scan.path} (the second is left out)`);
     else byIndex.set(index, scan);
+  }
+  const [reference] = [...byIndex.values()];
+  for (const scan of byIndex.values()) {
+    const differs = workloadDifference(reference!.meta!, scan.meta!);
+    if (differs)
+      problems.push(`shard ${scan.index}: ${differs} differs from shard ${reference!.index}'s: not one run`);
   }
   const missing = Array.from({ length: count ?? 0 }, (_, i) => i).filter((i) => !byIndex.has(i));
   if (missing.length)
@@ -189,6 +204,27 @@ function mergedVerifies(verifies: Verify[]): Verify[] {
   });
 }
 
+/**
+ * A shard numbers its frames 0…k−1 (workload/sharded-source.ts); its k-th frame is the whole run's: synth's block
+ * start + k, replay's stripe index + k·n. The merge numbers frames as the unsharded run did, so the ack figures,
+ * which follow frames by index, never pair one shard's frame with another's.
+ */
+export function wholeRunFrame(meta: RunMeta): (k: number) => number {
+  const spec = meta.sharding ? { index: meta.sharding.index, count: meta.sharding.count } : undefined;
+  if (!spec || spec.count === 1) return (k) => k;
+  if (meta.command === 'replay') return (k) => spec.index + k * spec.count;
+  const { start } = shardBlock(spec, meta.workload.frames);
+  return (k) => start + k;
+}
+
+/** A shard's event with its frame numbers the whole run's. */
+function withWholeRunFrames(event: RunEvent, frame: (k: number) => number): RunEvent {
+  if (event.type === 'frame-sent' || event.type === 'frame-committed')
+    return { ...event, index: frame(event.index) };
+  if (event.type === 'resume') return { ...event, fromFrame: frame(event.fromFrame) };
+  return event;
+}
+
 /** Shard `index`'s socket ids moved out of the other shards' way. */
 function withDistinctSockets(event: RunEvent, index: number): RunEvent {
   const offset = index * SOCKET_ID_STRIDE;
@@ -207,9 +243,12 @@ class MergedStream {
   private readonly phasesSeen = new Map<RunPhase, number>();
   private readonly ended = new Set<number>();
   readonly verifies: Verify[] = [];
+  private readonly frames: Map<ShardScan, (k: number) => number>;
   lastT = 0;
 
-  constructor(private readonly shards: ShardScan[]) {}
+  constructor(private readonly shards: ShardScan[]) {
+    this.frames = new Map(shards.map((scan) => [scan, wholeRunFrame(scan.meta!)]));
+  }
 
   rewrite(event: RunEvent, shard: ShardScan): RunEvent[] {
     const index = shard.index!;
@@ -235,7 +274,7 @@ class MergedStream {
       case 'warning':
         return [{ ...event, message: `shard ${index}: ${event.message}` }];
       default:
-        return [withDistinctSockets(event, index)];
+        return [withWholeRunFrames(withDistinctSockets(event, index), this.frames.get(shard)!)];
     }
   }
 
@@ -318,13 +357,15 @@ function skewWarning(merge: MergeSummary): string | undefined {
 }
 
 /**
- * Two shards that sent the same frame first on one stream: the frame indexes are not the run's (or one shard ran
- * twice), and the ack figures, which follow frames by index, may pair one shard's ack with another's frame.
+ * Two shards that sent the same frame of the whole run first on one stream: they overlap (run with other --frames,
+ * or a shard run twice), and the ack figures, which follow frames by index, may pair one shard's ack with another's.
  */
 function overlapWarning(shards: ShardScan[]): string | undefined {
   const owner = new Map<string, number>();
   for (const shard of shards) {
-    for (const [stream, index] of shard.firstFrames) {
+    const frame = wholeRunFrame(shard.meta!);
+    for (const [stream, local] of shard.firstFrames) {
+      const index = frame(local);
       const key = `${stream}#${index}`;
       const other = owner.get(key);
       if (other !== undefined) {
@@ -338,7 +379,7 @@ function overlapWarning(shards: ShardScan[]): string | undefined {
 
 /**
  * The merged result: every folded shard's events through one ResultBuilder, then the per-shard figures. An
- * incomplete set gives outcome incomplete, exit 8 and thresholds not evaluated (a partial run judged as whole would
+ * incomplete set gives outcome incomplete, exit 9 and thresholds not evaluated (a partial run judged as whole would
  * mislead); a complete one keeps the worst shard's outcome and judges thresholds on the merged result only.
  */
 export async function foldShards(

@@ -28,7 +28,8 @@ function ownerOf(index: number, frames: number, count: number): number {
 }
 
 /**
- * One run's events as the files of `count` shards would hold them: frame events by block, the run's frame and
+ * One run's events as the files of `count` shards would hold them: frame events by block (numbered from 0 in each
+ * shard, as a shard numbers them), the run's frame and
  * record totals and verify counts per block; run-meta (with sharding), run-start, phases, connections and run-end in
  * every shard; the target's samples and everything else in shard 0, the one that samples the target.
  */
@@ -43,7 +44,7 @@ export function split(events: RunEvent[], count: number, runId = 'run-42'): RunE
   const shards: RunEvent[][] = Array.from({ length: count }, () => []);
   for (const event of events) {
     shards.forEach((out, shard) => {
-      const mine = shardEvent(event, shard, { count, runId, records, shardOf });
+      const mine = shardEvent(event, shard, { count, runId, records, shardOf, frames: start.frames });
       if (mine) out.push(mine);
     });
   }
@@ -53,9 +54,16 @@ export function split(events: RunEvent[], count: number, runId = 'run-42'): RunE
 function shardEvent(
   event: RunEvent,
   shard: number,
-  plan: { count: number; runId: string; records: number[]; shardOf: (index: number) => number },
+  plan: {
+    count: number;
+    runId: string;
+    records: number[];
+    shardOf: (index: number) => number;
+    frames: number;
+  },
 ): RunEvent | undefined {
   const { count, runId, records, shardOf } = plan;
+  const blockStart = (index: number) => shardBlock({ index, count }, plan.frames).start;
   switch (event.type) {
     case 'run-meta':
       return {
@@ -68,7 +76,10 @@ function shardEvent(
     }
     case 'frame-sent':
     case 'frame-committed':
-      return shardOf(event.index) === shard ? event : undefined;
+      // A shard numbers its own frames 0…k−1 (workload/sharded-source.ts).
+      return shardOf(event.index) === shard
+        ? { ...event, index: event.index - blockStart(shard) }
+        : undefined;
     case 'verify': {
       // Each shard counts its own ids; whatever the target lacked shows in shard 0's count.
       const short = event.expectedRecords - (event.targetRecords ?? 0);

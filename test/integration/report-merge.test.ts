@@ -68,7 +68,7 @@ describe('report --merge', () => {
     assert.match(readFileSync(html, 'utf8'), /shard 2 .*200 sent/);
   });
 
-  it('a missing shard: exit 8, the missing index named, thresholds not evaluated', async () => {
+  it('a missing shard: exit 9, the missing index named, thresholds not evaluated', async () => {
     const results = shardDir('missing', [SHARDS[0], undefined, SHARDS[2]]);
     const run = await runCli(['report', '--merge', results, '--threshold', 'committedRecords>=1', '--json']);
     assert.equal(run.code, ExitCode.SHARDS_INCOMPLETE, run.stderr);
@@ -79,7 +79,7 @@ describe('report --merge', () => {
     assert.equal(doc.thresholds[0].ok, null);
   });
 
-  it("a shard killed mid-run: exit 8 and the dead shard's peer registration named", async () => {
+  it("a shard killed mid-run: exit 9 and the dead shard's peer registration named", async () => {
     const killed = SHARDS[1]!.slice(0, SHARDS[1]!.findIndex((e) => e.type === 'frame-committed') + 1);
     const files = [0, 1, 2].map((i) => join(dir, `killed-${i}.ndjson`));
     writeFileSync(files[0]!, toNdjson(SHARDS[0]!));
@@ -94,7 +94,7 @@ describe('report --merge', () => {
     assert.match(run.stdout, /INCOMPLETE/);
   });
 
-  it('files of another run or not shards at all: exit 8, or 6 for a directory without samples', async () => {
+  it('files of another run or not shards at all: exit 9, or 6 for a directory without samples', async () => {
     const plain = join(dir, 'single.ndjson');
     const run = await runCli(['report', '--merge', plain]);
     assert.equal(run.code, ExitCode.SHARDS_INCOMPLETE, run.stderr);

@@ -27,7 +27,7 @@ describe('ExitCode', () => {
       ['AUTH_FAILED', 5],
       ['BAD_INPUT', 6],
       ['TLS_FAILED', 7],
-      ['SHARDS_INCOMPLETE', 8],
+      ['SHARDS_INCOMPLETE', 9],
       ['THRESHOLD_BREACHED', 99],
       ['HANGUP', 129],
       ['INTERRUPTED', 130],

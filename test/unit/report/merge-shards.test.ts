@@ -1,7 +1,7 @@
 /**
  * report --merge, pure: a real run's samples (a synth of 24 frames against harperdb 4.7.29, committed as a fixture)
  * split by the shard rule into n shard files and merged give the single file's result: counts and percentiles
- * exact. A missing, duplicate, foreign, non-shard or killed shard makes the merge incomplete (exit 8).
+ * exact. A missing, duplicate, foreign, non-shard or killed shard makes the merge incomplete (exit 9).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -133,7 +133,7 @@ describe('merge-shards: split by the shard rule and merged = the single file', (
 describe('merge-shards: an incomplete set', () => {
   const shards = () => split(RUN, 3);
 
-  it('a missing shard: incomplete, exit 8, the missing index named, thresholds not evaluated', async () => {
+  it('a missing shard: incomplete, exit 9, the missing index named, thresholds not evaluated', async () => {
     const [zero, , two] = shards();
     const withThreshold = zero!.map((e) =>
       e.type === 'run-meta' ? { ...e, meta: { ...e.meta, thresholds: ['committedRecords>=1'] } } : e,
@@ -223,14 +223,30 @@ describe('merge-shards: outcome, thresholds and skew', () => {
     assert.equal(fold(shards[1]!).exitCode, ExitCode.THRESHOLD_BREACHED, 'one shard alone breaches it');
   });
 
-  it("shards whose frames overlap (indexes not the run's): warned, since acks follow frames by index", async () => {
+  it('a shard run with other --frames: not one run (incomplete), and its overlapping frames warned', async () => {
     const [zero, one] = split(RUN, 2);
-    const local = one!.map((e) =>
-      e.type === 'frame-sent' || e.type === 'frame-committed' ? { ...e, index: e.index - 12 } : e,
+    // 1/2 of 1 frame starts at frame 0, as shard 0 does: the two send the same frames.
+    const other = one!.map((e) =>
+      e.type === 'run-meta' ? { ...e, meta: { ...e.meta, workload: { ...e.meta.workload, frames: 1 } } } : e,
     );
-    const merged = await merge([zero!, local]);
+    const merged = await merge([zero!, other]);
+    assert.equal(merged.exitCode, ExitCode.SHARDS_INCOMPLETE);
+    assert.match(merged.error ?? '', /shard 1: workload.frames 1 differs from shard 0's: not one run/);
     assert.match(merged.warnings.join('\n'), /shards 0 and 1 both sent frame 0 first on .*\/data/);
     assert.ok(!(await merge(split(RUN, 2))).warnings.some((w) => /overlap/.test(w)));
+  });
+
+  it("frames numbered from 0 in each shard are the whole run's again: an unacked frame keeps its number", async () => {
+    // Drop the commit of the whole run's frame 17 (shard 2 of 3's local frame 1).
+    const [zero, one, two] = split(RUN, 3);
+    const lost = two!.filter((e) => !(e.type === 'frame-committed' && e.index === 1));
+    const merged = await merge([zero!, one!, lost]);
+    assert.equal(merged.acks.unackedFrames, 1);
+    assert.deepEqual(merged.acks.unacked, [{ index: 17 }]);
+    assert.deepEqual(
+      merged.merge!.shards.map((s) => s.committedRecords),
+      [200, 200, 175],
+    );
   });
 
   it('a shard whose clock runs late: the skew is measured and warned, never corrected', async () => {
