@@ -18,6 +18,11 @@ export const ExitCode = {
    * not speak TLS, or the node refused the client certificate during the handshake.
    */
   TLS_FAILED: 7,
+  /**
+   * report --merge: the files are not every shard of one run (one missing, duplicated, from another run, not a
+   * shard) or a shard ended without its run-end (killed); the merged result is partial, thresholds not evaluated.
+   */
+  SHARDS_INCOMPLETE: 9,
   /** A --threshold was breached (as k6 does). */
   THRESHOLD_BREACHED: 99,
   /** Stopped by SIGHUP (the terminal closed); outputs were still written and the target cleaned up. */
@@ -41,6 +46,7 @@ export type ExitKind =
   | 'auth-failed'
   | 'bad-input'
   | 'tls-failed'
+  | 'shards-incomplete'
   | 'threshold-breached'
   | 'hangup'
   | 'interrupted'
@@ -55,6 +61,7 @@ export const EXIT_KIND: Record<ExitCodeValue, ExitKind> = {
   [ExitCode.AUTH_FAILED]: 'auth-failed',
   [ExitCode.BAD_INPUT]: 'bad-input',
   [ExitCode.TLS_FAILED]: 'tls-failed',
+  [ExitCode.SHARDS_INCOMPLETE]: 'shards-incomplete',
   [ExitCode.THRESHOLD_BREACHED]: 'threshold-breached',
   [ExitCode.HANGUP]: 'hangup',
   [ExitCode.INTERRUPTED]: 'interrupted',
@@ -78,6 +85,8 @@ const EXIT_LINES: Record<ExitCodeValue, string> = {
     'bad input file (missing, unreadable, a directory, not a capture, or corrupt at the named byte offset; a --ca/--cert/--key file missing or not PEM)',
   [ExitCode.TLS_FAILED]:
     'TLS failed (unknown CA, host name mismatch, expired certificate, not a TLS port, client certificate refused)',
+  [ExitCode.SHARDS_INCOMPLETE]:
+    'report --merge: shards incomplete (one missing, duplicated, from another run, or killed before its end); thresholds not evaluated',
   [ExitCode.THRESHOLD_BREACHED]: 'a --threshold was breached',
   [ExitCode.HANGUP]: 'hung up (SIGHUP, the terminal closed): partial results written, target cleaned up',
   [ExitCode.INTERRUPTED]: 'interrupted (Ctrl-C, SIGTERM): partial results written, target cleaned up',

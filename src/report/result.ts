@@ -27,6 +27,7 @@ import {
 import type { Comparison } from './comparison.js';
 import { HerdAnalysis, type HerdSummary } from './herd-analysis.js';
 import { MemoryAnalysis, type MemorySummary } from './memory-analysis.js';
+import type { MergeSummary } from './merge-summary.js';
 import { PauseAnalysis, type PauseSummary } from './pause-analysis.js';
 import { RemoteStateAnalysis, type RemoteStateSummary } from './remote-state.js';
 import type { PrometheusStats } from './remote-write.js';
@@ -142,6 +143,8 @@ export interface RunResult {
   prometheus?: PrometheusStats;
   /** Shaped synth runs (--template, --like): each table's shape, where it came from, whether it was dropped. */
   shapes?: ShapeSummary[];
+  /** `report --merge`: the shards folded into this result, each one's own figures, and the skew between them. */
+  merge?: MergeSummary;
 }
 
 export class ResultBuilder {

@@ -5,6 +5,7 @@ import type { IndexCheck, OperationsMeta, ValueSample } from '../events/schema.j
 import type { AckSummary } from './ack-analysis.js';
 import type { HerdDeath } from './herd-analysis.js';
 import { describeValue } from './junit.js';
+import { mergeLines } from './merge-text.js';
 import { remoteRows } from './remote-text.js';
 import type { RunResult } from './result.js';
 import { formatSlope, replayPaceLines, scheduleLines, trendLines } from './schedule-text.js';
@@ -87,6 +88,7 @@ export function formatRunSummary(result: RunResult): string {
   ]) {
     part(out, result);
   }
+  for (const line of mergeLines(result.merge)) out.push(line);
   for (const line of scheduleLines(result.schedule)) out.push(line);
   for (const line of replayPaceLines(result.replay)) out.push(line);
   for (const line of trendLines(result.trends)) out.push(line);
