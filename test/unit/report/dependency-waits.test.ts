@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import type { OperationsMeta } from '../../../src/events/schema.js';
 import { describeDependencyWaits } from '../../../src/report/dependency-waits.js';
 import { formatRunSummary } from '../../../src/report/text-summary.js';
+import { evaluateThresholds, parseThreshold } from '../../../src/report/thresholds.js';
 import { assertNear, at, completeRun, fold, runMeta, STREAM } from './support.js';
 
 const MIX: OperationsMeta = {
@@ -99,5 +100,11 @@ describe('the dependencyWaitTotal threshold', () => {
     const breached = fold(mixRun(['dependencyWaitTotal<800ms']));
     assert.equal(breached.thresholds[0]?.ok, false);
     assert.equal(breached.exitCode, 99);
+  });
+
+  it('has no value (a breach) on a result of an older tool, which never waited and never said so', () => {
+    const { dependencyWaits: _, ...older } = fold(completeRun());
+    const [verdict] = evaluateThresholds([parseThreshold('dependencyWaitTotal<10s')], older);
+    assert.deepEqual([verdict?.value, verdict?.ok], [null, false]);
   });
 });
