@@ -343,6 +343,21 @@ export type RunEvent =
       durationMs: number;
       queuedBytes: number;
     }
+  /**
+   * A frame held until the frame it rewrites ids of was committed (synth --mix; session/dependency-wait.ts): 4.7.29
+   * drops a frame read before that commit. `committed` false: the wait ended without it (timeout, close, abort).
+   */
+  | {
+      type: 'dependency-wait';
+      t: number;
+      frame: number;
+      dependsOn: number;
+      waitedMs: number;
+      /** Empty frames sent meanwhile to draw out a coalesced ack. */
+      nudges: number;
+      committed: boolean;
+      stream?: string;
+    }
   /** The liveness probe after a stream's last frame: committed or not, and how long it took. */
   | { type: 'liveness'; t: number; stream?: string; ok: boolean; latencyMs: number | null }
   | { type: 'warning'; t: number; message: string }

@@ -25,6 +25,7 @@ import {
   type VerifyTotals,
 } from './breakdown.js';
 import type { Comparison } from './comparison.js';
+import { DependencyWaitAnalysis, type DependencyWaitSummary } from './dependency-waits.js';
 import { HerdAnalysis, type HerdSummary } from './herd-analysis.js';
 import { MemoryAnalysis, type MemorySummary } from './memory-analysis.js';
 import type { MergeSummary } from './merge-summary.js';
@@ -80,6 +81,8 @@ export interface RunResult {
   committed: RunCollector['committed'] & { allFrames: boolean };
   /** Frames never acked, and how long acks stalled with frames outstanding. */
   acks: AckSummary;
+  /** synth --mix: frames held for the ack of the frame whose ids they rewrite (zeros when none were). */
+  dependencyWaits: DependencyWaitSummary;
   verify: {
     skipped: boolean;
     expectedRecords: number;
@@ -162,6 +165,7 @@ export class ResultBuilder {
   private readonly workers = new WorkerAnalysis();
   private readonly herd = new HerdAnalysis();
   private readonly acks = new AckAnalysis();
+  private readonly dependencyWaits = new DependencyWaitAnalysis();
   private readonly probes: Array<{ ok: boolean; latencyMs: number | null }> = [];
   private readonly pending: RunEvent[] = [];
   private readonly router = new EventRouter();
@@ -229,6 +233,7 @@ export class ResultBuilder {
     this.streams.sink(event, stream);
     this.herd.sink(event, stream);
     this.acks.sink(event, stream);
+    this.dependencyWaits.sink(event);
     this.schedule?.sink(event);
     this.trends.sink(event);
     const member = this.router.memberOf(event);
@@ -293,6 +298,7 @@ export class ResultBuilder {
       sent: collector.sent,
       committed: { ...committed, allFrames: committed.frames >= frames },
       acks: this.acks.summary(end?.t ?? this.lastEventAt),
+      dependencyWaits: this.dependencyWaits.summary(),
       verify: this.verified.length
         ? {
             skipped: false,

@@ -3,6 +3,7 @@
 import { formatBytes, formatCount, formatMs } from '../common/units.js';
 import type { IndexCheck, OperationsMeta, ValueSample } from '../events/schema.js';
 import type { AckSummary } from './ack-analysis.js';
+import { describeDependencyWaits } from './dependency-waits.js';
 import type { HerdDeath } from './herd-analysis.js';
 import { describeValue } from './junit.js';
 import { mergeLines } from './merge-text.js';
@@ -173,6 +174,12 @@ function sentAndCommitted(out: SummaryLines, result: RunResult): void {
     `p50 ${formatMs(latency.p50)}  p99 ${formatMs(latency.p99)}  max ${formatMs(latency.max)}`,
   );
   row('ack stalls', describeAckStalls(result.acks));
+  const waits = describeDependencyWaits(
+    result.dependencyWaits,
+    sent.frames - sent.resentFrames,
+    !!result.workload.operations,
+  );
+  if (waits) row('dependency waits', waits);
   if (result.liveness) {
     const { probes, committed: ok, maxMs } = result.liveness;
     row(

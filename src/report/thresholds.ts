@@ -25,6 +25,8 @@ export interface MetricSource {
     blobLines: { blobError: number; blobTimeout: number; blobSaveFailed: number };
   };
   acks: { longestStallMs: number | null; totalStallMs: number; unackedFrames: number };
+  /** synth --mix frames held for their dependency's ack (absent from results of older tools). */
+  dependencyWaits?: { totalMs: number };
   herd: { maxSpreadMs: number | null; smallestGapMs: number | null };
   liveness: { maxMs: number | null } | null;
   pauses: {
@@ -172,6 +174,11 @@ export const METRICS: Record<string, MetricDefinition> = {
     unit: 'count',
     description: 'frames sent and never acknowledged',
     read: (r) => r.acks.unackedFrames,
+  },
+  dependencyWaitTotal: {
+    unit: 'ms',
+    description: "time --mix frames were held for their dependency's ack, summed over frames and streams",
+    read: (r) => r.dependencyWaits?.totalMs ?? null,
   },
   clusterBackPressureMax: {
     unit: 'percent',

@@ -5,7 +5,9 @@
  * write of the frame while DatabaseTransaction (which looks only at the outermost condition) reports success: the
  * frame is acked and lost. A frame that rewrites ids of a frame still in flight therefore waits for its ack.
  */
+import { performance } from 'node:perf_hooks';
 import { ExitCode, HarperReplayError } from '../common/errors.js';
+import type { MetricsBus } from '../events/metrics-bus.js';
 import { TxnFrameWriter } from '../protocol/txn-frame.js';
 import type { AckTracker } from './ack-tracker.js';
 import type { ReplicationSocket } from './replication-socket.js';
@@ -27,6 +29,8 @@ export interface DependencyWait {
   timeoutMs: number;
   /** 4.7.29 may ack a burst with an older frame's tail: nudge after this long without the commit (default 500). */
   nudgeAfterMs?: number;
+  /** Called for each nudge sent. */
+  onNudge?: () => void;
 }
 
 /**
@@ -38,10 +42,10 @@ export function awaitDependency(wait: DependencyWait): Promise<void> {
   if (dependency < tracker.committedFrames || signal.aborted) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const done = new AbortController();
-    const nudger = setInterval(
-      () => socket.send(nudgeFrame(wait.lastSentTail)).catch(() => {}),
-      wait.nudgeAfterMs ?? 500,
-    );
+    const nudger = setInterval(() => {
+      wait.onNudge?.();
+      socket.send(nudgeFrame(wait.lastSentTail)).catch(() => {});
+    }, wait.nudgeAfterMs ?? 500);
     const timer = setTimeout(() => {
       finish();
       reject(
@@ -68,4 +72,31 @@ export function awaitDependency(wait: DependencyWait): Promise<void> {
       reject(closed);
     });
   });
+}
+
+/**
+ * awaitDependency for frame `frame`, reporting the wait on the bus (`dependency-wait`) when the frame was held, so
+ * a mix run's result says how much of its time went to waiting. A frame whose dependency is committed is not held.
+ */
+export async function holdForDependency(
+  wait: DependencyWait & { bus: MetricsBus; frame: number; stream?: string },
+): Promise<void> {
+  const { bus, tracker, dependency, frame, stream } = wait;
+  if (dependency < tracker.committedFrames || wait.signal.aborted) return;
+  const startedAt = performance.now();
+  let nudges = 0;
+  try {
+    await awaitDependency({ ...wait, onNudge: () => nudges++ });
+  } finally {
+    bus.emit({
+      type: 'dependency-wait',
+      frame,
+      dependsOn: dependency,
+      // 0.01 ms: an ack already on its way ends most waits within a millisecond.
+      waitedMs: Math.round((performance.now() - startedAt) * 100) / 100,
+      nudges,
+      committed: dependency < tracker.committedFrames,
+      ...(stream === undefined ? {} : { stream }),
+    });
+  }
 }

@@ -6,7 +6,7 @@
 import type { MetricsBus } from '../events/metrics-bus.js';
 import type { BuiltFrame, FrameSource } from '../workload/synthetic.js';
 import type { AckTracker } from './ack-tracker.js';
-import { awaitDependency } from './dependency-wait.js';
+import { holdForDependency } from './dependency-wait.js';
 import type { ReplicationSocket } from './replication-socket.js';
 
 export interface StreamOptions {
@@ -130,10 +130,13 @@ export async function streamFrames(options: StreamOptions): Promise<StreamOutcom
     // A frame that rewrites ids of a frame still in flight waits for its ack: 4.7.29 silently drops it otherwise.
     const dependency = source.dependsOn?.(index);
     if (dependency !== undefined && dependency >= from && dependency < index) {
-      await awaitDependency({
+      await holdForDependency({
         socket,
         tracker,
+        bus,
+        frame: index,
         dependency,
+        ...(options.stream === undefined ? {} : { stream: options.stream }),
         lastSentTail: source.sequenceId(index - 1),
         signal,
         timeoutMs: options.ackTimeoutMs ?? 60_000,

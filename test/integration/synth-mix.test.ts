@@ -85,6 +85,21 @@ describe('synth --mix into a real harperdb 4.7.29', () => {
     });
     assert.ok(sent.update > 1000 && sent.delete > 150, `a real mix: ${JSON.stringify(sent)}`);
 
+    // Frames that rewrite ids of a frame still in flight were held for its ack, and the result says for how long.
+    const waits = result.dependencyWaits;
+    const dependent = Array.from({ length: FRAMES }, (_, i) => workload.dependsOn(i)).filter(
+      (d) => d !== undefined,
+    ).length;
+    assert.ok(
+      waits.frames > 0 && waits.frames <= dependent,
+      `${waits.frames} of ${dependent} dependent frames held`,
+    );
+    assert.ok(
+      waits.totalMs > 0 && waits.maxMs <= waits.totalMs && waits.p99Ms <= waits.maxMs,
+      JSON.stringify(waits),
+    );
+    assert.equal(waits.uncommitted, 0);
+
     // The tool's verification: the count of present ids and ≥ 100 sampled ids, deleted ones among them.
     assert.equal(result.verify.ok, true);
     assert.equal(result.verify.expectedRecords, state.presentCount);
@@ -124,6 +139,21 @@ describe('synth --mix into a real harperdb 4.7.29', () => {
       assert.deepEqual(byId.get(id), { id, generation, payload }, `id ${id}`);
     }
     assert.ok(updated > 100, `${updated} ids hold an updated version`);
+  });
+
+  it('a pure-insert run holds no frame: its dependency waits are zeros', async () => {
+    const run = await synth('inserts');
+    assert.equal(run.code, ExitCode.OK, run.stderr);
+    const result = JSON.parse(run.stdout);
+    assert.equal(result.committed.frames, FRAMES);
+    assert.deepEqual(result.dependencyWaits, {
+      frames: 0,
+      totalMs: 0,
+      maxMs: 0,
+      p99Ms: 0,
+      nudges: 0,
+      uncommitted: 0,
+    });
   });
 
   it('a delete entry deletes and an update replaces: the ids the plan touched last, read back', async () => {

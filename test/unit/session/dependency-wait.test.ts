@@ -7,10 +7,12 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket, WebSocketServer } from 'ws';
 import { ExitCode, HarperReplayError } from '../../../src/common/errors.js';
+import { MetricsBus } from '../../../src/events/metrics-bus.js';
+import type { RunEvent } from '../../../src/events/schema.js';
 import { frameTypeName } from '../../../src/protocol/control-frame.js';
 import { decodeTxnFrame } from '../../../src/protocol/txn-frame.js';
 import { AckTracker } from '../../../src/session/ack-tracker.js';
-import { awaitDependency } from '../../../src/session/dependency-wait.js';
+import { awaitDependency, holdForDependency } from '../../../src/session/dependency-wait.js';
 import { ConnectionClosedError } from '../../../src/session/flow-control.js';
 import { ReplicationSocket } from '../../../src/session/replication-socket.js';
 
@@ -109,6 +111,67 @@ describe('awaitDependency', () => {
       timeoutMs: 5000,
     });
     assert.equal(tracker.committedFrames, 0);
+    socket.close();
+  });
+});
+
+describe('holdForDependency', () => {
+  /** A bus whose dependency-wait events are kept. */
+  function recordingBus() {
+    const bus = new MetricsBus();
+    const waits: Array<Extract<RunEvent, { type: 'dependency-wait' }>> = [];
+    bus.subscribe((event) => {
+      if (event.type === 'dependency-wait') waits.push(event);
+    });
+    return { bus, waits };
+  }
+
+  it('reports a held frame: how long it waited, the nudges sent, and that its dependency committed', async () => {
+    const { socket, nudges } = await pair();
+    const { bus, waits } = recordingBus();
+    const tracker = new AckTracker(4, tail);
+    setTimeout(() => tracker.ack(tail(1), Date.now()), 250);
+    const signal = new AbortController().signal;
+    const wait = { socket, tracker, bus, lastSentTail: tail(2), signal, timeoutMs: 5000, nudgeAfterMs: 60 };
+    await holdForDependency({ ...wait, frame: 3, dependency: 1, stream: 'node-a/data' });
+    // Frame 1 is committed now: the next frame that depends on it is not held, and nothing is reported.
+    await holdForDependency({ ...wait, frame: 4, dependency: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the last nudge reaches the far end
+    assert.equal(waits.length, 1);
+    const [held] = waits;
+    assert.equal(held?.frame, 3);
+    assert.equal(held?.dependsOn, 1);
+    assert.equal(held?.stream, 'node-a/data');
+    assert.equal(held?.committed, true);
+    assert.ok(held!.waitedMs >= 240 && held!.waitedMs < 5000, `waited ${held?.waitedMs} ms`);
+    assert.equal(held?.nudges, nudges.length, 'every nudge the far end received is counted');
+    assert.ok(held!.nudges >= 2, `${held?.nudges} nudges`);
+    socket.close();
+  });
+
+  it('reports a wait that timed out as not committed, and still fails the run', async () => {
+    const { socket } = await pair();
+    const { bus, waits } = recordingBus();
+    const tracker = new AckTracker(4, tail);
+    const signal = new AbortController().signal;
+    await assert.rejects(
+      holdForDependency({
+        socket,
+        tracker,
+        bus,
+        frame: 1,
+        dependency: 0,
+        lastSentTail: tail(0),
+        signal,
+        timeoutMs: 100,
+        nudgeAfterMs: 1000,
+      }),
+      HarperReplayError,
+    );
+    assert.equal(waits.length, 1);
+    assert.equal(waits[0]?.committed, false);
+    assert.equal(waits[0]?.nudges, 0);
+    assert.ok(waits[0]!.waitedMs >= 90, `waited ${waits[0]?.waitedMs} ms`);
     socket.close();
   });
 });
