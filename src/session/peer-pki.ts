@@ -41,8 +41,16 @@ function rsaKeys(): {
 }
 
 function serial(): string {
-  // Positive, 16 bytes: the top bit clear.
-  return `0${forge.util.bytesToHex(forge.random.getBytesSync(15))}`;
+  return serialHex(forge.random.getBytesSync(16));
+}
+
+/**
+ * A certificate serial from 16 random bytes: positive (top bit clear) and with no leading zero byte, since DER
+ * forbids a 0x00 before a byte whose top bit is clear (a serial starting 00 0x.. failed to parse 1 time in 32).
+ */
+export function serialHex(randomBytes: string): string {
+  const first = (randomBytes.charCodeAt(0) % 0x7f) + 1;
+  return first.toString(16).padStart(2, '0') + forge.util.bytesToHex(randomBytes.slice(1, 16));
 }
 
 function validity(cert: forge.pki.Certificate, days: number): void {

@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { createPrivateKey, generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { describe, it } from 'node:test';
 import forge from 'node-forge';
-import { certificateNames, runIdentity, signCertificateRequest } from '../../../src/session/peer-pki.js';
+import {
+  certificateNames,
+  runIdentity,
+  serialHex,
+  signCertificateRequest,
+} from '../../../src/session/peer-pki.js';
 
 /** A CSR shaped like the one Harper 4.7.29 puts into add_node_back (subject, SAN and key usages requested). */
 function harperLikeCsr(nodeName: string): string {
@@ -71,5 +76,24 @@ describe('peer PKI', () => {
     der[at + 5] = 'C'.charCodeAt(0);
     const tampered = `-----BEGIN CERTIFICATE REQUEST-----\n${der.toString('base64')}\n-----END CERTIFICATE REQUEST-----\n`;
     assert.throws(() => signCertificateRequest(identity.ca!, tampered), /does not verify/);
+  });
+});
+
+describe('serialHex', () => {
+  it('every first random byte gives 16 bytes, positive, with no leading zero byte (DER-valid)', () => {
+    for (let first = 0; first < 256; first++) {
+      const hex = serialHex(String.fromCharCode(first) + '\0'.repeat(15));
+      assert.equal(hex.length, 32);
+      const lead = Number.parseInt(hex.slice(0, 2), 16);
+      assert.ok(lead >= 0x01 && lead <= 0x7f, `${first} → ${hex}`);
+      if (first % 64 !== 0) continue;
+      const cert = forge.pki.createCertificate();
+      cert.serialNumber = hex;
+      const keys = forge.pki.rsa.generateKeyPair({ bits: 512, e: 0x10001 });
+      cert.publicKey = keys.publicKey;
+      cert.sign(keys.privateKey);
+      // Node's parser is the strict one that failed on a padded serial.
+      assert.equal(new X509Certificate(forge.pki.certificateToPem(cert)).serialNumber.toLowerCase(), hex);
+    }
   });
 });
