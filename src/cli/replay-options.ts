@@ -5,6 +5,7 @@ import type { ReplayRunOptions } from '../run/replay-run.js';
 import { parseBlobFaults } from '../workload/blob-faults.js';
 import type { ReplayCapture } from '../workload/replay-source.js';
 import { type LoadFlagValues, loadOptions } from './load-command.js';
+import { shardFlags, shardOptions } from './shard-flags.js';
 import { commaList, excludes, type FlagValues, flagValue, positive } from './shared-flags.js';
 
 export const replayFlags = {
@@ -78,6 +79,7 @@ export const replayFlags = {
     default: 0,
     min: 0,
   }),
+  ...shardFlags,
 };
 
 export type ReplayFlagValues = LoadFlagValues & FlagValues<typeof replayFlags>;
@@ -172,5 +174,11 @@ export function replayRunOptions(
     );
   const database = flags.database ?? capture.sources[0]?.database ?? capture.database ?? 'data';
   // Several connections go each into its own database (runReplay).
-  return { ...loadOptions(flags, { database, verify: false }), capture: file, replay };
+  const shard = shardOptions(flags);
+  return {
+    ...loadOptions(flags, { database, verify: false }),
+    capture: file,
+    replay,
+    ...(shard ? { shard } : {}),
+  };
 }
