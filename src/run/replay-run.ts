@@ -17,6 +17,8 @@ import {
   type ReplayOptions,
   type ReplaySource,
 } from '../workload/replay-source.js';
+import { type ShardRun, shardBaseTime } from '../workload/shard.js';
+import { ShardedSource, stripeFrames } from '../workload/sharded-source.js';
 import type { FrameSource } from '../workload/synthetic.js';
 import { type LoadRunOptions, runLoad } from './load-run.js';
 
@@ -118,10 +120,7 @@ export async function runReplay(given: ReplayRunOptions, capture: ReplayCapture)
         originalAckLatencyMs: first.originalAcks,
       },
     },
-    source: (toolNodeName): FrameSource | ReadonlyMap<string, FrameSource> => {
-      capture.start(toolNodeName);
-      return capture.sources.length === 1 ? first : byDatabase;
-    },
+    source: (toolNodeName) => replaySources(capture, byDatabase, toolNodeName, options.shard),
     check: (bus) => {
       const warning = oversizedFrameWarning(capture.largestFrame, options.via);
       if (warning) bus.emit({ type: 'warning', message: warning });
@@ -129,10 +128,33 @@ export async function runReplay(given: ReplayRunOptions, capture: ReplayCapture)
     },
     prepare: (client, database, bus) =>
       prepareTables(client, database, byDatabase.get(database) ?? first, bus),
-    resumeHint: (committed) =>
-      `resume with --from-frame ${options.replay.fromFrame + (committed % Math.max(1, first.framesPerLoop))}`,
+    // A shard's committed frames are a stripe: no --from-frame resumes it.
+    ...(options.shard
+      ? {}
+      : {
+          resumeHint: (committed: number) =>
+            `resume with --from-frame ${options.replay.fromFrame + (committed % Math.max(1, first.framesPerLoop))}`,
+        }),
     close: () => capture.close(),
   });
+}
+
+/**
+ * What the replay sends: every captured connection's frames, or with --shard each connection's stripe of them (the
+ * frames keep their due times; versions and tails count from the base every shard derives alike).
+ */
+export function replaySources(
+  capture: ReplayCapture,
+  byDatabase: ReadonlyMap<string, ReplaySource>,
+  toolNodeName: string,
+  shard: ShardRun | undefined,
+  now = Date.now(),
+): FrameSource | ReadonlyMap<string, FrameSource> {
+  capture.start(toolNodeName, shard ? shardBaseTime(shard) : now);
+  const part = (source: ReplaySource): FrameSource =>
+    shard ? new ShardedSource(source, stripeFrames(shard.spec, source.frameCount)) : source;
+  if (capture.sources.length === 1) return part(capture.sources[0]!);
+  return new Map([...byDatabase].map(([database, source]) => [database, part(source)]));
 }
 
 async function prepareTables(

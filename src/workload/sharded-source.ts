@@ -57,7 +57,12 @@ export class ShardedSource implements FrameSource {
   }
 
   build(index: number): BuiltFrame | Promise<BuiltFrame> {
-    const built = this.inner.build(this.frames.positionOf(index));
+    const position = this.frames.positionOf(index);
+    // The first frame follows the preamble, which carries what came before it.
+    const built =
+      index > 0 && this.inner.buildAfter
+        ? this.inner.buildAfter(position, this.frames.positionOf(index - 1))
+        : this.inner.build(position);
     return built instanceof Promise ? built.then((frame) => ({ ...frame, index })) : { ...built, index };
   }
 
