@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import {
+  BENCH_EXIT_CODE_HELP,
   EXIT_CODE_HELP,
   ExitCode,
   exitCodeHelp,
@@ -83,6 +84,7 @@ describe('EXIT_CODE_HELP', () => {
       [ExitCode.AUTH_FAILED, /authentication/],
       [ExitCode.BAD_INPUT, /bad input file/],
       [ExitCode.TLS_FAILED, /TLS failed/],
+      [ExitCode.READY_TOO_LATE, /ready too late for --start-at/],
       [ExitCode.THRESHOLD_BREACHED, /--threshold/],
       [ExitCode.HANGUP, /SIGHUP/],
       [ExitCode.INTERRUPTED, /interrupted/],
@@ -174,5 +176,14 @@ describe('inputFileError', () => {
       assert.equal(mapped.exitCode, ExitCode.BAD_INPUT);
       assert.equal(mapped.message, message);
     }
+  });
+});
+
+describe('BENCH_EXIT_CODE_HELP', () => {
+  it('is the load table without ready too late: bench takes no --shard', () => {
+    const lines = BENCH_EXIT_CODE_HELP.split('\n');
+    assert.equal(lines.length, helpLines.length - 1);
+    assert.ok(!lines.some((line) => line.startsWith(`${ExitCode.READY_TOO_LATE} `)));
+    assert.ok(helpLines.some((line) => line.startsWith(`${ExitCode.READY_TOO_LATE} `)));
   });
 });
