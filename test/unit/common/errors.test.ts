@@ -28,6 +28,7 @@ describe('ExitCode', () => {
       ['AUTH_FAILED', 5],
       ['BAD_INPUT', 6],
       ['TLS_FAILED', 7],
+      ['READY_TOO_LATE', 8],
       ['THRESHOLD_BREACHED', 99],
       ['HANGUP', 129],
       ['INTERRUPTED', 130],
