@@ -21,6 +21,7 @@ import { type ShardRun, shardBaseTime } from '../workload/shard.js';
 import { ShardedSource, stripeFrames } from '../workload/sharded-source.js';
 import type { FrameSource } from '../workload/synthetic.js';
 import { type LoadRunOptions, runLoad } from './load-run.js';
+import { createUnlessExists } from './target.js';
 
 export interface ReplayRunOptions extends LoadRunOptions {
   capture: string;
@@ -164,13 +165,14 @@ async function prepareTables(
   bus: MetricsBus,
 ): Promise<void> {
   const all = await client.describeAll();
-  if (!all[database]) await client.createDatabase(database);
+  if (!all[database]) await createUnlessExists(() => client.createDatabase(database));
   for (const table of source.tables.values()) {
     if (all[database]?.[table.name]) continue;
     if (source.options.tables?.length && !source.options.tables.includes(table.name)) continue;
     if (source.options.excludeTables?.includes(table.name)) continue;
     const key = table.structure.attributes.find((a) => a.isPrimaryKey)?.name ?? 'id';
-    await client.createTable(database, table.name, key);
+    // Another shard of the run may have made it first.
+    if (!(await createUnlessExists(() => client.createTable(database, table.name, key)))) continue;
     bus.emit({
       type: 'warning',
       message: `created ${database}.${table.name} (primary key ${key}) on ${client.url}`,

@@ -22,6 +22,7 @@ import { describeOperations } from './operations-meta.js';
 import { runShapedSynth } from './shaped-synth-run.js';
 import type { ShapeOptions } from './shaped-tables.js';
 import { readUndeclared } from './shaped-verify.js';
+import { createUnlessExists } from './target.js';
 
 export interface SynthRunOptions extends LoadRunOptions {
   table: string;
@@ -163,8 +164,8 @@ async function verifyMix(
 async function ensureTable(client: OperationsClient, database: string, table: string): Promise<void> {
   // The table must exist before the target subscribes: on 4.7.29 blob records are dropped otherwise.
   const all = await client.describeAll();
-  if (!all[database]) await client.createDatabase(database);
-  if (!all[database]?.[table]) await client.createTable(database, table, 'id');
+  if (!all[database]) await createUnlessExists(() => client.createDatabase(database));
+  if (!all[database]?.[table]) await createUnlessExists(() => client.createTable(database, table, 'id'));
 }
 
 async function countIds(
