@@ -141,6 +141,16 @@ export async function runReplay(given: ReplayRunOptions, capture: ReplayCapture)
 }
 
 /**
+ * The version base of a sharded replay: the common start, else the run id's instant but never before the capture
+ * ended. 4.7.29 keeps none of a replay whose new versions precede the captured ones (seen: versions of early 2025
+ * over a capture of late 2026 were all acked and none stored); the capture's end is after every captured version
+ * and the same for every shard.
+ */
+export function replayShardBase(capture: Pick<ReplayCapture, 'index'>, shard: ShardRun): number {
+  return Math.max(shardBaseTime(shard), Math.ceil(capture.index.endedAtMs) + 1000);
+}
+
+/**
  * What the replay sends: every captured connection's frames, or with --shard each connection's stripe of them (the
  * frames keep their due times; versions and tails count from the base every shard derives alike).
  */
@@ -151,7 +161,7 @@ export function replaySources(
   shard: ShardRun | undefined,
   now = Date.now(),
 ): FrameSource | ReadonlyMap<string, FrameSource> {
-  capture.start(toolNodeName, shard ? shardBaseTime(shard) : now);
+  capture.start(toolNodeName, shard ? replayShardBase(capture, shard) : now);
   const part = (source: ReplaySource): FrameSource =>
     shard ? new ShardedSource(source, stripeFrames(shard.spec, source.frameCount)) : source;
   if (capture.sources.length === 1) return part(capture.sources[0]!);

@@ -192,6 +192,8 @@ export interface CaptureIndex {
   sourceNodeName?: string;
   truncated: boolean;
   connections: Map<number, ConnectionIndex>;
+  /** When the last record was captured (epoch ms): the captured versions are all before it. */
+  endedAtMs: number;
 }
 
 async function indexCapture(path: string): Promise<CaptureIndex> {
@@ -202,9 +204,11 @@ async function indexCapture(path: string): Promise<CaptureIndex> {
     sourceNodeName: reader.header.source?.nodeName,
     truncated: false,
     connections,
+    endedAtMs: reader.header.startedAtMs,
   };
   try {
     for await (const record of reader.records()) {
+      index.endedAtMs = Math.max(index.endedAtMs, reader.header.startedAtMs + record.timeUs / 1000);
       if (record.kind !== RecordKind.MESSAGE) continue;
       const c = connections.get(record.connection) ?? new ConnectionIndex(record.connection);
       connections.set(record.connection, c);
