@@ -10,7 +10,6 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { ExitCode } from '../../src/common/errors.js';
 import type { EmbeddedNode } from '../../src/harper/embedded-node.js';
 import { shardBlock } from '../../src/workload/shard.js';
@@ -135,53 +134,6 @@ describe('synth --shard i/3 with a common --start-at', () => {
     assert.equal(report.code, ExitCode.OK, report.stderr);
     assert.match(report.stdout, /shard\s+1\/3 of run itest, started at /);
     assert.match(report.stdout, /target memory\s+sampled by shard 0/);
-  });
-
-  it('replay --shard i/2: the capture striped over two shards lands the records one replay lands', async () => {
-    const capture = fileURLToPath(new URL('../../../captures/catchup-40x500.hrcap', import.meta.url));
-    const replay = (database: string, ...extra: string[]) =>
-      runCli(
-        [
-          'replay',
-          capture,
-          '--target',
-          target.operationsUrl,
-          '--speed',
-          'max',
-          '--database',
-          database,
-          '--json',
-          ...extra,
-        ],
-        { env: credentials() },
-      );
-    const single = await replay('rep_single');
-    assert.equal(single.code, ExitCode.OK, single.stderr);
-    const shards = await Promise.all(
-      [0, 1].map((index) =>
-        replay(
-          'rep_split',
-          '--shard',
-          `${index}/2`,
-          '--run-id',
-          'rep',
-          '--samples',
-          join(dir, `replay-${index}.ndjson`),
-        ),
-      ),
-    );
-    for (const [index, run] of shards.entries()) {
-      assert.equal(run.code, ExitCode.OK, `shard ${index}: ${run.stderr}`);
-      // 42 transaction frames: frames 0, 2, …, 40 and 1, 3, …, 41.
-      assert.equal(JSON.parse(run.stdout).committed.frames, 21);
-    }
-    const rows = async (database: string) =>
-      (await target.client().sql<{ id: number }>(`SELECT id FROM ${database}.dog ORDER BY id`, 60_000)).map(
-        (r) => Number(r.id),
-      );
-    const landed = await rows('rep_single');
-    assert.ok(landed.length > 19_000, `${landed.length} records`);
-    assert.deepEqual(await rows('rep_split'), landed);
   });
 
   it('a shard ready after its --start-at exits 8, sends nothing and removes its registration', async () => {
