@@ -2,7 +2,7 @@ import { benchFlags, benchOptions } from '../src/cli/bench-options.js';
 import { withHelpGroups } from '../src/cli/help-groups.js';
 import { LoadCommand } from '../src/cli/load-command.js';
 import { BENCH_SHAPE_FLAGS, presetDefaultsTable } from '../src/cli/preset-help.js';
-import { EXIT_CODE_HELP } from '../src/common/errors.js';
+import { BENCH_EXIT_CODE_HELP } from '../src/common/errors.js';
 import { benchSuites, writeJunit } from '../src/report/junit.js';
 import { type BenchResult, runBench } from '../src/run/bench-run.js';
 
@@ -20,7 +20,7 @@ With --search KEY=LOW..HIGH --until EXPR it finds a limit instead: per combinati
 Output: a comparison table (median and min–max of peak RSS, pauses, paused time, committed records/s, ack p99, worker deaths; * marks the best per column) and how noisy the repetitions were; --json with every run's full result; --html with the comparison as charts.
 
 Exit codes:
-${EXIT_CODE_HELP}`;
+${BENCH_EXIT_CODE_HELP}`;
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> --set REPLICATION_RECORDCONCURRENCY=2,150 --repeat 3 --frames 300 --records-per-frame 1000',

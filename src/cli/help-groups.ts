@@ -58,6 +58,7 @@ const GROUPS = {
     'baseline',
     'progress',
   ],
+  SHARD: ['shard', 'run-id', 'start-at'],
   SHAPE: ['template', 'like', 'scale', 'keep-table', 'into-source-table', 'mix', 'keys'],
   OUTPUT: ['force', 'verbose'],
 } as const;

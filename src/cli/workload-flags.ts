@@ -11,6 +11,7 @@ import { type LoadFlagValues, loadOptions } from './load-command.js';
 import { paceFlags, synthPace } from './pace-flags.js';
 import { presetDefaultNote } from './preset-help.js';
 import { shapeFlags, shapeOptions } from './shape-flags.js';
+import { shardFlags, shardOptions } from './shard-flags.js';
 import { type FlagValues, flagValue } from './shared-flags.js';
 
 /** synth's own flags (the load flags come with its base, LoadCommand). */
@@ -88,6 +89,7 @@ export const synthFlags = {
     allowNo: true,
   }),
   ...paceFlags,
+  ...shardFlags,
 };
 
 export type SynthFlagValues = LoadFlagValues & FlagValues<typeof synthFlags>;
@@ -115,7 +117,14 @@ export function synthOptions(flags: SynthFlagValues): SynthRunOptions {
       `--preset ${preset.name} installs faults into the node under test: it runs only on the embedded target, not with --target`,
     );
   }
+  const shard = shardOptions(flags);
+  if (shard && preset.singlePeer)
+    throw new Error(
+      `--preset ${preset.name} reproduces ${preset.singlePeer}: N shards are N peers, not one peer, so it refuses --shard`,
+    );
   const shaped = shapeOptions(flags);
+  if (shard && shaped)
+    throw new Error('--shard runs the fixed record shape only (for now): drop --template/--like or --shard');
   const withPreset = {
     ...flags,
     ...(shaped?.database ? { database: shaped.database } : {}),
@@ -158,6 +167,7 @@ export function synthOptions(flags: SynthFlagValues): SynthRunOptions {
     table: flags.table,
     workload: { ...workload, ...(blobFaults ? { blobFaults } : {}), ...operations },
     ...(shaped ? { shapes: shaped.shapes } : {}),
+    ...(shard ? { shard } : {}),
   };
 }
 

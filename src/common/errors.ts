@@ -18,6 +18,8 @@ export const ExitCode = {
    * not speak TLS, or the node refused the client certificate during the handshake.
    */
   TLS_FAILED: 7,
+  /** A shard (--shard) was ready after its --start-at had passed: it sent nothing and removed its registration. */
+  READY_TOO_LATE: 8,
   /**
    * report --merge: the files are not every shard of one run (one missing, duplicated, from another run, not a
    * shard) or a shard ended without its run-end (killed); the merged result is partial, thresholds not evaluated.
@@ -46,6 +48,7 @@ export type ExitKind =
   | 'auth-failed'
   | 'bad-input'
   | 'tls-failed'
+  | 'ready-too-late'
   | 'shards-incomplete'
   | 'threshold-breached'
   | 'hangup'
@@ -61,6 +64,7 @@ export const EXIT_KIND: Record<ExitCodeValue, ExitKind> = {
   [ExitCode.AUTH_FAILED]: 'auth-failed',
   [ExitCode.BAD_INPUT]: 'bad-input',
   [ExitCode.TLS_FAILED]: 'tls-failed',
+  [ExitCode.READY_TOO_LATE]: 'ready-too-late',
   [ExitCode.SHARDS_INCOMPLETE]: 'shards-incomplete',
   [ExitCode.THRESHOLD_BREACHED]: 'threshold-breached',
   [ExitCode.HANGUP]: 'hangup',
@@ -85,6 +89,8 @@ const EXIT_LINES: Record<ExitCodeValue, string> = {
     'bad input file (missing, unreadable, a directory, not a capture, or corrupt at the named byte offset; a --ca/--cert/--key file missing or not PEM)',
   [ExitCode.TLS_FAILED]:
     'TLS failed (unknown CA, host name mismatch, expired certificate, not a TLS port, client certificate refused)',
+  [ExitCode.READY_TOO_LATE]:
+    'ready too late for --start-at (the shard subscribed after the common start): sent nothing, registration removed',
   [ExitCode.SHARDS_INCOMPLETE]:
     'report --merge: shards incomplete (one missing, duplicated, from another run, or killed before its end); thresholds not evaluated',
   [ExitCode.THRESHOLD_BREACHED]: 'a --threshold was breached',
@@ -99,11 +105,17 @@ export function exitCodeHelp(codes: readonly ExitCodeValue[], success = EXIT_LIN
     .join('\n');
 }
 
-/** Every code a load command (synth, replay, bench) can return. */
+/** Every code a load command that takes --shard (synth, replay) can return. */
 export const LOAD_EXIT_CODES = Object.values(ExitCode);
 
-/** The whole table (README, the load commands). */
+/** The whole table (README, synth and replay). */
 export const EXIT_CODE_HELP = exitCodeHelp(LOAD_EXIT_CODES, 'every frame committed and verified');
+
+/** bench's table: a load command without --shard, so never ready too late. */
+export const BENCH_EXIT_CODE_HELP = exitCodeHelp(
+  LOAD_EXIT_CODES.filter((code) => code !== ExitCode.READY_TOO_LATE),
+  'every frame committed and verified',
+);
 
 export class HarperReplayError extends Error {
   constructor(

@@ -394,6 +394,8 @@ export type RunPhase =
   | 'starting-target'
   | 'preparing'
   | 'waiting-for-subscription'
+  /** A shard subscribed, waiting for --start-at. */
+  | 'waiting-for-start'
   | 'streaming'
   | 'waiting-for-acks'
   | 'settling'

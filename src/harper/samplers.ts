@@ -40,6 +40,12 @@ export interface SamplerOptions {
   watchNode?: string;
   /** Label of another cluster member's samplers (--fan-out): its events carry `member`. */
   member?: string;
+  /**
+   * The target's memory (proc, system_information), cluster status and log (default true). False for shards but
+   * shard 0 of a sharded run: one process measures the node, the others only their own connections (tcp, probe),
+   * and never reset the peak RSS shard 0 measures.
+   */
+  targetMemory?: boolean;
 }
 
 export class TargetSamplers {
@@ -54,7 +60,7 @@ export class TargetSamplers {
   private failingSince?: number;
 
   constructor(private readonly options: SamplerOptions) {
-    if (options.logFile) this.log = new LogTail(options.logFile);
+    if (options.logFile && options.targetMemory !== false) this.log = new LogTail(options.logFile);
   }
 
   /**
@@ -71,10 +77,11 @@ export class TargetSamplers {
 
   async start(): Promise<void> {
     const { pid, bus } = this.options;
+    const memory = this.options.targetMemory !== false;
     this.running = true;
     this.startedAt = Date.now();
     await this.log?.mark();
-    if (pid) await resetPeakRss(pid);
+    if (pid && memory) await resetPeakRss(pid);
     this.unsubscribe = bus.subscribe((event: RunEvent) => {
       if (event.type !== 'connection') return;
       if (event.event === 'closed') this.watched.delete(event.socketId);
@@ -83,11 +90,10 @@ export class TargetSamplers {
         this.watched.set(event.socketId, { localPort: event.localPort, remotePort: event.remotePort });
       }
     });
-    if (pid) {
-      this.loop(this.options.procIntervalMs ?? 20, () => this.sampleProc(pid));
-      this.loop(this.options.tcpIntervalMs ?? 25, () => this.sampleTcp());
-    }
+    if (pid && memory) this.loop(this.options.procIntervalMs ?? 20, () => this.sampleProc(pid));
+    if (pid) this.loop(this.options.tcpIntervalMs ?? 25, () => this.sampleTcp());
     this.loop(this.options.probeIntervalMs ?? 100, () => this.probe());
+    if (!memory) return;
     this.loop(this.options.sysinfoIntervalMs ?? 250, () => this.sampleSysinfo());
     const clusterStatusMs = this.options.clusterStatusIntervalMs;
     if (clusterStatusMs) this.loop(clusterStatusMs, () => this.sampleClusterStatus());
@@ -220,6 +226,7 @@ export class TargetSamplers {
 
   private async readLog(): Promise<LogMatch[]> {
     if (this.log) return this.log.read().catch(() => []);
+    if (this.options.targetMemory === false) return [];
     try {
       const entries = await this.options.client.readLog({
         from: new Date(this.startedAt).toISOString(),

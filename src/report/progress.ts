@@ -28,6 +28,8 @@ export class ProgressReporter {
   private probeSentAt?: number;
   /** A scheduled run (--stages, --duration, synth --rate): stage, target and achieved rate. */
   private pace?: PaceProgress;
+  /** A shard's --start-at (epoch ms): said while it waits for it. */
+  private startAt?: number;
 
   constructor(
     private readonly blockedAfterMs = 500,
@@ -52,6 +54,7 @@ export class ProgressReporter {
     switch (event.type) {
       case 'run-meta':
         if (event.meta.workload.schedule) this.pace = new PaceProgress(event.meta.workload.schedule);
+        this.startAt = event.meta.sharding?.startAt;
         return;
       case 'run-start':
         this.totalFrames = event.frames;
@@ -120,6 +123,8 @@ export class ProgressReporter {
       const cause = unanswered > this.blockedAfterMs ? 'target blocked' : 'flow control';
       return `STALLED ${formatMs(stalledFor)} (${cause}) | ${total}`;
     }
+    if (this.phase === 'waiting-for-start' && this.startAt !== undefined)
+      return `waiting for start at ${new Date(this.startAt).toISOString()} (in ${formatMs(Math.max(0, this.startAt - now))}) | ${total}`;
     const pace = this.pace?.describe(now);
     return `${this.phase}${pace ? ` | ${pace}` : ''} | ${total}`;
   }

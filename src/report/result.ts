@@ -60,8 +60,16 @@ function memberTotals(
   };
 }
 
-/** Runs that never reached their target: their thresholds are not evaluated, and the exit code says why. */
-const NEVER_REACHED = new Set<number>([ExitCode.UNREACHABLE, ExitCode.AUTH_FAILED, ExitCode.TLS_FAILED]);
+/**
+ * Runs that never reached their target, or a shard ready too late that never loaded it: their thresholds are not
+ * evaluated, and the exit code says why.
+ */
+const NEVER_REACHED = new Set<number>([
+  ExitCode.UNREACHABLE,
+  ExitCode.AUTH_FAILED,
+  ExitCode.TLS_FAILED,
+  ExitCode.READY_TOO_LATE,
+]);
 
 export interface RunResult {
   command: RunMeta['command'];
@@ -69,6 +77,8 @@ export interface RunResult {
   exitCode: number;
   error?: string;
   workload: RunMeta['workload'] & { totalRecords: number; toolNodeName: string };
+  /** A shard of a sharded run (--shard): which one, of which run, and whether it sampled the target. */
+  sharding?: NonNullable<RunMeta['sharding']>;
   target: Partial<TargetInfo> & {
     via: RunMeta['via'];
     database: string;
@@ -286,6 +296,7 @@ export class ResultBuilder {
       exitCode: end?.exitCode ?? ExitCode.INTERRUPTED,
       ...(end?.error ? { error: end.error } : end ? {} : { error: 'the run ended without a run-end event' }),
       workload: { ...meta.workload, totalRecords, toolNodeName: meta.toolNodeName },
+      ...(meta.sharding ? { sharding: meta.sharding } : {}),
       target: {
         ...this.target,
         embedded: this.target?.embedded ?? false,

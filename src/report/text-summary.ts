@@ -1,5 +1,6 @@
 /** The human summary printed after a run (stdout). */
 
+import { ExitCode } from '../common/errors.js';
 import { formatBytes, formatCount, formatMs } from '../common/units.js';
 import type { IndexCheck, OperationsMeta, ValueSample } from '../events/schema.js';
 import type { AckSummary } from './ack-analysis.js';
@@ -118,6 +119,12 @@ function headline(out: SummaryLines, result: RunResult): void {
       ? `${target.table} in ${databases.length} databases: ${databases.join(', ')}`
       : `${target.database}.${target.table}`,
   );
+  const { sharding } = result;
+  if (sharding) {
+    const start =
+      sharding.startAt === undefined ? '' : `, started at ${new Date(sharding.startAt).toISOString()}`;
+    row('shard', `${sharding.index}/${sharding.count} of run ${sharding.runId}${start}`);
+  }
   if (result.shapes) {
     const tables = result.shapes.length;
     row(
@@ -244,6 +251,11 @@ function pausesPart(out: SummaryLines, result: RunResult): void {
 function memoryPart(out: SummaryLines, result: RunResult): void {
   const { memory } = result;
   const { row, section } = out;
+  if (result.sharding && !result.sharding.samplesTarget) {
+    section('memory');
+    row('target memory', 'sampled by shard 0 (one shard measures the node for the whole run)');
+    return;
+  }
   section(
     `memory (${memory.sampler === 'proc' ? '/proc every 20 ms' : memory.sampler === 'system_information' ? 'system_information' : 'no samples'})`,
   );
@@ -382,7 +394,7 @@ function clusterAndThresholds(out: SummaryLines, result: RunResult): void {
       const mark = t.ok === null ? '–' : t.ok ? '✓' : '✗';
       const value =
         t.ok === null
-          ? 'not evaluated (the target was never reached)'
+          ? `not evaluated (the target was never ${result.exitCode === ExitCode.READY_TOO_LATE ? 'loaded: ready too late' : 'reached'})`
           : t.delta
             ? `${describeValue(t)} against the baseline`
             : formatMetric(t.metric, t.value);

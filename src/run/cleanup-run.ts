@@ -2,8 +2,9 @@
  * `cleanup --target URL`: finds what runs that were killed left on the node (a SIGKILL runs no remove_node):
  * their registrations in hdb_nodes, and with --listen-tls their CA and the certificate it signed for the target in
  * hdb_certificate; removes them (remove_node, remove_certificate), saying which. Only names the tool makes
- * (harper-replay-<host>-<pid>-<id>) are looked at; one whose pid still runs on this host is never removed, one from
- * another host (or an older name without a pid) only with --force. Tables are not touched: every synth and replay
+ * (harper-replay-<host>-<pid>-<id>, a shard's with -r<run id>-s<i>: its reason names the shard) are looked at; one
+ * whose pid still runs on this host is never removed, one from another host (or an older name without a pid) only
+ * with --force. Tables are not touched: every synth and replay
  * run keeps what it wrote by design (data.harper_replay_synth, a capture's own tables), and nothing tells a killed
  * bench's per-run table from a live one's — except synth --like's scratch tables, named after their process and host.
  */

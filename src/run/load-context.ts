@@ -70,7 +70,10 @@ export class LoadContext {
     this.bus = options.bus ?? new MetricsBus();
     this.bus.subscribe(this.builder.sink);
     this.log = options.log ?? (() => {});
-    this.toolNodeName = toolNodeNameFor(options.listenTls?.cert, () => newToolNodeName());
+    const shard = options.shard && { runId: options.shard.runId, index: options.shard.spec.index };
+    this.toolNodeName = toolNodeNameFor(options.listenTls?.cert, () =>
+      newToolNodeName(shard ? { shard } : {}),
+    );
     this.databases = options.databases?.length ? options.databases : [options.database];
     options.signal.addEventListener('abort', this.onUserAbort, { once: true });
     this.bus.subscribe((event) => {
@@ -90,6 +93,11 @@ export class LoadContext {
   }
 
   /** The target, once resolveTargets has found it (a phase that needs it runs after). */
+  /** Whether this process samples the target's memory and log: an unsharded run, or shard 0 of a sharded one. */
+  get samplesTarget(): boolean {
+    return (this.options.shard?.spec.index ?? 0) === 0;
+  }
+
   get node(): ResolvedTarget {
     if (!this.target) throw new Error('load run: the target is not resolved yet');
     return this.target;

@@ -3,6 +3,7 @@ import type { MetricsBus } from '../events/metrics-bus.js';
 import type { IndexCheck, RunMeta, ValueSample } from '../events/schema.js';
 import type { OperationsClient } from '../harper/operations-client.js';
 import type { RateSchedule } from '../workload/rate-schedule.js';
+import type { ShardRun } from '../workload/shard.js';
 import type { FrameSource } from '../workload/synthetic.js';
 import type { ResolvedTarget, TargetSpec } from './target.js';
 
@@ -59,6 +60,8 @@ export interface LoadRunOptions {
   sysinfoIntervalMs?: number;
   /** cluster_status sampling interval (ms); 0 or undefined: off. */
   clusterStatusIntervalMs?: number;
+  /** --shard, --run-id, --start-at: this process sends one shard of the workload (absent: all of it). */
+  shard?: ShardRun;
 }
 
 /** What a run sends and how it checks what landed: the synthesizer and the replayer plug in here. */

@@ -16,6 +16,7 @@ import { listenerIdentity } from '../session/peer-pki.js';
 import { PeerSession } from '../session/peer-session.js';
 import { PushSessions } from '../session/push-session.js';
 import { ReplicationStream } from '../session/replication-stream.js';
+import { StartGate } from '../session/start-gate.js';
 import { SharedClock, sleep } from '../session/stream-sender.js';
 import type { FrameSource } from '../workload/synthetic.js';
 import { herdStopReason, logSettleWaitMs } from './herd-rules.js';
@@ -40,6 +41,17 @@ export function announce(run: LoadContext): void {
       thresholds: options.thresholds ?? [],
       pauseThresholdMs: options.pauseThresholdMs ?? 50,
       blockedAfterMs: options.blockedAfterMs ?? 500,
+      ...(options.shard
+        ? {
+            sharding: {
+              runId: options.shard.runId,
+              index: options.shard.spec.index,
+              count: options.shard.spec.count,
+              ...(options.shard.startAt !== undefined ? { startAt: options.shard.startAt } : {}),
+              samplesTarget: run.samplesTarget,
+            },
+          }
+        : {}),
     },
   });
 }
@@ -154,10 +166,12 @@ export async function startSamplers(run: LoadContext): Promise<void> {
     ...clusterStatus(options),
     toolBuffered: run.toolBuffered,
     watchNode: target.nodeName,
+    // Shards other than 0 leave the target's memory, log and cluster status to shard 0 (merged, not summed).
+    targetMemory: run.samplesTarget,
   });
   run.samplers.push(primary);
   for (const member of run.members) {
-    if (!member.client) continue;
+    if (!member.client || !run.samplesTarget) continue;
     run.samplers.push(
       new TargetSamplers({
         bus,
@@ -273,7 +287,9 @@ export async function streamAll(run: LoadContext): Promise<void> {
   const provider = run.session as NonNullable<LoadContext['session']>;
   const baselineLeft = run.baselineUntil - Date.now();
   if (baselineLeft > 0) await sleep(baselineLeft, run.stop.signal);
-  const clock = new SharedClock();
+  const gate = startGate(run);
+  // With --start-at every shard's schedule starts at the common instant: the shards' frames keep their due times.
+  const clock = new SharedClock(gate?.startAt);
   const unwatch = watchHerd(run);
   const settled = await Promise.allSettled(
     run.streams.map((slot) =>
@@ -296,6 +312,7 @@ export async function streamAll(run: LoadContext): Promise<void> {
         log: run.log,
         onSocket: (socket) => run.sockets.set(socket.id, socket),
         clock,
+        ...(gate ? { startGate: (signal: AbortSignal) => gate.pass(signal) } : {}),
       }).run(),
     ),
   );
@@ -303,6 +320,16 @@ export async function streamAll(run: LoadContext): Promise<void> {
   const failed = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected');
   const first = failed.find((s) => s.reason instanceof AbortedError) ?? failed[0];
   if (first) throw first.reason;
+}
+
+/** --start-at: the gate every stream of this shard passes once subscribed (none without --start-at). */
+function startGate(run: LoadContext): StartGate | undefined {
+  const startAt = run.options.shard?.startAt;
+  if (startAt === undefined) return undefined;
+  return new StartGate(startAt, run.streams.length, (waitMs) => {
+    run.bus.emit({ type: 'phase', phase: 'waiting-for-start' });
+    run.log(`waiting for start at ${new Date(startAt).toISOString()} (in ${(waitMs / 1000).toFixed(1)} s)`);
+  });
 }
 
 /** --until-resubscribed N: after each re-subscription, whether the Nth death's herd is complete; then stop. */

@@ -17,8 +17,11 @@ import {
   type ReplayOptions,
   type ReplaySource,
 } from '../workload/replay-source.js';
+import { type ShardRun, shardBaseTime } from '../workload/shard.js';
+import { ShardedSource, stripeFrames } from '../workload/sharded-source.js';
 import type { FrameSource } from '../workload/synthetic.js';
 import { type LoadRunOptions, runLoad } from './load-run.js';
+import { createUnlessExists } from './target.js';
 
 export interface ReplayRunOptions extends LoadRunOptions {
   capture: string;
@@ -118,10 +121,7 @@ export async function runReplay(given: ReplayRunOptions, capture: ReplayCapture)
         originalAckLatencyMs: first.originalAcks,
       },
     },
-    source: (toolNodeName): FrameSource | ReadonlyMap<string, FrameSource> => {
-      capture.start(toolNodeName);
-      return capture.sources.length === 1 ? first : byDatabase;
-    },
+    source: (toolNodeName) => replaySources(capture, byDatabase, toolNodeName, options.shard),
     check: (bus) => {
       const warning = oversizedFrameWarning(capture.largestFrame, options.via);
       if (warning) bus.emit({ type: 'warning', message: warning });
@@ -129,10 +129,43 @@ export async function runReplay(given: ReplayRunOptions, capture: ReplayCapture)
     },
     prepare: (client, database, bus) =>
       prepareTables(client, database, byDatabase.get(database) ?? first, bus),
-    resumeHint: (committed) =>
-      `resume with --from-frame ${options.replay.fromFrame + (committed % Math.max(1, first.framesPerLoop))}`,
+    // A shard's committed frames are a stripe: no --from-frame resumes it.
+    ...(options.shard
+      ? {}
+      : {
+          resumeHint: (committed: number) =>
+            `resume with --from-frame ${options.replay.fromFrame + (committed % Math.max(1, first.framesPerLoop))}`,
+        }),
     close: () => capture.close(),
   });
+}
+
+/**
+ * The version base of a sharded replay: the common start, else the run id's instant but never before the capture
+ * ended. 4.7.29 keeps none of a replay whose new versions precede the captured ones (seen: versions of early 2025
+ * over a capture of late 2026 were all acked and none stored); the capture's end is after every captured version
+ * and the same for every shard.
+ */
+export function replayShardBase(capture: Pick<ReplayCapture, 'index'>, shard: ShardRun): number {
+  return Math.max(shardBaseTime(shard), Math.ceil(capture.index.endedAtMs) + 1000);
+}
+
+/**
+ * What the replay sends: every captured connection's frames, or with --shard each connection's stripe of them (the
+ * frames keep their due times; versions and tails count from the base every shard derives alike).
+ */
+export function replaySources(
+  capture: ReplayCapture,
+  byDatabase: ReadonlyMap<string, ReplaySource>,
+  toolNodeName: string,
+  shard: ShardRun | undefined,
+  now = Date.now(),
+): FrameSource | ReadonlyMap<string, FrameSource> {
+  capture.start(toolNodeName, shard ? replayShardBase(capture, shard) : now);
+  const part = (source: ReplaySource): FrameSource =>
+    shard ? new ShardedSource(source, stripeFrames(shard.spec, source.frameCount)) : source;
+  if (capture.sources.length === 1) return part(capture.sources[0]!);
+  return new Map([...byDatabase].map(([database, source]) => [database, part(source)]));
 }
 
 async function prepareTables(
@@ -142,13 +175,14 @@ async function prepareTables(
   bus: MetricsBus,
 ): Promise<void> {
   const all = await client.describeAll();
-  if (!all[database]) await client.createDatabase(database);
+  if (!all[database]) await createUnlessExists(() => client.createDatabase(database));
   for (const table of source.tables.values()) {
     if (all[database]?.[table.name]) continue;
     if (source.options.tables?.length && !source.options.tables.includes(table.name)) continue;
     if (source.options.excludeTables?.includes(table.name)) continue;
     const key = table.structure.attributes.find((a) => a.isPrimaryKey)?.name ?? 'id';
-    await client.createTable(database, table.name, key);
+    // Another shard of the run may have made it first.
+    if (!(await createUnlessExists(() => client.createTable(database, table.name, key)))) continue;
     bus.emit({
       type: 'warning',
       message: `created ${database}.${table.name} (primary key ${key}) on ${client.url}`,

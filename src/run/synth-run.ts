@@ -14,12 +14,15 @@ import type { OperationMix } from '../workload/operation-mix.js';
 import { isPureInserts } from '../workload/operation-mix.js';
 import type { WorkloadShape } from '../workload/presets.js';
 import { ScheduledSource } from '../workload/scheduled-source.js';
-import { SyntheticWorkload } from '../workload/synthetic.js';
+import { shardBaseTime, shardBlock, WHOLE } from '../workload/shard.js';
+import { blockFrames, ShardedSource } from '../workload/sharded-source.js';
+import { type FrameSource, SyntheticWorkload } from '../workload/synthetic.js';
 import { type LoadRunOptions, runLoad } from './load-run.js';
 import { describeOperations } from './operations-meta.js';
 import { runShapedSynth } from './shaped-synth-run.js';
 import type { ShapeOptions } from './shaped-tables.js';
 import { readUndeclared } from './shaped-verify.js';
+import { createUnlessExists } from './target.js';
 
 export interface SynthRunOptions extends LoadRunOptions {
   table: string;
@@ -38,10 +41,58 @@ export interface SynthRunOptions extends LoadRunOptions {
 
 export type SynthResult = RunResult;
 
+/**
+ * The ids this process's records take with pure inserts: 1 … N, or with --shard the ids of its block of frames
+ * (frame f holds ids f·r + 1 … (f + 1)·r), so verification stays one range per shard.
+ */
+export function synthIdRange(options: Pick<SynthRunOptions, 'workload' | 'shard'>): {
+  lo: number;
+  hi: number;
+} {
+  const { frames, recordsPerFrame } = options.workload;
+  const { start, end } = shardBlock(options.shard?.spec ?? WHOLE, frames);
+  return { lo: start * recordsPerFrame + 1, hi: end * recordsPerFrame };
+}
+
+/**
+ * The frames this process sends: the whole run's synthesizer (and schedule), of which a shard sends its block. A
+ * shard's versions and sequence tails count from the base every shard derives alike (run id, --start-at).
+ */
+export function synthSource(
+  options: Pick<SynthRunOptions, 'workload' | 'table' | 'schedule' | 'shard'>,
+  toolNodeName: string,
+  now = Date.now(),
+): { workload: SyntheticWorkload; source: FrameSource } {
+  const { mix, keys, ...shape } = options.workload;
+  const base = options.shard ? shardBaseTime(options.shard) : now;
+  const workload = new SyntheticWorkload({
+    frames: shape.frames,
+    recordsPerFrame: shape.recordsPerFrame,
+    recordSize: shape.recordSize,
+    blobSize: shape.blobSize,
+    ...(shape.blobFaults ? { blobFaults: shape.blobFaults } : {}),
+    blobsPerFrame: shape.blobsPerFrame,
+    seed: shape.seed,
+    ...(mix ? { mix } : {}),
+    ...(keys ? { keys } : {}),
+    tableName: options.table,
+    originName: toolNodeName,
+    baseVersion: base,
+    baseSequence: base,
+  });
+  const whole = options.schedule ? new ScheduledSource(workload, options.schedule) : workload;
+  const source = options.shard
+    ? new ShardedSource(whole, blockFrames(options.shard.spec, shape.frames))
+    : whole;
+  return { workload, source };
+}
+
 export function runSynth(options: SynthRunOptions): Promise<SynthResult> {
   if (options.shapes) return runShapedSynth({ ...options, shapes: options.shapes });
   const { mix, keys, ...shape } = options.workload;
   const operations = mix && !isPureInserts(mix) ? describeOperations(options.workload, mix, keys) : undefined;
+  const ids = synthIdRange(options);
+  const shardedMix = operations !== undefined && (options.shard?.spec.count ?? 1) > 1;
   let workload: SyntheticWorkload | undefined;
   return runLoad(options, {
     describe: {
@@ -55,45 +106,40 @@ export function runSynth(options: SynthRunOptions): Promise<SynthResult> {
       },
     },
     source: (toolNodeName) => {
-      workload = new SyntheticWorkload({
-        frames: shape.frames,
-        recordsPerFrame: shape.recordsPerFrame,
-        recordSize: shape.recordSize,
-        blobSize: shape.blobSize,
-        ...(shape.blobFaults ? { blobFaults: shape.blobFaults } : {}),
-        blobsPerFrame: shape.blobsPerFrame,
-        seed: shape.seed,
-        ...(mix ? { mix } : {}),
-        ...(keys ? { keys } : {}),
-        tableName: options.table,
-        originName: toolNodeName,
-        baseVersion: Date.now(),
-        baseSequence: Date.now(),
-      });
-      return options.schedule ? new ScheduledSource(workload, options.schedule) : workload;
+      const made = synthSource(options, toolNodeName);
+      workload = made.workload;
+      return made.source;
     },
     check: (bus) => {
       if (workload) warnOversizedFrames(workload, options, bus);
     },
     prepare: async (client, database, bus) => {
       await ensureTable(client, database, options.table);
-      const total = shape.frames * shape.recordsPerFrame;
-      const preexisting = options.verify ? await countIds(client, database, options.table, total) : 0;
+      const preexisting = options.verify ? await countIds(client, database, options.table, ids) : 0;
       if (preexisting) {
         bus.emit({
           type: 'warning',
-          message: `${database}.${options.table} on ${client.url} already holds ${preexisting} of ids 1…${total}: verification cannot tell them from this run's records`,
+          message: `${database}.${options.table} on ${client.url} already holds ${preexisting} of ids ${ids.lo}…${ids.hi}: verification cannot tell them from this run's records`,
+        });
+      }
+      if (options.verify && shardedMix) {
+        bus.emit({
+          type: 'warning',
+          message: `a shard's --mix updates and deletes ids of other shards: its records are not counted (count ${database}.${options.table} once every shard has ended)`,
         });
       }
     },
-    verify: async (client, database) => {
-      if (workload && !workload.plan.pureInserts) return verifyMix(client, database, options.table, workload);
-      const total = shape.frames * shape.recordsPerFrame;
-      return {
-        expectedRecords: total,
-        targetRecords: await countIds(client, database, options.table, total),
-      };
-    },
+    // The final state of a sharded mix is every shard's doing: one shard cannot check it.
+    verify: shardedMix
+      ? undefined
+      : async (client, database) => {
+          if (workload && !workload.plan.pureInserts)
+            return verifyMix(client, database, options.table, workload);
+          return {
+            expectedRecords: ids.hi - ids.lo + 1,
+            targetRecords: await countIds(client, database, options.table, ids),
+          };
+        },
   });
 }
 
@@ -110,7 +156,7 @@ async function verifyMix(
   const rows = await readUndeclared(client, database, table, ids, attributes);
   return {
     expectedRecords: state.presentCount,
-    targetRecords: await countIds(client, database, table, state.maxId),
+    targetRecords: await countIds(client, database, table, { lo: 1, hi: state.maxId }),
     sample: checkSample(ids, rows, state, workload.encoder, attributes),
   };
 }
@@ -118,18 +164,18 @@ async function verifyMix(
 async function ensureTable(client: OperationsClient, database: string, table: string): Promise<void> {
   // The table must exist before the target subscribes: on 4.7.29 blob records are dropped otherwise.
   const all = await client.describeAll();
-  if (!all[database]) await client.createDatabase(database);
-  if (!all[database]?.[table]) await client.createTable(database, table, 'id');
+  if (!all[database]) await createUnlessExists(() => client.createDatabase(database));
+  if (!all[database]?.[table]) await createUnlessExists(() => client.createTable(database, table, 'id'));
 }
 
 async function countIds(
   client: OperationsClient,
   database: string,
   table: string,
-  total: number,
+  ids: { lo: number; hi: number },
 ): Promise<number> {
   const rows = await client.sql<{ c: number }>(
-    `SELECT COUNT(*) AS c FROM \`${database}\`.\`${table}\` WHERE id >= 1 AND id <= ${total}`,
+    `SELECT COUNT(*) AS c FROM \`${database}\`.\`${table}\` WHERE id >= ${ids.lo} AND id <= ${ids.hi}`,
     120_000,
   );
   return Number(rows[0]?.c ?? 0);

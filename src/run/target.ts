@@ -267,3 +267,18 @@ export function deriveReplicationUrl(
     `${ops.protocol === 'https:' ? 'wss' : 'ws'}://${ops.host}`
   );
 }
+
+/**
+ * A create that another process loading the same node may have done first (the shards of a run prepare at once):
+ * Harper's "already exists" answer means the thing is there, which is all the caller wanted. True when this call
+ * made it.
+ */
+export async function createUnlessExists(create: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await create();
+    return true;
+  } catch (error) {
+    if (/already exists/.test((error as Error).message)) return false;
+    throw error;
+  }
+}

@@ -64,6 +64,8 @@ export interface ReplicationStreamOptions {
   clock?: SharedClock;
   /** Once done, send the source's liveness frame and report whether (and how soon) the target commits it. */
   liveness?: boolean;
+  /** --start-at: the first connection, once subscribed, waits here before its first frame (throws when late). */
+  startGate?: (signal: AbortSignal) => Promise<void>;
 }
 
 type CommitWait = 'complete' | 'closed' | 'idle' | 'aborted';
@@ -167,6 +169,8 @@ export class ReplicationStream {
   /** Sends every frame after the channel's start point; false when the socket closed under it. */
   private async stream(channel: DataChannel): Promise<boolean> {
     const { options } = this;
+    if (options.startGate && this.attempt === 1) await options.startGate(options.signal);
+    if (options.signal.aborted) throw new AbortedError();
     this.enter('streaming');
     options.bus.emit({ type: 'phase', phase: 'streaming' });
     trackAcks(channel.socket, options.tracker, options.source, options.bus, options.label);

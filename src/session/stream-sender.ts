@@ -35,7 +35,8 @@ export interface StreamOptions {
  * every frame of every stream is due at origin + its due time, so the captured interleaving of the streams holds.
  */
 export class SharedClock {
-  private origin?: number;
+  /** A fixed origin (--start-at: every shard's frames are due after the common start), else the first read. */
+  constructor(private origin?: number) {}
 
   get originMs(): number {
     this.origin ??= Date.now();

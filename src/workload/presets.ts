@@ -23,6 +23,8 @@ export interface Preset extends WorkloadShape {
   liveness?: boolean;
   /** Load this many databases at once (<database>_1 … _N) unless --databases or a list says otherwise. */
   databases?: number;
+  /** The single-peer incident the preset reproduces: N shards are N peers, so it refuses --shard. */
+  singlePeer?: string;
 }
 
 export const PRESETS: Record<string, Preset> = {
@@ -62,6 +64,7 @@ export const PRESETS: Record<string, Preset> = {
     blobSize: 0,
     nodeConfig: { THREADS_MAXHEAPMEMORY: '200' },
     maxReconnects: 1,
+    singlePeer: "PR #147's crash loop of one peer's catch-up",
   },
   'blob-save-failures': {
     name: 'blob-save-failures',
@@ -74,6 +77,7 @@ export const PRESETS: Record<string, Preset> = {
     targetFaults: ['blob-write-fail:7'],
     thresholds: ['uncaughtExceptions==0', 'livenessMs<30s'],
     liveness: true,
+    singlePeer: "PR #150's blob save failures on one peer's stream into a faulted embedded node",
   },
   'resubscribe-herd': {
     name: 'resubscribe-herd',
@@ -89,6 +93,7 @@ export const PRESETS: Record<string, Preset> = {
     maxReconnects: 1,
     untilResubscribed: 1,
     databases: 8,
+    singlePeer: "PR #147's re-subscription herd of one peer's 8 databases",
   },
   'blob-backlog': {
     name: 'blob-backlog',
@@ -99,6 +104,7 @@ export const PRESETS: Record<string, Preset> = {
     recordSize: 256,
     blobSize: 50 * 1024,
     targetFaults: ['blob-write-slow:3ms'],
+    singlePeer: "PR #147's blob backlog of one peer's chunks into a slow embedded disk",
   },
 };
 

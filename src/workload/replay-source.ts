@@ -192,6 +192,8 @@ export interface CaptureIndex {
   sourceNodeName?: string;
   truncated: boolean;
   connections: Map<number, ConnectionIndex>;
+  /** When the last record was captured (epoch ms): the captured versions are all before it. */
+  endedAtMs: number;
 }
 
 async function indexCapture(path: string): Promise<CaptureIndex> {
@@ -202,11 +204,13 @@ async function indexCapture(path: string): Promise<CaptureIndex> {
     sourceNodeName: reader.header.source?.nodeName,
     truncated: false,
     connections,
+    endedAtMs: reader.header.startedAtMs,
   };
   try {
     // Borrowed payloads (one reused read buffer): a data frame leaves only numbers in the index; the small
     // frames whose decoded parts are kept get their own copy.
     for await (const record of reader.records({ borrow: true })) {
+      index.endedAtMs = Math.max(index.endedAtMs, reader.header.startedAtMs + record.timeUs / 1000);
       if (record.kind !== RecordKind.MESSAGE) continue;
       const c = connections.get(record.connection) ?? new ConnectionIndex(record.connection);
       connections.set(record.connection, c);
@@ -631,6 +635,39 @@ export class ReplaySource implements FrameSource {
       else high = mid;
     }
     return low;
+  }
+
+  /**
+   * A shard's frame after its previous one: the table structures and residency lists of the frames skipped in
+   * between go first (their blob chunks belong to those frames, not this one).
+   */
+  async buildAfter(index: number, previous: number): Promise<BuiltFrame> {
+    const frame = await this.build(index);
+    if (previous === index - 1) return frame;
+    const carried = await this.carriedControls(index, previous);
+    return carried.length ? { ...frame, before: [...carried, ...(frame.before ?? [])] } : frame;
+  }
+
+  /** Structure and residency controls of the frames strictly between replay frames `previous` and `index`. */
+  private async carriedControls(index: number, previous: number): Promise<Buffer[]> {
+    const to = this.captured(index);
+    const from = this.captured(previous);
+    // What build(index) sends itself: the controls after frame to − 1 (from the start for a loop's first frame).
+    const ownFrom = to === this.options.fromFrame ? -1 : to - 1;
+    const loops = Math.floor(index / this.framesPerLoop) - Math.floor(previous / this.framesPerLoop);
+    const skipped = (before: number) =>
+      loops === 0 ? before > from && before <= ownFrom : loops > 1 || before > from || before <= ownFrom;
+    const out: Buffer[] = [];
+    for (const control of this.controls) {
+      if (!skipped(control.before)) continue;
+      const structure =
+        control.code === Command.TABLE_FIXED_STRUCTURE &&
+        control.tableId !== undefined &&
+        this.keepTable(control.tableId);
+      if (structure || control.code === Command.RESIDENCY_LIST)
+        out.push(await this.payloadAt(control.offset));
+    }
+    return out;
   }
 
   async build(index: number): Promise<BuiltFrame> {

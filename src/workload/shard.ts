@@ -43,3 +43,70 @@ export function shardOwnsStripe(spec: ShardSpec, position: number): boolean {
 export function shardLabel(spec: ShardSpec): string {
   return `${spec.index}/${spec.count}`;
 }
+
+/** What every shard of a sharded run is told: which shard it is, the run they share, when they all start. */
+export interface ShardRun {
+  spec: ShardSpec;
+  /** Shared by every shard of one run ([A-Za-z0-9-]{1,40}): in the peer names and the samples' run-meta. */
+  runId: string;
+  /** --start-at as epoch ms: every shard waits, subscribed, for this instant; absent = each starts when ready. */
+  startAt?: number;
+}
+
+const RUN_ID = /^[A-Za-z0-9-]{1,40}$/;
+
+/** A --run-id as given; throws an Error saying what one may hold. */
+export function parseRunId(text: string): string {
+  if (!RUN_ID.test(text))
+    throw new Error(`"${text}" is not a run id (1 to 40 letters, digits and dashes, e.g. soak-2026-12-04)`);
+  return text;
+}
+
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})$/;
+const RELATIVE = /^\+(\d+(?:\.\d+)?)(ms|s|m|h)$/;
+const RELATIVE_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/**
+ * --start-at: an ISO 8601 instant with its zone (2026-12-04T20:00:00Z), epoch milliseconds, or +DURATION from now
+ * (+10s). An instant already past is refused (a shard that becomes ready after it is another matter: the run's).
+ */
+export function parseStartAt(text: string, now: number): number {
+  const trimmed = text.trim();
+  const relative = RELATIVE.exec(trimmed);
+  if (relative) return now + Math.round(Number(relative[1]) * RELATIVE_UNITS[relative[2]!]!);
+  let at: number;
+  if (/^\d+$/.test(trimmed)) at = Number(trimmed);
+  else if (ISO_INSTANT.test(trimmed)) at = Date.parse(trimmed);
+  else
+    throw new Error(
+      `"${text}" is not a time (ISO 8601 with a zone such as 2026-12-04T20:00:00Z, epoch ms, or +10s from now)`,
+    );
+  if (!Number.isFinite(at)) throw new Error(`"${text}" is not a valid time`);
+  if (at < now) {
+    const hint = /^\d{9,11}$/.test(trimmed) ? ' (epoch milliseconds, not seconds)' : '';
+    throw new Error(
+      `"${text}" is ${new Date(at).toISOString()}, already past${hint}: give a time ahead, e.g. +30s`,
+    );
+  }
+  return at;
+}
+
+/** 2025-01-01T00:00:00Z: where the versions of a sharded run without --start-at are counted from. */
+const RUN_ID_EPOCH = Date.UTC(2025, 0, 1);
+
+/**
+ * The version and sequence base every shard of a run derives alike, so frame k carries the same version in
+ * whichever process sends it: the common start time, else an instant in early 2025 made from the run id (FNV-1a),
+ * the same on every machine.
+ */
+export function shardBaseTime(run: Pick<ShardRun, 'runId' | 'startAt'>): number {
+  if (run.startAt !== undefined) return run.startAt;
+  let hash = 0x811c9dc5;
+  for (const char of run.runId) hash = Math.imul(hash ^ char.charCodeAt(0), 0x01000193) >>> 0;
+  return RUN_ID_EPOCH + hash;
+}
+
+/** How many of `total` striped items shard `spec` owns (positions index, index + count, …). */
+export function stripeCount(spec: ShardSpec, total: number): number {
+  return total > spec.index ? Math.ceil((total - spec.index) / spec.count) : 0;
+}

@@ -74,6 +74,11 @@ export interface FrameSource {
   /** Control frames sent on every connection before data (node-id map, table structures), for a stream from `fromIndex`. */
   preamble(subscribedNames: string[], fromIndex?: number): Buffer[] | Promise<Buffer[]>;
   build(index: number): BuiltFrame | Promise<BuiltFrame>;
+  /**
+   * Frame `index` sent right after frame `previous` (a shard skips the frames between): also the controls of the
+   * skipped frames that later frames depend on (a replay's table structures, residency lists). Without it, build.
+   */
+  buildAfter?(index: number, previous: number): BuiltFrame | Promise<BuiltFrame>;
   sequenceId(index: number): number;
   recordsIn(index: number): number;
   /** When frame `index` is due, in ms after the first frame (a paced replay); undefined = as fast as possible. */

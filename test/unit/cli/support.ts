@@ -13,6 +13,9 @@ const ENVIRONMENT = [
   'HARPER_CA',
   'HARPER_TOKEN',
   'HARPER_SOURCE',
+  'HARPER_REPLAY_SHARD',
+  'HARPER_REPLAY_RUN_ID',
+  'HARPER_REPLAY_START_AT',
 ];
 
 /** Clears the variables flags read for the tests of this file, and puts them back afterwards. */

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import {
+  BENCH_EXIT_CODE_HELP,
   EXIT_CODE_HELP,
   ExitCode,
   exitCodeHelp,
@@ -27,6 +28,7 @@ describe('ExitCode', () => {
       ['AUTH_FAILED', 5],
       ['BAD_INPUT', 6],
       ['TLS_FAILED', 7],
+      ['READY_TOO_LATE', 8],
       ['SHARDS_INCOMPLETE', 9],
       ['THRESHOLD_BREACHED', 99],
       ['HANGUP', 129],
@@ -84,6 +86,7 @@ describe('EXIT_CODE_HELP', () => {
       [ExitCode.AUTH_FAILED, /authentication/],
       [ExitCode.BAD_INPUT, /bad input file/],
       [ExitCode.TLS_FAILED, /TLS failed/],
+      [ExitCode.READY_TOO_LATE, /ready too late for --start-at/],
       [ExitCode.SHARDS_INCOMPLETE, /--merge: shards incomplete/],
       [ExitCode.THRESHOLD_BREACHED, /--threshold/],
       [ExitCode.HANGUP, /SIGHUP/],
@@ -176,5 +179,14 @@ describe('inputFileError', () => {
       assert.equal(mapped.exitCode, ExitCode.BAD_INPUT);
       assert.equal(mapped.message, message);
     }
+  });
+});
+
+describe('BENCH_EXIT_CODE_HELP', () => {
+  it('is the load table without ready too late: bench takes no --shard', () => {
+    const lines = BENCH_EXIT_CODE_HELP.split('\n');
+    assert.equal(lines.length, helpLines.length - 1);
+    assert.ok(!lines.some((line) => line.startsWith(`${ExitCode.READY_TOO_LATE} `)));
+    assert.ok(helpLines.some((line) => line.startsWith(`${ExitCode.READY_TOO_LATE} `)));
   });
 });

@@ -115,6 +115,18 @@ describe('ProgressReporter text', () => {
     );
   });
 
+  it('a shard waiting for --start-at says for when, and how long is left', (t) => {
+    const startAt = T0 + 5000;
+    const meta = ev.meta(0, { sharding: { runId: 'r', index: 1, count: 3, startAt, samplesTarget: false } });
+    const { last } = draw(t, [meta, start, ev.phase(10, 'waiting-for-start')], 1500);
+    assert.match(
+      last,
+      new RegExp(
+        `\\| waiting for start at ${new Date(startAt).toISOString()} \\(in 3\\.50 s\\) \\| stalled 0\\.00 ms$`,
+      ),
+    );
+  });
+
   it('before any /proc sample the RSS is a dash; the phase follows the run', (t) => {
     const { last } = draw(t, [start, ev.phase(10, 'streaming'), ev.phase(500, 'waiting-for-acks')], 600);
     assert.match(

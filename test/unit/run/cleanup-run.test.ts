@@ -111,6 +111,11 @@ describe('certificateOwner', () => {
     );
   });
 
+  it("a shard's CA too: its owner is the shard's name", () => {
+    const shard = 'harper-replay-pod-0-1-abcdef-rsoak-s2';
+    assert.equal(certificateOwner({ name: `${shard}-ca`, certificate: '' }), shard);
+  });
+
   it('anything else is not the tool’s', () => {
     for (const entry of [
       { name: 'hr-target-1', certificate: '', details: { issuer: 'CN=HarperDB-Certificate-Authority-x' } },

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PEER_MODE_MAX_FRAME, PUSH_MODE_MAX_FRAME } from '../../../src/protocol/codes.js';
-import { openReplay, oversizedFrameWarning } from '../../../src/run/replay-run.js';
+import { openReplay, oversizedFrameWarning, replayShardBase } from '../../../src/run/replay-run.js';
+import { shardBaseTime } from '../../../src/workload/shard.js';
 
 describe('oversizedFrameWarning', () => {
   it('says nothing up to the limit of the mode, and names the size, the limit and what to do above it', () => {
@@ -40,6 +41,33 @@ describe('openReplay', () => {
       assert.equal(oversizedFrameWarning(source.largestFrame, 'peer'), undefined);
     } finally {
       await source.close();
+    }
+  });
+});
+
+describe('replayShardBase', () => {
+  it('the common start when given; without it never before the capture ended (every shard alike)', async () => {
+    const capture = await openReplay('captures/catchup-40x500.hrcap', {
+      speed: Number.POSITIVE_INFINITY,
+      loops: 1,
+      fromFrame: 0,
+      retime: true,
+      origin: 'self',
+    });
+    try {
+      // inspect: started 2026-11-22T06:52:01.222Z, span 2.17 s (its frames; the last record comes a little later).
+      const ended = Date.parse('2026-11-22T06:52:01.222Z') + 2170;
+      assert.ok(Math.abs(capture.index.endedAtMs - ended) < 100, `${capture.index.endedAtMs - ended} ms off`);
+      const shard = { spec: { index: 0, count: 2 }, runId: 'x' };
+      assert.ok(
+        shardBaseTime(shard) < ended,
+        'the run id alone would give versions before the captured ones',
+      );
+      assert.equal(replayShardBase(capture, shard), Math.ceil(capture.index.endedAtMs) + 1000);
+      const startAt = Date.UTC(2027, 0, 1);
+      assert.equal(replayShardBase(capture, { ...shard, startAt }), startAt);
+    } finally {
+      await capture.close();
     }
   });
 });

@@ -7,6 +7,7 @@ import { OperationsApiError, type OpsErrorKind } from '../../../src/harper/opera
 import { RestartError } from '../../../src/harper/reconfigure.js';
 import {
   caFromTargetError,
+  createUnlessExists,
   deriveReplicationUrl,
   describeTrustedCas,
   targetError,
@@ -113,5 +114,24 @@ describe('trusted CAs', () => {
     );
     const other = new OperationsApiError('refused', 'refused');
     assert.equal(caFromTargetError('https://n:9925', other), other);
+  });
+});
+
+describe('createUnlessExists', () => {
+  it('made: true; "already exists" (another shard was first): false; any other failure is thrown', async () => {
+    assert.equal(await createUnlessExists(async () => ({ message: 'table created' })), true);
+    const exists = new Error("create_table failed (HTTP 400): Table 'shard_split' already exists in 'data'");
+    assert.equal(
+      await createUnlessExists(async () => {
+        throw exists;
+      }),
+      false,
+    );
+    await assert.rejects(
+      createUnlessExists(async () => {
+        throw new Error('create_table failed (HTTP 403): not authorized');
+      }),
+      /not authorized/,
+    );
   });
 });

@@ -30,6 +30,7 @@ import {
   type ReplayOptions,
   ReplaySource,
 } from '../../../src/workload/replay-source.js';
+import { ShardedSource, stripeFrames } from '../../../src/workload/sharded-source.js';
 import type { BuiltFrame } from '../../../src/workload/synthetic.js';
 import { writeTimedCapture } from '../../helpers/synthetic-capture.js';
 import { makeHeader, tempDir } from '../capture/support.js';
@@ -902,5 +903,60 @@ describe('ReplaySource: --pace-by and --duration', () => {
     await withSource(path, { durationMs: 1000, speed: Number.POSITIVE_INFINITY }, (source) => {
       assert.throws(() => source.frameCount, /--duration needs a pace/);
     });
+  });
+});
+
+describe('ReplaySource striped over shards (--shard)', () => {
+  // Structures change mid-capture: table 2 appears before frame 2, table 1 changes before frame 4.
+  const records: Written[] = [
+    { timeUs: 0, payload: structure(1, 'cats') },
+    { timeUs: 1000, payload: frame({ tableId: 1, tail: 11, firstKey: 1 }) },
+    { timeUs: 2000, payload: frame({ tableId: 1, tail: 12, firstKey: 2 }) },
+    { timeUs: 2500, payload: structure(2, 'dogs') },
+    { timeUs: 3000, payload: frame({ tableId: 2, tail: 13, firstKey: 3 }) },
+    { timeUs: 4000, payload: frame({ tableId: 1, tail: 14, firstKey: 4 }) },
+    { timeUs: 4500, payload: structure(1, 'cats', 'name') },
+    { timeUs: 5000, payload: frame({ tableId: 1, tail: 15, firstKey: 5 }) },
+    { timeUs: 6000, payload: frame({ tableId: 2, tail: 16, firstKey: 6 }) },
+    { timeUs: 7000, payload: frame({ tableId: 1, tail: 17, firstKey: 7 }) },
+  ];
+  /** The latest structure of each table before data frame p, as the capture has it. */
+  const latestBefore: string[][] = [];
+  const latest = new Map<string, string>();
+  for (const record of records) {
+    if (isControlFrame(record.payload)) {
+      const decoded = decodeControlFrame(record.payload) as { tableId?: number };
+      latest.set(String(decoded.tableId), hex(record.payload));
+    } else latestBefore.push([...latest.values()]);
+  }
+
+  it('for n = 1…4 and 2 loops: each shard sends the unsharded frames, each after the structures it needs', async () => {
+    const path = await writeCapture(files.path('structures.hrcap'), records);
+    for (let count = 1; count <= 4; count++) {
+      const whole = await ReplaySource.open(path, { ...OPTIONS, loops: 2 });
+      whole.start('me', 5_000);
+      const sentBy: string[] = [];
+      for (let index = 0; index < count; index++) {
+        const inner = await ReplaySource.open(path, { ...OPTIONS, loops: 2 });
+        inner.start('me', 5_000);
+        const shard = new ShardedSource(inner, stripeFrames({ index, count }, inner.frameCount));
+        const seen = new Set((await shard.preamble(['t'])).map(hex));
+        for (let k = 0; k < shard.frameCount; k++) {
+          const position = shard.positionOf(k);
+          const built = await shard.build(k);
+          for (const control of built.before ?? []) seen.add(hex(control));
+          for (const needed of latestBefore[position % 7]!)
+            assert.ok(seen.has(needed), `${index}/${count}: frame ${position} after its structures`);
+          assert.equal(hex(built.data), hex((await whole.build(position)).data), `frame ${position}`);
+          assert.equal(built.sequenceId, whole.sequenceId(position));
+          assert.equal(shard.due(k), whole.due(position), 'its captured due time');
+          assert.equal(sentBy[position], undefined);
+          sentBy[position] = `${index}`;
+        }
+        await inner.close();
+      }
+      assert.equal(sentBy.filter(Boolean).length, whole.frameCount, `${count} shards cover every frame`);
+      await whole.close();
+    }
   });
 });

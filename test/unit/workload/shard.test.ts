@@ -1,7 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { parseShard, shardBlock, shardLabel, shardOwnsStripe, WHOLE } from '../../../src/workload/shard.js';
+import {
+  parseRunId,
+  parseShard,
+  parseStartAt,
+  shardBaseTime,
+  shardBlock,
+  shardLabel,
+  shardOwnsStripe,
+  stripeCount,
+  WHOLE,
+} from '../../../src/workload/shard.js';
 
 describe('parseShard', () => {
   it('reads 0-based i/n', () => {
@@ -50,5 +60,63 @@ describe('shardOwnsStripe', () => {
       );
       for (const [position, owner] of owners.entries()) assert.deepEqual(owner, [position % count]);
     }
+  });
+});
+
+describe('stripeCount', () => {
+  it('for n = 1…7 counts exactly the positions a shard owns', () => {
+    for (let count = 1; count <= 7; count++) {
+      for (let total = 0; total <= 30; total++) {
+        for (let index = 0; index < count; index++) {
+          const owned = Array.from({ length: total }, (_, p) => p).filter((p) =>
+            shardOwnsStripe({ index, count }, p),
+          );
+          assert.equal(stripeCount({ index, count }, total), owned.length, `${index}/${count} of ${total}`);
+        }
+      }
+    }
+  });
+});
+
+describe('parseRunId', () => {
+  it('takes 1 to 40 letters, digits and dashes', () => {
+    assert.equal(parseRunId('Soak-2026-12-04'), 'Soak-2026-12-04');
+    assert.equal(parseRunId('x'.repeat(40)), 'x'.repeat(40));
+    for (const bad of ['', 'x'.repeat(41), 'a_b', 'a b', 'ü'])
+      assert.throws(() => parseRunId(bad), /not a run id \(1 to 40 letters/, bad);
+  });
+});
+
+describe('parseStartAt', () => {
+  const now = Date.UTC(2026, 11, 4, 20, 0, 0);
+  it('reads ISO 8601 with a zone, epoch ms and +DURATION from now', () => {
+    assert.equal(parseStartAt('2026-12-04T20:00:10Z', now), now + 10_000);
+    assert.equal(parseStartAt('2026-12-04T21:00:10+01:00', now), now + 10_000);
+    assert.equal(parseStartAt('2026-12-04T20:00:10.250Z', now), now + 10_250);
+    assert.equal(parseStartAt(String(now + 5000), now), now + 5000);
+    assert.equal(parseStartAt('+10s', now), now + 10_000);
+    assert.equal(parseStartAt('+1.5m', now), now + 90_000);
+    assert.equal(parseStartAt('+0s', now), now, '+0s: now, which any shard is late for');
+  });
+  it('refuses a time already past, and what is not a time, saying why', () => {
+    assert.throws(() => parseStartAt('2026-12-04T19:59:59Z', now), /already past: give a time ahead/);
+    assert.throws(
+      () => parseStartAt(String(Math.floor(now / 1000) + 60), now),
+      /epoch milliseconds, not seconds/,
+    );
+    assert.throws(() => parseStartAt('2026-12-04T20:00:10', now), /not a time \(ISO 8601 with a zone/);
+    assert.throws(() => parseStartAt('10s', now), /not a time/);
+    assert.throws(() => parseStartAt('tomorrow', now), /not a time/);
+    assert.throws(() => parseStartAt('2026-13-45T20:00:00Z', now), /not a valid time/);
+  });
+});
+
+describe('shardBaseTime', () => {
+  it('is the common start when there is one, else the same instant from the run id on every machine', () => {
+    assert.equal(shardBaseTime({ runId: 'a', startAt: 1_234 }), 1_234);
+    const base = shardBaseTime({ runId: 'soak-1' });
+    assert.equal(shardBaseTime({ runId: 'soak-1' }), base);
+    assert.notEqual(shardBaseTime({ runId: 'soak-2' }), base);
+    assert.ok(base >= Date.UTC(2025, 0, 1) && base < Date.UTC(2025, 0, 1) + 2 ** 32, `${base}`);
   });
 });

@@ -1,0 +1,161 @@
+/**
+ * One workload over N tool processes (issue 20): three `synth --shard i/3` processes started together with the same
+ * flags and a common --start-at land exactly the records one process lands (count and ids read back through the
+ * operations API); only shard 0 samples the target; a shard whose --start-at passes before it is subscribed exits
+ * 8 (ready too late), sends nothing and removes its registration. One embedded node for the file; each shard's
+ * --samples file stays in the file's temp dir (report --merge reads them).
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ExitCode } from '../../src/common/errors.js';
+import type { EmbeddedNode } from '../../src/harper/embedded-node.js';
+import { shardBlock } from '../../src/workload/shard.js';
+import { hdbNodeNames, runCli, startNode } from '../helpers/harper.js';
+
+const FRAMES = 30;
+const RECORDS_PER_FRAME = 200;
+const SHARDS = 3;
+
+let target: EmbeddedNode;
+let dir: string;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'harper-replay-shard-'));
+  target = await startNode();
+});
+
+after(async () => {
+  await target?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const credentials = () => ({
+  HARPER_USER: target.credentials.user,
+  HARPER_PASSWORD: target.credentials.password,
+});
+
+const synth = (table: string, ...extra: string[]) => [
+  'synth',
+  '--target',
+  target.operationsUrl,
+  '--frames',
+  String(FRAMES),
+  '--records-per-frame',
+  String(RECORDS_PER_FRAME),
+  '--record-size',
+  '128',
+  '--table',
+  table,
+  '--json',
+  ...extra,
+];
+
+async function ids(table: string): Promise<number[]> {
+  const rows = await target.client().sql<{ id: number }>(`SELECT id FROM data.${table} ORDER BY id`, 60_000);
+  return rows.map((row) => Number(row.id));
+}
+
+interface Event {
+  type: string;
+  t: number;
+  meta?: { sharding?: { index: number; samplesTarget: boolean } };
+  sample?: { kind: string };
+}
+
+const events = (path: string): Event[] =>
+  readFileSync(path, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Event);
+
+describe('synth --shard i/3 with a common --start-at', () => {
+  it('three shards land exactly what one process lands; only shard 0 samples the target', async () => {
+    const single = await runCli(synth('shard_single'), { env: credentials() });
+    assert.equal(single.code, ExitCode.OK, single.stderr);
+
+    // One absolute instant for every shard (a relative +Ns would be read by each process at its own start).
+    const startAt = Date.now() + 20_000;
+    const runs = await Promise.all(
+      Array.from({ length: SHARDS }, (_, index) =>
+        runCli(
+          synth(
+            'shard_split',
+            '--shard',
+            `${index}/${SHARDS}`,
+            '--run-id',
+            'itest',
+            '--start-at',
+            String(startAt),
+            '--samples',
+            join(dir, `shard-${index}.ndjson`),
+          ),
+          { env: credentials() },
+        ),
+      ),
+    );
+    for (const [index, run] of runs.entries()) {
+      assert.equal(run.code, ExitCode.OK, `shard ${index}: ${run.stderr}`);
+      const result = JSON.parse(run.stdout);
+      const { start, end } = shardBlock({ index, count: SHARDS }, FRAMES);
+      assert.deepEqual(result.sharding, {
+        runId: 'itest',
+        index,
+        count: SHARDS,
+        startAt,
+        samplesTarget: index === 0,
+      });
+      assert.equal(result.committed.frames, end - start, `shard ${index} commits its block`);
+      assert.match(result.workload.toolNodeName, new RegExp(`-ritest-s${index}$`));
+      assert.equal(result.cleanup.removedFromTarget, true);
+      assert.match(run.stderr, /waiting for start at /);
+
+      const written = events(join(dir, `shard-${index}.ndjson`));
+      const sent = written.filter((e) => e.type === 'frame-sent');
+      assert.equal(sent.length, end - start);
+      assert.ok(
+        sent.every((e) => e.t >= startAt),
+        `shard ${index} sent ${startAt - Math.min(...sent.map((e) => e.t))} ms before --start-at`,
+      );
+      const memory = written.filter((e) => e.type === 'sample' && e.sample?.kind === 'sysinfo');
+      if (index === 0) assert.ok(memory.length > 0, 'shard 0 samples the target');
+      else assert.equal(memory.length, 0, `shard ${index} leaves the target to shard 0`);
+    }
+
+    const expected = Array.from({ length: FRAMES * RECORDS_PER_FRAME }, (_, i) => i + 1);
+    assert.deepEqual(await ids('shard_single'), expected, 'one process lands ids 1 … N');
+    assert.deepEqual(await ids('shard_split'), expected, 'three shards land the same ids, each once');
+    const names = await hdbNodeNames(target.client());
+    assert.equal(names.filter((name) => /-ritest-s\d+$/.test(name)).length, 0, 'every shard removed itself');
+
+    const report = await runCli(['report', join(dir, 'shard-1.ndjson')]);
+    assert.equal(report.code, ExitCode.OK, report.stderr);
+    assert.match(report.stdout, /shard\s+1\/3 of run itest, started at /);
+    assert.match(report.stdout, /target memory\s+sampled by shard 0/);
+  });
+
+  it('a shard ready after its --start-at exits 8, sends nothing and removes its registration', async () => {
+    const samples = join(dir, 'late.ndjson');
+    // +0s is now: no shard can subscribe before it.
+    const run = await runCli(
+      synth('shard_late', '--shard', '1/3', '--run-id', 'late', '--start-at', '+0s', '--samples', samples),
+      { env: credentials() },
+    );
+    assert.equal(run.code, ExitCode.READY_TOO_LATE, run.stderr);
+    assert.match(
+      run.stderr,
+      /^Error: ready too late for --start-at \S+ \(subscribed \d+ ms after it\): sent nothing$/m,
+    );
+    const result = JSON.parse(run.stdout);
+    assert.equal(result.error.kind, 'ready-too-late');
+    assert.equal(result.sent.frames, 0);
+    assert.equal(result.cleanup.removedFromTarget, true);
+    assert.ok(result.thresholds.every((t: { ok: boolean | null }) => t.ok === null));
+    assert.equal(events(samples).filter((e) => e.type === 'frame-sent').length, 0);
+    assert.deepEqual(await ids('shard_late'), [], 'nothing landed');
+    const names = await hdbNodeNames(target.client());
+    assert.equal(names.filter((name) => /-rlate-s1$/.test(name)).length, 0, 'its registration is gone');
+  });
+});

@@ -1,0 +1,70 @@
+/**
+ * synth's parts that need no node: the frames a shard sends and the ids it verifies. The tables it makes and the
+ * records it counts on a node are in the integration tests (synth, shard, backpressure, cluster).
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { synthIdRange, synthSource } from '../../../src/run/synth-run.js';
+import { parseOperationMix } from '../../../src/workload/operation-mix.js';
+import { parseStages } from '../../../src/workload/rate-schedule.js';
+import { type ShardRun, shardBaseTime } from '../../../src/workload/shard.js';
+import type { FrameSource } from '../../../src/workload/synthetic.js';
+
+const workload = {
+  frames: 31,
+  recordsPerFrame: 5,
+  recordSize: 64,
+  blobSize: 0,
+  seed: 7,
+  mix: parseOperationMix('insert=70,update=20,delete=10'),
+  keys: { kind: 'uniform' as const },
+};
+const schedule = parseStages('1s:0-100rps,1s:100rps');
+const options = (shard?: ShardRun) => ({ workload, table: 't', schedule, ...(shard ? { shard } : {}) });
+
+async function frameAt(source: FrameSource, index: number) {
+  const frame = await source.build(index);
+  return { data: frame.data.toString('hex'), tail: frame.sequenceId, due: source.due?.(index) };
+}
+
+describe('synthSource with --shard', () => {
+  it('for n = 1…7 the shards send the unsharded run’s frames: same records, versions, tails and due times', async () => {
+    const runId = 'soak-7';
+    for (const startAt of [undefined, Date.UTC(2026, 11, 4, 20, 0, 0)]) {
+      // The unsharded run on the base every shard derives (its versions are Date.now() otherwise).
+      const base = shardBaseTime({ runId, ...(startAt === undefined ? {} : { startAt }) });
+      const whole = synthSource(options(), 'origin', base).source;
+      const expected = [];
+      for (let i = 0; i < whole.frameCount; i++) expected.push(await frameAt(whole, i));
+      for (let count = 1; count <= 7; count++) {
+        const got: Array<Awaited<ReturnType<typeof frameAt>>> = [];
+        for (let index = 0; index < count; index++) {
+          const shard: ShardRun = {
+            spec: { index, count },
+            runId,
+            ...(startAt === undefined ? {} : { startAt }),
+          };
+          // A different clock: a shard's frames do not depend on when its process started.
+          const { source } = synthSource(options(shard), 'origin', Date.now() + index);
+          for (let k = 0; k < source.frameCount; k++) got.push(await frameAt(source, k));
+        }
+        assert.deepEqual(got, expected, `${count} shards, start ${startAt}`);
+      }
+    }
+  });
+
+  it('each shard verifies one id range, and the ranges together are 1 … N', () => {
+    const pure = { ...workload, mix: undefined, keys: undefined };
+    assert.deepEqual(synthIdRange({ workload: pure }), { lo: 1, hi: 155 });
+    for (let count = 1; count <= 7; count++) {
+      let next = 1;
+      for (let index = 0; index < count; index++) {
+        const { lo, hi } = synthIdRange({ workload: pure, shard: { spec: { index, count }, runId: 'r' } });
+        assert.equal(lo, next);
+        assert.ok(hi >= lo - 1);
+        next = hi + 1;
+      }
+      assert.equal(next, 156);
+    }
+  });
+});
