@@ -1,7 +1,7 @@
 /**
  * `report --merge` through the real CLI (no node started: the shard files are a real run's samples split by the
  * shard rule): a directory of shards folds into the single run's totals, --json validates against its schema, the
- * HTML shows the shards, and a missing or killed shard exits 8 naming it.
+ * HTML shows the shards, and a missing or killed shard exits 9 naming it.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

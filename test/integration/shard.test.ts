@@ -65,6 +65,9 @@ interface Event {
   sample?: { kind: string };
 }
 
+const shardFiles = (prefix: string) =>
+  Array.from({ length: SHARDS }, (_, index) => join(dir, `${prefix}-${index}.ndjson`));
+
 const events = (path: string): Event[] =>
   readFileSync(path, 'utf8')
     .split('\n')
@@ -130,10 +133,92 @@ describe('synth --shard i/3 with a common --start-at', () => {
     const names = await hdbNodeNames(target.client());
     assert.equal(names.filter((name) => /-ritest-s\d+$/.test(name)).length, 0, 'every shard removed itself');
 
+    // The three samples files merged are the one run: counts summed, every shard finished.
+    const merged = await runCli(['report', '--merge', ...shardFiles('shard'), '--json']);
+    assert.equal(merged.code, ExitCode.OK, merged.stderr);
+    const result = JSON.parse(merged.stdout);
+    assert.equal(result.merge.complete, true);
+    assert.deepEqual(
+      result.merge.shards.map((shard: { index: number; finished: boolean }) => [shard.index, shard.finished]),
+      [
+        [0, true],
+        [1, true],
+        [2, true],
+      ],
+    );
+    assert.equal(result.committed.frames, FRAMES);
+    assert.equal(result.committed.records, FRAMES * RECORDS_PER_FRAME);
+    assert.equal(
+      result.sent.records,
+      JSON.parse(single.stdout).sent.records,
+      'the merge sent what one process sent',
+    );
+
     const report = await runCli(['report', join(dir, 'shard-1.ndjson')]);
     assert.equal(report.code, ExitCode.OK, report.stderr);
     assert.match(report.stdout, /shard\s+1\/3 of run itest, started at /);
     assert.match(report.stdout, /target memory\s+sampled by shard 0/);
+  });
+
+  it("kill -9 of one shard: the merge is incomplete (exit 9) and names the dead shard's registration", async () => {
+    const startAt = Date.now() + 20_000;
+    const runs = await Promise.all(
+      Array.from({ length: SHARDS }, (_, index) =>
+        runCli(
+          synth(
+            'shard_killed',
+            '--shard',
+            `${index}/${SHARDS}`,
+            '--run-id',
+            'killed',
+            '--start-at',
+            String(startAt),
+            '--samples',
+            join(dir, `killed-${index}.ndjson`),
+            // 4 frames/s: shard 1's block (frames 10–19) is due 2.5–5 s after the start; it dies in the middle.
+            '--rate',
+            '4',
+          ),
+          {
+            env: credentials(),
+            onStart: (child) => {
+              if (index !== 1) return;
+              const poll = setInterval(() => {
+                if (Date.now() < startAt + 3500) return;
+                clearInterval(poll);
+                child.kill('SIGKILL');
+              }, 100);
+              child.once('close', () => clearInterval(poll));
+            },
+          },
+        ),
+      ),
+    );
+    assert.equal(runs[1]!.signal, 'SIGKILL');
+    for (const index of [0, 2]) assert.equal(runs[index]!.code, ExitCode.OK, runs[index]!.stderr);
+    const deadName = readFileSync(join(dir, 'killed-1.ndjson'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { type: string; meta?: { toolNodeName: string } })
+      .find((event) => event.type === 'run-meta')?.meta?.toolNodeName;
+    assert.ok(deadName, 'the killed shard wrote its run-meta');
+    assert.ok(
+      (await hdbNodeNames(target.client())).includes(deadName),
+      'its registration is still on the target',
+    );
+
+    const merged = await runCli(['report', '--merge', ...shardFiles('killed'), '--json']);
+    assert.equal(merged.code, ExitCode.SHARDS_INCOMPLETE, merged.stderr);
+    const result = JSON.parse(merged.stdout);
+    assert.equal(result.merge.complete, false);
+    assert.deepEqual(
+      result.merge.unfinished.map((shard: { index: number; toolNodeName: string }) => [
+        shard.index,
+        shard.toolNodeName,
+      ]),
+      [[1, deadName]],
+    );
+    assert.ok(merged.stderr.includes(deadName), 'the dead shard is named on stderr');
   });
 
   it('a shard ready after its --start-at exits 8, sends nothing and removes its registration', async () => {
