@@ -586,7 +586,10 @@ function rows(): Array<[string, Row]> {
     ],
     ['synth --json bad value', { argv: ['synth', '--frames', '0', '--json'], code: 2, message: /--frames/ }],
     // bench
-    ['bench no --set', { argv: ['bench'], code: 2, message: /flag set/ }],
+    [
+      'bench no --set',
+      { argv: ['bench'], code: 2, message: /bench needs --set KEY=v1,v2 .* or --search KEY=LOW\.\.HIGH/ },
+    ],
     [
       'bench --set duplicate key',
       { argv: ['bench', '--set', 'A=1,2', '--set', 'A=3'], code: 2, message: /--set.*A/ },
