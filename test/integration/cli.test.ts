@@ -74,7 +74,7 @@ describe('harper-replay synth (CLI)', () => {
       [['report', 'no-such.ndjson', '--json'], ExitCode.BAD_INPUT, 'no such file: no-such.ndjson'],
       [['replay', 'no-such.hrcap', '--dry-run', '--json'], ExitCode.BAD_INPUT, 'no such file: no-such.hrcap'],
       [['capture', '--json'], ExitCode.USAGE, '--source URL is required'],
-      [['bench', '--json'], ExitCode.USAGE, 'Missing required flag set'],
+      [['bench', '--json'], ExitCode.USAGE, 'bench needs --set KEY=v1,v2 (settings to compare) or --search'],
     ] as const) {
       const run = await runCli([...args]);
       assert.equal(run.code, code, `${args.join(' ')}: ${run.stderr}`);
