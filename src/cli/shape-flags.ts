@@ -15,7 +15,8 @@ export const shapeFlags = {
     multiple: true,
   }),
   scale: Flags.string({
-    summary: "With --like FILE.hrcap: send N times the capture's record count (e.g. 10x), new ids.",
+    summary:
+      "With --like FILE.hrcap: send N times the capture's record count (e.g. 10x), new ids; with --mix the captured ids (and values) are re-created first, then updated and deleted.",
     helpValue: 'Nx',
   }),
   'keep-table': Flags.boolean({

@@ -386,6 +386,8 @@ export interface ShapeSummary {
   maxRecordBytes: number;
   /** --like FILE.hrcap: records (put entries) of this table in the capture. */
   capturedRecords?: number;
+  /** --scale with --mix: captured ids re-created with their captured values first, then updated and deleted. */
+  rewrittenIds?: number;
   /** Attributes seen only as binary or blobs: not synthesized. */
   skipped?: string[];
 }

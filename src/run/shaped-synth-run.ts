@@ -6,6 +6,7 @@ import type { MetricsBus } from '../events/metrics-bus.js';
 import type { IndexCheck, ValueSample } from '../events/schema.js';
 import type { OperationsClient } from '../harper/operations-client.js';
 import type { RunResult } from '../report/result.js';
+import type { TableIdSpaces } from '../workload/captured-ids.js';
 import type { KeyDistribution } from '../workload/key-distribution.js';
 import { isPureInserts, type OperationMix } from '../workload/operation-mix.js';
 import type { RecordEncoder } from '../workload/record-encoder.js';
@@ -24,6 +25,7 @@ import {
   scratchSuffix,
   shapeSummary,
   tableShape,
+  writerOf,
 } from './shaped-tables.js';
 import { checkIndex, sampleShapedValues, type VerifiedTable } from './shaped-verify.js';
 export interface ShapedSynthOptions extends LoadRunOptions {
@@ -69,9 +71,9 @@ export function scaledCounts(
  * Templates and captures need no target: read them before run-meta, so it says what --scale sets. A file that
  * cannot be read fails the run where the source opens (exit 6), as before: the error is kept for then.
  */
-async function readFiles(options: ShapedSynthOptions, suffix: string) {
+async function readFiles(options: ShapedSynthOptions, suffix: string, rewrite: boolean) {
   const { workload: base, shapes } = options;
-  const files = await fileShapes(shapes, base.seed, options.table, suffix).then(
+  const files = await fileShapes(shapes, base.seed, options.table, suffix, rewrite).then(
     (pending) => ({ pending }),
     (error: unknown) => ({ error }),
   );
@@ -82,12 +84,28 @@ async function readFiles(options: ShapedSynthOptions, suffix: string) {
   return { files, counts, framed };
 }
 
+/**
+ * --scale with --mix: per table the keys the plan's ids stand for, and as many leading inserts as the largest
+ * table's captured ids (all re-created before the first update or delete), at most every entry of the run.
+ */
+export function capturedIdsOf(
+  pending: ReadonlyArray<ShapedTable | ShapeSource>,
+  framed: { frames: number; recordsPerFrame: number },
+): { tableIds?: TableIdSpaces; leadingInserts?: number } {
+  const spaces = pending.map((p) => ('captured' in p ? p.captured?.ids : undefined));
+  if (!spaces.some(Boolean)) return {};
+  const largest = Math.max(...spaces.map((s) => s?.size ?? 0));
+  return { tableIds: spaces, leadingInserts: Math.min(largest, framed.frames * framed.recordsPerFrame) };
+}
+
 export async function runShapedSynth(options: ShapedSynthOptions): Promise<RunResult> {
   const { workload: base, shapes } = options;
   const { mix, keys, ...rest } = base;
   const mixed = mix && !isPureInserts(mix) ? mix : undefined;
   const suffix = scratchSuffix();
-  const { files, counts, framed } = await readFiles(options, suffix);
+  // --scale with --mix rewrites the captured ids: re-created first (their captured values), then updated, deleted.
+  const rewrite = mixed !== undefined && shapes.scale !== undefined;
+  const { files, counts, framed } = await readFiles(options, suffix, rewrite);
   const shape = { ...rest, ...framed };
   const operations = mixed ? describeOperations(shape, mixed, keys) : undefined;
   const tables: ShapedTable[] = [];
@@ -111,7 +129,12 @@ export async function runShapedSynth(options: ShapedSynthOptions): Promise<RunRe
               intoSourceTable: shapes.intoSourceTable,
             });
       tables.push(entry);
-      encoders.push(entry.encoder);
+      encoders.push(writerOf(entry));
+      if (entry.captured?.encoder.substituted)
+        bus.emit({
+          type: 'warning',
+          message: `${entry.from}: ${entry.captured.encoder.substituted} captured values do not fit the shape's structures: those ids are re-created with synthesized values`,
+        });
       if (entry.kind === 'table' && !entry.scratch) {
         bus.emit({
           type: 'warning',
@@ -144,9 +167,11 @@ export async function runShapedSynth(options: ShapedSynthOptions): Promise<RunRe
     source: async (toolNodeName) => {
       if ('error' in files) throw files.error;
       pending = files.pending;
+      const captured = capturedIdsOf(pending, framed);
       workload = new SyntheticWorkload({
         ...framed,
         ...(counts && !mixed ? { tableRecords: counts } : {}),
+        ...captured,
         recordSize: 0,
         blobSize: 0,
         seed: base.seed,
@@ -192,7 +217,7 @@ async function verifyTables(
   tables: readonly ShapedTable[],
   workload: SyntheticWorkload,
 ) {
-  const state = workload.plan.finalState();
+  const planned = workload.plan.finalState();
   const seed = workload.options.seed;
   let targetRecords = 0;
   let expectedRecords = 0;
@@ -203,8 +228,10 @@ async function verifyTables(
       table: entry.table,
       primaryKey: entry.shape.primaryKey,
       indexed: indexedAttributes(entry.shape),
-      encoder: entry.encoder,
+      encoder: writerOf(entry),
     };
+    // Captured ids rewritten: the plan's ids are this table's keys (captured-ids.ts).
+    const state = entry.captured ? entry.captured.ids.expected(planned) : planned;
     // --scale: each table holds its own captured count times the factor (pure inserts: ids 1…count).
     const limit = Math.min(state.maxId, workload.options.tableRecords?.[t] ?? state.maxId);
     expectedRecords += workload.options.tableRecords ? limit : state.presentCount;

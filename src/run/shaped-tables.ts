@@ -11,6 +11,8 @@ import { ExitCode, HarperReplayError } from '../common/errors.js';
 import type { MetricsBus } from '../events/metrics-bus.js';
 import type { ShapeSummary } from '../events/schema.js';
 import type { OperationsClient } from '../harper/operations-client.js';
+import { CapturedIdSpace, capturedIds } from '../workload/captured-ids.js';
+import { CapturedValuesEncoder } from '../workload/captured-values-encoder.js';
 import { captureShapes } from '../workload/capture-shape.js';
 import { indexedAttributes, type RecordShape } from '../workload/record-shape.js';
 import { ShapeLearner } from '../workload/shape-inference.js';
@@ -48,7 +50,12 @@ export interface ShapedTable {
   skipped: string[];
   /** --like DB.TABLE of a schema-defined table: its attributes, declared the same way on the scratch table. */
   schema?: DeclaredAttribute[];
+  /** --scale with --mix: the captured ids the plan's ids stand for, and the encoder writing their captured values. */
+  captured?: { ids: CapturedIdSpace; encoder: CapturedValuesEncoder };
 }
+
+/** The encoder a table's entries are written with: its captured values first when the run rewrites captured ids. */
+export const writerOf = (entry: ShapedTable) => entry.captured?.encoder ?? entry.encoder;
 
 /** An attribute as describe_table gives it. */
 export interface DeclaredAttribute {
@@ -82,6 +89,8 @@ export async function fileShapes(
   seed: number,
   table: string,
   suffix: string,
+  /** --scale with --mix: keep each capture's final ids and values, which the run re-creates and then rewrites. */
+  rewriteCapturedIds = false,
 ): Promise<Array<ShapedTable | ShapeSource>> {
   const out: Array<ShapedTable | ShapeSource> = [];
   for (const source of options.sources) {
@@ -91,7 +100,7 @@ export async function fileShapes(
         shaped({ from: source.path, kind: 'template', table, scratch: false, shape, skipped: [] }, seed),
       );
     } else if (source.kind === 'capture') {
-      for (const captured of await captureShapes(source.path)) {
+      for (const captured of await captureShapes(source.path, { finalValues: rewriteCapturedIds })) {
         const entry = {
           from: `${source.path}#${captured.table}`,
           kind: 'capture' as const,
@@ -101,13 +110,23 @@ export async function fileShapes(
           capturedRecords: captured.records,
           skipped: captured.skipped,
         };
-        out.push(shaped(entry, seed + out.length));
+        const table = shaped(entry, seed + out.length);
+        if (captured.finalValues) table.captured = rewritten(table, captured.finalValues);
+        out.push(table);
       }
     } else {
       out.push(source);
     }
   }
   return out;
+}
+
+function rewritten(table: ShapedTable, values: Map<unknown, Record<string, unknown>>) {
+  const ids = new CapturedIdSpace(capturedIds(values.keys(), table.from));
+  return {
+    ids,
+    encoder: new CapturedValuesEncoder(table.encoder, values as Map<number, Record<string, unknown>>),
+  };
 }
 
 function shaped(entry: Omit<ShapedTable, 'encoder'>, seed: number): ShapedTable {
@@ -226,6 +245,7 @@ export function shapeSummary(entry: ShapedTable): ShapeSummary {
     meanRecordBytes: Math.round(sizes.mean),
     maxRecordBytes: sizes.max,
     ...(entry.capturedRecords !== undefined ? { capturedRecords: entry.capturedRecords } : {}),
+    ...(entry.captured ? { rewrittenIds: entry.captured.ids.size } : {}),
     ...(entry.skipped.length ? { skipped: entry.skipped } : {}),
   };
 }

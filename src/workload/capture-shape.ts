@@ -23,16 +23,27 @@ export interface CapturedShape {
   records: number;
   /** Attributes seen only as binary or blobs: not synthesized. */
   skipped: string[];
+  /** With `finalValues`: each id the table holds at the capture's end (put, not deleted after) → its last value. */
+  finalValues?: Map<unknown, Record<string, unknown>>;
 }
 
 interface TableState {
   learner: ShapeLearner;
   records: number;
   attributes: AttributeDescription[];
+  finalValues?: Map<unknown, Record<string, unknown>>;
+}
+
+export interface CaptureShapeOptions {
+  /** Keep every id's last captured value (--scale with --mix re-creates them): memory grows with the ids. */
+  finalValues?: boolean;
 }
 
 /** Every table with records in the capture at `path`; throws a bad-input error (6) for an unreadable capture. */
-export async function captureShapes(path: string): Promise<CapturedShape[]> {
+export async function captureShapes(
+  path: string,
+  options: CaptureShapeOptions = {},
+): Promise<CapturedShape[]> {
   let reader: CaptureReader;
   try {
     reader = await CaptureReader.open(path);
@@ -41,7 +52,7 @@ export async function captureShapes(path: string): Promise<CapturedShape[]> {
   }
   const tables = new Map<string, TableState>();
   try {
-    await readTables(reader, tables);
+    await readTables(reader, tables, options);
   } catch (error) {
     throw inputFileError(error, path);
   } finally {
@@ -52,7 +63,11 @@ export async function captureShapes(path: string): Promise<CapturedShape[]> {
   return shapes;
 }
 
-async function readTables(reader: CaptureReader, tables: Map<string, TableState>): Promise<void> {
+async function readTables(
+  reader: CaptureReader,
+  tables: Map<string, TableState>,
+  options: CaptureShapeOptions,
+): Promise<void> {
   const decoders = new Map<number, TableDecoders>();
   for await (const record of reader.records()) {
     if (record.kind !== RecordKind.MESSAGE || record.direction !== Direction.FROM_SOURCE) continue;
@@ -62,22 +77,32 @@ async function readTables(reader: CaptureReader, tables: Map<string, TableState>
       const frame = decodeControlFrame(record.payload);
       if (frame.type !== 'TABLE_FIXED_STRUCTURE') continue;
       connection.define(frame.tableId, frame.tableName, frame.structure);
-      tableState(tables, frame.tableName).attributes = frame.structure.attributes;
+      tableState(tables, frame.tableName, options).attributes = frame.structure.attributes;
       continue;
     }
     for (const entry of decodeTxnFrame(record.payload).entries) {
       const name = connection.table(entry.tableId)?.tableName;
-      if (!name || entry.type !== 'put' || !entry.value) continue;
-      const state = tableState(tables, name);
+      if (!name) continue;
+      const state = tableState(tables, name, options);
+      if (entry.type === 'delete') state.finalValues?.delete(entry.key);
+      if (entry.type !== 'put' || !entry.value) continue;
       state.records++;
-      if (state.learner.count < SAMPLE_LIMIT)
-        state.learner.add(connection.decode(entry.tableId, entry.value));
+      const sampled = state.learner.count < SAMPLE_LIMIT;
+      if (!sampled && !state.finalValues) continue;
+      const value = connection.decode(entry.tableId, entry.value);
+      if (sampled) state.learner.add(value);
+      state.finalValues?.set(entry.key, value as Record<string, unknown>);
     }
   }
 }
 
-function tableState(tables: Map<string, TableState>, name: string): TableState {
-  const state = tables.get(name) ?? { learner: new ShapeLearner(), records: 0, attributes: [] };
+function tableState(tables: Map<string, TableState>, name: string, options: CaptureShapeOptions): TableState {
+  const state = tables.get(name) ?? {
+    learner: new ShapeLearner(),
+    records: 0,
+    attributes: [],
+    ...(options.finalValues ? { finalValues: new Map() } : {}),
+  };
   tables.set(name, state);
   return state;
 }
@@ -86,5 +111,11 @@ function shapeOf(table: string, state: TableState): CapturedShape {
   const primaryKey = state.attributes.find((a) => a.isPrimaryKey)?.name ?? 'id';
   const indexed = state.attributes.filter((a) => a.indexed && !a.isPrimaryKey).map((a) => a.name);
   const { skipped, ...shape } = state.learner.shape(primaryKey, indexed);
-  return { table, shape, records: state.records, skipped };
+  return {
+    table,
+    shape,
+    records: state.records,
+    skipped,
+    ...(state.finalValues ? { finalValues: state.finalValues } : {}),
+  };
 }

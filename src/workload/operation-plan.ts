@@ -34,6 +34,11 @@ export interface OperationPlanOptions {
   idOffset?: number;
   mix: OperationMix;
   keys: KeyDistribution;
+  /**
+   * The first this many entries are inserts whatever the mix draws (ids 1…n): --scale --mix re-creates a capture's
+   * ids first, so its updates and deletes start on the captured key space (captured-ids.ts).
+   */
+  leadingInserts?: number;
   /** Entries of recent frame plans kept for rebuilds (default 1M); older frames are planned again from frame 0. */
   cachedEntries?: number;
 }
@@ -142,10 +147,11 @@ class PlanCursor {
     };
     const touched = new Set<number>();
     const fresh: number[] = [];
+    const leading = Math.max(0, (this.options.leadingInserts ?? 0) - this.next * recordsPerFrame);
     for (let j = 0; j < recordsPerFrame; j++) {
-      const draw = uniform();
+      const draw = j < leading ? 0 : uniform();
       let kind = OP_DELETE;
-      if (draw < shares.insert) kind = OP_INSERT;
+      if (draw < shares.insert || j < leading) kind = OP_INSERT;
       else if (draw < shares.insert + shares.update || shares.delete === 0) kind = OP_UPDATE;
       this.counts.planned[OPERATIONS[kind]!]++;
       let id = kind === OP_INSERT ? 0 : this.pick(touched, uniform);

@@ -13,6 +13,7 @@ import { type FixedRecord, FixedRecordEncoder, type RecordBlobs } from './fixed-
 import type { KeyDistribution } from './key-distribution.js';
 import { type OperationMix, PURE_INSERTS } from './operation-mix.js';
 import { OP_DELETE, OperationPlan } from './operation-plan.js';
+import type { TableIdSpaces } from './captured-ids.js';
 import type { RecordEncoder } from './record-encoder.js';
 
 export interface SyntheticOptions extends RecordShape {
@@ -46,6 +47,13 @@ export interface SyntheticOptions extends RecordShape {
    * a table's entries stop at its count (default frames × recordsPerFrame for every table).
    */
   tableRecords?: readonly number[];
+  /**
+   * With `encoders` and a mix (--scale --mix over a capture): per table, the keys the plan's ids stand for (plan id
+   * k is the k-th captured id, captured-ids.ts); a table without one writes the plan's ids.
+   */
+  tableIds?: TableIdSpaces;
+  /** The plan's first this many entries are inserts (the captured ids re-created before the mix starts). */
+  leadingInserts?: number;
 }
 
 export type SyntheticRecord = FixedRecord;
@@ -132,7 +140,9 @@ export class SyntheticWorkload implements FrameSource {
       ...(options.idOffset ? { idOffset: options.idOffset } : {}),
       mix: options.mix ?? PURE_INSERTS,
       keys: options.keys ?? { kind: 'uniform' },
+      ...(options.leadingInserts ? { leadingInserts: options.leadingInserts } : {}),
     });
+    if (options.tableIds && options.idOffset) throw new Error('captured ids and an id offset do not combine');
     if (options.tableRecords && !this.plan.pureInserts) {
       throw new Error('per-table record counts (--scale over several tables) hold for pure inserts only');
     }
@@ -226,12 +236,21 @@ export class SyntheticWorkload implements FrameSource {
       blobSize: 0,
       blobFaults: undefined,
       tableRecords: undefined,
+      tableIds: undefined,
+      leadingInserts: undefined,
       mix: PURE_INSERTS,
-      idOffset: (this.options.idOffset ?? 0) + this.totalRecords,
+      idOffset: (this.options.idOffset ?? 0) + this.highestKey(),
       baseVersion: this.version(frames),
       baseSequence: this.sequenceId(frames - 1),
     });
     return probe.build(0);
+  }
+
+  /** Above every key a frame may write: the liveness probe's id goes after it. */
+  private highestKey(): number {
+    const planned = this.options.frames * this.options.recordsPerFrame;
+    const spaces = this.options.tableIds ?? [];
+    return Math.max(this.totalRecords, ...spaces.map((space) => (space ? space.keyOf(planned) : 0)));
   }
 
   fileId(id: number, generation = 0): string {
@@ -266,9 +285,10 @@ export class SyntheticWorkload implements FrameSource {
     encoders.forEach((encoder, t) => {
       const tableId = this.tableId + t;
       const entries = this.entriesOfTable(t, index);
+      const space = this.options.tableIds?.[t];
       records += entries;
       for (let j = 0; j < entries; j++) {
-        const id = ids[j]!;
+        const id = space ? space.keyOf(ids[j]!) : ids[j]!;
         if (kinds[j] === OP_DELETE) {
           const header = { type: 'delete', nodeId: 0, tableId, key: id, version, hasBlobs: false } as const;
           const pos = writer.startEntry(header, 1);

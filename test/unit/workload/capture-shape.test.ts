@@ -31,6 +31,20 @@ describe('captureShapes', () => {
     assert.deepEqual(photos!.skipped, ['blob']);
   });
 
+  it("finalValues: each id the table holds at the capture's end with its last value (deleted ids gone)", async () => {
+    const [dog] = await captureShapes('captures/catchup-40x500.hrcap', { finalValues: true });
+    const values = dog!.finalValues!;
+    // 20,000 inserted, id 1 upserted, ids 2 and 3 deleted at the end.
+    assert.equal(values.size, 19_998);
+    assert.deepEqual(values.get(1), { id: 1, name: 'Rex', age: 4 });
+    assert.equal(values.has(2), false);
+    assert.equal(values.has(3), false);
+    // make-captures.mjs: batch b's i-th record is id 500b + i + 1, age (b + i) % 20.
+    assert.deepEqual(values.get(20_000), { id: 20_000, name: 'dog 20000', age: (39 + 499) % 20 });
+    const [plain] = await captureShapes('captures/catchup-40x500.hrcap');
+    assert.equal(plain!.finalValues, undefined);
+  });
+
   it('a file that is not a capture is bad input', async () => {
     await assert.rejects(captureShapes('package.json'), (error: Error) => {
       assert.ok(error instanceof HarperReplayError);

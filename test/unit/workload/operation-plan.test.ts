@@ -176,6 +176,32 @@ describe('OperationPlan', () => {
     });
   });
 
+  it('leadingInserts: the first n entries insert ids 1…n whatever the mix, then the mix updates and deletes them', () => {
+    const options = { ...MIXED, frames: 12, recordsPerFrame: 10, leadingInserts: 25 };
+    const plan = new OperationPlan(options);
+    const kinds = [0, 1, 2].flatMap((i) => [...plan.frame(i).kinds]);
+    const ids = [0, 1, 2].flatMap((i) => [...plan.frame(i).ids]);
+    assert.deepEqual(kinds.slice(0, 25), new Array(25).fill(OP_INSERT));
+    assert.deepEqual(
+      ids.slice(0, 25),
+      Array.from({ length: 25 }, (_, i) => i + 1),
+    );
+    const model = modelOf(plan, options.frames);
+    const counts = plan.counts();
+    assert.ok(counts.sent.update > 0 && counts.sent.delete > 0, JSON.stringify(counts));
+    // The first frame the mix plans after the leading inserts rewrites the leading ids only.
+    const after = plan.frame(3);
+    for (let j = 0; j < after.kinds.length; j++) {
+      if (after.kinds[j] !== OP_INSERT) assert.ok(after.ids[j]! <= 30, `frame 3 touches id ${after.ids[j]}`);
+    }
+    const state = plan.finalState();
+    assert.equal(state.presentCount, model.size);
+    for (const [id, generation] of model) assert.equal(state.generationOf(id), generation);
+    // Without them the same mix updates from frame 1 on: the leading inserts changed the plan.
+    const plain = new OperationPlan({ ...MIXED, frames: 12, recordsPerFrame: 10 });
+    assert.ok([...plain.frame(1).kinds].some((k) => k !== OP_INSERT));
+  });
+
   it('sequential updates walk the present ids in id order', () => {
     const plan = new OperationPlan({
       ...MIXED,
