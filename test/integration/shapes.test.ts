@@ -2,7 +2,8 @@
  * Shaped synth (issue 15 A) against one real harperdb 4.7.29: a template's records read back value for value, an
  * indexed attribute answers search_by_value, a capture scaled 10× lands with its attribute names and value types,
  * --like DB.TABLE writes a scratch table with the source's indexes and drops it (kept with --keep-table), and
- * several --like tables travel in the same frames, and a shaped --mix leaves the expected state.
+ * several --like tables travel in the same frames, a shaped --mix leaves the expected state, and --scale with --mix
+ * re-creates the captured ids with their values before it updates and deletes them.
  */
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -240,6 +241,67 @@ describe('shaped synth into a real harperdb 4.7.29', () => {
       assert.deepEqual({ ...rows[0] }, { c: 4 * counts[t]!, highest: 4 * counts[t]! }, summary.table);
       await node.client().dropTable('data', summary.table);
     }
+  });
+
+  it('--like FILE.hrcap --scale 40x --mix: the captured ids are re-created with their values, then updated and deleted', async () => {
+    const capture = 'captures/proxy-three-databases.hrcap';
+    const captured = await captureShapes(capture, { finalValues: true });
+    const mix = parseOperationMix('insert=60,update=30,delete=10');
+    const keys = parseKeyDistribution('uniform');
+    const result = await runSynth(
+      options(shapes([{ kind: 'capture', path: capture }], { scale: 40, keepTable: true }), {
+        seed: 21,
+        mix,
+        keys,
+      }),
+    );
+    assert.equal(result.verify.ok, true, JSON.stringify(result.verify));
+    assertComplete(result);
+    const { frames, recordsPerFrame } = result.workload;
+    assert.equal(frames * recordsPerFrame, 400, 'framed by the largest table: 40 × 10');
+    const leading = Math.max(...captured.map((c) => c.finalValues!.size));
+    const plan = new OperationPlan({ seed: 21, frames, recordsPerFrame, mix, keys, leadingInserts: leading });
+    const state = plan.finalState();
+    assert.equal(result.verify.expectedRecords, 3 * state.presentCount);
+    assert.equal(result.verify.targetRecords, 3 * state.presentCount);
+    const sample = result.verify.sample!;
+    assert.ok(sample.present >= 100, JSON.stringify(sample));
+    assert.equal(sample.mismatches, 0, sample.firstMismatches.join('; '));
+    let rewritten = 0;
+    let kept = 0;
+    for (const [t, summary] of result.shapes!.entries()) {
+      const values = captured[t]!.finalValues!;
+      const ids = [...values.keys()].map(Number).sort((a, b) => a - b);
+      assert.equal(summary.rewrittenIds, ids.length);
+      // The table's keys: the captured ids first, then new ones after the largest.
+      const rows = await node
+        .client()
+        .sql<{ c: number; highest: number }>(
+          `SELECT COUNT(*) AS c, MAX(id) AS highest FROM \`data\`.\`${summary.table}\``,
+        );
+      assert.equal(rows[0]!.c, state.presentCount, summary.table);
+      assert.ok(rows[0]!.highest <= ids.at(-1)! + state.maxId - ids.length, summary.table);
+      const names = ['id', 'name'];
+      const found = await node.client().searchById('data', summary.table, ids, names);
+      const byId = new Map(found.filter((r) => r.id != null).map((r) => [Number(r.id), r]));
+      ids.forEach((id, k) => {
+        const generation = state.generationOf(k + 1);
+        if (generation === 0) {
+          kept++;
+          assert.equal(
+            byId.get(id)?.name,
+            values.get(id)!.name,
+            `captured id ${id} of ${summary.table} kept its value`,
+          );
+        } else {
+          rewritten++;
+          if (generation === undefined) assert.equal(byId.has(id), false, `captured id ${id} deleted`);
+          else assert.notEqual(byId.get(id)?.name, values.get(id)!.name, `captured id ${id} updated`);
+        }
+      });
+      await node.client().dropTable('data', summary.table);
+    }
+    assert.ok(kept > 0 && rewritten > 0, `${kept} captured ids kept, ${rewritten} updated or deleted`);
   });
 
   it('--like data.products: a scratch table with its indexes, found by value, dropped at the end (kept with --keep-table)', async () => {
