@@ -59,7 +59,7 @@ const GROUPS = {
     'progress',
   ],
   SHARD: ['shard', 'run-id', 'start-at'],
-  SHAPE: ['template', 'like', 'scale', 'keep-table', 'into-source-table', 'mix', 'keys'],
+  SHAPE: ['template', 'like', 'scale', 'keep-table', 'into-source-table', 'mix', 'keys', 'dependency-wait'],
   OUTPUT: ['force', 'verbose'],
 } as const;
 

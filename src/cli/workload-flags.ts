@@ -69,6 +69,12 @@ export const synthFlags = {
     summary: `Which present id an update or delete touches (with --mix): ${KEYS_HELP}`,
     helpValue: 'uniform|sequential|zipf:S|hot:P%',
   }),
+  'dependency-wait': Flags.boolean({
+    summary:
+      "With --mix: hold a frame until the target acks the frame whose ids it rewrites (--no-dependency-wait: send at once, to reproduce 4.7.29's silent loss of such frames for a bug report; the result counts the frames sent while their dependency was in flight, verification still judges).",
+    default: true,
+    allowNo: true,
+  }),
   ...shapeFlags,
   seed: Flags.integer({
     summary: 'Seed of the record contents, the operation mix and the keys.',
@@ -158,10 +164,15 @@ export function synthOptions(flags: SynthFlagValues): SynthRunOptions {
     );
   if (operations.mix && blobFaults)
     throw new Error('--blob-faults counts blobs of inserts only: it cannot be combined with --mix');
+  if (flags['dependency-wait'] === false && !operations.mix)
+    throw new Error(
+      '--no-dependency-wait goes with a --mix with update or delete: only a frame rewriting ids waits for an ack',
+    );
   return {
     ...base,
     // After faulted blobs the question is whether the target still takes writes: the probe answers it.
     ...(flags.liveness || preset.liveness || blobFaults ? { liveness: true } : {}),
+    ...(flags['dependency-wait'] === false ? { dependencyWait: false } : {}),
     // A schedule paces every frame (the sender's even --rate spacing is then not needed).
     ...(pace.schedule ? { schedule: pace.schedule, rate: undefined } : {}),
     table: flags.table,

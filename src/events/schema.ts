@@ -100,6 +100,10 @@ export interface OperationsMeta {
   planned: { insert: number; update: number; delete: number };
   /** Entries the frames carry: an update or delete with no id to touch yet (or only ids its frame touched) goes as an insert. */
   sent: { insert: number; update: number; delete: number };
+  /** --no-dependency-wait: frames went out without waiting for the ack of the frame whose ids they rewrite. */
+  dependencyWait?: 'off';
+  /** --scale with --mix: the first entries re-created the captured ids (inserts whatever the mix drew). */
+  leadingInserts?: number;
 }
 
 /** Values of a sample of ids read back from the target and compared with the expected state. */
@@ -358,6 +362,11 @@ export type RunEvent =
       committed: boolean;
       stream?: string;
     }
+  /**
+   * --no-dependency-wait: a frame sent while the frame whose ids it rewrites was not yet committed (the frames 4.7.29
+   * may ack and drop).
+   */
+  | { type: 'dependency-in-flight'; t: number; frame: number; dependsOn: number; stream?: string }
   /** The liveness probe after a stream's last frame: committed or not, and how long it took. */
   | { type: 'liveness'; t: number; stream?: string; ok: boolean; latencyMs: number | null }
   | { type: 'warning'; t: number; message: string }

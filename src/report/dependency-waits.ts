@@ -17,6 +17,13 @@ export interface DependencyWaitSummary {
   nudges: number;
   /** Of the held frames, those whose wait ended without the commit (timeout, closed socket, interrupt). */
   uncommitted: number;
+  /** 'off' with --no-dependency-wait: no frame was held. */
+  wait: 'on' | 'off';
+  /**
+   * With the wait off: frames sent while the frame whose ids they rewrite was not yet committed (summed over
+   * streams) — the frames 4.7.29 may ack and drop. 0 with the wait on.
+   */
+  inFlight: number;
 }
 
 export class DependencyWaitAnalysis {
@@ -26,8 +33,12 @@ export class DependencyWaitAnalysis {
   private maxMs = 0;
   private nudges = 0;
   private uncommitted = 0;
+  private off = false;
+  private inFlight = 0;
 
   sink(event: RunEvent): void {
+    if (event.type === 'run-meta') this.off = event.meta.workload.operations?.dependencyWait === 'off';
+    if (event.type === 'dependency-in-flight') this.inFlight++;
     if (event.type !== 'dependency-wait') return;
     this.frames++;
     this.totalMs += event.waitedMs;
@@ -47,8 +58,23 @@ export class DependencyWaitAnalysis {
       p99Ms: this.waits.summary().p99 ?? 0,
       nudges: this.nudges,
       uncommitted: this.uncommitted,
+      wait: this.off ? 'off' : 'on',
+      inFlight: this.inFlight,
     };
   }
+}
+
+/**
+ * Why verification found fewer records than expected, when the run can say: with the wait off and frames sent
+ * while their dependency was in flight, those are the frames 4.7.29 acks and drops. Undefined otherwise.
+ */
+export function likelyLossCause(
+  waits: DependencyWaitSummary,
+  verify: { expectedRecords: number; targetRecords: number | null },
+): string | undefined {
+  if (waits.wait !== 'off' || !waits.inFlight) return undefined;
+  if (verify.targetRecords === null || verify.targetRecords >= verify.expectedRecords) return undefined;
+  return `likely cause: ${formatCount(waits.inFlight)} frame${waits.inFlight > 1 ? 's' : ''} sent before the frame whose ids they rewrite was committed (--no-dependency-wait); 4.7.29 acks such a frame and drops it when its stale version condition is not its first`;
 }
 
 /**
@@ -61,6 +87,8 @@ export function describeDependencyWaits(
   mix: boolean,
 ): string | undefined {
   if (!mix && !waits.frames) return undefined;
+  if (waits.wait === 'off')
+    return `off (--no-dependency-wait): ${formatCount(waits.inFlight)} of ${formatCount(sentFrames)} frames sent while the frame whose ids they rewrite was in flight`;
   if (!waits.frames)
     return `none of ${formatCount(sentFrames)} frames held (no frame rewrote ids still in flight)`;
   const nudges = waits.nudges ? `, ${formatCount(waits.nudges)} nudge${waits.nudges > 1 ? 's' : ''}` : '';

@@ -4,7 +4,7 @@ import { ExitCode } from '../common/errors.js';
 import { formatBytes, formatCount, formatMs } from '../common/units.js';
 import type { IndexCheck, OperationsMeta, ValueSample } from '../events/schema.js';
 import type { AckSummary } from './ack-analysis.js';
-import { describeDependencyWaits } from './dependency-waits.js';
+import { describeDependencyWaits, likelyLossCause } from './dependency-waits.js';
 import type { HerdDeath } from './herd-analysis.js';
 import { describeValue } from './junit.js';
 import { mergeLines } from './merge-text.js';
@@ -206,6 +206,8 @@ function sentAndCommitted(out: SummaryLines, result: RunResult): void {
         ? 'not done'
         : `${formatCount(verify.targetRecords)} of ${formatCount(verify.expectedRecords)} records on the target — ${verify.ok ? 'OK' : 'MISMATCH'}`,
   );
+  const cause = likelyLossCause(result.dependencyWaits, verify);
+  if (cause) row('', cause);
   if (verify.sample) row('values', describeSample(verify.sample));
   for (const check of verify.indexChecks ?? []) row('index', describeIndexCheck(check));
 }

@@ -30,6 +30,11 @@ export interface LoadRunOptions {
   untilResubscribed?: number;
   /** Fail when no frame is committed for this long while frames are outstanding. */
   ackTimeoutMs: number;
+  /**
+   * false (--no-dependency-wait): send a frame rewriting ids of a frame still in flight without waiting for that
+   * frame's ack, to reproduce 4.7.29's silent loss (default true: wait).
+   */
+  dependencyWait?: boolean;
   /** After the last frame, send an empty frame after this long without a commit (ms; default 500). No flag: tests. */
   nudgeAfterMs?: number;
   subscribeTimeoutMs: number;

@@ -306,6 +306,7 @@ export async function streamAll(run: LoadContext): Promise<void> {
         subscribeTimeoutMs: options.subscribeTimeoutMs,
         ackTimeoutMs: options.ackTimeoutMs,
         nudgeAfterMs: options.nudgeAfterMs,
+        ...(options.dependencyWait === false ? { dependencyWait: false } : {}),
         rate: options.rate,
         policyCloseIsFatal: options.via === 'push',
         liveness: options.liveness,

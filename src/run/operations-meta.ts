@@ -8,6 +8,7 @@ export function describeOperations(
   shape: { seed: number; frames: number; recordsPerFrame: number },
   mix: OperationMix,
   keys: KeyDistribution | undefined,
+  more: { leadingInserts?: number; dependencyWait?: boolean } = {},
 ): OperationsMeta {
   const distribution = keys ?? { kind: 'uniform' };
   // A plan of its own, run to the end: the counts are known before the run (deterministic from the seed).
@@ -17,11 +18,14 @@ export function describeOperations(
     recordsPerFrame: shape.recordsPerFrame,
     mix,
     keys: distribution,
+    ...(more.leadingInserts ? { leadingInserts: more.leadingInserts } : {}),
   }).counts();
   return {
     mix: formatOperationMix(mix),
     keys: formatKeyDistribution(distribution),
     planned: counts.planned,
     sent: counts.sent,
+    ...(more.dependencyWait === false ? { dependencyWait: 'off' as const } : {}),
+    ...(more.leadingInserts ? { leadingInserts: more.leadingInserts } : {}),
   };
 }

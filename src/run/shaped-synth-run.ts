@@ -98,6 +98,22 @@ export function capturedIdsOf(
   return { tableIds: spaces, leadingInserts: Math.min(largest, framed.frames * framed.recordsPerFrame) };
 }
 
+/** What the summary warns about one table: values it could not send as captured, writes into the user's table. */
+function tableWarnings(entry: ShapedTable, records: number): string[] {
+  const warnings: string[] = [];
+  if (entry.captured?.encoder.substituted)
+    warnings.push(
+      `${entry.from}: ${entry.captured.encoder.substituted} captured values do not fit the shape's structures: those ids are re-created with synthesized values`,
+    );
+  if (entry.kind === 'table' && !entry.scratch)
+    warnings.push(
+      `--into-source-table: writing ids 1…${records} into your own table ${entry.from} (its records with those ids are overwritten)`,
+    );
+  if (entry.skipped.length)
+    warnings.push(`${entry.from}: not synthesized (binary or blob values): ${entry.skipped.join(', ')}`);
+  return warnings;
+}
+
 export async function runShapedSynth(options: ShapedSynthOptions): Promise<RunResult> {
   const { workload: base, shapes } = options;
   const { mix, keys, ...rest } = base;
@@ -107,7 +123,13 @@ export async function runShapedSynth(options: ShapedSynthOptions): Promise<RunRe
   const rewrite = mixed !== undefined && shapes.scale !== undefined;
   const { files, counts, framed } = await readFiles(options, suffix, rewrite);
   const shape = { ...rest, ...framed };
-  const operations = mixed ? describeOperations(shape, mixed, keys) : undefined;
+  const leading = 'pending' in files ? capturedIdsOf(files.pending, framed).leadingInserts : undefined;
+  const operations = mixed
+    ? describeOperations(shape, mixed, keys, {
+        dependencyWait: options.dependencyWait,
+        leadingInserts: leading,
+      })
+    : undefined;
   const tables: ShapedTable[] = [];
   const encoders: RecordEncoder[] = [];
   let pending: Array<ShapedTable | ShapeSource> = [];
@@ -130,22 +152,7 @@ export async function runShapedSynth(options: ShapedSynthOptions): Promise<RunRe
             });
       tables.push(entry);
       encoders.push(writerOf(entry));
-      if (entry.captured?.encoder.substituted)
-        bus.emit({
-          type: 'warning',
-          message: `${entry.from}: ${entry.captured.encoder.substituted} captured values do not fit the shape's structures: those ids are re-created with synthesized values`,
-        });
-      if (entry.kind === 'table' && !entry.scratch) {
-        bus.emit({
-          type: 'warning',
-          message: `--into-source-table: writing ids 1…${perTable()} into your own table ${entry.from} (its records with those ids are overwritten)`,
-        });
-      }
-      if (entry.skipped.length)
-        bus.emit({
-          type: 'warning',
-          message: `${entry.from}: not synthesized (binary or blob values): ${entry.skipped.join(', ')}`,
-        });
+      for (const message of tableWarnings(entry, perTable())) bus.emit({ type: 'warning', message });
     }
     bus.emit({ type: 'shapes', tables: tables.map(shapeSummary) });
   };

@@ -90,7 +90,8 @@ export function synthSource(
 export function runSynth(options: SynthRunOptions): Promise<SynthResult> {
   if (options.shapes) return runShapedSynth({ ...options, shapes: options.shapes });
   const { mix, keys, ...shape } = options.workload;
-  const operations = mix && !isPureInserts(mix) ? describeOperations(options.workload, mix, keys) : undefined;
+  const operations =
+    mix && !isPureInserts(mix) ? describeOperations(options.workload, mix, keys, options) : undefined;
   const ids = synthIdRange(options);
   const shardedMix = operations !== undefined && (options.shard?.spec.count ?? 1) > 1;
   let workload: SyntheticWorkload | undefined;

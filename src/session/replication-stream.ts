@@ -55,6 +55,8 @@ export interface ReplicationStreamOptions {
   policyCloseIsFatal?: boolean;
   /** Re-send the last tail after this long without a commit while acks are outstanding (ms). */
   nudgeAfterMs?: number;
+  /** false: never hold a frame for its dependency's ack (stream-sender.ts). */
+  dependencyWait?: boolean;
   log?: (message: string) => void;
   /** Each socket the stream streams on (the run samples its queue). */
   onSocket?: (socket: ReplicationSocket) => void;
@@ -186,6 +188,7 @@ export class ReplicationStream {
       stream: options.label,
       ackTimeoutMs: options.ackTimeoutMs,
       ...(options.nudgeAfterMs ? { nudgeAfterMs: options.nudgeAfterMs } : {}),
+      ...(options.dependencyWait === false ? { dependencyWait: false } : {}),
       ...(options.clock && this.attempt === 1 ? { clock: options.clock } : {}),
     }).catch((caught: unknown) => {
       if (caught instanceof ConnectionClosedError) return undefined;

@@ -28,6 +28,11 @@ export interface StreamOptions {
   ackTimeoutMs?: number;
   /** Nudge a missing ack after this long (default 500 ms). */
   nudgeAfterMs?: number;
+  /**
+   * false (--no-dependency-wait): send without waiting for the dependency's ack; a frame whose dependency is still
+   * in flight is reported (`dependency-in-flight`) instead.
+   */
+  dependencyWait?: boolean;
 }
 
 /**
@@ -130,7 +135,10 @@ export async function streamFrames(options: StreamOptions): Promise<StreamOutcom
     }
     // A frame that rewrites ids of a frame still in flight waits for its ack: 4.7.29 silently drops it otherwise.
     const dependency = source.dependsOn?.(index);
-    if (dependency !== undefined && dependency >= from && dependency < index) {
+    const rewrites = dependency !== undefined && dependency >= from && dependency < index;
+    if (rewrites && options.dependencyWait === false) {
+      reportInFlight(options, index, dependency);
+    } else if (rewrites) {
       await holdForDependency({
         socket,
         tracker,
@@ -169,6 +177,21 @@ export async function streamFrames(options: StreamOptions): Promise<StreamOutcom
     });
   }
   return { sentUpTo: index, aborted: false };
+}
+
+/** --no-dependency-wait: frame `index` goes now; when its dependency is not yet committed, the bus hears of it. */
+export function reportInFlight(
+  options: Pick<StreamOptions, 'tracker' | 'bus' | 'stream'>,
+  index: number,
+  dependency: number,
+): void {
+  if (dependency < options.tracker.committedFrames) return;
+  options.bus.emit({
+    type: 'dependency-in-flight',
+    frame: index,
+    dependsOn: dependency,
+    ...(options.stream === undefined ? {} : { stream: options.stream }),
+  });
 }
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {

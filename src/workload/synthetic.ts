@@ -9,11 +9,11 @@ import type { BlobFault, BlobFaultKind, RecordShape } from '../events/schema.js'
 import { encodeNodeIdMap, encodeTableStructure, type TableStructure } from '../protocol/control-frame.js';
 import { TxnFrameWriter } from '../protocol/txn-frame.js';
 import { faultedChunks, faultOf } from './blob-faults.js';
+import type { TableIdSpaces } from './captured-ids.js';
 import { type FixedRecord, FixedRecordEncoder, type RecordBlobs } from './fixed-record-encoder.js';
 import type { KeyDistribution } from './key-distribution.js';
 import { type OperationMix, PURE_INSERTS } from './operation-mix.js';
 import { OP_DELETE, OperationPlan } from './operation-plan.js';
-import type { TableIdSpaces } from './captured-ids.js';
 import type { RecordEncoder } from './record-encoder.js';
 
 export interface SyntheticOptions extends RecordShape {

@@ -155,6 +155,24 @@ describe('synth --mix and --keys', () => {
     assert.equal('mix' in inserts || 'keys' in inserts, false, 'inserts only: today’s workload');
   });
 
+  it('--no-dependency-wait goes into the options with a mix (waiting is the default), and is refused without one', async () => {
+    const off = synthOptions(await parse('--mix', 'insert=70,update=30', '--no-dependency-wait'));
+    assert.equal(off.dependencyWait, false);
+    assert.equal('dependencyWait' in synthOptions(await parse('--mix', 'insert=70,update=30')), false);
+    assert.equal(
+      'dependencyWait' in synthOptions(await parse('--mix', 'update=1', '--dependency-wait')),
+      false,
+    );
+    await assert.rejects(
+      async () => synthOptions(await parse('--no-dependency-wait')),
+      /^Error: --no-dependency-wait goes with a --mix with update or delete/,
+    );
+    await assert.rejects(
+      async () => synthOptions(await parse('--mix', 'insert=1', '--no-dependency-wait')),
+      /--no-dependency-wait goes with a --mix/,
+    );
+  });
+
   it('refuses --keys without updates or deletes, and --blob-faults with a mix', async () => {
     await assert.rejects(
       async () => synthOptions(await parse('--keys', 'zipf:1.1')),

@@ -12,7 +12,13 @@ import { encodeCommittedUpdate, frameTypeName } from '../../../src/protocol/cont
 import { summarizeTxnFrame } from '../../../src/protocol/txn-frame.js';
 import { AckTracker } from '../../../src/session/ack-tracker.js';
 import { ReplicationSocket } from '../../../src/session/replication-socket.js';
-import { SharedClock, sleep, streamFrames, trackAcks } from '../../../src/session/stream-sender.js';
+import {
+  reportInFlight,
+  SharedClock,
+  sleep,
+  streamFrames,
+  trackAcks,
+} from '../../../src/session/stream-sender.js';
 import { parseOperationMix } from '../../../src/workload/operation-mix.js';
 import type { FrameSource } from '../../../src/workload/synthetic.js';
 import { SyntheticWorkload } from '../../../src/workload/synthetic.js';
@@ -261,6 +267,65 @@ describe('streamFrames', () => {
     const frame1 = received.find((m) => m.tail === source.sequenceId(1))!;
     assert.ok(frame1.at >= ackedAt, 'frame 1 left after frame 0 was acked');
     socket.close();
+  });
+
+  it('--no-dependency-wait: every frame goes at once, and each sent while its dependency was unacked is reported', async () => {
+    const source = new SyntheticWorkload({
+      frames: 4,
+      recordsPerFrame: 6,
+      recordSize: 32,
+      blobSize: 0,
+      seed: 3,
+      mix: parseOperationMix('insert=50,update=50'),
+      tableName: 't',
+      originName: 'tool',
+      baseVersion: 1_700_000_000_000,
+      baseSequence: 1_700_000_000_000,
+    });
+    const dependent = [1, 2, 3].filter((i) => source.dependsOn(i) !== undefined);
+    assert.ok(dependent.length >= 2, 'the plan has frames that rewrite earlier ids');
+    const tracker = new AckTracker(source.frameCount, (i) => source.sequenceId(i));
+    const bus = new MetricsBus();
+    const events: RunEvent[] = [];
+    bus.subscribe((event) => events.push(event));
+    const { socket, received } = await pair();
+    // Nothing is acked here: every frame that depends on another goes while that one is in flight.
+    const outcome = await streamFrames({
+      socket,
+      source,
+      tracker,
+      bus,
+      startTime: 0,
+      subscribedNames: [],
+      signal: new AbortController().signal,
+      dependencyWait: false,
+    });
+    assert.equal(outcome.sentUpTo, 4);
+    await until(() => received.filter((m) => m.type === 'TRANSACTION').length === 4);
+    assert.equal(events.filter((e) => e.type === 'dependency-wait').length, 0, 'nothing held');
+    const reported = events.flatMap((e) =>
+      e.type === 'dependency-in-flight' ? [[e.frame, e.dependsOn]] : [],
+    );
+    assert.deepEqual(
+      reported,
+      dependent.map((i) => [i, source.dependsOn(i)]),
+      'every frame whose dependency was unacked when it went',
+    );
+    socket.close();
+  });
+
+  it('reportInFlight: silent when the dependency is already committed', () => {
+    const { source, tracker, bus, events } = setup({ frames: 3 });
+    reportInFlight({ tracker, bus, stream: 's' }, 2, 1);
+    assert.deepEqual(
+      events.map((e) => e.type === 'dependency-in-flight' && [e.frame, e.dependsOn, e.stream]),
+      [[2, 1, 's']],
+    );
+    tracker.markSent(0, Date.now());
+    tracker.markSent(1, Date.now());
+    tracker.ack(source.sequenceId(1), Date.now());
+    reportInFlight({ tracker, bus }, 2, 1);
+    assert.equal(events.length, 1, 'frame 1 committed: frame 2 is not in flight of it');
   });
 
   it('an abort stops before the next frame and says how far it got', async () => {
