@@ -17,7 +17,9 @@ export function shapeLines(shapes: readonly ShapeSummary[] | undefined): string[
       `    indexed: ${s.indexed.length ? s.indexed.join(', ') : 'none'}; record ${s.meanRecordBytes} B mean, ${s.maxRecordBytes} B max`,
     );
     if (s.capturedRecords !== undefined)
-      lines.push(`    captured records: ${formatCount(s.capturedRecords)}`);
+      lines.push(
+        `    captured records: ${formatCount(s.capturedRecords)}${s.rewrittenIds === undefined ? '' : `; ${formatCount(s.rewrittenIds)} captured ids re-created first, then rewritten by the mix`}`,
+      );
     if (s.skipped?.length) lines.push(`    not synthesized (binary or blobs): ${s.skipped.join(', ')}`);
   }
   return lines;

@@ -33,4 +33,25 @@ describe('shapeLines', () => {
       '    not synthesized (binary or blobs): photo',
     ]);
   });
+
+  it('a capture: its record count, and with --scale --mix how many captured ids were re-created and rewritten', () => {
+    const capture = {
+      from: 'c.hrcap#dog',
+      kind: 'capture' as const,
+      table: 'dog_hr_1_abcd',
+      scratch: true,
+      primaryKey: 'id',
+      attributes: [{ name: 'name', type: 'string' }],
+      indexed: [],
+      meanRecordBytes: 12,
+      maxRecordBytes: 14,
+      capturedRecords: 20_001,
+    };
+    assert.ok(shapeLines([capture]).includes('    captured records: 20,001'));
+    assert.ok(
+      shapeLines([{ ...capture, rewrittenIds: 19_998 }]).includes(
+        '    captured records: 20,001; 19,998 captured ids re-created first, then rewritten by the mix',
+      ),
+    );
+  });
 });
