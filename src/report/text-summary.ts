@@ -131,6 +131,7 @@ function headline(out: SummaryLines, result: RunResult): void {
       'workload',
       `shaped records: ${formatCount(workload.totalRecords)} in ${tables} table${tables > 1 ? 's' : ''} (seed ${workload.seed})`,
     );
+    if (workload.operations) row('operations', describeOperations(workload.operations));
     return;
   }
   row(
@@ -146,7 +147,10 @@ function describeOperations(operations: OperationsMeta): string {
     const { planned, sent } = operations;
     return `${formatCount(sent[kind])} ${kind}s${planned[kind] === sent[kind] ? '' : ` (${formatCount(planned[kind])} planned)`}`;
   });
-  return `${operations.mix}, keys ${operations.keys}: sent ${kinds.join(', ')}`;
+  const leading = operations.leadingInserts
+    ? `; the first ${formatCount(operations.leadingInserts)} re-create the captured ids`
+    : '';
+  return `${operations.mix}, keys ${operations.keys}: sent ${kinds.join(', ')}${leading}`;
 }
 
 /** `200 ids read back (180 present, 20 deleted): all match` or the first mismatch. */

@@ -492,6 +492,28 @@ describe('text summary of a --mix run', () => {
     assert.equal(row(summary, 'values'), '30 ids read back (29 present, 1 absent): all as expected');
   });
 
+  it('a shaped run names its mix too; --scale --mix says how many leading inserts re-create the captured ids', () => {
+    const shape = {
+      from: 'c.hrcap#dog',
+      kind: 'capture' as const,
+      table: 'dog_hr_1_abcd',
+      scratch: true,
+      primaryKey: 'id',
+      attributes: [{ name: 'name', type: 'string' }],
+      indexed: [],
+      meanRecordBytes: 12,
+      maxRecordBytes: 14,
+    };
+    const shaped = { workload: { ...meta.workload, operations: { ...operations, leadingInserts: 12 } } };
+    const events = completeRun([at(150, { type: 'shapes', tables: [shape] })], { meta: shaped });
+    const summary = formatRunSummary(fold(events));
+    assert.match(row(summary, 'workload') ?? '', /^shaped records: /);
+    assert.equal(
+      row(summary, 'operations'),
+      'insert=70,update=25,delete=5, keys zipf:1.1: sent 30 inserts (28 planned), 9 updates (10 planned), 1 deletes (2 planned); the first 12 re-create the captured ids',
+    );
+  });
+
   it('a mismatched sample fails the verification and shows its first mismatch', () => {
     const result = fold(withSample(2));
     assert.equal(result.verify.ok, false);
