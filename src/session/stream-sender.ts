@@ -120,6 +120,8 @@ export async function streamFrames(options: StreamOptions): Promise<StreamOutcom
   let index = from;
   for (; index < source.frameCount; index++) {
     if (signal.aborted) return { sentUpTo: index, aborted: true };
+    // An open-ended run's time is up: the frames begun so far are the run.
+    if (source.endsBefore?.(index)) break;
     const due = source.due?.(index);
     const offset = scheduledOffsetMs(source, index, from, interval, dueBase);
     const intended = offset === undefined ? undefined : startedAt + offset;

@@ -92,6 +92,11 @@ export interface FrameSource {
   dependsOn?(index: number): number | undefined;
   /** A small frame to send after the last one, whose ack says the target still commits (the liveness probe). */
   livenessFrame?(): BuiltFrame;
+  /**
+   * An open-ended source (synth --duration without a rate): asked before frame `index` goes out, true once the run's
+   * time is up; frameCount is then final (an upper bound before).
+   */
+  endsBefore?(index: number): boolean;
 }
 
 /** Harper's delete entries carry a nil value byte after the header (PROTOCOL.md §3.4), ignored on receipt. */
@@ -218,7 +223,15 @@ export class SyntheticWorkload implements FrameSource {
    * and the next sequence tail: committed only if the target still takes writes after what came before.
    */
   livenessFrame(): BuiltFrame {
-    const { frames } = this.options;
+    return this.probeAfter(this.options.frames, this.totalRecords);
+  }
+
+  /** The liveness probe after the first `frames` frames (an open-ended run knows its count only at the end). */
+  livenessFrameAfter(frames: number): BuiltFrame {
+    return this.probeAfter(frames, frames * this.recordsIn(0));
+  }
+
+  private probeAfter(frames: number, records: number): BuiltFrame {
     const probe = new SyntheticWorkload({
       ...this.options,
       frames: 1,
@@ -227,7 +240,7 @@ export class SyntheticWorkload implements FrameSource {
       blobFaults: undefined,
       tableRecords: undefined,
       mix: PURE_INSERTS,
-      idOffset: (this.options.idOffset ?? 0) + this.totalRecords,
+      idOffset: (this.options.idOffset ?? 0) + records,
       baseVersion: this.version(frames),
       baseSequence: this.sequenceId(frames - 1),
     });
