@@ -43,6 +43,15 @@ export class OpenEndedSource implements FrameSource {
     return this.endedAt ?? this.inner.frameCount;
   }
 
+  /**
+   * The time left while the run goes on (undefined before the first frame and once it ended): a sender waiting for
+   * the target to drain the frame it queued need not wait past it, nothing more is to be queued then.
+   */
+  timeLeftMs(): number | undefined {
+    if (this.startedAt === undefined || this.endedAt !== undefined) return undefined;
+    return this.durationMs - (this.now() - this.startedAt);
+  }
+
   /** Whether the time is up (the frame count is final). */
   get ended(): boolean {
     return this.endedAt !== undefined;

@@ -97,6 +97,8 @@ export interface FrameSource {
    * time is up; frameCount is then final (an upper bound before).
    */
   endsBefore?(index: number): boolean;
+  /** An open-ended source's time left (ms) while it runs; undefined before its first frame and once it ended. */
+  timeLeftMs?(): number | undefined;
 }
 
 /** Harper's delete entries carry a nil value byte after the header (PROTOCOL.md §3.4), ignored on receipt. */
