@@ -13,6 +13,7 @@ import { summarizeTxnFrame } from '../../../src/protocol/txn-frame.js';
 import { AckTracker } from '../../../src/session/ack-tracker.js';
 import { ReplicationSocket } from '../../../src/session/replication-socket.js';
 import { SharedClock, sleep, streamFrames, trackAcks } from '../../../src/session/stream-sender.js';
+import { OpenEndedSource } from '../../../src/workload/open-ended-source.js';
 import { parseOperationMix } from '../../../src/workload/operation-mix.js';
 import type { FrameSource } from '../../../src/workload/synthetic.js';
 import { SyntheticWorkload } from '../../../src/workload/synthetic.js';
@@ -261,6 +262,75 @@ describe('streamFrames', () => {
     const frame1 = received.find((m) => m.tail === source.sequenceId(1))!;
     assert.ok(frame1.at >= ackedAt, 'frame 1 left after frame 0 was acked');
     socket.close();
+  });
+
+  it('an open-ended source: frames go until its time is up, then the stream ends with the frames begun', async () => {
+    const inner = setup({ frames: 1_000_000 }).source;
+    const source = new OpenEndedSource(inner, 150);
+    const tracker = new AckTracker(
+      () => source.frameCount,
+      (i) => source.sequenceId(i),
+    );
+    const { bus, events } = setup();
+    const { socket } = await pair();
+    const started = Date.now();
+    const outcome = await streamFrames({
+      socket,
+      source,
+      tracker,
+      bus,
+      startTime: 0,
+      subscribedNames: ['tool'],
+      // A frame every 10 ms: the time, not the source, ends the stream.
+      rate: 100,
+      signal: new AbortController().signal,
+    });
+    const tookMs = Date.now() - started;
+    assert.equal(source.ended, true);
+    assert.equal(outcome.sentUpTo, source.frameCount);
+    assert.equal(events.filter((e) => e.type === 'frame-sent').length, source.frameCount);
+    assert.ok(source.frameCount >= 5 && source.frameCount <= 17, `${source.frameCount} frames in 150 ms`);
+    assert.ok(tookMs >= 140 && tookMs < 1000, `stopped after ${tookMs} ms`);
+    socket.close();
+  });
+
+  it("an open-ended source's time running out ends the wait for the last frame's drain (the target not reading)", async () => {
+    // 4 MiB frames to a far end that stops reading: the first one's drain never comes.
+    const inner = new SyntheticWorkload({
+      frames: 1000,
+      recordsPerFrame: 512,
+      recordSize: 8192,
+      blobSize: 0,
+      seed: 3,
+      tableName: 't',
+      originName: 'tool',
+      baseVersion: 1_700_000_000_000,
+      baseSequence: 1_700_000_000_000,
+    });
+    const source = new OpenEndedSource(inner, 300);
+    const tracker = new AckTracker(
+      () => source.frameCount,
+      (i) => source.sequenceId(i),
+    );
+    const { bus, events } = setup();
+    const { socket, far } = await pair();
+    (far as unknown as { _socket: { pause(): void } })._socket.pause();
+    const started = Date.now();
+    const outcome = await streamFrames({
+      socket,
+      source,
+      tracker,
+      bus,
+      startTime: 0,
+      subscribedNames: ['tool'],
+      signal: new AbortController().signal,
+    });
+    const tookMs = Date.now() - started;
+    assert.ok(tookMs >= 290 && tookMs < 2000, `the sender stopped after ${tookMs} ms`);
+    assert.ok(source.frameCount >= 1 && source.frameCount < 10, `${source.frameCount} frames begun`);
+    assert.equal(outcome.sentUpTo, source.frameCount);
+    assert.equal(events.filter((e) => e.type === 'frame-sent').length, source.frameCount);
+    far.terminate();
   });
 
   it('an abort stops before the next frame and says how far it got', async () => {
