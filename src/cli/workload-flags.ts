@@ -8,7 +8,7 @@ import { KEYS_HELP, type KeyDistribution, parseKeyDistribution } from '../worklo
 import { isPureInserts, type OperationMix, parseOperationMix } from '../workload/operation-mix.js';
 import { DEFAULT_PRESET, PRESETS, type Preset, presetNames } from '../workload/presets.js';
 import { type LoadFlagValues, loadOptions } from './load-command.js';
-import { paceFlags, synthPace } from './pace-flags.js';
+import { checkOpenEnded, paceFlags, synthPace } from './pace-flags.js';
 import { presetDefaultNote } from './preset-help.js';
 import { shapeFlags, shapeOptions } from './shape-flags.js';
 import { shardFlags, shardOptions } from './shard-flags.js';
@@ -158,6 +158,7 @@ export function synthOptions(flags: SynthFlagValues): SynthRunOptions {
     throw new Error('--blob-faults needs blobs: give --blob-size (or a preset with blobs, e.g. blobs-50k)');
   }
   const operations = operationFlags(flags);
+  if (pace.openEnded) checkOpenEnded(flags.duration!, { mix: operations.mix, shard, shaped });
   if (shaped?.shapes.scale !== undefined && pace.schedule)
     throw new Error(
       '--scale sets the frame count from the capture: it cannot be combined with --stages or --duration',
@@ -175,6 +176,7 @@ export function synthOptions(flags: SynthFlagValues): SynthRunOptions {
     ...(flags['dependency-wait'] === false ? { dependencyWait: false } : {}),
     // A schedule paces every frame (the sender's even --rate spacing is then not needed).
     ...(pace.schedule ? { schedule: pace.schedule, rate: undefined } : {}),
+    ...(pace.openEnded ? { openEnded: pace.openEnded } : {}),
     table: flags.table,
     workload: { ...workload, ...(blobFaults ? { blobFaults } : {}), ...operations },
     ...(shaped ? { shapes: shaped.shapes } : {}),

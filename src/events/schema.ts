@@ -152,6 +152,8 @@ export interface RunMeta {
     schedule?: ScheduleMeta;
     /** --mix and --keys: absent for inserts only. */
     operations?: OperationsMeta;
+    /** synth --duration without a rate: frames as fast as the target reads until the time is up (`frames` 0: none planned). */
+    openEnded?: OpenEndedMeta;
   };
   thresholds: string[];
   pauseThresholdMs: number;
@@ -171,6 +173,12 @@ export interface ShardingMeta {
   startAt?: number;
   /** Only one shard (index 0) samples the target's memory and log; the others say so here. */
   samplesTarget: boolean;
+}
+
+/** An open-ended run: sent for `durationMs` as fast as the target read, or until `maxFrames` (--frames) if sooner. */
+export interface OpenEndedMeta {
+  durationMs: number;
+  maxFrames?: number;
 }
 
 export interface ScheduleMeta {

@@ -7,11 +7,18 @@
 import cliProgress from 'cli-progress';
 import { formatBytes, formatMs } from '../common/units.js';
 import type { RunEvent, RunPhase, Sample } from '../events/schema.js';
+import { OpenEndedClock } from './open-ended.js';
 import { PaceProgress } from './pace-progress.js';
 import { isStalled, type TcpSample } from './pause-analysis.js';
 
+/** The bar's line: committed % of the planned frames, or for an open-ended run the share of its time gone. */
+const PLANNED_FORMAT =
+  ' {bar} {percentage}% committed | {frames}/{frameTotal} frames, {records} records, {bytes} sent | target RSS {rss} | {status}';
+const OPEN_ENDED_FORMAT =
+  ' {bar} {percentage}% of the time | {frames} frames ({committed} committed), {records} records, {bytes} sent | target RSS {rss} | {status}';
+
 export class ProgressReporter {
-  private readonly bar: cliProgress.SingleBar;
+  private bar?: cliProgress.SingleBar;
   private started = false;
   private frames = 0;
   private records = 0;
@@ -30,36 +37,48 @@ export class ProgressReporter {
   private pace?: PaceProgress;
   /** A shard's --start-at (epoch ms): said while it waits for it. */
   private startAt?: number;
+  /** An open-ended run (synth --duration alone): its clock instead of a frame total. */
+  private openEnded?: OpenEndedClock;
 
   constructor(
     private readonly blockedAfterMs = 500,
     private readonly pauseThresholdMs = 50,
-    stream: NodeJS.WriteStream = process.stderr,
-  ) {
+    private readonly stream: NodeJS.WriteStream = process.stderr,
+  ) {}
+
+  private startBar(frames: number, now: number): void {
     this.bar = new cliProgress.SingleBar(
       {
-        stream,
-        format:
-          ' {bar} {percentage}% committed | {frames}/{frameTotal} frames, {records} records, {bytes} sent | target RSS {rss} | {status}',
+        stream: this.stream,
+        format: this.openEnded ? OPEN_ENDED_FORMAT : PLANNED_FORMAT,
         hideCursor: true,
         clearOnComplete: false,
         fps: 5,
       },
       cliProgress.Presets.shades_classic,
     );
+    this.bar.start(this.openEnded ? this.openEnded.durationMs : frames, 0, this.payload(now));
+    this.started = true;
+  }
+
+  /** Where the bar stands: frames committed, or an open-ended run's time gone. */
+  private barValue(now: number): number {
+    return this.openEnded ? this.openEnded.elapsedMs(now) : this.committedFrames;
   }
 
   readonly sink = (event: RunEvent): void => {
     this.pace?.sink(event);
+    this.openEnded?.sink(event);
     switch (event.type) {
       case 'run-meta':
         if (event.meta.workload.schedule) this.pace = new PaceProgress(event.meta.workload.schedule);
+        if (event.meta.workload.openEnded)
+          this.openEnded = new OpenEndedClock(event.meta.workload.openEnded.durationMs);
         this.startAt = event.meta.sharding?.startAt;
         return;
       case 'run-start':
         this.totalFrames = event.frames;
-        this.bar.start(event.frames, 0, this.payload(event.t));
-        this.started = true;
+        this.startBar(event.frames, event.t);
         return;
       case 'frame-sent':
         this.frames++;
@@ -84,7 +103,7 @@ export class ProgressReporter {
       default:
         return;
     }
-    if (this.started) this.bar.update(this.committedFrames, this.payload(event.t));
+    if (this.started) this.bar?.update(this.barValue(event.t), this.payload(event.t));
   };
 
   private onSample(sample: Sample, t: number): void {
@@ -125,7 +144,7 @@ export class ProgressReporter {
     }
     if (this.phase === 'waiting-for-start' && this.startAt !== undefined)
       return `waiting for start at ${new Date(this.startAt).toISOString()} (in ${formatMs(Math.max(0, this.startAt - now))}) | ${total}`;
-    const pace = this.pace?.describe(now);
+    const pace = this.pace?.describe(now) || this.openEnded?.describe(now);
     return `${this.phase}${pace ? ` | ${pace}` : ''} | ${total}`;
   }
 
@@ -134,6 +153,7 @@ export class ProgressReporter {
       frames: this.frames.toLocaleString('en-US'),
       // Not `total`: cli-progress overwrites that key with its own unformatted total.
       frameTotal: this.totalFrames.toLocaleString('en-US'),
+      committed: this.committedFrames.toLocaleString('en-US'),
       records: this.records.toLocaleString('en-US'),
       bytes: formatBytes(this.bytes),
       rss:
@@ -147,7 +167,8 @@ export class ProgressReporter {
   stop(): void {
     if (!this.started) return;
     this.started = false;
-    this.bar.update(this.committedFrames, this.payload(Date.now()));
-    this.bar.stop();
+    const now = Date.now();
+    this.bar?.update(this.barValue(now), this.payload(now));
+    this.bar?.stop();
   }
 }

@@ -29,6 +29,7 @@ import { DependencyWaitAnalysis, type DependencyWaitSummary } from './dependency
 import { HerdAnalysis, type HerdSummary } from './herd-analysis.js';
 import { MemoryAnalysis, type MemorySummary } from './memory-analysis.js';
 import type { MergeSummary } from './merge-summary.js';
+import { type ResultWorkload, runTotals } from './open-ended.js';
 import { PauseAnalysis, type PauseSummary } from './pause-analysis.js';
 import { RemoteStateAnalysis, type RemoteStateSummary } from './remote-state.js';
 import type { PrometheusStats } from './remote-write.js';
@@ -76,7 +77,7 @@ export interface RunResult {
   outcome: RunOutcome;
   exitCode: number;
   error?: string;
-  workload: RunMeta['workload'] & { totalRecords: number; toolNodeName: string };
+  workload: ResultWorkload;
   /** A shard of a sharded run (--shard): which one, of which run, and whether it sampled the target. */
   sharding?: NonNullable<RunMeta['sharding']>;
   target: Partial<TargetInfo> & {
@@ -163,8 +164,8 @@ export interface RunResult {
 export class ResultBuilder {
   private meta?: RunMeta;
   private target?: TargetInfo;
-  private frames = 0;
-  private records = 0;
+  /** run-start's totals and its count of streams. */
+  private planned = { frames: 0, records: 0, streams: 1 };
   private readonly verified: Array<VerifyTotals & { sample?: ValueSample; indexChecks?: IndexCheck[] }> = [];
   private end?: Extract<RunEvent, { type: 'run-end' }>;
   private firstEventAt?: number;
@@ -215,8 +216,7 @@ export class ResultBuilder {
         break;
       case 'run-start':
         this.target = event.target;
-        this.frames = event.frames;
-        this.records = event.records;
+        this.planned = { frames: event.frames, records: event.records, streams: event.streams?.length || 1 };
         break;
       case 'verify':
         this.verified.push(event);
@@ -287,15 +287,14 @@ export class ResultBuilder {
     const perSec = (count: number, ms: number | null) =>
       ms && ms > 0 ? Math.round((count * 1000) / ms) : null;
     const end = this.end;
-    const totalRecords = this.records || meta.workload.frames * meta.workload.recordsPerFrame;
-    const frames = this.frames || meta.workload.frames;
+    const totals = runTotals(meta, this.planned, collector.sent);
     const members = this.members?.summary(this.lastEventAt);
     const result: RunResult = {
       command: meta.command,
       outcome: end?.outcome ?? 'interrupted',
       exitCode: end?.exitCode ?? ExitCode.INTERRUPTED,
       ...(end?.error ? { error: end.error } : end ? {} : { error: 'the run ended without a run-end event' }),
-      workload: { ...meta.workload, totalRecords, toolNodeName: meta.toolNodeName },
+      workload: totals.workload,
       ...(meta.sharding ? { sharding: meta.sharding } : {}),
       target: {
         ...this.target,
@@ -307,7 +306,7 @@ export class ResultBuilder {
       },
       remote: this.remote.summary(),
       sent: collector.sent,
-      committed: { ...committed, allFrames: committed.frames >= frames },
+      committed: { ...committed, allFrames: committed.frames >= totals.frames },
       acks: this.acks.summary(end?.t ?? this.lastEventAt),
       dependencyWaits: this.dependencyWaits.summary(),
       verify: this.verified.length
@@ -317,7 +316,7 @@ export class ResultBuilder {
             ...sumSamples(this.verified),
             ...indexChecksOf(this.verified),
           }
-        : { skipped: true, expectedRecords: totalRecords, targetRecords: null, ok: null },
+        : { skipped: true, expectedRecords: totals.records, targetRecords: null, ok: null },
       timing: {
         startedAt: this.firstEventAt ?? null,
         durationMs: (this.lastEventAt ?? 0) - (this.firstEventAt ?? 0),

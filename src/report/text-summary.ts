@@ -8,6 +8,7 @@ import { describeDependencyWaits, likelyLossCause } from './dependency-waits.js'
 import type { HerdDeath } from './herd-analysis.js';
 import { describeValue } from './junit.js';
 import { mergeLines } from './merge-text.js';
+import { describeOpenEnded } from './open-ended.js';
 import { remoteRows } from './remote-text.js';
 import type { RunResult } from './result.js';
 import { formatSlope, replayPaceLines, scheduleLines, trendLines } from './schedule-text.js';
@@ -138,6 +139,7 @@ function headline(out: SummaryLines, result: RunResult): void {
     'workload',
     `${workload.preset ? `${workload.preset}: ` : ''}${formatCount(workload.frames)} frames × ${formatCount(workload.recordsPerFrame)} records × ${workload.recordSize} B${workload.blobSize ? `, ${formatBytes(workload.blobSize)} blobs` : ''}${result.command === 'synth' ? ` (seed ${workload.seed})` : ''}`,
   );
+  if (workload.openEnded) row('pace', describeOpenEnded(workload.openEnded));
   if (workload.operations) row('operations', describeOperations(workload.operations));
 }
 

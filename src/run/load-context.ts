@@ -15,6 +15,7 @@ import type { AckTracker } from '../session/ack-tracker.js';
 import type { ChannelProvider, StreamRoute } from '../session/channel.js';
 import { toolNodeNameFor } from '../session/peer-pki.js';
 import type { ReplicationSocket } from '../session/replication-socket.js';
+import { framesToSend } from '../workload/open-ended-source.js';
 import type { FrameSource } from '../workload/synthetic.js';
 import type { LoadRunOptions, LoadWorkload } from './load-options.js';
 import type { Member } from './members.js';
@@ -108,13 +109,18 @@ export class LoadContext {
     return this.streams.reduce((sum, s) => sum + s.source.totalRecords, 0);
   }
 
+  /** Whether a stream's frame count is up to the target (synth --duration without a rate). */
+  get openEnded(): boolean {
+    return this.streams.some((s) => s.source.endsBefore !== undefined);
+  }
+
   get committedFrames(): number {
     return this.streams.reduce((sum, s) => sum + s.tracker.committedFrames, 0);
   }
 
   get totalFrames(): number {
     if (!this.streams.length) return this.frames.frameCount;
-    return this.streams.reduce((sum, s) => sum + s.source.frameCount, 0);
+    return this.streams.reduce((sum, s) => sum + framesToSend(s.source), 0);
   }
 
   /** Every operations client of the run: the target's, then each sampled member's. */

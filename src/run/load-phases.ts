@@ -134,7 +134,10 @@ function planStreams(run: LoadContext): void {
           ...(source.connection !== undefined ? { connection: source.connection } : {}),
         },
         route: { member, database },
-        tracker: new AckTracker(source.frameCount, (index) => source.sequenceId(index)),
+        // An open-ended source's count is final only once its time is up: the tracker reads it each time.
+        tracker: new AckTracker(source.endsBefore ? () => source.frameCount : source.frameCount, (index) =>
+          source.sequenceId(index),
+        ),
         source,
         prefix: many ? `${streamKey(member, database)}: ` : '',
       };
@@ -202,8 +205,9 @@ function emitRunStart(run: LoadContext, harper: VersionKnowledge): void {
   const target = run.node;
   run.bus.emit({
     type: 'run-start',
-    frames: run.totalFrames,
-    records: run.totalRecords,
+    // An open-ended run has no planned count (run-meta's workload.openEnded): 0 until the frames sent say.
+    frames: run.openEnded ? 0 : run.totalFrames,
+    records: run.openEnded ? 0 : run.totalRecords,
     target: {
       nodeName: target.nodeName,
       operationsUrl: target.operationsUrl,

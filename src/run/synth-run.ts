@@ -10,6 +10,7 @@ import { PEER_MODE_MAX_FRAME } from '../protocol/codes.js';
 import type { RunResult } from '../report/result.js';
 import { checkSample, comparedAttributes, sampleIds } from '../workload/expected-state.js';
 import type { KeyDistribution } from '../workload/key-distribution.js';
+import { type OpenEndedPace, OpenEndedSource, openEndedFrameLimit } from '../workload/open-ended-source.js';
 import type { OperationMix } from '../workload/operation-mix.js';
 import { isPureInserts } from '../workload/operation-mix.js';
 import type { WorkloadShape } from '../workload/presets.js';
@@ -37,6 +38,8 @@ export interface SynthRunOptions extends LoadRunOptions {
   };
   /** Shaped records (--template, --like) instead of {id, frame, payload}. */
   shapes?: ShapeOptions;
+  /** --duration without a rate: frames as fast as the target reads until the time is up (workload.frames is 0). */
+  openEnded?: OpenEndedPace;
 }
 
 export type SynthResult = RunResult;
@@ -45,13 +48,21 @@ export type SynthResult = RunResult;
  * The ids this process's records take with pure inserts: 1 … N, or with --shard the ids of its block of frames
  * (frame f holds ids f·r + 1 … (f + 1)·r), so verification stays one range per shard.
  */
-export function synthIdRange(options: Pick<SynthRunOptions, 'workload' | 'shard'>): {
+export function synthIdRange(options: Pick<SynthRunOptions, 'workload' | 'shard' | 'openEnded'>): {
   lo: number;
   hi: number;
 } {
-  const { frames, recordsPerFrame } = options.workload;
+  const { recordsPerFrame } = options.workload;
+  const frames = synthFrames(options);
   const { start, end } = shardBlock(options.shard?.spec ?? WHOLE, frames);
   return { lo: start * recordsPerFrame + 1, hi: end * recordsPerFrame };
+}
+
+/** The frames the synthesizer can give: the planned count, or an open-ended run's most (--frames or the id space). */
+function synthFrames(options: Pick<SynthRunOptions, 'workload' | 'openEnded'>): number {
+  const { openEnded, workload } = options;
+  if (!openEnded) return workload.frames;
+  return openEnded.maxFrames ?? openEndedFrameLimit(workload.recordsPerFrame);
 }
 
 /**
@@ -59,14 +70,14 @@ export function synthIdRange(options: Pick<SynthRunOptions, 'workload' | 'shard'
  * shard's versions and sequence tails count from the base every shard derives alike (run id, --start-at).
  */
 export function synthSource(
-  options: Pick<SynthRunOptions, 'workload' | 'table' | 'schedule' | 'shard'>,
+  options: Pick<SynthRunOptions, 'workload' | 'table' | 'schedule' | 'shard' | 'openEnded'>,
   toolNodeName: string,
   now = Date.now(),
 ): { workload: SyntheticWorkload; source: FrameSource } {
   const { mix, keys, ...shape } = options.workload;
   const base = options.shard ? shardBaseTime(options.shard) : now;
   const workload = new SyntheticWorkload({
-    frames: shape.frames,
+    frames: synthFrames(options),
     recordsPerFrame: shape.recordsPerFrame,
     recordSize: shape.recordSize,
     blobSize: shape.blobSize,
@@ -80,7 +91,11 @@ export function synthSource(
     baseVersion: base,
     baseSequence: base,
   });
-  const whole = options.schedule ? new ScheduledSource(workload, options.schedule) : workload;
+  const whole = options.schedule
+    ? new ScheduledSource(workload, options.schedule)
+    : options.openEnded
+      ? new OpenEndedSource(workload, options.openEnded.durationMs)
+      : workload;
   const source = options.shard
     ? new ShardedSource(whole, blockFrames(options.shard.spec, shape.frames))
     : whole;
@@ -92,9 +107,11 @@ export function runSynth(options: SynthRunOptions): Promise<SynthResult> {
   const { mix, keys, ...shape } = options.workload;
   const operations =
     mix && !isPureInserts(mix) ? describeOperations(options.workload, mix, keys, options) : undefined;
+  // An open-ended run's range is its most until the time is up: the check before counts it whole.
   const ids = synthIdRange(options);
   const shardedMix = operations !== undefined && (options.shard?.spec.count ?? 1) > 1;
   let workload: SyntheticWorkload | undefined;
+  let openEnded: OpenEndedSource | undefined;
   return runLoad(options, {
     describe: {
       command: 'synth',
@@ -103,12 +120,14 @@ export function runSynth(options: SynthRunOptions): Promise<SynthResult> {
         ...shape,
         ...(options.rate ? { rate: options.rate } : {}),
         ...(options.schedule ? { schedule: options.schedule } : {}),
+        ...(options.openEnded ? { openEnded: options.openEnded } : {}),
         ...(operations ? { operations } : {}),
       },
     },
     source: (toolNodeName) => {
       const made = synthSource(options, toolNodeName);
       workload = made.workload;
+      if (made.source instanceof OpenEndedSource) openEnded = made.source;
       return made.source;
     },
     check: (bus) => {
@@ -136,12 +155,22 @@ export function runSynth(options: SynthRunOptions): Promise<SynthResult> {
       : async (client, database) => {
           if (workload && !workload.plan.pureInserts)
             return verifyMix(client, database, options.table, workload);
+          const sent = openEnded ? sentIds(ids, openEnded, options.workload.recordsPerFrame) : ids;
           return {
-            expectedRecords: ids.hi - ids.lo + 1,
-            targetRecords: await countIds(client, database, options.table, ids),
+            expectedRecords: sent.hi - sent.lo + 1,
+            targetRecords: await countIds(client, database, options.table, sent),
           };
         },
   });
+}
+
+/** An open-ended run's ids to count: those of the frames it sent (begun, if it was interrupted). */
+function sentIds(
+  ids: { lo: number; hi: number },
+  source: OpenEndedSource,
+  recordsPerFrame: number,
+): { lo: number; hi: number } {
+  return { lo: ids.lo, hi: ids.lo - 1 + source.framesBegun * recordsPerFrame };
 }
 
 /** A mix's verification: the count of present ids and a sample of ids' values against the expected state. */

@@ -24,10 +24,18 @@ export class AckTracker {
   /** Waiters for a frame's commit (whenCommitted), woken by ack(). */
   private waiters: Array<{ index: number; wake: () => void }> = [];
 
+  /**
+   * `frames`: the stream's frame count, or a function that reads it each time (an open-ended source's count is an
+   * upper bound until its time is up, then the frames it sent).
+   */
   constructor(
-    readonly frameCount: number,
+    private readonly frames: number | (() => number),
     private readonly sequenceId: (index: number) => number,
   ) {}
+
+  get frameCount(): number {
+    return typeof this.frames === 'number' ? this.frames : this.frames();
+  }
 
   /** Slots the ring holds now (8 bytes each): at least the span of the frames in flight. */
   get windowCapacity(): number {

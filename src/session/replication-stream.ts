@@ -11,6 +11,7 @@
  */
 import { ExitCode, HarperReplayError } from '../common/errors.js';
 import type { MetricsBus } from '../events/metrics-bus.js';
+import { framesToSend } from '../workload/open-ended-source.js';
 import type { FrameSource } from '../workload/synthetic.js';
 import type { AckTracker } from './ack-tracker.js';
 import { AbortedError, type ChannelProvider, type DataChannel, type StreamRoute } from './channel.js';
@@ -124,7 +125,7 @@ export class ReplicationStream {
     if (this.current === 'dropped') this.enter('awaiting-channel');
     if (this.attempt > options.maxReconnects) {
       throw new HarperReplayError(
-        `${prefix}the target dropped the stream ${this.attempt} times (last: ${this.lastClose?.message ?? 'unknown'}); giving up after --max-reconnects ${options.maxReconnects}. Committed ${tracker.committedFrames} of ${options.source.frameCount} frames`,
+        `${prefix}the target dropped the stream ${this.attempt} times (last: ${this.lastClose?.message ?? 'unknown'}); giving up after --max-reconnects ${options.maxReconnects}. Committed ${tracker.committedFrames} of ${framesToSend(options.source)} frames`,
         ExitCode.ERROR,
       );
     }
@@ -219,7 +220,7 @@ export class ReplicationStream {
     if (waited === 'aborted') throw new AbortedError();
     if (waited === 'idle') {
       throw new HarperReplayError(
-        `${prefix}no commit acknowledgement for ${options.ackTimeoutMs} ms: ${tracker.committedFrames} of ${source.frameCount} frames committed`,
+        `${prefix}no commit acknowledgement for ${options.ackTimeoutMs} ms: ${tracker.committedFrames} of ${framesToSend(source)} frames committed`,
         ExitCode.VERIFY_FAILED,
       );
     }

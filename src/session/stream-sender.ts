@@ -125,6 +125,8 @@ export async function streamFrames(options: StreamOptions): Promise<StreamOutcom
   let index = from;
   for (; index < source.frameCount; index++) {
     if (signal.aborted) return { sentUpTo: index, aborted: true };
+    // An open-ended run's time is up: the frames begun so far are the run.
+    if (source.endsBefore?.(index)) break;
     const due = source.due?.(index);
     const offset = scheduledOffsetMs(source, index, from, interval, dueBase);
     const intended = offset === undefined ? undefined : startedAt + offset;
@@ -158,9 +160,7 @@ export async function streamFrames(options: StreamOptions): Promise<StreamOutcom
     const resent = tracker.wasSent(index);
     const sentAt = Date.now();
     tracker.markSent(index, sentAt);
-    for (const control of frame.before ?? []) await socket.send(control);
-    await socket.send(frame.data);
-    for (const chunk of frame.blobChunks) await socket.send(chunk);
+    await sendFrame(socket, frame, source);
     bus.emit({
       type: 'frame-sent',
       socketId: socket.id,
@@ -192,6 +192,28 @@ export function reportInFlight(
     dependsOn: dependency,
     ...(options.stream === undefined ? {} : { stream: options.stream }),
   });
+}
+
+/**
+ * A frame's messages in order, each after the previous one drained. An open-ended run whose time runs out while the
+ * last message waits for its drain stops waiting then: nothing is left to queue, and the acks the stream waits for
+ * next cover its delivery (a close under it shows there as well).
+ */
+async function sendFrame(
+  socket: ReplicationSocket,
+  frame: Pick<BuiltFrame, 'data' | 'before' | 'blobChunks'>,
+  source: Pick<FrameSource, 'timeLeftMs'>,
+): Promise<void> {
+  const messages = [...(frame.before ?? []), frame.data, ...frame.blobChunks];
+  const last = messages.pop()!;
+  for (const message of messages) await socket.send(message);
+  const drained = socket.send(last);
+  const leftMs = source.timeLeftMs?.();
+  if (leftMs === undefined || leftMs <= 0) return drained;
+  drained.catch(() => {});
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([drained, new Promise((resolve) => (timer = setTimeout(resolve, leftMs)))]);
+  clearTimeout(timer);
 }
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {

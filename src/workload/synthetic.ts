@@ -100,6 +100,13 @@ export interface FrameSource {
   dependsOn?(index: number): number | undefined;
   /** A small frame to send after the last one, whose ack says the target still commits (the liveness probe). */
   livenessFrame?(): BuiltFrame;
+  /**
+   * An open-ended source (synth --duration without a rate): asked before frame `index` goes out, true once the run's
+   * time is up; frameCount is then final (an upper bound before).
+   */
+  endsBefore?(index: number): boolean;
+  /** An open-ended source's time left (ms) while it runs; undefined before its first frame and once it ended. */
+  timeLeftMs?(): number | undefined;
 }
 
 /** Harper's delete entries carry a nil value byte after the header (PROTOCOL.md §3.4), ignored on receipt. */
@@ -228,7 +235,15 @@ export class SyntheticWorkload implements FrameSource {
    * and the next sequence tail: committed only if the target still takes writes after what came before.
    */
   livenessFrame(): BuiltFrame {
-    const { frames } = this.options;
+    return this.probeAfter(this.options.frames, this.totalRecords);
+  }
+
+  /** The liveness probe after the first `frames` frames (an open-ended run knows its count only at the end). */
+  livenessFrameAfter(frames: number): BuiltFrame {
+    return this.probeAfter(frames, frames * this.recordsIn(0));
+  }
+
+  private probeAfter(frames: number, records: number): BuiltFrame {
     const probe = new SyntheticWorkload({
       ...this.options,
       frames: 1,
@@ -239,7 +254,7 @@ export class SyntheticWorkload implements FrameSource {
       tableIds: undefined,
       leadingInserts: undefined,
       mix: PURE_INSERTS,
-      idOffset: (this.options.idOffset ?? 0) + this.highestKey(),
+      idOffset: (this.options.idOffset ?? 0) + this.highestKey(records),
       baseVersion: this.version(frames),
       baseSequence: this.sequenceId(frames - 1),
     });
@@ -247,10 +262,10 @@ export class SyntheticWorkload implements FrameSource {
   }
 
   /** Above every key a frame may write: the liveness probe's id goes after it. */
-  private highestKey(): number {
+  private highestKey(records: number): number {
     const planned = this.options.frames * this.options.recordsPerFrame;
     const spaces = this.options.tableIds ?? [];
-    return Math.max(this.totalRecords, ...spaces.map((space) => (space ? space.keyOf(planned) : 0)));
+    return Math.max(records, ...spaces.map((space) => (space ? space.keyOf(planned) : 0)));
   }
 
   fileId(id: number, generation = 0): string {

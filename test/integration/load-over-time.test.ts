@@ -1,6 +1,7 @@
 /**
  * Load over time on one real harperdb 4.7.29 (shared by the tests of this file): --stages sends what each stage
- * asks for, --duration stops on time with every frame committed and verified (issue 16's done-when).
+ * asks for, --duration (with --rate, or alone: open-ended) stops on time with every frame committed and verified
+ * (issue 16's done-when).
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -104,6 +105,35 @@ describe('load over time (real harperdb 4.7.29)', () => {
     assert.ok(Math.abs(loadMs - 20_000) <= 2000, `load lasted ${loadMs} ms`);
     assert.equal(result.schedule!.overall.intendedRecords, 20_000);
   });
+  it('--duration 6s alone: as fast as the target reads, stops within 2 s of 6 s, every sent frame committed and verified', async (t) => {
+    const result = await synth('open_ended', '--duration', '6s', '--records-per-frame', '200');
+    const openEnded = result.workload.openEnded!;
+    const sent = openEnded.sentFrames;
+    t.diagnostic(
+      `${sent} frames sent over ${result.timing.sendMs} ms, last commit ${result.timing.commitMs} ms after the first send`,
+    );
+    assert.equal(openEnded.plannedFrames, null);
+    assert.ok(sent > 1, `${sent} frames sent`);
+    assert.equal(result.sent.frames - result.sent.resentFrames, sent);
+    assert.equal(result.committed.frames, sent);
+    assert.equal(result.committed.allFrames, true);
+    assert.equal(result.verify.ok, true);
+    assert.equal(result.verify.expectedRecords, sent * 200);
+    assert.equal(result.verify.targetRecords, sent * 200);
+    // The target's own count of the table: the frames sent, no more (the ids continued 1 … sent × 200).
+    const rows = await node
+      .client()
+      .sql<{ c: number; highest: number }>(
+        'SELECT COUNT(*) AS c, MAX(id) AS highest FROM `data`.`open_ended`',
+      );
+    assert.equal(Number(rows[0]?.c), sent * 200);
+    assert.equal(Number(rows[0]?.highest), sent * 200);
+    // From the first frame sent to the last: the asked 6 s, give or take 2 s.
+    const sendMs = result.timing.sendMs!;
+    assert.ok(Math.abs(sendMs - 6000) <= 2000, `sent over ${sendMs} ms`);
+    assert.equal(result.schedule, null, 'no rate: nothing scheduled');
+  });
+
   it('a backlog capture replayed with --pace-by txn-time at 1x spans its writes (20 writes 0.5 s apart: 9.5 s)', async (t) => {
     const client = node.client();
     await client.createTable('data', 'paced', 'id');

@@ -115,6 +115,36 @@ describe('ProgressReporter text', () => {
     );
   });
 
+  it('an open-ended run: the bar is its time gone, the frames have no total, the status says what is left', (t) => {
+    const meta = ev.meta(0, {
+      workload: {
+        frames: 0,
+        recordsPerFrame: 10,
+        recordSize: 100,
+        blobSize: 0,
+        seed: 7,
+        openEnded: { durationMs: 4000 },
+      },
+    });
+    const { last } = draw(
+      t,
+      [
+        meta,
+        ev.start(0, { frames: 0, records: 0 }),
+        ev.phase(10, 'streaming'),
+        ev.sent(1000, 0, { records: 10, bytes: 1024 }),
+        ev.sent(1500, 1, { records: 10, bytes: 1024 }),
+        ev.committed(1600, 0, 600),
+      ],
+      2000,
+    );
+    // 1 s of 4 s gone at T0 + 2000: 25 %, 10 of the bar's 40 cells.
+    assert.match(
+      last,
+      /^ █{10}░{30} 25% of the time \| 2 frames \(1 committed\), 20 records, 2\.00 KiB sent \| target RSS – \| streaming \| elapsed 1\.00 s of 4\.00 s, 3\.00 s left \| stalled 0\.00 ms$/,
+    );
+  });
+
   it('a shard waiting for --start-at says for when, and how long is left', (t) => {
     const startAt = T0 + 5000;
     const meta = ev.meta(0, { sharding: { runId: 'r', index: 1, count: 3, startAt, samplesTarget: false } });

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { synthIdRange, synthSource } from '../../../src/run/synth-run.js';
+import { OpenEndedSource, openEndedFrameLimit } from '../../../src/workload/open-ended-source.js';
 import { parseOperationMix } from '../../../src/workload/operation-mix.js';
 import { parseStages } from '../../../src/workload/rate-schedule.js';
 import { type ShardRun, shardBaseTime } from '../../../src/workload/shard.js';
@@ -66,5 +67,32 @@ describe('synthSource with --shard', () => {
       }
       assert.equal(next, 156);
     }
+  });
+});
+
+describe('synthSource open-ended (--duration without a rate)', () => {
+  const pure = { frames: 0, recordsPerFrame: 200, recordSize: 64, blobSize: 0, seed: 7 };
+
+  it('is an open-ended source bounded by the id space, or by --frames', () => {
+    const { source } = synthSource({ workload: pure, table: 't', openEnded: { durationMs: 6000 } }, 'o');
+    assert.ok(source instanceof OpenEndedSource);
+    assert.equal(source.frameCount, openEndedFrameLimit(200));
+    assert.equal(source.durationMs, 6000);
+    const capped = synthSource(
+      { workload: pure, table: 't', openEnded: { durationMs: 6000, maxFrames: 12 } },
+      'o',
+    );
+    assert.equal(capped.source.frameCount, 12);
+  });
+
+  it('checks for leftovers over the whole range it may write (with --frames, the range of those)', () => {
+    assert.deepEqual(synthIdRange({ workload: pure, openEnded: { durationMs: 6000 } }), {
+      lo: 1,
+      hi: openEndedFrameLimit(200) * 200,
+    });
+    assert.deepEqual(synthIdRange({ workload: pure, openEnded: { durationMs: 6000, maxFrames: 12 } }), {
+      lo: 1,
+      hi: 2400,
+    });
   });
 });

@@ -206,4 +206,16 @@ describe('AckTracker memory: O(frames in flight)', () => {
     assert.equal(t.ack(tail(999), 5000).length, 1000);
     assert.equal(t.ack(tail(999), 5000).length, 0);
   });
+
+  it('reads a live frame count: an open-ended stream is complete once its final count is committed', () => {
+    let count = 1_000_000;
+    const t = new AckTracker(() => count, tail);
+    for (let i = 0; i < 5; i++) t.markSent(i, i + 1);
+    assert.equal(t.ack(tail(4), 10).length, 5);
+    assert.equal(t.complete, false, 'the bound is not reached');
+    count = 5;
+    assert.equal(t.frameCount, 5);
+    assert.equal(t.complete, true, 'the time is up with 5 frames sent, all committed');
+    assert.equal(t.firstAfter(tail(9)), 5, 'a resume never goes past the final count');
+  });
 });

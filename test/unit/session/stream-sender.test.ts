@@ -19,6 +19,7 @@ import {
   streamFrames,
   trackAcks,
 } from '../../../src/session/stream-sender.js';
+import { OpenEndedSource } from '../../../src/workload/open-ended-source.js';
 import { parseOperationMix } from '../../../src/workload/operation-mix.js';
 import type { FrameSource } from '../../../src/workload/synthetic.js';
 import { SyntheticWorkload } from '../../../src/workload/synthetic.js';
@@ -326,6 +327,75 @@ describe('streamFrames', () => {
     tracker.ack(source.sequenceId(1), Date.now());
     reportInFlight({ tracker, bus }, 2, 1);
     assert.equal(events.length, 1, 'frame 1 committed: frame 2 is not in flight of it');
+  });
+
+  it('an open-ended source: frames go until its time is up, then the stream ends with the frames begun', async () => {
+    const inner = setup({ frames: 1_000_000 }).source;
+    const source = new OpenEndedSource(inner, 150);
+    const tracker = new AckTracker(
+      () => source.frameCount,
+      (i) => source.sequenceId(i),
+    );
+    const { bus, events } = setup();
+    const { socket } = await pair();
+    const started = Date.now();
+    const outcome = await streamFrames({
+      socket,
+      source,
+      tracker,
+      bus,
+      startTime: 0,
+      subscribedNames: ['tool'],
+      // A frame every 10 ms: the time, not the source, ends the stream.
+      rate: 100,
+      signal: new AbortController().signal,
+    });
+    const tookMs = Date.now() - started;
+    assert.equal(source.ended, true);
+    assert.equal(outcome.sentUpTo, source.frameCount);
+    assert.equal(events.filter((e) => e.type === 'frame-sent').length, source.frameCount);
+    assert.ok(source.frameCount >= 2 && source.frameCount <= 17, `${source.frameCount} frames in 150 ms`);
+    assert.ok(tookMs >= 140 && tookMs < 5000, `stopped after ${tookMs} ms`);
+    socket.close();
+  });
+
+  it("an open-ended source's time running out ends the wait for the last frame's drain (the target not reading)", async () => {
+    // 4 MiB frames to a far end that stops reading: the first one's drain never comes.
+    const inner = new SyntheticWorkload({
+      frames: 1000,
+      recordsPerFrame: 512,
+      recordSize: 8192,
+      blobSize: 0,
+      seed: 3,
+      tableName: 't',
+      originName: 'tool',
+      baseVersion: 1_700_000_000_000,
+      baseSequence: 1_700_000_000_000,
+    });
+    const source = new OpenEndedSource(inner, 300);
+    const tracker = new AckTracker(
+      () => source.frameCount,
+      (i) => source.sequenceId(i),
+    );
+    const { bus, events } = setup();
+    const { socket, far } = await pair();
+    (far as unknown as { _socket: { pause(): void } })._socket.pause();
+    const started = Date.now();
+    const outcome = await streamFrames({
+      socket,
+      source,
+      tracker,
+      bus,
+      startTime: 0,
+      subscribedNames: ['tool'],
+      signal: new AbortController().signal,
+    });
+    const tookMs = Date.now() - started;
+    assert.ok(tookMs >= 290 && tookMs < 5000, `the sender stopped after ${tookMs} ms`);
+    assert.ok(source.frameCount >= 1 && source.frameCount < 10, `${source.frameCount} frames begun`);
+    assert.equal(outcome.sentUpTo, source.frameCount);
+    assert.equal(events.filter((e) => e.type === 'frame-sent').length, source.frameCount);
+    far.terminate();
   });
 
   it('an abort stops before the next frame and says how far it got', async () => {
