@@ -4,12 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { summarizeTxnFrame } from '../../../src/protocol/txn-frame.js';
 import { synthIdRange, synthSource } from '../../../src/run/synth-run.js';
 import { parseOperationMix } from '../../../src/workload/operation-mix.js';
 import { parseStages } from '../../../src/workload/rate-schedule.js';
 import { type ShardRun, shardBaseTime } from '../../../src/workload/shard.js';
 import type { FrameSource } from '../../../src/workload/synthetic.js';
-import { summarizeTxnFrame } from '../../../src/protocol/txn-frame.js';
 
 const workload = {
   frames: 31,

@@ -6,10 +6,10 @@ import {
   parseShard,
   parseStartAt,
   shardBaseTime,
-  shardSequenceBase,
   shardBlock,
   shardLabel,
   shardOwnsStripe,
+  shardSequenceBase,
   stripeCount,
   WHOLE,
 } from '../../../src/workload/shard.js';
