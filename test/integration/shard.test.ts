@@ -4,7 +4,8 @@
  * operations API); only shard 0 samples the target; a shard whose --start-at passes before it is subscribed exits
  * 8 (ready too late), sends nothing and removes its registration. `replay --shard i/n` likewise: the capture's
  * frames striped over 3 processes land the ids one replay lands and their samples merge to its totals; without
- * --start-at too (each shard's tails from its own clock). One embedded node for the file; each shard's --samples
+ * --start-at too (each shard's tails from its own clock); `synth --shard i/2 --template` counts each shard's id
+ * block and lands the whole run's ids. One embedded node for the file; each shard's --samples
  * file stays in the file's temp dir (report --merge reads them).
  */
 import assert from 'node:assert/strict';
@@ -334,5 +335,60 @@ describe('replay --shard i/n: the capture striped over n processes', () => {
       assert.equal(result.sent.frames, 21, `shard ${index} sent its stripe`);
     }
     assert.deepEqual(await rows('rep_runid'), single.landed);
+  });
+});
+
+describe('synth --shard i/2 --template: the shaped run split by frame blocks', () => {
+  it('each shard verifies its id block; together the ids one process lands', async () => {
+    const shaped = (table: string, ...extra: string[]) => [
+      'synth',
+      '--target',
+      target.operationsUrl,
+      '--frames',
+      String(FRAMES),
+      '--records-per-frame',
+      String(RECORDS_PER_FRAME),
+      '--table',
+      table,
+      '--template',
+      'templates/products.yaml',
+      '--seed',
+      '5',
+      '--json',
+      ...extra,
+    ];
+    const startAt = Date.now() + 15_000;
+    const runs = await Promise.all(
+      [0, 1].map((index) =>
+        runCli(
+          shaped(
+            'shaped_split',
+            '--shard',
+            `${index}/2`,
+            '--run-id',
+            'shaped',
+            '--start-at',
+            String(startAt),
+          ),
+          { env: credentials() },
+        ),
+      ),
+    );
+    for (const [index, run] of runs.entries()) {
+      assert.equal(run.code, ExitCode.OK, `shard ${index}: ${run.stderr}`);
+      const { start, end } = shardBlock({ index, count: 2 }, FRAMES);
+      const result = JSON.parse(run.stdout);
+      assert.equal(result.verify.ok, true);
+      assert.equal(
+        result.verify.expectedRecords,
+        (end - start) * RECORDS_PER_FRAME,
+        `shard ${index}'s block`,
+      );
+      assert.equal(result.verify.targetRecords, (end - start) * RECORDS_PER_FRAME);
+    }
+    assert.deepEqual(
+      await ids('shaped_split'),
+      Array.from({ length: FRAMES * RECORDS_PER_FRAME }, (_, i) => i + 1),
+    );
   });
 });
