@@ -158,14 +158,6 @@ export function replayOptions(flags: ReplayFlagValues): ReplayRunOptions['replay
 }
 
 /**
- * Found against 4.7.29: a capture's records refer to msgpack structures that the first record using each defines
- * inline; a shard that skips that frame sends records the target acks and never stores. The striping is built and
- * unit-tested (workload/sharded-source.ts); it waits for those structures to be carried too.
- */
-export const REPLAY_SHARDS_REFUSED =
-  "--shard with n > 1 is not supported by replay yet: a capture's records use msgpack structures defined inline by earlier frames, so a shard that skips them sends records 4.7.29 acks but never stores (use one replay, or synth --shard)";
-
-/**
  * The replay's run options: the load flags, into --database or the capture's own; several replayed connections go
  * each into its own database. Throws on a bad value (--database for several connections: which one?).
  */
@@ -183,7 +175,6 @@ export function replayRunOptions(
   const database = flags.database ?? capture.sources[0]?.database ?? capture.database ?? 'data';
   // Several connections go each into its own database (runReplay).
   const shard = shardOptions(flags);
-  if (shard && shard.spec.count > 1) throw new Error(REPLAY_SHARDS_REFUSED);
   return {
     ...loadOptions(flags, { database, verify: false }),
     capture: file,

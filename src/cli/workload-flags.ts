@@ -129,8 +129,11 @@ export function synthOptions(flags: SynthFlagValues): SynthRunOptions {
       `--preset ${preset.name} reproduces ${preset.singlePeer}: N shards are N peers, not one peer, so it refuses --shard`,
     );
   const shaped = shapeOptions(flags);
-  if (shard && shaped)
-    throw new Error('--shard runs the fixed record shape only (for now): drop --template/--like or --shard');
+  // --like learns its shape per process (a scratch table each, values read from a table others may be writing).
+  if (shard && shaped?.shapes.sources.some((source) => source.kind !== 'template'))
+    throw new Error(
+      '--shard takes --template shapes only: --like makes per-process scratch tables (drop --like or --shard)',
+    );
   const withPreset = {
     ...flags,
     ...(shaped?.database ? { database: shaped.database } : {}),

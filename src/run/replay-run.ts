@@ -17,7 +17,7 @@ import {
   type ReplayOptions,
   type ReplaySource,
 } from '../workload/replay-source.js';
-import { type ShardRun, shardBaseTime } from '../workload/shard.js';
+import { type ShardRun, shardBaseTime, shardSequenceBase } from '../workload/shard.js';
 import { ShardedSource, stripeFrames } from '../workload/sharded-source.js';
 import type { FrameSource } from '../workload/synthetic.js';
 import { type LoadRunOptions, runLoad } from './load-run.js';
@@ -142,9 +142,9 @@ export async function runReplay(given: ReplayRunOptions, capture: ReplayCapture)
 
 /**
  * The version base of a sharded replay: the common start, else the run id's instant but never before the capture
- * ended. 4.7.29 keeps none of a replay whose new versions precede the captured ones (seen: versions of early 2025
- * over a capture of late 2026 were all acked and none stored); the capture's end is after every captured version
- * and the same for every shard.
+ * ended, the same for every shard. A replay into the database the capture came from must not lose to the captured
+ * versions (an older version is skipped as superseded); the capture's end is after every captured version. (What
+ * once looked like 4.7.29 dropping early versions was the tails: see shardSequenceBase.)
  */
 export function replayShardBase(capture: Pick<ReplayCapture, 'index'>, shard: ShardRun): number {
   return Math.max(shardBaseTime(shard), Math.ceil(capture.index.endedAtMs) + 1000);
@@ -161,7 +161,8 @@ export function replaySources(
   shard: ShardRun | undefined,
   now = Date.now(),
 ): FrameSource | ReadonlyMap<string, FrameSource> {
-  capture.start(toolNodeName, shard ? replayShardBase(capture, shard) : now);
+  const versions = shard ? replayShardBase(capture, shard) : now;
+  capture.start(toolNodeName, versions, shard ? shardSequenceBase(versions, now) : now);
   const part = (source: ReplaySource): FrameSource =>
     shard ? new ShardedSource(source, stripeFrames(shard.spec, source.frameCount)) : source;
   if (capture.sources.length === 1) return part(capture.sources[0]!);

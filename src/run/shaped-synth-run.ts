@@ -9,10 +9,13 @@ import type { RunResult } from '../report/result.js';
 import type { TableIdSpaces } from '../workload/captured-ids.js';
 import type { KeyDistribution } from '../workload/key-distribution.js';
 import { isPureInserts, type OperationMix } from '../workload/operation-mix.js';
+import type { RateSchedule } from '../workload/rate-schedule.js';
 import type { RecordEncoder } from '../workload/record-encoder.js';
 import { indexedAttributes } from '../workload/record-shape.js';
 import { ScheduledSource } from '../workload/scheduled-source.js';
-import { SyntheticWorkload } from '../workload/synthetic.js';
+import { type ShardRun, shardBaseTime, shardBlock, shardSequenceBase, WHOLE } from '../workload/shard.js';
+import { blockFrames, ShardedSource } from '../workload/sharded-source.js';
+import { type FrameSource, SyntheticWorkload } from '../workload/synthetic.js';
 import { type LoadRunOptions, runLoad } from './load-run.js';
 import { describeOperations } from './operations-meta.js';
 import {
@@ -114,6 +117,64 @@ function tableWarnings(entry: ShapedTable, records: number): string[] {
   return warnings;
 }
 
+/** What the shaped synthesizer is made of once the shapes are known (the same on every shard of a run). */
+export interface ShapedPlan {
+  framed: { frames: number; recordsPerFrame: number };
+  /** --scale: records per table (pure inserts). */
+  counts?: number[];
+  mixed?: OperationMix;
+  keys?: KeyDistribution;
+  seed: number;
+  table: string;
+  encoders: RecordEncoder[];
+  schedule?: RateSchedule;
+  shard?: ShardRun;
+  /** --scale with --mix: the captured ids the plan's ids stand for (captured-ids.ts). */
+  captured?: { tableIds?: TableIdSpaces; leadingInserts?: number };
+}
+
+/**
+ * The frames this process sends: the whole shaped run, of which a shard (--shard, templates only) sends its
+ * contiguous block, versioned from the shards' common base (tails: shardSequenceBase), like the fixed shape's.
+ */
+export function shapedSource(
+  plan: ShapedPlan,
+  toolNodeName: string,
+  now = Date.now(),
+): { workload: SyntheticWorkload; source: FrameSource } {
+  const base = plan.shard ? shardBaseTime(plan.shard) : now;
+  const workload = new SyntheticWorkload({
+    ...plan.framed,
+    ...(plan.counts && !plan.mixed ? { tableRecords: plan.counts } : {}),
+    ...plan.captured,
+    recordSize: 0,
+    blobSize: 0,
+    seed: plan.seed,
+    ...(plan.mixed ? { mix: plan.mixed, keys: plan.keys ?? { kind: 'uniform' } } : {}),
+    tableName: plan.table,
+    originName: toolNodeName,
+    baseVersion: base,
+    baseSequence: shardSequenceBase(base, now),
+    encoders: plan.encoders,
+  });
+  const whole = plan.schedule ? new ScheduledSource(workload, plan.schedule) : workload;
+  const source = plan.shard
+    ? new ShardedSource(whole, blockFrames(plan.shard.spec, plan.framed.frames))
+    : whole;
+  return { workload, source };
+}
+
+/** The ids table `t` gets from this process with pure inserts: its block's frames, up to the table's own count. */
+export function shapedIdRange(
+  framed: { frames: number; recordsPerFrame: number },
+  shard: ShardRun | undefined,
+  tableCount?: number,
+): { lo: number; hi: number } {
+  const { start, end } = shardBlock(shard?.spec ?? WHOLE, framed.frames);
+  const hi = Math.min(end * framed.recordsPerFrame, tableCount ?? Number.POSITIVE_INFINITY);
+  return { lo: start * framed.recordsPerFrame + 1, hi };
+}
+
 export async function runShapedSynth(options: ShapedSynthOptions): Promise<RunResult> {
   const { workload: base, shapes } = options;
   const { mix, keys, ...rest } = base;
@@ -130,6 +191,7 @@ export async function runShapedSynth(options: ShapedSynthOptions): Promise<RunRe
         leadingInserts: leading,
       })
     : undefined;
+  const shardedMix = mixed !== undefined && (options.shard?.spec.count ?? 1) > 1;
   const tables: ShapedTable[] = [];
   const encoders: RecordEncoder[] = [];
   let pending: Array<ShapedTable | ShapeSource> = [];
@@ -174,38 +236,40 @@ export async function runShapedSynth(options: ShapedSynthOptions): Promise<RunRe
     source: async (toolNodeName) => {
       if ('error' in files) throw files.error;
       pending = files.pending;
+      const plan = { framed, counts, mixed, keys, seed: base.seed, table: options.table, encoders };
       const captured = capturedIdsOf(pending, framed);
-      workload = new SyntheticWorkload({
-        ...framed,
-        ...(counts && !mixed ? { tableRecords: counts } : {}),
-        ...captured,
-        recordSize: 0,
-        blobSize: 0,
-        seed: base.seed,
-        ...(mixed ? { mix: mixed, keys: keys ?? { kind: 'uniform' } } : {}),
-        tableName: options.table,
-        originName: toolNodeName,
-        baseVersion: Date.now(),
-        baseSequence: Date.now(),
-        encoders,
-      });
-      return options.schedule ? new ScheduledSource(workload, options.schedule) : workload;
+      const made = shapedSource(
+        { ...plan, captured, schedule: options.schedule, shard: options.shard },
+        toolNodeName,
+      );
+      workload = made.workload;
+      return made.source;
     },
     prepare: async (client, database, bus) => {
       await resolve(client, bus);
+      const ids = shapedIdRange(framed, options.shard);
       for (const entry of tables) {
         await prepareTable(client, database, entry);
         if (entry.scratch) continue;
-        const preexisting = options.verify ? await countIds(client, database, entry, perTable()) : 0;
+        const preexisting = options.verify ? await countIds(client, database, entry, ids) : 0;
         if (preexisting) {
           bus.emit({
             type: 'warning',
-            message: `${database}.${entry.table} on ${client.url} already holds ${preexisting} of ids 1…${perTable()}: verification cannot tell them from this run's records`,
+            message: `${database}.${entry.table} on ${client.url} already holds ${preexisting} of ids ${ids.lo}…${ids.hi}: verification cannot tell them from this run's records`,
           });
         }
       }
+      if (options.verify && shardedMix) {
+        bus.emit({
+          type: 'warning',
+          message: `a shard's --mix updates and deletes ids of other shards: its records are not counted (count the tables once every shard has ended)`,
+        });
+      }
     },
-    verify: (client, database) => verifyTables(client, database, tables, workload!),
+    // The final state of a sharded mix is every shard's doing: one shard cannot check it.
+    verify: shardedMix
+      ? undefined
+      : (client, database) => verifyTables(client, database, tables, workload!, options.shard),
     release: async (client, database, bus) => {
       if (shapes.keepTable) return;
       const dropped = await dropScratchTables(client, database, tables, bus);
@@ -216,16 +280,19 @@ export async function runShapedSynth(options: ShapedSynthOptions): Promise<RunRe
 
 /**
  * Per table: the count of present ids, with a mix a sample of values (summed over the tables, which all follow the
- * one plan), and one search by value on an indexed attribute.
+ * one plan), and one search by value on an indexed attribute. A shard (pure inserts) counts its block's ids only;
+ * the sample and the search pick ids of the whole run, which other shards may not have sent yet.
  */
 async function verifyTables(
   client: OperationsClient,
   database: string,
   tables: readonly ShapedTable[],
   workload: SyntheticWorkload,
+  shard: ShardRun | undefined,
 ) {
   const planned = workload.plan.finalState();
   const seed = workload.options.seed;
+  const { frames, recordsPerFrame, tableRecords } = workload.options;
   let targetRecords = 0;
   let expectedRecords = 0;
   const samples: ValueSample[] = [];
@@ -240,9 +307,12 @@ async function verifyTables(
     // Captured ids rewritten: the plan's ids are this table's keys (captured-ids.ts).
     const state = entry.captured ? entry.captured.ids.expected(planned) : planned;
     // --scale: each table holds its own captured count times the factor (pure inserts: ids 1…count).
-    const limit = Math.min(state.maxId, workload.options.tableRecords?.[t] ?? state.maxId);
-    expectedRecords += workload.options.tableRecords ? limit : state.presentCount;
-    targetRecords += await countIds(client, database, entry, limit);
+    const limit = Math.min(state.maxId, tableRecords?.[t] ?? state.maxId);
+    const ids = shard ? shapedIdRange({ frames, recordsPerFrame }, shard, limit) : { lo: 1, hi: limit };
+    const ranged = tableRecords || shard;
+    expectedRecords += ranged ? Math.max(0, ids.hi - ids.lo + 1) : state.presentCount;
+    targetRecords += await countIds(client, database, entry, ids);
+    if (shard && shard.spec.count > 1) continue;
     if (!workload.plan.pureInserts)
       samples.push(await sampleShapedValues(client, database, verified, state, seed));
     const check = await checkIndex(client, database, verified, state, seed);
@@ -265,10 +335,15 @@ function sumValueSamples(samples: readonly ValueSample[]): ValueSample {
   };
 }
 
-async function countIds(client: OperationsClient, database: string, entry: ShapedTable, total: number) {
+async function countIds(
+  client: OperationsClient,
+  database: string,
+  entry: ShapedTable,
+  ids: { lo: number; hi: number },
+) {
   const key = entry.shape.primaryKey;
   const rows = await client.sql<{ c: number }>(
-    `SELECT COUNT(*) AS c FROM \`${database}\`.\`${entry.table}\` WHERE \`${key}\` >= 1 AND \`${key}\` <= ${total}`,
+    `SELECT COUNT(*) AS c FROM \`${database}\`.\`${entry.table}\` WHERE \`${key}\` >= ${ids.lo} AND \`${key}\` <= ${ids.hi}`,
     120_000,
   );
   return Number(rows[0]?.c ?? 0);

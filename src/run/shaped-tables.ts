@@ -5,6 +5,7 @@
  * Scratch tables are named <source table>_hr_<pid>_<host tag>: they cannot collide with a user's table and say which
  * process on which host made them (`cleanup` drops one whose process is gone).
  */
+
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { ExitCode, HarperReplayError } from '../common/errors.js';
@@ -18,6 +19,7 @@ import { indexedAttributes, type RecordShape } from '../workload/record-shape.js
 import { ShapeLearner } from '../workload/shape-inference.js';
 import { loadTemplate } from '../workload/shape-template.js';
 import { ShapedRecordEncoder } from '../workload/shaped-encoder.js';
+import { createUnlessExists } from './target.js';
 
 /** Where a shape comes from (parsed from the flags). */
 export type ShapeSource =
@@ -185,7 +187,8 @@ export async function prepareTable(
   entry: ShapedTable,
 ): Promise<void> {
   const all = await client.describeAll();
-  if (!all[database]) await client.createDatabase(database);
+  // Shards of one run (--shard) prepare at once: what another made first is there, not a failure.
+  if (!all[database]) await createUnlessExists(() => client.createDatabase(database));
   if (!all[database]?.[entry.table]) {
     // A schema-defined source: the same declared attributes, types and indexes; else a dynamic table.
     const attributes = entry.schema?.map((a) => ({
@@ -194,14 +197,18 @@ export async function prepareTable(
       ...(a.indexed ? { indexed: true } : {}),
       ...(a.is_primary_key ? { isPrimaryKey: true } : {}),
     }));
-    await client.createTable(database, entry.table, entry.shape.primaryKey, attributes);
-    if (entry.schema) return;
+    const made = await createUnlessExists(() =>
+      client.createTable(database, entry.table, entry.shape.primaryKey, attributes),
+    );
+    if (made && entry.schema) return;
   }
   const info = await client.describeTable(database, entry.table);
   const known = new Set(info.attributes.map((a) => a.attribute));
   for (const attribute of indexedAttributes(entry.shape)) {
     if (!known.has(attribute))
-      await client.call({ operation: 'create_attribute', database, table: entry.table, attribute });
+      await createUnlessExists(() =>
+        client.call({ operation: 'create_attribute', database, table: entry.table, attribute }),
+      );
   }
 }
 

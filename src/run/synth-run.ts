@@ -15,7 +15,7 @@ import type { OperationMix } from '../workload/operation-mix.js';
 import { isPureInserts } from '../workload/operation-mix.js';
 import type { WorkloadShape } from '../workload/presets.js';
 import { ScheduledSource } from '../workload/scheduled-source.js';
-import { shardBaseTime, shardBlock, WHOLE } from '../workload/shard.js';
+import { shardBaseTime, shardBlock, shardSequenceBase, WHOLE } from '../workload/shard.js';
 import { blockFrames, ShardedSource } from '../workload/sharded-source.js';
 import { type FrameSource, SyntheticWorkload } from '../workload/synthetic.js';
 import { type LoadRunOptions, runLoad } from './load-run.js';
@@ -67,7 +67,8 @@ function synthFrames(options: Pick<SynthRunOptions, 'workload' | 'openEnded'>): 
 
 /**
  * The frames this process sends: the whole run's synthesizer (and schedule), of which a shard sends its block. A
- * shard's versions and sequence tails count from the base every shard derives alike (run id, --start-at).
+ * shard's versions count from the base every shard derives alike (run id, --start-at), its tails from that base
+ * or its own clock, whichever is later (shardSequenceBase).
  */
 export function synthSource(
   options: Pick<SynthRunOptions, 'workload' | 'table' | 'schedule' | 'shard' | 'openEnded'>,
@@ -89,7 +90,8 @@ export function synthSource(
     tableName: options.table,
     originName: toolNodeName,
     baseVersion: base,
-    baseSequence: base,
+    // Tails are the stream's cursor, after the target's start for a new peer (shardSequenceBase).
+    baseSequence: shardSequenceBase(base, now),
   });
   const whole = options.schedule
     ? new ScheduledSource(workload, options.schedule)

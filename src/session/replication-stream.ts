@@ -176,6 +176,7 @@ export class ReplicationStream {
     if (options.signal.aborted) throw new AbortedError();
     this.enter('streaming');
     options.bus.emit({ type: 'phase', phase: 'streaming' });
+    if (this.attempt === 1) this.warnIfStartSkips(channel.startTime);
     trackAcks(channel.socket, options.tracker, options.source, options.bus, options.label);
     const sent = await streamFrames({
       socket: channel.socket,
@@ -197,6 +198,20 @@ export class ReplicationStream {
     });
     if (options.signal.aborted) throw new AbortedError();
     return sent !== undefined;
+  }
+
+  /**
+   * A first connection's start comes from the target, not from frames of ours it committed (our peer name is new):
+   * 4.7.29 gives a new peer "now − 60 s". Frames with tails at or below it are skipped as if committed; say so.
+   */
+  private warnIfStartSkips(startTime: number): void {
+    const { tracker, bus, prefix = '' } = this.options;
+    const skipped = tracker.firstAfter(startTime);
+    if (skipped === 0) return;
+    bus.emit({
+      type: 'warning',
+      message: `${prefix}the target asked to start after ${new Date(startTime).toISOString()}: the first ${skipped} frame(s) have tails at or below it and are not sent (the tool's tails must follow the target's clock)`,
+    });
   }
 
   private async awaitAcks(socket: ReplicationSocket, closed: Promise<unknown>): Promise<CommitWait> {

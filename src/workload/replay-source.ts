@@ -335,8 +335,8 @@ export class ReplayCapture {
   }
 
   /** The tool's node name (origin 'self') and the version / sequence bases of this run, for every source. */
-  start(toolNodeName: string, now = Date.now()): this {
-    for (const source of this.sources) source.start(toolNodeName, now);
+  start(toolNodeName: string, now = Date.now(), sequenceBase = now): this {
+    for (const source of this.sources) source.start(toolNodeName, now, sequenceBase);
     return this;
   }
 
@@ -476,10 +476,10 @@ export class ReplaySource implements FrameSource {
   }
 
   /** The tool's node name (origin 'self') and the version / sequence bases of this run. */
-  start(toolNodeName: string, now = Date.now()): this {
+  start(toolNodeName: string, now = Date.now(), sequenceBase = now): this {
     this.originName = this.options.origin === 'self' ? toolNodeName : this.options.origin;
     this.baseVersion = now;
-    this.baseSequence = now;
+    this.baseSequence = sequenceBase;
     return this;
   }
 

@@ -106,6 +106,20 @@ export function shardBaseTime(run: Pick<ShardRun, 'runId' | 'startAt'>): number 
   return RUN_ID_EPOCH + hash;
 }
 
+/**
+ * Where a shard's sequence tails count from: its version base (--start-at: the same on every shard) or this
+ * process's clock, whichever is later. Tails are the stream's cursor, not record data. A real source's are its
+ * audit times, never below the versions they carry, and 4.7.29 relies on both: it asks a peer it holds no cursor
+ * for to start at "now − 60 s" (replicationConnection: startTime 1 → Date.now() − 60000; a full copy only from a
+ * leader), and after a reconnect at the last version it got if that is later. The stream skips every frame whose
+ * tail is at or below the start it is asked for (a resume), so tails from the run id's instant (early 2025) or a
+ * capture's end had a shard send nothing while it counted every frame committed: what looked like "acked, never
+ * stored". Tails need not agree across shards (each shard is its own peer, with its own cursor on the target).
+ */
+export function shardSequenceBase(versionBase: number, now: number): number {
+  return Math.max(versionBase, now);
+}
+
 /** How many of `total` striped items shard `spec` owns (positions index, index + count, …). */
 export function stripeCount(spec: ShardSpec, total: number): number {
   return total > spec.index ? Math.ceil((total - spec.index) / spec.count) : 0;

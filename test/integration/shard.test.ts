@@ -2,17 +2,21 @@
  * One workload over N tool processes (issue 20): three `synth --shard i/3` processes started together with the same
  * flags and a common --start-at land exactly the records one process lands (count and ids read back through the
  * operations API); only shard 0 samples the target; a shard whose --start-at passes before it is subscribed exits
- * 8 (ready too late), sends nothing and removes its registration. One embedded node for the file; each shard's
- * --samples file stays in the file's temp dir (report --merge reads them).
+ * 8 (ready too late), sends nothing and removes its registration. `replay --shard i/n` likewise: the capture's
+ * frames striped over 3 processes land the ids one replay lands and their samples merge to its totals; without
+ * --start-at too (each shard's tails from its own clock); `synth --shard i/2 --template` counts each shard's id
+ * block and lands the whole run's ids. One embedded node for the file; each shard's --samples
+ * file stays in the file's temp dir (report --merge reads them).
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { ExitCode } from '../../src/common/errors.js';
 import type { EmbeddedNode } from '../../src/harper/embedded-node.js';
-import { shardBlock } from '../../src/workload/shard.js';
+import { shardBlock, stripeCount } from '../../src/workload/shard.js';
 import { hdbNodeNames, runCli, startNode } from '../helpers/harper.js';
 
 const FRAMES = 30;
@@ -242,5 +246,149 @@ describe('synth --shard i/3 with a common --start-at', () => {
     assert.deepEqual(await ids('shard_late'), [], 'nothing landed');
     const names = await hdbNodeNames(target.client());
     assert.equal(names.filter((name) => /-rlate-s1$/.test(name)).length, 0, 'its registration is gone');
+  });
+});
+
+describe('replay --shard i/n: the capture striped over n processes', () => {
+  const capture = fileURLToPath(new URL('../../../captures/catchup-40x500.hrcap', import.meta.url));
+  const CAPTURED_FRAMES = 42;
+  const replay = (database: string, ...extra: string[]) =>
+    runCli(
+      [
+        'replay',
+        capture,
+        '--target',
+        target.operationsUrl,
+        '--speed',
+        'max',
+        '--database',
+        database,
+        '--json',
+        ...extra,
+      ],
+      { env: credentials() },
+    );
+  const rows = async (database: string) =>
+    (await target.client().sql<{ id: number }>(`SELECT id FROM ${database}.dog ORDER BY id`, 60_000)).map(
+      (r) => Number(r.id),
+    );
+  let single: { landed: number[]; sent: number };
+
+  before(async () => {
+    const run = await replay('rep_single');
+    assert.equal(run.code, ExitCode.OK, run.stderr);
+    single = { landed: await rows('rep_single'), sent: JSON.parse(run.stdout).sent.records };
+    // 40 × 500 inserts, an upsert of one of them, a delete of two.
+    assert.equal(single.landed.length, 19_998);
+  });
+
+  it('three shards with a common --start-at land exactly what one replay lands; their samples merge to it', async () => {
+    const startAt = Date.now() + 20_000;
+    const runs = await Promise.all(
+      Array.from({ length: SHARDS }, (_, index) =>
+        replay(
+          'rep_split',
+          '--shard',
+          `${index}/${SHARDS}`,
+          '--run-id',
+          'rep',
+          '--start-at',
+          String(startAt),
+          '--samples',
+          join(dir, `replay-${index}.ndjson`),
+        ),
+      ),
+    );
+    for (const [index, run] of runs.entries()) {
+      assert.equal(run.code, ExitCode.OK, `shard ${index}: ${run.stderr}`);
+      const stripe = stripeCount({ index, count: SHARDS }, CAPTURED_FRAMES);
+      assert.equal(
+        JSON.parse(run.stdout).committed.frames,
+        stripe,
+        `shard ${index}: frames ${index}, ${index + 3}, …`,
+      );
+      // Sent, not only counted committed (a stream skips frames at or below the target's start for it).
+      const sent = events(join(dir, `replay-${index}.ndjson`)).filter((e) => e.type === 'frame-sent');
+      assert.equal(sent.length, stripe);
+      assert.ok(sent.every((e) => e.t >= startAt));
+    }
+    assert.deepEqual(await rows('rep_split'), single.landed);
+
+    const merged = await runCli(['report', '--merge', ...shardFiles('replay'), '--json']);
+    assert.equal(merged.code, ExitCode.OK, merged.stderr);
+    const result = JSON.parse(merged.stdout);
+    assert.equal(result.merge.complete, true);
+    assert.equal(result.committed.frames, CAPTURED_FRAMES);
+    assert.equal(result.committed.records, 20_003);
+    assert.equal(result.sent.records, single.sent, 'the merge sent what one replay sent');
+  });
+
+  it('without --start-at too: tails from each process\'s clock, after the "now − 60 s" 4.7.29 starts a new peer at', async () => {
+    // Before: tails from the run id's instant (early 2025) were all below that start, so nothing was sent.
+    const runs = await Promise.all(
+      [0, 1].map((index) => replay('rep_runid', '--shard', `${index}/2`, '--run-id', 'rep2')),
+    );
+    for (const [index, run] of runs.entries()) {
+      assert.equal(run.code, ExitCode.OK, `shard ${index}: ${run.stderr}`);
+      const result = JSON.parse(run.stdout);
+      assert.equal(result.committed.frames, 21);
+      assert.equal(result.sent.frames, 21, `shard ${index} sent its stripe`);
+    }
+    assert.deepEqual(await rows('rep_runid'), single.landed);
+  });
+});
+
+describe('synth --shard i/2 --template: the shaped run split by frame blocks', () => {
+  it('each shard verifies its id block; together the ids one process lands', async () => {
+    const shaped = (table: string, ...extra: string[]) => [
+      'synth',
+      '--target',
+      target.operationsUrl,
+      '--frames',
+      String(FRAMES),
+      '--records-per-frame',
+      String(RECORDS_PER_FRAME),
+      '--table',
+      table,
+      '--template',
+      'templates/products.yaml',
+      '--seed',
+      '5',
+      '--json',
+      ...extra,
+    ];
+    const startAt = Date.now() + 15_000;
+    const runs = await Promise.all(
+      [0, 1].map((index) =>
+        runCli(
+          shaped(
+            'shaped_split',
+            '--shard',
+            `${index}/2`,
+            '--run-id',
+            'shaped',
+            '--start-at',
+            String(startAt),
+          ),
+          { env: credentials() },
+        ),
+      ),
+    );
+    for (const [index, run] of runs.entries()) {
+      assert.equal(run.code, ExitCode.OK, `shard ${index}: ${run.stderr}`);
+      const { start, end } = shardBlock({ index, count: 2 }, FRAMES);
+      const result = JSON.parse(run.stdout);
+      assert.equal(result.verify.ok, true);
+      assert.equal(
+        result.verify.expectedRecords,
+        (end - start) * RECORDS_PER_FRAME,
+        `shard ${index}'s block`,
+      );
+      assert.equal(result.verify.targetRecords, (end - start) * RECORDS_PER_FRAME);
+    }
+    assert.deepEqual(
+      await ids('shaped_split'),
+      Array.from({ length: FRAMES * RECORDS_PER_FRAME }, (_, i) => i + 1),
+    );
   });
 });

@@ -178,16 +178,18 @@ describe('replay run options for a capture of several databases', () => {
 describe('replay --shard', () => {
   const file = fileURLToPath(new URL('../../../../captures/catchup-40x500.hrcap', import.meta.url));
 
-  it('n > 1 is refused, saying why (4.7.29 stores none of a shard that skips the frames defining structures)', async () => {
+  it('i/n with n > 1 is accepted with its run id and start (the capture striped over n processes)', async () => {
     const target = ['--target', 'http://127.0.0.1:9925', '--password', 'p'];
-    const sharded = await parse(...target, '--shard', '1/2', '--run-id', 'r');
+    const startAt = Date.now() + 60_000;
+    const sharded = await parse(...target, '--shard', '1/3', '--run-id', 'r', '--start-at', String(startAt));
     const replay = replayOptions(sharded);
     const capture = await ReplayCapture.open(file, replay);
     try {
-      assert.throws(
-        () => replayRunOptions(sharded, file, capture, replay),
-        /^Error: --shard with n > 1 is not supported by replay yet: .*acks but never stores/,
-      );
+      assert.deepEqual(replayRunOptions(sharded, file, capture, replay).shard, {
+        spec: { index: 1, count: 3 },
+        runId: 'r',
+        startAt,
+      });
       const one = await parse(...target, '--shard', '0/1', '--run-id', 'r');
       assert.deepEqual(replayRunOptions(one, file, capture, replay).shard, {
         spec: { index: 0, count: 1 },

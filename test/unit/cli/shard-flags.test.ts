@@ -103,6 +103,20 @@ describe('synth and replay with --shard', () => {
     }
   });
 
+  it('synth --shard takes --template shapes; --like (per-process scratch tables) is refused in one line', async () => {
+    const shard = ['--shard', '1/2', '--run-id', 'r1'];
+    const templated = synthOptions(await synth(...target, ...shard, '--template', 'templates/products.yaml'));
+    assert.deepEqual(templated.shard, { spec: { index: 1, count: 2 }, runId: 'r1' });
+    assert.deepEqual(templated.shapes?.sources, [{ kind: 'template', path: 'templates/products.yaml' }]);
+    for (const like of ['captures/catchup-40x500.hrcap', 'data.products']) {
+      const flags = await synth(...target, ...shard, '--like', like);
+      assert.throws(
+        () => synthOptions(flags),
+        /^Error: --shard takes --template shapes only: --like makes per-process/,
+      );
+    }
+  });
+
   it('replay has the same three flags', () => {
     for (const flag of ['shard', 'run-id', 'start-at']) assert.ok(flag in replayFlags, flag);
   });

@@ -2,8 +2,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PEER_MODE_MAX_FRAME, PUSH_MODE_MAX_FRAME } from '../../../src/protocol/codes.js';
-import { openReplay, oversizedFrameWarning, replayShardBase } from '../../../src/run/replay-run.js';
+import { summarizeTxnFrame } from '../../../src/protocol/txn-frame.js';
+import {
+  openReplay,
+  oversizedFrameWarning,
+  replayShardBase,
+  replaySources,
+} from '../../../src/run/replay-run.js';
 import { shardBaseTime } from '../../../src/workload/shard.js';
+import type { ShardedSource } from '../../../src/workload/sharded-source.js';
+import type { FrameSource } from '../../../src/workload/synthetic.js';
 
 describe('oversizedFrameWarning', () => {
   it('says nothing up to the limit of the mode, and names the size, the limit and what to do above it', () => {
@@ -68,6 +76,64 @@ describe('replayShardBase', () => {
       assert.equal(replayShardBase(capture, { ...shard, startAt }), startAt);
     } finally {
       await capture.close();
+    }
+  });
+});
+
+describe('replaySources with --shard', () => {
+  const open = () =>
+    openReplay('captures/catchup-40x500.hrcap', {
+      speed: 1,
+      loops: 1,
+      fromFrame: 0,
+      retime: true,
+      origin: 'self',
+    });
+
+  /** A sent frame: its records and version (all but the 10-byte sequence tail), its tail and due time. */
+  async function sent(source: FrameSource, k: number) {
+    const built = await source.build(k);
+    const { txnTime, sequenceId } = summarizeTxnFrame(built.data);
+    assert.equal(sequenceId, built.sequenceId);
+    return {
+      records: built.data.subarray(0, built.data.length - 10).toString('hex'),
+      version: txnTime,
+      tail: built.sequenceId,
+      due: source.due?.(k),
+    };
+  }
+
+  it('for n = 1…4 the stripes send the capture’s records once, versions and due times alike, tails after now', async () => {
+    for (const startAt of [undefined, Date.UTC(2030, 0, 1)]) {
+      const run = { runId: 'rep', ...(startAt === undefined ? {} : { startAt }) };
+      const wholeCapture = await open();
+      const versions = replayShardBase(wholeCapture, { ...run, spec: { index: 0, count: 1 } });
+      // The unsharded replay on the shards' version base (tails too: the base is after now).
+      const whole = replaySources(wholeCapture, new Map(), 'me', undefined, versions) as FrameSource;
+      const expected = [];
+      for (let i = 0; i < whole.frameCount; i++) expected.push(await sent(whole, i));
+      await wholeCapture.close();
+      for (let count = 1; count <= 4; count++) {
+        const got: Array<Awaited<ReturnType<typeof sent>>> = [];
+        for (let index = 0; index < count; index++) {
+          const capture = await open();
+          const now = Date.now();
+          const shard = replaySources(capture, new Map(), 'me', { ...run, spec: { index, count } }, now);
+          const stripe = shard as ShardedSource;
+          let previousTail = 0;
+          for (let k = 0; k < stripe.frameCount; k++) {
+            const frame = await sent(stripe, k);
+            // 4.7.29 asks a new peer to start at now − 60 s: a tail at or below it would not be sent.
+            assert.ok(frame.tail > now && frame.tail > frame.version && frame.tail > previousTail);
+            previousTail = frame.tail;
+            const position = stripe.positionOf(k);
+            assert.equal(got[position], undefined, `frame ${position} sent twice`);
+            got[position] = startAt === undefined ? { ...frame, tail: expected[position]!.tail } : frame;
+          }
+          await capture.close();
+        }
+        assert.deepEqual(got, expected, `${count} shards, start ${startAt}`);
+      }
     }
   });
 });

@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { summarizeTxnFrame } from '../../../src/protocol/txn-frame.js';
 import { synthIdRange, synthSource } from '../../../src/run/synth-run.js';
 import { OpenEndedSource, openEndedFrameLimit } from '../../../src/workload/open-ended-source.js';
 import { parseOperationMix } from '../../../src/workload/operation-mix.js';
@@ -23,15 +24,23 @@ const workload = {
 const schedule = parseStages('1s:0-100rps,1s:100rps');
 const options = (shard?: ShardRun) => ({ workload, table: 't', schedule, ...(shard ? { shard } : {}) });
 
+/** A frame as sent, its sequence tail (the last 10 bytes: `09 0b float64`) apart from the records before it. */
 async function frameAt(source: FrameSource, index: number) {
   const frame = await source.build(index);
-  return { data: frame.data.toString('hex'), tail: frame.sequenceId, due: source.due?.(index) };
+  const { sequenceId, txnTime } = summarizeTxnFrame(frame.data);
+  assert.equal(sequenceId, frame.sequenceId, 'the bytes end with the frame’s tail');
+  return {
+    records: frame.data.subarray(0, frame.data.length - 10).toString('hex'),
+    version: txnTime,
+    tail: frame.sequenceId,
+    due: source.due?.(index),
+  };
 }
 
 describe('synthSource with --shard', () => {
-  it('for n = 1…7 the shards send the unsharded run’s frames: same records, versions, tails and due times', async () => {
+  it('for n = 1…7 the shards send the unsharded run’s records, versions and due times; tails from --start-at', async () => {
     const runId = 'soak-7';
-    for (const startAt of [undefined, Date.UTC(2026, 11, 4, 20, 0, 0)]) {
+    for (const startAt of [undefined, Date.UTC(2030, 11, 4, 20, 0, 0)]) {
       // The unsharded run on the base every shard derives (its versions are Date.now() otherwise).
       const base = shardBaseTime({ runId, ...(startAt === undefined ? {} : { startAt }) });
       const whole = synthSource(options(), 'origin', base).source;
@@ -45,9 +54,19 @@ describe('synthSource with --shard', () => {
             runId,
             ...(startAt === undefined ? {} : { startAt }),
           };
-          // A different clock: a shard's frames do not depend on when its process started.
-          const { source } = synthSource(options(shard), 'origin', Date.now() + index);
-          for (let k = 0; k < source.frameCount; k++) got.push(await frameAt(source, k));
+          // A different clock: a shard's records do not depend on when its process started.
+          const now = Date.now() + index;
+          const { source } = synthSource(options(shard), 'origin', now);
+          let previousTail = 0;
+          for (let k = 0; k < source.frameCount; k++) {
+            const frame = await frameAt(source, k);
+            // Tails are the shard's cursor on the target: after its clock (4.7.29 asks a new peer for now − 60 s)
+            // and its versions, increasing; with --start-at the same on every shard.
+            assert.ok(frame.tail > now && frame.tail > frame.version, `tail ${frame.tail}`);
+            assert.ok(frame.tail > previousTail, 'tails increase within a shard');
+            previousTail = frame.tail;
+            got.push(startAt === undefined ? { ...frame, tail: expected[got.length]!.tail } : frame);
+          }
         }
         assert.deepEqual(got, expected, `${count} shards, start ${startAt}`);
       }

@@ -208,6 +208,27 @@ describe('ReplicationStream', () => {
     await h.channels.close();
   });
 
+  it('a first channel whose start is past its first tails: those frames are not sent, and a warning says so', async () => {
+    // 4.7.29 starts a peer it has no cursor for at "now − 60 s": tails below that (from a past base) are skipped.
+    const h = harness((source) => ({
+      onFrame: (tail, far) => far.send(encodeCommittedUpdate(tail)),
+      startTime: () => source.sequenceId(1),
+    }));
+    await h.stream.run();
+    assert.equal(h.stream.state, 'done');
+    assert.deepEqual(
+      h.channels.received[0],
+      Array.from({ length: FRAMES - 2 }, (_, i) => h.source.sequenceId(i + 2)),
+    );
+    const warnings = h.events.flatMap((e) => (e.type === 'warning' ? [e.message] : []));
+    assert.equal(warnings.length, 1, warnings.join('\n'));
+    assert.match(
+      warnings[0]!,
+      /the target asked to start after \S+: the first 2 frame\(s\) have tails at or below it and are not sent/,
+    );
+    await h.channels.close();
+  });
+
   it('gives up after --max-reconnects drops, naming the count, the last close and what was committed', async () => {
     // Every connection commits the first frame it carries, then drops.
     const h = harness(

@@ -9,6 +9,7 @@ import {
   shardBlock,
   shardLabel,
   shardOwnsStripe,
+  shardSequenceBase,
   stripeCount,
   WHOLE,
 } from '../../../src/workload/shard.js';
@@ -118,5 +119,17 @@ describe('shardBaseTime', () => {
     assert.equal(shardBaseTime({ runId: 'soak-1' }), base);
     assert.notEqual(shardBaseTime({ runId: 'soak-2' }), base);
     assert.ok(base >= Date.UTC(2025, 0, 1) && base < Date.UTC(2025, 0, 1) + 2 ** 32, `${base}`);
+  });
+});
+
+describe('shardSequenceBase', () => {
+  it('is the version base when that is later than now (--start-at: every shard alike), else this process’s now', () => {
+    const now = Date.UTC(2026, 11, 4, 21, 0, 0);
+    const startAt = now + 30_000;
+    assert.equal(shardSequenceBase(startAt, now), startAt);
+    assert.equal(shardSequenceBase(startAt, now + 5), startAt, 'two shards, two clocks, one base');
+    // The run id's instant (early 2025) is long past: a tail there is below 4.7.29's "now − 60 s" for a new peer.
+    const fromRunId = shardBaseTime({ runId: 'soak-1' });
+    assert.equal(shardSequenceBase(fromRunId, now), now);
   });
 });
