@@ -10,11 +10,11 @@ import { encodeBlobReferencePayload } from '../protocol/blob.js';
 import { BLOB_EXTENSION_TYPE } from '../protocol/codes.js';
 import type { TableStructure } from '../protocol/control-frame.js';
 import {
+  isSevenBitAscii,
   stringHeaderSize,
+  writeAsciiStringBytes,
   writeExtension,
   writeInteger,
-  isSevenBitAscii,
-  writeAsciiStringBytes,
   writeRecordStart,
 } from '../protocol/record-writer.js';
 import { bytesFromSeed, mix, textPool } from './deterministic.js';

@@ -133,7 +133,14 @@ describe('record-writer', () => {
       for (const start of [0, 1, 3, source.length - length]) {
         const plain = Buffer.alloc(length + 16, 0xee);
         const fast = Buffer.alloc(length + 16, 0xee);
-        const end = writeStringBytes(plain, 2, source, start, length, new DataView(plain.buffer, plain.byteOffset));
+        const end = writeStringBytes(
+          plain,
+          2,
+          source,
+          start,
+          length,
+          new DataView(plain.buffer, plain.byteOffset),
+        );
         const fastView = new DataView(fast.buffer, fast.byteOffset, fast.byteLength);
         assert.equal(writeAsciiStringBytes(fast, 2, fastView, source, sourceView, start, length), end);
         assert.ok(fast.equals(plain), `length ${length} from ${start}`);
