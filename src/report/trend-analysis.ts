@@ -102,7 +102,8 @@ export class LatencyWindows {
       this.double();
       k = Math.floor(Math.max(0, atMs) / this.windowMs);
     }
-    const window = (this.windows[k] ??= { histogram: new LatencyHistogram(), commits: 0 });
+    const window = this.windows[k] ?? { histogram: new LatencyHistogram(), commits: 0 };
+    this.windows[k] = window;
     window.histogram.recordMs(latencyMs);
     window.commits++;
   }
@@ -112,7 +113,8 @@ export class LatencyWindows {
     const merged: typeof this.windows = [];
     this.windows.forEach((window, k) => {
       if (!window) return;
-      const into = (merged[Math.floor(k / 2)] ??= { histogram: new LatencyHistogram(), commits: 0 });
+      const into = merged[Math.floor(k / 2)] ?? { histogram: new LatencyHistogram(), commits: 0 };
+      merged[Math.floor(k / 2)] = into;
       into.histogram.add(window.histogram);
       into.commits += window.commits;
     });
