@@ -212,31 +212,3 @@ export function writeTimestamp32(
   view.setUint32(position + 2, seconds);
   return position + 6;
 }
-
-/**
- * writeStringBytes for a source of 7-bit ASCII only (every byte < 0x80, e.g. a text pool): 8 bytes a step as one
- * float64. Such 8 bytes are never a NaN bit pattern (the exponent's top byte is < 0x80), so they come back bit
- * for bit; a subarray per value (writeStringBytes) costs twice as much as the copy. Callers check the source once
- * (isSevenBitAscii), not per value.
- */
-export function writeAsciiStringBytes(
-  target: Uint8Array,
-  position: number,
-  view: DataView,
-  source: Uint8Array,
-  sourceView: DataView,
-  start: number,
-  length: number,
-): number {
-  const pos = writeStringHeader(target, position, length, view);
-  let i = 0;
-  for (; i + 8 <= length; i += 8) view.setFloat64(pos + i, sourceView.getFloat64(start + i, true), true);
-  for (; i < length; i++) target[pos + i] = source[start + i]!;
-  return pos + length;
-}
-
-/** True when every byte is below 0x80 (what writeAsciiStringBytes requires of its source). */
-export function isSevenBitAscii(bytes: Uint8Array): boolean {
-  for (let i = 0; i < bytes.length; i++) if (bytes[i]! >= 0x80) return false;
-  return true;
-}

@@ -10,12 +10,11 @@ import { encodeBlobReferencePayload } from '../protocol/blob.js';
 import { BLOB_EXTENSION_TYPE } from '../protocol/codes.js';
 import type { TableStructure } from '../protocol/control-frame.js';
 import {
-  isSevenBitAscii,
   stringHeaderSize,
-  writeAsciiStringBytes,
   writeExtension,
   writeInteger,
   writeRecordStart,
+  writeStringBytes,
 } from '../protocol/record-writer.js';
 import { bytesFromSeed, mix, textPool } from './deterministic.js';
 import type { RecordEncoder } from './record-encoder.js';
@@ -57,7 +56,6 @@ export class FixedRecordEncoder implements RecordEncoder, RecordBlobs {
   readonly payloadLength: number;
   readonly valueBound: number;
   private readonly pool: Buffer;
-  private readonly poolView: DataView;
 
   constructor(readonly options: FixedRecordOptions) {
     this.tableName = options.tableName;
@@ -66,9 +64,6 @@ export class FixedRecordEncoder implements RecordEncoder, RecordBlobs {
     this.payloadLength = Math.max(0, target - stringHeaderSize(target));
     this.valueBound = FIXED_FIELDS_BOUND + 5 + this.payloadLength + (options.blobsPerFrame ? 64 : 0);
     this.pool = textPool(options.seed, Math.max(64 * 1024, this.payloadLength * 4));
-    // The payload copy reads the pool 8 bytes at a time as float64: only safe for 7-bit text.
-    if (!isSevenBitAscii(this.pool)) throw new Error('the text pool must be 7-bit ASCII');
-    this.poolView = new DataView(this.pool.buffer, this.pool.byteOffset, this.pool.byteLength);
   }
 
   /** The structures our record encoding refers to: slot 0 plain records, slot 1 records with a blob. */
@@ -118,14 +113,13 @@ export class FixedRecordEncoder implements RecordEncoder, RecordBlobs {
     let at = writeRecordStart(target, pos, blob ? WITH_BLOB : PLAIN);
     at = writeInteger(target, at, id, view);
     at = writeInteger(target, at, generation, view);
-    at = writeAsciiStringBytes(
+    at = writeStringBytes(
       target,
       at,
-      view,
       this.pool,
-      this.poolView,
       this.payloadOffset(id, generation),
       this.payloadLength,
+      view,
     );
     if (blob) {
       at = writeExtension(

@@ -2,9 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { addExtension, Packr } from 'msgpackr';
 import {
-  isSevenBitAscii,
   stringHeaderSize,
-  writeAsciiStringBytes,
   writeExtension,
   writeInteger,
   writeRecordStart,
@@ -120,39 +118,6 @@ describe('record-writer', () => {
       assert.equal(end - length, headEnd, `length ${length}`);
       assert.deepEqual(head.subarray(0, headEnd), whole.subarray(0, headEnd), `length ${length}`);
     }
-  });
-
-  it('writeAsciiStringBytes writes what writeStringBytes writes, for every length and offset of 7-bit text', () => {
-    const random = seeded(19);
-    // Every byte value below 0x80, the float64 copy's whole domain, including the bytes near a NaN pattern (0x7f).
-    const source = Buffer.alloc(4096);
-    for (let i = 0; i < source.length; i++) source[i] = i % 7 === 0 ? 0x7f : Math.floor(random() * 0x80);
-    const sourceView = new DataView(source.buffer, source.byteOffset, source.byteLength);
-    assert.ok(isSevenBitAscii(source));
-    for (const length of [0, 1, 7, 8, 9, 31, 32, 248, 255, 256, 1000, 4000]) {
-      for (const start of [0, 1, 3, source.length - length]) {
-        const plain = Buffer.alloc(length + 16, 0xee);
-        const fast = Buffer.alloc(length + 16, 0xee);
-        const end = writeStringBytes(
-          plain,
-          2,
-          source,
-          start,
-          length,
-          new DataView(plain.buffer, plain.byteOffset),
-        );
-        const fastView = new DataView(fast.buffer, fast.byteOffset, fast.byteLength);
-        assert.equal(writeAsciiStringBytes(fast, 2, fastView, source, sourceView, start, length), end);
-        assert.ok(fast.equals(plain), `length ${length} from ${start}`);
-      }
-    }
-  });
-
-  it('isSevenBitAscii rejects any byte of 0x80 or more', () => {
-    assert.equal(isSevenBitAscii(Buffer.from('plain text ~\x7f', 'latin1')), true);
-    assert.equal(isSevenBitAscii(Buffer.from([0x41, 0x80])), false);
-    assert.equal(isSevenBitAscii(Buffer.from([0xff])), false);
-    assert.equal(isSevenBitAscii(Buffer.alloc(0)), true);
   });
 
   it('seeded random {id, frame, payload} records are byte-identical to msgpackr', () => {
