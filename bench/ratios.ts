@@ -17,6 +17,7 @@ import {
 export const VARIANTS: Record<string, string> = {
   'ceiling-client': 'ceiling: pre-built frames, ws.send as client to a discarding server',
   'ceiling-server': 'ceiling: pre-built frames, ws.send as server to a discarding client',
+  'ceiling-replay': "ceiling as client over the capture's own frame count (replay's anchor: same bytes)",
   'naive-client': 'naive sender: msgpackr pack per record, concatenated, as client',
   harper: "Harper's own sender: 4.7.29 full copy to the tool's subscriber (discarding)",
   'raw-read': 'raw read of the capture file (1 MiB chunks, discarded)',
@@ -39,7 +40,8 @@ const CEILING_OF: Record<string, [string, Pick]> = {
   client: ['ceiling-client', recordsPerSec],
   server: ['ceiling-server', recordsPerSec],
   'naive-client': ['ceiling-client', recordsPerSec],
-  replay: ['ceiling-client', mbPerSec],
+  // The same bytes as the capture: a ceiling over more frames amortizes start-up (JIT, TCP window) the replay pays.
+  replay: ['ceiling-replay', mbPerSec],
   capture: ['harper', recordsPerSec],
 };
 
@@ -121,8 +123,8 @@ export function ratioRows(rounds: Round[], large: Measured[] = []): RatioRow[] {
     ),
     row('synth client ÷ naive sender (records/s)', pairedRatio(rounds, rps('client'), rps('naive-client'))),
     row(
-      'replay ÷ ceiling client (MB/s, index included)',
-      pairedRatio(rounds, mbs('replay'), mbs('ceiling-client')),
+      'replay ÷ ceiling over the same frames (MB/s, index included)',
+      pairedRatio(rounds, mbs('replay'), mbs('ceiling-replay')),
       ['≥', 0.7],
     ),
     row('replay ÷ raw read (MB/s)', pairedRatio(rounds, mbs('replay'), mbs('raw-read'))),

@@ -60,15 +60,16 @@ async function oneRound(
   settings: BenchSettings,
   index: number,
   dir: string,
-  capture: string,
+  capture: { path: string; frames: number },
   harper: HarperSender | null,
 ) {
   const round: Round = {};
   for (const variant of SYNTH_VARIANTS)
     round[variant] = runScript('synth-send.js', [variant, String(settings.records)]);
-  round['raw-read'] = runScript('raw-io.js', ['read', capture]);
-  round.replay = runScript('replay-send.js', [capture]);
-  round['raw-write'] = runScript('raw-io.js', ['write', capture, join(dir, 'raw-write.bin')]);
+  round['raw-read'] = runScript('raw-io.js', ['read', capture.path]);
+  round['ceiling-replay'] = runScript('synth-send.js', ['ceiling-client', String(capture.frames * 10_000)]);
+  round.replay = runScript('replay-send.js', [capture.path]);
+  round['raw-write'] = runScript('raw-io.js', ['write', capture.path, join(dir, 'raw-write.bin')]);
   if (harper) {
     // Alternate which copy goes first: the node's first copy after a pause may find colder pages.
     const order = index % 2 ? (['file', 'discard'] as const) : (['discard', 'file'] as const);
@@ -94,8 +95,8 @@ export async function runBench(settings: BenchSettings, log: (line: string) => v
   const dir = mkdtempSync(join(tmpdir(), 'harper-replay-bench-'));
   let harper: HarperSender | null = null;
   try {
-    const capture = join(dir, 'bench.hrcap');
-    await generateCapture(capture, settings.captureMB * 1e6, 2);
+    const path = join(dir, 'bench.hrcap');
+    const capture = { path, frames: await generateCapture(path, settings.captureMB * 1e6, 2) };
     if (settings.harperRecords > 0) {
       log(
         `starting an embedded harperdb 4.7.29 and loading ${settings.harperRecords.toLocaleString('en-US')} records …`,

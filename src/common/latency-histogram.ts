@@ -20,6 +20,11 @@ export class LatencyHistogram {
     this.histogram.recordValue(Math.max(1, Math.round(ms * 1000)));
   }
 
+  /** Adds another histogram's counts to this one (exact: both have the same buckets). */
+  add(other: LatencyHistogram): void {
+    this.histogram.add(other.histogram);
+  }
+
   get count(): number {
     return this.histogram.totalCount;
   }

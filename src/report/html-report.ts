@@ -139,19 +139,14 @@ const DATA = ${embedJson(data)};
     series: [{}, { label: 'sent', stroke: '#1f77b4', fill: 'rgba(31,119,180,0.1)' }, { label: 'committed', stroke: '#2ca02c' }, ...intended],
     axes: [{ label: 's' }, { label: 'records/s' }],
   }, [tx, rate(s.sentRecords), rate(s.committedRecords), ...(DATA.intended ? [tx.map((x) => intendedAt(x + bin / 2))] : [])], document.getElementById('throughput'));
-  // Latency distribution: 30 equal-width buckets between the fastest and the slowest ack.
-  const lat = s.ackLatencies;
-  const lo = lat.length ? Math.min(...lat) : 0, hi = lat.length ? Math.max(...lat) : 1;
-  const width_ = Math.max((hi - lo) / 30, 0.001);
-  const bx = Array.from({ length: 30 }, (_, i) => +(lo + (i + 0.5) * width_).toFixed(3));
-  const by = bx.map(() => 0);
-  for (const v of lat) by[Math.min(29, Math.floor((v - lo) / width_))]++;
+  // Latency distribution: equal-width bars between the fastest and the slowest ack (made in series.ts).
+  const lat = s.ackLatency;
   charts.latency = new uPlot({
-    title: 'Frames by ack latency (' + lat.length + ' frames)', width, height: 240,
+    title: 'Frames by ack latency (' + lat.frames + ' frames)', width, height: 240,
     scales: { x: { time: false } },
     series: [{ label: 'ms' }, { label: 'frames', stroke: '#9467bd', fill: 'rgba(148,103,189,0.4)', paths: uPlot.paths.bars({ size: [0.9] }) }],
     axes: [{ label: 'ack latency (ms)' }, { label: 'frames' }],
-  }, [bx, by], document.getElementById('latency'));
+  }, [lat.barMs, lat.counts], document.getElementById('latency'));
   // --fan-out: committed records/s of every member on one chart, then each sampled member's memory.
   if (s.members) {
     const section = document.getElementById('members');

@@ -1,8 +1,9 @@
 /**
  * Time series for charts, folded from the event stream into fixed bins (memory stays bounded by run length / bin,
- * not by frames or samples).
+ * not by frames or samples; ack latencies by value, in a bounded distribution).
  */
 import type { ClusterLink, RunEvent } from '../events/schema.js';
+import { type LatencyBars, LatencyDistribution } from './latency-distribution.js';
 import { linkName } from './remote-state.js';
 
 export interface Series {
@@ -21,8 +22,8 @@ export interface Series {
   /** Per bin: records sent and committed. */
   sentRecords: number[];
   committedRecords: number[];
-  /** Ack latencies (ms) of every committed frame. */
-  ackLatencies: number[];
+  /** Committed frames by ack latency (ms), in equal-width bars: bounded, whatever the frame count. */
+  ackLatency: LatencyBars;
   /** When the first frame was sent (ms from origin). */
   firstSendMs: number | null;
   /** cluster_status answers, per replication link (named as in the result's remote.clusterStatus.links). */
@@ -57,7 +58,7 @@ export class SeriesCollector {
   private readonly sysinfo: Series['sysinfo'] = [];
   private readonly sent: number[] = [];
   private readonly committed: number[] = [];
-  private readonly latencies: number[] = [];
+  private readonly latencies = new LatencyDistribution();
   private readonly clusterLinks = new Map<string, ClusterLinkSeries>();
   /** --fan-out only: per member, in run-start order. */
   private members?: Map<string, MemberSeries>;
@@ -88,7 +89,7 @@ export class SeriesCollector {
       SeriesCollector.add(this.sent, this.bin(event.t), event.records);
     } else if (event.type === 'frame-committed') {
       SeriesCollector.add(this.committed, this.bin(event.t), event.records);
-      if (Number.isFinite(event.latencyMs)) this.latencies.push(event.latencyMs);
+      this.latencies.record(event.latencyMs);
       const member = this.members?.get(this.memberOfStream.get(event.stream ?? '') ?? '');
       if (member) SeriesCollector.add(member.committedRecords, this.bin(event.t), event.records);
     } else if (event.type === 'sample') {
@@ -146,7 +147,7 @@ export class SeriesCollector {
       sysinfo: this.sysinfo,
       sentRecords: this.sent,
       committedRecords: this.committed,
-      ackLatencies: this.latencies,
+      ackLatency: this.latencies.bars(),
       firstSendMs: this.firstSend === undefined ? null : this.firstSend - origin,
       clusterLinks: [...this.clusterLinks.values()],
       ...(this.members ? { members: [...this.members.values()] } : {}),

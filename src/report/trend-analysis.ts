@@ -13,7 +13,10 @@ export const TREND_POINT_MS = 250;
 /** Fewer points, or a shorter span, fit nothing worth a number. */
 export const TREND_MIN_POINTS = 8;
 export const TREND_MIN_SPAN_MS = 2000;
-/** Ack latency windows: about this many over the run, none shorter than the minimum. */
+/**
+ * Ack latency windows: at most this many over the run, each the minimum long or that doubled as often as the run
+ * needs (windows merge pairwise when the run outgrows them: memory is O(windows), not O(frames), in a 4 h soak).
+ */
 export const LATENCY_WINDOWS = 10;
 export const LATENCY_WINDOW_MIN_MS = 5000;
 
@@ -54,7 +57,7 @@ export class TrendAnalysis {
   private readonly procRss: Point[] = [];
   private readonly sysinfoRss: Point[] = [];
   private readonly heap: Point[] = [];
-  private readonly commits: Point[] = [];
+  private readonly windows = new LatencyWindows();
 
   sink(event: RunEvent): void {
     if (event.type === 'frame-sent') this.firstSendAt ??= event.t;
@@ -63,7 +66,7 @@ export class TrendAnalysis {
       this.ended = true;
     if (this.firstSendAt === undefined || this.ended) return;
     if (event.type === 'frame-committed' && Number.isFinite(event.latencyMs))
-      this.commits.push([event.t, event.latencyMs]);
+      this.windows.record(event.t - this.firstSendAt, event.latencyMs);
     if (event.type !== 'sample' || event.member !== undefined) return;
     const { sample } = event;
     if (sample.kind === 'proc') thin(this.procRss, event.t, sample.rss);
@@ -83,23 +86,48 @@ export class TrendAnalysis {
   }
 
   private latencyWindows(): LatencyWindow[] {
-    const start = this.firstSendAt;
-    if (start === undefined || !this.commits.length) return [];
-    const spanMs = this.commits.at(-1)![0] - start;
-    // Whole seconds, so the windows read well; the last commit falls in the last of them.
-    const windowMs = Math.max(LATENCY_WINDOW_MIN_MS, Math.ceil((spanMs + 1) / LATENCY_WINDOWS / 1000) * 1000);
-    const windows: Array<{ histogram: LatencyHistogram; commits: number }> = [];
-    for (const [t, latency] of this.commits) {
-      const k = Math.floor((t - start) / windowMs);
-      windows[k] ??= { histogram: new LatencyHistogram(), commits: 0 };
-      windows[k]!.histogram.recordMs(latency);
-      windows[k]!.commits++;
+    return this.windows.summary();
+  }
+}
+
+/** Histograms of ack latency by time since the first send, in at most LATENCY_WINDOWS windows of doubling width. */
+export class LatencyWindows {
+  private windowMs = LATENCY_WINDOW_MIN_MS;
+  private windows: Array<{ histogram: LatencyHistogram; commits: number } | undefined> = [];
+
+  /** A commit `atMs` after the first send. */
+  record(atMs: number, latencyMs: number): void {
+    let k = Math.floor(Math.max(0, atMs) / this.windowMs);
+    while (k >= LATENCY_WINDOWS) {
+      this.double();
+      k = Math.floor(Math.max(0, atMs) / this.windowMs);
     }
-    return Array.from(windows, (w, k) => {
+    const window = this.windows[k] ?? { histogram: new LatencyHistogram(), commits: 0 };
+    this.windows[k] = window;
+    window.histogram.recordMs(latencyMs);
+    window.commits++;
+  }
+
+  /** Windows twice as long: each new one is the old pair merged (HDR histograms add exactly). */
+  private double(): void {
+    const merged: typeof this.windows = [];
+    this.windows.forEach((window, k) => {
+      if (!window) return;
+      const into = merged[Math.floor(k / 2)] ?? { histogram: new LatencyHistogram(), commits: 0 };
+      merged[Math.floor(k / 2)] = into;
+      into.histogram.add(window.histogram);
+      into.commits += window.commits;
+    });
+    this.windows = merged;
+    this.windowMs *= 2;
+  }
+
+  summary(): LatencyWindow[] {
+    return Array.from(this.windows, (w, k) => {
       const summary = w?.histogram.summary();
       return {
-        fromMs: k * windowMs,
-        toMs: (k + 1) * windowMs,
+        fromMs: k * this.windowMs,
+        toMs: (k + 1) * this.windowMs,
         commits: w?.commits ?? 0,
         p50: summary?.p50 ?? null,
         p99: summary?.p99 ?? null,

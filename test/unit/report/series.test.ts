@@ -69,7 +69,12 @@ describe('SeriesCollector', () => {
       [300],
       'the sample before run-start is not charted; the bin keeps its max',
     );
-    assert.deepEqual(series.ackLatencies, [180, 60]);
+    // Two acks, 60 and 180 ms: the first bar and the last of 30 equal-width bars between them.
+    assert.equal(series.ackLatency.frames, 2);
+    assert.equal(series.ackLatency.counts.length, 30);
+    assert.equal(series.ackLatency.counts[0], 1);
+    assert.equal(series.ackLatency.counts[29], 1);
+    assert.equal(series.ackLatency.barMs[0], 62);
     assert.equal(series.firstSendMs, 20);
     assert.equal(series.members, undefined, 'no member section without --fan-out');
   });

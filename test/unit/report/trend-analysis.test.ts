@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { RunEvent } from '../../../src/events/schema.js';
-import { fit, TrendAnalysis } from '../../../src/report/trend-analysis.js';
+import { fit, LATENCY_WINDOWS, LatencyWindows, TrendAnalysis } from '../../../src/report/trend-analysis.js';
 
 const MIB = 1024 * 1024;
 
@@ -104,5 +104,40 @@ describe('TrendAnalysis: the load only', () => {
     const { rss } = analysis.summary();
     assert.equal(rss!.slopeMiBPerMin, 0);
     assert.equal(rss!.spanMs, 10_000);
+  });
+});
+
+describe('LatencyWindows: bounded in a long soak', () => {
+  it('a 4 h run of 1.44 M commits keeps at most 10 windows, doubled from 5 s, with exact counts and percentiles', () => {
+    const windows = new LatencyWindows();
+    const spanMs = 4 * 3600_000;
+    // One commit every 10 ms; latency 10 ms in the first half, 100 ms in the second.
+    for (let t = 0; t < spanMs; t += 10) windows.record(t, t < spanMs / 2 ? 10 : 100);
+    const summary = windows.summary();
+    assert.ok(summary.length <= LATENCY_WINDOWS && summary.length > LATENCY_WINDOWS / 2, `${summary.length}`);
+    const widthMs = summary[0]!.toMs - summary[0]!.fromMs;
+    // 5 s doubled until 10 windows span 4 h: 5 s × 2^9 = 2560 s.
+    assert.equal(widthMs, 5000 * 2 ** 9);
+    assert.equal(
+      summary.reduce((sum, w) => sum + w.commits, 0),
+      spanMs / 10,
+    );
+    assert.equal(summary[0]!.commits, widthMs / 10);
+    assert.equal(summary[0]!.p99, 10);
+    assert.equal(summary.at(-1)!.p50, 100);
+  });
+
+  it('a short run keeps 5 s windows', () => {
+    const windows = new LatencyWindows();
+    for (let t = 0; t < 12_000; t += 100) windows.record(t, 7);
+    const summary = windows.summary();
+    assert.deepEqual(
+      summary.map((w) => [w.fromMs, w.toMs, w.commits]),
+      [
+        [0, 5000, 50],
+        [5000, 10_000, 50],
+        [10_000, 15_000, 20],
+      ],
+    );
   });
 });
