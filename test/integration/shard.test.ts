@@ -357,7 +357,7 @@ describe('synth --shard i/2 --template: the shaped run split by frame blocks', (
       '--json',
       ...extra,
     ];
-    const startAt = Date.now() + 15_000;
+    const startAt = Date.now() + 30_000;
     const runs = await Promise.all(
       [0, 1].map((index) =>
         runCli(
