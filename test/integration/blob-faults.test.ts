@@ -5,25 +5,18 @@
  * tool starts itself (the #150 fixture's failing blob writes), and its refusal for a node the user names.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ExitCode } from '../../src/common/errors.js';
-import type { EmbeddedNode } from '../../src/harper/embedded-node.js';
 import { parseTargetFault } from '../../src/harper/target-faults.js';
 import { openReplay, runReplay } from '../../src/run/replay-run.js';
 import { runSynth, type SynthResult } from '../../src/run/synth-run.js';
 import { parseBlobFaults } from '../../src/workload/blob-faults.js';
-import { declareAttributes, readRecordsCbor, runCli, startNode } from '../helpers/harper.js';
+import { declareAttributes, nodeForFile, readRecordsCbor, runCli } from '../helpers/harper.js';
 
-let node: EmbeddedNode;
 const BLOB = 50 * 1024;
 
-before(async () => {
-  node = await startNode({ REPLICATION_BLOBTIMEOUT: '1000' });
-});
-after(async () => {
-  await node?.stop();
-});
+const node = nodeForFile({ REPLICATION_BLOBTIMEOUT: '1000' });
 
 function synth(
   table: string,
@@ -32,7 +25,7 @@ function synth(
   nudgeAfterMs?: number,
 ): Promise<SynthResult> {
   return runSynth({
-    target: { url: node.operationsUrl, credentials: node.credentials },
+    target: { url: node().operationsUrl, credentials: node().credentials },
     via: 'peer',
     listenHost: '127.0.0.1',
     listenPort: 0,
@@ -157,13 +150,13 @@ describe('blob faults on harperdb 4.7.29', () => {
     assert.equal(result.acks.unackedFrames, 0);
     assert.ok((result.acks.longestStallMs ?? 0) < 1000, `longest ack stall ${result.acks.longestStallMs} ms`);
     assert.equal(result.verify.targetRecords, 28);
-    await declareAttributes(node.client(), 'data', 'faults_truncate', ['blob']);
+    await declareAttributes(node().client(), 'data', 'faults_truncate', ['blob']);
     const length = (rows: Array<Record<string, unknown>>) =>
       (rows[0]?.blob as Uint8Array | undefined)?.length;
-    assert.equal(length(await readRecordsCbor(node, 'data', 'faults_truncate', [8], ['id', 'blob'])), BLOB);
+    assert.equal(length(await readRecordsCbor(node(), 'data', 'faults_truncate', [8], ['id', 'blob'])), BLOB);
     // The faulted blob was stored with its declared size and half its bytes: reading it back cuts the response
     // short (seen: fetch "terminated"), or at best gives fewer bytes. Either way the record is not whole.
-    const faulted = await readRecordsCbor(node, 'data', 'faults_truncate', [7], ['id', 'blob']).then(
+    const faulted = await readRecordsCbor(node(), 'data', 'faults_truncate', [7], ['id', 'blob']).then(
       (rows) => `${length(rows)} bytes`,
       (error: Error) => `read failed: ${error.message}`,
     );
@@ -199,7 +192,7 @@ describe('replay --blob-faults on harperdb 4.7.29', () => {
     };
     const result = await runReplay(
       {
-        target: { url: node.operationsUrl, credentials: node.credentials },
+        target: { url: node().operationsUrl, credentials: node().credentials },
         via: 'peer',
         listenHost: '127.0.0.1',
         listenPort: 0,
@@ -230,8 +223,8 @@ describe('replay --blob-faults on harperdb 4.7.29', () => {
     for (const line of uncaught.filter((l) => /Blob error/.test(l)))
       assert.match(line, /Blob error: harper-replay injected blob fault for record (4|8|12) /);
     // An unfaulted record's blob landed whole.
-    await declareAttributes(node.client(), 'media', 'photos', ['blob']);
-    const rows = await readRecordsCbor(node, 'media', 'photos', [1], ['id', 'blob']);
+    await declareAttributes(node().client(), 'media', 'photos', ['blob']);
+    const rows = await readRecordsCbor(node(), 'media', 'photos', [1], ['id', 'blob']);
     assert.equal((rows[0]?.blob as Uint8Array | undefined)?.length, BLOB);
   });
 });
