@@ -13,6 +13,7 @@ import { openReplay, runReplay } from '../../src/run/replay-run.js';
 import { runSynth, type SynthResult } from '../../src/run/synth-run.js';
 import { parseBlobFaults } from '../../src/workload/blob-faults.js';
 import { declareAttributes, nodeForFile, readRecordsCbor, runCli } from '../helpers/harper.js';
+import { synthRunOptions, targetOf } from '../helpers/synth-options.js';
 
 const BLOB = 50 * 1024;
 
@@ -24,33 +25,26 @@ function synth(
   thresholds: string[] = [],
   nudgeAfterMs?: number,
 ): Promise<SynthResult> {
-  return runSynth({
-    target: { url: node().operationsUrl, credentials: node().credentials },
-    via: 'peer',
-    listenHost: '127.0.0.1',
-    listenPort: 0,
-    database: 'data',
-    table,
-    workload: {
-      frames: 4,
-      recordsPerFrame: 7,
-      recordSize: 128,
-      blobSize: BLOB,
-      seed: 5,
-      blobFaults: parseBlobFaults(faults),
-    },
-    maxReconnects: 0,
-    ackTimeoutMs: 60_000,
-    ...(nudgeAfterMs === undefined ? {} : { nudgeAfterMs }),
-    subscribeTimeoutMs: 30_000,
-    verify: true,
-    liveness: true,
-    highWaterMark: 4 * 1024 * 1024,
-    signal: new AbortController().signal,
-    thresholds,
-    // Long enough after the last ack for the orphan transfers' 1 s timeout to be logged.
-    settleMs: 2500,
-  });
+  return runSynth(
+    synthRunOptions({
+      target: targetOf(node()),
+      table,
+      workload: {
+        frames: 4,
+        recordsPerFrame: 7,
+        recordSize: 128,
+        blobSize: BLOB,
+        seed: 5,
+        blobFaults: parseBlobFaults(faults),
+      },
+      maxReconnects: 0,
+      ...(nudgeAfterMs === undefined ? {} : { nudgeAfterMs }),
+      liveness: true,
+      thresholds,
+      // Long enough after the last ack for the orphan transfers' 1 s timeout to be logged.
+      settleMs: 2500,
+    }),
+  );
 }
 
 /** What the run saw, printed for the closing note's table. */
@@ -247,23 +241,16 @@ describe('--target-fault', () => {
   });
 
   it('blob-write-fail:7 on the embedded node: armed (checked), fires 4 times, 4.7.29 lets each escape as uncaughtException, the frames and a fresh write still commit', async () => {
-    const result = await runSynth({
-      target: { embedded: { faults: [parseTargetFault('blob-write-fail:7')] } },
-      via: 'peer',
-      listenHost: '127.0.0.1',
-      listenPort: 0,
-      database: 'data',
-      table: 'target_fault',
-      workload: { frames: 4, recordsPerFrame: 7, recordSize: 128, blobSize: BLOB, seed: 9 },
-      maxReconnects: 0,
-      ackTimeoutMs: 60_000,
-      subscribeTimeoutMs: 30_000,
-      verify: true,
-      liveness: true,
-      highWaterMark: 4 * 1024 * 1024,
-      signal: new AbortController().signal,
-      thresholds: ['uncaughtExceptions==0'],
-    });
+    const result = await runSynth(
+      synthRunOptions({
+        target: { embedded: { faults: [parseTargetFault('blob-write-fail:7')] } },
+        table: 'target_fault',
+        workload: { frames: 4, recordsPerFrame: 7, recordSize: 128, blobSize: BLOB, seed: 9 },
+        maxReconnects: 0,
+        liveness: true,
+        thresholds: ['uncaughtExceptions==0'],
+      }),
+    );
     console.log(
       `# target fault: ${JSON.stringify(result.target.faults)} fired ${result.workers.targetFaultsFired}, uncaught ${result.workers.logErrors.uncaught}, acked ${result.committed.allFrames}, records ${result.verify.targetRecords}, liveness ${JSON.stringify(result.liveness)}`,
     );

@@ -17,6 +17,7 @@ import { parseOperationMix } from '../../src/workload/operation-mix.js';
 import { OperationPlan } from '../../src/workload/operation-plan.js';
 import { declareAttributes, hdbNodeNames, nodeForFile, runCli, tmp } from '../helpers/harper.js';
 import { idsHolding, PRODUCTS_TEMPLATE, productsEncoder } from '../helpers/shaped-fixture.js';
+import { synthRunOptions, targetOf } from '../helpers/synth-options.js';
 
 const node = nodeForFile();
 
@@ -25,23 +26,13 @@ function options(
   workload: Partial<SynthRunOptions['workload']> = {},
   overrides: Partial<SynthRunOptions> = {},
 ): SynthRunOptions {
-  return {
-    target: { url: node().operationsUrl, credentials: node().credentials },
-    via: 'peer',
-    listenHost: '127.0.0.1',
-    listenPort: 0,
-    database: 'data',
+  return synthRunOptions({
+    target: targetOf(node()),
     table: 'shaped',
     workload: { frames: 4, recordsPerFrame: 50, recordSize: 0, blobSize: 0, seed: 5, ...workload },
     shapes,
-    maxReconnects: 3,
-    ackTimeoutMs: 60_000,
-    subscribeTimeoutMs: 30_000,
-    verify: true,
-    highWaterMark: 4 * 1024 * 1024,
-    signal: new AbortController().signal,
     ...overrides,
-  };
+  });
 }
 
 const shapes = (sources: ShapeOptions['sources'], more: Partial<ShapeOptions> = {}): ShapeOptions => ({

@@ -9,6 +9,7 @@ import { runSynth, type SynthResult, type SynthRunOptions } from '../../src/run/
 import { PRESETS } from '../../src/workload/presets.js';
 import { SyntheticWorkload } from '../../src/workload/synthetic.js';
 import { declareAttributes, hdbNodeNames, nodeForFile, readRecordsCbor } from '../helpers/harper.js';
+import { synthRunOptions, targetOf } from '../helpers/synth-options.js';
 
 const node = nodeForFile();
 
@@ -17,22 +18,7 @@ function options(
   workload: SynthRunOptions['workload'],
   overrides: Partial<SynthRunOptions> = {},
 ): SynthRunOptions {
-  return {
-    target: { url: node().operationsUrl, credentials: node().credentials },
-    via: 'peer',
-    listenHost: '127.0.0.1',
-    listenPort: 0,
-    database: 'data',
-    table,
-    workload,
-    maxReconnects: 3,
-    ackTimeoutMs: 60_000,
-    subscribeTimeoutMs: 30_000,
-    verify: true,
-    highWaterMark: 4 * 1024 * 1024,
-    signal: new AbortController().signal,
-    ...overrides,
-  };
+  return synthRunOptions({ target: targetOf(node()), table, workload, ...overrides });
 }
 
 /** The same records the run generated (the workload is deterministic from the seed). */
