@@ -3,6 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { decode as decodeCbor } from 'cbor-x';
 import { EmbeddedNode, type EmbeddedNodeOptions } from '../../src/harper/embedded-node.js';
@@ -24,6 +25,28 @@ export async function startNode(
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
   }
   return EmbeddedNode.start({ config, readyTimeoutMs: 120_000, ...options });
+}
+
+/**
+ * One node shared by every test of a file (a node costs ~7 s to start): started in the file's before() hook, stopped
+ * in its after(). Call it at the top level; the function it returns gives the node inside a test or a later hook.
+ * A test that needs a fresh node (an OOM, a kill, other settings) starts its own with startNode().
+ */
+export function nodeForFile(
+  config: Record<string, string> = {},
+  options: Omit<EmbeddedNodeOptions, 'config'> = {},
+): () => EmbeddedNode {
+  let node: EmbeddedNode | undefined;
+  before(async () => {
+    node = await startNode(config, options);
+  });
+  after(async () => {
+    await node?.stop();
+  });
+  return () => {
+    if (!node) throw new Error('nodeForFile: no node yet (it starts in the before() hook of the file)');
+    return node;
+  };
 }
 
 export interface CliRun {

@@ -5,25 +5,19 @@
  * tool starts itself (the #150 fixture's failing blob writes), and its refusal for a node the user names.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ExitCode } from '../../src/common/errors.js';
-import type { EmbeddedNode } from '../../src/harper/embedded-node.js';
 import { parseTargetFault } from '../../src/harper/target-faults.js';
 import { openReplay, runReplay } from '../../src/run/replay-run.js';
 import { runSynth, type SynthResult } from '../../src/run/synth-run.js';
 import { parseBlobFaults } from '../../src/workload/blob-faults.js';
-import { declareAttributes, readRecordsCbor, runCli, startNode } from '../helpers/harper.js';
+import { declareAttributes, nodeForFile, readRecordsCbor, runCli } from '../helpers/harper.js';
+import { synthRunOptions, targetOf } from '../helpers/synth-options.js';
 
-let node: EmbeddedNode;
 const BLOB = 50 * 1024;
 
-before(async () => {
-  node = await startNode({ REPLICATION_BLOBTIMEOUT: '1000' });
-});
-after(async () => {
-  await node?.stop();
-});
+const node = nodeForFile({ REPLICATION_BLOBTIMEOUT: '1000' });
 
 function synth(
   table: string,
@@ -31,33 +25,26 @@ function synth(
   thresholds: string[] = [],
   nudgeAfterMs?: number,
 ): Promise<SynthResult> {
-  return runSynth({
-    target: { url: node.operationsUrl, credentials: node.credentials },
-    via: 'peer',
-    listenHost: '127.0.0.1',
-    listenPort: 0,
-    database: 'data',
-    table,
-    workload: {
-      frames: 4,
-      recordsPerFrame: 7,
-      recordSize: 128,
-      blobSize: BLOB,
-      seed: 5,
-      blobFaults: parseBlobFaults(faults),
-    },
-    maxReconnects: 0,
-    ackTimeoutMs: 60_000,
-    ...(nudgeAfterMs === undefined ? {} : { nudgeAfterMs }),
-    subscribeTimeoutMs: 30_000,
-    verify: true,
-    liveness: true,
-    highWaterMark: 4 * 1024 * 1024,
-    signal: new AbortController().signal,
-    thresholds,
-    // Long enough after the last ack for the orphan transfers' 1 s timeout to be logged.
-    settleMs: 2500,
-  });
+  return runSynth(
+    synthRunOptions({
+      target: targetOf(node()),
+      table,
+      workload: {
+        frames: 4,
+        recordsPerFrame: 7,
+        recordSize: 128,
+        blobSize: BLOB,
+        seed: 5,
+        blobFaults: parseBlobFaults(faults),
+      },
+      maxReconnects: 0,
+      ...(nudgeAfterMs === undefined ? {} : { nudgeAfterMs }),
+      liveness: true,
+      thresholds,
+      // Long enough after the last ack for the orphan transfers' 1 s timeout to be logged.
+      settleMs: 2500,
+    }),
+  );
 }
 
 /** What the run saw, printed for the closing note's table. */
@@ -157,13 +144,13 @@ describe('blob faults on harperdb 4.7.29', () => {
     assert.equal(result.acks.unackedFrames, 0);
     assert.ok((result.acks.longestStallMs ?? 0) < 1000, `longest ack stall ${result.acks.longestStallMs} ms`);
     assert.equal(result.verify.targetRecords, 28);
-    await declareAttributes(node.client(), 'data', 'faults_truncate', ['blob']);
+    await declareAttributes(node().client(), 'data', 'faults_truncate', ['blob']);
     const length = (rows: Array<Record<string, unknown>>) =>
       (rows[0]?.blob as Uint8Array | undefined)?.length;
-    assert.equal(length(await readRecordsCbor(node, 'data', 'faults_truncate', [8], ['id', 'blob'])), BLOB);
+    assert.equal(length(await readRecordsCbor(node(), 'data', 'faults_truncate', [8], ['id', 'blob'])), BLOB);
     // The faulted blob was stored with its declared size and half its bytes: reading it back cuts the response
     // short (seen: fetch "terminated"), or at best gives fewer bytes. Either way the record is not whole.
-    const faulted = await readRecordsCbor(node, 'data', 'faults_truncate', [7], ['id', 'blob']).then(
+    const faulted = await readRecordsCbor(node(), 'data', 'faults_truncate', [7], ['id', 'blob']).then(
       (rows) => `${length(rows)} bytes`,
       (error: Error) => `read failed: ${error.message}`,
     );
@@ -199,7 +186,7 @@ describe('replay --blob-faults on harperdb 4.7.29', () => {
     };
     const result = await runReplay(
       {
-        target: { url: node.operationsUrl, credentials: node.credentials },
+        target: { url: node().operationsUrl, credentials: node().credentials },
         via: 'peer',
         listenHost: '127.0.0.1',
         listenPort: 0,
@@ -230,8 +217,8 @@ describe('replay --blob-faults on harperdb 4.7.29', () => {
     for (const line of uncaught.filter((l) => /Blob error/.test(l)))
       assert.match(line, /Blob error: harper-replay injected blob fault for record (4|8|12) /);
     // An unfaulted record's blob landed whole.
-    await declareAttributes(node.client(), 'media', 'photos', ['blob']);
-    const rows = await readRecordsCbor(node, 'media', 'photos', [1], ['id', 'blob']);
+    await declareAttributes(node().client(), 'media', 'photos', ['blob']);
+    const rows = await readRecordsCbor(node(), 'media', 'photos', [1], ['id', 'blob']);
     assert.equal((rows[0]?.blob as Uint8Array | undefined)?.length, BLOB);
   });
 });
@@ -254,23 +241,16 @@ describe('--target-fault', () => {
   });
 
   it('blob-write-fail:7 on the embedded node: armed (checked), fires 4 times, 4.7.29 lets each escape as uncaughtException, the frames and a fresh write still commit', async () => {
-    const result = await runSynth({
-      target: { embedded: { faults: [parseTargetFault('blob-write-fail:7')] } },
-      via: 'peer',
-      listenHost: '127.0.0.1',
-      listenPort: 0,
-      database: 'data',
-      table: 'target_fault',
-      workload: { frames: 4, recordsPerFrame: 7, recordSize: 128, blobSize: BLOB, seed: 9 },
-      maxReconnects: 0,
-      ackTimeoutMs: 60_000,
-      subscribeTimeoutMs: 30_000,
-      verify: true,
-      liveness: true,
-      highWaterMark: 4 * 1024 * 1024,
-      signal: new AbortController().signal,
-      thresholds: ['uncaughtExceptions==0'],
-    });
+    const result = await runSynth(
+      synthRunOptions({
+        target: { embedded: { faults: [parseTargetFault('blob-write-fail:7')] } },
+        table: 'target_fault',
+        workload: { frames: 4, recordsPerFrame: 7, recordSize: 128, blobSize: BLOB, seed: 9 },
+        maxReconnects: 0,
+        liveness: true,
+        thresholds: ['uncaughtExceptions==0'],
+      }),
+    );
     console.log(
       `# target fault: ${JSON.stringify(result.target.faults)} fired ${result.workers.targetFaultsFired}, uncaught ${result.workers.logErrors.uncaught}, acked ${result.committed.allFrames}, records ${result.verify.targetRecords}, liveness ${JSON.stringify(result.liveness)}`,
     );

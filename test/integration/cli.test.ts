@@ -4,21 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ExitCode } from '../../src/common/errors.js';
-import type { EmbeddedNode } from '../../src/harper/embedded-node.js';
 import { freeLoopbackPorts } from '../../src/harper/free-port.js';
-import { hdbNodeNames, isAlive, runCli, startNode, whenStreaming } from '../helpers/harper.js';
+import { hdbNodeNames, isAlive, nodeForFile, runCli, whenStreaming } from '../helpers/harper.js';
 
-let node: EmbeddedNode;
-
-before(async () => {
-  node = await startNode();
-});
-
-after(async () => {
-  await node?.stop();
-});
+const node = nodeForFile();
 
 /** A clear error is one line (plus nothing that looks like a stack frame). */
 function assertOneLineError(stderr: string, pattern: RegExp): void {
@@ -31,8 +22,8 @@ function assertOneLineError(stderr: string, pattern: RegExp): void {
 
 describe('harper-replay synth (CLI)', () => {
   it('wrong password: exit 5 with one clear line, password never echoed', async () => {
-    const run = await runCli(['synth', '--target', node.operationsUrl, '--frames', '1'], {
-      env: { HARPER_USER: node.credentials.user, HARPER_PASSWORD: 'not-the-password-x9' },
+    const run = await runCli(['synth', '--target', node().operationsUrl, '--frames', '1'], {
+      env: { HARPER_USER: node().credentials.user, HARPER_PASSWORD: 'not-the-password-x9' },
     });
     assert.equal(run.code, ExitCode.AUTH_FAILED, run.stderr);
     assertOneLineError(run.stderr, /authentication refused/);
@@ -94,7 +85,7 @@ describe('harper-replay synth (CLI)', () => {
       [
         'synth',
         '--target',
-        node.operationsUrl,
+        node().operationsUrl,
         '--frames',
         '1000',
         '--records-per-frame',
@@ -105,7 +96,7 @@ describe('harper-replay synth (CLI)', () => {
         'sigint',
       ],
       {
-        env: { HARPER_USER: node.credentials.user, HARPER_PASSWORD: node.credentials.password },
+        env: { HARPER_USER: node().credentials.user, HARPER_PASSWORD: node().credentials.password },
         // Interrupt once the target has subscribed and frames are flowing.
         onStart: interrupt.onStart,
       },
@@ -118,7 +109,7 @@ describe('harper-replay synth (CLI)', () => {
     const sent = /sent\s+(\d+) frames, ([\d,]+) records/.exec(run.stdout);
     assert.ok(sent, `summary shows what was sent:\n${run.stdout}`);
     assert.ok(Number(sent[1]) > 0 && Number(sent[1]) < 1000, `some but not all frames sent (${sent[1]})`);
-    const client = node.client();
+    const client = node().client();
     const status = await client.clusterStatus();
     assert.deepEqual(
       status.connections.filter((c) => c.name.startsWith('harper-replay-')),

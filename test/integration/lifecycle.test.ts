@@ -9,24 +9,15 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ExitCode } from '../../src/common/errors.js';
-import type { EmbeddedNode } from '../../src/harper/embedded-node.js';
-import { type CliRun, hdbNodeNames, isAlive, runCli, startNode, whenStreaming } from '../helpers/harper.js';
+import { type CliRun, hdbNodeNames, isAlive, nodeForFile, runCli, whenStreaming } from '../helpers/harper.js';
 
-let target: EmbeddedNode;
-
-before(async () => {
-  target = await startNode();
-});
-
-after(async () => {
-  await target?.stop();
-});
+const target = nodeForFile();
 
 const credentials = () => ({
-  HARPER_USER: target.credentials.user,
-  HARPER_PASSWORD: target.credentials.password,
+  HARPER_USER: target().credentials.user,
+  HARPER_PASSWORD: target().credentials.password,
 });
 
 /** A synth run long enough to be interrupted mid-stream (10 frames/s of 1000). */
@@ -127,7 +118,7 @@ describe('embedded target', () => {
 describe('--target node in peer mode', () => {
   it('SIGHUP: exit 129 and the registration removed', async () => {
     const { run } = await runAndAct(
-      longSynth('hup_peer', '--target', target.operationsUrl),
+      longSynth('hup_peer', '--target', target().operationsUrl),
       (child) => child.kill('SIGHUP'),
       credentials(),
     );
@@ -135,18 +126,20 @@ describe('--target node in peer mode', () => {
     assert.ok(name, run.stderr);
     assert.equal(run.code, ExitCode.HANGUP, run.stderr);
     assert.match(run.stdout, /INTERRUPTED/);
-    assert.equal((await hdbNodeNames(target.client())).includes(name), false, 'no registration left');
+    assert.equal((await hdbNodeNames(target().client())).includes(name), false, 'no registration left');
   });
 
   it('SIGKILL leaves the registration; cleanup keeps it while the run lives, then removes it (dry run first)', async () => {
     let whileAlive: CliRun | undefined;
     const { run } = await runAndAct(
-      longSynth('kill_peer', '--target', target.operationsUrl),
+      longSynth('kill_peer', '--target', target().operationsUrl),
       (child) => {
-        void runCli(['cleanup', '--target', target.operationsUrl], { env: credentials() }).then((result) => {
-          whileAlive = result;
-          child.kill('SIGKILL');
-        });
+        void runCli(['cleanup', '--target', target().operationsUrl], { env: credentials() }).then(
+          (result) => {
+            whileAlive = result;
+            child.kill('SIGKILL');
+          },
+        );
       },
       credentials(),
     );
@@ -156,10 +149,10 @@ describe('--target node in peer mode', () => {
     assert.ok(whileAlive);
     assert.equal(whileAlive.code, ExitCode.OK, whileAlive.stderr);
     assert.match(whileAlive.stdout, new RegExp(`kept registration ${name} .*still running`));
-    const client = target.client();
+    const client = target().client();
     assert.ok((await hdbNodeNames(client)).includes(name), 'a SIGKILL leaves the registration');
 
-    const dry = await runCli(['cleanup', '--target', target.operationsUrl, '--dry-run'], {
+    const dry = await runCli(['cleanup', '--target', target().operationsUrl, '--dry-run'], {
       env: credentials(),
     });
     assert.equal(dry.code, ExitCode.OK, dry.stderr);
@@ -167,7 +160,7 @@ describe('--target node in peer mode', () => {
     assert.match(dry.stdout, /dry run: would remove 1, keep 0; nothing was changed/);
     assert.ok((await hdbNodeNames(client)).includes(name), '--dry-run removes nothing');
 
-    const clean = await runCli(['cleanup', '--target', target.operationsUrl, '--json'], {
+    const clean = await runCli(['cleanup', '--target', target().operationsUrl, '--json'], {
       env: credentials(),
     });
     assert.equal(clean.code, ExitCode.OK, clean.stderr);
@@ -179,20 +172,20 @@ describe('--target node in peer mode', () => {
     assert.deepEqual(result.certificates, [], 'a plain ws run adds no certificate');
     assert.equal((await hdbNodeNames(client)).includes(name), false, 'cleanup removed it');
 
-    const again = await runCli(['cleanup', '--target', target.operationsUrl], { env: credentials() });
+    const again = await runCli(['cleanup', '--target', target().operationsUrl], { env: credentials() });
     assert.equal(again.code, ExitCode.OK, again.stderr);
     assert.match(again.stdout, /no harper-replay registrations or certificates on /);
   });
 
   it('SIGKILL of a --listen-tls run: cleanup also removes its CA and the certificate it signed for the node', async () => {
     const { run } = await runAndAct(
-      longSynth('kill_peer_tls', '--target', target.operationsUrl, '--listen-tls'),
+      longSynth('kill_peer_tls', '--target', target().operationsUrl, '--listen-tls'),
       (child) => child.kill('SIGKILL'),
       credentials(),
     );
     const name = toolNameIn(run.stderr);
     assert.ok(name, run.stderr);
-    const client = target.client();
+    const client = target().client();
     const ofRun = async () =>
       (await client.listCertificates())
         .filter((c) => c.name === `${name}-ca` || (c.details?.issuer ?? '').startsWith(`CN=${name}-ca`))
@@ -201,7 +194,7 @@ describe('--target node in peer mode', () => {
     const left = await ofRun();
     assert.ok(left.includes(`${name}-ca`), `the run's CA is left after a SIGKILL: ${left}`);
     process.stderr.write(`# certificates left by the killed run: ${left.join(', ')}\n`);
-    const clean = await runCli(['cleanup', '--target', target.operationsUrl, '--json'], {
+    const clean = await runCli(['cleanup', '--target', target().operationsUrl, '--json'], {
       env: credentials(),
     });
     assert.equal(clean.code, ExitCode.OK, clean.stderr);

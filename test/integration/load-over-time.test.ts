@@ -9,25 +9,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { EmbeddedNode } from '../../src/harper/embedded-node.js';
 import type { RunResult } from '../../src/report/result.js';
-import { runCli, startNode } from '../helpers/harper.js';
+import { nodeForFile, runCli } from '../helpers/harper.js';
 
-let node: EmbeddedNode;
+const node = nodeForFile();
 let dir: string;
 
-before(async () => {
+before(() => {
   dir = mkdtempSync(join(tmpdir(), 'harper-replay-load-over-time-'));
-  node = await startNode();
 });
 
-after(async () => {
-  await node?.stop();
+after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
 function cli(args: string[]) {
-  const { user, password } = node.credentials;
+  const { user, password } = node().credentials;
   return runCli(args, { env: { HARPER_USER: user, HARPER_PASSWORD: password } });
 }
 
@@ -35,7 +32,7 @@ async function synth(table: string, ...args: string[]): Promise<RunResult> {
   const run = await cli([
     'synth',
     '--target',
-    node.operationsUrl,
+    node().operationsUrl,
     '--table',
     table,
     '--record-size',
@@ -135,7 +132,7 @@ describe('load over time (real harperdb 4.7.29)', () => {
   });
 
   it('a backlog capture replayed with --pace-by txn-time at 1x spans its writes (20 writes 0.5 s apart: 9.5 s)', async (t) => {
-    const client = node.client();
+    const client = node().client();
     await client.createTable('data', 'paced', 'id');
     const since = new Date(Date.now() - 5).toISOString();
     // Each write at its own time (start + i × 500 ms), not 500 ms after the previous one returned: an insert takes
@@ -159,7 +156,7 @@ describe('load over time (real harperdb 4.7.29)', () => {
     const file = join(dir, 'backlog.hrcap');
     const args = [
       '--source',
-      node.operationsUrl,
+      node().operationsUrl,
       '--database',
       'data',
       '--since',
@@ -173,7 +170,7 @@ describe('load over time (real harperdb 4.7.29)', () => {
       'replay',
       file,
       '--target',
-      node.operationsUrl,
+      node().operationsUrl,
       '--database',
       'replayed',
       '--origin',

@@ -6,24 +6,15 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ExitCode } from '../../src/common/errors.js';
-import type { EmbeddedNode } from '../../src/harper/embedded-node.js';
-import { runCli, startNode } from '../helpers/harper.js';
+import { nodeForFile, runCli } from '../helpers/harper.js';
 
 const password = `dr-${randomBytes(9).toString('hex')}`;
 const env = { HARPER_USER: 'admin', HARPER_PASSWORD: password };
 const capture = (name: string) => fileURLToPath(new URL(`../../../captures/${name}`, import.meta.url));
-let target: EmbeddedNode;
-
-before(async () => {
-  target = await startNode({}, { credentials: { user: 'admin', password } });
-});
-
-after(async () => {
-  await target?.stop();
-});
+const target = nodeForFile({}, { credentials: { user: 'admin', password } });
 
 const replay = (...args: string[]) => runCli(['replay', ...args, '--json'], { env });
 
@@ -47,10 +38,10 @@ describe('replay --dry-run predicts the real replay', () => {
   for (const [name, flags] of CASES) {
     it(`${name} ${flags.join(' ')}: frames, records, bytes, blob chunks and loops equal; not faster than scheduled`, async () => {
       const file = capture(name);
-      const dry = await replay(file, '--target', target.operationsUrl, '--dry-run', ...flags);
+      const dry = await replay(file, '--target', target().operationsUrl, '--dry-run', ...flags);
       assert.equal(dry.code, ExitCode.OK, dry.stderr);
       const planned = JSON.parse(dry.stdout);
-      const real = await replay(file, '--target', target.operationsUrl, ...flags);
+      const real = await replay(file, '--target', target().operationsUrl, ...flags);
       assert.equal(real.code, ExitCode.OK, real.stderr);
       const sent = JSON.parse(real.stdout);
       assert.equal(sent.committed.allFrames, true, sent.error);

@@ -6,53 +6,34 @@
  * re-creates the captured ids with their values before it updates and deletes them.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
+import { writeFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
 import { ExitCode } from '../../src/common/errors.js';
 import { MetricsBus } from '../../src/events/metrics-bus.js';
-import type { EmbeddedNode } from '../../src/harper/embedded-node.js';
 import type { ShapeOptions } from '../../src/run/shaped-tables.js';
 import { runSynth, type SynthResult, type SynthRunOptions } from '../../src/run/synth-run.js';
 import { captureShapes } from '../../src/workload/capture-shape.js';
 import { parseKeyDistribution } from '../../src/workload/key-distribution.js';
 import { parseOperationMix } from '../../src/workload/operation-mix.js';
 import { OperationPlan } from '../../src/workload/operation-plan.js';
-import { parseTemplate } from '../../src/workload/shape-template.js';
-import { ShapedRecordEncoder } from '../../src/workload/shaped-encoder.js';
-import { declareAttributes, hdbNodeNames, runCli, startNode, tmp } from '../helpers/harper.js';
+import { declareAttributes, hdbNodeNames, nodeForFile, runCli, tmp } from '../helpers/harper.js';
+import { idsHolding, PRODUCTS_TEMPLATE, productsEncoder } from '../helpers/shaped-fixture.js';
+import { synthRunOptions, targetOf } from '../helpers/synth-options.js';
 
-let node: EmbeddedNode;
-
-before(async () => {
-  node = await startNode();
-});
-
-after(async () => {
-  await node?.stop();
-});
+const node = nodeForFile();
 
 function options(
   shapes: ShapeOptions,
   workload: Partial<SynthRunOptions['workload']> = {},
   overrides: Partial<SynthRunOptions> = {},
 ): SynthRunOptions {
-  return {
-    target: { url: node.operationsUrl, credentials: node.credentials },
-    via: 'peer',
-    listenHost: '127.0.0.1',
-    listenPort: 0,
-    database: 'data',
+  return synthRunOptions({
+    target: targetOf(node()),
     table: 'shaped',
     workload: { frames: 4, recordsPerFrame: 50, recordSize: 0, blobSize: 0, seed: 5, ...workload },
     shapes,
-    maxReconnects: 3,
-    ackTimeoutMs: 60_000,
-    subscribeTimeoutMs: 30_000,
-    verify: true,
-    highWaterMark: 4 * 1024 * 1024,
-    signal: new AbortController().signal,
     ...overrides,
-  };
+  });
 }
 
 const shapes = (sources: ShapeOptions['sources'], more: Partial<ShapeOptions> = {}): ShapeOptions => ({
@@ -69,7 +50,7 @@ function assertComplete(result: SynthResult): void {
 }
 
 async function tablesOf(database: string): Promise<string[]> {
-  const all = await node.client().describeAll();
+  const all = await node().client().describeAll();
   return Object.keys(all[database] ?? {});
 }
 
@@ -78,35 +59,34 @@ const asJson = (value: unknown) => JSON.parse(JSON.stringify(value));
 
 describe('shaped synth into a real harperdb 4.7.29', () => {
   it('--template: records read back value for value, an indexed attribute answers search_by_value', async () => {
-    const result = await runSynth(options(shapes([{ kind: 'template', path: 'templates/products.yaml' }])));
+    const result = await runSynth(options(shapes([{ kind: 'template', path: PRODUCTS_TEMPLATE }])));
     assertComplete(result);
     assert.equal(result.verify.targetRecords, 200);
     const [summary] = result.shapes!;
     assert.deepEqual(summary!.indexed, ['category', 'brand']);
     assert.equal(summary!.table, 'shaped');
-    const encoder = new ShapedRecordEncoder(parseTemplate(readFileSync('templates/products.yaml', 'utf8')), {
-      tableName: 'shaped',
-      seed: 5,
-    });
+    const encoder = productsEncoder('shaped', 5);
     const ids = [1, 2, 77, 150, 200];
     // Attributes the structure does not declare are stored, but the operations API reads only declared ones.
     const names = ['id', ...summary!.attributes.map((a) => a.name)];
-    await declareAttributes(node.client(), 'data', 'shaped', names);
-    const rows = await node.client().searchById('data', 'shaped', ids, names);
+    await declareAttributes(node().client(), 'data', 'shaped', names);
+    const rows = await node().client().searchById('data', 'shaped', ids, names);
     assert.equal(rows.length, ids.length);
     for (const row of rows) {
       const id = row.id as number;
       assert.deepEqual(asJson(row), asJson(encoder.expected(id, 0)), `record ${id}`);
     }
     const brand = encoder.expected(7, 0).brand as string;
-    const found = await node.client().call<Array<{ id: number }>>({
-      operation: 'search_by_value',
-      database: 'data',
-      table: 'shaped',
-      search_attribute: 'brand',
-      search_value: brand,
-      get_attributes: ['id'],
-    });
+    const found = await node()
+      .client()
+      .call<Array<{ id: number }>>({
+        operation: 'search_by_value',
+        database: 'data',
+        table: 'shaped',
+        search_attribute: 'brand',
+        search_value: brand,
+        get_attributes: ['id'],
+      });
     const expectedIds = Array.from({ length: 200 }, (_, i) => i + 1).filter(
       (id) => encoder.expected(id, 0).brand === brand,
     );
@@ -115,7 +95,7 @@ describe('shaped synth into a real harperdb 4.7.29', () => {
       expectedIds,
     );
     assert.deepEqual(
-      (await hdbNodeNames(node.client())).filter((n) => n.startsWith('harper-replay-')),
+      (await hdbNodeNames(node().client())).filter((n) => n.startsWith('harper-replay-')),
       [],
     );
   });
@@ -126,7 +106,7 @@ describe('shaped synth into a real harperdb 4.7.29', () => {
     const mix = parseOperationMix('insert=70,update=25,delete=5');
     const keys = parseKeyDistribution('zipf:1.1');
     const result = await runSynth({
-      ...options(shapes([{ kind: 'template', path: 'templates/products.yaml' }]), {
+      ...options(shapes([{ kind: 'template', path: PRODUCTS_TEMPLATE }]), {
         frames: 10,
         recordsPerFrame: 50,
         seed: 11,
@@ -155,22 +135,18 @@ describe('shaped synth into a real harperdb 4.7.29', () => {
     assert.equal(operations.keys, 'zipf:1.1');
     assert.ok(operations.sent.update > 0 && operations.sent.delete > 0, JSON.stringify(operations));
     // The same search, asked independently: every present id of the run holding the value comes back, no deleted one.
-    const encoder = new ShapedRecordEncoder(parseTemplate(readFileSync('templates/products.yaml', 'utf8')), {
-      tableName: 'shaped_mix',
-      seed: 11,
-    });
-    const found = await node.client().call<Array<{ id: number }>>({
-      operation: 'search_by_value',
-      database: 'data',
-      table: 'shaped_mix',
-      search_attribute: 'category',
-      search_value: check!.value,
-      get_attributes: ['id'],
-    });
-    const holders = Array.from({ length: state.maxId }, (_, i) => i + 1).filter((id) => {
-      const generation = state.generationOf(id);
-      return generation !== undefined && encoder.expected(id, generation).category === check!.value;
-    });
+    const encoder = productsEncoder('shaped_mix', 11);
+    const found = await node()
+      .client()
+      .call<Array<{ id: number }>>({
+        operation: 'search_by_value',
+        database: 'data',
+        table: 'shaped_mix',
+        search_attribute: 'category',
+        search_value: check!.value,
+        get_attributes: ['id'],
+      });
+    const holders = idsHolding(state, encoder, 'category', check!.value);
     assert.deepEqual(
       found.map((r) => r.id).sort((a, b) => a - b),
       holders,
@@ -194,7 +170,7 @@ describe('shaped synth into a real harperdb 4.7.29', () => {
     assert.match(summary!.table, /^cat_hr_\d+_[0-9a-f]{4}$/);
     assert.equal(summary!.dropped, false);
     const table = summary!.table;
-    const count = await node.client().sql<{ c: number }>(`SELECT COUNT(*) AS c FROM data.${table}`);
+    const count = await node().client().sql<{ c: number }>(`SELECT COUNT(*) AS c FROM data.${table}`);
     assert.equal(count[0]!.c, 10 * captured!.records);
     // The captured values, decoded from the capture itself, against what the target holds.
     const capturedValue = { name: 'cat 1', __updatedtime__: 1.5, __createdtime__: 1.5 };
@@ -203,8 +179,10 @@ describe('shaped synth into a real harperdb 4.7.29', () => {
       captured!.shape.attributes.map((a) => a.name),
       names,
     );
-    await declareAttributes(node.client(), 'data', table, names);
-    const rows = await node.client().searchById('data', table, [1, 100, 200], ['id', ...names]);
+    await declareAttributes(node().client(), 'data', table, names);
+    const rows = await node()
+      .client()
+      .searchById('data', table, [1, 100, 200], ['id', ...names]);
     assert.equal(rows.length, 3);
     for (const row of rows) {
       for (const name of names) {
@@ -216,7 +194,7 @@ describe('shaped synth into a real harperdb 4.7.29', () => {
       }
       assert.match(row.name as string, /^.{5,6}$/);
     }
-    await node.client().dropTable('data', table);
+    await node().client().dropTable('data', table);
   });
 
   it('--scale over a capture of several tables: each table gets its own captured count times the factor', async () => {
@@ -233,13 +211,13 @@ describe('shaped synth into a real harperdb 4.7.29', () => {
     assert.equal(result.workload.totalRecords, 100);
     assert.equal(result.workload.frames * result.workload.recordsPerFrame, 40, 'framed by the largest table');
     for (const [t, summary] of result.shapes!.entries()) {
-      const rows = await node
+      const rows = await node()
         .client()
         .sql<{ c: number; highest: number }>(
           `SELECT COUNT(*) AS c, MAX(id) AS highest FROM \`data\`.\`${summary.table}\``,
         );
       assert.deepEqual({ ...rows[0] }, { c: 4 * counts[t]!, highest: 4 * counts[t]! }, summary.table);
-      await node.client().dropTable('data', summary.table);
+      await node().client().dropTable('data', summary.table);
     }
   });
 
@@ -305,7 +283,7 @@ describe('shaped synth into a real harperdb 4.7.29', () => {
   });
 
   it('--like data.products: a scratch table with its indexes, found by value, dropped at the end (kept with --keep-table)', async () => {
-    const client = node.client();
+    const client = node().client();
     // Schema-defined: exactly two indexed attributes, the others declared but not indexed.
     await client.createTable('data', 'products', 'id', [
       { name: 'id', type: 'Int', isPrimaryKey: true },
@@ -377,7 +355,7 @@ describe('shaped synth into a real harperdb 4.7.29', () => {
       options(
         shapes([
           { kind: 'capture', path: 'captures/proxy-two-nodes.hrcap' },
-          { kind: 'template', path: 'templates/products.yaml' },
+          { kind: 'template', path: PRODUCTS_TEMPLATE },
         ]),
         { frames: 3, recordsPerFrame: 40 },
       ),
@@ -466,12 +444,12 @@ describe('shaped synth into a real harperdb 4.7.29', () => {
   });
 
   it('the CLI: --json describes the shapes (schema-checked), a bad template is exit 6, nonsense exit 2', async () => {
-    const env = { HARPER_USER: node.credentials.user, HARPER_PASSWORD: node.credentials.password };
+    const env = { HARPER_USER: node().credentials.user, HARPER_PASSWORD: node().credentials.password };
     const ok = await runCli(
       [
         'synth',
         '--target',
-        node.operationsUrl,
+        node().operationsUrl,
         '--template',
         'templates/products.yaml',
         '--table',
@@ -492,7 +470,7 @@ describe('shaped synth into a real harperdb 4.7.29', () => {
       [
         'synth',
         '--target',
-        node.operationsUrl,
+        node().operationsUrl,
         '--template',
         'templates/products.yaml',
         '--table',
@@ -510,7 +488,7 @@ describe('shaped synth into a real harperdb 4.7.29', () => {
 
     const bad = tmp('hr-bad-template.yaml');
     writeFileSync(bad, 'attributes:\n  - {name: a, type: int}\n  - {name: b, type: string, size: abc}\n');
-    const refused = await runCli(['synth', '--target', node.operationsUrl, '--template', bad, '--json'], {
+    const refused = await runCli(['synth', '--target', node().operationsUrl, '--template', bad, '--json'], {
       env,
     });
     assert.equal(refused.code, ExitCode.BAD_INPUT, refused.stderr);

@@ -4,25 +4,16 @@
  * verification and, independently, by reading every id back here.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ExitCode } from '../../src/common/errors.js';
-import type { EmbeddedNode } from '../../src/harper/embedded-node.js';
 import type { FixedRecordEncoder } from '../../src/workload/fixed-record-encoder.js';
 import { parseKeyDistribution } from '../../src/workload/key-distribution.js';
 import { parseOperationMix } from '../../src/workload/operation-mix.js';
 import { OP_DELETE, OP_UPDATE, OperationPlan } from '../../src/workload/operation-plan.js';
 import { SyntheticWorkload } from '../../src/workload/synthetic.js';
-import { declareAttributes, readRecordsCbor, runCli, startNode } from '../helpers/harper.js';
+import { declareAttributes, nodeForFile, readRecordsCbor, runCli } from '../helpers/harper.js';
 
-let node: EmbeddedNode;
-
-before(async () => {
-  node = await startNode();
-});
-
-after(async () => {
-  await node?.stop();
-});
+const node = nodeForFile();
 
 const FRAMES = 40;
 const RECORDS_PER_FRAME = 150;
@@ -33,7 +24,7 @@ function synth(table: string, ...extra: string[]) {
     [
       'synth',
       '--target',
-      node.operationsUrl,
+      node().operationsUrl,
       '--table',
       table,
       '--frames',
@@ -47,7 +38,7 @@ function synth(table: string, ...extra: string[]) {
       '--json',
       ...extra,
     ],
-    { env: { HARPER_USER: node.credentials.user, HARPER_PASSWORD: node.credentials.password } },
+    { env: { HARPER_USER: node().credentials.user, HARPER_PASSWORD: node().credentials.password } },
   );
 }
 
@@ -114,7 +105,7 @@ describe('synth --mix into a real harperdb 4.7.29', () => {
     assert.equal(sample.mismatches, 0, sample.firstMismatches.join('; '));
 
     // The tool declared the attributes it read, unindexed: later writes to the table pay no index for them.
-    const declared = (await node.client().describeTable('data', 'mixed')).attributes;
+    const declared = (await node().client().describeTable('data', 'mixed')).attributes;
     for (const name of ['generation', 'payload']) {
       const attribute = declared.find((a) => a.attribute === name);
       assert.ok(attribute, `${name} declared`);
@@ -123,7 +114,7 @@ describe('synth --mix into a real harperdb 4.7.29', () => {
 
     // Independently: every id the run ever inserted, read back and compared with the plan.
     const ids = Array.from({ length: state.maxId }, (_, i) => i + 1);
-    const rows = await node.client().searchById('data', 'mixed', ids, ['id', 'generation', 'payload']);
+    const rows = await node().client().searchById('data', 'mixed', ids, ['id', 'generation', 'payload']);
     // 4.7.29 answers a deleted id with {id: null, …}: no record.
     const byId = new Map(rows.filter((row) => row.id !== null).map((row) => [row.id as number, row]));
     assert.equal(byId.size, state.presentCount);
@@ -176,13 +167,13 @@ describe('synth --mix into a real harperdb 4.7.29', () => {
       deleted.length > 10 && updated.length > 10,
       `${deleted.length} deletes, ${updated.length} updates`,
     );
-    const gone = await node.client().searchById('data', 'touched', deleted, ['id']);
+    const gone = await node().client().searchById('data', 'touched', deleted, ['id']);
     assert.deepEqual(
       gone.filter((row) => row.id !== null),
       [],
       'no deleted id is found (4.7.29 answers each with {id: null})',
     );
-    const rows = await node.client().searchById('data', 'touched', updated, ['id', 'generation']);
+    const rows = await node().client().searchById('data', 'touched', updated, ['id', 'generation']);
     const generations = new Map(rows.map((row) => [row.id as number, row.generation as number]));
     for (const [j, id] of last.ids.entries()) {
       if (last.kinds[j] === OP_UPDATE) assert.equal(generations.get(id), last.generations[j], `id ${id}`);
@@ -208,7 +199,7 @@ describe('synth --mix into a real harperdb 4.7.29', () => {
       [
         'synth',
         '--target',
-        node.operationsUrl,
+        node().operationsUrl,
         '--table',
         'blobmix',
         '--mix',
@@ -218,7 +209,7 @@ describe('synth --mix into a real harperdb 4.7.29', () => {
         '--json',
         ...args,
       ],
-      { env: { HARPER_USER: node.credentials.user, HARPER_PASSWORD: node.credentials.password } },
+      { env: { HARPER_USER: node().credentials.user, HARPER_PASSWORD: node().credentials.password } },
     );
     assert.equal(run.code, ExitCode.OK, run.stderr);
     const result = JSON.parse(run.stdout);
@@ -239,8 +230,8 @@ describe('synth --mix into a real harperdb 4.7.29', () => {
     assert.equal(result.verify.targetRecords, state.presentCount, JSON.stringify(result.verify));
     assert.equal(result.verify.ok, true);
     const ids = Array.from({ length: state.maxId }, (_, i) => i + 1);
-    await declareAttributes(node.client(), 'data', 'blobmix', ['generation', 'blob']);
-    const rows = await readRecordsCbor(node, 'data', 'blobmix', ids, ['id', 'generation', 'blob']);
+    await declareAttributes(node().client(), 'data', 'blobmix', ['generation', 'blob']);
+    const rows = await readRecordsCbor(node(), 'data', 'blobmix', ids, ['id', 'generation', 'blob']);
     const byId = new Map(rows.map((row) => [row.id as number, row]));
     let blobs = 0;
     let updatedBlobs = 0;

@@ -3,45 +3,22 @@
  * blobs read back identical, both ways in (peer and push), and the tool leaves no hdb_nodes row behind.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ExitCode } from '../../src/common/errors.js';
-import type { EmbeddedNode } from '../../src/harper/embedded-node.js';
 import { runSynth, type SynthResult, type SynthRunOptions } from '../../src/run/synth-run.js';
 import { PRESETS } from '../../src/workload/presets.js';
 import { SyntheticWorkload } from '../../src/workload/synthetic.js';
-import { declareAttributes, hdbNodeNames, readRecordsCbor, startNode } from '../helpers/harper.js';
+import { declareAttributes, hdbNodeNames, nodeForFile, readRecordsCbor } from '../helpers/harper.js';
+import { synthRunOptions, targetOf } from '../helpers/synth-options.js';
 
-let node: EmbeddedNode;
-
-before(async () => {
-  node = await startNode();
-});
-
-after(async () => {
-  await node?.stop();
-});
+const node = nodeForFile();
 
 function options(
   table: string,
   workload: SynthRunOptions['workload'],
   overrides: Partial<SynthRunOptions> = {},
 ): SynthRunOptions {
-  return {
-    target: { url: node.operationsUrl, credentials: node.credentials },
-    via: 'peer',
-    listenHost: '127.0.0.1',
-    listenPort: 0,
-    database: 'data',
-    table,
-    workload,
-    maxReconnects: 3,
-    ackTimeoutMs: 60_000,
-    subscribeTimeoutMs: 30_000,
-    verify: true,
-    highWaterMark: 4 * 1024 * 1024,
-    signal: new AbortController().signal,
-    ...overrides,
-  };
+  return synthRunOptions({ target: targetOf(node()), table, workload, ...overrides });
 }
 
 /** The same records the run generated (the workload is deterministic from the seed). */
@@ -57,7 +34,7 @@ function generator(result: SynthResult, table: string): SyntheticWorkload {
 }
 
 async function assertNoToolRow(): Promise<void> {
-  const names = await hdbNodeNames(node.client());
+  const names = await hdbNodeNames(node().client());
   assert.deepEqual(
     names.filter((name) => name.startsWith('harper-replay-')),
     [],
@@ -76,16 +53,16 @@ describe('synth into a real harperdb 4.7.29', () => {
     assert.equal(result.committed.records, 20_000);
     assert.equal(result.verify.targetRecords, 20_000);
     assert.equal(result.verify.ok, true);
-    assert.equal(result.target.nodeName, node.nodeName);
+    assert.equal(result.target.nodeName, node().nodeName);
     assert.ok(result.committed.ackLatencyMs.p50 !== null && result.committed.ackLatencyMs.p50 > 0);
 
-    const count = await node.client().sql<{ c: number }>('SELECT COUNT(*) AS c FROM data.catchup');
+    const count = await node().client().sql<{ c: number }>('SELECT COUNT(*) AS c FROM data.catchup');
     assert.equal(count[0]!.c, 20_000);
 
-    await declareAttributes(node.client(), 'data', 'catchup', ['generation', 'payload']);
+    await declareAttributes(node().client(), 'data', 'catchup', ['generation', 'payload']);
     const workload = generator(result, 'catchup');
     const ids = Array.from({ length: 60 }, (_, i) => 1 + Math.floor((i * 19_999) / 59));
-    const rows = await node.client().searchById('data', 'catchup', ids, ['id', 'generation', 'payload']);
+    const rows = await node().client().searchById('data', 'catchup', ids, ['id', 'generation', 'payload']);
     assert.equal(rows.length, ids.length);
     const byId = new Map(rows.map((row) => [row.id, row]));
     for (const id of ids) {
@@ -130,10 +107,10 @@ describe('synth into a real harperdb 4.7.29', () => {
     assert.ok((result.memory.external.peakThread ?? 0) > 0, 'external memory sampled');
     assert.ok((result.memory.external.peakThreadArrayBuffers ?? 0) > 0, 'array buffers sampled');
     assert.ok(result.memory.external.baselineThread !== null, 'a baseline before the first frame');
-    await declareAttributes(node.client(), 'data', 'blobs', ['generation', 'payload', 'blob']);
+    await declareAttributes(node().client(), 'data', 'blobs', ['generation', 'payload', 'blob']);
     const workload = generator(result, 'blobs');
     const ids = Array.from({ length: 12 }, (_, i) => i + 1);
-    const rows = await readRecordsCbor(node, 'data', 'blobs', ids, ['id', 'generation', 'payload', 'blob']);
+    const rows = await readRecordsCbor(node(), 'data', 'blobs', ids, ['id', 'generation', 'payload', 'blob']);
     assert.equal(rows.length, 12);
     for (const row of rows) {
       const id = row.id as number;

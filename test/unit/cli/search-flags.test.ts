@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { benchFlags, benchOptions } from '../../../src/cli/bench-options.js';
 import { loadFlags } from '../../../src/cli/load-command.js';
+import { DEFAULT_RECORDS_PLAN } from '../../helpers/search-fixtures.js';
 import { parseFlags, refuses, withoutHarperEnvironment } from './support.js';
 
 withoutHarperEnvironment();
@@ -25,16 +26,7 @@ describe('bench --search flags', () => {
     );
     assert.deepEqual(bench.search?.range, { key: 'records-per-frame', low: 10_000, high: 300_000 });
     assert.equal(bench.search?.until, 'oomEvents>0 || ackP99>10s');
-    assert.deepEqual(bench.search?.plan, {
-      low: 10_000,
-      high: 300_000,
-      resolution: 14_500,
-      integer: true,
-      repeat: 2,
-      nearBoundary: 2,
-      maxErrors: 2,
-      maxProbes: 60,
-    });
+    assert.deepEqual(bench.search?.plan, { ...DEFAULT_RECORDS_PLAN });
     assert.deepEqual(bench.sets, [['THREADS_MAXHEAPMEMORY', ['300', '600']]]);
     assert.equal(bench.workload.frames, 1);
     // A probe ends at its first worker death once the stream is back, unless told otherwise.

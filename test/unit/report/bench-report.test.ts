@@ -6,22 +6,11 @@ import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { BenchMetrics, BenchSetting, MetricName } from '../../../src/report/bench-analysis.js';
 import { formatBenchTable, writeBenchHtml } from '../../../src/report/bench-report.js';
+import { benchMetrics as spread } from '../../helpers/search-fixtures.js';
 import { fromHtml, MiB } from './support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'harper-replay-bench-report-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-const spread = (values: Partial<Record<MetricName, number | null>>): Record<MetricName, number | null> => ({
-  peakRss: null,
-  rssGrowth: null,
-  pausesCount: null,
-  pausedMs: null,
-  targetPauses: null,
-  recordsPerSec: null,
-  ackP99Ms: null,
-  workerDeaths: null,
-  ...values,
-});
 
 const one: BenchSetting = {
   set: { THREADS_COUNT: '1', REPLICATION_RECORDCONCURRENCY: '2' },

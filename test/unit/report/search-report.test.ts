@@ -10,6 +10,7 @@ import {
   type SettingSearch,
   writeSearchHtml,
 } from '../../../src/report/search-report.js';
+import { benchMetrics, DEFAULT_RECORDS_PLAN } from '../../helpers/search-fixtures.js';
 
 const probeAt = (value: number, outcome: SearchProbeRecord['outcome']): SearchProbeRecord => ({
   value,
@@ -20,25 +21,15 @@ const probeAt = (value: number, outcome: SearchProbeRecord['outcome']): SearchPr
   until: [],
   durationMs: 1,
   run: 1,
-  metrics: {
-    peakRss: null,
-    rssGrowth: null,
-    pausesCount: null,
-    pausedMs: null,
-    targetPauses: null,
-    recordsPerSec: null,
-    ackP99Ms: null,
-    workerDeaths: null,
-    oomEvents: 0,
-  },
+  metrics: { ...benchMetrics(), oomEvents: 0 },
 });
 
 const search = (overrides: Partial<SettingSearch> = {}): SettingSearch => ({
   setting: { REPLICATION_RECORDCONCURRENCY: '2' },
   key: 'records-per-frame',
-  low: 10_000,
-  high: 300_000,
-  resolution: 14_500,
+  low: DEFAULT_RECORDS_PLAN.low,
+  high: DEFAULT_RECORDS_PLAN.high,
+  resolution: DEFAULT_RECORDS_PLAN.resolution,
   largestPass: 140_000,
   smallestFail: 150_000,
   confidence: 'sure',

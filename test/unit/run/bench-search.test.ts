@@ -10,20 +10,12 @@ import {
   type SearchOptions,
   searchExitCode,
 } from '../../../src/run/bench-search.js';
+import { searchPlan } from '../../helpers/search-fixtures.js';
 import { completeRun, ev, fold } from '../report/support.js';
 
 const search: SearchOptions = {
   range: { key: 'records-per-frame', low: 10_000, high: 300_000 },
-  plan: {
-    low: 10_000,
-    high: 300_000,
-    resolution: 29_000,
-    integer: true,
-    repeat: 1,
-    nearBoundary: 2,
-    maxErrors: 2,
-    maxProbes: 60,
-  },
+  plan: searchPlan({ resolution: 29_000, repeat: 1 }),
   until: 'oomEvents>0',
 };
 

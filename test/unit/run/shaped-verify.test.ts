@@ -1,18 +1,13 @@
 /** The in-run index check's plan: a value written to a present sampled id, and every sampled id that holds it. */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { indexSearchPlan, type VerifiedTable } from '../../../src/run/shaped-verify.js';
 import { parseOperationMix } from '../../../src/workload/operation-mix.js';
 import { OperationPlan } from '../../../src/workload/operation-plan.js';
-import { parseTemplate } from '../../../src/workload/shape-template.js';
-import { ShapedRecordEncoder } from '../../../src/workload/shaped-encoder.js';
-
-const TEMPLATE = parseTemplate(readFileSync('templates/products.yaml', 'utf8'));
+import { idsHolding, productsEncoder } from '../../helpers/shaped-fixture.js';
 
 function table(indexed: string[]): VerifiedTable {
-  const encoder = new ShapedRecordEncoder(TEMPLATE, { tableName: 'p', seed: 4 });
-  return { table: 'p', primaryKey: 'id', indexed, encoder };
+  return { table: 'p', primaryKey: 'id', indexed, encoder: productsEncoder('p', 4) };
 }
 
 describe('indexSearchPlan', () => {
@@ -36,10 +31,7 @@ describe('indexSearchPlan', () => {
       assert.equal(entry.encoder.expected(id, generation!).category, search.value);
     }
     // Every present id of the whole run with that value that the sample holds is listed: none left out.
-    const all = Array.from({ length: state.maxId }, (_, i) => i + 1).filter((id) => {
-      const generation = state.generationOf(id);
-      return generation !== undefined && entry.encoder.expected(id, generation).category === search.value;
-    });
+    const all = idsHolding(state, entry.encoder, 'category', search.value);
     assert.ok(search.ids.every((id) => all.includes(id)));
   });
 

@@ -3,9 +3,7 @@
  * nudging the target with empty frames meanwhile, and gives up on a closed socket or after its timeout.
  */
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
-import { after, before, describe, it } from 'node:test';
-import { WebSocket, WebSocketServer } from 'ws';
+import { describe, it } from 'node:test';
 import { ExitCode, HarperReplayError } from '../../../src/common/errors.js';
 import { MetricsBus } from '../../../src/events/metrics-bus.js';
 import type { RunEvent } from '../../../src/events/schema.js';
@@ -14,31 +12,20 @@ import { decodeTxnFrame } from '../../../src/protocol/txn-frame.js';
 import { AckTracker } from '../../../src/session/ack-tracker.js';
 import { awaitDependency, holdForDependency } from '../../../src/session/dependency-wait.js';
 import { ConnectionClosedError } from '../../../src/session/flow-control.js';
-import { ReplicationSocket } from '../../../src/session/replication-socket.js';
+import { loopbackServer } from '../../helpers/loopback-socket.js';
 
-let server: WebSocketServer;
-before(async () => {
-  server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-  await new Promise((resolve) => server.once('listening', resolve));
-});
-after(async () => {
-  for (const client of server.clients) client.terminate();
-  await new Promise((resolve) => server.close(resolve));
-});
+const loopback = loopbackServer();
 
 /** The tool's socket and the far end, whose transaction frames are decoded as they come. */
 async function pair() {
-  const accepted = new Promise<WebSocket>((resolve) => server.once('connection', resolve));
-  const ws = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`);
-  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
-  const far = await accepted;
+  const { socket, far } = await loopback.pair();
   const nudges: Array<{ entries: number; tail?: number }> = [];
   far.on('message', (data: Buffer) => {
     if (frameTypeName(data) !== 'TRANSACTION') return;
     const frame = decodeTxnFrame(data);
     nudges.push({ entries: frame.entries.length, tail: frame.sequenceId });
   });
-  return { socket: new ReplicationSocket(ws, { highWaterMark: 1 << 20 }), far, nudges };
+  return { socket, far, nudges };
 }
 
 const tail = (index: number) => 1_700_000_000_000 + index;

@@ -4,9 +4,8 @@
  * close). No Harper: these are the tool's own transitions — resume, --max-reconnects, 1008, the nudge, abort.
  */
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
-import { after, before, describe, it } from 'node:test';
-import { WebSocket, WebSocketServer } from 'ws';
+import { describe, it } from 'node:test';
+import type { WebSocket } from 'ws';
 import { ExitCode, HarperReplayError } from '../../../src/common/errors.js';
 import { MetricsBus } from '../../../src/events/metrics-bus.js';
 import type { RunEvent } from '../../../src/events/schema.js';
@@ -14,9 +13,10 @@ import { encodeCommittedUpdate, isControlFrame } from '../../../src/protocol/con
 import { summarizeTxnFrame } from '../../../src/protocol/txn-frame.js';
 import { AckTracker } from '../../../src/session/ack-tracker.js';
 import { AbortedError, type ChannelProvider, type DataChannel } from '../../../src/session/channel.js';
-import { ReplicationSocket } from '../../../src/session/replication-socket.js';
+import type { ReplicationSocket } from '../../../src/session/replication-socket.js';
 import { ReplicationStream, type StreamState } from '../../../src/session/replication-stream.js';
 import { SyntheticWorkload } from '../../../src/workload/synthetic.js';
+import { type LoopbackServer, loopbackServer } from '../../helpers/loopback-socket.js';
 
 const FRAMES = 6;
 
@@ -35,7 +35,7 @@ class ScriptedChannels implements ChannelProvider {
   private readonly sockets: ReplicationSocket[] = [];
 
   constructor(
-    private readonly server: WebSocketServer,
+    private readonly server: LoopbackServer,
     private readonly receiver: Receiver,
   ) {}
 
@@ -45,11 +45,7 @@ class ScriptedChannels implements ChannelProvider {
     this.requests.push({ resumeAfter, timeoutMs });
     const tails: number[] = [];
     this.received.push(tails);
-    const accepted = new Promise<WebSocket>((resolve) => this.server.once('connection', resolve));
-    const { port } = this.server.address() as AddressInfo;
-    const ws = new WebSocket(`ws://127.0.0.1:${port}`);
-    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
-    const far = await accepted;
+    const { socket, far } = await this.server.pair();
     far.on('message', (data: Buffer) => {
       if (isControlFrame(data)) return;
       const tail = summarizeTxnFrame(data).sequenceId;
@@ -57,7 +53,6 @@ class ScriptedChannels implements ChannelProvider {
       tails.push(tail);
       this.receiver.onFrame(tail, far, connection);
     });
-    const socket = new ReplicationSocket(ws, { highWaterMark: 1 << 20 });
     this.sockets.push(socket);
     return {
       socket,
@@ -95,17 +90,7 @@ interface Harness {
   abort: AbortController;
 }
 
-let server: WebSocketServer;
-
-before(async () => {
-  server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-  await new Promise((resolve) => server.once('listening', resolve));
-});
-
-after(async () => {
-  for (const client of server.clients) client.terminate();
-  await new Promise((resolve) => server.close(resolve));
-});
+const server = loopbackServer();
 
 function harness(
   receiver: (source: SyntheticWorkload) => Receiver,

@@ -3,15 +3,12 @@
  * frame after the resume point followed by its blob chunks, --rate spacing, an abort, and acks turned into commits.
  */
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
-import { after, before, describe, it } from 'node:test';
-import { WebSocket, WebSocketServer } from 'ws';
+import { describe, it } from 'node:test';
 import { MetricsBus } from '../../../src/events/metrics-bus.js';
 import type { RunEvent } from '../../../src/events/schema.js';
 import { encodeCommittedUpdate, frameTypeName } from '../../../src/protocol/control-frame.js';
 import { summarizeTxnFrame } from '../../../src/protocol/txn-frame.js';
 import { AckTracker } from '../../../src/session/ack-tracker.js';
-import { ReplicationSocket } from '../../../src/session/replication-socket.js';
 import {
   reportInFlight,
   SharedClock,
@@ -23,23 +20,13 @@ import { OpenEndedSource } from '../../../src/workload/open-ended-source.js';
 import { parseOperationMix } from '../../../src/workload/operation-mix.js';
 import type { FrameSource } from '../../../src/workload/synthetic.js';
 import { SyntheticWorkload } from '../../../src/workload/synthetic.js';
+import { loopbackServer } from '../../helpers/loopback-socket.js';
 
-let server: WebSocketServer;
-before(async () => {
-  server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-  await new Promise((resolve) => server.once('listening', resolve));
-});
-after(async () => {
-  for (const client of server.clients) client.terminate();
-  await new Promise((resolve) => server.close(resolve));
-});
+const loopback = loopbackServer();
 
 /** A socket pair: the tool's ReplicationSocket and the far end, whose messages are kept in order. */
 async function pair() {
-  const accepted = new Promise<WebSocket>((resolve) => server.once('connection', resolve));
-  const ws = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`);
-  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
-  const far = await accepted;
+  const { socket, far } = await loopback.pair();
   const received: Array<{ type: string; tail?: number; at: number }> = [];
   far.on('message', (data: Buffer) => {
     const type = frameTypeName(data);
@@ -49,7 +36,7 @@ async function pair() {
       at: Date.now(),
     });
   });
-  return { socket: new ReplicationSocket(ws, { highWaterMark: 1 << 20 }), far, received };
+  return { socket, far, received };
 }
 
 function setup(options: { frames?: number; blobSize?: number } = {}) {

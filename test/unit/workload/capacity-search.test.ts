@@ -13,18 +13,7 @@ import {
   type SearchConclusion,
   type SearchPlan,
 } from '../../../src/workload/capacity-search.js';
-
-const plan = (overrides: Partial<SearchPlan> = {}): SearchPlan => ({
-  low: 10_000,
-  high: 300_000,
-  resolution: 14_500,
-  integer: true,
-  repeat: 2,
-  nearBoundary: 2,
-  maxErrors: 2,
-  maxProbes: 60,
-  ...overrides,
-});
+import { searchPlan as plan } from '../../helpers/search-fixtures.js';
 
 /** Runs a whole search against `oracle` (called with the value and how often it was probed before). */
 function search(
