@@ -118,7 +118,7 @@ describe('load over time (real harperdb 4.7.29)', () => {
     assert.equal(result.verify.expectedRecords, sent * 200);
     assert.equal(result.verify.targetRecords, sent * 200);
     // The target's own count of the table: the frames sent, no more (the ids continued 1 … sent × 200).
-    const rows = await node
+    const rows = await node()
       .client()
       .sql<{ c: number; highest: number }>(
         'SELECT COUNT(*) AS c, MAX(id) AS highest FROM `data`.`open_ended`',

@@ -252,7 +252,7 @@ describe('shaped synth into a real harperdb 4.7.29', () => {
       const ids = [...values.keys()].map(Number).sort((a, b) => a - b);
       assert.equal(summary.rewrittenIds, ids.length);
       // The table's keys: the captured ids first, then new ones after the largest.
-      const rows = await node
+      const rows = await node()
         .client()
         .sql<{ c: number; highest: number }>(
           `SELECT COUNT(*) AS c, MAX(id) AS highest FROM \`data\`.\`${summary.table}\``,
@@ -260,7 +260,7 @@ describe('shaped synth into a real harperdb 4.7.29', () => {
       assert.equal(rows[0]!.c, state.presentCount, summary.table);
       assert.ok(rows[0]!.highest <= ids.at(-1)! + state.maxId - ids.length, summary.table);
       const names = ['id', 'name'];
-      const found = await node.client().searchById('data', summary.table, ids, names);
+      const found = await node().client().searchById('data', summary.table, ids, names);
       const byId = new Map(found.filter((r) => r.id != null).map((r) => [Number(r.id), r]));
       ids.forEach((id, k) => {
         const generation = state.generationOf(k + 1);
@@ -277,7 +277,7 @@ describe('shaped synth into a real harperdb 4.7.29', () => {
           else assert.notEqual(byId.get(id)?.name, values.get(id)!.name, `captured id ${id} updated`);
         }
       });
-      await node.client().dropTable('data', summary.table);
+      await node().client().dropTable('data', summary.table);
     }
     assert.ok(kept > 0 && rewritten > 0, `${kept} captured ids kept, ${rewritten} updated or deleted`);
   });
@@ -391,14 +391,14 @@ describe('shaped synth into a real harperdb 4.7.29', () => {
 
   // Only what cannot flake: whether 4.7.29 loses a frame sent early depends on timing, so no record count is asserted.
   it('the CLI with --no-dependency-wait: nothing held, --json says the wait was off (schema-checked), verification still judges', async () => {
-    const env = { HARPER_USER: node.credentials.user, HARPER_PASSWORD: node.credentials.password };
+    const env = { HARPER_USER: node().credentials.user, HARPER_PASSWORD: node().credentials.password };
     const args = ['--template', 'templates/products.yaml', '--mix', 'insert=70,update=25,delete=5'];
     const framing = ['--frames', '10', '--records-per-frame', '50', '--seed', '11'];
     const off = await runCli(
       [
         'synth',
         '--target',
-        node.operationsUrl,
+        node().operationsUrl,
         ...args,
         ...framing,
         '--table',
@@ -433,7 +433,7 @@ describe('shaped synth into a real harperdb 4.7.29', () => {
       `${document.dependencyWaits.inFlight} of ${dependent}`,
     );
     const on = await runCli(
-      ['synth', '--target', node.operationsUrl, ...args, ...framing, '--table', 'cli_wait', '--json'],
+      ['synth', '--target', node().operationsUrl, ...args, ...framing, '--table', 'cli_wait', '--json'],
       { env },
     );
     assert.equal(on.code, ExitCode.OK, on.stderr);
