@@ -916,13 +916,22 @@ function rows(): Array<[string, Row]> {
       'synth --duration 0s',
       { argv: ['synth', '--duration', '0s', '--rate', '1'], code: 2, message: /--duration/ },
     ],
+    // --duration alone is open-ended (as fast as the target reads); what needs a known count is refused.
     [
-      'synth --duration no rate',
-      { argv: ['synth', '--duration', '10s'], code: 2, message: /--duration 10s needs --rate/ },
+      'synth --duration open-ended with --mix',
+      {
+        argv: ['synth', '--duration', '10s', '--mix', 'insert=70,update=30'],
+        code: 2,
+        message: /--duration 10s without --rate .*--mix/,
+      },
     ],
     [
-      'synth --duration with --frames',
-      { argv: ['synth', '--duration', '10s', '--frames', '3'], code: 2, message: /--frames|--duration/ },
+      'synth --duration open-ended with --template',
+      {
+        argv: ['synth', '--duration', '10s', '--template', 'templates/products.yaml'],
+        code: 2,
+        message: /--duration 10s without --rate .*--template/,
+      },
     ],
     [
       'synth --stages all zero',
