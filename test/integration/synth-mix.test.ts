@@ -144,6 +144,8 @@ describe('synth --mix into a real harperdb 4.7.29', () => {
       p99Ms: 0,
       nudges: 0,
       uncommitted: 0,
+      wait: 'on',
+      inFlight: 0,
     });
   });
 
