@@ -278,8 +278,12 @@ export class OperationsClient {
     return this.call({ operation: 'system_information', attributes }, timeoutMs);
   }
 
-  clusterStatus(): Promise<ClusterStatus> {
-    return this.call({ operation: 'cluster_status' });
+  /**
+   * 30 s by default: a 4.7.29 node busy with a schema change or a large frame has taken over 10 s to answer it
+   * (two shards creating their table at once).
+   */
+  clusterStatus(timeoutMs = 30_000): Promise<ClusterStatus> {
+    return this.call({ operation: 'cluster_status' }, timeoutMs);
   }
 
   /**
