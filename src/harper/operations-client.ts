@@ -279,11 +279,28 @@ export class OperationsClient {
   }
 
   /**
-   * 30 s by default: a 4.7.29 node busy with a schema change or a large frame has taken over 10 s to answer it
-   * (two shards creating their table at once).
+   * Asked again when an answer is late: a 4.7.29 worker thread keeps one pending cluster_status at a time (a
+   * module-level resolver in utility/clustering/clusterStatus.js), so of two concurrent requests — two shards
+   * starting, a sampler and a start — one never gets an answer. Attempts wait 2, 4, 8, 16 s: 30 s in all by default.
    */
-  clusterStatus(timeoutMs = 30_000): Promise<ClusterStatus> {
-    return this.call({ operation: 'cluster_status' }, timeoutMs);
+  async clusterStatus(timeoutMs = 30_000): Promise<ClusterStatus> {
+    const deadline = Date.now() + timeoutMs;
+    for (let attemptMs = 2000; ; attemptMs *= 2) {
+      const wait = Math.min(attemptMs, deadline - Date.now());
+      try {
+        return await this.call<ClusterStatus>({ operation: 'cluster_status' }, wait);
+      } catch (error) {
+        const late = error instanceof OperationsApiError && error.kind === 'timeout';
+        if (!late || Date.now() >= deadline - 50) {
+          throw late
+            ? new OperationsApiError(
+                'timeout',
+                `cluster_status: no answer from ${this.url} within ${timeoutMs} ms`,
+              )
+            : error;
+        }
+      }
+    }
   }
 
   /**

@@ -214,7 +214,7 @@ export class TargetSamplers {
     let links: ReturnType<typeof parseClusterStatus> = [];
     let ok = true;
     try {
-      links = parseClusterStatus(await this.options.client.call({ operation: 'cluster_status' }, 30_000));
+      links = parseClusterStatus(await this.options.client.clusterStatus());
     } catch {
       ok = false;
     }
