@@ -201,13 +201,15 @@ export function reportInFlight(
  */
 async function sendFrame(
   socket: ReplicationSocket,
-  frame: Pick<BuiltFrame, 'data' | 'before' | 'blobChunks'>,
-  source: Pick<FrameSource, 'timeLeftMs'>,
+  frame: BuiltFrame,
+  source: Pick<FrameSource, 'timeLeftMs' | 'release'>,
 ): Promise<void> {
   const messages = [...(frame.before ?? []), frame.data, ...frame.blobChunks];
   const last = messages.pop()!;
-  for (const message of messages) await socket.send(message);
-  const drained = socket.send(last);
+  // Once written, the frame's buffer goes back to the source for a later frame (no fresh pages per frame).
+  const written = source.release && (() => source.release!(frame));
+  for (const message of messages) await socket.send(message, message === frame.data ? written : undefined);
+  const drained = socket.send(last, last === frame.data ? written : undefined);
   const leftMs = source.timeLeftMs?.();
   if (leftMs === undefined || leftMs <= 0) return drained;
   drained.catch(() => {});
