@@ -121,7 +121,7 @@ export async function streamFrames(options: StreamOptions): Promise<StreamOutcom
   const dueBase = options.clock ? 0 : source.due?.(from);
   // Build one frame ahead: reading and rewriting the next frame overlaps with waiting for the socket to drain.
   let next: Promise<BuiltFrame> | undefined =
-    from < source.frameCount ? Promise.resolve(source.build(from)) : undefined;
+    from < source.frameCount ? ahead(() => source.build(from)) : undefined;
   let index = from;
   for (; index < source.frameCount; index++) {
     if (signal.aborted) return { sentUpTo: index, aborted: true };
@@ -156,7 +156,7 @@ export async function streamFrames(options: StreamOptions): Promise<StreamOutcom
       if (signal.aborted) return { sentUpTo: index, aborted: true };
     }
     const frame = await next!;
-    next = index + 1 < source.frameCount ? Promise.resolve(source.build(index + 1)) : undefined;
+    next = index + 1 < source.frameCount ? ahead(() => source.build(index + 1)) : undefined;
     const resent = tracker.wasSent(index);
     const sentAt = Date.now();
     tracker.markSent(index, sentAt);
@@ -216,6 +216,21 @@ async function sendFrame(
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([drained, new Promise((resolve) => (timer = setTimeout(resolve, leftMs)))]);
   clearTimeout(timer);
+}
+
+/**
+ * The next frame, built while the current one is sent. Its failure (a damaged capture frame) surfaces when the
+ * stream awaits it, not as an unhandled rejection while the current frame drains.
+ */
+function ahead(build: () => BuiltFrame | Promise<BuiltFrame>): Promise<BuiltFrame> {
+  let built: Promise<BuiltFrame>;
+  try {
+    built = Promise.resolve(build());
+  } catch (caught) {
+    built = Promise.reject(caught);
+  }
+  built.catch(() => {});
+  return built;
 }
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
