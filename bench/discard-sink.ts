@@ -12,10 +12,20 @@ let expected = Number(expectedText);
 let received = 0;
 let messages = 0;
 
+/** CPU when the first message arrived: the peer's start-up is not part of the transfer. */
+let cpuAtFirst: NodeJS.CpuUsage | undefined;
+
 function onMessage(data: Buffer): void {
+  cpuAtFirst ??= process.cpuUsage();
   received += data.length;
   messages++;
-  if (messages === expected) process.send?.({ type: 'done', received, messages, at: Date.now() });
+  if (messages === expected) done();
+}
+
+/** The peer's CPU beside its counts: a peer busier than the sender is the bottleneck, not the sender. */
+function done(): void {
+  const cpu = process.cpuUsage(cpuAtFirst);
+  process.send?.({ type: 'done', received, messages, at: Date.now(), cpuSec: (cpu.user + cpu.system) / 1e6 });
 }
 
 if (mode === 'server') {
@@ -36,6 +46,6 @@ process.on('message', (message: { type: string; messages?: number }) => {
   if (message.type === 'exit') process.exit(0);
   if (message.type === 'expect') {
     expected = message.messages!;
-    if (messages >= expected) process.send?.({ type: 'done', received, messages, at: Date.now() });
+    if (messages >= expected) done();
   }
 });

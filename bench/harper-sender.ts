@@ -4,7 +4,7 @@
  * then copied in full (subscription from version 0) to a receiver in a fresh process per run (full-copy-receive.ts).
  */
 import { fork } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EmbeddedNode } from '../src/harper/embedded-node.js';
@@ -15,13 +15,31 @@ export interface FullCopyResult {
   records: number;
   frames: number;
   bytes: number;
+  /** First data frame to last (the rate's clock). */
   wallMs: number;
+  /** The whole job, connecting included. */
+  jobMs: number;
+  dataFrames: number;
   recordsPerSec: number;
   mbPerSec: number;
   cpuSec: number;
   cores: number;
   peakRssMiB: number;
   fileMB: number | null;
+  /** CPU the harperdb process (all its threads) spent during the copy: near the wall time, its sender is busy. */
+  harperCpuSec?: number;
+}
+
+/** CPU seconds (user + system, all threads) of process `pid`, from /proc (Linux; NaN elsewhere). */
+function processCpuSec(pid: number): number {
+  try {
+    // The fields after the command's closing parenthesis; utime and stime are the 12th and 13th of them.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 const BATCH = 10_000;
@@ -76,11 +94,13 @@ export class HarperSender {
       records: this.records,
       out,
     };
+    const cpuBefore = processCpuSec(this.node.pid);
     child.send(job);
     const code = await exited;
+    const harperCpuSec = Math.round((processCpuSec(this.node.pid) - cpuBefore) * 100) / 100;
     rmSync(out, { force: true });
     if (code !== 0) throw new Error(`full copy (${mode}) exited with ${code}`);
-    return JSON.parse(stdout) as FullCopyResult;
+    return { ...(JSON.parse(stdout) as FullCopyResult), harperCpuSec };
   }
 
   stop(): Promise<void> {

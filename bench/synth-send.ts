@@ -131,6 +131,7 @@ function naiveFrame(frame: number): Buffer {
 let totalBytes = 0;
 const cpuStart = process.cpuUsage();
 let wallMs: number;
+let peerCpuSec: number | undefined;
 if (variant === 'encode' || variant === 'encode-mix') {
   const start = performance.now();
   for (let i = 0; i < frames; i++) totalBytes += workload.build(i).data.length;
@@ -138,16 +139,20 @@ if (variant === 'encode' || variant === 'encode-mix') {
 } else {
   const { ws, peer, close } = await connect(frames);
   const sender = new FlowControlledSender(ws, 4 * 1024 * 1024);
-  const done = message<{ at: number }>(peer, 'done');
+  const done = message<{ at: number; cpuSec: number }>(peer, 'done');
   const build = frameSource();
   const start = Date.now();
+  // The tool's frames go back to the workload once written, as the tool's stream sender does (no fresh pages);
+  // BENCH_FRESH_FRAMES=1 measures the old way (a fresh buffer per frame) for an A/B.
+  const release = (variant === 'client' || variant === 'server') && process.env.BENCH_FRESH_FRAMES !== '1';
   for (let i = 0; i < frames; i++) {
     const frame = build(i);
     totalBytes += frame.length;
-    await sender.send(frame);
+    await sender.send(frame, release ? () => workload.release({ data: frame }) : undefined);
   }
-  const { at } = await done;
+  const { at, cpuSec } = await done;
   wallMs = at - start;
+  peerCpuSec = cpuSec;
   close();
   peer.send({ type: 'exit' });
 }
@@ -163,6 +168,7 @@ process.stdout.write(
     mbPerSec: Math.round((totalBytes / 1e6 / wallMs) * 1000 * 10) / 10,
     cpuSec: Math.round(((cpu.user + cpu.system) / 1e6) * 100) / 100,
     peakRssMiB: Math.round((Math.max(peakRss.bytes, vmHwm()) / 2 ** 20) * 10) / 10,
+    ...(peerCpuSec === undefined ? {} : { peerCpuSec: Math.round(peerCpuSec * 100) / 100 }),
   })}\n`,
 );
 process.exit(0);

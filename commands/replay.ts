@@ -67,7 +67,8 @@ ${EXIT_CODE_HELP}`;
     }
     if (flags['dry-run']) {
       const warn = (message: string) => process.stderr.write(`warning: ${message}\n`);
-      const result = await dryRun(options, capture, warn);
+      // A damaged frame is found when it is built (its checksum is checked then): bad input, exit 6.
+      const result = await dryRun(options, capture, warn).catch((error: unknown) => this.failOn(error));
       if (!this.jsonEnabled()) this.log(formatDryRun(result));
       return result;
     }

@@ -82,6 +82,12 @@ export interface ScanOptions {
   borrow?: boolean;
   /** Bytes per read when borrowing (default SCAN_CHUNK). */
   chunkBytes?: number;
+  /**
+   * Records for which this returns true are yielded before their payload checksum is checked (their head's is):
+   * the caller checks it when it reads the record again, or at once with `checkCurrent` (replay: a data frame's
+   * CRC is checked when it is sent, not in a pass before the first byte goes out).
+   */
+  deferCheck?: (kind: number, direction: number, payload: Buffer) => boolean;
 }
 
 export interface CaptureStatus {
@@ -107,8 +113,20 @@ async function readAt(file: FileHandle, position: number, length: number): Promi
   return filled === length ? buffer : buffer.subarray(0, filled);
 }
 
+/**
+ * Throws unless a record's checksum (over `head` and the payload, `rest` less its last 4 bytes) matches the
+ * checksum those 4 bytes hold. `position` is the record's offset, for the message.
+ */
+export function checkRecord(head: Uint8Array, rest: Buffer, position: number): void {
+  const length = rest.length - RECORD_TRAILER_LENGTH;
+  if (recordChecksum(head, rest.subarray(0, length)) !== rest.readUInt32BE(length))
+    throw new CaptureFormatError('record checksum mismatch', position);
+}
+
 export class CaptureReader {
   readonly status: CaptureStatus = { truncated: false, complete: false, bytesRead: 0, records: 0 };
+  /** The record last yielded with its check deferred (until the next one is asked for). */
+  private unchecked?: { fields: Buffer; rest: Buffer; position: number };
 
   private constructor(
     readonly path: string,
@@ -251,9 +269,9 @@ export class CaptureReader {
       const rest = await read(position + RECORD_HEAD_LENGTH, length + RECORD_TRAILER_LENGTH);
       if (rest.length < length + RECORD_TRAILER_LENGTH) throw this.changed((await this.file.stat()).size);
       const payload = rest.subarray(0, length);
-      if (recordChecksum(fields, payload) !== rest.readUInt32BE(length)) {
-        throw new CaptureFormatError('record checksum mismatch', position);
-      }
+      this.unchecked = undefined;
+      if (options.deferCheck?.(kind, direction, payload)) this.unchecked = { fields, rest, position };
+      else checkRecord(fields, rest, position);
       const timeUs = Number(fields.readBigUInt64BE(6));
       this.status.complete = kind === 4;
       yield {
@@ -271,6 +289,14 @@ export class CaptureReader {
     }
   }
 
+  /** Checks the payload checksum of the record just yielded with its check deferred (a no-op for the others). */
+  checkCurrent(): void {
+    if (!this.unchecked) return;
+    const { fields, rest, position } = this.unchecked;
+    this.unchecked = undefined;
+    checkRecord(fields, rest, position);
+  }
+
   private truncate(position: number): void {
     this.status.truncated = true;
     this.status.truncatedAt = position;
@@ -278,5 +304,20 @@ export class CaptureReader {
 
   close(): Promise<void> {
     return this.file.close();
+  }
+}
+
+/**
+ * Reads every record of a capture and checks every checksum (a replay checks data frames' only when it sends
+ * them): for a caller that must know the whole file is intact before it starts (bench, before any node).
+ */
+export async function checkCapture(path: string): Promise<void> {
+  const reader = await CaptureReader.open(path);
+  try {
+    for await (const _ of reader.records({ borrow: true })) {
+      // every record's checksums are checked as it is read
+    }
+  } finally {
+    await reader.close();
   }
 }

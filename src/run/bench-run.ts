@@ -7,7 +7,8 @@
  * every run and put back as it was at the end (also after Ctrl-C).
  */
 
-import { ExitCode, type ExitCodeValue, type HarperReplayError } from '../common/errors.js';
+import { checkCapture } from '../capture/reader.js';
+import { ExitCode, type ExitCodeValue, type HarperReplayError, inputFileError } from '../common/errors.js';
 import { formatMs } from '../common/units.js';
 import { MetricsBus } from '../events/metrics-bus.js';
 import {
@@ -252,6 +253,11 @@ export async function runBench(
   // before any node is started or reconfigured; its index serves every run.
   if (options.capture) {
     const checked = await openReplaySource(options.capture, BENCH_REPLAY);
+    // The index defers data frames' checksums to their send: the bench checks them all before its first run.
+    await checkCapture(options.capture).catch(async (error: unknown) => {
+      await checked.close();
+      throw inputFileError(error, options.capture!);
+    });
     bench.captureIndex = checked.index;
     await checked.close();
   }

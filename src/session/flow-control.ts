@@ -48,10 +48,18 @@ export class FlowControlledSender {
     return this.ws.bufferedAmount;
   }
 
-  /** Queues one message; resolves when the tool may queue the next one. Rejects once the connection is closed. */
-  async send(message: Buffer): Promise<void> {
+  /**
+   * Queues one message; resolves when the tool may queue the next one. Rejects once the connection is closed.
+   * `onWritten` runs at most once, when the socket no longer holds the message (written to the kernel, or let go
+   * with a dropped connection): its buffer may then be reused.
+   */
+  async send(message: Buffer, onWritten?: () => void): Promise<void> {
     if (this.closed) throw this.closed;
-    this.ws.send(message);
+    const written = onWritten && once(onWritten);
+    this.ws.send(message, written && ((error) => error || written()));
+    // Nothing queued: the kernel took the whole message in the write call. ws reports that only on a later tick,
+    // which a sender that never waits (the kernel keeps taking frames) would starve, holding every frame till then.
+    if (written && this.ws.bufferedAmount === 0) written();
     if (this.ws.bufferedAmount > this.highWaterMark) await this.waitForDrain();
   }
 
@@ -74,4 +82,13 @@ export class FlowControlledSender {
       this.closeWaiters.add(onClose);
     });
   }
+}
+
+function once(action: () => void): () => void {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    action();
+  };
 }

@@ -98,8 +98,9 @@ export class ReplicationSocket {
     return this;
   }
 
-  send(message: Buffer): Promise<void> {
-    return this.sender.send(message);
+  /** See FlowControlledSender.send: `onWritten` runs once the socket wrote the message. */
+  send(message: Buffer, onWritten?: () => void): Promise<void> {
+    return this.sender.send(message, onWritten);
   }
 
   close(code = 1000, reason = ''): void {

@@ -121,7 +121,7 @@ export async function streamFrames(options: StreamOptions): Promise<StreamOutcom
   const dueBase = options.clock ? 0 : source.due?.(from);
   // Build one frame ahead: reading and rewriting the next frame overlaps with waiting for the socket to drain.
   let next: Promise<BuiltFrame> | undefined =
-    from < source.frameCount ? Promise.resolve(source.build(from)) : undefined;
+    from < source.frameCount ? ahead(() => source.build(from)) : undefined;
   let index = from;
   for (; index < source.frameCount; index++) {
     if (signal.aborted) return { sentUpTo: index, aborted: true };
@@ -156,7 +156,7 @@ export async function streamFrames(options: StreamOptions): Promise<StreamOutcom
       if (signal.aborted) return { sentUpTo: index, aborted: true };
     }
     const frame = await next!;
-    next = index + 1 < source.frameCount ? Promise.resolve(source.build(index + 1)) : undefined;
+    next = index + 1 < source.frameCount ? ahead(() => source.build(index + 1)) : undefined;
     const resent = tracker.wasSent(index);
     const sentAt = Date.now();
     tracker.markSent(index, sentAt);
@@ -201,19 +201,36 @@ export function reportInFlight(
  */
 async function sendFrame(
   socket: ReplicationSocket,
-  frame: Pick<BuiltFrame, 'data' | 'before' | 'blobChunks'>,
-  source: Pick<FrameSource, 'timeLeftMs'>,
+  frame: BuiltFrame,
+  source: Pick<FrameSource, 'timeLeftMs' | 'release'>,
 ): Promise<void> {
   const messages = [...(frame.before ?? []), frame.data, ...frame.blobChunks];
   const last = messages.pop()!;
-  for (const message of messages) await socket.send(message);
-  const drained = socket.send(last);
+  // Once written, the frame's buffer goes back to the source for a later frame (no fresh pages per frame).
+  const written = source.release && (() => source.release!(frame));
+  for (const message of messages) await socket.send(message, message === frame.data ? written : undefined);
+  const drained = socket.send(last, last === frame.data ? written : undefined);
   const leftMs = source.timeLeftMs?.();
   if (leftMs === undefined || leftMs <= 0) return drained;
   drained.catch(() => {});
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([drained, new Promise((resolve) => (timer = setTimeout(resolve, leftMs)))]);
   clearTimeout(timer);
+}
+
+/**
+ * The next frame, built while the current one is sent. Its failure (a damaged capture frame) surfaces when the
+ * stream awaits it, not as an unhandled rejection while the current frame drains.
+ */
+function ahead(build: () => BuiltFrame | Promise<BuiltFrame>): Promise<BuiltFrame> {
+  let built: Promise<BuiltFrame>;
+  try {
+    built = Promise.resolve(build());
+  } catch (caught) {
+    built = Promise.reject(caught);
+  }
+  built.catch(() => {});
+  return built;
 }
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {

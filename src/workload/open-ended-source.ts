@@ -29,6 +29,7 @@ export class OpenEndedSource implements FrameSource {
   /** Frames whose sending began (the highest index let through + 1): a frame sent is never taken back. */
   private begun = 0;
   readonly livenessFrame?: () => BuiltFrame;
+  readonly release?: (frame: Pick<BuiltFrame, 'data'>) => void;
 
   constructor(
     private readonly inner: OpenEndedInner,
@@ -36,6 +37,7 @@ export class OpenEndedSource implements FrameSource {
     private readonly now: () => number = Date.now,
   ) {
     if (inner.livenessFrameAfter) this.livenessFrame = () => inner.livenessFrameAfter!(this.frameCount);
+    if (inner.release) this.release = (frame) => inner.release!(frame);
   }
 
   /** An upper bound while the time runs, then the frames the run sent. */

@@ -6,8 +6,14 @@
  * their timing gives the original ack latency.
  */
 import { type FileHandle, open } from 'node:fs/promises';
-import { type CaptureRecord, Direction, RECORD_HEAD_LENGTH, RecordKind } from '../capture/format.js';
-import { CaptureReader } from '../capture/reader.js';
+import {
+  type CaptureRecord,
+  Direction,
+  RECORD_HEAD_LENGTH,
+  RECORD_TRAILER_LENGTH,
+  RecordKind,
+} from '../capture/format.js';
+import { CaptureReader, checkRecord } from '../capture/reader.js';
 import { ExitCode, HarperReplayError } from '../common/errors.js';
 import { LatencyHistogram, type LatencySummary } from '../common/latency-histogram.js';
 import type { BlobFault, BlobFaultKind } from '../events/schema.js';
@@ -136,12 +142,15 @@ class ConnectionIndex {
       this.acks.push({ timeUs: record.timeUs, seq: frame.sequenceId });
   }
 
-  addData(record: CaptureRecord): void {
+  /** `check` throws when the record's checksum fails (its check was deferred to the send, see indexCapture). */
+  addData(record: CaptureRecord, check: () => void): void {
     let summary: ReturnType<typeof summarizeTxnFrame>;
     try {
       summary = summarizeTxnFrame(record.payload);
     } catch {
-      return; // an undecodable frame is not replayed (inspect names it)
+      // A damaged frame is an error; an intact undecodable one is not replayed (inspect names it).
+      check();
+      return;
     }
     this.offsets.push(record.offset);
     this.records.push(summary.entryCount);
@@ -208,15 +217,18 @@ async function indexCapture(path: string): Promise<CaptureIndex> {
   };
   try {
     // Borrowed payloads (one reused read buffer): a data frame leaves only numbers in the index; the small
-    // frames whose decoded parts are kept get their own copy.
-    for await (const record of reader.records({ borrow: true })) {
+    // frames whose decoded parts are kept get their own copy. A data frame's checksum is checked when the frame
+    // is read to be sent (payloadAt), not here: this pass is before the first byte goes out.
+    const deferCheck = (kind: number, direction: number, payload: Buffer) =>
+      kind === RecordKind.MESSAGE && direction === Direction.FROM_SOURCE && !isControlFrame(payload);
+    for await (const record of reader.records({ borrow: true, deferCheck })) {
       index.endedAtMs = Math.max(index.endedAtMs, reader.header.startedAtMs + record.timeUs / 1000);
       if (record.kind !== RecordKind.MESSAGE) continue;
       const c = connections.get(record.connection) ?? new ConnectionIndex(record.connection);
       connections.set(record.connection, c);
       const owned = () => ({ ...record, payload: Buffer.from(record.payload) });
       if (record.direction === Direction.TO_SOURCE) c.addFromReceiver(owned());
-      else if (!isControlFrame(record.payload)) c.addData(record);
+      else if (!isControlFrame(record.payload)) c.addData(record, () => reader.checkCurrent());
       else c.addControl(owned());
     }
   } finally {
@@ -576,24 +588,38 @@ export class ReplaySource implements FrameSource {
     return Boolean(this.options.tables?.length || this.options.excludeTables?.length);
   }
 
-  /** The payload of the record at `offset`, in a buffer with `room` spare bytes after it (for an in-place tail). */
+  /**
+   * The payload of the record at `offset`, in a buffer with `room` spare bytes after it (for an in-place tail).
+   * Its checksum is checked here (the index deferred data frames' checks to the send): a damaged frame is a bad
+   * input (exit 6) when it is about to be sent, and nothing of it goes out.
+   */
   private async payloadAt(offset: number, room = 0): Promise<Buffer> {
     const head = Buffer.allocUnsafe(RECORD_HEAD_LENGTH);
     await this.file!.read(head, 0, RECORD_HEAD_LENGTH, offset);
     const length = head.readUInt32BE(15);
-    const buffer = Buffer.allocUnsafe(length + room);
+    // The trailer (the checksum) is read into the room, which the tail overwrites later.
+    const toRead = length + RECORD_TRAILER_LENGTH;
+    const buffer = Buffer.allocUnsafe(length + Math.max(room, RECORD_TRAILER_LENGTH));
     let filled = 0;
-    while (filled < length) {
+    while (filled < toRead) {
       const { bytesRead } = await this.file!.read(
         buffer,
         filled,
-        length - filled,
+        toRead - filled,
         offset + RECORD_HEAD_LENGTH + filled,
       );
       if (bytesRead === 0) throw this.shrunk();
       filled += bytesRead;
     }
-    return room ? buffer : buffer.subarray(0, length);
+    try {
+      checkRecord(head, buffer.subarray(0, toRead), offset);
+    } catch (caught) {
+      throw new HarperReplayError(
+        `${this.path}: ${(caught as Error).message}: the capture is damaged`,
+        ExitCode.BAD_INPUT,
+      );
+    }
+    return room ? buffer.subarray(0, length + room) : buffer.subarray(0, length);
   }
 
   private shrunk(): HarperReplayError {

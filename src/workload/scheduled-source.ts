@@ -10,12 +10,14 @@ export class ScheduledSource implements FrameSource {
   /** Records in frames 0 … i − 1, grown as far as asked (a replay's frames hold different numbers). */
   private readonly recordsBefore: number[] = [0];
   readonly livenessFrame?: () => BuiltFrame;
+  readonly release?: (frame: Pick<BuiltFrame, 'data'>) => void;
 
   constructor(
     private readonly inner: FrameSource,
     readonly schedule: RateSchedule,
   ) {
     if (inner.livenessFrame) this.livenessFrame = () => inner.livenessFrame!();
+    if (inner.release) this.release = (frame) => inner.release!(frame);
   }
 
   get frameCount(): number {

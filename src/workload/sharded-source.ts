@@ -27,12 +27,14 @@ export function stripeFrames(spec: ShardSpec, total: number): ShardFrames {
 export class ShardedSource implements FrameSource {
   private records?: number;
   readonly livenessFrame?: () => BuiltFrame;
+  readonly release?: (frame: Pick<BuiltFrame, 'data'>) => void;
 
   constructor(
     readonly inner: FrameSource,
     readonly frames: ShardFrames,
   ) {
     if (inner.livenessFrame) this.livenessFrame = () => inner.livenessFrame!();
+    if (inner.release) this.release = (frame) => inner.release!(frame);
   }
 
   get frameCount(): number {

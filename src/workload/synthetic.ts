@@ -100,6 +100,8 @@ export interface FrameSource {
   dependsOn?(index: number): number | undefined;
   /** A small frame to send after the last one, whose ack says the target still commits (the liveness probe). */
   livenessFrame?(): BuiltFrame;
+  /** The socket wrote `frame.data`: the source may reuse its buffer for a later frame (nobody reads it any more). */
+  release?(frame: Pick<BuiltFrame, 'data'>): void;
   /**
    * An open-ended source (synth --duration without a rate): asked before frame `index` goes out, true once the run's
    * time is up; frameCount is then final (an upper bound before).
@@ -160,6 +162,10 @@ export class SyntheticWorkload implements FrameSource {
 
   get frameCount(): number {
     return this.options.frames;
+  }
+
+  release(frame: Pick<BuiltFrame, 'data'>): void {
+    this.writer.recycle(frame.data);
   }
 
   /** Tables the records go to (several only with shaped records). */

@@ -20,7 +20,7 @@ import {
   RecordKind,
   type RecordKindValue,
 } from '../../../src/capture/format.js';
-import { CaptureReader } from '../../../src/capture/reader.js';
+import { CaptureReader, checkCapture } from '../../../src/capture/reader.js';
 import { ExitCode, HarperReplayError } from '../../../src/common/errors.js';
 import { assertFormatError, makeHeader, readAll, recordSize, tempDir } from './support.js';
 
@@ -568,5 +568,50 @@ describe('CaptureReader.records({ borrow }) (the replay index: chunked reads int
     }
     const buffers = new Set(kept.filter((p) => p.length).map((p) => p.buffer));
     assert.ok(buffers.size < kept.filter((p) => p.length).length, 'fewer buffers than payloads: reused');
+  });
+});
+
+describe('CaptureReader: deferred payload checks (replay checks a data frame when it sends it)', () => {
+  const target = 2;
+  const damaged = () => {
+    const bytes = Buffer.from(RECORDS[target]!);
+    bytes[RECORD_HEAD_LENGTH]! ^= 0x01;
+    return file('deferred.hrcap', PREAMBLE, ...RECORDS.slice(0, target), bytes, ...RECORDS.slice(target + 1));
+  };
+
+  it('a deferred record with a damaged payload is yielded; checkCurrent then throws at its offset', async () => {
+    const reader = await CaptureReader.open(damaged());
+    const seen: number[] = [];
+    let error: unknown;
+    try {
+      for await (const record of reader.records({ borrow: true, deferCheck: () => true })) {
+        seen.push(record.offset);
+        if (record.offset === OFFSETS[target]) {
+          try {
+            reader.checkCurrent();
+          } catch (caught) {
+            error = caught;
+          }
+        } else reader.checkCurrent();
+      }
+    } finally {
+      await reader.close();
+    }
+    assert.equal(seen.length, RECORDS.length, 'every record yielded, the damaged one too');
+    const format = assertFormatError(error, 'deferred check');
+    assert.match(format.message, /record checksum mismatch/);
+    assert.equal(format.offset, OFFSETS[target]);
+  });
+
+  it('records not deferred are still checked as they are read; checkCapture checks every record', async () => {
+    const path = damaged();
+    const notDeferred = await readAll(path, {
+      borrow: true,
+      deferCheck: (_kind, _direction, payload) => payload.length === 0,
+    });
+    assert.equal(notDeferred.records.length, target);
+    assertFormatError(notDeferred.error, 'not deferred');
+    await assert.rejects(checkCapture(path), /record checksum mismatch \(at byte \d+\)/);
+    await checkCapture(file('intact.hrcap', PREAMBLE, ...RECORDS, FOOTER));
   });
 });

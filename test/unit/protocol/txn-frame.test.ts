@@ -355,6 +355,53 @@ describe('txn frames: TxnFrameWriter', () => {
   });
 });
 
+describe('txn frames: TxnFrameWriter.recycle', () => {
+  const version = 1795327117408;
+  /** A frame of `count` puts with 1,000-byte values filled with `fill`. */
+  function bigFrame(writer: TxnFrameWriter, count: number, fill: number): Buffer {
+    writer.begin(version, count * 1100);
+    for (let i = 0; i < count; i++)
+      writer.addEntry({ type: 'put', nodeId: 0, tableId: 1, key: i, version }, Buffer.alloc(1000, fill));
+    return writer.finish(version + 0.5);
+  }
+
+  it('a recycled large frame lends its memory to the next frame, which is written whole', () => {
+    const writer = new TxnFrameWriter();
+    const first = bigFrame(writer, 200, 1);
+    const expected = Buffer.from(bigFrame(new TxnFrameWriter(), 200, 2));
+    writer.recycle(first);
+    const second = bigFrame(writer, 200, 2);
+    assert.equal(second.buffer, first.buffer, 'the same memory');
+    assert.deepEqual(second, expected, 'no byte of the first frame is left');
+    assert.equal(decodeTxnFrame(second).entries.length, 200);
+  });
+
+  it('without recycle, or after a second recycle, frames never share memory', () => {
+    const writer = new TxnFrameWriter();
+    const first = bigFrame(writer, 200, 1);
+    const second = bigFrame(writer, 200, 2);
+    assert.notEqual(second.buffer, first.buffer);
+    writer.recycle(first);
+    writer.recycle(first);
+    const third = bigFrame(writer, 200, 3);
+    const fourth = bigFrame(writer, 200, 4);
+    assert.equal(third.buffer, first.buffer);
+    assert.notEqual(fourth.buffer, first.buffer, 'a frame recycled twice is lent once');
+    assert.equal(first[first.length - 20], 3, 'the first frame now holds the third');
+  });
+
+  it('small frames (Node pool slices) and foreign buffers are ignored', () => {
+    const writer = new TxnFrameWriter();
+    const small = bigFrame(writer, 2, 1);
+    const copy = Buffer.from(small);
+    writer.recycle(small);
+    writer.recycle(Buffer.alloc(1 << 20));
+    const next = bigFrame(writer, 2, 2);
+    assert.equal(next[next.length - 20], 2);
+    assert.deepEqual(small, copy, 'the small frame is untouched by the next one');
+  });
+});
+
 describe('txn frames: malformed input throws CodecError', () => {
   it('rejects frames shorter than 8 bytes and control frames', () => {
     for (let length = 0; length < 8; length++) {

@@ -108,6 +108,55 @@ describe('FlowControlledSender', () => {
     }
   });
 
+  it('onWritten runs once the socket wrote the message: at once when the kernel took it, else after the peer reads', async () => {
+    const { ws, peer, closed } = await connect(server, true);
+    try {
+      const sender = new FlowControlledSender(ws, 1024);
+      let smallWritten = 0;
+      await guard(
+        sender.send(Buffer.alloc(1000, 1), () => smallWritten++),
+        'small send',
+      );
+      assert.equal(ws.bufferedAmount, 0, 'the kernel took the small message');
+      assert.equal(smallWritten, 1, 'reported before send resolved');
+      let bigWritten = 0;
+      const sent = sender.send(Buffer.alloc(BIG, 2), () => bigWritten++);
+      await turns();
+      assert.ok(ws.bufferedAmount > 0);
+      assert.equal(bigWritten, 0, 'not written while the peer does not read');
+      peer.ws.resume();
+      await guard(sent, 'big send');
+      await guard(
+        (async () => {
+          while (bigWritten === 0) await turns(1);
+        })(),
+        'onWritten after the drain',
+      );
+      await peer.messages.next('small');
+      const { data } = await peer.messages.next('big');
+      assert.equal(data.length, BIG);
+      await turns();
+      assert.deepEqual([smallWritten, bigWritten], [1, 1], 'each reported once');
+    } finally {
+      ws.terminate();
+      await closed;
+    }
+  });
+
+  it('onWritten does not run while a message is queued, and at most once after the connection dropped', async () => {
+    const { ws, closed } = await connect(server, true);
+    const sender = new FlowControlledSender(ws, 1024);
+    let written = 0;
+    const sent = sender.send(Buffer.alloc(BIG), () => written++);
+    await turns();
+    assert.equal(written, 0, 'queued: the socket still holds the message');
+    ws.terminate();
+    await assert.rejects(guard(sent, 'send rejects'), { name: 'ConnectionClosedError' });
+    await closed;
+    await turns();
+    assert.ok(written <= 1, `reported ${written} times`);
+  });
+
   it('above the mark it waits until the peer reads (drain), reports the wait, then resolves', async () => {
     const { ws, peer, closed } = await connect(server, true);
     const waits: DrainWait[] = [];

@@ -108,6 +108,50 @@ describe('streamFrames', () => {
     socket.close();
   });
 
+  it("a source's frames go back to it once written (buffers reused), and every frame arrives as built", async () => {
+    // Frames of 2,000 records of 256 B (~0.5 MB): large enough to have buffers of their own.
+    const options = {
+      frames: 12,
+      recordsPerFrame: 2000,
+      recordSize: 256,
+      blobSize: 0,
+      seed: 5,
+      tableName: 't',
+      originName: 'tool',
+      baseVersion: 1_700_000_000_000,
+      baseSequence: 1_700_000_000_000,
+    };
+    const source = new SyntheticWorkload(options);
+    const expected = new SyntheticWorkload(options);
+    const released: Buffer[] = [];
+    const release = source.release.bind(source);
+    source.release = (frame) => {
+      released.push(frame.data);
+      release(frame);
+    };
+    const tracker = new AckTracker(source.frameCount, (i) => source.sequenceId(i));
+    const { socket, far } = await pair();
+    const bodies: Buffer[] = [];
+    far.on('message', (data: Buffer) => {
+      if (frameTypeName(data) === 'TRANSACTION') bodies.push(Buffer.from(data));
+    });
+    await streamFrames({
+      socket,
+      source,
+      tracker,
+      bus: new MetricsBus(),
+      startTime: 0,
+      subscribedNames: ['tool'],
+      signal: new AbortController().signal,
+    });
+    await until(() => bodies.length === 12);
+    assert.equal(released.length, 12, 'every frame released once written');
+    const memories = new Set(released.map((frame) => frame.buffer));
+    assert.ok(memories.size < 12, `${memories.size} buffers for 12 frames: reused`);
+    for (let i = 0; i < 12; i++) assert.deepEqual(bodies[i], expected.build(i).data, `frame ${i} intact`);
+    socket.close();
+  });
+
   it('resumes after the start time: frames whose tail is at or below it are not sent again', async () => {
     const { source, tracker, bus } = setup();
     const { socket, received } = await pair();

@@ -5,13 +5,19 @@
  * stream, the capture's own ack latency, and the errors for captures with nothing to replay.
  */
 import assert from 'node:assert/strict';
-import { statSync, truncateSync } from 'node:fs';
+import { readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { pack } from 'msgpackr';
-import { Direction, RecordKind } from '../../../src/capture/format.js';
+import {
+  Direction,
+  RECORD_HEAD_LENGTH,
+  RECORD_TRAILER_LENGTH,
+  RecordKind,
+} from '../../../src/capture/format.js';
 import { CaptureReader } from '../../../src/capture/reader.js';
 import { CaptureWriter } from '../../../src/capture/writer.js';
+import { ExitCode, HarperReplayError } from '../../../src/common/errors.js';
 import { Command } from '../../../src/protocol/codes.js';
 import {
   decodeControlFrame,
@@ -958,5 +964,69 @@ describe('ReplaySource striped over shards (--shard)', () => {
       assert.equal(sentBy.filter(Boolean).length, whole.frameCount, `${count} shards cover every frame`);
       await whole.close();
     }
+  });
+});
+
+describe('ReplaySource on a damaged capture: a data frame is checked when it is sent', () => {
+  /** Three data frames; returns the file and each data record's offset (read independently of the code under test). */
+  async function threeFrames(name: string): Promise<{ path: string; offsets: number[] }> {
+    const path = await writeCapture(files.path(name), [
+      { timeUs: 1000, payload: structure(1, 'animals') },
+      ...[1, 2, 3].map((n) => ({
+        timeUs: 1000 * (n + 1),
+        payload: frame({ count: 50, firstKey: n * 100, tail: n }),
+      })),
+    ]);
+    const reader = await CaptureReader.open(path);
+    const offsets: number[] = [];
+    try {
+      for await (const record of reader.records())
+        if (record.kind === RecordKind.MESSAGE && record.payload[0]! <= 0x7f) offsets.push(record.offset);
+    } finally {
+      await reader.close();
+    }
+    return { path, offsets };
+  }
+
+  function flip(path: string, at: number): void {
+    const bytes = readFileSync(path);
+    bytes[at]! ^= 0x01;
+    writeFileSync(path, bytes);
+  }
+
+  it('a flipped value byte: the index opens, the frames before it build, the frame itself is a bad input (6)', async () => {
+    const { path, offsets } = await threeFrames('damaged-value.hrcap');
+    assert.equal(offsets.length, 3);
+    // The last bytes of the second frame's payload lie in its last value (before the 10-byte sequence tail).
+    const payloadEnd = offsets[2]! - RECORD_TRAILER_LENGTH;
+    flip(path, payloadEnd - 12);
+    await withSource(path, {}, async (source) => {
+      assert.equal(source.frameCount, 3, 'the index still counts every frame');
+      assert.equal(source.recordsIn(1), 50);
+      assert.equal((await source.build(0)).records, 50);
+      await assert.rejects(source.build(1), (error: unknown) => {
+        assert.ok(error instanceof HarperReplayError);
+        assert.equal(error.exitCode, ExitCode.BAD_INPUT);
+        assert.match(
+          error.message,
+          new RegExp(`damaged-value\\.hrcap: record checksum mismatch \\(at byte ${offsets[1]}\\)`),
+        );
+        return true;
+      });
+      assert.equal((await source.build(2)).records, 50, 'an intact frame after it still builds');
+    });
+  });
+
+  it('a flipped byte that makes a frame undecodable fails the index at that frame, not silently dropping it', async () => {
+    const { path, offsets } = await threeFrames('damaged-start.hrcap');
+    // The txnTime's first byte with its top bit set: not a transaction frame any more.
+    flip(path, offsets[1]! + RECORD_HEAD_LENGTH);
+    const bytes = readFileSync(path);
+    bytes[offsets[1]! + RECORD_HEAD_LENGTH]! |= 0x80;
+    writeFileSync(path, bytes);
+    await assert.rejects(
+      ReplaySource.open(path, OPTIONS),
+      new RegExp(`record checksum mismatch \\(at byte ${offsets[1]}\\)`),
+    );
   });
 });
