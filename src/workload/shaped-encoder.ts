@@ -41,6 +41,11 @@ const POOL_STEP = 7919;
 const FLOAT_STEPS = 1_000_003;
 /** Strings longer than this are copied natively (a subarray costs less than the loop from here on). */
 const LONG_COPY = 256;
+/**
+ * Strings (and pre-encoded values) up to this many bytes are copied whole-bound in straight-line words: a loop of a
+ * drawn length mispredicts its exit once per value, which cost more than copying the unused bytes.
+ */
+const STRAIGHT_COPY = 128;
 /** Largest table of pre-encoded distinct strings (bytes); more distinct values are written from the pool. */
 const MAX_TABLE = 1 << 20;
 
@@ -294,8 +299,8 @@ class WriterCode {
   private names = 0;
 
   constructor(pool: Buffer) {
-    // The writer's copy of the pool has 4 spare bytes: a string's last word may read past its end (copyString).
-    const padded = Buffer.alloc(pool.length + 4);
+    // The writer's copy of the pool has spare bytes: a string's copy may read up to a whole bound past its end.
+    const padded = Buffer.alloc(pool.length + STRAIGHT_COPY + 8);
     pool.copy(padded);
     this.constant(padded);
   }
@@ -317,11 +322,24 @@ class WriterCode {
     const head =
       max < 0x20 ? `target[p++] = 0xa0 | ${length};` : `p = stringHeader(target, p, ${length}, view);`;
     if (max >= 0x100) return `${head}\n${this.copyBytes(source, sourceView, offset, length, max)}`;
-    // 8 bytes a step, then at most one word: the last step may write up to 3 bytes past the string, which stays
-    // inside its bound (5 + max with a header of at most 2 bytes) and is overwritten by what follows; the source (the
-    // padded pool) has them too. The pool is printable ASCII (or the zero padding): as float64 every 8 bytes are a
-    // finite number, so they come back bit for bit.
-    const [o, q] = [this.name('o'), this.name('q')];
+    // The pool is printable ASCII (or the zero padding): as float64 every 8 bytes are a finite number, so they come
+    // back bit for bit. The copy may write up to 3 bytes past the bound-sized string (at most ceil4(max) bytes after
+    // a header of at most 2): inside the value's bound (5 + max), overwritten by what follows.
+    const o = this.name('o');
+    const words = Math.ceil(max / 4);
+    if (words * 4 <= STRAIGHT_COPY) {
+      const moves = Array.from({ length: words >> 1 }, (_, w) => {
+        const at = w * 8;
+        return `view.setFloat64(p + ${at}, ${sourceView}.getFloat64(${o} + ${at}, true), true);`;
+      });
+      if (words & 1) {
+        const at = (words - 1) * 4;
+        moves.push(`view.setUint32(p + ${at}, ${sourceView}.getUint32(${o} + ${at}, true), true);`);
+      }
+      return `${head}\n{ const ${o} = ${offset};\n${moves.join('\n')}\np += ${length}; }`;
+    }
+    // 8 bytes a step, then at most one word: the last step may write up to 3 bytes past the string (as above).
+    const q = this.name('q');
     return `${head}
       { const ${o} = ${offset};
       let ${q} = 0;
@@ -397,10 +415,12 @@ function pickEncoded(table: Buffer, bound: number, index: string, code: WriterCo
   let longest = 0;
   for (let slot = 0; slot < table.length; slot += 4 + bound)
     longest = Math.max(longest, table.readUInt32LE(slot));
-  // Whole words when the last one cannot pass the value's bound (it is overwritten by what follows).
+  // Whole words when the last one cannot pass the value's bound (it is overwritten by what follows): straight-line
+  // up to the longest entry, so no loop exit to mispredict.
+  const words = Math.ceil(longest / 4);
   const copy =
-    Math.ceil(longest / 4) * 4 <= bound
-      ? `for (let q = 0; q < ${length}; q += 4) view.setUint32(p + q, ${view}.getUint32(${at} + 4 + q, true), true);
+    words * 4 <= bound && words * 4 <= STRAIGHT_COPY
+      ? `${Array.from({ length: words }, (_, w) => `view.setUint32(p + ${w * 4}, ${view}.getUint32(${at} + ${4 + w * 4}, true), true);`).join('\n')}
         p += ${length};`
       : code.copyBytes(name, view, `${at} + 4`, length, bound);
   return `{ const ${at} = (${index}) * ${lit(4 + bound)};
