@@ -3,7 +3,8 @@
  * the record, one slot per nested object shape), which is what the receiver's per-table Packr decodes (PROTOCOL.md
  * §3.5: plain msgpack maps would decode to Maps and be stored as nulls). Every value is a function of one number c
  * drawn from (seed, attribute, id, generation), so write() and expected() agree without building objects on the
- * hot path. write() is compiled once per shape into one straight-line function (generated from the shape's numbers
+ * hot path. A record hashes (seed, generation, id) once; each attribute's c is that hash plus the attribute's seed,
+ * finalized (two multiplies), and nested values derive theirs from their parent's c the same way. write() is compiled once per shape into one straight-line function (generated from the shape's numbers
  * only, never from its names or values, which stay in constant tables): no per-value calls, lists pre-encoded.
  */
 import type { TableStructure } from '../protocol/control-frame.js';
@@ -36,9 +37,18 @@ type WriteRecord = (target: Buffer, pos: number, view: DataView, id: number, gen
 const MAX_STRUCTURES = 32;
 const NULL_SALT = 0x6e756c6c;
 const GENERATION_SALT = 0x9e3779b1;
+/** Odd step between the inputs of an array's items. */
+const ITEM_STEP = 0x632be5ab;
+/**
+ * A text-pool offset (of a string without `distinct`) is c times a golden-ratio constant, its top OFFSET_BITS bits
+ * scaled to the span: multiplies and a shift, no division, and c + 1 lands about 0.62 spans away from c.
+ */
+const OFFSET_BITS = 16;
+const OFFSET_MULTIPLIER = 0x9e3779b9;
 /** Odd step through the text pool: consecutive c land on different offsets. */
 const POOL_STEP = 7919;
-const FLOAT_STEPS = 1_000_003;
+/** A float is min plus the low FLOAT_BITS bits of c times (max − min) / 2^FLOAT_BITS: no division. */
+const FLOAT_BITS = 20;
 /** Strings longer than this are copied natively (a subarray costs less than the loop from here on). */
 const LONG_COPY = 256;
 /**
@@ -65,6 +75,8 @@ export class ShapedRecordEncoder implements RecordEncoder {
   private readonly pool: Buffer;
   private readonly nodes: ValueNode[];
   private readonly seeds: number[];
+  /** Seed of the hash of (generation, id) every attribute but the changing one derives its c from. */
+  private readonly recordSeed: number;
   private readonly changing: number;
   private readonly code: WriterCode;
 
@@ -78,6 +90,7 @@ export class ShapedRecordEncoder implements RecordEncoder {
     this.structures.push([shape.primaryKey, ...shape.attributes.map((a) => a.name)]);
     this.nodes = shape.attributes.map((a) => this.compile(a, a.name));
     this.seeds = shape.attributes.map((_, k) => mix(options.seed, k + 1));
+    this.recordSeed = mix(options.seed, 0x7ec0);
     this.changing = this.nodes.findIndex((n) => n.varies);
     if (this.changing >= 0) this.changedOnUpdate = shape.attributes[this.changing]!.name;
     this.valueBound = 1 + 9 + this.nodes.reduce((sum, n) => sum + n.bound, 0);
@@ -100,8 +113,8 @@ export class ShapedRecordEncoder implements RecordEncoder {
   /** The number attribute k of record (id, generation) is drawn from. */
   private draw(k: number, id: number, generation: number): number {
     // The changing attribute steps by one per generation (its value is sure to differ); the others are rehashed.
-    if (k === this.changing) return draw(this.seeds[k]!, id) + generation;
-    return draw((this.seeds[k]! ^ Math.imul(generation, GENERATION_SALT)) >>> 0, id);
+    if (k === this.changing) return (mix(this.seeds[k]!, id) >>> 2) + generation;
+    return derive(this.seeds[k]!, mix((this.recordSeed ^ Math.imul(generation, GENERATION_SALT)) >>> 0, id));
   }
 
   private isNull(k: number, c: number, generation: number): boolean {
@@ -114,19 +127,19 @@ export class ShapedRecordEncoder implements RecordEncoder {
   private compileWriter(): WriteRecord {
     const code = this.code;
     const attributes = this.nodes.map((node, k) => {
-      const seed = lit(this.seeds[k]!);
       if (k === this.changing) {
         const drawn = `${mixed(this.seeds[k]!, 'id')}\nc = (h >>> 2) + generation;\n`;
         return drawn + withNulls(node.nullRate, 'c', node.emit('c', code), 'generation === 0');
       }
-      const drawn = `${mixed(`(${seed} ^ salt) >>> 0`, 'id')}\nc = h >>> 2;\n`;
+      const drawn = `${finalized(`record + ${lit(this.seeds[k]!)}`)}\nc = h >>> 2;\n`;
       return drawn + withNulls(node.nullRate, 'c', node.emit('c', code));
     });
     const body = `target[pos] = 0x40;
       let p = writeInteger(target, pos + 1, id, view);
-      const salt = Math.imul(generation, ${lit(GENERATION_SALT)});
       let c = 0;
       let h = 0;
+      ${mixed(`(${lit(this.recordSeed)} ^ Math.imul(generation, ${lit(GENERATION_SALT)})) >>> 0`, 'id')}
+      const record = h;
       ${attributes.join('\n')}
       return p;`;
     return code.build(body);
@@ -190,11 +203,13 @@ export class ShapedRecordEncoder implements RecordEncoder {
     const lengths = max - min + 1;
     const pool = this.pool;
     const distinct = shape.distinct;
-    // (i mod span) × step stays a small integer: fast modulo, and consecutive i still land on different offsets.
-    const offsetOf = (i: number, length: number) => {
+    // Distinct values: (i mod span) × step stays a small integer and i below the span land on different offsets.
+    const distinctOffset = (i: number, length: number) => {
       const span = pool.length - length + 1;
       return ((i % span) * POOL_STEP) % span;
     };
+    const offsetOf = (i: number, length: number) =>
+      distinct ? distinctOffset(i, length) : scaledOffset(i, pool.length - length + 1);
     return {
       bound: 5 + max,
       varies: max > 0 && (distinct ?? 2) > 1,
@@ -203,7 +218,7 @@ export class ShapedRecordEncoder implements RecordEncoder {
           // Few values: each encoded once, then picked like a list's.
           const encoded = Array.from({ length: distinct }, (_, i) => {
             const length = min + (i % lengths);
-            const offset = offsetOf(i, length);
+            const offset = distinctOffset(i, length);
             return pool.subarray(offset, offset + length);
           });
           return pickEncoded(encodedList(encoded, 5 + max), 5 + max, `${c} % ${lit(distinct)}`, code);
@@ -213,10 +228,13 @@ export class ShapedRecordEncoder implements RecordEncoder {
         const span = code.name('span');
         const lengthOf = lengths === 1 ? lit(min) : `${lit(min)} + (${i} % ${lit(lengths)})`;
         const spanOf = lengths === 1 ? lit(pool.length - min + 1) : `${lit(pool.length + 1)} - ${length}`;
+        const offset = distinct
+          ? `((${i} % ${span}) * ${lit(POOL_STEP)}) % ${span}`
+          : scaledOffsetCode(i, span, pool.length - min + 1);
         return `{ const ${i} = ${distinct ? `${c} % ${lit(distinct)}` : c};
           const ${length} = ${lengthOf};
           const ${span} = ${spanOf};
-          ${code.copyString('pool', 'poolView', `((${i} % ${span}) * ${lit(POOL_STEP)}) % ${span}`, length, max)} }`;
+          ${code.copyString('pool', 'poolView', offset, length, max)} }`;
       },
       value: (c) => {
         const i = distinct ? c % distinct : c;
@@ -234,7 +252,7 @@ export class ShapedRecordEncoder implements RecordEncoder {
     this.structures.push(attributes.map((a) => a.name));
     const children = attributes.map((a) => this.compile(a, `${path}.${a.name}`));
     const seeds = attributes.map((_, k) => mix(this.options.seed ^ slot, k + 1));
-    const childC = (k: number, c: number) => draw(seeds[k]!, c);
+    const childC = (k: number, c: number) => derive(seeds[k]!, c);
     return {
       bound: 1 + children.reduce((sum, n) => sum + n.bound, 0),
       varies: false,
@@ -242,7 +260,7 @@ export class ShapedRecordEncoder implements RecordEncoder {
         const parts = children.map((child, k) => {
           const cc = code.name('c');
           const value = withNulls(child.nullRate, cc, child.emit(cc, code));
-          return `{ ${mixed(seeds[k]!, c)}\nconst ${cc} = h >>> 2;\n${value} }`;
+          return `{ ${finalized(`${c} + ${lit(seeds[k]!)}`)}\nconst ${cc} = h >>> 2;\n${value} }`;
         });
         return `target[p++] = ${lit(0x40 | slot)};\n${parts.join('\n')}`;
       },
@@ -261,7 +279,7 @@ export class ShapedRecordEncoder implements RecordEncoder {
     const item = this.compile(shape.items ?? { type: 'int' }, `${path}[]`);
     const { min, max } = shape.size ?? { min: 0, max: 0 };
     const itemSeed = mix(this.options.seed, 0xa11a7 + this.structures.length);
-    const itemC = (i: number, c: number) => draw((itemSeed + i) >>> 0, c);
+    const itemC = (i: number, c: number) => derive(itemSeed + Math.imul(i, ITEM_STEP), c);
     const lengthOf = (c: number) => min + (c % (max - min + 1));
     return {
       bound: 5 + max * item.bound,
@@ -276,7 +294,7 @@ export class ShapedRecordEncoder implements RecordEncoder {
         return `{ const ${length} = ${lit(min)} + (${c} % ${lit(max - min + 1)});
           ${header}
           for (let ${i} = 0; ${i} < ${length}; ${i}++) {
-            ${mixed(`(${lit(itemSeed)} + ${i}) >>> 0`, c)}
+            ${finalized(`${c} + ${lit(itemSeed)} + Math.imul(${i}, ${lit(ITEM_STEP)})`)}
             const ${ci} = h >>> 2;
             ${value}
           } }`;
@@ -384,13 +402,40 @@ class WriterCode {
   }
 }
 
-/** The number a value is drawn from: 30 bits, so what is computed from it stays in small-integer arithmetic. */
-function draw(seed: number, value: number): number {
-  return mix(seed, value) >>> 2;
+/** floor(top OFFSET_BITS bits of c × OFFSET_MULTIPLIER, times span, over 2^OFFSET_BITS): below span. */
+function scaledOffset(c: number, span: number): number {
+  const top = Math.imul(c, OFFSET_MULTIPLIER) >>> (32 - OFFSET_BITS);
+  return Math.floor((top * span) / 2 ** OFFSET_BITS);
+}
+
+/** scaledOffset spelled out (c and span are source; widest bounds span): a shift when the product fits 32 bits. */
+function scaledOffsetCode(c: string, span: string, widest: number): string {
+  const top = `(Math.imul(${c}, ${lit(OFFSET_MULTIPLIER)}) >>> ${lit(32 - OFFSET_BITS)})`;
+  return widest * (2 ** OFFSET_BITS - 1) < 2 ** 32
+    ? `(${top} * ${span}) >>> ${lit(OFFSET_BITS)}`
+    : `Math.floor((${top} * ${span}) / ${lit(2 ** OFFSET_BITS)})`;
+}
+
+/** murmur3's 32-bit finalizer: two multiplies, and every input bit reaches every output bit. */
+function finalize(input: number): number {
+  let h = input | 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/**
+ * The number a value is drawn from, given its seed and the hash (or c) it derives from: 30 bits, so what is
+ * computed from it stays in small-integer arithmetic. finalized() spells it out in the writer.
+ */
+function derive(seed: number, from: number): number {
+  return finalize(from + seed) >>> 2;
 }
 
 function isNullDraw(rate: number, c: number): boolean {
-  return rate > 0 && mix(NULL_SALT, c) >>> 12 < rate * 0x100000;
+  return rate > 0 && finalize(c ^ NULL_SALT) >>> 12 < rate * 0x100000;
 }
 
 /** A choice among fixed values (strings as bytes, numbers, booleans), each pre-encoded once. */
@@ -456,13 +501,14 @@ function numberNode(shape: ValueShape): Omit<ValueNode, 'nullRate'> {
       value: (c) => min + (c % span),
     };
   }
-  const floatOf = (c: number) => min + ((c % FLOAT_STEPS) / FLOAT_STEPS) * (max - min);
+  const step = (max - min) / 2 ** FLOAT_BITS;
+  const floatOf = (c: number) => min + (c & (2 ** FLOAT_BITS - 1)) * step;
   return {
     bound: 9,
     varies: max > min,
     // floatOf, spelled out: the same operations in the same order give the same double.
     emit: (c) => `target[p] = 0xcb;
-      view.setFloat64(p + 1, ${lit(min)} + ((${c} % ${lit(FLOAT_STEPS)}) / ${lit(FLOAT_STEPS)}) * (${lit(max)} - ${lit(min)}));
+      view.setFloat64(p + 1, ${lit(min)} + (${c} & ${lit(2 ** FLOAT_BITS - 1)}) * ${lit(step)});
       p += 9;`,
     value: floatOf,
   };
@@ -529,10 +575,20 @@ function mixed(a: number | string, b: string): string {
     h = (h ^ (h >>> 16)) >>> 0;`;
 }
 
+/** Statements setting h = finalize(input) (input is source): the writer's spelling of finalize(). */
+function finalized(input: string): string {
+  return `h = (${input}) | 0;
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    h = (h ^ (h >>> 16)) >>> 0;`;
+}
+
 /** A value's statements, or nil where isNullDraw(rate, c) holds (and `when`, source, if given). */
 function withNulls(rate: number, c: string, statements: string, when = ''): string {
   if (!rate) return statements;
-  const test = `${mixed(NULL_SALT, c)}\nconst isNull = ${when ? `${when} && ` : ''}h >>> 12 < ${lit(rate * 0x100000)};`;
+  const test = `${finalized(`${c} ^ ${lit(NULL_SALT)}`)}\nconst isNull = ${when ? `${when} && ` : ''}h >>> 12 < ${lit(rate * 0x100000)};`;
   return `{ ${test}\nif (isNull) target[p++] = 0xc0;\nelse { ${statements} } }`;
 }
 
