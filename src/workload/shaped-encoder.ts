@@ -234,7 +234,7 @@ export class ShapedRecordEncoder implements RecordEncoder {
         return `{ const ${i} = ${distinct ? `${c} % ${lit(distinct)}` : c};
           const ${length} = ${lengthOf};
           const ${span} = ${spanOf};
-          ${code.copyString('pool', 'poolView', offset, length, max)} }`;
+          ${code.copyString('pool', 'poolView', offset, length, { min, max })} }`;
       },
       value: (c) => {
         const i = distinct ? c % distinct : c;
@@ -335,10 +335,15 @@ class WriterCode {
     return k === 0 ? ['pool', 'poolView'] : [`k${k}`, `k${k}View`];
   }
 
-  /** Copies `length` bytes of `source` from `offset` to p as a msgpack string (header first); max bounds length. */
-  copyString(source: string, sourceView: string, offset: string, length: string, max: number): string {
-    const head =
-      max < 0x20 ? `target[p++] = 0xa0 | ${length};` : `p = stringHeader(target, p, ${length}, view);`;
+  /** Copies `length` bytes of `source` from `offset` to p as a msgpack string (header first), length in size. */
+  copyString(
+    source: string,
+    sourceView: string,
+    offset: string,
+    length: string,
+    { min, max }: { min: number; max: number },
+  ): string {
+    const head = stringHeaderCode(length, min, max, this.name('long'));
     if (max >= 0x100) return `${head}\n${this.copyBytes(source, sourceView, offset, length, max)}`;
     // The pool is printable ASCII (or the zero padding): as float64 every 8 bytes are a finite number, so they come
     // back bit for bit. The copy may write up to 3 bytes past the bound-sized string (at most ceil4(max) bytes after
@@ -451,6 +456,21 @@ function listNode(values: Array<Buffer | number | boolean>): Omit<ValueNode, 'nu
       return Buffer.isBuffer(v) ? v.toString('utf8') : v;
     },
   };
+}
+
+/**
+ * writeStringHeader of a length in [min, max], inlined below 256 B (fixstr or str8) without a branch: a drawn length
+ * on both sides of 32 would mispredict. A short string's second header byte is overwritten by its text.
+ */
+function stringHeaderCode(length: string, min: number, max: number, long: string): string {
+  if (max < 0x20) return `target[p++] = 0xa0 | ${length};`;
+  if (max >= 0x100) return `p = stringHeader(target, p, ${length}, view);`;
+  if (min >= 0x20) return `target[p] = 0xd9; target[p + 1] = ${length}; p += 2;`;
+  // long is 1 from 32 B on: the first byte is then 0xd9 (str8), else 0xa0 | length (fixstr).
+  return `{ const ${long} = (31 - ${length}) >>> 31;
+    target[p] = (0xa0 | ${length}) ^ (-${long} & ((0xa0 | ${length}) ^ 0xd9));
+    target[p + 1] = ${length};
+    p += 1 + ${long}; }`;
 }
 
 /** Statements copying entry `index` (source) of an encodedList table to p. */
