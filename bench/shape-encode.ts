@@ -2,7 +2,8 @@
  * Shaped records (--like / --template) beside the fixed {id, frame, payload} ones, encode only (the frame writer):
  * a 20-attribute shape (strings, ints, floats, a boolean, a date, a nested object, an array) against 256 B fixed
  * records, interleaved A/B rounds in one process so both see the same machine. Prints one JSON line: records/s and
- * MB/s of each per round, and the ratio of the shaped MB/s to the fixed MB/s (the anchor).
+ * MB/s of each per round, the ratio of the shaped MB/s to the fixed MB/s (the anchor), and that ratio's median and
+ * spread over the rounds (the goal: median ≥ 0.5).
  */
 import { parseRecordShape } from '../src/workload/record-shape.js';
 import { ShapedRecordEncoder } from '../src/workload/shaped-encoder.js';
@@ -92,6 +93,12 @@ for (let round = 0; round < rounds; round++) {
   const [f, s] = round % 2 ? [b, a] : [a, b];
   out.push({ fixed: f, shaped: s, ratio: Math.round((s.mbPerSec / f.mbPerSec) * 100) / 100 });
 }
+const ratios = out.map((r) => r.ratio).sort((a, b) => a - b);
+const ratio = {
+  median: ratios[Math.floor(ratios.length / 2)] ?? null,
+  min: ratios[0] ?? null,
+  max: ratios[ratios.length - 1] ?? null,
+};
 console.log(
-  JSON.stringify({ records: frames * recordsPerFrame, attributes: LIKE_20.attributes.length, rounds: out }),
+  JSON.stringify({ records: frames * recordsPerFrame, attributes: LIKE_20.attributes.length, rounds: out, ratio }),
 );
