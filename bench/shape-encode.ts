@@ -100,5 +100,10 @@ const ratio = {
   max: ratios[ratios.length - 1] ?? null,
 };
 console.log(
-  JSON.stringify({ records: frames * recordsPerFrame, attributes: LIKE_20.attributes.length, rounds: out, ratio }),
+  JSON.stringify({
+    records: frames * recordsPerFrame,
+    attributes: LIKE_20.attributes.length,
+    rounds: out,
+    ratio,
+  }),
 );
