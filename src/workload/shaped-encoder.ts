@@ -3,7 +3,8 @@
  * the record, one slot per nested object shape), which is what the receiver's per-table Packr decodes (PROTOCOL.md
  * §3.5: plain msgpack maps would decode to Maps and be stored as nulls). Every value is a function of one number c
  * drawn from (seed, attribute, id, generation), so write() and expected() agree without building objects on the
- * hot path. write() is compiled once per shape into one straight-line function (generated from the shape's numbers
+ * hot path. A record hashes (seed, generation, id) once; each attribute's c is that hash plus the attribute's seed,
+ * finalized (two multiplies), and nested values derive theirs from their parent's c the same way. write() is compiled once per shape into one straight-line function (generated from the shape's numbers
  * only, never from its names or values, which stay in constant tables): no per-value calls, lists pre-encoded.
  */
 import type { TableStructure } from '../protocol/control-frame.js';
@@ -36,11 +37,25 @@ type WriteRecord = (target: Buffer, pos: number, view: DataView, id: number, gen
 const MAX_STRUCTURES = 32;
 const NULL_SALT = 0x6e756c6c;
 const GENERATION_SALT = 0x9e3779b1;
+/** Odd step between the inputs of an array's items. */
+const ITEM_STEP = 0x632be5ab;
+/**
+ * A text-pool offset (of a string without `distinct`) is c times a golden-ratio constant, its top OFFSET_BITS bits
+ * scaled to the span: multiplies and a shift, no division, and c + 1 lands about 0.62 spans away from c.
+ */
+const OFFSET_BITS = 16;
+const OFFSET_MULTIPLIER = 0x9e3779b9;
 /** Odd step through the text pool: consecutive c land on different offsets. */
 const POOL_STEP = 7919;
-const FLOAT_STEPS = 1_000_003;
+/** A float is min plus the low FLOAT_BITS bits of c times (max − min) / 2^FLOAT_BITS: no division. */
+const FLOAT_BITS = 20;
 /** Strings longer than this are copied natively (a subarray costs less than the loop from here on). */
 const LONG_COPY = 256;
+/**
+ * Strings (and pre-encoded values) up to this many bytes are copied whole-bound in straight-line words: a loop of a
+ * drawn length mispredicts its exit once per value, which cost more than copying the unused bytes.
+ */
+const STRAIGHT_COPY = 128;
 /** Largest table of pre-encoded distinct strings (bytes); more distinct values are written from the pool. */
 const MAX_TABLE = 1 << 20;
 
@@ -60,6 +75,8 @@ export class ShapedRecordEncoder implements RecordEncoder {
   private readonly pool: Buffer;
   private readonly nodes: ValueNode[];
   private readonly seeds: number[];
+  /** Seed of the hash of (generation, id) every attribute but the changing one derives its c from. */
+  private readonly recordSeed: number;
   private readonly changing: number;
   private readonly code: WriterCode;
 
@@ -73,6 +90,7 @@ export class ShapedRecordEncoder implements RecordEncoder {
     this.structures.push([shape.primaryKey, ...shape.attributes.map((a) => a.name)]);
     this.nodes = shape.attributes.map((a) => this.compile(a, a.name));
     this.seeds = shape.attributes.map((_, k) => mix(options.seed, k + 1));
+    this.recordSeed = mix(options.seed, 0x7ec0);
     this.changing = this.nodes.findIndex((n) => n.varies);
     if (this.changing >= 0) this.changedOnUpdate = shape.attributes[this.changing]!.name;
     this.valueBound = 1 + 9 + this.nodes.reduce((sum, n) => sum + n.bound, 0);
@@ -95,8 +113,8 @@ export class ShapedRecordEncoder implements RecordEncoder {
   /** The number attribute k of record (id, generation) is drawn from. */
   private draw(k: number, id: number, generation: number): number {
     // The changing attribute steps by one per generation (its value is sure to differ); the others are rehashed.
-    if (k === this.changing) return draw(this.seeds[k]!, id) + generation;
-    return draw((this.seeds[k]! ^ Math.imul(generation, GENERATION_SALT)) >>> 0, id);
+    if (k === this.changing) return (mix(this.seeds[k]!, id) >>> 2) + generation;
+    return derive(this.seeds[k]!, mix((this.recordSeed ^ Math.imul(generation, GENERATION_SALT)) >>> 0, id));
   }
 
   private isNull(k: number, c: number, generation: number): boolean {
@@ -109,19 +127,19 @@ export class ShapedRecordEncoder implements RecordEncoder {
   private compileWriter(): WriteRecord {
     const code = this.code;
     const attributes = this.nodes.map((node, k) => {
-      const seed = lit(this.seeds[k]!);
       if (k === this.changing) {
         const drawn = `${mixed(this.seeds[k]!, 'id')}\nc = (h >>> 2) + generation;\n`;
         return drawn + withNulls(node.nullRate, 'c', node.emit('c', code), 'generation === 0');
       }
-      const drawn = `${mixed(`(${seed} ^ salt) >>> 0`, 'id')}\nc = h >>> 2;\n`;
+      const drawn = `${finalized(`record + ${lit(this.seeds[k]!)}`)}\nc = h >>> 2;\n`;
       return drawn + withNulls(node.nullRate, 'c', node.emit('c', code));
     });
     const body = `target[pos] = 0x40;
       let p = writeInteger(target, pos + 1, id, view);
-      const salt = Math.imul(generation, ${lit(GENERATION_SALT)});
       let c = 0;
       let h = 0;
+      ${mixed(`(${lit(this.recordSeed)} ^ Math.imul(generation, ${lit(GENERATION_SALT)})) >>> 0`, 'id')}
+      const record = h;
       ${attributes.join('\n')}
       return p;`;
     return code.build(body);
@@ -185,11 +203,13 @@ export class ShapedRecordEncoder implements RecordEncoder {
     const lengths = max - min + 1;
     const pool = this.pool;
     const distinct = shape.distinct;
-    // (i mod span) × step stays a small integer: fast modulo, and consecutive i still land on different offsets.
-    const offsetOf = (i: number, length: number) => {
+    // Distinct values: (i mod span) × step stays a small integer and i below the span land on different offsets.
+    const distinctOffset = (i: number, length: number) => {
       const span = pool.length - length + 1;
       return ((i % span) * POOL_STEP) % span;
     };
+    const offsetOf = (i: number, length: number) =>
+      distinct ? distinctOffset(i, length) : scaledOffset(i, pool.length - length + 1);
     return {
       bound: 5 + max,
       varies: max > 0 && (distinct ?? 2) > 1,
@@ -198,7 +218,7 @@ export class ShapedRecordEncoder implements RecordEncoder {
           // Few values: each encoded once, then picked like a list's.
           const encoded = Array.from({ length: distinct }, (_, i) => {
             const length = min + (i % lengths);
-            const offset = offsetOf(i, length);
+            const offset = distinctOffset(i, length);
             return pool.subarray(offset, offset + length);
           });
           return pickEncoded(encodedList(encoded, 5 + max), 5 + max, `${c} % ${lit(distinct)}`, code);
@@ -208,10 +228,13 @@ export class ShapedRecordEncoder implements RecordEncoder {
         const span = code.name('span');
         const lengthOf = lengths === 1 ? lit(min) : `${lit(min)} + (${i} % ${lit(lengths)})`;
         const spanOf = lengths === 1 ? lit(pool.length - min + 1) : `${lit(pool.length + 1)} - ${length}`;
+        const offset = distinct
+          ? `((${i} % ${span}) * ${lit(POOL_STEP)}) % ${span}`
+          : scaledOffsetCode(i, span, pool.length - min + 1);
         return `{ const ${i} = ${distinct ? `${c} % ${lit(distinct)}` : c};
           const ${length} = ${lengthOf};
           const ${span} = ${spanOf};
-          ${code.copyString('pool', 'poolView', `((${i} % ${span}) * ${lit(POOL_STEP)}) % ${span}`, length, max)} }`;
+          ${code.copyString('pool', 'poolView', offset, length, { min, max })} }`;
       },
       value: (c) => {
         const i = distinct ? c % distinct : c;
@@ -229,7 +252,7 @@ export class ShapedRecordEncoder implements RecordEncoder {
     this.structures.push(attributes.map((a) => a.name));
     const children = attributes.map((a) => this.compile(a, `${path}.${a.name}`));
     const seeds = attributes.map((_, k) => mix(this.options.seed ^ slot, k + 1));
-    const childC = (k: number, c: number) => draw(seeds[k]!, c);
+    const childC = (k: number, c: number) => derive(seeds[k]!, c);
     return {
       bound: 1 + children.reduce((sum, n) => sum + n.bound, 0),
       varies: false,
@@ -237,7 +260,7 @@ export class ShapedRecordEncoder implements RecordEncoder {
         const parts = children.map((child, k) => {
           const cc = code.name('c');
           const value = withNulls(child.nullRate, cc, child.emit(cc, code));
-          return `{ ${mixed(seeds[k]!, c)}\nconst ${cc} = h >>> 2;\n${value} }`;
+          return `{ ${finalized(`${c} + ${lit(seeds[k]!)}`)}\nconst ${cc} = h >>> 2;\n${value} }`;
         });
         return `target[p++] = ${lit(0x40 | slot)};\n${parts.join('\n')}`;
       },
@@ -256,7 +279,7 @@ export class ShapedRecordEncoder implements RecordEncoder {
     const item = this.compile(shape.items ?? { type: 'int' }, `${path}[]`);
     const { min, max } = shape.size ?? { min: 0, max: 0 };
     const itemSeed = mix(this.options.seed, 0xa11a7 + this.structures.length);
-    const itemC = (i: number, c: number) => draw((itemSeed + i) >>> 0, c);
+    const itemC = (i: number, c: number) => derive(itemSeed + Math.imul(i, ITEM_STEP), c);
     const lengthOf = (c: number) => min + (c % (max - min + 1));
     return {
       bound: 5 + max * item.bound,
@@ -271,7 +294,7 @@ export class ShapedRecordEncoder implements RecordEncoder {
         return `{ const ${length} = ${lit(min)} + (${c} % ${lit(max - min + 1)});
           ${header}
           for (let ${i} = 0; ${i} < ${length}; ${i}++) {
-            ${mixed(`(${lit(itemSeed)} + ${i}) >>> 0`, c)}
+            ${finalized(`${c} + ${lit(itemSeed)} + Math.imul(${i}, ${lit(ITEM_STEP)})`)}
             const ${ci} = h >>> 2;
             ${value}
           } }`;
@@ -294,8 +317,8 @@ class WriterCode {
   private names = 0;
 
   constructor(pool: Buffer) {
-    // The writer's copy of the pool has 4 spare bytes: a string's last word may read past its end (copyString).
-    const padded = Buffer.alloc(pool.length + 4);
+    // The writer's copy of the pool has spare bytes: a string's copy may read up to a whole bound past its end.
+    const padded = Buffer.alloc(pool.length + STRAIGHT_COPY + 8);
     pool.copy(padded);
     this.constant(padded);
   }
@@ -312,16 +335,34 @@ class WriterCode {
     return k === 0 ? ['pool', 'poolView'] : [`k${k}`, `k${k}View`];
   }
 
-  /** Copies `length` bytes of `source` from `offset` to p as a msgpack string (header first); max bounds length. */
-  copyString(source: string, sourceView: string, offset: string, length: string, max: number): string {
-    const head =
-      max < 0x20 ? `target[p++] = 0xa0 | ${length};` : `p = stringHeader(target, p, ${length}, view);`;
+  /** Copies `length` bytes of `source` from `offset` to p as a msgpack string (header first), length in size. */
+  copyString(
+    source: string,
+    sourceView: string,
+    offset: string,
+    length: string,
+    { min, max }: { min: number; max: number },
+  ): string {
+    const head = stringHeaderCode(length, min, max, this.name('long'));
     if (max >= 0x100) return `${head}\n${this.copyBytes(source, sourceView, offset, length, max)}`;
-    // 8 bytes a step, then at most one word: the last step may write up to 3 bytes past the string, which stays
-    // inside its bound (5 + max with a header of at most 2 bytes) and is overwritten by what follows; the source (the
-    // padded pool) has them too. The pool is printable ASCII (or the zero padding): as float64 every 8 bytes are a
-    // finite number, so they come back bit for bit.
-    const [o, q] = [this.name('o'), this.name('q')];
+    // The pool is printable ASCII (or the zero padding): as float64 every 8 bytes are a finite number, so they come
+    // back bit for bit. The copy may write up to 3 bytes past the bound-sized string (at most ceil4(max) bytes after
+    // a header of at most 2): inside the value's bound (5 + max), overwritten by what follows.
+    const o = this.name('o');
+    const words = Math.ceil(max / 4);
+    if (words * 4 <= STRAIGHT_COPY) {
+      const moves = Array.from({ length: words >> 1 }, (_, w) => {
+        const at = w * 8;
+        return `view.setFloat64(p + ${at}, ${sourceView}.getFloat64(${o} + ${at}, true), true);`;
+      });
+      if (words & 1) {
+        const at = (words - 1) * 4;
+        moves.push(`view.setUint32(p + ${at}, ${sourceView}.getUint32(${o} + ${at}, true), true);`);
+      }
+      return `${head}\n{ const ${o} = ${offset};\n${moves.join('\n')}\np += ${length}; }`;
+    }
+    // 8 bytes a step, then at most one word: the last step may write up to 3 bytes past the string (as above).
+    const q = this.name('q');
     return `${head}
       { const ${o} = ${offset};
       let ${q} = 0;
@@ -366,13 +407,40 @@ class WriterCode {
   }
 }
 
-/** The number a value is drawn from: 30 bits, so what is computed from it stays in small-integer arithmetic. */
-function draw(seed: number, value: number): number {
-  return mix(seed, value) >>> 2;
+/** floor(top OFFSET_BITS bits of c × OFFSET_MULTIPLIER, times span, over 2^OFFSET_BITS): below span. */
+function scaledOffset(c: number, span: number): number {
+  const top = Math.imul(c, OFFSET_MULTIPLIER) >>> (32 - OFFSET_BITS);
+  return Math.floor((top * span) / 2 ** OFFSET_BITS);
+}
+
+/** scaledOffset spelled out (c and span are source; widest bounds span): a shift when the product fits 32 bits. */
+function scaledOffsetCode(c: string, span: string, widest: number): string {
+  const top = `(Math.imul(${c}, ${lit(OFFSET_MULTIPLIER)}) >>> ${lit(32 - OFFSET_BITS)})`;
+  return widest * (2 ** OFFSET_BITS - 1) < 2 ** 32
+    ? `(${top} * ${span}) >>> ${lit(OFFSET_BITS)}`
+    : `Math.floor((${top} * ${span}) / ${lit(2 ** OFFSET_BITS)})`;
+}
+
+/** murmur3's 32-bit finalizer: two multiplies, and every input bit reaches every output bit. */
+function finalize(input: number): number {
+  let h = input | 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/**
+ * The number a value is drawn from, given its seed and the hash (or c) it derives from: 30 bits, so what is
+ * computed from it stays in small-integer arithmetic. finalized() spells it out in the writer.
+ */
+function derive(seed: number, from: number): number {
+  return finalize(from + seed) >>> 2;
 }
 
 function isNullDraw(rate: number, c: number): boolean {
-  return rate > 0 && mix(NULL_SALT, c) >>> 12 < rate * 0x100000;
+  return rate > 0 && finalize(c ^ NULL_SALT) >>> 12 < rate * 0x100000;
 }
 
 /** A choice among fixed values (strings as bytes, numbers, booleans), each pre-encoded once. */
@@ -390,6 +458,21 @@ function listNode(values: Array<Buffer | number | boolean>): Omit<ValueNode, 'nu
   };
 }
 
+/**
+ * writeStringHeader of a length in [min, max], inlined below 256 B (fixstr or str8) without a branch: a drawn length
+ * on both sides of 32 would mispredict. A short string's second header byte is overwritten by its text.
+ */
+function stringHeaderCode(length: string, min: number, max: number, long: string): string {
+  if (max < 0x20) return `target[p++] = 0xa0 | ${length};`;
+  if (max >= 0x100) return `p = stringHeader(target, p, ${length}, view);`;
+  if (min >= 0x20) return `target[p] = 0xd9; target[p + 1] = ${length}; p += 2;`;
+  // long is 1 from 32 B on: the first byte is then 0xd9 (str8), else 0xa0 | length (fixstr).
+  return `{ const ${long} = (31 - ${length}) >>> 31;
+    target[p] = (0xa0 | ${length}) ^ (-${long} & ((0xa0 | ${length}) ^ 0xd9));
+    target[p + 1] = ${length};
+    p += 1 + ${long}; }`;
+}
+
 /** Statements copying entry `index` (source) of an encodedList table to p. */
 function pickEncoded(table: Buffer, bound: number, index: string, code: WriterCode): string {
   const [name, view] = code.constant(table);
@@ -397,10 +480,12 @@ function pickEncoded(table: Buffer, bound: number, index: string, code: WriterCo
   let longest = 0;
   for (let slot = 0; slot < table.length; slot += 4 + bound)
     longest = Math.max(longest, table.readUInt32LE(slot));
-  // Whole words when the last one cannot pass the value's bound (it is overwritten by what follows).
+  // Whole words when the last one cannot pass the value's bound (it is overwritten by what follows): straight-line
+  // up to the longest entry, so no loop exit to mispredict.
+  const words = Math.ceil(longest / 4);
   const copy =
-    Math.ceil(longest / 4) * 4 <= bound
-      ? `for (let q = 0; q < ${length}; q += 4) view.setUint32(p + q, ${view}.getUint32(${at} + 4 + q, true), true);
+    words * 4 <= bound && words * 4 <= STRAIGHT_COPY
+      ? `${Array.from({ length: words }, (_, w) => `view.setUint32(p + ${w * 4}, ${view}.getUint32(${at} + ${4 + w * 4}, true), true);`).join('\n')}
         p += ${length};`
       : code.copyBytes(name, view, `${at} + 4`, length, bound);
   return `{ const ${at} = (${index}) * ${lit(4 + bound)};
@@ -436,13 +521,14 @@ function numberNode(shape: ValueShape): Omit<ValueNode, 'nullRate'> {
       value: (c) => min + (c % span),
     };
   }
-  const floatOf = (c: number) => min + ((c % FLOAT_STEPS) / FLOAT_STEPS) * (max - min);
+  const step = (max - min) / 2 ** FLOAT_BITS;
+  const floatOf = (c: number) => min + (c & (2 ** FLOAT_BITS - 1)) * step;
   return {
     bound: 9,
     varies: max > min,
     // floatOf, spelled out: the same operations in the same order give the same double.
     emit: (c) => `target[p] = 0xcb;
-      view.setFloat64(p + 1, ${lit(min)} + ((${c} % ${lit(FLOAT_STEPS)}) / ${lit(FLOAT_STEPS)}) * (${lit(max)} - ${lit(min)}));
+      view.setFloat64(p + 1, ${lit(min)} + (${c} & ${lit(2 ** FLOAT_BITS - 1)}) * ${lit(step)});
       p += 9;`,
     value: floatOf,
   };
@@ -509,10 +595,20 @@ function mixed(a: number | string, b: string): string {
     h = (h ^ (h >>> 16)) >>> 0;`;
 }
 
+/** Statements setting h = finalize(input) (input is source): the writer's spelling of finalize(). */
+function finalized(input: string): string {
+  return `h = (${input}) | 0;
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    h = (h ^ (h >>> 16)) >>> 0;`;
+}
+
 /** A value's statements, or nil where isNullDraw(rate, c) holds (and `when`, source, if given). */
 function withNulls(rate: number, c: string, statements: string, when = ''): string {
   if (!rate) return statements;
-  const test = `${mixed(NULL_SALT, c)}\nconst isNull = ${when ? `${when} && ` : ''}h >>> 12 < ${lit(rate * 0x100000)};`;
+  const test = `${finalized(`${c} ^ ${lit(NULL_SALT)}`)}\nconst isNull = ${when ? `${when} && ` : ''}h >>> 12 < ${lit(rate * 0x100000)};`;
   return `{ ${test}\nif (isNull) target[p++] = 0xc0;\nelse { ${statements} } }`;
 }
 

@@ -80,6 +80,9 @@ describe('ShapedRecordEncoder', () => {
       parseRecordShape({ attributes: [{ name: 'k', type: 'string', values: ['a', 'b'] }] }),
       parseRecordShape({ attributes: [{ name: 'n', type: 'int', range: [5, 6] }] }),
       parseRecordShape({ attributes: [{ name: 's', type: 'string', size: 4, distinct: 2 }] }),
+      parseRecordShape({ attributes: [{ name: 'x', type: 'float', range: [-1, 1] }] }),
+      // A pool this wide takes the offset's floating-point spelling.
+      parseRecordShape({ attributes: [{ name: 'big', type: 'string', size: 70000 }] }),
     ];
     for (const shape of shapes) {
       const encoder = new ShapedRecordEncoder(shape, { tableName: 't', seed: 9 });
@@ -96,6 +99,58 @@ describe('ShapedRecordEncoder', () => {
         }
       }
     }
+  });
+
+  it('draws lengths, list picks and floats evenly, and strings without `distinct` nearly all different', () => {
+    const shape = parseRecordShape({
+      attributes: [
+        { name: 'code', type: 'string', size: 12 },
+        { name: 'title', type: 'string', size: '20-29' },
+        { name: 'colour', type: 'string', values: ['red', 'green', 'blue', 'black'] },
+        { name: 'ratio', type: 'float', range: [2, 4] },
+        { name: 'tags', type: 'array', size: '0-4', items: { type: 'string', size: '1-5' } },
+        { name: 'supplier', type: 'string', distinct: 7, size: '3-9' },
+      ],
+    });
+    const encoder = new ShapedRecordEncoder(shape, { tableName: 't', seed: 11 });
+    const count = 20000;
+    const tally = (key: string, value: unknown, tallies: Map<string, number>) =>
+      tallies.set(`${key}=${value}`, (tallies.get(`${key}=${value}`) ?? 0) + 1);
+    const tallies = new Map<string, number>();
+    const codes = new Set<string>();
+    const suppliers = new Set<string>();
+    let ratioSum = 0;
+    for (let id = 1; id <= count; id++) {
+      const r = encoder.expected(id, 0) as { code: string; title: string; colour: string; ratio: number };
+      const tags = (r as unknown as { tags: string[] }).tags;
+      codes.add(r.code);
+      suppliers.add((r as unknown as { supplier: string }).supplier);
+      tally('title', r.title.length, tallies);
+      tally('colour', r.colour, tallies);
+      tally('tags', tags.length, tallies);
+      for (const tag of tags) tally('tag', tag.length, tallies);
+      tally('ratio', Math.floor((r.ratio - 2) * 2), tallies);
+      ratioSum += r.ratio;
+    }
+    // Each bucket within 15 % of its even share: 10 title lengths, 4 colours, 5 tag counts, 5 tag lengths, 4 ratio quarters.
+    const buckets: Array<[string, number, number]> = [
+      ['title', 10, count],
+      ['colour', 4, count],
+      ['tags', 5, count],
+      ['tag', 5, count * 2],
+      ['ratio', 4, count],
+    ];
+    for (const [key, n, total] of buckets) {
+      const seen = [...tallies].filter(([k]) => k.startsWith(`${key}=`));
+      assert.equal(seen.length, n, key);
+      for (const [k, got] of seen) assert.ok(Math.abs(got - total / n) < 0.15 * (total / n), `${k}: ${got}`);
+    }
+    assert.ok(Math.abs(ratioSum / count - 3) < 0.02, `mean ratio ${ratioSum / count}`);
+    // As many different codes as uniform offsets into the 64 KiB text pool give (the birthday bound).
+    const offsets = 65536 - 12 + 1;
+    const uniform = offsets * (1 - Math.exp(-count / offsets));
+    assert.ok(codes.size > 0.97 * uniform, `${codes.size} different codes of ${count}, ${uniform} expected`);
+    assert.equal(suppliers.size, 7);
   });
 
   it('declares the primary key and only the indexed attributes; nested shapes get their own structure slots', () => {
