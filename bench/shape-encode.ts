@@ -13,6 +13,8 @@ import { SyntheticWorkload } from '../src/workload/synthetic.js';
 const records = Number(process.argv[2] ?? 500_000);
 const rounds = Number(process.argv[3] ?? 3);
 const recordsPerFrame = 10_000;
+/** BENCH_FRESH_FRAMES=1: every frame in a fresh buffer (no release), as before frames were recycled. */
+const freshFrames = process.env.BENCH_FRESH_FRAMES === '1';
 const frames = Math.ceil(records / recordsPerFrame);
 
 /** What a --like of a product catalogue table gives: ~20 attributes of every kind. */
@@ -78,7 +80,12 @@ function time(source: SyntheticWorkload): {
   const start = performance.now();
   const cpuStart = process.cpuUsage();
   const faultsBefore = process.resourceUsage().minorPageFault;
-  for (let i = 0; i < frames; i++) bytes += source.build(i).data.length;
+  for (let i = 0; i < frames; i++) {
+    const frame = source.build(i);
+    bytes += frame.data.length;
+    // As the sender does once the socket has written a frame: its buffer serves a later frame (no fresh pages).
+    if (!freshFrames) source.release(frame);
+  }
   const seconds = (performance.now() - start) / 1000;
   const cpu = process.cpuUsage(cpuStart);
   const faults = process.resourceUsage().minorPageFault - faultsBefore;
