@@ -54,7 +54,7 @@ describe('bench', () => {
         '--node-config',
         'LOGGING_LEVEL=debug',
         '--frames',
-        '100',
+        '60',
         '--records-per-frame',
         '1000',
         '--html',
@@ -87,7 +87,8 @@ describe('bench', () => {
     for (const key of ['peakRss', 'rssGrowth', 'pausesCount', 'pausedMs', 'recordsPerSec', 'ackP99Ms']) {
       assert.equal(typeof low!.median[key], 'number', `median ${key}`);
     }
-    // Printed to size this run from evidence: the medians the > 10 and == 0 below judge.
+    // Printed to size this run from evidence: the medians the > 10 and == 0 below judge (100 frames: rc=2 paused
+    // 42 times in CI; 50 frames 16 times at a load of 3, too close to 10: 60 frames).
     console.log(
       `# target pauses, median: rc=2 ${low!.median.targetPauses}, rc=150 ${standard!.median.targetPauses}`,
     );
@@ -172,7 +173,7 @@ describe('bench', () => {
           '--repeat',
           '1',
           '--frames',
-          '100',
+          '40',
           '--records-per-frame',
           '1000',
           '--json',
@@ -194,7 +195,9 @@ describe('bench', () => {
       const [low, standard] = result.settings;
       assert.deepEqual(low!.applied, { REPLICATION_RECORDCONCURRENCY: true });
       assert.deepEqual(standard!.applied, { REPLICATION_RECORDCONCURRENCY: true });
-      // The node's own pause lines prove the restarted process runs with the setting, not just its file.
+      // The node's own pause lines prove the restarted process runs with the setting, not just its file (40 frames:
+      // printed below, to keep the > 2 sized from evidence).
+      console.log(`# --target pauses, median: rc=2 ${low!.median.targetPauses}`);
       assert.ok(low!.median.targetPauses! > 2, `the node paused with 2: ${low!.median.targetPauses}`);
       assert.equal(standard!.median.targetPauses, 0, 'and never with 150');
       assert.deepEqual(result.restore, {
