@@ -23,6 +23,12 @@ import { type CliRun, hdbNodeNames, runCli, startNode } from '../helpers/harper.
 const FRAMES = 30;
 const RECORDS_PER_FRAME = 200;
 const SHARDS = 3;
+/**
+ * How far ahead every --start-at is: all of this file's runs start at once (14 CLI processes), and each shard must be
+ * subscribed by then. At a load of 12, with 20 s, shards subscribed 5.5 s late (exit 8); a template shard once took
+ * over 10 s to create its table.
+ */
+const START_LEAD_MS = 40_000;
 
 let target: EmbeddedNode;
 let dir: string;
@@ -80,7 +86,7 @@ const events = (path: string): Event[] =>
     .map((line) => JSON.parse(line) as Event);
 
 /**
- * SHARDS `synth --shard i/3` processes into one table with a common --start-at 20 s ahead (one absolute instant: a
+ * SHARDS `synth --shard i/3` processes into one table with a common --start-at START_LEAD_MS ahead (one instant: a
  * relative +Ns would be read by each process at its own start), each writing its samples to <runId>-<i>.ndjson.
  */
 async function runShards(
@@ -89,7 +95,7 @@ async function runShards(
   extra: string[] = [],
   onStart?: (index: number, child: ChildProcess, startAt: number) => void,
 ): Promise<{ startAt: number; runs: CliRun[] }> {
-  const startAt = Date.now() + 20_000;
+  const startAt = Date.now() + START_LEAD_MS;
   const runs = await Promise.all(
     Array.from({ length: SHARDS }, (_, index) =>
       runCli(
@@ -112,7 +118,7 @@ async function runShards(
   return { startAt, runs };
 }
 
-// The describes and their tests run at once: most of each is a 20–30 s wait for a --start-at, into tables (and run
+// The describes and their tests run at once: most of each is the wait for a common --start-at, into tables (and run
 // ids) of their own on the shared node, and none measures timing the others could skew.
 describe('shards', { concurrency: true }, () => {
   describe('synth --shard i/3 with a common --start-at', { concurrency: true }, () => {
@@ -287,7 +293,7 @@ describe('shards', { concurrency: true }, () => {
     });
 
     it('three shards with a common --start-at land exactly what one replay lands; their samples merge to it', async () => {
-      const startAt = Date.now() + 20_000;
+      const startAt = Date.now() + START_LEAD_MS;
       const runs = await Promise.all(
         Array.from({ length: SHARDS }, (_, index) =>
           replay(
@@ -361,7 +367,7 @@ describe('shards', { concurrency: true }, () => {
         '--json',
         ...extra,
       ];
-      const startAt = Date.now() + 30_000;
+      const startAt = Date.now() + START_LEAD_MS;
       const runs = await Promise.all(
         [0, 1].map((index) =>
           runCli(
