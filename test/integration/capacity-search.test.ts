@@ -6,7 +6,8 @@
  * leaves such a probe unjudged and 600 MB is too close to tell apart here. The test asserts the order of the two
  * boundaries, not their numbers, and that every probe is in --json and in the HTML. Kept short: one frame per
  * probe, a coarse resolution and no repeats, so each search is LOW, HIGH and one midpoint; HIGH is 90,000, not
- * 130,000 (still well past the 70,000 that kills 200 MB; 130,000 took 45 s to pass in 1,200 MB, its slowest probe).
+ * 130,000 (past the 70,000 that kills 200 MB — 50,000, the midpoint, died too; 130,000 took 45 s to pass in
+ * 1,200 MB, the slowest probe).
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
