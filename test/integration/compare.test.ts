@@ -1,21 +1,27 @@
 /**
- * Baselines and CI gates on real runs of harperdb 4.7.29: a bench of recordConcurrency 2 vs 150, twice each, with
- * --samples and --junit; then `report` compares the 150 runs with the 2 runs (deltas and a bootstrap significance
- * statement), a delta threshold breached exits 99, and `report --threshold` re-judges a stored run as the run did.
+ * bench and baselines on real runs of harperdb 4.7.29, from one bench (four node starts, shared by every test here):
+ * recordConcurrency 2 vs 150, twice each, at debug log level, with --samples, --junit and --html. The bench checks:
+ * the node pauses with 2 and never with 150, every run in --json, the charts drawn. Then `report` compares the 150
+ * runs with the 2 runs (deltas and a bootstrap significance statement), a delta threshold breached exits 99, and
+ * `report --threshold` re-judges a stored run as the run did.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { parse } from 'junit2json';
 import { ExitCode } from '../../src/common/errors.js';
+import type { MetricName } from '../../src/report/bench-analysis.js';
 import type { RunResult } from '../../src/report/result.js';
 import type { BenchResult } from '../../src/run/bench-run.js';
+import { openPage } from '../helpers/browser.js';
 import { runCli } from '../helpers/harper.js';
 
 let dir: string;
 let bench: BenchResult & { exitCode: number };
+let stderr: string;
 const filesOf = (combination: number) =>
   bench.runs.filter((run) => run.combination === combination).map((run) => run.samples!);
 
@@ -28,11 +34,17 @@ before(async () => {
       'REPLICATION_RECORDCONCURRENCY=2,150',
       '--repeat',
       '2',
-      // Nothing here depends on the size: 10 frames give every metric and ack its values (40 only took longer).
+      // The compare checks need only a metric and ack values per run (10 frames did); the node's own pause lines need
+      // debug logging and enough frames: 100 frames paused 42 times (median, CI), 50 frames 16 times (too close to
+      // the > 10 below), 60 frames 20 times at a load of 5.
+      '--node-config',
+      'LOGGING_LEVEL=debug',
       '--frames',
-      '10',
+      '60',
       '--records-per-frame',
       '1000',
+      '--html',
+      join(dir, 'bench.html'),
       '--samples',
       join(dir, 'bench.ndjson'),
       '--threshold',
@@ -46,11 +58,56 @@ before(async () => {
     { timeoutMs: 900_000 },
   );
   bench = JSON.parse(run.stdout);
+  stderr = run.stderr;
   assert.equal(run.code, ExitCode.THRESHOLD_BREACHED, run.stderr);
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('baseline compare, significance and gates on real runs', () => {
+describe('bench, baseline compare, significance and gates on real runs', () => {
+  it('recordConcurrency 2 vs 150, twice each: the node pauses with 2 and never with 150; every run in --json; charts drawn', async () => {
+    assert.match(stderr, /\[4\/4\] combination \d of 2/);
+    assert.equal(bench.runs.length, 4);
+    assert.deepEqual(
+      bench.runs.map((r) => [r.combination, r.repetition]),
+      [
+        [0, 0],
+        [1, 0],
+        [1, 1],
+        [0, 1],
+      ],
+      'interleaved, rotated',
+    );
+    for (const r of bench.runs) assert.equal(r.result.outcome, 'complete');
+    const [low, standard] = bench.settings;
+    assert.deepEqual(low!.set, { REPLICATION_RECORDCONCURRENCY: '2' });
+    assert.deepEqual(low!.applied, { REPLICATION_RECORDCONCURRENCY: true });
+    assert.deepEqual(standard!.applied, { REPLICATION_RECORDCONCURRENCY: true });
+    assert.equal(low!.runs, 2);
+    const keys: MetricName[] = [
+      'peakRss',
+      'rssGrowth',
+      'pausesCount',
+      'pausedMs',
+      'recordsPerSec',
+      'ackP99Ms',
+    ];
+    for (const key of keys) {
+      assert.equal(typeof low!.median[key], 'number', `median ${key}`);
+    }
+    // Printed to size the bench from evidence: the medians the > 10 and == 0 below judge.
+    console.log(
+      `# target pauses, median: rc=2 ${low!.median.targetPauses}, rc=150 ${standard!.median.targetPauses}`,
+    );
+    assert.ok(low!.median.targetPauses! > 10, `the node paused with 2: ${low!.median.targetPauses}`);
+    assert.equal(standard!.median.targetPauses, 0, 'and never with 150');
+    assert.ok(standard!.best.includes('targetPauses'), 'the fewer node pauses are marked best');
+    const page = await openPage(pathToFileURL(join(dir, 'bench.html')).href);
+    assert.deepEqual(page.errors, []);
+    assert.equal(page.canvases, 8, 'one chart per metric');
+    for (const inked of page.inkedPixels)
+      assert.ok(inked > 500, `every chart has ink (${page.inkedPixels.join(', ')})`);
+  });
+
   it('bench --junit: a suite per setting, one case per threshold, failures carrying the measured values', async () => {
     const junit = (await parse(readFileSync(join(dir, 'bench.xml'), 'utf8'))) as {
       tests: number;

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { shapeLines } from '../../../src/report/shape-lines.js';
+import { capturedDogShape } from '../../helpers/shape-summary.js';
 
 describe('shapeLines', () => {
   it('says per table where the shape came from, its attributes, indexes, sizes and fate', () => {
@@ -35,18 +36,7 @@ describe('shapeLines', () => {
   });
 
   it('a capture: its record count, and with --scale --mix how many captured ids were re-created and rewritten', () => {
-    const capture = {
-      from: 'c.hrcap#dog',
-      kind: 'capture' as const,
-      table: 'dog_hr_1_abcd',
-      scratch: true,
-      primaryKey: 'id',
-      attributes: [{ name: 'name', type: 'string' }],
-      indexed: [],
-      meanRecordBytes: 12,
-      maxRecordBytes: 14,
-      capturedRecords: 20_001,
-    };
+    const capture = { ...capturedDogShape, capturedRecords: 20_001 };
     assert.ok(shapeLines([capture]).includes('    captured records: 20,001'));
     assert.ok(
       shapeLines([{ ...capture, rewrittenIds: 19_998 }]).includes(

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { RunEvent } from '../../../src/events/schema.js';
 import { formatRunSummary } from '../../../src/report/text-summary.js';
+import { capturedDogShape } from '../../helpers/shape-summary.js';
 import { at, completeRun, ev, fold, MiB, T0 } from './support.js';
 
 /** The value printed after a row's label (labels are padded to 18 columns). */
@@ -493,19 +494,8 @@ describe('text summary of a --mix run', () => {
   });
 
   it('a shaped run names its mix too; --scale --mix says how many leading inserts re-create the captured ids', () => {
-    const shape = {
-      from: 'c.hrcap#dog',
-      kind: 'capture' as const,
-      table: 'dog_hr_1_abcd',
-      scratch: true,
-      primaryKey: 'id',
-      attributes: [{ name: 'name', type: 'string' }],
-      indexed: [],
-      meanRecordBytes: 12,
-      maxRecordBytes: 14,
-    };
     const shaped = { workload: { ...meta.workload, operations: { ...operations, leadingInserts: 12 } } };
-    const events = completeRun([at(150, { type: 'shapes', tables: [shape] })], { meta: shaped });
+    const events = completeRun([at(150, { type: 'shapes', tables: [capturedDogShape] })], { meta: shaped });
     const summary = formatRunSummary(fold(events));
     assert.match(row(summary, 'workload') ?? '', /^shaped records: /);
     assert.equal(

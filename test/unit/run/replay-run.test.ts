@@ -2,7 +2,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PEER_MODE_MAX_FRAME, PUSH_MODE_MAX_FRAME } from '../../../src/protocol/codes.js';
-import { summarizeTxnFrame } from '../../../src/protocol/txn-frame.js';
 import {
   openReplay,
   oversizedFrameWarning,
@@ -12,6 +11,7 @@ import {
 import { shardBaseTime } from '../../../src/workload/shard.js';
 import type { ShardedSource } from '../../../src/workload/sharded-source.js';
 import type { FrameSource } from '../../../src/workload/synthetic.js';
+import { frameAt, type SentFrame } from '../../helpers/frame-reader.js';
 
 describe('oversizedFrameWarning', () => {
   it('says nothing up to the limit of the mode, and names the size, the limit and what to do above it', () => {
@@ -90,19 +90,6 @@ describe('replaySources with --shard', () => {
       origin: 'self',
     });
 
-  /** A sent frame: its records and version (all but the 10-byte sequence tail), its tail and due time. */
-  async function sent(source: FrameSource, k: number) {
-    const built = await source.build(k);
-    const { txnTime, sequenceId } = summarizeTxnFrame(built.data);
-    assert.equal(sequenceId, built.sequenceId);
-    return {
-      records: built.data.subarray(0, built.data.length - 10).toString('hex'),
-      version: txnTime,
-      tail: built.sequenceId,
-      due: source.due?.(k),
-    };
-  }
-
   it('for n = 1…4 the stripes send the capture’s records once, versions and due times alike, tails after now', async () => {
     for (const startAt of [undefined, Date.UTC(2030, 0, 1)]) {
       const run = { runId: 'rep', ...(startAt === undefined ? {} : { startAt }) };
@@ -111,10 +98,10 @@ describe('replaySources with --shard', () => {
       // The unsharded replay on the shards' version base (tails too: the base is after now).
       const whole = replaySources(wholeCapture, new Map(), 'me', undefined, versions) as FrameSource;
       const expected = [];
-      for (let i = 0; i < whole.frameCount; i++) expected.push(await sent(whole, i));
+      for (let i = 0; i < whole.frameCount; i++) expected.push(await frameAt(whole, i));
       await wholeCapture.close();
       for (let count = 1; count <= 4; count++) {
-        const got: Array<Awaited<ReturnType<typeof sent>>> = [];
+        const got: Array<SentFrame> = [];
         for (let index = 0; index < count; index++) {
           const capture = await open();
           const now = Date.now();
@@ -122,7 +109,7 @@ describe('replaySources with --shard', () => {
           const stripe = shard as ShardedSource;
           let previousTail = 0;
           for (let k = 0; k < stripe.frameCount; k++) {
-            const frame = await sent(stripe, k);
+            const frame = await frameAt(stripe, k);
             // 4.7.29 asks a new peer to start at now − 60 s: a tail at or below it would not be sent.
             assert.ok(frame.tail > now && frame.tail > frame.version && frame.tail > previousTail);
             previousTail = frame.tail;

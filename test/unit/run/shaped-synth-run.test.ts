@@ -5,7 +5,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { summarizeTxnFrame } from '../../../src/protocol/txn-frame.js';
 import {
   capturedIdsOf,
   framing,
@@ -18,7 +17,7 @@ import { parseStages } from '../../../src/workload/rate-schedule.js';
 import { parseTemplate } from '../../../src/workload/shape-template.js';
 import { ShapedRecordEncoder } from '../../../src/workload/shaped-encoder.js';
 import { type ShardRun, shardBaseTime } from '../../../src/workload/shard.js';
-import type { FrameSource } from '../../../src/workload/synthetic.js';
+import { frameAt, type SentFrame } from '../../helpers/frame-reader.js';
 
 describe('framing', () => {
   it('the largest frame size that divides the total, not above the limit', () => {
@@ -105,19 +104,6 @@ describe('shapedSource with --shard (templates)', () => {
     ...(shard ? { shard } : {}),
   });
 
-  /** A frame's records and version (all but its 10-byte tail), its tail and due time. */
-  async function frameAt(source: FrameSource, index: number) {
-    const frame = await source.build(index);
-    const { txnTime, sequenceId } = summarizeTxnFrame(frame.data);
-    assert.equal(sequenceId, frame.sequenceId);
-    return {
-      records: frame.data.subarray(0, frame.data.length - 10).toString('hex'),
-      version: txnTime,
-      tail: frame.sequenceId,
-      due: source.due?.(index),
-    };
-  }
-
   it('for n = 1…7 the blocks send the unsharded shaped frames (records, ids, versions, due times), ids per block', async () => {
     const runId = 'shaped-1';
     const base = shardBaseTime({ runId });
@@ -125,7 +111,7 @@ describe('shapedSource with --shard (templates)', () => {
     const expected = [];
     for (let i = 0; i < whole.frameCount; i++) expected.push(await frameAt(whole, i));
     for (let count = 1; count <= 7; count++) {
-      const got: Array<Awaited<ReturnType<typeof frameAt>>> = [];
+      const got: Array<SentFrame> = [];
       let nextId = 1;
       for (let index = 0; index < count; index++) {
         const shard: ShardRun = { spec: { index, count }, runId };

@@ -39,14 +39,24 @@ async function pair() {
   return { socket, far, received };
 }
 
-function setup(options: { frames?: number; blobSize?: number } = {}) {
+interface SetupOptions {
+  frames?: number;
+  blobSize?: number;
+  recordsPerFrame?: number;
+  recordSize?: number;
+  /** An operation mix such as 'insert=50,update=50' (frames that rewrite earlier frames' ids). */
+  mix?: string;
+}
+
+function setup(options: SetupOptions = {}) {
   const source = new SyntheticWorkload({
     frames: options.frames ?? 5,
-    recordsPerFrame: 4,
-    recordSize: 32,
+    recordsPerFrame: options.recordsPerFrame ?? 4,
+    recordSize: options.recordSize ?? 32,
     blobSize: options.blobSize ?? 0,
     blobsPerFrame: options.blobSize ? 1 : undefined,
     seed: 3,
+    mix: options.mix === undefined ? undefined : parseOperationMix(options.mix),
     tableName: 't',
     originName: 'tool',
     baseVersion: 1_700_000_000_000,
@@ -257,21 +267,9 @@ describe('streamFrames', () => {
   // The cause of issue 15's lost mixes: 4.7.29 silently drops a frame read before the frame whose ids it rewrites
   // is committed. The sender must not put such a frame on the wire before that frame's ack.
   it('a frame that rewrites ids of an unacked frame waits for its ack; frames that depend on nothing do not', async () => {
-    const source = new SyntheticWorkload({
-      frames: 3,
-      recordsPerFrame: 6,
-      recordSize: 32,
-      blobSize: 0,
-      seed: 3,
-      mix: parseOperationMix('insert=50,update=50'),
-      tableName: 't',
-      originName: 'tool',
-      baseVersion: 1_700_000_000_000,
-      baseSequence: 1_700_000_000_000,
-    });
+    const { source, tracker } = setup({ frames: 3, recordsPerFrame: 6, mix: 'insert=50,update=50' });
     assert.equal(source.dependsOn(0), undefined);
     assert.equal(source.dependsOn(1), 0, 'frame 1 updates ids frame 0 inserted');
-    const tracker = new AckTracker(source.frameCount, (i) => source.sequenceId(i));
     const { socket, received } = await pair();
     const sending = streamFrames({
       socket,
@@ -302,24 +300,13 @@ describe('streamFrames', () => {
   });
 
   it('--no-dependency-wait: every frame goes at once, and each sent while its dependency was unacked is reported', async () => {
-    const source = new SyntheticWorkload({
+    const { source, tracker, bus, events } = setup({
       frames: 4,
       recordsPerFrame: 6,
-      recordSize: 32,
-      blobSize: 0,
-      seed: 3,
-      mix: parseOperationMix('insert=50,update=50'),
-      tableName: 't',
-      originName: 'tool',
-      baseVersion: 1_700_000_000_000,
-      baseSequence: 1_700_000_000_000,
+      mix: 'insert=50,update=50',
     });
     const dependent = [1, 2, 3].filter((i) => source.dependsOn(i) !== undefined);
     assert.ok(dependent.length >= 2, 'the plan has frames that rewrite earlier ids');
-    const tracker = new AckTracker(source.frameCount, (i) => source.sequenceId(i));
-    const bus = new MetricsBus();
-    const events: RunEvent[] = [];
-    bus.subscribe((event) => events.push(event));
     const { socket, received } = await pair();
     // Nothing is acked here: every frame that depends on another goes while that one is in flight.
     const outcome = await streamFrames({
@@ -392,17 +379,7 @@ describe('streamFrames', () => {
 
   it("an open-ended source's time running out ends the wait for the last frame's drain (the target not reading)", async () => {
     // 4 MiB frames to a far end that stops reading: the first one's drain never comes.
-    const inner = new SyntheticWorkload({
-      frames: 1000,
-      recordsPerFrame: 512,
-      recordSize: 8192,
-      blobSize: 0,
-      seed: 3,
-      tableName: 't',
-      originName: 'tool',
-      baseVersion: 1_700_000_000_000,
-      baseSequence: 1_700_000_000_000,
-    });
+    const inner = setup({ frames: 1000, recordsPerFrame: 512, recordSize: 8192 }).source;
     const source = new OpenEndedSource(inner, 300);
     const tracker = new AckTracker(
       () => source.frameCount,

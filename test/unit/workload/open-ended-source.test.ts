@@ -5,21 +5,7 @@ import {
   OpenEndedSource,
   openEndedFrameLimit,
 } from '../../../src/workload/open-ended-source.js';
-import { SyntheticWorkload } from '../../../src/workload/synthetic.js';
-
-function synthetic(frames: number, recordsPerFrame = 10) {
-  return new SyntheticWorkload({
-    frames,
-    recordsPerFrame,
-    recordSize: 64,
-    blobSize: 0,
-    seed: 1,
-    tableName: 't',
-    originName: 'o',
-    baseVersion: 1_800_000_000_000,
-    baseSequence: 1_800_000_000_000,
-  });
-}
+import { synthetic } from '../../helpers/synthetic-source.js';
 
 /** An open-ended source on a clock the test moves. */
 function timed(durationMs: number, frames = openEndedFrameLimit(10)) {

@@ -2,21 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseStages } from '../../../src/workload/rate-schedule.js';
 import { ScheduledSource } from '../../../src/workload/scheduled-source.js';
-import { SyntheticWorkload } from '../../../src/workload/synthetic.js';
-
-function synthetic(frames: number, recordsPerFrame: number) {
-  return new SyntheticWorkload({
-    frames,
-    recordsPerFrame,
-    recordSize: 64,
-    blobSize: 0,
-    seed: 1,
-    tableName: 't',
-    originName: 'o',
-    baseVersion: 1_800_000_000_000,
-    baseSequence: 1_800_000_000_000,
-  });
-}
+import { synthetic } from '../../helpers/synthetic-source.js';
 
 describe('ScheduledSource', () => {
   it('records/s: frame i is due when the schedule has asked for the records before it', () => {
