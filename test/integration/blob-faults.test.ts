@@ -212,7 +212,10 @@ describe('replay --blob-faults on harperdb 4.7.29', () => {
     assert.deepEqual(result.sent.blobFaults, { error: 3, withhold: 2, truncate: 1, orphan: 1 });
     assert.deepEqual(result.workload.blobFaults, replay.blobFaults);
     assert.equal(result.committed.allFrames, true);
-    assert.equal(result.workers.blobLines.blobError, 3, 'one "Blob error" per error fault');
+    // One "Blob error" per error fault on a quiet machine; under load (CI, a load of 4–18) 4.7.29 logged one of them
+    // twice (4 or 5 lines for 3 faults). Every fault is logged, at most twice, and only faulted records are named.
+    const blobErrors = result.workers.blobLines.blobError;
+    assert.ok(blobErrors >= 3 && blobErrors <= 6, `${blobErrors} "Blob error" lines for 3 error faults`);
     assert.ok(result.workers.blobLines.blobTimeout >= 2, 'the withheld and orphan streams time out');
     for (const line of uncaught.filter((l) => /Blob error/.test(l)))
       assert.match(line, /Blob error: harper-replay injected blob fault for record (4|8|12) /);
