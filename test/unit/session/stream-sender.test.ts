@@ -12,6 +12,7 @@ import { AckTracker } from '../../../src/session/ack-tracker.js';
 import {
   reportInFlight,
   SharedClock,
+  type StreamOptions,
   sleep,
   streamFrames,
   trackAcks,
@@ -69,6 +70,18 @@ function setup(options: SetupOptions = {}) {
   return { source, tracker, bus, events };
 }
 
+/** streamFrames with what most tests here share: start at 0, no names subscribed, never aborted. */
+function send(
+  options: Omit<StreamOptions, 'startTime' | 'subscribedNames' | 'signal'> & Partial<StreamOptions>,
+) {
+  return streamFrames({
+    startTime: 0,
+    subscribedNames: [],
+    signal: new AbortController().signal,
+    ...options,
+  });
+}
+
 const until = async (condition: () => boolean) => {
   const deadline = Date.now() + 5000;
   while (!condition()) {
@@ -81,14 +94,12 @@ describe('streamFrames', () => {
   it('sends the preamble, then every frame with its blob chunks right after it, and reports each frame sent', async () => {
     const { source, tracker, bus, events } = setup({ blobSize: 3000 });
     const { socket, received } = await pair();
-    const outcome = await streamFrames({
+    const outcome = await send({
       socket,
       source,
       tracker,
       bus,
-      startTime: 0,
       subscribedNames: ['tool'],
-      signal: new AbortController().signal,
       stream: 's',
     });
     assert.deepEqual(outcome, { sentUpTo: 5, aborted: false });
@@ -145,14 +156,12 @@ describe('streamFrames', () => {
     far.on('message', (data: Buffer) => {
       if (frameTypeName(data) === 'TRANSACTION') bodies.push(Buffer.from(data));
     });
-    await streamFrames({
+    await send({
       socket,
       source,
       tracker,
       bus: new MetricsBus(),
-      startTime: 0,
       subscribedNames: ['tool'],
-      signal: new AbortController().signal,
     });
     await until(() => bodies.length === 12);
     assert.equal(released.length, 12, 'every frame released once written');
@@ -165,14 +174,13 @@ describe('streamFrames', () => {
   it('resumes after the start time: frames whose tail is at or below it are not sent again', async () => {
     const { source, tracker, bus } = setup();
     const { socket, received } = await pair();
-    await streamFrames({
+    await send({
       socket,
       source,
       tracker,
       bus,
       startTime: source.sequenceId(2),
       subscribedNames: ['tool'],
-      signal: new AbortController().signal,
     });
     await until(() => received.filter((m) => m.type === 'TRANSACTION').length >= 2);
     assert.deepEqual(
@@ -186,14 +194,11 @@ describe('streamFrames', () => {
     const { source, tracker, bus, events } = setup({ frames: 2 });
     tracker.markSent(1, Date.now() - 1000);
     const { socket } = await pair();
-    await streamFrames({
+    await send({
       socket,
       source,
       tracker,
       bus,
-      startTime: 0,
-      subscribedNames: [],
-      signal: new AbortController().signal,
     });
     const resent = events.flatMap((e) => (e.type === 'frame-sent' ? [e.resent] : []));
     assert.deepEqual(resent, [false, true]);
@@ -204,15 +209,12 @@ describe('streamFrames', () => {
     const { source, tracker, bus } = setup();
     const { socket, received } = await pair();
     const started = Date.now();
-    await streamFrames({
+    await send({
       socket,
       source,
       tracker,
       bus,
-      startTime: 0,
-      subscribedNames: [],
       rate: 20,
-      signal: new AbortController().signal,
     });
     assert.ok(Date.now() - started >= 4 * 50 - 5, `took ${Date.now() - started} ms`);
     await until(() => received.filter((m) => m.type === 'TRANSACTION').length >= 5);
@@ -235,14 +237,11 @@ describe('streamFrames', () => {
       const source = paced(dues);
       const { tracker, bus } = setup({ frames: dues.length });
       const { socket, received } = connected;
-      await streamFrames({
+      await send({
         socket,
         source,
         tracker,
         bus,
-        startTime: 0,
-        subscribedNames: [],
-        signal: new AbortController().signal,
         ...(shared ? { clock: shared } : {}),
       });
       await until(() => received.filter((m) => m.type === 'TRANSACTION').length >= dues.length);
@@ -271,14 +270,11 @@ describe('streamFrames', () => {
     assert.equal(source.dependsOn(0), undefined);
     assert.equal(source.dependsOn(1), 0, 'frame 1 updates ids frame 0 inserted');
     const { socket, received } = await pair();
-    const sending = streamFrames({
+    const sending = send({
       socket,
       source,
       tracker,
       bus: new MetricsBus(),
-      startTime: 0,
-      subscribedNames: [],
-      signal: new AbortController().signal,
       nudgeAfterMs: 100,
     });
     await sleep(300);
@@ -309,14 +305,11 @@ describe('streamFrames', () => {
     assert.ok(dependent.length >= 2, 'the plan has frames that rewrite earlier ids');
     const { socket, received } = await pair();
     // Nothing is acked here: every frame that depends on another goes while that one is in flight.
-    const outcome = await streamFrames({
+    const outcome = await send({
       socket,
       source,
       tracker,
       bus,
-      startTime: 0,
-      subscribedNames: [],
-      signal: new AbortController().signal,
       dependencyWait: false,
     });
     assert.equal(outcome.sentUpTo, 4);
@@ -357,16 +350,14 @@ describe('streamFrames', () => {
     const { bus, events } = setup();
     const { socket } = await pair();
     const started = Date.now();
-    const outcome = await streamFrames({
+    const outcome = await send({
       socket,
       source,
       tracker,
       bus,
-      startTime: 0,
       subscribedNames: ['tool'],
       // A frame every 10 ms: the time, not the source, ends the stream.
       rate: 100,
-      signal: new AbortController().signal,
     });
     const tookMs = Date.now() - started;
     assert.equal(source.ended, true);
@@ -389,14 +380,12 @@ describe('streamFrames', () => {
     const { socket, far } = await pair();
     (far as unknown as { _socket: { pause(): void } })._socket.pause();
     const started = Date.now();
-    const outcome = await streamFrames({
+    const outcome = await send({
       socket,
       source,
       tracker,
       bus,
-      startTime: 0,
       subscribedNames: ['tool'],
-      signal: new AbortController().signal,
     });
     const tookMs = Date.now() - started;
     assert.ok(tookMs >= 290 && tookMs < 5000, `the sender stopped after ${tookMs} ms`);
@@ -411,13 +400,11 @@ describe('streamFrames', () => {
     const { socket } = await pair();
     const abort = new AbortController();
     setTimeout(() => abort.abort(), 120);
-    const outcome = await streamFrames({
+    const outcome = await send({
       socket,
       source,
       tracker,
       bus,
-      startTime: 0,
-      subscribedNames: [],
       rate: 20,
       signal: abort.signal,
     });
