@@ -131,8 +131,10 @@ export async function streamFrames(options: StreamOptions): Promise<StreamOutcom
     const offset = scheduledOffsetMs(source, index, from, interval, dueBase);
     const intended = offset === undefined ? undefined : startedAt + offset;
     if (intended !== undefined) {
-      const wait = intended - Date.now();
-      if (wait > 0) await sleep(wait, signal);
+      // Again until due: a timer can fire up to 1 ms before Date.now() reaches its end (libuv's cached loop time).
+      for (let wait = intended - Date.now(); wait > 0 && !signal.aborted; wait = intended - Date.now()) {
+        await sleep(wait, signal);
+      }
       if (signal.aborted) return { sentUpTo: index, aborted: true };
     }
     // A frame that rewrites ids of a frame still in flight waits for its ack: 4.7.29 silently drops it otherwise.
