@@ -15,12 +15,14 @@ import {
 
 /** The variants, in table order: the anchors first, then what the tool does. */
 export const VARIANTS: Record<string, string> = {
-  'ceiling-client': 'ceiling: pre-built frames, ws.send as client to a discarding server',
-  'ceiling-server': 'ceiling: pre-built frames, ws.send as server to a discarding client',
+  'ceiling-client':
+    'ceiling: pre-built frames, ws.send as client to a discarding server (it counts frames, keeps none)',
+  'ceiling-server':
+    'ceiling: pre-built frames, ws.send as server to a discarding client (it counts frames, keeps none)',
   'ceiling-replay': "ceiling as client over the capture's own frame count (replay's anchor: same bytes)",
   'naive-client': 'naive sender: msgpackr pack per record, concatenated, as client',
   harper: "Harper's own sender: 4.7.29 full copy to the tool's subscriber (discarding)",
-  'raw-read': 'raw read of the capture file (1 MiB chunks, discarded)',
+  'raw-read': 'raw read of the capture file (1 MiB chunks into one buffer, discarded)',
   'raw-write': 'raw write of as many bytes (1 MiB chunks, fsync at end)',
   encode: 'synth encode only (frame writer)',
   'encode-mix': 'synth encode only, --mix insert=70,update=25,delete=5 --keys zipf:1.1',

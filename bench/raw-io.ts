@@ -1,29 +1,30 @@
 /**
  * The disk anchors for replay and capture (fresh process): `node raw-io.js read FILE` reads FILE sequentially in
- * 1 MiB chunks and discards them; `node raw-io.js write FILE OUT` writes as many bytes as FILE holds to OUT in
+ * 1 MiB chunks into one buffer and discards them; `node raw-io.js write FILE OUT` writes as many bytes as FILE holds to OUT in
  * 1 MiB chunks (FILE's first 16 MiB, over and over, read before the clock starts) and fsyncs at the end. The
  * file was just written, so a read comes mostly from the page cache, as replay's does. Prints one JSON line.
  */
-import {
-  closeSync,
-  createReadStream,
-  createWriteStream,
-  fsyncSync,
-  openSync,
-  readSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
+
+import { closeSync, createWriteStream, fsyncSync, openSync, readSync, rmSync, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 
 const MiB = 1024 * 1024;
 const [mode, file, out] = process.argv.slice(2) as ['read' | 'write', string, string | undefined];
 const size = statSync(file).size;
 
+/**
+ * Asynchronous reads (as replay's) into one reused buffer: what reading the file can do. A stream's fresh 1 MiB
+ * buffer per chunk measured 0.3 GB/s on a machine where this reads 9–13 GB/s from the page cache.
+ */
 async function read(): Promise<{ bytes: number; wallMs: number }> {
+  const handle = await open(file, 'r');
+  const buffer = Buffer.allocUnsafe(MiB);
   const started = performance.now();
   let bytes = 0;
-  for await (const chunk of createReadStream(file, { highWaterMark: MiB })) bytes += (chunk as Buffer).length;
-  return { bytes, wallMs: performance.now() - started };
+  for (let got = 1; got > 0; bytes += got) ({ bytesRead: got } = await handle.read(buffer, 0, MiB, bytes));
+  const wallMs = performance.now() - started;
+  await handle.close();
+  return { bytes, wallMs };
 }
 
 /** FILE's first 16 MiB, in 1 MiB chunks (read before the clock starts). */

@@ -8,6 +8,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
+import { zeroMask } from '../src/session/dial.js';
 import { FlowControlledSender } from '../src/session/flow-control.js';
 import { ReplaySource } from '../src/workload/replay-source.js';
 import { PeakRss } from './peak-rss.js';
@@ -47,14 +48,14 @@ const peakRss = new PeakRss();
     })
   ).start('bench-tool');
   const indexedMs = Date.now() - started;
-  const ws = new WebSocket(url, { perMessageDeflate: false });
+  const ws = new WebSocket(url, { perMessageDeflate: false, generateMask: zeroMask });
   await new Promise((resolve) => ws.once('open', resolve));
   const sender = new FlowControlledSender(ws, 4 * 1024 * 1024);
   const done = message<{ at: number }>('done');
   let messages = 0;
-  const send = (message: Buffer) => {
+  const send = (message: Buffer, onWritten?: () => void) => {
     messages++;
-    return sender.send(message);
+    return sender.send(message, onWritten);
   };
   for (const control of await source.preamble(['bench-target'])) await send(control);
   let sent = 0;
@@ -64,7 +65,8 @@ const peakRss = new PeakRss();
     const frame = await next;
     if (i + 1 < source.frameCount) next = source.build(i + 1);
     for (const control of frame.before ?? []) await send(control);
-    await send(frame.data);
+    // Handed back once written, as the tool's stream sender does.
+    await send(frame.data, () => source.release(frame));
     sent += frame.data.length;
   }
   sink.send({ type: 'expect', messages });

@@ -10,6 +10,7 @@ import {
   writeEntryHeader,
 } from './audit-entry.js';
 import { SEQUENCE_TAIL_LENGTH, SEQUENCE_TAIL_MARKER } from './codes.js';
+import { BufferRecycler } from './frame-buffers.js';
 import type { RecordKey } from './keys.js';
 import { CodecError, readVarint, varintSize, writeVarintWidth } from './varint.js';
 
@@ -26,11 +27,6 @@ export interface TxnFrameSummary {
   sequenceId?: number;
 }
 
-/** Frames this large get buffers of their own, which `recycle` may take back (smaller ones share Node's pool). */
-const RECYCLABLE_BYTES = 64 * 1024;
-/** Spare buffers kept for reuse: enough for the frames a sender has in flight, few enough to bound memory. */
-const SPARE_LIMIT = 4;
-
 /**
  * Builds transaction frames in one growing buffer, entry by entry, without per-entry allocations.
  * Each `begin` takes a buffer no frame in flight uses: a fresh one, or one handed back by `recycle` once its frame
@@ -39,9 +35,7 @@ const SPARE_LIMIT = 4;
  */
 export class TxnFrameWriter {
   private buffer: Buffer = Buffer.alloc(0);
-  /** Buffers of frames handed out by `finish` and not yet recycled: only those may come back. */
-  private readonly handedOut = new WeakSet<ArrayBuffer>();
-  private readonly spare: Buffer[] = [];
+  private readonly buffers = new BufferRecycler();
   private view = new DataView(this.buffer.buffer);
   private position = 0;
   private entryStart = -1;
@@ -130,7 +124,7 @@ export class TxnFrameWriter {
       this.position += 1 + SEQUENCE_TAIL_LENGTH;
     }
     const frame = this.buffer.subarray(0, this.position);
-    if (this.buffer.length >= RECYCLABLE_BYTES) this.handedOut.add(frame.buffer as ArrayBuffer);
+    this.buffers.handOut(frame);
     this.allocate(0);
     this.position = 0;
     return frame;
@@ -141,25 +135,15 @@ export class TxnFrameWriter {
    * overwrite its buffer. Anything else (a small frame, a frame recycled twice) is ignored.
    */
   recycle(frame: Uint8Array): void {
-    const memory = frame.buffer as ArrayBuffer;
-    if (!this.handedOut.has(memory)) return;
-    this.handedOut.delete(memory);
-    if (this.spare.length < SPARE_LIMIT) this.spare.push(Buffer.from(memory));
+    this.buffers.recycle(frame);
   }
 
   private allocate(size: number): void {
     // Whole 8-byte words: ordered-binary's writeKey views the target's memory in 4-byte units and throws on a
     // buffer with its own ArrayBuffer whose length is not a multiple of 4.
     const bytes = Math.ceil(size / 8) * 8;
-    this.buffer = bytes >= RECYCLABLE_BYTES ? this.spareOf(bytes) : Buffer.allocUnsafe(bytes);
+    this.buffer = this.buffers.take(bytes);
     this.view = new DataView(this.buffer.buffer, this.buffer.byteOffset, this.buffer.byteLength);
-  }
-
-  /** A spare buffer of at least `bytes` (its whole length: a frame may grow into it), or a new one of its own. */
-  private spareOf(bytes: number): Buffer {
-    const at = this.spare.findIndex((buffer) => buffer.length >= bytes);
-    if (at >= 0) return this.spare.splice(at, 1)[0]!;
-    return Buffer.allocUnsafeSlow(bytes);
   }
 
   private ensure(extra: number): void {

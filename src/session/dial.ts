@@ -46,6 +46,16 @@ export interface Dialed {
   peer?: PeerIdentity;
 }
 
+/**
+ * The masking key of every frame the tool sends as a client: all zero. RFC 6455 masks client frames so that a
+ * browser script cannot choose the bytes an intermediary sees; a CLI has no such script, and masking costs a copy of
+ * every byte sent into a fresh buffer (ws sends a zero-keyed frame as it is). A receiver unmasks whatever key it
+ * gets, so Harper reads these frames as any other.
+ */
+export function zeroMask(mask: Buffer): void {
+  mask.fill(0);
+}
+
 /** Opens a replication WebSocket; rejects with a DialError saying why it could not. */
 export async function dialReplication(url: string, options: DialOptions): Promise<Dialed> {
   const secure = url.startsWith('wss:');
@@ -53,6 +63,7 @@ export async function dialReplication(url: string, options: DialOptions): Promis
     headers: options.authorization ? { authorization: options.authorization } : {},
     maxPayload: PUSH_MODE_MAX_FRAME,
     perMessageDeflate: false,
+    generateMask: zeroMask,
     handshakeTimeout: options.timeoutMs,
     ...(secure ? tlsClientOptions(options.tls) : {}),
   });

@@ -26,6 +26,7 @@ import {
   isControlFrame,
   type TableStructure,
 } from '../protocol/control-frame.js';
+import { BufferRecycler } from '../protocol/frame-buffers.js';
 import { rewriteTxnFrameInPlace, TAIL_ROOM } from '../protocol/rewrite.js';
 import { summarizeTxnFrame } from '../protocol/txn-frame.js';
 import { faultedChunk, faultOf } from './blob-faults.js';
@@ -106,6 +107,8 @@ function tryDecode(payload: Buffer): ControlFrame | undefined {
 /** What one connection of a capture holds for a replay: its data frames (where, how big, when), controls, acks. */
 class ConnectionIndex {
   readonly offsets: number[] = [];
+  /** Each data frame's payload length: the frame is then read in one call, head and trailer with it. */
+  readonly lengths: number[] = [];
   readonly records: number[] = [];
   readonly times: number[] = [];
   /** Each frame's transaction time (µs, like `times`): the pace of --pace-by txn-time. */
@@ -153,6 +156,7 @@ class ConnectionIndex {
       return;
     }
     this.offsets.push(record.offset);
+    this.lengths.push(record.payload.length);
     this.records.push(summary.entryCount);
     this.times.push(record.timeUs);
     this.txnTimes.push(summary.txnTime * 1000);
@@ -408,6 +412,7 @@ function chooseConnections(
 /** One captured connection as a frame source: its data frames with their controls, rebuilt on demand. */
 export class ReplaySource implements FrameSource {
   private offsets: number[] = [];
+  private lengths: number[] = [];
   private records: number[] = [];
   private dueMs: number[] = [];
   /** --duration: the frame count, once worked out. */
@@ -431,6 +436,8 @@ export class ReplaySource implements FrameSource {
   private originName = '';
   private baseVersion = 0;
   private baseSequence = 0;
+  /** Data frames are read into buffers the socket hands back once it wrote them (see release). */
+  private readonly frameBuffers = new BufferRecycler();
 
   private constructor(
     readonly path: string,
@@ -469,6 +476,7 @@ export class ReplaySource implements FrameSource {
     source.sourceNodeName = index.sourceNodeName;
     source.truncated = index.truncated;
     source.offsets = c.offsets;
+    source.lengths = c.lengths;
     source.records = c.records;
     source.controls = c.controls;
     source.bytes = c.bytes;
@@ -589,42 +597,66 @@ export class ReplaySource implements FrameSource {
   }
 
   /**
-   * The payload of the record at `offset`, in a buffer with `room` spare bytes after it (for an in-place tail).
-   * Its checksum is checked here (the index deferred data frames' checks to the send): a damaged frame is a bad
-   * input (exit 6) when it is about to be sent, and nothing of it goes out.
+   * The payload of the (control) record at `offset`. Its checksum is checked here, as every record's read to be
+   * sent: a damaged frame is a bad input (exit 6) when it is about to be sent, and nothing of it goes out.
    */
-  private async payloadAt(offset: number, room = 0): Promise<Buffer> {
+  private async payloadAt(offset: number): Promise<Buffer> {
     const head = Buffer.allocUnsafe(RECORD_HEAD_LENGTH);
-    await this.file!.read(head, 0, RECORD_HEAD_LENGTH, offset);
+    await this.readFully(head, RECORD_HEAD_LENGTH, offset);
     const length = head.readUInt32BE(15);
-    // The trailer (the checksum) is read into the room, which the tail overwrites later.
-    const toRead = length + RECORD_TRAILER_LENGTH;
-    const buffer = Buffer.allocUnsafe(length + Math.max(room, RECORD_TRAILER_LENGTH));
+    const rest = Buffer.allocUnsafe(length + RECORD_TRAILER_LENGTH);
+    await this.readFully(rest, rest.length, offset + RECORD_HEAD_LENGTH);
+    this.check(head, rest, offset);
+    return rest.subarray(0, length);
+  }
+
+  /**
+   * Data frame `position`'s payload with TAIL_ROOM spare bytes after it (for an in-place tail; the trailer lies
+   * there first), read with its head and trailer in one call (the index knows its length) into a recycled buffer,
+   * its checksum checked (the index deferred it to here).
+   */
+  private async dataFrameAt(position: number): Promise<Buffer> {
+    const offset = this.offsets[position]!;
+    const length = this.lengths[position]!;
+    const buffer = this.frameBuffers.take(
+      RECORD_HEAD_LENGTH + length + Math.max(TAIL_ROOM, RECORD_TRAILER_LENGTH),
+    );
+    await this.readFully(buffer, RECORD_HEAD_LENGTH + length + RECORD_TRAILER_LENGTH, offset);
+    // A head that no longer says what the index read: the file was rewritten under the replay.
+    if (buffer.readUInt32BE(15) !== length) throw this.shrunk();
+    const payload = buffer.subarray(RECORD_HEAD_LENGTH);
+    this.check(
+      buffer.subarray(0, RECORD_HEAD_LENGTH),
+      payload.subarray(0, length + RECORD_TRAILER_LENGTH),
+      offset,
+    );
+    return payload.subarray(0, length + TAIL_ROOM);
+  }
+
+  /** Reads `length` bytes at `position` into the start of `target`; a file that ends first has shrunk. */
+  private async readFully(target: Buffer, length: number, position: number): Promise<void> {
     let filled = 0;
-    while (filled < toRead) {
-      const { bytesRead } = await this.file!.read(
-        buffer,
-        filled,
-        toRead - filled,
-        offset + RECORD_HEAD_LENGTH + filled,
-      );
+    while (filled < length) {
+      const { bytesRead } = await this.file!.read(target, filled, length - filled, position + filled);
       if (bytesRead === 0) throw this.shrunk();
       filled += bytesRead;
     }
+  }
+
+  private check(head: Buffer, rest: Buffer, offset: number): void {
     try {
-      checkRecord(head, buffer.subarray(0, toRead), offset);
+      checkRecord(head, rest, offset);
     } catch (caught) {
       throw new HarperReplayError(
         `${this.path}: ${(caught as Error).message}: the capture is damaged`,
         ExitCode.BAD_INPUT,
       );
     }
-    return room ? buffer.subarray(0, length + room) : buffer.subarray(0, length);
   }
 
   private shrunk(): HarperReplayError {
     return new HarperReplayError(
-      `${this.path} shrank while it was replayed: replay it again once nothing writes to it`,
+      `${this.path} shrank or was rewritten while it was replayed: replay it again once nothing writes to it`,
       ExitCode.BAD_INPUT,
     );
   }
@@ -724,13 +756,14 @@ export class ReplaySource implements FrameSource {
       (control.before > position ? after : before).push(...sent);
     }
     // Read once into a buffer with room for the tail, rewritten where it lies (a copy only when entries move).
-    const read = await this.payloadAt(this.offsets[position]!, TAIL_ROOM);
+    const read = await this.dataFrameAt(position);
     const rewritten = rewriteTxnFrameInPlace(read, read.length - TAIL_ROOM, {
       version: this.options.retime ? this.baseVersion + index / 1000 : undefined,
       sequenceId: this.sequenceId(index),
       nodeId: this.options.origin === 'capture' ? undefined : () => 0,
       keepTable: this.filtering ? this.keepTable : undefined,
     });
+    this.frameBuffers.handOut(rewritten.frame);
     return {
       index,
       data: rewritten.frame,
@@ -756,6 +789,11 @@ export class ReplaySource implements FrameSource {
     if (frame?.type !== 'BLOB_CHUNK') return [payload];
     if (blob.first) counts[kind] = (counts[kind] ?? 0) + 1;
     return faultedChunk(kind, payload, frame.header, frame.chunk, blob.passed);
+  }
+
+  /** A frame the socket has written: its buffer may take a later frame. */
+  release(frame: Pick<BuiltFrame, 'data'>): void {
+    this.frameBuffers.recycle(frame.data);
   }
 
   async close(): Promise<void> {

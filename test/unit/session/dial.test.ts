@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
+import { upgradeResponse } from '../../../src/export/websocket-frames.js';
 import { type Listener, listenWebSocket } from '../../../src/net/listen.js';
 import { SUBPROTOCOL } from '../../../src/protocol/codes.js';
 import { DialError, type DialFailure, dialReplication, handshakeClosed } from '../../../src/session/dial.js';
@@ -83,6 +84,53 @@ describe('dialReplication over ws', () => {
       );
     } finally {
       await other.close();
+    }
+  });
+});
+
+describe('dialReplication: the frames it sends', () => {
+  it('are masked with an all-zero key: the payload goes on the wire as it is, and a ws server reads it', async () => {
+    const received: Buffer[] = [];
+    let handshake = '';
+    const raw = await tcpServer((socket) => {
+      socket.on('data', (chunk: Buffer) => {
+        if (!handshake) {
+          handshake = chunk.toString('latin1');
+          const key = /sec-websocket-key: (.*)\r\n/i.exec(handshake)![1]!;
+          socket.write(upgradeResponse(key, SUBPROTOCOL));
+        } else received.push(chunk);
+      });
+    });
+    const payload = Buffer.from('a frame the tool sends');
+    const { ws } = await dialReplication(`ws://127.0.0.1:${raw.port}`, { timeoutMs: 2000 });
+    try {
+      ws.send(payload);
+      const frameLength = 2 + 4 + payload.length;
+      await guard(
+        (async () => {
+          while (Buffer.concat(received).length < frameLength) await new Promise((r) => setTimeout(r, 5));
+        })(),
+        'the frame',
+      );
+      const bytes = Buffer.concat(received);
+      assert.equal(bytes[0], 0x82, 'one final binary frame');
+      assert.equal(bytes[1], 0x80 | payload.length, 'the mask bit is set (RFC 6455 framing holds)');
+      assert.deepEqual([...bytes.subarray(2, 6)], [0, 0, 0, 0], 'the masking key is zero');
+      assert.deepEqual(bytes.subarray(6, frameLength), payload, 'so the payload is sent unchanged');
+    } finally {
+      ws.terminate();
+      await raw.close();
+    }
+
+    const server = await scriptedServer();
+    const dialed = await dialReplication(server.url, { timeoutMs: 2000 });
+    try {
+      const accepted = await server.connections.next('connection');
+      dialed.ws.send(payload);
+      assert.deepEqual(await accepted.messages.next('message'), { data: payload, isBinary: true });
+    } finally {
+      dialed.ws.terminate();
+      await server.close();
     }
   });
 });

@@ -1030,3 +1030,67 @@ describe('ReplaySource on a damaged capture: a data frame is checked when it is 
     );
   });
 });
+
+describe('ReplaySource reads each data frame into a buffer the socket hands back', () => {
+  /** Four data frames of 4,000 records each (well over the 64 KB below which buffers are not recycled). */
+  async function fourLargeFrames(name: string): Promise<string> {
+    return writeCapture(files.path(name), [
+      { timeUs: 1000, payload: structure(1, 'animals') },
+      ...[1, 2, 3, 4].map((n) => ({
+        timeUs: 1000 * (n + 1),
+        payload: frame({ count: 4000, firstKey: n * 10_000, tail: n }),
+      })),
+    ]);
+  }
+
+  it('a released frame lends its memory to the next one, which is still read whole and checked', async () => {
+    const path = await fourLargeFrames('recycled.hrcap');
+    await withSource(path, {}, async (source) => {
+      const first = await source.build(0);
+      assert.ok(first.data.length > 64 * 1024, `a large frame (${first.data.length} B)`);
+      const firstBytes = Buffer.from(first.data);
+      source.release(first);
+      const second = await source.build(1);
+      assert.equal(second.data.buffer, first.data.buffer, 'the second frame reuses the first one’s memory');
+      assert.notDeepEqual(Buffer.from(second.data), firstBytes, 'and holds its own bytes');
+      assert.equal(decodeTxnFrame(second.data).entries.length, 4000);
+      assert.equal(decodeTxnFrame(second.data).entries[0]!.key, 20_000);
+    });
+  });
+
+  it('a frame not released (still in the socket) never shares memory with a later one', async () => {
+    const path = await fourLargeFrames('held.hrcap');
+    await withSource(path, {}, async (source) => {
+      const built = [await source.build(0), await source.build(1), await source.build(2)];
+      assert.equal(new Set(built.map((f) => f.data.buffer)).size, 3);
+      source.release(built[0]!);
+      source.release(built[0]!);
+      const [fourth, fifth] = [await source.build(3), await source.build(0)];
+      assert.equal(fourth.data.buffer, built[0]!.data.buffer, 'the released one is reused');
+      assert.notEqual(fifth.data.buffer, built[0]!.data.buffer, 'a frame released twice is lent once');
+      for (const f of [...built.slice(1), fourth, fifth])
+        assert.equal(decodeTxnFrame(f.data).entries.length, 4000);
+    });
+  });
+
+  it('a capture rewritten under the replay (a frame’s length changed) is a bad input (6), not a misread frame', async () => {
+    const path = await fourLargeFrames('rewritten.hrcap');
+    await withSource(path, {}, async (source) => {
+      await source.build(0);
+      const reader = await CaptureReader.open(path);
+      const offsets: number[] = [];
+      for await (const record of reader.records())
+        if (record.kind === RecordKind.MESSAGE && record.payload[0]! <= 0x7f) offsets.push(record.offset);
+      await reader.close();
+      const bytes = readFileSync(path);
+      bytes.writeUInt32BE(bytes.readUInt32BE(offsets[1]! + 15) - 1, offsets[1]! + 15);
+      writeFileSync(path, bytes);
+      await assert.rejects(source.build(1), (error: unknown) => {
+        assert.ok(error instanceof HarperReplayError);
+        assert.equal(error.exitCode, ExitCode.BAD_INPUT);
+        assert.match(error.message, /rewritten\.hrcap shrank or was rewritten while it was replayed/);
+        return true;
+      });
+    });
+  });
+});
