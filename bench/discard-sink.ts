@@ -3,18 +3,22 @@
  * message and reports over IPC once it has received the expected number of messages.
  *   server mode: listens, the tool dials it (push-mode shape)
  *   client mode: dials the tool's server (peer-mode shape)
- * It does the WebSocket handshake itself and then only counts frames (FrameCounter) as they are read into one
- * reused buffer: no message is assembled, copied or unmasked. On 2 cores the peer shares the machine with the
- * sender it measures, so the cheaper the peer, the more the figure is the sender's (a ws peer spent as much CPU as
- * the sender, most of it gathering each 2.8 MB message into a fresh buffer).
+ * Two kinds (BENCH_PEER):
+ *   raw (default): does the WebSocket handshake itself and then only counts frames (FrameCounter) as they are read
+ *        into one reused buffer: no message is assembled, copied or unmasked. On 2 cores the peer shares the
+ *        machine with the sender it measures, so the cheaper the peer, the more the figure is the sender's;
+ *   ws:  a `ws` endpoint that drops each message (what issue 19's figures were first measured with): it spends as
+ *        much CPU as the sender, most of it gathering each 2.8 MB message into a fresh buffer.
  */
 import { randomBytes } from 'node:crypto';
 import { type AddressInfo, connect, createServer, Socket } from 'node:net';
+import WebSocket, { WebSocketServer } from 'ws';
 import { upgradeRequest, upgradeResponse } from '../src/export/websocket-frames.js';
 import { FrameCounter } from './frame-counter.js';
 
 const [mode, expectedText, url] = process.argv.slice(2);
 let expected = Number(expectedText);
+const peer = process.env.BENCH_PEER === 'ws' ? 'ws' : 'raw';
 
 /** CPU when the first frame bytes arrived: the peer's start-up is not part of the transfer. */
 let cpuAtFirst: NodeJS.CpuUsage | undefined;
@@ -64,7 +68,26 @@ function header(head: string, name: string): string | undefined {
   return new RegExp(`^${name}:\\s*(.*)$`, 'im').exec(head)?.[1]?.trim();
 }
 
-if (mode === 'server') {
+/** The ws peer's count: each message's length, nothing kept. */
+function onWsMessage(data: Buffer): void {
+  cpuAtFirst ??= process.cpuUsage();
+  counter.messages++;
+  counter.payloadBytes += data.length;
+  if (counter.messages === expected) done();
+}
+
+if (peer === 'ws' && mode === 'server') {
+  const server = new WebSocketServer({ host: '127.0.0.1', port: 0, maxPayload: 2 ** 31 });
+  server.on('connection', (ws) => ws.on('message', onWsMessage));
+  server.on('listening', () => {
+    const { port } = server.address() as AddressInfo;
+    process.send?.({ type: 'listening', url: `ws://127.0.0.1:${port}` });
+  });
+} else if (peer === 'ws') {
+  const ws = new WebSocket(url!, { maxPayload: 2 ** 31, perMessageDeflate: false });
+  ws.on('message', onWsMessage);
+  ws.on('open', () => process.send?.({ type: 'connected' }));
+} else if (mode === 'server') {
   // An accepted socket cannot be given `onread`: a new Socket with one takes its handle over before the first
   // read (the server pauses each connection until then).
   const server = createServer({ pauseOnConnect: true }, (accepted) => {

@@ -30,10 +30,14 @@ export interface Spread {
 }
 
 /** Runs `node dist/bench/<script> ...args` and parses the JSON line it prints. */
-export function runScript(script: string, args: string[]): Measured {
+export function runScript(script: string, args: string[], env: Record<string, string> = {}): Measured {
   const path = fileURLToPath(new URL(`./${script}`, import.meta.url));
   return JSON.parse(
-    execFileSync(process.execPath, [path, ...args], { encoding: 'utf8', maxBuffer: 2 ** 24 }),
+    execFileSync(process.execPath, [path, ...args], {
+      encoding: 'utf8',
+      maxBuffer: 2 ** 24,
+      env: { ...process.env, ...env },
+    }),
   );
 }
 

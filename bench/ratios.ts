@@ -30,10 +30,26 @@ export const VARIANTS: Record<string, string> = {
   server: 'synth encode + send, tool as server (peer mode)',
   replay: 'replay from disk, index + read + rewrite + send, as client',
   capture: "capture --since 0 of Harper's full copy to a file",
+  'ceiling-client@ws': 'ceiling-client with the ws peer (a ws endpoint dropping each message it assembled)',
+  'ceiling-server@ws': 'ceiling-server with the ws peer',
+  'ceiling-replay@ws': 'ceiling-replay with the ws peer',
+  'client@ws': 'client with the ws peer',
+  'server@ws': 'server with the ws peer',
+  'replay@ws': 'replay with the ws peer',
 };
 
 /** The tool's own variants (the peak RSS goal is about these; the anchors are not the tool). */
-export const TOOL_VARIANTS = ['encode', 'encode-mix', 'client', 'server', 'replay', 'capture'];
+export const TOOL_VARIANTS = [
+  'encode',
+  'encode-mix',
+  'client',
+  'server',
+  'replay',
+  'capture',
+  'client@ws',
+  'server@ws',
+  'replay@ws',
+];
 
 type Pick = (m: Measured) => number | undefined;
 
@@ -45,6 +61,9 @@ const CEILING_OF: Record<string, [string, Pick]> = {
   // The same bytes as the capture: a ceiling over more frames amortizes start-up (JIT, TCP window) the replay pays.
   replay: ['ceiling-replay', mbPerSec],
   capture: ['harper', recordsPerSec],
+  'client@ws': ['ceiling-client@ws', recordsPerSec],
+  'server@ws': ['ceiling-server@ws', recordsPerSec],
+  'replay@ws': ['ceiling-replay@ws', mbPerSec],
 };
 
 export interface VariantRow {
@@ -100,35 +119,32 @@ function row(name: string, value: Spread | null, goal?: ['≥' | '<', number], e
   return { name, value, goal: `${op} ${bound}${every ? ' (max)' : ''}`, met };
 }
 
-/** The issue's ratios, each per round; `large` adds the 10 M records and 1 GB capture runs to the RSS goal. */
+const rps = (variant: string): [string, Pick] => [variant, recordsPerSec];
+const mbs = (variant: string): [string, Pick] => [variant, mbPerSec];
+
+/** The discarding peers, by variant suffix: the raw socket counter (the default) and the ws endpoint. */
+export const PEERS: Array<[suffix: string, name: string]> = [
+  ['', 'raw peer'],
+  ['@ws', 'ws peer'],
+];
+
+/**
+ * The issue's ratios, each per round; `large` adds the 10 M records and 1 GB capture runs to the RSS goal. The
+ * socket goals are given for each peer the rounds measured.
+ */
 export function ratioRows(rounds: Round[], large: Measured[] = []): RatioRow[] {
-  const rps = (variant: string): [string, Pick] => [variant, recordsPerSec];
-  const mbs = (variant: string): [string, Pick] => [variant, mbPerSec];
   const toolPeaks = rounds.map((round) =>
     Math.max(...TOOL_VARIANTS.map((v) => round[v]?.peakRssMiB ?? Number.NEGATIVE_INFINITY)),
   );
   const largePeak = Math.max(...large.map((m) => m.peakRssMiB ?? Number.NEGATIVE_INFINITY));
+  const measuredPeers = PEERS.filter(([suffix]) => rounds.some((round) => round[`client${suffix}`]));
   return [
-    row(
-      'synth client ÷ ceiling client (records/s)',
-      pairedRatio(rounds, rps('client'), rps('ceiling-client')),
-      ['≥', 0.6],
-    ),
-    row(
-      'synth server ÷ ceiling server (records/s)',
-      pairedRatio(rounds, rps('server'), rps('ceiling-server')),
-      ['≥', 0.6],
-    ),
+    ...measuredPeers.flatMap(([suffix, peer]) => socketRows(rounds, suffix, peer)),
     row(
       'naive sender ÷ ceiling client (records/s)',
       pairedRatio(rounds, rps('naive-client'), rps('ceiling-client')),
     ),
     row('synth client ÷ naive sender (records/s)', pairedRatio(rounds, rps('client'), rps('naive-client'))),
-    row(
-      'replay ÷ ceiling over the same frames (MB/s, index included)',
-      pairedRatio(rounds, mbs('replay'), mbs('ceiling-replay')),
-      ['≥', 0.7],
-    ),
     row('replay ÷ raw read (MB/s)', pairedRatio(rounds, mbs('replay'), mbs('raw-read'))),
     row("capture ÷ Harper's own sender (records/s)", pairedRatio(rounds, rps('capture'), rps('harper')), [
       '≥',
@@ -140,22 +156,50 @@ export function ratioRows(rounds: Round[], large: Measured[] = []): RatioRow[] {
       ['<', 0.5],
     ),
     row('capture ÷ raw write (MB/s)', pairedRatio(rounds, mbs('capture'), mbs('raw-write'))),
-    row("synth client ÷ Harper's own sender (records/s)", pairedRatio(rounds, rps('client'), rps('harper'))),
-    row("synth server ÷ Harper's own sender (records/s)", pairedRatio(rounds, rps('server'), rps('harper'))),
-    // The goal is the tool's synth at its best (the faster direction of the round) against Harper's sender.
-    row(
-      "synth best (faster of client, server) ÷ Harper's own sender (records/s)",
-      pairedRatio(withBestSynth(rounds), rps('synth-best'), rps('harper')),
-      ['≥', 15],
-    ),
     row('tool peak RSS, every variant (MiB)', spread([...toolPeaks, largePeak]), ['<', 200], true),
   ];
 }
 
+/** The goals that depend on the socket's peer: synth and replay against their ceilings, synth against Harper. */
+function socketRows(rounds: Round[], suffix: string, peer: string): RatioRow[] {
+  const v = (variant: string) => `${variant}${suffix}`;
+  return [
+    row(
+      `synth client ÷ ceiling client (records/s), ${peer}`,
+      pairedRatio(rounds, rps(v('client')), rps(v('ceiling-client'))),
+      ['≥', 0.6],
+    ),
+    row(
+      `synth server ÷ ceiling server (records/s), ${peer}`,
+      pairedRatio(rounds, rps(v('server')), rps(v('ceiling-server'))),
+      ['≥', 0.6],
+    ),
+    row(
+      `replay ÷ ceiling over the same frames (MB/s, index included), ${peer}`,
+      pairedRatio(rounds, mbs(v('replay')), mbs(v('ceiling-replay'))),
+      ['≥', 0.7],
+    ),
+    row(
+      `synth client ÷ Harper's own sender (records/s), ${peer}`,
+      pairedRatio(rounds, rps(v('client')), rps('harper')),
+    ),
+    row(
+      `synth server ÷ Harper's own sender (records/s), ${peer}`,
+      pairedRatio(rounds, rps(v('server')), rps('harper')),
+    ),
+    // The goal is the tool's synth at its best (the faster direction of the round) against Harper's sender.
+    row(
+      `synth best (faster of client, server) ÷ Harper's own sender (records/s), ${peer}`,
+      pairedRatio(withBestSynth(rounds, suffix), rps('synth-best'), rps('harper')),
+      ['≥', 15],
+    ),
+  ];
+}
+
 /** Each round with `synth-best`: whichever of its client and server runs sent more records/s. */
-function withBestSynth(rounds: Round[]): Round[] {
+function withBestSynth(rounds: Round[], suffix = ''): Round[] {
   return rounds.map((round) => {
-    const { client, server } = round;
+    const [client, server] = [round[`client${suffix}`], round[`server${suffix}`]];
     const best =
       client && server
         ? (client.recordsPerSec ?? 0) >= (server.recordsPerSec ?? 0)

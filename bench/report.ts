@@ -27,12 +27,12 @@ function show(spread: Spread | null, format: (value: number) => string): string 
 
 function printVariants(document: BenchDocument): void {
   console.log(
-    'variant          records/s                       MB/s               peak RSS MiB   of ceiling          × Harper',
+    'variant            records/s                       MB/s               peak RSS MiB   of ceiling          × Harper',
   );
   for (const row of document.variants) {
     console.log(
       [
-        row.variant.padEnd(16),
+        row.variant.padEnd(18),
         show(row.recordsPerSec, count).padEnd(31),
         show(row.mbPerSec, fixed(0)).padEnd(18),
         show(row.peakRssMiB, fixed(0)).padEnd(14),
@@ -44,7 +44,7 @@ function printVariants(document: BenchDocument): void {
   console.log('');
   for (const row of document.variants) {
     const ceiling = row.ceiling ? `; its ceiling: ${row.ceiling}` : '';
-    console.log(`  ${row.variant.padEnd(15)} ${row.label}${ceiling}`);
+    console.log(`  ${row.variant.padEnd(17)} ${row.label}${ceiling}`);
   }
   console.log(
     "  × Harper: records/s over Harper's own sender's in the same round (MB/s for the raw disk anchors); ranges are over the rounds",
@@ -53,10 +53,11 @@ function printVariants(document: BenchDocument): void {
 
 function printRatios(document: BenchDocument): void {
   console.log("\nratios, round by round (median, range), against issue 19's done-when");
+  const width = Math.max(...document.ratios.map((row) => row.name.length));
   for (const row of document.ratios) {
     const verdict = row.met === null ? (row.goal ? 'not measured' : '') : row.met ? 'met' : 'NOT met';
     console.log(
-      `  ${row.name.padEnd(50)} ${show(row.value, fixed(row.name.includes('MiB') ? 0 : 2)).padEnd(22)} ${(row.goal ?? '').padEnd(12)} ${verdict}`,
+      `  ${row.name.padEnd(width)} ${show(row.value, fixed(row.name.includes('MiB') ? 0 : 2)).padEnd(22)} ${(row.goal ?? '').padEnd(12)} ${verdict}`,
     );
   }
 }

@@ -41,6 +41,13 @@ const SYNTH_VARIANTS = [
   'server',
 ];
 
+/**
+ * The socket variants measured again with the `ws` discarding peer (`@ws`): the peer issue 19's first figures were
+ * measured with, which on 2 cores spends as much CPU as the sender (see discard-sink.ts).
+ */
+const WS_PEER_VARIANTS = ['ceiling-client', 'ceiling-server', 'client', 'server'];
+const WS_PEER = { BENCH_PEER: 'ws' };
+
 /** The fixed records' payload length, so Harper holds records of the synth size. */
 function payloadLength(): number {
   return new SyntheticWorkload({
@@ -66,9 +73,14 @@ async function oneRound(
   const round: Round = {};
   for (const variant of SYNTH_VARIANTS)
     round[variant] = runScript('synth-send.js', [variant, String(settings.records)]);
+  for (const variant of WS_PEER_VARIANTS)
+    round[`${variant}@ws`] = runScript('synth-send.js', [variant, String(settings.records)], WS_PEER);
   round['raw-read'] = runScript('raw-io.js', ['read', capture.path]);
-  round['ceiling-replay'] = runScript('synth-send.js', ['ceiling-client', String(capture.frames * 10_000)]);
+  const replayCeiling = ['ceiling-client', String(capture.frames * 10_000)];
+  round['ceiling-replay'] = runScript('synth-send.js', replayCeiling);
   round.replay = runScript('replay-send.js', [capture.path]);
+  round['ceiling-replay@ws'] = runScript('synth-send.js', replayCeiling, WS_PEER);
+  round['replay@ws'] = runScript('replay-send.js', [capture.path], WS_PEER);
   round['raw-write'] = runScript('raw-io.js', ['write', capture.path, join(dir, 'raw-write.bin')]);
   if (harper) {
     // Alternate which copy goes first: the node's first copy after a pause may find colder pages.

@@ -45,16 +45,23 @@ describe('bench arithmetic', () => {
       harper: run('harper', 4 * i),
     }));
     const rows = new Map(ratioRows(rounds).map((row) => [row.name, row]));
-    const client = rows.get('synth client ÷ ceiling client (records/s)')!;
+    const client = rows.get('synth client ÷ ceiling client (records/s), raw peer')!;
     assert.ok(Math.abs(client.value!.median - 0.7) < 1e-9);
     assert.equal(client.met, true);
-    assert.equal(rows.get('synth server ÷ ceiling server (records/s)')!.met, false);
-    assert.equal(rows.get("synth client ÷ Harper's own sender (records/s)")!.met, null, 'context only');
-    const best = rows.get("synth best (faster of client, server) ÷ Harper's own sender (records/s)")!;
+    assert.equal(rows.get('synth server ÷ ceiling server (records/s), raw peer')!.met, false);
+    assert.equal(
+      rows.get("synth client ÷ Harper's own sender (records/s), raw peer")!.met,
+      null,
+      'context only',
+    );
+    assert.ok(![...rows.keys()].some((name) => name.endsWith('ws peer')), 'no rows for a peer not measured');
+    const best = rows.get(
+      "synth best (faster of client, server) ÷ Harper's own sender (records/s), raw peer",
+    )!;
     assert.deepEqual(best.value, { median: 17.5, min: 17.5, max: 17.5 }, 'the client, faster in every round');
     assert.equal(best.met, true, '17.5 ≥ 15');
     assert.equal(
-      rows.get('replay ÷ ceiling over the same frames (MB/s, index included)')!.met,
+      rows.get('replay ÷ ceiling over the same frames (MB/s, index included), raw peer')!.met,
       null,
       'no replay measured',
     );
@@ -65,9 +72,30 @@ describe('bench arithmetic', () => {
       server: run('server', round.client!.recordsPerSec! * 2),
     }));
     const bestOfServer = new Map(ratioRows(serverFaster).map((row) => [row.name, row])).get(
-      "synth best (faster of client, server) ÷ Harper's own sender (records/s)",
+      "synth best (faster of client, server) ÷ Harper's own sender (records/s), raw peer",
     )!;
     assert.deepEqual(bestOfServer.value, { median: 35, min: 35, max: 35 });
+    // The same figures again with the ws peer: its own rows, from its own variants only.
+    const withWs = rounds.map((round) => ({
+      ...round,
+      'client@ws': run('client', round.client!.recordsPerSec! / 2),
+      'ceiling-client@ws': run('ceiling-client', round['ceiling-client']!.recordsPerSec! / 2),
+      'server@ws': run('server', round.server!.recordsPerSec!),
+      'ceiling-server@ws': run('ceiling-server', round['ceiling-server']!.recordsPerSec!),
+    }));
+    const wsRows = new Map(ratioRows(withWs).map((row) => [row.name, row]));
+    assert.ok(
+      Math.abs(wsRows.get('synth client ÷ ceiling client (records/s), ws peer')!.value!.median - 0.7) < 1e-9,
+    );
+    assert.deepEqual(
+      wsRows.get("synth best (faster of client, server) ÷ Harper's own sender (records/s), ws peer")!.value,
+      { median: 12.5, min: 12.5, max: 12.5 },
+      'the server (50/4), faster than the halved client (35/4)',
+    );
+    assert.equal(
+      wsRows.get("synth best (faster of client, server) ÷ Harper's own sender (records/s), ws peer")!.met,
+      false,
+    );
     assert.equal(rss.value!.median, 100);
     assert.equal(rss.met, false, 'one run at 210 MiB breaks the bound though the median keeps it');
   });
