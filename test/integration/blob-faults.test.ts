@@ -13,7 +13,7 @@ import { openReplay, runReplay } from '../../src/run/replay-run.js';
 import { runSynth, type SynthResult } from '../../src/run/synth-run.js';
 import { parseBlobFaults } from '../../src/workload/blob-faults.js';
 import { declareAttributes, nodeForFile, readRecordsCbor, runCli } from '../helpers/harper.js';
-import { synthRunOptions, targetOf } from '../helpers/synth-options.js';
+import { replayRunOptions, synthRunOptions, targetOf } from '../helpers/synth-options.js';
 
 const BLOB = 50 * 1024;
 
@@ -185,22 +185,15 @@ describe('replay --blob-faults on harperdb 4.7.29', () => {
       blobFaults: parseBlobFaults('error:4,withhold:5,truncate:6,orphan:7'),
     };
     const result = await runReplay(
-      {
-        target: { url: node().operationsUrl, credentials: node().credentials },
-        via: 'peer',
-        listenHost: '127.0.0.1',
-        listenPort: 0,
+      replayRunOptions({
+        target: targetOf(node()),
         database: 'media',
         maxReconnects: 0,
-        ackTimeoutMs: 60_000,
-        subscribeTimeoutMs: 30_000,
         verify: false,
-        highWaterMark: 4 * 1024 * 1024,
-        signal: new AbortController().signal,
         settleMs: 2500,
         capture: file,
         replay,
-      },
+      }),
       await openReplay(file, replay),
     );
     const uncaught = result.workers.logErrors.first.filter((f) => f.kind === 'uncaught').map((f) => f.line);
