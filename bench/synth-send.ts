@@ -140,7 +140,7 @@ if (variant === 'encode' || variant === 'encode-mix') {
 } else {
   const { ws, peer, close } = await connect(frames);
   const sender = new FlowControlledSender(ws, 4 * 1024 * 1024);
-  const done = message<{ at: number; cpuSec: number }>(peer, 'done');
+  const done = message<{ at: number; cpuSec: number; received: number; messages: number }>(peer, 'done');
   const build = frameSource();
   const start = Date.now();
   // The tool's frames go back to the workload once written, as the tool's stream sender does (no fresh pages);
@@ -151,7 +151,12 @@ if (variant === 'encode' || variant === 'encode-mix') {
     totalBytes += frame.length;
     await sender.send(frame, release ? () => workload.release({ data: frame }) : undefined);
   }
-  const { at, cpuSec } = await done;
+  const { at, cpuSec, received, messages } = await done;
+  // The peer's clock stops at its count: a miscount would move the figure, so its counts must be the sender's.
+  if (messages !== frames || received !== totalBytes)
+    throw new Error(
+      `discard-sink counted ${messages} messages, ${received} B; sent ${frames}, ${totalBytes} B`,
+    );
   wallMs = at - start;
   peerCpuSec = cpuSec;
   close();
