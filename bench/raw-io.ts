@@ -1,8 +1,9 @@
 /**
  * The disk anchors for replay and capture (fresh process): `node raw-io.js read FILE` reads FILE sequentially in
- * 1 MiB chunks into one buffer and discards them; `node raw-io.js write FILE OUT` writes as many bytes as FILE holds to OUT in
- * 1 MiB chunks (FILE's first 16 MiB, over and over, read before the clock starts) and fsyncs at the end. The
- * file was just written, so a read comes mostly from the page cache, as replay's does. Prints one JSON line.
+ * 1 MiB chunks into one buffer and discards them; `node raw-io.js write FILE OUT` writes as many bytes as FILE
+ * holds to OUT in 1 MiB chunks (FILE's first 16 MiB, over and over, read before the clock starts) and fsyncs at
+ * the end. The file was just written, so a read comes mostly from the page cache, as replay's does. Prints one
+ * JSON line.
  */
 
 import { closeSync, createWriteStream, fsyncSync, openSync, readSync, rmSync, statSync } from 'node:fs';

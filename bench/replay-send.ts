@@ -51,10 +51,12 @@ const peakRss = new PeakRss();
   const ws = new WebSocket(url, { perMessageDeflate: false, generateMask: zeroMask });
   await new Promise((resolve) => ws.once('open', resolve));
   const sender = new FlowControlledSender(ws, 4 * 1024 * 1024);
-  const done = message<{ at: number }>('done');
+  const done = message<{ at: number; received: number; messages: number }>('done');
   let messages = 0;
+  let sentAll = 0;
   const send = (message: Buffer, onWritten?: () => void) => {
     messages++;
+    sentAll += message.length;
     return sender.send(message, onWritten);
   };
   for (const control of await source.preamble(['bench-target'])) await send(control);
@@ -71,7 +73,12 @@ const peakRss = new PeakRss();
   }
   sink.send({ type: 'expect', messages });
   const frames = source.frameCount;
-  const { at } = await done;
+  const { at, received, messages: counted } = await done;
+  // The peer's clock stops at its count: a miscount would move the figure, so its counts must be the sender's.
+  if (counted !== messages || received !== sentAll)
+    throw new Error(
+      `discard-sink counted ${counted} messages, ${received} B; sent ${messages}, ${sentAll} B`,
+    );
   const wallMs = at - started;
   const cpu = process.cpuUsage(cpuStart);
   ws.close();

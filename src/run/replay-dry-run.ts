@@ -183,6 +183,8 @@ async function plannedStream(
     planned.blobBytes += frame.blobBytes;
     for (const [kind, count] of Object.entries(frame.blobFaults ?? {}) as Array<[BlobFaultKind, number]>)
       faults[kind] = (faults[kind] ?? 0) + count;
+    // Nothing keeps the frame: its buffer takes the next one (no fresh pages per frame).
+    source.release(frame);
   }
   const last = source.frameCount - 1;
   return {

@@ -47,10 +47,13 @@ export interface Dialed {
 }
 
 /**
- * The masking key of every frame the tool sends as a client: all zero. RFC 6455 masks client frames so that a
- * browser script cannot choose the bytes an intermediary sees; a CLI has no such script, and masking costs a copy of
- * every byte sent into a fresh buffer (ws sends a zero-keyed frame as it is). A receiver unmasks whatever key it
- * gets, so Harper reads these frames as any other.
+ * The masking key of every frame the tool sends as a client: all zero, a deliberate departure from RFC 6455 §5.3
+ * (a fresh unpredictable key per frame). Masking keeps a browser script from choosing the bytes a proxy on the path
+ * sees (§10.3); the tool is no browser, and over wss:// no proxy sees the bytes at all. What is left: captured
+ * records (bytes others chose) replayed over plain ws:// through a proxy that does not speak WebSocket. Masking
+ * costs a copy of every byte sent into a fresh buffer; ws sends a zero-keyed frame as it is (so the caller must
+ * not touch a sent buffer until its write callback). A receiver unmasks whatever key it gets, so Harper reads these
+ * frames as any other.
  */
 export function zeroMask(mask: Buffer): void {
   mask.fill(0);

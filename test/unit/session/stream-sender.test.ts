@@ -171,6 +171,47 @@ describe('streamFrames', () => {
     socket.close();
   });
 
+  it('with the far end not reading, queued frames are not recycled under the socket (ws sends zero-masked buffers as they are)', async () => {
+    // ~0.5 MB frames against the 1 MiB high-water mark: frames wait in the socket while the next ones are built.
+    const options = {
+      frames: 16,
+      recordsPerFrame: 2000,
+      recordSize: 256,
+      blobSize: 0,
+      seed: 9,
+      tableName: 't',
+      originName: 'tool',
+      baseVersion: 1_700_000_000_000,
+      baseSequence: 1_700_000_000_000,
+    };
+    const source = new SyntheticWorkload(options);
+    const expected = new SyntheticWorkload(options);
+    let released = 0;
+    const release = source.release.bind(source);
+    source.release = (frame) => {
+      released++;
+      release(frame);
+    };
+    const tracker = new AckTracker(source.frameCount, (i) => source.sequenceId(i));
+    const { socket, far } = await pair();
+    far.pause();
+    const bodies: Buffer[] = [];
+    far.on('message', (data: Buffer) => {
+      if (frameTypeName(data) === 'TRANSACTION') bodies.push(Buffer.from(data));
+    });
+    const sent = send({ socket, source, tracker, bus: new MetricsBus(), subscribedNames: ['tool'] });
+    // The peer stays away for 100 ms (the condition under test: frames held by the socket, not a synchronisation).
+    await sleep(100);
+    assert.ok(socket.sender.queuedBytes > 0, 'frames wait in the socket');
+    assert.ok(released < 16, `${released} released while the peer reads nothing`);
+    far.resume();
+    await sent;
+    await until(() => bodies.length === 16);
+    assert.equal(released, 16, 'every frame released once written');
+    for (let i = 0; i < 16; i++) assert.deepEqual(bodies[i], expected.build(i).data, `frame ${i} intact`);
+    socket.close();
+  });
+
   it('resumes after the start time: frames whose tail is at or below it are not sent again', async () => {
     const { source, tracker, bus } = setup();
     const { socket, received } = await pair();
