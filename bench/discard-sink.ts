@@ -89,7 +89,8 @@ if (peer === 'ws' && mode === 'server') {
   ws.on('open', () => process.send?.({ type: 'connected' }));
 } else if (mode === 'server') {
   // An accepted socket cannot be given `onread`: a new Socket with one takes its handle over before the first
-  // read (the server pauses each connection until then).
+  // read (the server pauses each connection until then). This leans on Node internals (`_handle`, the Socket
+  // constructor's `handle` option), acceptable in a bench: synth-send and replay-send check the peer's counts.
   const server = createServer({ pauseOnConnect: true }, (accepted) => {
     const handle = (accepted as unknown as { _handle: unknown })._handle;
     const socket: Socket = new Socket({

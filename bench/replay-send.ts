@@ -8,7 +8,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
-import { zeroMask } from '../src/session/dial.js';
+import { maskFor } from '../src/session/dial.js';
 import { FlowControlledSender } from '../src/session/flow-control.js';
 import { ReplaySource } from '../src/workload/replay-source.js';
 import { PeakRss } from './peak-rss.js';
@@ -48,7 +48,7 @@ const peakRss = new PeakRss();
     })
   ).start('bench-tool');
   const indexedMs = Date.now() - started;
-  const ws = new WebSocket(url, { perMessageDeflate: false, generateMask: zeroMask });
+  const ws = new WebSocket(url, { perMessageDeflate: false, generateMask: maskFor(url) });
   await new Promise((resolve) => ws.once('open', resolve));
   const sender = new FlowControlledSender(ws, 4 * 1024 * 1024);
   const done = message<{ at: number; received: number; messages: number }>('done');

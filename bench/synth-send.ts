@@ -16,7 +16,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { pack } from 'msgpackr';
 import WebSocket, { WebSocketServer } from 'ws';
-import { zeroMask } from '../src/session/dial.js';
+import { maskFor } from '../src/session/dial.js';
 import { FlowControlledSender } from '../src/session/flow-control.js';
 import { parseKeyDistribution } from '../src/workload/key-distribution.js';
 import { parseOperationMix } from '../src/workload/operation-mix.js';
@@ -81,7 +81,7 @@ async function connect(messages: number): Promise<{ ws: WebSocket; peer: ChildPr
   if (direction === 'client') {
     const peer = sink(['server', String(messages)]);
     const { url } = await message<{ url: string }>(peer, 'listening');
-    const ws = new WebSocket(url, { perMessageDeflate: false, generateMask: zeroMask });
+    const ws = new WebSocket(url, { perMessageDeflate: false, generateMask: maskFor(url) });
     await new Promise((resolve) => ws.once('open', resolve));
     return { ws, peer, close: () => ws.close() };
   }

@@ -25,7 +25,11 @@ export class BufferRecycler {
    */
   take(bytes: number): Buffer {
     if (bytes < RECYCLABLE_BYTES) return Buffer.allocUnsafe(bytes);
-    const at = this.spare.findIndex((buffer) => buffer.length >= bytes);
+    // The smallest spare that fits: a small frame leaves the large spares to the large frames.
+    let at = -1;
+    for (let i = 0; i < this.spare.length; i++)
+      if (this.spare[i]!.length >= bytes && (at < 0 || this.spare[i]!.length < this.spare[at]!.length))
+        at = i;
     if (at >= 0) return this.spare.splice(at, 1)[0]!;
     return Buffer.allocUnsafeSlow(Math.ceil((bytes + (bytes >>> HEADROOM_SHIFT)) / PAGE) * PAGE);
   }

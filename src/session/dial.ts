@@ -47,26 +47,37 @@ export interface Dialed {
 }
 
 /**
- * The masking key of every frame the tool sends as a client: all zero, a deliberate departure from RFC 6455 §5.3
- * (a fresh unpredictable key per frame). Masking keeps a browser script from choosing the bytes a proxy on the path
- * sees (§10.3); the tool is no browser, and over wss:// no proxy sees the bytes at all. What is left: captured
- * records (bytes others chose) replayed over plain ws:// through a proxy that does not speak WebSocket. Masking
- * costs a copy of every byte sent into a fresh buffer; ws sends a zero-keyed frame as it is (so the caller must
- * not touch a sent buffer until its write callback). A receiver unmasks whatever key it gets, so Harper reads these
- * frames as any other.
+ * An all-zero masking key, a deliberate departure from RFC 6455 §5.3 (a fresh unpredictable key per frame) where it
+ * exposes nothing. Masking keeps anyone who chooses the bytes a client sends (a browser script, §10.3; for this tool,
+ * whoever wrote the captured records it replays) from steering what a proxy on the path that does not speak
+ * WebSocket sees. Over wss:// no proxy sees the bytes, and on loopback there is no proxy: there the tool sends
+ * zero-keyed frames, which ws sends as they are, instead of copying every byte into a fresh masked buffer (so the
+ * caller must not touch a sent buffer until its write callback). Elsewhere (plain ws:// to another host) ws's own
+ * random key. A receiver unmasks whatever key it gets, so Harper reads these frames as any other.
  */
 export function zeroMask(mask: Buffer): void {
   mask.fill(0);
 }
 
+/** The masking key generator for a replication URL: zeroMask over TLS or to a loopback host, else ws's random one. */
+export function maskFor(url: string): typeof zeroMask | undefined {
+  // Not a URL: ws says so when it is given it.
+  if (!URL.canParse(url)) return undefined;
+  const { protocol, hostname } = new URL(url);
+  if (protocol === 'wss:') return zeroMask;
+  const loopback = hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+  return loopback ? zeroMask : undefined;
+}
+
 /** Opens a replication WebSocket; rejects with a DialError saying why it could not. */
 export async function dialReplication(url: string, options: DialOptions): Promise<Dialed> {
   const secure = url.startsWith('wss:');
+  const generateMask = maskFor(url);
   const ws = new WebSocket(url, SUBPROTOCOL, {
     headers: options.authorization ? { authorization: options.authorization } : {},
     maxPayload: PUSH_MODE_MAX_FRAME,
     perMessageDeflate: false,
-    generateMask: zeroMask,
+    ...(generateMask ? { generateMask } : {}),
     handshakeTimeout: options.timeoutMs,
     ...(secure ? tlsClientOptions(options.tls) : {}),
   });

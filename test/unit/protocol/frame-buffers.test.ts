@@ -27,6 +27,15 @@ describe('BufferRecycler', () => {
     assert.equal(buffers.take(2 * MB + 64 * 1024).buffer, buffer.buffer);
   });
 
+  it('a frame takes the smallest spare that fits it, leaving the larger ones to larger frames', () => {
+    const buffers = new BufferRecycler();
+    const [large, small] = [buffers.take(4 * MB), buffers.take(MB)];
+    for (const buffer of [large, small]) buffers.handOut(buffer);
+    for (const buffer of [large, small]) buffers.recycle(buffer);
+    assert.equal(buffers.take(MB / 2).buffer, small.buffer);
+    assert.equal(buffers.take(3 * MB).buffer, large.buffer);
+  });
+
   it('a spare too small for the frame stays spare; the frame gets new memory', () => {
     const buffers = new BufferRecycler();
     const small = buffers.take(RECYCLABLE_BYTES);

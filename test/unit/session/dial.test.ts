@@ -11,7 +11,14 @@ import { after, before, describe, it } from 'node:test';
 import { upgradeResponse } from '../../../src/export/websocket-frames.js';
 import { type Listener, listenWebSocket } from '../../../src/net/listen.js';
 import { SUBPROTOCOL } from '../../../src/protocol/codes.js';
-import { DialError, type DialFailure, dialReplication, handshakeClosed } from '../../../src/session/dial.js';
+import {
+  DialError,
+  type DialFailure,
+  dialReplication,
+  handshakeClosed,
+  maskFor,
+  zeroMask,
+} from '../../../src/session/dial.js';
 import { type ListenerIdentity, runIdentity } from '../../../src/session/peer-pki.js';
 import { closedPort, guard, type ScriptedServer, scriptedServer, tcpServer } from './support.js';
 
@@ -132,6 +139,30 @@ describe('dialReplication: the frames it sends', () => {
       dialed.ws.terminate();
       await server.close();
     }
+  });
+});
+
+describe('maskFor: the zero key only where no proxy can see the bytes', () => {
+  it('wss:// anywhere and ws:// to a loopback host: the zero key', () => {
+    for (const url of [
+      'wss://node-a.example:9933',
+      'wss://10.0.0.5:9933/',
+      'ws://127.0.0.1:9925',
+      'ws://127.8.9.10:1/',
+      'ws://localhost:9925',
+      'ws://[::1]:9925',
+    ])
+      assert.equal(maskFor(url), zeroMask, url);
+  });
+
+  it('plain ws:// to any other host (or not a URL): ws keeps its random key', () => {
+    for (const url of [
+      'ws://10.0.0.5:9925',
+      'ws://node-a.example:9925',
+      'ws://127.0.0.1.example:1',
+      'not a url',
+    ])
+      assert.equal(maskFor(url), undefined, url);
   });
 });
 
