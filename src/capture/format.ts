@@ -98,6 +98,8 @@ export interface CaptureRecord {
   payload: Buffer;
   /** Byte offset of the record in the file. */
   offset: number;
+  /** The payload was not read (ScanOptions.headOnly): `payload` is empty. */
+  skipped?: true;
 }
 
 export class CaptureFormatError extends Error {

@@ -23,8 +23,10 @@ import {
   PREAMBLE_LENGTH,
   RECORD_HEAD_LENGTH,
   RECORD_TRAILER_LENGTH,
+  RecordKind,
   recordChecksum,
 } from './format.js';
+import { footerHeadIn } from './frame-index.js';
 
 export interface ReadOptions {
   /** Largest payload accepted (bytes). */
@@ -88,6 +90,11 @@ export interface ScanOptions {
    * CRC is checked when it is sent, not in a pass before the first byte goes out).
    */
   deferCheck?: (kind: number, direction: number, payload: Buffer) => boolean;
+  /**
+   * Records for which this returns true (given their offset and payload length) are yielded with `skipped` set and
+   * an empty payload, which is neither read nor checked: the caller knows what it holds (a footer's frame index).
+   */
+  headOnly?: (offset: number, length: number) => boolean;
 }
 
 export interface CaptureStatus {
@@ -99,6 +106,23 @@ export interface CaptureStatus {
   /** Bytes of complete records (and preamble) read. */
   bytesRead: number;
   records: number;
+}
+
+const EMPTY = Buffer.alloc(0);
+/** How far from the end `footer()` looks, in steps (a footer with a frame index of 100,000 frames is ~6 MB). */
+const FOOTER_SEARCH = [1024 * 1024, 16 * 1024 * 1024, 128 * 1024 * 1024];
+
+/** The record a checked head (kind and direction known) and its payload make. */
+function recordOf(head: Buffer, payload: Buffer, offset: number): CaptureRecord {
+  return {
+    kind: head[0]! as CaptureRecord['kind'],
+    direction: head[1]! as DirectionValue,
+    connection: head.readUInt32BE(2),
+    timeUs: Number(head.readBigUInt64BE(6)),
+    opcode: head[14]!,
+    payload,
+    offset,
+  };
 }
 
 /** Reads exactly `length` bytes at `position`; returns fewer only at the end of the file. */
@@ -264,29 +288,48 @@ export class CaptureReader {
       }
       const end = position + RECORD_HEAD_LENGTH + length + RECORD_TRAILER_LENGTH;
       if (end > this.size) return this.truncate(position);
-      // A borrowed head is a view of the window: keep its fields before the window moves on.
-      const fields = borrow ? Buffer.from(head) : head;
-      const rest = await read(position + RECORD_HEAD_LENGTH, length + RECORD_TRAILER_LENGTH);
-      if (rest.length < length + RECORD_TRAILER_LENGTH) throw this.changed((await this.file.stat()).size);
-      const payload = rest.subarray(0, length);
       this.unchecked = undefined;
-      if (options.deferCheck?.(kind, direction, payload)) this.unchecked = { fields, rest, position };
-      else checkRecord(fields, rest, position);
-      const timeUs = Number(fields.readBigUInt64BE(6));
-      this.status.complete = kind === 4;
-      yield {
-        kind,
-        direction: direction as DirectionValue,
-        connection: fields.readUInt32BE(2),
-        timeUs,
-        opcode: fields[14]!,
-        payload,
-        offset: position,
-      };
+      this.status.complete = kind === RecordKind.FOOTER;
+      if (options.headOnly?.(position, length)) {
+        yield { ...recordOf(head, EMPTY, position), skipped: true };
+      } else {
+        // A borrowed head is a view of the window: keep its fields before the window moves on.
+        const fields = borrow ? Buffer.from(head) : head;
+        const rest = await read(position + RECORD_HEAD_LENGTH, length + RECORD_TRAILER_LENGTH);
+        if (rest.length < length + RECORD_TRAILER_LENGTH) throw this.changed((await this.file.stat()).size);
+        const payload = rest.subarray(0, length);
+        if (options.deferCheck?.(kind, direction, payload)) this.unchecked = { fields, rest, position };
+        else checkRecord(fields, rest, position);
+        yield recordOf(fields, payload, position);
+      }
       position = end;
       this.status.records++;
       this.status.bytesRead = position;
     }
+  }
+
+  /**
+   * The footer's JSON, read from the end of the file without a scan (a finalized capture's last record), its
+   * checksum checked; undefined when the file does not end with a footer this finds within FOOTER_SEARCH bytes.
+   */
+  async footer(): Promise<Record<string, unknown> | undefined> {
+    for (const bytes of FOOTER_SEARCH) {
+      const length = Math.min(bytes, this.size - this.dataStart);
+      const tail = await readAt(this.file, this.size - length, length);
+      const at = footerHeadIn(tail, headChecksumOk);
+      if (at !== undefined) {
+        const head = tail.subarray(at, at + RECORD_HEAD_LENGTH);
+        const rest = tail.subarray(at + RECORD_HEAD_LENGTH);
+        try {
+          checkRecord(head, rest, this.size - length + at);
+          return JSON.parse(rest.subarray(0, rest.length - RECORD_TRAILER_LENGTH).toString('utf8'));
+        } catch {
+          return undefined;
+        }
+      }
+      if (length < bytes) return undefined;
+    }
+    return undefined;
   }
 
   /** Checks the payload checksum of the record just yielded with its check deferred (a no-op for the others). */

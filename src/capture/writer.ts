@@ -4,6 +4,7 @@
  * propagate backpressure to their sockets). `close()` writes the footer and syncs.
  */
 import { type FileHandle, open } from 'node:fs/promises';
+import { isControlFrame } from '../protocol/control-frame.js';
 import {
   type CaptureFooter,
   type CaptureHeader,
@@ -17,6 +18,7 @@ import {
   recordChecksum,
   writeRecordHead,
 } from './format.js';
+import { FrameIndexBuilder } from './frame-index.js';
 
 /** Payloads up to this size are copied into the write slab with their head and checksum (one iovec, no allocation). */
 const SMALL_PAYLOAD = 16 * 1024;
@@ -42,6 +44,9 @@ export class CaptureWriter {
   private failure?: Error;
   bytesWritten = 0;
   messages = 0;
+  /** File offset of the next record. */
+  private offset = 0;
+  private readonly frameIndex = new FrameIndexBuilder();
 
   private constructor(
     readonly path: string,
@@ -61,7 +66,9 @@ export class CaptureWriter {
       maxBufferBytes: options.maxBufferBytes ?? 8 * 1024 * 1024,
       force: options.force ?? false,
     });
-    writer.push(encodePreamble(header));
+    const preamble = encodePreamble(header);
+    writer.push(preamble);
+    writer.offset = preamble.length;
     await writer.flush();
     // Failures are kept and reported by close() / drained(); a background flush must not reject unhandled.
     writer.timer = setInterval(() => writer.flush().catch(() => {}), writer.options.flushIntervalMs);
@@ -106,6 +113,10 @@ export class CaptureWriter {
     // After a write error nothing more is buffered: the error is reported, memory stays bounded.
     if (this.failure) return;
     const length = payload.byteLength;
+    // The head stores whole microseconds; the index says what a reader will read.
+    if (kind === RecordKind.MESSAGE && direction === Direction.FROM_SOURCE && !isControlFrame(payload))
+      this.frameIndex.add(connection, this.offset, Math.max(0, Math.round(timeUs)), payload);
+    this.offset += RECORD_HEAD_LENGTH + length + RECORD_TRAILER_LENGTH;
     const small = length <= SMALL_PAYLOAD;
     const at = this.reserve(RECORD_HEAD_LENGTH + (small ? length + RECORD_TRAILER_LENGTH : 0));
     const headEnd = writeRecordHead(this.slab, at, kind, direction, connection, timeUs, opcode, length);
@@ -186,7 +197,9 @@ export class CaptureWriter {
       RecordKind.FOOTER,
       Direction.FROM_SOURCE,
       0,
-      Buffer.from(JSON.stringify({ ...footer, messages: this.messages })),
+      Buffer.from(
+        JSON.stringify({ ...footer, messages: this.messages, frameIndex: this.frameIndex.toJSON() }),
+      ),
       0,
       this.now(),
     );

@@ -13,6 +13,7 @@ import {
   RECORD_TRAILER_LENGTH,
   RecordKind,
 } from '../capture/format.js';
+import { type IndexedFrame, parseFrameIndex } from '../capture/frame-index.js';
 import { CaptureReader, checkRecord } from '../capture/reader.js';
 import { ExitCode, HarperReplayError } from '../common/errors.js';
 import { LatencyHistogram, type LatencySummary } from '../common/latency-histogram.js';
@@ -165,6 +166,18 @@ class ConnectionIndex {
     this.largest = Math.max(this.largest, record.payload.length);
   }
 
+  /** A data frame the footer's frame index describes (its payload was not read). */
+  addIndexed(record: CaptureRecord, frame: IndexedFrame): void {
+    this.offsets.push(record.offset);
+    this.lengths.push(frame.length);
+    this.records.push(frame.entries);
+    this.times.push(record.timeUs);
+    this.txnTimes.push(frame.txnTime * 1000);
+    this.tails.push(frame.tail ?? Number.NaN);
+    this.bytes += frame.length;
+    this.largest = Math.max(this.largest, frame.length);
+  }
+
   /** Control frames a replay re-sends in place; table structures and node ids are kept for the connection. */
   addControl(record: CaptureRecord): void {
     const code = controlCode(record.payload);
@@ -209,8 +222,34 @@ export interface CaptureIndex {
   endedAtMs: number;
 }
 
+/** Reads per step when a frame index lets the scan skip data frames: the records between them are small. */
+const INDEXED_SCAN_CHUNK = 64 * 1024;
+
+/** The footer's frame index does not describe the file (it was edited): scan it whole instead. */
+class IndexMismatch extends Error {}
+
 async function indexCapture(path: string): Promise<CaptureIndex> {
   const reader = await CaptureReader.open(path);
+  try {
+    const known = parseFrameIndex((await reader.footer())?.frameIndex);
+    if (known) {
+      try {
+        return await scanCapture(reader, known);
+      } catch (error) {
+        if (!(error instanceof IndexMismatch)) throw error;
+      }
+    }
+    return await scanCapture(reader);
+  } finally {
+    await reader.close();
+  }
+}
+
+/**
+ * One pass over the capture's records. With a frame index (a finalized capture's footer), the data frames it lists
+ * are taken from it, their payloads not read: the pass reads only what lies between them.
+ */
+async function scanCapture(reader: CaptureReader, known?: Map<number, IndexedFrame>): Promise<CaptureIndex> {
   const connections = new Map<number, ConnectionIndex>();
   const index: CaptureIndex = {
     database: typeof reader.header.database === 'string' ? reader.header.database : undefined,
@@ -219,27 +258,39 @@ async function indexCapture(path: string): Promise<CaptureIndex> {
     connections,
     endedAtMs: reader.header.startedAtMs,
   };
-  try {
-    // Borrowed payloads (one reused read buffer): a data frame leaves only numbers in the index; the small
-    // frames whose decoded parts are kept get their own copy. A data frame's checksum is checked when the frame
-    // is read to be sent (payloadAt), not here: this pass is before the first byte goes out.
-    const deferCheck = (kind: number, direction: number, payload: Buffer) =>
-      kind === RecordKind.MESSAGE && direction === Direction.FROM_SOURCE && !isControlFrame(payload);
-    for await (const record of reader.records({ borrow: true, deferCheck })) {
-      index.endedAtMs = Math.max(index.endedAtMs, reader.header.startedAtMs + record.timeUs / 1000);
-      if (record.kind !== RecordKind.MESSAGE) continue;
-      const c = connections.get(record.connection) ?? new ConnectionIndex(record.connection);
-      connections.set(record.connection, c);
-      const owned = () => ({ ...record, payload: Buffer.from(record.payload) });
-      if (record.direction === Direction.TO_SOURCE) c.addFromReceiver(owned());
-      else if (!isControlFrame(record.payload)) c.addData(record, () => reader.checkCurrent());
-      else c.addControl(owned());
-    }
-  } finally {
-    index.truncated = reader.status.truncated || !reader.status.complete;
-    await reader.close();
+  // Borrowed payloads (one reused read buffer): a data frame leaves only numbers in the index; the small
+  // frames whose decoded parts are kept get their own copy. A data frame's checksum is checked when the frame
+  // is read to be sent (payloadAt), not here: this pass is before the first byte goes out.
+  const deferCheck = (kind: number, direction: number, payload: Buffer) =>
+    kind === RecordKind.MESSAGE && direction === Direction.FROM_SOURCE && !isControlFrame(payload);
+  const scan = known
+    ? { headOnly: (offset: number, length: number) => known.get(offset)?.length === length }
+    : {};
+  const chunk = known ? { chunkBytes: INDEXED_SCAN_CHUNK } : {};
+  for await (const record of reader.records({ borrow: true, deferCheck, ...scan, ...chunk })) {
+    index.endedAtMs = Math.max(index.endedAtMs, reader.header.startedAtMs + record.timeUs / 1000);
+    if (record.kind !== RecordKind.MESSAGE) continue;
+    const c = connections.get(record.connection) ?? new ConnectionIndex(record.connection);
+    connections.set(record.connection, c);
+    const owned = () => ({ ...record, payload: Buffer.from(record.payload) });
+    if (record.skipped) c.addIndexed(record, indexedFrame(record, known!));
+    else if (record.direction === Direction.TO_SOURCE) c.addFromReceiver(owned());
+    else if (!isControlFrame(record.payload)) c.addData(record, () => reader.checkCurrent());
+    else c.addControl(owned());
   }
+  index.truncated = reader.status.truncated || !reader.status.complete;
   return index;
+}
+
+/** The index's entry for a skipped record, which must be a data frame from the source as the file says. */
+function indexedFrame(record: CaptureRecord, known: Map<number, IndexedFrame>): IndexedFrame {
+  const frame = known.get(record.offset)!;
+  const matches =
+    record.direction === Direction.FROM_SOURCE &&
+    frame.connection === record.connection &&
+    frame.timeUs === record.timeUs;
+  if (!matches) throw new IndexMismatch();
+  return frame;
 }
 
 /**
