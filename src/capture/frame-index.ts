@@ -43,9 +43,11 @@ export class FrameIndexBuilder {
   private readonly rows: Array<Array<number | null>> = [];
   private overflowed = false;
 
+  constructor(private readonly maxFrames = MAX_INDEXED_FRAMES) {}
+
   add(connection: number, offset: number, timeUs: number, payload: Uint8Array): void {
     if (this.overflowed) return;
-    if (this.rows.length >= MAX_INDEXED_FRAMES) {
+    if (this.rows.length >= this.maxFrames) {
       this.overflowed = true;
       this.rows.length = 0;
       return;

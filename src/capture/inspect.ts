@@ -128,7 +128,9 @@ export class CaptureInspector {
     this.lastUs = record.timeUs;
     if (record.kind === RecordKind.FOOTER) {
       try {
-        this.footer = JSON.parse(record.payload.toString('utf8')) as CaptureFooter;
+        // The frame index is for replay's scan; it is no summary of the capture (and may be MBs).
+        const { frameIndex: _, ...footer } = JSON.parse(record.payload.toString('utf8'));
+        this.footer = footer as CaptureFooter;
       } catch {
         this.error(record.offset, 'footer is not JSON');
       }

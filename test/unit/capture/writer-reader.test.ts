@@ -10,6 +10,7 @@ import {
   RecordKind,
   type RecordKindValue,
 } from '../../../src/capture/format.js';
+import { parseFrameIndex } from '../../../src/capture/frame-index.js';
 import { CaptureReader } from '../../../src/capture/reader.js';
 import { CaptureWriter } from '../../../src/capture/writer.js';
 import { randomBytes, seeded } from '../support.js';
@@ -102,8 +103,11 @@ describe('CaptureWriter → CaptureReader round trip', () => {
     const size = statSync(path).size;
     assert.equal(writer.bytesWritten, size);
     const payloadBytes = expected.reduce((sum, e) => sum + recordSize(e.payload.length), 0);
-    const footerLength = Buffer.from(JSON.stringify({ ...FOOTER, messages })).length;
-    assert.equal(size, encodePreamble(header).length + payloadBytes + recordSize(footerLength));
+    const footerRecord = (await readAll(path)).records.at(-1)!;
+    assert.equal(
+      size,
+      encodePreamble(header).length + payloadBytes + recordSize(footerRecord.payload.length),
+    );
 
     const result = await readAll(path);
     assert.equal(result.error, undefined);
@@ -130,8 +134,12 @@ describe('CaptureWriter → CaptureReader round trip', () => {
     assert.equal(footer.connection, 0);
     assert.equal(footer.opcode, 0);
     assert.ok(footer.timeUs >= previousTime);
-    const parsed = JSON.parse(footer.payload.toString('utf8')) as CaptureFooter;
+    const { frameIndex, ...parsed } = JSON.parse(footer.payload.toString('utf8')) as CaptureFooter & {
+      frameIndex: unknown;
+    };
     assert.deepEqual(parsed, { ...FOOTER, messages });
+    // Random payloads are no transaction frames: the index lists none (frame-index.test.ts covers real ones).
+    assert.deepEqual(parseFrameIndex(frameIndex), new Map());
     assert.equal(result.status?.truncated, false);
     assert.equal(result.status?.truncatedAt, undefined);
     assert.equal(result.status?.records, expected.length + 1);

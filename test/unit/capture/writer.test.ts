@@ -141,7 +141,16 @@ describe('CaptureWriter records', () => {
     assert.equal(records[2]!.timeUs, 2345);
     assert.deepEqual([...records[3]!.payload], [7, 7]);
     assert.deepEqual(json(records[4]!), { code: 1000, reason: 'bye' });
-    assert.deepEqual(json(records[5]!), { ...FOOTER, messages: 3 });
+    // The one message from the source is a control frame: the footer's frame index lists no frame.
+    assert.deepEqual(json(records[5]!), {
+      ...FOOTER,
+      messages: 3,
+      frameIndex: {
+        version: 1,
+        columns: ['connection', 'offset', 'length', 'timeUs', 'entries', 'txnTime', 'tail'],
+        frames: [],
+      },
+    });
     // Default times are µs since startedAtMs: about 2 s into this capture.
     for (const r of [records[0]!, records[3]!, records[4]!, records[5]!]) {
       assert.ok(r.timeUs >= 2_000_000 && r.timeUs < 2_000_000 + 30_000_000, `${r.timeUs} µs`);

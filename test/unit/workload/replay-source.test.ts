@@ -11,9 +11,11 @@ import { fileURLToPath } from 'node:url';
 import { pack } from 'msgpackr';
 import {
   Direction,
+  encodeRecordHead,
   RECORD_HEAD_LENGTH,
   RECORD_TRAILER_LENGTH,
   RecordKind,
+  recordChecksum,
 } from '../../../src/capture/format.js';
 import { CaptureReader } from '../../../src/capture/reader.js';
 import { CaptureWriter } from '../../../src/capture/writer.js';
@@ -967,6 +969,18 @@ describe('ReplaySource striped over shards (--shard)', () => {
   });
 });
 
+/** Where the capture's footer record starts (the last record). */
+function footerOffset(path: string): number {
+  const bytes = readFileSync(path);
+  for (let at = bytes.length - RECORD_HEAD_LENGTH - RECORD_TRAILER_LENGTH; at >= 0; at--)
+    if (
+      bytes[at] === RecordKind.FOOTER &&
+      at + RECORD_HEAD_LENGTH + bytes.readUInt32BE(at + 15) + 4 === bytes.length
+    )
+      return at;
+  throw new Error(`${path} has no footer`);
+}
+
 describe('ReplaySource on a damaged capture: a data frame is checked when it is sent', () => {
   /** Three data frames; returns the file and each data record's offset (read independently of the code under test). */
   async function threeFrames(name: string): Promise<{ path: string; offsets: number[] }> {
@@ -1017,13 +1031,21 @@ describe('ReplaySource on a damaged capture: a data frame is checked when it is 
     });
   });
 
-  it('a flipped byte that makes a frame undecodable fails the index at that frame, not silently dropping it', async () => {
+  it('a flipped byte that makes a frame undecodable: without a frame index the index fails at that frame', async () => {
     const { path, offsets } = await threeFrames('damaged-start.hrcap');
     // The txnTime's first byte with its top bit set: not a transaction frame any more.
-    flip(path, offsets[1]! + RECORD_HEAD_LENGTH);
     const bytes = readFileSync(path);
     bytes[offsets[1]! + RECORD_HEAD_LENGTH]! |= 0x80;
     writeFileSync(path, bytes);
+    await withSource(path, {}, async (source) => {
+      assert.equal(source.frameCount, 3, "the footer's frame index still lists it");
+      await assert.rejects(
+        source.build(1),
+        new RegExp(`record checksum mismatch \\(at byte ${offsets[1]}\\)`),
+      );
+    });
+    // A capture killed before its footer has no frame index: the scan reads the frame and fails there.
+    truncateSync(path, footerOffset(path));
     await assert.rejects(
       ReplaySource.open(path, OPTIONS),
       new RegExp(`record checksum mismatch \\(at byte ${offsets[1]}\\)`),
@@ -1091,6 +1113,80 @@ describe('ReplaySource reads each data frame into a buffer the socket hands back
         assert.match(error.message, /rewritten\.hrcap shrank or was rewritten while it was replayed/);
         return true;
       });
+    });
+  });
+});
+
+describe('ReplaySource with the footer frame index (a finalized capture)', () => {
+  /** A structure, five data frames with tails, the receiver's ack of the third. */
+  async function indexedCapture(name: string): Promise<string> {
+    return writeCapture(files.path(name), [
+      { timeUs: 1000, payload: structure(1, 'animals') },
+      ...[1, 2, 3, 4, 5].map((n) => ({
+        timeUs: 1000 * (n + 1) + 7 * n * n,
+        payload: frame({ count: 10 * n, firstKey: n * 100, tail: n }),
+      })),
+      { timeUs: 7500, direction: Direction.TO_SOURCE, payload: encodeCommittedUpdate(3) },
+    ]);
+  }
+
+  /** What a replay knows of a capture before it sends, and the bytes it then sends. */
+  async function knowledge(path: string) {
+    return withSource(path, { speed: 1 }, async (source) => {
+      const frames = [];
+      for (let i = 0; i < source.frameCount; i++) {
+        const built = await source.build(i);
+        frames.push({ records: source.recordsIn(i), due: source.due(i), data: Buffer.from(built.data) });
+      }
+      return {
+        frames,
+        bytes: source.bytes,
+        largestFrame: source.largestFrame,
+        originalAcks: source.originalAcks,
+        tables: [...source.tables.values()].map((t) => t.name),
+        preamble: await source.preamble(['tool']),
+      };
+    });
+  }
+
+  it('knows what a full scan knows: frames, records, due times, acks, tables, and sends the same bytes', async () => {
+    const path = await indexedCapture('indexed.hrcap');
+    const scanned = files.path('scanned.hrcap');
+    writeFileSync(scanned, readFileSync(path).subarray(0, footerOffset(path)));
+    const [withIndex, withScan] = [await knowledge(path), await knowledge(scanned)];
+    assert.equal(withIndex.frames.length, 5);
+    assert.deepEqual(
+      withIndex.frames.map((f) => f.records),
+      [10, 20, 30, 40, 50],
+    );
+    assert.equal(withIndex.originalAcks.count, 3, 'the ack of tail 3 covers the first three frames');
+    assert.deepEqual(withIndex, withScan);
+  });
+
+  it('an index that does not describe the file is dropped for a full scan, not trusted', async () => {
+    const path = await indexedCapture('edited-index.hrcap');
+    const bytes = readFileSync(path);
+    const at = footerOffset(path);
+    const footer = JSON.parse(bytes.subarray(at + RECORD_HEAD_LENGTH, bytes.length - 4).toString('utf8'));
+    // The second frame's row: another time (so the row no longer matches the file) and a wrong entry count.
+    footer.frameIndex.frames[1][3] += 1;
+    footer.frameIndex.frames[1][4] = 999;
+    const payload = Buffer.from(JSON.stringify(footer));
+    const head = encodeRecordHead(
+      RecordKind.FOOTER,
+      Direction.FROM_SOURCE,
+      0,
+      bytes.readUInt32BE(at + 6) * 2 ** 32 + bytes.readUInt32BE(at + 10),
+      0,
+      payload.length,
+    );
+    const trailer = Buffer.alloc(4);
+    trailer.writeUInt32BE(recordChecksum(head, payload));
+    writeFileSync(path, Buffer.concat([bytes.subarray(0, at), head, payload, trailer]));
+    await withSource(path, {}, (source) => {
+      assert.equal(source.frameCount, 5);
+      assert.equal(source.recordsIn(1), 20, 'the count read from the frame, not the edited 999');
+      assert.equal(source.truncated, false);
     });
   });
 });
