@@ -13,8 +13,8 @@ import {
   RecordKind,
 } from './format.js';
 
-/** Beyond this many frames the index is left out (it would cost the writer more memory than it saves). */
-export const MAX_INDEXED_FRAMES = 1_000_000;
+/** Beyond this many frames the index is left out: the writer holds it until the footer (~100 B a frame). */
+export const MAX_INDEXED_FRAMES = 250_000;
 const COLUMNS = 7;
 
 export interface IndexedFrame {
