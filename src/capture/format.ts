@@ -1,5 +1,6 @@
 /**
- * The capture file format (documented in captures/README.md, with the footer's JSON and its frame index), version 1. Binary, streaming, append-only:
+ * The capture file format (documented in captures/README.md, with the footer's JSON and its frame index),
+ * version 1. Binary, streaming, append-only:
  *
  *   magic   8 bytes  "HRCAP\r\n\x1a"   (a text-mode transfer or a wrong file shows at once)
  *   version u16 BE   1

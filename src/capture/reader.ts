@@ -289,8 +289,8 @@ export class CaptureReader {
       const end = position + RECORD_HEAD_LENGTH + length + RECORD_TRAILER_LENGTH;
       if (end > this.size) return this.truncate(position);
       this.unchecked = undefined;
-      this.status.complete = kind === RecordKind.FOOTER;
       if (options.headOnly?.(position, length)) {
+        this.status.complete = kind === RecordKind.FOOTER;
         yield { ...recordOf(head, EMPTY, position), skipped: true };
       } else {
         // A borrowed head is a view of the window: keep its fields before the window moves on.
@@ -300,6 +300,8 @@ export class CaptureReader {
         const payload = rest.subarray(0, length);
         if (options.deferCheck?.(kind, direction, payload)) this.unchecked = { fields, rest, position };
         else checkRecord(fields, rest, position);
+        // Complete only once the footer's own checksum held.
+        this.status.complete = kind === RecordKind.FOOTER;
         yield recordOf(fields, payload, position);
       }
       position = end;

@@ -296,6 +296,16 @@ describe('CaptureReader.records', () => {
     assert.equal(result.status?.truncated, false);
   });
 
+  it('a footer whose checksum fails does not make the capture complete', async () => {
+    const damaged = Buffer.from(FOOTER);
+    damaged[damaged.length - 1]! ^= 0x01;
+    for (const borrow of [false, true]) {
+      const result = await readAll(file('bad-footer.hrcap', PREAMBLE, ...RECORDS, damaged), { borrow });
+      assert.equal((result.error as Error | undefined)?.name, 'CaptureFormatError', String(result.error));
+      assert.equal(result.status?.complete, false, `borrow ${borrow}`);
+    }
+  });
+
   it('payloads stay valid after the iteration has moved on (no shared read buffer)', async () => {
     const reader = await CaptureReader.open(file('views.hrcap', PREAMBLE, ...RECORDS));
     const payloads: Buffer[] = [];
