@@ -4,14 +4,13 @@
  * rewrite with new versions and tails) and the flow-controlled sender to a discarding WebSocket peer in another
  * process; the clock starts before the index pass. Prints one JSON line.
  */
-import { type ChildProcess, fork } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { maskFor } from '../src/session/dial.js';
 import { FlowControlledSender } from '../src/session/flow-control.js';
 import { ReplaySource } from '../src/workload/replay-source.js';
 import { PeakRss } from './peak-rss.js';
+import { assertCounted, forkSink, nextMessage, type SinkDone } from './sink-client.js';
 
 const path = process.argv[2]!;
 const RECORDS_PER_FRAME = 10_000;
@@ -19,22 +18,8 @@ const peakRss = new PeakRss();
 
 {
   const captureBytes = statSync(path).size;
-  const sink: ChildProcess = fork(
-    fileURLToPath(new URL('./discard-sink.js', import.meta.url)),
-    ['server', 'Infinity'],
-    { stdio: 'inherit' },
-  );
-  const message = <T>(type: string) =>
-    new Promise<T>((resolve) => {
-      const on = (m: { type: string }) => {
-        if (m.type === type) {
-          sink.off('message', on);
-          resolve(m as T);
-        }
-      };
-      sink.on('message', on);
-    });
-  const { url } = await message<{ url: string }>('listening');
+  const sink = forkSink(['server', 'Infinity']);
+  const { url } = await nextMessage<{ url: string }>(sink, 'listening');
   const rssBeforeReplay = process.memoryUsage.rss();
   const started = Date.now();
   const cpuStart = process.cpuUsage();
@@ -51,7 +36,7 @@ const peakRss = new PeakRss();
   const ws = new WebSocket(url, { perMessageDeflate: false, generateMask: maskFor(url) });
   await new Promise((resolve) => ws.once('open', resolve));
   const sender = new FlowControlledSender(ws, 4 * 1024 * 1024);
-  const done = message<{ at: number; received: number; messages: number }>('done');
+  const done = nextMessage<SinkDone>(sink, 'done');
   let messages = 0;
   let sentAll = 0;
   const send = (message: Buffer, onWritten?: () => void) => {
@@ -73,12 +58,9 @@ const peakRss = new PeakRss();
   }
   sink.send({ type: 'expect', messages });
   const frames = source.frameCount;
-  const { at, received, messages: counted } = await done;
-  // The peer's clock stops at its count: a miscount would move the figure, so its counts must be the sender's.
-  if (counted !== messages || received !== sentAll)
-    throw new Error(
-      `discard-sink counted ${counted} messages, ${received} B; sent ${messages}, ${sentAll} B`,
-    );
+  const counted = await done;
+  assertCounted(counted, { messages, bytes: sentAll });
+  const { at } = counted;
   const wallMs = at - started;
   const cpu = process.cpuUsage(cpuStart);
   ws.close();

@@ -10,10 +10,9 @@
  *   naive-*:   msgpackr `pack` per record, the records concatenated into a frame of the same record count.
  * Prints one JSON line.
  */
-import { type ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { pack } from 'msgpackr';
 import WebSocket, { WebSocketServer } from 'ws';
 import { maskFor } from '../src/session/dial.js';
@@ -22,6 +21,7 @@ import { parseKeyDistribution } from '../src/workload/key-distribution.js';
 import { parseOperationMix } from '../src/workload/operation-mix.js';
 import { SyntheticWorkload } from '../src/workload/synthetic.js';
 import { PeakRss } from './peak-rss.js';
+import { assertCounted, forkSink, nextMessage, type SinkDone } from './sink-client.js';
 
 type Variant =
   | 'encode'
@@ -61,26 +61,10 @@ function vmHwm(): number {
   return match ? Number(match[1]) * 1024 : Number.NaN;
 }
 
-function sink(args: string[]): ChildProcess {
-  return fork(fileURLToPath(new URL('./discard-sink.js', import.meta.url)), args, { stdio: 'inherit' });
-}
-
-function message<T>(child: ChildProcess, type: string): Promise<T> {
-  return new Promise((resolve) => {
-    const on = (m: { type: string }) => {
-      if (m.type === type) {
-        child.off('message', on);
-        resolve(m as T);
-      }
-    };
-    child.on('message', on);
-  });
-}
-
 async function connect(messages: number): Promise<{ ws: WebSocket; peer: ChildProcess; close: () => void }> {
   if (direction === 'client') {
-    const peer = sink(['server', String(messages)]);
-    const { url } = await message<{ url: string }>(peer, 'listening');
+    const peer = forkSink(['server', String(messages)]);
+    const { url } = await nextMessage<{ url: string }>(peer, 'listening');
     const ws = new WebSocket(url, { perMessageDeflate: false, generateMask: maskFor(url) });
     await new Promise((resolve) => ws.once('open', resolve));
     return { ws, peer, close: () => ws.close() };
@@ -89,7 +73,7 @@ async function connect(messages: number): Promise<{ ws: WebSocket; peer: ChildPr
   await new Promise((resolve) => server.once('listening', resolve));
   const { port } = server.address() as AddressInfo;
   const accepted = new Promise<WebSocket>((resolve) => server.once('connection', resolve));
-  const peer = sink(['client', String(messages), `ws://127.0.0.1:${port}`]);
+  const peer = forkSink(['client', String(messages), `ws://127.0.0.1:${port}`]);
   const ws = await accepted;
   return { ws, peer, close: () => server.close() };
 }
@@ -147,7 +131,7 @@ if (variant === 'encode' || variant === 'encode-mix') {
 } else {
   const { ws, peer, close } = await connect(frames);
   const sender = new FlowControlledSender(ws, 4 * 1024 * 1024);
-  const done = message<{ at: number; cpuSec: number; received: number; messages: number }>(peer, 'done');
+  const done = nextMessage<SinkDone>(peer, 'done');
   const build = frameSource();
   const start = Date.now();
   // The tool's frames go back to the workload once written, as the tool's stream sender does (no fresh pages);
@@ -158,12 +142,9 @@ if (variant === 'encode' || variant === 'encode-mix') {
     totalBytes += frame.length;
     await sender.send(frame, release ? () => workload.release({ data: frame }) : undefined);
   }
-  const { at, cpuSec, received, messages } = await done;
-  // The peer's clock stops at its count: a miscount would move the figure, so its counts must be the sender's.
-  if (messages !== frames || received !== totalBytes)
-    throw new Error(
-      `discard-sink counted ${messages} messages, ${received} B; sent ${frames}, ${totalBytes} B`,
-    );
+  const counted = await done;
+  assertCounted(counted, { messages: frames, bytes: totalBytes });
+  const { at, cpuSec } = counted;
   wallMs = at - start;
   peerCpuSec = cpuSec;
   close();
