@@ -6,8 +6,10 @@ import {
   type AuditEntry,
   type AuditEntryHeader,
   entryHeaderBound,
+  type PutFields,
   readAuditEntry,
   writeEntryHeader,
+  writePutHeader,
 } from './audit-entry.js';
 import { SEQUENCE_TAIL_LENGTH, SEQUENCE_TAIL_MARKER } from './codes.js';
 import { BufferRecycler } from './frame-buffers.js';
@@ -76,6 +78,18 @@ export class TxnFrameWriter {
       maxValueLength > 0,
       this.view,
     );
+  }
+
+  /**
+   * startEntry for the common entry of a synthetic frame, a `put` with a number key and no optional field or user
+   * (writePutHeader): the same bytes, a third of the time. `fields` is the frame's, shared by its entries.
+   */
+  startPut(fields: PutFields, key: number, maxValueLength: number): number {
+    const maxLength = PUT_HEADER_BOUND + maxValueLength;
+    this.lengthWidth = varintSize(maxLength);
+    this.ensure(this.lengthWidth + maxLength + SEQUENCE_TAIL_LENGTH + 1);
+    this.entryStart = this.position;
+    return writePutHeader(this.buffer, this.position + this.lengthWidth, this.view, fields, key);
   }
 
   /** The buffer entries are written into (changes when the frame grows: read it after `startEntry`). */
@@ -153,6 +167,9 @@ export class TxnFrameWriter {
     old.copy(this.buffer, 0, 0, this.position);
   }
 }
+
+/** Most bytes of a writePutHeader header: action 4, node and table ids 5 each, key length 1 and key 9, version 8, user 1. */
+const PUT_HEADER_BOUND = 33;
 
 /** Most bytes ordered-binary may write for a key (generous: it only sizes the buffer). */
 function keyLengthBound(key: RecordKey): number {

@@ -14,7 +14,7 @@ import {
   writeExtension,
   writeInteger,
   writeRecordStart,
-  writeStringBytes,
+  writeStringHeader,
 } from '../protocol/record-writer.js';
 import { bytesFromSeed, mix, textPool } from './deterministic.js';
 import type { RecordEncoder } from './record-encoder.js';
@@ -56,6 +56,8 @@ export class FixedRecordEncoder implements RecordEncoder, RecordBlobs {
   readonly payloadLength: number;
   readonly valueBound: number;
   private readonly pool: Buffer;
+  /** The pool as a plain Uint8Array: its subarray is a builtin, a Buffer's a JS function and a constructor. */
+  private readonly poolBytes: Uint8Array;
 
   constructor(readonly options: FixedRecordOptions) {
     this.tableName = options.tableName;
@@ -64,6 +66,7 @@ export class FixedRecordEncoder implements RecordEncoder, RecordBlobs {
     this.payloadLength = Math.max(0, target - stringHeaderSize(target));
     this.valueBound = FIXED_FIELDS_BOUND + 5 + this.payloadLength + (options.blobsPerFrame ? 64 : 0);
     this.pool = textPool(options.seed, Math.max(64 * 1024, this.payloadLength * 4));
+    this.poolBytes = new Uint8Array(this.pool.buffer, this.pool.byteOffset, this.pool.length);
   }
 
   /** The structures our record encoding refers to: slot 0 plain records, slot 1 records with a blob. */
@@ -109,18 +112,14 @@ export class FixedRecordEncoder implements RecordEncoder, RecordBlobs {
   }
 
   write(target: Buffer, pos: number, view: DataView, id: number, generation: number): number {
-    const blob = this.blobOf(id, generation);
+    const blob = this.options.blobsPerFrame > 0 ? this.blobOf(id, generation) : undefined;
     let at = writeRecordStart(target, pos, blob ? WITH_BLOB : PLAIN);
     at = writeInteger(target, at, id, view);
     at = writeInteger(target, at, generation, view);
-    at = writeStringBytes(
-      target,
-      at,
-      this.pool,
-      this.payloadOffset(id, generation),
-      this.payloadLength,
-      view,
-    );
+    at = writeStringHeader(target, at, this.payloadLength, view);
+    const offset = this.payloadOffset(id, generation);
+    target.set(this.poolBytes.subarray(offset, offset + this.payloadLength), at);
+    at += this.payloadLength;
     if (blob) {
       at = writeExtension(
         target,

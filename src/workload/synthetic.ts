@@ -342,6 +342,8 @@ export class SyntheticWorkload implements FrameSource {
     const blobSource = hasBlobs(encoder) ? encoder : undefined;
     const count = kinds.length;
     const writer = this.writer.begin(version, count * (encoder.valueBound + 32) + 64);
+    const plain = { nodeId: 0, tableId: this.tableId, version, hasBlobs: false };
+    const withBlob = { ...plain, hasBlobs: true };
     const blobChunks: Buffer[] = [];
     const faults: Partial<Record<BlobFaultKind, number>> = {};
     let blobs = 0;
@@ -364,16 +366,7 @@ export class SyntheticWorkload implements FrameSource {
       }
       const generation = generations[j]!;
       const blob = blobSource?.blobOf(id, generation);
-      // One literal shape for every entry: a spread header made actionWord megamorphic (7× slower frames).
-      const header = {
-        type: 'put',
-        nodeId: 0,
-        tableId: this.tableId,
-        key: id,
-        version,
-        hasBlobs: blob !== undefined,
-      } as const;
-      const pos = writer.startEntry(header, encoder.valueBound);
+      const pos = writer.startPut(blob ? withBlob : plain, id, encoder.valueBound);
       writer.endEntry(encoder.write(writer.target, pos, writer.dataView, id, generation));
       if (!blob || !blobSource) continue;
       // With pure inserts this is the blob's ordinal in the run, as --blob-faults counts them.
