@@ -58,6 +58,8 @@ export class FixedRecordEncoder implements RecordEncoder, RecordBlobs {
   private readonly pool: Buffer;
   /** The pool as a plain Uint8Array: its subarray is a builtin, a Buffer's a JS function and a constructor. */
   private readonly poolBytes: Uint8Array;
+  /** Payload offsets per unit of a 32-bit hash: (pool length − payload length + 1) / 2^32. */
+  private readonly offsetScale: number;
 
   constructor(readonly options: FixedRecordOptions) {
     this.tableName = options.tableName;
@@ -67,6 +69,7 @@ export class FixedRecordEncoder implements RecordEncoder, RecordBlobs {
     this.valueBound = FIXED_FIELDS_BOUND + 5 + this.payloadLength + (options.blobsPerFrame ? 64 : 0);
     this.pool = textPool(options.seed, Math.max(64 * 1024, this.payloadLength * 4));
     this.poolBytes = new Uint8Array(this.pool.buffer, this.pool.byteOffset, this.pool.length);
+    this.offsetScale = (this.pool.length - this.payloadLength + 1) / 2 ** 32;
   }
 
   /** The structures our record encoding refers to: slot 0 plain records, slot 1 records with a blob. */
@@ -108,7 +111,8 @@ export class FixedRecordEncoder implements RecordEncoder, RecordBlobs {
   /** Offset of the payload of (id, generation) in the pool. */
   private payloadOffset(id: number, generation: number): number {
     const seed = generation === 0 ? this.options.seed : mix(this.options.seed, generation);
-    return mix(seed, id) % (this.pool.length - this.payloadLength + 1);
+    // Multiply-shift, not `%`: a uint32 above 2^31 is a double to V8, and `%` on doubles is a call to fmod.
+    return Math.floor(mix(seed, id) * this.offsetScale);
   }
 
   write(target: Buffer, pos: number, view: DataView, id: number, generation: number): number {
