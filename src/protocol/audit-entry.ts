@@ -18,7 +18,7 @@ import {
   KNOWN_ACTION_BITS,
   OriginatingOperation,
 } from './codes.js';
-import { type RecordKey, readRecordKey, writeRecordKey } from './keys.js';
+import { type RecordKey, readRecordKey, writeNumberKey, writeRecordKey } from './keys.js';
 import { CodecError, readVarint, varintSize, writeVarint } from './varint.js';
 
 export interface AuditEntryHeader {
@@ -40,13 +40,24 @@ export interface AuditEntryHeader {
   extraFlags?: number;
 }
 
-/** What the entries of writePutHeader share within a frame. */
+/** What the entries of writePutHeader share within a frame (make it with putFields). */
 export interface PutFields {
-  nodeId: number;
-  tableId: number;
   /** Epoch ms (float64), as AuditEntryHeader.version. */
   version: number;
   hasBlobs: boolean;
+  /** The bytes before the key, without and with HAS_BLOBS: action, node id, table id. */
+  plainPrefix: Uint8Array;
+  blobPrefix: Uint8Array;
+}
+
+/** The fields of a frame's put headers, their shared leading bytes encoded once. */
+export function putFields(nodeId: number, tableId: number, version: number, hasBlobs = false): PutFields {
+  const prefix = (action: number) => {
+    const bytes = new Uint8Array(14);
+    const end = writeVarint(bytes, writeVarint(bytes, writeAction(bytes, 0, action), nodeId), tableId);
+    return bytes.slice(0, end);
+  };
+  return { version, hasBlobs, plainPrefix: prefix(PUT_ACTION), blobPrefix: prefix(PUT_WITH_BLOBS_ACTION) };
 }
 
 export interface AdditionalAuditRef {
@@ -184,12 +195,11 @@ export function writePutHeader(
   fields: PutFields,
   key: number,
 ): number {
-  const action = fields.hasBlobs ? PUT_WITH_BLOBS_ACTION : PUT_ACTION;
-  let pos = writeAction(target, position, action);
-  pos = writeVarint(target, pos, fields.nodeId);
-  pos = writeVarint(target, pos, fields.tableId);
+  const prefix = fields.hasBlobs ? fields.blobPrefix : fields.plainPrefix;
+  let pos = position;
+  for (let i = 0; i < prefix.length; i++) target[pos++] = prefix[i]!;
   // A number key is 4–9 bytes (ordered-binary): its length always fits the 1-byte varint.
-  const keyEnd = writeRecordKey(key, target, pos + 1);
+  const keyEnd = writeNumberKey(key, target, pos + 1, view);
   target[pos] = keyEnd - pos - 1;
   view.setFloat64(keyEnd, fields.version);
   target[keyEnd + 8] = 0;

@@ -6,6 +6,7 @@
  */
 
 import type { BlobFault, BlobFaultKind, RecordShape } from '../events/schema.js';
+import { putFields } from '../protocol/audit-entry.js';
 import { encodeNodeIdMap, encodeTableStructure, type TableStructure } from '../protocol/control-frame.js';
 import { TxnFrameWriter } from '../protocol/txn-frame.js';
 import { faultedChunks, faultOf } from './blob-faults.js';
@@ -342,7 +343,7 @@ export class SyntheticWorkload implements FrameSource {
     const blobSource = hasBlobs(encoder) ? encoder : undefined;
     const count = kinds.length;
     const writer = this.writer.begin(version, count * (encoder.valueBound + 32) + 64);
-    const plain = { nodeId: 0, tableId: this.tableId, version, hasBlobs: false };
+    const plain = putFields(0, this.tableId, version);
     const withBlob = { ...plain, hasBlobs: true };
     const blobChunks: Buffer[] = [];
     const faults: Partial<Record<BlobFaultKind, number>> = {};

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { encodeRecordKey, readRecordKey } from '../../../src/protocol/keys.js';
+import fc from 'fast-check';
+import { writeKey } from 'ordered-binary';
+import { encodeRecordKey, readRecordKey, writeNumberKey } from '../../../src/protocol/keys.js';
 
 describe('record keys (ordered-binary)', () => {
   it('encodes the live examples of PROTOCOL §3.4', () => {
@@ -24,5 +26,46 @@ describe('record keys (ordered-binary)', () => {
     const b = encodeRecordKey('b');
     assert.equal(a.toString(), 'a');
     assert.equal(b.toString(), 'b');
+  });
+
+  it('writeNumberKey writes what ordered-binary writes for every number', () => {
+    const target = Buffer.alloc(32);
+    const view = new DataView(target.buffer, target.byteOffset, target.byteLength);
+    const reference = Buffer.alloc(32);
+    const check = (key: number) => {
+      target.fill(0xee);
+      reference.fill(0xee);
+      const end = writeNumberKey(key, target, 3, view);
+      const expectedEnd = writeKey(key, reference, 3);
+      assert.equal(end, expectedEnd, `length of key ${key}`);
+      assert.equal(
+        target.subarray(3, end).toString('hex'),
+        reference.subarray(3, end).toString('hex'),
+        `key ${key}`,
+      );
+      assert.equal(readRecordKey(target, 3, end), key);
+    };
+    // Every length class: 4 bytes (powers of two), 6, 8 and 9; ids of every width, fractions, negatives, extremes.
+    for (const key of [
+      0,
+      1,
+      2,
+      3,
+      15,
+      16,
+      17,
+      1000,
+      2 ** 20,
+      2 ** 20 + 1,
+      2 ** 31,
+      2 ** 32 - 1,
+      2 ** 32,
+      2 ** 53 - 1,
+    ])
+      check(key);
+    for (const key of [0.5, 1.1, 1e-300, 1e300, Number.MAX_VALUE, Number.MIN_VALUE, -1, -0.5, -(2 ** 40)])
+      check(key);
+    fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 32 - 1 }), (key) => check(key) === undefined));
+    fc.assert(fc.property(fc.double({ noNaN: true }), (key) => check(key) === undefined));
   });
 });

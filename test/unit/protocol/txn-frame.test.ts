@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { AuditEntryHeader } from '../../../src/protocol/audit-entry.js';
+import { type AuditEntryHeader, putFields } from '../../../src/protocol/audit-entry.js';
 import { decodeControlFrame } from '../../../src/protocol/control-frame.js';
 import { TableDecoders } from '../../../src/protocol/table-decoder.js';
 import { decodeTxnFrame, summarizeTxnFrame, TxnFrameWriter } from '../../../src/protocol/txn-frame.js';
@@ -232,6 +232,57 @@ describe('txn frames: TxnFrameWriter', () => {
       assert.equal(entryLength, width + bodyLength, `value ${valueLength}`);
       assert.equal(entry.value?.length ?? 0, valueLength, `value ${valueLength}`);
       assert.equal(decoded.sequenceId, 2000);
+    }
+  });
+
+  it('startPut writes the bytes startEntry writes for the same put header', () => {
+    const viaHeader = new TxnFrameWriter();
+    const viaPut = new TxnFrameWriter();
+    const random = seeded(19);
+    for (const [nodeId, tableId] of [
+      [0, 1],
+      [5, 200],
+      [0x4000, 0x3fffffff],
+    ] as const) {
+      for (const hasBlobs of [false, true]) {
+        const version = 1_733_380_000_000 + randomInt(random, 0, 999) / 1000;
+        const fields = putFields(nodeId, tableId, version, hasBlobs);
+        viaHeader.begin(version);
+        viaPut.begin(version);
+        for (const key of [
+          0,
+          1,
+          16,
+          17,
+          1000,
+          2 ** 20,
+          2 ** 20 + 3,
+          2 ** 32 - 1,
+          2 ** 40 + 0.5,
+          1.25,
+          0.1,
+          -7,
+        ]) {
+          const value = Buffer.alloc(randomInt(random, 0, 0x4100), key & 0xff);
+          const header = { type: 'put', nodeId, tableId, key, version, hasBlobs } as const;
+          for (const [writer, start] of [
+            [viaHeader, () => viaHeader.startEntry(header, value.length)],
+            [viaPut, () => viaPut.startPut(fields, key, value.length)],
+          ] as const) {
+            const at = start();
+            writer.target.set(value, at);
+            writer.endEntry(at + value.length);
+          }
+        }
+        const expected = viaHeader.finish(42);
+        const actual = viaPut.finish(42);
+        assert.equal(
+          actual.toString('hex'),
+          expected.toString('hex'),
+          `node ${nodeId} table ${tableId} blobs ${hasBlobs}`,
+        );
+        assert.equal(decodeTxnFrame(actual).entries[1]!.hasBlobs ?? false, hasBlobs);
+      }
     }
   });
 
