@@ -106,6 +106,15 @@ export class TxnFrameWriter {
     if (this.entryStart < 0) throw new Error('endEntry without startEntry');
     const bodyStart = this.entryStart + this.lengthWidth;
     const length = valueEnd - bodyStart;
+    if (this.lengthWidth === 2 && length >= 0x80 && length < 0x4000) {
+      // The common case (entries of 128 B to 16 KiB) written directly: the checks below cost more than the entry.
+      this.buffer[this.entryStart] = (length >> 8) | 0x80;
+      this.buffer[this.entryStart + 1] = length & 0xff;
+      this.position = valueEnd;
+      this.entryStart = -1;
+      this.entries++;
+      return;
+    }
     const width = varintSize(length);
     if (width < this.lengthWidth) {
       // Keep the length prefix minimal, as Harper writes it.

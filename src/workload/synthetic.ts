@@ -341,6 +341,7 @@ export class SyntheticWorkload implements FrameSource {
     const version = this.version(index);
     const encoder = this.encoder;
     const blobSource = hasBlobs(encoder) ? encoder : undefined;
+    const blobbed = blobSource !== undefined && this.blobsPerFrame > 0;
     const count = kinds.length;
     const writer = this.writer.begin(version, count * (encoder.valueBound + 32) + 64);
     const plain = putFields(0, this.tableId, version);
@@ -366,7 +367,7 @@ export class SyntheticWorkload implements FrameSource {
         continue;
       }
       const generation = generations[j]!;
-      const blob = blobSource?.blobOf(id, generation);
+      const blob = blobbed ? blobSource?.blobOf(id, generation) : undefined;
       const pos = writer.startPut(blob ? withBlob : plain, id, encoder.valueBound);
       writer.endEntry(encoder.write(writer.target, pos, writer.dataView, id, generation));
       if (!blob || !blobSource) continue;
