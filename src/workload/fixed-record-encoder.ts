@@ -72,6 +72,11 @@ export class FixedRecordEncoder implements RecordEncoder, RecordBlobs {
     this.offsetScale = (this.pool.length - this.payloadLength + 1) / 2 ** 32;
   }
 
+  /** The text pool payloads are copied from (RecordEncoder.copySource). */
+  get copySource(): Uint8Array {
+    return this.pool;
+  }
+
   /** The structures our record encoding refers to: slot 0 plain records, slot 1 records with a blob. */
   tableStructure(): TableStructure {
     return {
@@ -115,14 +120,15 @@ export class FixedRecordEncoder implements RecordEncoder, RecordBlobs {
     return Math.floor(mix(seed, id) * this.offsetScale);
   }
 
-  write(target: Buffer, pos: number, view: DataView, id: number, generation: number): number {
+  write(target: Buffer, pos: number, view: DataView, id: number, generation: number, poolAt = -1): number {
     const blob = this.options.blobsPerFrame > 0 ? this.blobOf(id, generation) : undefined;
     let at = writeRecordStart(target, pos, blob ? WITH_BLOB : PLAIN);
     at = writeInteger(target, at, id, view);
     at = writeInteger(target, at, generation, view);
     at = writeStringHeader(target, at, this.payloadLength, view);
     const offset = this.payloadOffset(id, generation);
-    target.set(this.poolBytes.subarray(offset, offset + this.payloadLength), at);
+    if (poolAt >= 0) target.copyWithin(at, poolAt + offset, poolAt + offset + this.payloadLength);
+    else target.set(this.poolBytes.subarray(offset, offset + this.payloadLength), at);
     at += this.payloadLength;
     if (blob) {
       at = writeExtension(

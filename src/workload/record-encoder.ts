@@ -13,7 +13,12 @@ export interface RecordEncoder {
   readonly valueBound: number;
   /** Writes the value of key `id` in its `generation`-th version (0 = first insert, 1 = first update, …) at pos
    *  of target (a TxnFrameWriter entry), returns the new pos. Deterministic from (seed, id, generation). */
-  write(target: Buffer, pos: number, view: DataView, id: number, generation: number): number;
+  write(target: Buffer, pos: number, view: DataView, id: number, generation: number, poolAt?: number): number;
+  /**
+   * Bytes the encoder copies values from. A frame writer given them (TxnFrameWriter's pool) keeps a copy inside
+   * every target and passes its offset as write's `poolAt`: copying within the target allocates nothing.
+   */
+  readonly copySource?: Uint8Array;
   /** The record the target should hold for (id, generation): what verification compares. */
   expected(id: number, generation: number): Record<string, unknown>;
 }

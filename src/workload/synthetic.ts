@@ -124,7 +124,7 @@ export class SyntheticWorkload implements FrameSource {
   readonly blobsPerFrame: number;
   readonly encoder: RecordEncoder;
   readonly plan: OperationPlan;
-  private readonly writer = new TxnFrameWriter();
+  private readonly writer: TxnFrameWriter;
 
   constructor(readonly options: SyntheticOptions) {
     this.tableId = options.tableId ?? 1;
@@ -143,6 +143,7 @@ export class SyntheticWorkload implements FrameSource {
         blobsPerFrame: this.blobsPerFrame,
         ...(options.idOffset ? { idOffset: options.idOffset } : {}),
       });
+    this.writer = new TxnFrameWriter(options.encoders?.length ? undefined : this.encoder.copySource);
     this.plan = new OperationPlan({
       seed: options.seed,
       frames: options.frames,
@@ -369,7 +370,7 @@ export class SyntheticWorkload implements FrameSource {
       const generation = generations[j]!;
       const blob = blobbed ? blobSource?.blobOf(id, generation) : undefined;
       const pos = writer.startPut(blob ? withBlob : plain, id, encoder.valueBound);
-      writer.endEntry(encoder.write(writer.target, pos, writer.dataView, id, generation));
+      writer.endEntry(encoder.write(writer.target, pos, writer.dataView, id, generation, writer.poolOffset));
       if (!blob || !blobSource) continue;
       // With pure inserts this is the blob's ordinal in the run, as --blob-faults counts them.
       const fault = faultOf(this.options.blobFaults ?? [], index * this.blobsPerFrame + blobs + 1);

@@ -540,3 +540,56 @@ describe('txn frames: malformed input throws CodecError', () => {
     assert.ok(rejected > 0);
   });
 });
+
+describe('txn frames: TxnFrameWriter pool', () => {
+  const pool = Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 7) & 0xff));
+  /** A frame of `count` puts whose values are pool[offset, offset + 300) for offsets 0, 13, 26, …, copied in place. */
+  function pooledFrame(writer: TxnFrameWriter, count: number, sizeHint: number): Buffer {
+    writer.begin(1, sizeHint);
+    for (let i = 0; i < count; i++) {
+      const at = writer.startEntry({ type: 'put', nodeId: 0, tableId: 1, key: i, version: 1 }, 300);
+      const from = writer.poolOffset + ((i * 13) % 4000);
+      writer.target.copyWithin(at, from, from + 300);
+      writer.endEntry(at + 300);
+    }
+    return writer.finish(2);
+  }
+  const valuesOf = (frame: Buffer) => decodeTxnFrame(frame).entries.map((entry) => Buffer.from(entry.value!));
+
+  it('keeps the pool in every buffer past the frame, also across growth and recycled (larger) spares', () => {
+    const writer = new TxnFrameWriter(pool);
+    assert.equal(new TxnFrameWriter().poolOffset, -1, 'no pool, no offset');
+    // A small hint grows the buffer several times; a large frame then a smaller one reuses the larger spare.
+    const grown = pooledFrame(writer, 400, 64);
+    const big = pooledFrame(writer, 600, 600 * 330);
+    writer.recycle(big);
+    const small = pooledFrame(writer, 300, 300 * 330);
+    assert.equal(small.buffer, big.buffer, 'the spare was reused');
+    for (const [frame, count] of [
+      [grown, 400],
+      [small, 300],
+    ] as const) {
+      const values = valuesOf(frame);
+      assert.equal(values.length, count);
+      values.forEach((value, i) => {
+        const offset = (i * 13) % 4000;
+        assert.deepEqual(value, pool.subarray(offset, offset + 300), `entry ${i}`);
+      });
+      // The frame ends before the pool: its last bytes are its tail, not pool bytes.
+      assert.equal(decodeTxnFrame(frame).sequenceId, 2);
+    }
+  });
+
+  it('writes the same frames with and without a pool when entries copy the same bytes', () => {
+    const plain = new TxnFrameWriter();
+    const expected = plain.begin(1, 1 << 16);
+    for (let i = 0; i < 50; i++) {
+      const offset = (i * 13) % 4000;
+      expected.addEntry(
+        { type: 'put', nodeId: 0, tableId: 1, key: i, version: 1 },
+        pool.subarray(offset, offset + 300),
+      );
+    }
+    assert.deepEqual(pooledFrame(new TxnFrameWriter(pool), 50, 1 << 16), expected.finish(2));
+  });
+});

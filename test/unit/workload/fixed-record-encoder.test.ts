@@ -68,4 +68,40 @@ describe('FixedRecordEncoder', () => {
     assert.equal(encoder.blobOf(103, 0), undefined);
     assert.equal('blob' in roundTrip(encoder, 103, 1), false);
   });
+
+  it('writes the same bytes copying from a pool kept in the target (poolAt) as from its own', () => {
+    for (const recordSize of [40, 200, 3000]) {
+      const encoder = new FixedRecordEncoder({ ...OPTIONS, recordSize });
+      const pool = encoder.copySource;
+      const target = Buffer.alloc(encoder.valueBound + 64 + pool.length);
+      const view = new DataView(target.buffer, target.byteOffset, target.byteLength);
+      const poolAt = target.length - pool.length;
+      target.set(pool, poolAt);
+      for (const [id, generation] of [
+        [1, 0],
+        [77, 3],
+        [123_456, 0],
+        [2 ** 31, 9],
+      ] as const) {
+        const expected = Buffer.alloc(encoder.valueBound);
+        const end = encoder.write(
+          expected,
+          0,
+          new DataView(expected.buffer, expected.byteOffset),
+          id,
+          generation,
+        );
+        assert.equal(
+          encoder.write(target, 5, view, id, generation, poolAt),
+          5 + end,
+          `size ${recordSize} id ${id}`,
+        );
+        assert.deepEqual(
+          target.subarray(5, 5 + end),
+          expected.subarray(0, end),
+          `size ${recordSize} id ${id}`,
+        );
+      }
+    }
+  });
 });
