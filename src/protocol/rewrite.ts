@@ -85,6 +85,16 @@ function locate(frame: Uint8Array, start: number, end: number): EntrySpan {
   };
 }
 
+/** Where an entry's version lies (what locate finds, without the span object). */
+function versionAt(frame: Uint8Array, start: number, end: number): number {
+  const keyLengthStart = varintAt(frame, varintAt(frame, varintAt(frame, start, end), end), end);
+  const keyStart = varintAt(frame, keyLengthStart, end);
+  if (keyStart > end) throw new CodecError('audit entry header runs past the entry', start);
+  const at = keyStart + varintValue(frame, keyLengthStart);
+  if (at + 8 > end) throw new CodecError('audit entry ends before its version', start);
+  return at;
+}
+
 export function rewriteTxnFrame(frame: Uint8Array, options: RewriteOptions): RewrittenFrame {
   if (frame.length < 8 || frame[0]! > 0x7f) throw new CodecError('not a transaction frame', 0);
   const spans: EntrySpan[] = [];
@@ -175,16 +185,18 @@ export function rewriteTxnFrameInPlace(
   let entries = 0;
   let position = 8;
   while (position < length) {
-    const size = readVarint(buffer, position, length);
-    const end = size.next + size.value;
+    // The entry's length and bounds without a {value, next} or span object per entry (10,000 a frame: the
+    // allocations cost more than the rewrite).
+    const start = varintAt(buffer, position, length);
+    const end = start + varintValue(buffer, position);
     if (end > length) throw new CodecError('audit entry runs past the frame end', position);
-    if (size.value === SEQUENCE_TAIL_LENGTH && buffer[size.next] === SEQUENCE_TAIL_MARKER) break;
-    const span = locate(buffer, size.next, end);
+    if (end - start === SEQUENCE_TAIL_LENGTH && buffer[start] === SEQUENCE_TAIL_MARKER) break;
     if (options.nodeId) {
+      const span = locate(buffer, start, end);
       const width = (span.nodeIdEnd - span.nodeIdStart) as 1 | 2 | 4 | 5;
       writeVarintWidth(buffer, span.nodeIdStart, options.nodeId(span.nodeId), width);
     }
-    if (options.version !== undefined) view.setFloat64(span.versionAt, options.version);
+    if (options.version !== undefined) view.setFloat64(versionAt(buffer, start, end), options.version);
     entries++;
     position = end;
   }

@@ -176,6 +176,30 @@ describe('rewriteTxnFrameInPlace', () => {
     );
   });
 
+  it('refuses frames cut inside an entry as the copying rewrite does', () => {
+    const original = goldenBytes('a.txn_insert_2');
+    let refused = 0;
+    for (let cut = 9; cut < original.length - 10; cut++) {
+      const part = original.subarray(0, cut);
+      const copied = (() => {
+        try {
+          return rewriteTxnFrame(part, { sequenceId: 1, version: 5 }).frame;
+        } catch (error) {
+          return error as Error;
+        }
+      })();
+      try {
+        const { frame } = rewriteTxnFrameInPlace(withRoom(part), cut, { sequenceId: 1, version: 5 });
+        assert.deepEqual(frame, copied, `cut at ${cut}`);
+      } catch (error) {
+        assert.ok(error instanceof CodecError, `cut at ${cut}: ${(error as Error).message}`);
+        assert.ok(copied instanceof CodecError, `cut at ${cut}: the copying rewrite refused it too`);
+        refused++;
+      }
+    }
+    assert.ok(refused > 50, `cuts inside entries are refused (${refused})`);
+  });
+
   it('rewrites in the given buffer (no copy) when no entry moves', () => {
     const original = goldenBytes('a.txn_insert_2');
     const buffer = withRoom(original);
