@@ -35,8 +35,11 @@ export interface TxnFrameSummary {
  * was written. Reuse matters for multi-MB frames: a fresh buffer's pages fault (and are zeroed by the kernel) on
  * first touch, ~20 % of the encoder's time.
  */
+/** The writer's buffer between frames (none: begin takes one). */
+const NO_BUFFER = Buffer.alloc(0);
+
 export class TxnFrameWriter {
-  private buffer: Buffer = Buffer.alloc(0);
+  private buffer: Buffer = NO_BUFFER;
   private readonly buffers = new BufferRecycler();
   private view = new DataView(this.buffer.buffer);
   /** Bytes of `buffer` a frame may use: the rest holds the pool. */
@@ -162,7 +165,10 @@ export class TxnFrameWriter {
     }
     const frame = this.buffer.subarray(0, this.position);
     this.buffers.handOut(frame);
-    this.allocate(0);
+    // Let go of the buffer without taking another (with a pool, even an empty one would be a fresh 64 KiB).
+    this.buffer = NO_BUFFER;
+    this.view = new DataView(NO_BUFFER.buffer, NO_BUFFER.byteOffset, 0);
+    this.capacity = 0;
     this.position = 0;
     return frame;
   }

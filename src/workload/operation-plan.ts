@@ -44,6 +44,7 @@ export interface OperationPlanOptions {
 }
 
 /** One frame's entries: kind (OP_*), id and generation (the version written; for a delete, the one deleted). */
+/** A frame's plan. Its arrays are read-only: frames of inserts share their kinds and generations. */
 export interface FramePlan {
   kinds: Uint8Array;
   ids: Uint32Array;
@@ -274,13 +275,13 @@ export class OperationPlan {
     const first = (this.options.idOffset ?? 0) + index * recordsPerFrame + 1;
     const ids = new Uint32Array(recordsPerFrame);
     for (let j = 0; j < recordsPerFrame; j++) ids[j] = first + j;
-    return {
-      kinds: new Uint8Array(recordsPerFrame),
-      ids,
-      generations: new Uint32Array(recordsPerFrame),
-      dependsOn: -1,
-    };
+    // Every frame of inserts has the same all-zero kinds and generations: shared, not allocated per frame
+    // (zeroed typed arrays of 10,000 were 6 % of a synth run's time). FramePlan arrays are read-only to callers.
+    this.zeros ??= { kinds: new Uint8Array(recordsPerFrame), generations: new Uint32Array(recordsPerFrame) };
+    return { ...this.zeros, ids, dependsOn: -1 };
   }
+
+  private zeros?: { kinds: Uint8Array; generations: Uint32Array };
 
   private remember(index: number, plan: FramePlan): void {
     this.cache.set(index, plan);
