@@ -244,6 +244,16 @@ export class OperationPlan {
     return plan;
   }
 
+  /**
+   * With pure inserts, the first id of frame `index` (it inserts that id and the next recordsPerFrame − 1, all in
+   * generation 0, as frame(index) lists them); undefined with any other mix.
+   */
+  firstInsertId(index: number): number | undefined {
+    if (!this.pureInserts) return undefined;
+    if (!(index >= 0 && index < this.options.frames)) throw new RangeError(`no frame ${index} in the plan`);
+    return (this.options.idOffset ?? 0) + index * this.options.recordsPerFrame + 1;
+  }
+
   /** The state after the last frame (plans the frames not planned yet). */
   finalState(): ExpectedState {
     if (this.pureInserts) {
@@ -272,7 +282,7 @@ export class OperationPlan {
 
   private insertsOf(index: number): FramePlan {
     const { recordsPerFrame } = this.options;
-    const first = (this.options.idOffset ?? 0) + index * recordsPerFrame + 1;
+    const first = this.firstInsertId(index)!;
     const ids = new Uint32Array(recordsPerFrame);
     for (let j = 0; j < recordsPerFrame; j++) ids[j] = first + j;
     // Every frame of inserts has the same all-zero kinds and generations: shared, not allocated per frame

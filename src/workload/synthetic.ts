@@ -338,12 +338,14 @@ export class SyntheticWorkload implements FrameSource {
 
   build(index: number): BuiltFrame {
     if (this.options.encoders?.length) return this.buildShaped(index, this.options.encoders);
-    const { kinds, ids, generations } = this.plan.frame(index);
+    // Pure inserts write ids first, first + 1, … in generation 0: no plan arrays to build and read per frame.
+    const firstId = this.plan.firstInsertId(index);
+    const plan = firstId === undefined ? this.plan.frame(index) : undefined;
     const version = this.version(index);
     const encoder = this.encoder;
     const blobSource = hasBlobs(encoder) ? encoder : undefined;
     const blobbed = blobSource !== undefined && this.blobsPerFrame > 0;
-    const count = kinds.length;
+    const count = plan ? plan.kinds.length : this.options.recordsPerFrame;
     const writer = this.writer.begin(version, count * (encoder.valueBound + 32) + 64);
     const plain = putFields(0, this.tableId, version);
     const withBlob = { ...plain, hasBlobs: true };
@@ -352,8 +354,8 @@ export class SyntheticWorkload implements FrameSource {
     let blobs = 0;
     let blobBytes = 0;
     for (let j = 0; j < count; j++) {
-      const id = ids[j]!;
-      if (kinds[j] === OP_DELETE) {
+      const id = plan ? plan.ids[j]! : firstId! + j;
+      if (plan && plan.kinds[j] === OP_DELETE) {
         const header = {
           type: 'delete',
           nodeId: 0,
@@ -367,7 +369,7 @@ export class SyntheticWorkload implements FrameSource {
         writer.endEntry(pos + 1);
         continue;
       }
-      const generation = generations[j]!;
+      const generation = plan ? plan.generations[j]! : 0;
       const blob = blobbed ? blobSource?.blobOf(id, generation) : undefined;
       const pos = writer.startPut(blob ? withBlob : plain, id, encoder.valueBound);
       writer.endEntry(encoder.write(writer.target, pos, writer.dataView, id, generation, writer.poolOffset));

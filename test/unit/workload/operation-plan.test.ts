@@ -70,6 +70,15 @@ describe('OperationPlan', () => {
     const plan = new OperationPlan({ ...MIXED, mix: parseOperationMix('insert=1'), idOffset: 100 });
     assert.deepEqual([...plan.frame(7).ids.slice(0, 3)], [451, 452, 453]);
     assert.ok(plan.frame(59).kinds.every((k) => k === OP_INSERT));
+    // firstInsertId (the synthesizer's shortcut) names the same ids as the frame's plan, for every frame.
+    for (let index = 0; index < 60; index++) {
+      const frame = plan.frame(index);
+      const first = plan.firstInsertId(index)!;
+      assert.deepEqual([...frame.ids], Array.from({ length: frame.ids.length }, (_, j) => first + j));
+      assert.ok(frame.generations.every((g) => g === 0));
+    }
+    assert.throws(() => plan.firstInsertId(60), RangeError);
+    assert.equal(new OperationPlan(MIXED).firstInsertId(0), undefined, 'a mix has no shortcut');
     const state = plan.finalState();
     assert.equal(state.maxId, 100 + 3000);
     assert.equal(state.presentCount, 3000);
