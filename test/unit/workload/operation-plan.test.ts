@@ -74,7 +74,10 @@ describe('OperationPlan', () => {
     for (let index = 0; index < 60; index++) {
       const frame = plan.frame(index);
       const first = plan.firstInsertId(index)!;
-      assert.deepEqual([...frame.ids], Array.from({ length: frame.ids.length }, (_, j) => first + j));
+      assert.deepEqual(
+        [...frame.ids],
+        Array.from({ length: frame.ids.length }, (_, j) => first + j),
+      );
       assert.ok(frame.generations.every((g) => g === 0));
     }
     assert.throws(() => plan.firstInsertId(60), RangeError);
