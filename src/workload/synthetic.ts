@@ -309,6 +309,7 @@ export class SyntheticWorkload implements FrameSource {
       const tableId = this.tableId + t;
       const entries = this.entriesOfTable(t, index);
       const space = this.options.tableIds?.[t];
+      const fields = putFields(0, tableId, version);
       records += entries;
       for (let j = 0; j < entries; j++) {
         const id = space ? space.keyOf(ids[j]!) : ids[j]!;
@@ -319,8 +320,13 @@ export class SyntheticWorkload implements FrameSource {
           writer.endEntry(pos + 1);
           continue;
         }
-        const header = { type: 'put', nodeId: 0, tableId, key: id, version, hasBlobs: false } as const;
-        const pos = writer.startEntry(header, encoder.valueBound);
+        const pos =
+          typeof id === 'number'
+            ? writer.startPut(fields, id, encoder.valueBound)
+            : writer.startEntry(
+                { type: 'put', nodeId: 0, tableId, key: id, version, hasBlobs: false },
+                encoder.valueBound,
+              );
         writer.endEntry(encoder.write(writer.target, pos, writer.dataView, id, generations[j]!));
       }
     });
