@@ -300,9 +300,10 @@ export class SyntheticWorkload implements FrameSource {
    * operation on the same id in the same generation in each, so one expected state describes them all.
    */
   private buildShaped(index: number, encoders: readonly RecordEncoder[]): BuiltFrame {
-    const { kinds, ids, generations } = this.plan.frame(index);
+    const firstId = this.plan.firstInsertId(index);
+    const plan = firstId === undefined ? this.plan.frame(index) : undefined;
     const version = this.version(index);
-    const bytes = encoders.reduce((sum, e) => sum + (e.valueBound + 32) * kinds.length, 64);
+    const bytes = encoders.reduce((sum, e) => sum + (e.valueBound + 32) * this.options.recordsPerFrame, 64);
     const writer = this.writer.begin(version, bytes);
     let records = 0;
     encoders.forEach((encoder, t) => {
@@ -312,8 +313,9 @@ export class SyntheticWorkload implements FrameSource {
       const fields = putFields(0, tableId, version);
       records += entries;
       for (let j = 0; j < entries; j++) {
-        const id = space ? space.keyOf(ids[j]!) : ids[j]!;
-        if (kinds[j] === OP_DELETE) {
+        const planId = plan ? plan.ids[j]! : firstId! + j;
+        const id = space ? space.keyOf(planId) : planId;
+        if (plan && plan.kinds[j] === OP_DELETE) {
           const header = { type: 'delete', nodeId: 0, tableId, key: id, version, hasBlobs: false } as const;
           const pos = writer.startEntry(header, 1);
           writer.target[pos] = NIL;
@@ -327,7 +329,9 @@ export class SyntheticWorkload implements FrameSource {
                 { type: 'put', nodeId: 0, tableId, key: id, version, hasBlobs: false },
                 encoder.valueBound,
               );
-        writer.endEntry(encoder.write(writer.target, pos, writer.dataView, id, generations[j]!));
+        writer.endEntry(
+          encoder.write(writer.target, pos, writer.dataView, id, plan ? plan.generations[j]! : 0),
+        );
       }
     });
     const sequenceId = this.sequenceId(index);
