@@ -43,7 +43,9 @@ describe('record keys (ordered-binary)', () => {
         reference.subarray(3, end).toString('hex'),
         `key ${key}`,
       );
-      assert.equal(readRecordKey(target, 3, end), key);
+      // ordered-binary writes -0 with its sign bit as if it were positive and reads something else back: the same
+      // bytes from both writers, no round trip.
+      if (!Object.is(key, -0)) assert.equal(readRecordKey(target, 3, end), key);
     };
     // Every length class: 4 bytes (powers of two), 6, 8 and 9; ids of every width, fractions, negatives, extremes.
     for (const key of [
@@ -63,7 +65,7 @@ describe('record keys (ordered-binary)', () => {
       2 ** 53 - 1,
     ])
       check(key);
-    for (const key of [0.5, 1.1, 1e-300, 1e300, Number.MAX_VALUE, Number.MIN_VALUE, -1, -0.5, -(2 ** 40)])
+    for (const key of [0.5, 1.1, 1e-300, 1e300, Number.MAX_VALUE, Number.MIN_VALUE, -0, -1, -0.5, -(2 ** 40)])
       check(key);
     fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 32 - 1 }), (key) => check(key) === undefined));
     fc.assert(fc.property(fc.double({ noNaN: true }), (key) => check(key) === undefined));
