@@ -139,6 +139,11 @@ export function encodeRecordHead(
   return head;
 }
 
+/** The time a record head stores for `timeUs`: whole microseconds, never negative (what a reader reads back). */
+export function headTimeUs(timeUs: number): number {
+  return Math.max(0, Math.round(timeUs));
+}
+
 /** Writes a record head (fields and their CRC) at `at` in `target`; returns the position after it. */
 export function writeRecordHead(
   target: Buffer,
@@ -153,7 +158,7 @@ export function writeRecordHead(
   target[at] = kind;
   target[at + 1] = direction;
   target.writeUInt32BE(connection >>> 0, at + 2);
-  target.writeBigUInt64BE(BigInt(Math.max(0, Math.round(timeUs))), at + 6);
+  target.writeBigUInt64BE(BigInt(headTimeUs(timeUs)), at + 6);
   target[at + 14] = opcode;
   target.writeUInt32BE(length, at + 15);
   target.writeUInt32BE(crc32(target.subarray(at, at + RECORD_HEAD_FIELDS)), at + RECORD_HEAD_FIELDS);

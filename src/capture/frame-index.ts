@@ -8,14 +8,13 @@ import { summarizeTxnFrame } from '../protocol/txn-frame.js';
 import {
   Direction,
   type DirectionValue,
-  RECORD_HEAD_FIELDS,
   RECORD_HEAD_LENGTH,
+  RECORD_TRAILER_LENGTH,
   RecordKind,
 } from './format.js';
 
 /** Beyond this many frames the index is left out: the writer holds it until the footer (~100 B a frame). */
 export const MAX_INDEXED_FRAMES = 250_000;
-const COLUMNS = 7;
 
 export interface IndexedFrame {
   connection: number;
@@ -80,7 +79,7 @@ export function parseFrameIndex(json: unknown): Map<number, IndexedFrame> | unde
   if (JSON.stringify(index.columns) !== JSON.stringify(INDEX_COLUMNS)) return undefined;
   const frames = new Map<number, IndexedFrame>();
   for (const row of index.frames) {
-    if (!Array.isArray(row) || row.length !== COLUMNS) return undefined;
+    if (!Array.isArray(row) || row.length !== INDEX_COLUMNS.length) return undefined;
     const [connection, offset, length, timeUs, entries, txnTime, tail] = row;
     const numbers = [connection, offset, length, timeUs, entries, txnTime];
     if (!numbers.every((n) => typeof n === 'number' && Number.isFinite(n))) return undefined;
@@ -105,13 +104,13 @@ export function parseFrameIndex(json: unknown): Map<number, IndexedFrame> | unde
  * longer than `tail`, or the capture has none).
  */
 export function footerHeadIn(tail: Buffer, checksumOk: (head: Uint8Array) => boolean): number | undefined {
-  for (let at = tail.length - RECORD_HEAD_LENGTH - 4; at >= 0; at--) {
+  for (let at = tail.length - RECORD_HEAD_LENGTH - RECORD_TRAILER_LENGTH; at >= 0; at--) {
     if (tail[at] !== RecordKind.FOOTER || tail[at + 1] !== (Direction.FROM_SOURCE as DirectionValue))
       continue;
     if (tail.readUInt32BE(at + 2) !== 0 || tail[at + 14] !== 0) continue;
     const length = tail.readUInt32BE(at + 15);
-    if (at + RECORD_HEAD_LENGTH + length + 4 !== tail.length) continue;
-    if (checksumOk(tail.subarray(at, at + RECORD_HEAD_FIELDS + 4))) return at;
+    if (at + RECORD_HEAD_LENGTH + length + RECORD_TRAILER_LENGTH !== tail.length) continue;
+    if (checksumOk(tail.subarray(at, at + RECORD_HEAD_LENGTH))) return at;
   }
   return undefined;
 }

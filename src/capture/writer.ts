@@ -11,6 +11,7 @@ import {
   Direction,
   type DirectionValue,
   encodePreamble,
+  headTimeUs,
   RECORD_HEAD_LENGTH,
   RECORD_TRAILER_LENGTH,
   RecordKind,
@@ -113,9 +114,9 @@ export class CaptureWriter {
     // After a write error nothing more is buffered: the error is reported, memory stays bounded.
     if (this.failure) return;
     const length = payload.byteLength;
-    // The head stores whole microseconds; the index says what a reader will read.
+    // The index says what a reader will read of the head.
     if (kind === RecordKind.MESSAGE && direction === Direction.FROM_SOURCE && !isControlFrame(payload))
-      this.frameIndex.add(connection, this.offset, Math.max(0, Math.round(timeUs)), payload);
+      this.frameIndex.add(connection, this.offset, headTimeUs(timeUs), payload);
     this.offset += RECORD_HEAD_LENGTH + length + RECORD_TRAILER_LENGTH;
     const small = length <= SMALL_PAYLOAD;
     const at = this.reserve(RECORD_HEAD_LENGTH + (small ? length + RECORD_TRAILER_LENGTH : 0));

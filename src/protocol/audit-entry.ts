@@ -44,20 +44,16 @@ export interface AuditEntryHeader {
 export interface PutFields {
   /** Epoch ms (float64), as AuditEntryHeader.version. */
   version: number;
-  hasBlobs: boolean;
-  /** The bytes before the key, without and with HAS_BLOBS: action, node id, table id. */
-  plainPrefix: Uint8Array;
-  blobPrefix: Uint8Array;
+  /** The bytes before the key: action (HAS_BLOBS or not), node id, table id. */
+  prefix: Uint8Array;
 }
 
 /** The fields of a frame's put headers, their shared leading bytes encoded once. */
 export function putFields(nodeId: number, tableId: number, version: number, hasBlobs = false): PutFields {
-  const prefix = (action: number) => {
-    const bytes = new Uint8Array(14);
-    const end = writeVarint(bytes, writeVarint(bytes, writeAction(bytes, 0, action), nodeId), tableId);
-    return bytes.slice(0, end);
-  };
-  return { version, hasBlobs, plainPrefix: prefix(PUT_ACTION), blobPrefix: prefix(PUT_WITH_BLOBS_ACTION) };
+  const bytes = new Uint8Array(14);
+  const action = hasBlobs ? PUT_WITH_BLOBS_ACTION : PUT_ACTION;
+  const end = writeVarint(bytes, writeVarint(bytes, writeAction(bytes, 0, action), nodeId), tableId);
+  return { version, prefix: bytes.slice(0, end) };
 }
 
 export interface AdditionalAuditRef {
@@ -195,7 +191,7 @@ export function writePutHeader(
   fields: PutFields,
   key: number,
 ): number {
-  const prefix = fields.hasBlobs ? fields.blobPrefix : fields.plainPrefix;
+  const prefix = fields.prefix;
   let pos = position;
   for (let i = 0; i < prefix.length; i++) target[pos++] = prefix[i]!;
   // A number key is 4–9 bytes (ordered-binary): its length always fits the 1-byte varint.

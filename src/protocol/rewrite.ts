@@ -69,11 +69,6 @@ function varintValue(frame: Uint8Array, position: number): number {
 function locate(frame: Uint8Array, start: number, end: number): EntrySpan {
   const nodeIdStart = varintAt(frame, start, end);
   const tableIdStart = varintAt(frame, nodeIdStart, end);
-  const keyLengthStart = varintAt(frame, tableIdStart, end);
-  const keyStart = varintAt(frame, keyLengthStart, end);
-  if (keyStart > end) throw new CodecError('audit entry header runs past the entry', start);
-  const versionAt = keyStart + varintValue(frame, keyLengthStart);
-  if (versionAt + 8 > end) throw new CodecError('audit entry ends before its version', start);
   return {
     start,
     end,
@@ -81,7 +76,7 @@ function locate(frame: Uint8Array, start: number, end: number): EntrySpan {
     nodeIdEnd: tableIdStart,
     nodeId: varintValue(frame, nodeIdStart),
     tableId: varintValue(frame, tableIdStart),
-    versionAt,
+    versionAt: versionAt(frame, start, end),
   };
 }
 

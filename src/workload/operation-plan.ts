@@ -43,8 +43,10 @@ export interface OperationPlanOptions {
   cachedEntries?: number;
 }
 
-/** One frame's entries: kind (OP_*), id and generation (the version written; for a delete, the one deleted). */
-/** A frame's plan. Its arrays are read-only: frames of inserts share their kinds and generations. */
+/**
+ * One frame's entries: kind (OP_*), id and generation (the version written; for a delete, the one deleted). Its
+ * arrays are read-only: frames of inserts share their kinds and generations.
+ */
 export interface FramePlan {
   kinds: Uint8Array;
   ids: Uint32Array;

@@ -358,7 +358,7 @@ export class SyntheticWorkload implements FrameSource {
     const count = plan ? plan.kinds.length : this.options.recordsPerFrame;
     const writer = this.writer.begin(version, count * (encoder.valueBound + 32) + 64);
     const plain = putFields(0, this.tableId, version);
-    const withBlob = { ...plain, hasBlobs: true };
+    const withBlob = putFields(0, this.tableId, version, true);
     const blobChunks: Buffer[] = [];
     const faults: Partial<Record<BlobFaultKind, number>> = {};
     let blobs = 0;
